@@ -1,0 +1,7 @@
+# Warnings applied to every target of ours (not to third-party code).
+set(AGENTMESH_WARNINGS -Wall -Wextra -Wpedantic -Wshadow=local
+    -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # GCC 12 false positives in Boost and std headers under -O2.
+  list(APPEND AGENTMESH_WARNINGS -Wno-maybe-uninitialized -Wno-array-bounds -Wno-stringop-overflow -Wno-restrict)
+endif()

@@ -1,0 +1,29 @@
+#include "core/error.hpp"
+
+#include <string>
+
+namespace agentmesh::core {
+namespace {
+
+class Category final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "agentmesh.core"; }
+  std::string message(int ev) const override {
+    switch (static_cast<error>(ev)) {
+      case error::invalid_hex: return "not lowercase hexadecimal of the expected length";
+      case error::invalid_length: return "wrong length";
+      case error::invalid_name: return "invalid name";
+      case error::out_of_range: return "value out of range";
+    }
+    return "unknown core error";
+  }
+};
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+  static const Category category;
+  return category;
+}
+
+}  // namespace agentmesh::core

@@ -1,0 +1,207 @@
+#include "store/memory_store.hpp"
+
+namespace agentmesh::store {
+
+using Lock = std::lock_guard<std::recursive_mutex>;
+
+MemoryStore::MemoryStore() : MemoryStore(std::make_shared<Shared>()) {}
+MemoryStore::MemoryStore(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+
+Result<std::unique_ptr<Store>> MemoryStore::open_reader() {
+  return std::unique_ptr<Store>(new MemoryStore(shared_));
+}
+
+Result<void> MemoryStore::begin() {
+  txn_lock_ = std::unique_lock(shared_->mu);
+  snapshots_.clear();
+  snapshots_.push_back(shared_->data);
+  return {};
+}
+
+Result<void> MemoryStore::commit() {
+  if (shared_->fail_commits > 0) {
+    --shared_->fail_commits;
+    return error::io;  // the caller rolls back
+  }
+  snapshots_.clear();
+  txn_lock_.unlock();
+  return {};
+}
+
+void MemoryStore::rollback() {
+  if (!snapshots_.empty()) shared_->data = std::move(snapshots_.front());
+  snapshots_.clear();
+  if (txn_lock_.owns_lock()) txn_lock_.unlock();
+}
+
+Result<void> MemoryStore::savepoint() {
+  snapshots_.push_back(shared_->data);
+  return {};
+}
+
+Result<void> MemoryStore::release_savepoint() {
+  if (snapshots_.size() > 1) snapshots_.pop_back();
+  return {};
+}
+
+void MemoryStore::rollback_to_savepoint() {
+  if (snapshots_.size() > 1) {
+    shared_->data = std::move(snapshots_.back());
+    snapshots_.pop_back();
+  }
+}
+
+void MemoryStore::fail_next_commits(int n) {
+  Lock lock(shared_->mu);
+  shared_->fail_commits = n;
+}
+
+Result<void> MemoryStore::insert_agent(const AgentRecord& agent) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  if (d.agents.contains(agent.id)) return error::conflict;
+  for (const auto& [id, a] : d.agents) {
+    if (a.name == agent.name) return error::conflict;
+  }
+  d.agents.emplace(agent.id, agent);
+  d.cursors[agent.id] = InboxCursor{};
+  return {};
+}
+
+Result<void> MemoryStore::update_agent(const AgentRecord& agent) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  auto it = d.agents.find(agent.id);
+  if (it == d.agents.end()) return error::not_found;
+  for (const auto& [id, a] : d.agents) {
+    if (id != agent.id && a.name == agent.name) return error::conflict;
+  }
+  it->second = agent;
+  return {};
+}
+
+Result<void> MemoryStore::delete_agent(const AgentId& id) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  if (d.agents.erase(id) == 0) return error::not_found;
+  d.cursors.erase(id);
+  std::erase_if(d.inbox, [&](const auto& kv) { return kv.first.first == id; });
+  return {};
+}
+
+Result<std::vector<AgentRecord>> MemoryStore::list_agents() {
+  Lock lock(shared_->mu);
+  std::vector<AgentRecord> out;
+  for (const auto& [id, a] : shared_->data.agents) out.push_back(a);
+  return out;
+}
+
+Result<Seq> MemoryStore::append_inbox(InboxRecord& record) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  auto it = d.cursors.find(record.agent);
+  if (it == d.cursors.end()) return error::not_found;
+  record.seq = Seq{it->second.last.value + 1};
+  it->second.last = record.seq;
+  d.inbox.emplace(std::pair{record.agent, record.seq.value}, record);
+  return record.seq;
+}
+
+Result<InboxCursor> MemoryStore::ack_inbox(const AgentId& agent, Seq up_to) {
+  Lock lock(shared_->mu);
+  auto it = shared_->data.cursors.find(agent);
+  if (it == shared_->data.cursors.end()) return error::not_found;
+  if (up_to > it->second.last) return error::beyond_last;
+  if (up_to > it->second.acked) it->second.acked = up_to;
+  return it->second;
+}
+
+Result<InboxCursor> MemoryStore::inbox_cursor(const AgentId& agent) {
+  Lock lock(shared_->mu);
+  auto it = shared_->data.cursors.find(agent);
+  if (it == shared_->data.cursors.end()) return error::not_found;
+  return it->second;
+}
+
+Result<std::vector<InboxRecord>> MemoryStore::read_inbox(const AgentId& agent, Seq after, std::size_t limit) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  if (!d.cursors.contains(agent)) return error::not_found;
+  std::vector<InboxRecord> out;
+  for (auto it = d.inbox.upper_bound({agent, after.value}); it != d.inbox.end() && out.size() < limit; ++it) {
+    if (it->first.first != agent) break;
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<std::optional<DedupRecord>> MemoryStore::find_dedup(const AgentId& sender, const RequestId& request_id) {
+  Lock lock(shared_->mu);
+  auto it = shared_->data.dedup.find({sender, request_id});
+  if (it == shared_->data.dedup.end()) return std::optional<DedupRecord>{};
+  return std::optional<DedupRecord>{it->second};
+}
+
+Result<void> MemoryStore::put_dedup(const DedupRecord& record) {
+  Lock lock(shared_->mu);
+  shared_->data.dedup[{record.sender, record.request_id}] = record;
+  return {};
+}
+
+Result<std::size_t> MemoryStore::purge_dedup(UnixMs now) {
+  Lock lock(shared_->mu);
+  return std::erase_if(shared_->data.dedup, [&](const auto& kv) { return kv.second.expires_ms <= now; });
+}
+
+Result<std::int64_t> MemoryStore::add_dead_letter(DeadLetterRecord& record) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  record.id = d.next_dead_letter_id++;
+  d.dead_letters.emplace(record.id, record);
+  return record.id;
+}
+
+Result<std::vector<DeadLetterRecord>> MemoryStore::list_dead_letters(std::int64_t after_id, std::size_t limit) {
+  Lock lock(shared_->mu);
+  std::vector<DeadLetterRecord> out;
+  auto& dl = shared_->data.dead_letters;
+  for (auto it = dl.upper_bound(after_id); it != dl.end() && out.size() < limit; ++it) out.push_back(it->second);
+  return out;
+}
+
+Result<std::optional<DeadLetterRecord>> MemoryStore::get_dead_letter(std::int64_t id) {
+  Lock lock(shared_->mu);
+  auto it = shared_->data.dead_letters.find(id);
+  if (it == shared_->data.dead_letters.end()) return std::optional<DeadLetterRecord>{};
+  return std::optional<DeadLetterRecord>{it->second};
+}
+
+Result<void> MemoryStore::delete_dead_letter(std::int64_t id) {
+  Lock lock(shared_->mu);
+  if (shared_->data.dead_letters.erase(id) == 0) return error::not_found;
+  return {};
+}
+
+Result<void> MemoryStore::put_outbox(const OutboxRecord& record) {
+  Lock lock(shared_->mu);
+  shared_->data.outbox[record.request_id] = record;
+  return {};
+}
+
+Result<void> MemoryStore::delete_outbox(const RequestId& request_id) {
+  Lock lock(shared_->mu);
+  if (shared_->data.outbox.erase(request_id) == 0) return error::not_found;
+  return {};
+}
+
+Result<std::vector<OutboxRecord>> MemoryStore::list_outbox(std::size_t limit) {
+  Lock lock(shared_->mu);
+  std::vector<OutboxRecord> out;
+  for (const auto& [id, r] : shared_->data.outbox) {
+    if (out.size() >= limit) break;
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace agentmesh::store

@@ -1,0 +1,80 @@
+#pragma once
+// MemoryStore: the in-memory Store backend for unit tests and simulations.
+//
+// Same semantics as SqliteStore, including transactions: begin() snapshots the
+// data (rollback restores it) and holds the database lock until commit or
+// rollback, so handles made by open_reader() never see uncommitted writes.
+// Snapshots make begin() O(size): fine for tests, not for production data.
+//
+// Fault injection: fail_next_commits(n) makes the next n commits fail with
+// store::error::io and roll back, for crash/recovery tests of the callers.
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "store/store.hpp"
+
+namespace agentmesh::store {
+
+class MemoryStore final : public Store {
+ public:
+  MemoryStore();
+
+  Result<std::unique_ptr<Store>> open_reader() override;
+
+  Result<void> begin() override;
+  Result<void> commit() override;
+  void rollback() override;
+  Result<void> savepoint() override;
+  Result<void> release_savepoint() override;
+  void rollback_to_savepoint() override;
+
+  Result<void> insert_agent(const AgentRecord& agent) override;
+  Result<void> update_agent(const AgentRecord& agent) override;
+  Result<void> delete_agent(const AgentId& id) override;
+  Result<std::vector<AgentRecord>> list_agents() override;
+
+  Result<Seq> append_inbox(InboxRecord& record) override;
+  Result<InboxCursor> ack_inbox(const AgentId& agent, Seq up_to) override;
+  Result<InboxCursor> inbox_cursor(const AgentId& agent) override;
+  Result<std::vector<InboxRecord>> read_inbox(const AgentId& agent, Seq after, std::size_t limit) override;
+
+  Result<std::optional<DedupRecord>> find_dedup(const AgentId& sender, const RequestId& request_id) override;
+  Result<void> put_dedup(const DedupRecord& record) override;
+  Result<std::size_t> purge_dedup(UnixMs now) override;
+
+  Result<std::int64_t> add_dead_letter(DeadLetterRecord& record) override;
+  Result<std::vector<DeadLetterRecord>> list_dead_letters(std::int64_t after_id, std::size_t limit) override;
+  Result<std::optional<DeadLetterRecord>> get_dead_letter(std::int64_t id) override;
+  Result<void> delete_dead_letter(std::int64_t id) override;
+
+  Result<void> put_outbox(const OutboxRecord& record) override;
+  Result<void> delete_outbox(const RequestId& request_id) override;
+  Result<std::vector<OutboxRecord>> list_outbox(std::size_t limit) override;
+
+  void fail_next_commits(int n);
+
+ private:
+  struct Data {
+    std::map<AgentId, AgentRecord> agents;
+    std::map<AgentId, InboxCursor> cursors;
+    std::map<std::pair<AgentId, std::uint64_t>, InboxRecord> inbox;
+    std::map<std::pair<AgentId, RequestId>, DedupRecord> dedup;
+    std::map<std::int64_t, DeadLetterRecord> dead_letters;
+    std::int64_t next_dead_letter_id = 1;
+    std::map<RequestId, OutboxRecord> outbox;
+  };
+  struct Shared {
+    std::recursive_mutex mu;
+    Data data;
+    int fail_commits = 0;
+  };
+  explicit MemoryStore(std::shared_ptr<Shared> shared);
+
+  std::shared_ptr<Shared> shared_;
+  std::unique_lock<std::recursive_mutex> txn_lock_;  // held between begin and commit/rollback
+  std::vector<Data> snapshots_;                      // [0] = begin, then one per savepoint
+};
+
+}  // namespace agentmesh::store

@@ -1,0 +1,106 @@
+#pragma once
+// Domain records kept by the store. Plain values; the backends map them to
+// rows (SQLite) or keep them as they are (memory).
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+namespace agentmesh::store {
+
+using core::AgentId;
+using core::RequestId;
+using core::Seq;
+using core::UnixMs;
+using Digest = std::array<std::uint8_t, 32>;
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+enum class AgentState : std::uint8_t {
+  running = 0,   // sends and receives
+  draining = 1,  // may read and ack its inbox; receives no new messages
+  stopped = 2,   // may read and ack; neither sends nor receives
+};
+
+struct AgentRecord {
+  AgentId id;
+  std::string name;
+  std::string display_name;
+  std::vector<std::string> capabilities;
+  AgentState state = AgentState::running;
+  Digest token_hash{};  // SHA-256 of the agent's API token; the token itself is never stored
+  UnixMs created_ms = 0;
+};
+
+// The FIPA-ACL style fields and the payload of one message. Used by the
+// inbox, the outbox and dead letters alike.
+struct MessageContent {
+  std::string content_type;
+  std::string body;  // raw bytes
+  std::string performative;
+  std::string conversation_id;
+  std::string reply_with;
+  std::string in_reply_to;
+  std::string protocol;
+  Metadata metadata;
+
+  friend bool operator==(const MessageContent&, const MessageContent&) = default;
+};
+
+struct InboxRecord {
+  AgentId agent;  // the recipient
+  Seq seq;        // assigned by append_inbox
+  AgentId sender;
+  RequestId request_id;
+  UnixMs received_ms = 0;
+  MessageContent content;
+};
+
+struct InboxCursor {
+  Seq last;   // highest sequence number appended
+  Seq acked;  // everything <= acked has been acknowledged
+};
+
+enum class Outcome : std::uint8_t { accepted = 0, rejected = 1 };
+
+// What happened to (sender, request_id); replayed to duplicates.
+struct DedupRecord {
+  AgentId sender;
+  RequestId request_id;
+  Outcome outcome = Outcome::accepted;
+  AgentId recipient;
+  Seq seq;             // when accepted
+  std::string reason;  // when rejected
+  Digest body_digest{};
+  UnixMs expires_ms = 0;
+};
+
+struct DeadLetterRecord {
+  std::int64_t id = 0;  // assigned by add_dead_letter
+  RequestId request_id;
+  AgentId sender;
+  AgentId recipient;
+  UnixMs created_ms = 0;  // when the message was first sent
+  MessageContent content;
+  std::string reason;
+  std::uint32_t attempts = 0;
+  UnixMs time_ms = 0;  // when it became a dead letter
+};
+
+struct OutboxRecord {
+  RequestId request_id;
+  AgentId sender;
+  AgentId recipient;
+  UnixMs created_ms = 0;
+  UnixMs expires_ms = 0;
+  MessageContent content;
+  std::uint32_t attempts = 0;
+  UnixMs next_attempt_ms = 0;
+  std::string last_error;
+};
+
+}  // namespace agentmesh::store

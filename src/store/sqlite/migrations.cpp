@@ -1,0 +1,133 @@
+// Numbered schema migrations. Each entry upgrades user_version N-1 -> N and
+// runs in its own transaction. Never edit a migration that has shipped; add
+// the next one.
+
+#include <array>
+#include <string>
+
+#include "store/error.hpp"
+#include "store/sqlite/db.hpp"
+
+namespace agentmesh::store::sqlite {
+namespace {
+
+constexpr std::array<const char*, 1> kMigrations = {
+    // 1: the foundation schema.
+    R"sql(
+CREATE TABLE agents(
+  id BLOB PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  capabilities BLOB NOT NULL,
+  state INTEGER NOT NULL,
+  token_hash BLOB NOT NULL,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE inbox_cursors(
+  agent BLOB PRIMARY KEY,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  acked_seq INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE inbox(
+  agent BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  sender BLOB NOT NULL,
+  request_id BLOB NOT NULL,
+  received_ms INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  performative TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  reply_with TEXT NOT NULL,
+  in_reply_to TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  metadata BLOB NOT NULL,
+  UNIQUE(agent, seq)
+);
+
+CREATE TABLE dedup(
+  sender BLOB NOT NULL,
+  request_id BLOB NOT NULL,
+  outcome INTEGER NOT NULL,
+  recipient BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  body_digest BLOB NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  PRIMARY KEY(sender, request_id)
+) WITHOUT ROWID;
+CREATE INDEX dedup_expires ON dedup(expires_ms);
+
+CREATE TABLE dead_letters(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id BLOB NOT NULL,
+  sender BLOB NOT NULL,
+  recipient BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  performative TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  reply_with TEXT NOT NULL,
+  in_reply_to TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  metadata BLOB NOT NULL,
+  reason TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL
+);
+
+CREATE TABLE outbox(
+  request_id BLOB PRIMARY KEY,
+  sender BLOB NOT NULL,
+  recipient BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  performative TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  reply_with TEXT NOT NULL,
+  in_reply_to TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  metadata BLOB NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL
+);
+CREATE INDEX outbox_next ON outbox(next_attempt_ms);
+)sql",
+};
+
+}  // namespace
+
+Result<void> migrate(Db& db) {
+  std::int64_t version = 0;
+  {
+    Query q = db.query("PRAGMA user_version");
+    const int rc = q.step();
+    if (rc != SQLITE_ROW) return map_error(rc);
+    version = q.int64(0);
+  }
+  if (version > static_cast<std::int64_t>(kMigrations.size())) return error::schema_too_new;
+  for (auto v = version; v < static_cast<std::int64_t>(kMigrations.size()); ++v) {
+    if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r.error();
+    auto r = db.exec(kMigrations[static_cast<std::size_t>(v)]);
+    if (r) {
+      const std::string set = "PRAGMA user_version=" + std::to_string(v + 1);
+      r = db.exec(set.c_str());
+    }
+    if (r) r = db.exec("COMMIT");
+    if (!r) {
+      (void)db.exec("ROLLBACK");
+      return r.error();
+    }
+  }
+  return {};
+}
+
+std::size_t schema_version_count() { return kMigrations.size(); }
+
+}  // namespace agentmesh::store::sqlite

@@ -1,0 +1,86 @@
+#pragma once
+// store: durable state behind a narrow interface of domain operations.
+//
+// Two backends implement it: SqliteStore (store/sqlite/, the only code that
+// touches sqlite3) and MemoryStore (unit tests). Nothing above this layer sees
+// SQL.
+//
+// Threading: a Store handle is used by one thread at a time. The daemon opens
+// one handle for the group-commit Writer (store/writer.hpp), which runs every
+// write, and one more with open_reader() for reads on the network thread.
+// Readers see committed data only.
+//
+// Transactions: begin/commit/rollback frame a group commit; savepoints isolate
+// one job inside it, so a failing job rolls back alone. Every write method
+// REQUIRES an open transaction; read methods work with or without one.
+//
+// Errors: store::error values (not_found, conflict, beyond_last, io, ...).
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/error.hpp"
+#include "store/records.hpp"
+
+namespace agentmesh::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // A second handle on the same database, for another thread.
+  virtual Result<std::unique_ptr<Store>> open_reader() = 0;
+
+  // --- transactions (writer thread) ---
+  virtual Result<void> begin() = 0;
+  virtual Result<void> commit() = 0;
+  virtual void rollback() = 0;
+  virtual Result<void> savepoint() = 0;
+  virtual Result<void> release_savepoint() = 0;
+  virtual void rollback_to_savepoint() = 0;
+
+  // --- agents ---
+  // conflict when the id or the name exists. Creates the agent's inbox cursor.
+  virtual Result<void> insert_agent(const AgentRecord& agent) = 0;
+  // Replaces name, display name, capabilities, state. not_found, conflict.
+  virtual Result<void> update_agent(const AgentRecord& agent) = 0;
+  // Removes the agent, its cursor and its inbox rows. not_found.
+  virtual Result<void> delete_agent(const AgentId& id) = 0;
+  virtual Result<std::vector<AgentRecord>> list_agents() = 0;
+
+  // --- inbox ---
+  // Assigns record.seq = cursor.last + 1 and appends. not_found for an
+  // unknown agent.
+  virtual Result<Seq> append_inbox(InboxRecord& record) = 0;
+  // Moves the acked cursor to up_to (never backwards). beyond_last when
+  // up_to > last; not_found for an unknown agent. Returns the new cursor.
+  virtual Result<InboxCursor> ack_inbox(const AgentId& agent, Seq up_to) = 0;
+  virtual Result<InboxCursor> inbox_cursor(const AgentId& agent) = 0;
+  // Entries with seq > after, in order, at most `limit`.
+  virtual Result<std::vector<InboxRecord>> read_inbox(const AgentId& agent, Seq after, std::size_t limit) = 0;
+
+  // --- dedup (sender, request_id) -> outcome ---
+  virtual Result<std::optional<DedupRecord>> find_dedup(const AgentId& sender, const RequestId& request_id) = 0;
+  virtual Result<void> put_dedup(const DedupRecord& record) = 0;
+  // Deletes entries with expires_ms <= now; returns how many.
+  virtual Result<std::size_t> purge_dedup(UnixMs now) = 0;
+
+  // --- dead letters ---
+  // Assigns record.id.
+  virtual Result<std::int64_t> add_dead_letter(DeadLetterRecord& record) = 0;
+  virtual Result<std::vector<DeadLetterRecord>> list_dead_letters(std::int64_t after_id, std::size_t limit) = 0;
+  virtual Result<std::optional<DeadLetterRecord>> get_dead_letter(std::int64_t id) = 0;
+  // not_found when absent.
+  virtual Result<void> delete_dead_letter(std::int64_t id) = 0;
+
+  // --- outbox (messages waiting for a remote ack) ---
+  // Inserts or replaces by request_id.
+  virtual Result<void> put_outbox(const OutboxRecord& record) = 0;
+  // not_found when absent.
+  virtual Result<void> delete_outbox(const RequestId& request_id) = 0;
+  virtual Result<std::vector<OutboxRecord>> list_outbox(std::size_t limit) = 0;
+};
+
+}  // namespace agentmesh::store

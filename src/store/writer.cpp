@@ -1,0 +1,116 @@
+#include "store/writer.hpp"
+
+namespace agentmesh::store {
+
+Writer::Writer(std::unique_ptr<Store> store, WriterConfig config)
+    : store_(std::move(store)), config_(config), thread_([this] { run(); }) {}
+
+Writer::~Writer() { stop(); }
+
+Result<void> Writer::submit(Job job) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return error::stopped;
+    if (queue_.size() >= config_.queue_capacity) {
+      dropped_.inc();
+      return error::queue_full;
+    }
+    queue_.push_back({std::move(job), std::chrono::steady_clock::now()});
+    max_depth_ = std::max<std::uint64_t>(max_depth_, queue_.size());
+  }
+  enqueued_.inc();
+  cv_.notify_one();
+  return {};
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+core::QueueStats Writer::queue_stats() const {
+  core::QueueStats s;
+  {
+    std::lock_guard lock(mu_);
+    s.depth = queue_.size();
+    s.max_depth = max_depth_;
+  }
+  s.capacity = config_.queue_capacity;
+  s.enqueued = enqueued_.value();
+  s.dropped = dropped_.value();
+  const auto dwell = dwell_ms_.snapshot();
+  s.dwell_p50_ms = dwell.quantile(0.5);
+  s.dwell_p99_ms = dwell.quantile(0.99);
+  return s;
+}
+
+void Writer::run() {
+  std::deque<Queued> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      const std::size_t n = std::min(queue_.size(), config_.max_batch);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+    batch.clear();
+  }
+}
+
+void Writer::run_batch(std::deque<Queued>& batch) {
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& q : batch) {
+    dwell_ms_.observe(std::chrono::duration<double, std::milli>(start - q.enqueued).count());
+  }
+  std::vector<error_code> outcomes(batch.size());
+  error_code batch_error;
+  if (auto r = store_->begin(); !r) {
+    batch_error = r.error();
+  } else {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (auto sp = store_->savepoint(); !sp) {
+        outcomes[i] = sp.error();
+        continue;
+      }
+      error_code ec;
+      try {
+        ec = batch[i].job.work(*store_);
+      } catch (const std::exception&) {
+        ec = error::io;
+      }
+      if (ec) {
+        store_->rollback_to_savepoint();
+        outcomes[i] = ec;
+      } else if (auto rel = store_->release_savepoint(); !rel) {
+        store_->rollback_to_savepoint();
+        outcomes[i] = rel.error();
+      }
+    }
+    if (auto c = store_->commit(); !c) {
+      store_->rollback();
+      batch_error = c.error();
+    }
+  }
+  const auto end = std::chrono::steady_clock::now();
+  commit_latency_ms_.observe(std::chrono::duration<double, std::milli>(end - start).count());
+  batch_sizes_.observe(static_cast<double>(batch.size()));
+  if (batch_error) {
+    commit_failures_.inc();
+  } else {
+    commits_.inc();
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].job.done) batch[i].job.done(batch_error ? batch_error : outcomes[i]);
+  }
+}
+
+}  // namespace agentmesh::store
