@@ -1,0 +1,125 @@
+#include "api/error_table.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "api/error.hpp"
+#include "core/error.hpp"
+#include "crypto/error.hpp"
+#include "direct/error.hpp"
+#include "node/error.hpp"
+#include "store/error.hpp"
+
+namespace agentmesh::api {
+namespace {
+
+class Category final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "agentmesh.api"; }
+  std::string message(int ev) const override {
+    switch (static_cast<error>(ev)) {
+      case error::malformed_json: return "the body is not valid JSON";
+      case error::invalid_field: return "a field has the wrong type or value";
+      case error::unknown_field: return "unknown field";
+      case error::missing_field: return "a required field is missing";
+      case error::body_too_large: return "the request body is too large";
+      case error::headers_too_large: return "the request headers are too large";
+      case error::unsupported_media_type: return "the body must be sent with Content-Type: application/json";
+      case error::unauthorized: return "missing or invalid bearer token";
+      case error::forbidden: return "this token may not do that";
+      case error::no_route: return "no such route";
+      case error::method_not_allowed: return "method not allowed on this route";
+      case error::bad_request: return "malformed HTTP request";
+      case error::too_many_connections: return "too many connections";
+    }
+    return "unknown api error";
+  }
+};
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+  static const Category category;
+  return category;
+}
+
+namespace {
+
+struct Entry {
+  const boost::system::error_category* category;
+  int value;
+  ErrorInfo info;
+};
+
+const std::vector<Entry>& table() {
+  static const std::vector<Entry> t = [] {
+    std::vector<Entry> v;
+    auto add = [&](auto e, int status, std::string_view code, bool retryable) {
+      const error_code ec = e;
+      v.push_back({&ec.category(), ec.value(), {status, code, retryable}});
+    };
+    add(error::malformed_json, 400, "malformed_json", false);
+    add(error::invalid_field, 400, "invalid_field", false);
+    add(error::unknown_field, 400, "unknown_field", false);
+    add(error::missing_field, 400, "missing_field", false);
+    add(error::body_too_large, 413, "body_too_large", false);
+    add(error::headers_too_large, 431, "headers_too_large", false);
+    add(error::unsupported_media_type, 415, "unsupported_media_type", false);
+    add(error::unauthorized, 401, "unauthorized", false);
+    add(error::forbidden, 403, "forbidden", false);
+    add(error::no_route, 404, "not_found", false);
+    add(error::method_not_allowed, 405, "method_not_allowed", false);
+    add(error::bad_request, 400, "bad_request", false);
+    add(error::too_many_connections, 503, "too_many_connections", true);
+
+    add(core::error::invalid_hex, 400, "invalid_id", false);
+    add(core::error::invalid_length, 400, "invalid_id", false);
+    add(core::error::invalid_name, 400, "invalid_name", false);
+    add(core::error::out_of_range, 400, "invalid_field", false);
+
+    add(node::error::unknown_agent, 404, "unknown_agent", false);
+    add(node::error::name_taken, 409, "name_taken", false);
+    add(node::error::invalid_capability, 400, "invalid_capability", false);
+    add(node::error::invalid_agent_field, 400, "invalid_field", false);
+    add(node::error::unknown_dead_letter, 404, "unknown_dead_letter", false);
+    add(node::error::shutting_down, 503, "shutting_down", true);
+    add(node::error::too_many_streams, 429, "too_many_streams", true);
+
+    add(direct::error::idempotency_conflict, 409, "idempotency_conflict", false);
+    add(direct::error::unknown_recipient, 404, "unknown_recipient", false);
+    add(direct::error::recipient_unavailable, 409, "recipient_unavailable", true);
+    add(direct::error::sender_stopped, 409, "agent_stopped", false);
+    add(direct::error::payload_too_large, 413, "payload_too_large", false);
+
+    add(store::error::beyond_last, 400, "ack_beyond_last", false);
+    add(store::error::queue_full, 503, "queue_full", true);
+    add(store::error::stopped, 503, "shutting_down", true);
+    add(store::error::not_found, 404, "not_found", false);
+    add(store::error::conflict, 409, "conflict", false);
+    add(store::error::corrupt, 500, "store_corrupt", false);
+    add(store::error::io, 500, "store_failed", true);
+    add(store::error::schema_too_new, 500, "store_failed", false);
+    return v;
+  }();
+  return t;
+}
+
+}  // namespace
+
+ErrorInfo lookup_error(const error_code& ec) {
+  for (const auto& e : table()) {
+    if (*e.category == ec.category() && e.value == ec.value()) return e.info;
+  }
+  return ErrorInfo{500, "internal", false};
+}
+
+std::string error_body(const error_code& ec, std::string_view message) {
+  const auto info = lookup_error(ec);
+  boost::json::object o;
+  o["error"] = info.code;
+  o["message"] = message.empty() ? ec.message() : std::string(message);
+  o["retryable"] = info.retryable;
+  return boost::json::serialize(o);
+}
+
+}  // namespace agentmesh::api

@@ -1,0 +1,393 @@
+#include "api/json_mapping.hpp"
+
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
+#include <initializer_list>
+#include <limits>
+
+#include "api/error.hpp"
+#include "core/base64.hpp"
+#include "core/utf8.hpp"
+#include "direct/error.hpp"
+
+namespace agentmesh::api {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxMetadataEntries = 64;
+constexpr std::size_t kMaxMetadataKey = 128;
+constexpr std::size_t kMaxMetadataValue = 4096;
+
+// Reads typed fields from one object and rejects the ones no route knows.
+class Fields {
+ public:
+  Fields(const json::object& o, std::string& why) : o_(o), why_(why) {}
+
+  Result<void> only(std::initializer_list<std::string_view> allowed) {
+    for (const auto& kv : o_) {
+      bool known = false;
+      for (auto a : allowed) known = known || kv.key() == a;
+      if (!known) {
+        why_ = fmt::format("unknown field \"{}\"", std::string_view(kv.key()));
+        return error::unknown_field;
+      }
+    }
+    return {};
+  }
+
+  const json::value* get(std::string_view key) const { return o_.if_contains(key); }
+
+  // A string field of at most max_len bytes; absent -> nullopt.
+  Result<std::optional<std::string>> string(std::string_view key, std::size_t max_len) {
+    const auto* v = get(key);
+    if (!v) return std::optional<std::string>{};
+    if (!v->is_string()) return bad(key, "must be a string");
+    const auto& s = v->get_string();
+    if (s.size() > max_len) return bad(key, fmt::format("must be at most {} bytes", max_len));
+    return std::optional<std::string>{std::string(s)};
+  }
+
+  Result<std::string> required_string(std::string_view key, std::size_t max_len) {
+    auto s = string(key, max_len);
+    if (!s) return s.error();
+    if (!*s) {
+      why_ = fmt::format("field \"{}\" is required", key);
+      return error::missing_field;
+    }
+    return std::move(**s);
+  }
+
+  // A non-negative integer that fits in 64 bits (no fractions, no exponents).
+  Result<std::optional<std::uint64_t>> unsigned_int(std::string_view key) {
+    const auto* v = get(key);
+    if (!v) return std::optional<std::uint64_t>{};
+    if (v->is_uint64()) return std::optional<std::uint64_t>{v->get_uint64()};
+    if (v->is_int64() && v->get_int64() >= 0) {
+      return std::optional<std::uint64_t>{static_cast<std::uint64_t>(v->get_int64())};
+    }
+    return bad(key, "must be a non-negative integer below 2^64");
+  }
+
+  Result<std::optional<std::vector<std::string>>> string_array(std::string_view key, std::size_t max_items,
+                                                               std::size_t max_len) {
+    const auto* v = get(key);
+    if (!v) return std::optional<std::vector<std::string>>{};
+    if (!v->is_array()) return bad(key, "must be an array of strings");
+    const auto& a = v->get_array();
+    if (a.size() > max_items) return bad(key, fmt::format("must have at most {} items", max_items));
+    std::vector<std::string> out;
+    for (const auto& item : a) {
+      if (!item.is_string()) return bad(key, "must be an array of strings");
+      if (item.get_string().size() > max_len) return bad(key, fmt::format("items must be at most {} bytes", max_len));
+      out.emplace_back(item.get_string());
+    }
+    return std::optional<std::vector<std::string>>{std::move(out)};
+  }
+
+  Result<store::Metadata> metadata(std::string_view key) {
+    store::Metadata out;
+    const auto* v = get(key);
+    if (!v) return out;
+    if (!v->is_object()) return bad(key, "must be an object of string values");
+    const auto& o = v->get_object();
+    if (o.size() > kMaxMetadataEntries) return bad(key, fmt::format("must have at most {} entries", kMaxMetadataEntries));
+    for (const auto& kv : o) {
+      if (kv.key().empty() || kv.key().size() > kMaxMetadataKey) {
+        return bad(key, fmt::format("keys must be 1-{} bytes", kMaxMetadataKey));
+      }
+      if (!kv.value().is_string()) return bad(key, "values must be strings");
+      if (kv.value().get_string().size() > kMaxMetadataValue) {
+        return bad(key, fmt::format("values must be at most {} bytes", kMaxMetadataValue));
+      }
+      out.emplace_back(std::string(kv.key()), std::string(kv.value().get_string()));
+    }
+    return out;
+  }
+
+  error_code bad(std::string_view key, std::string_view what) {
+    why_ = fmt::format("field \"{}\" {}", key, what);
+    return error::invalid_field;
+  }
+
+ private:
+  const json::object& o_;
+  std::string& why_;
+};
+
+bool printable_ascii(std::string_view s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<json::object> parse_object(std::string_view body, const JsonLimits& limits, std::string& why) {
+  json::parse_options opts;
+  opts.max_depth = limits.max_depth;
+  error_code ec;
+  json::value v = json::parse(body, ec, json::storage_ptr(), opts);
+  if (ec) {
+    why = fmt::format("malformed JSON: {}", ec.message());
+    return error::malformed_json;
+  }
+  if (!v.is_object()) {
+    why = "the body must be a JSON object";
+    return error::malformed_json;
+  }
+  return std::move(v.get_object());
+}
+
+Result<node::CreateAgentRequest> parse_create_agent(std::string_view body, const JsonLimits& limits,
+                                                    std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"name", "capabilities", "display_name"}); !r) return r.error();
+  node::CreateAgentRequest req;
+  auto name = f.required_string("name", 64);
+  if (!name) return name.error();
+  req.name = std::move(*name);
+  auto caps = f.string_array("capabilities", 64, 64);
+  if (!caps) return caps.error();
+  if (*caps) req.capabilities = std::move(**caps);
+  auto display = f.string("display_name", 128);
+  if (!display) return display.error();
+  if (*display) req.display_name = std::move(**display);
+  return req;
+}
+
+Result<node::UpdateAgentRequest> parse_update_agent(std::string_view body, const JsonLimits& limits,
+                                                    std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"capabilities", "state", "display_name"}); !r) return r.error();
+  node::UpdateAgentRequest req;
+  auto caps = f.string_array("capabilities", 64, 64);
+  if (!caps) return caps.error();
+  req.capabilities = std::move(*caps);
+  auto state = f.string("state", 16);
+  if (!state) return state.error();
+  if (*state) {
+    if (**state == "running") {
+      req.state = store::AgentState::running;
+    } else if (**state == "draining") {
+      req.state = store::AgentState::draining;
+    } else if (**state == "stopped") {
+      req.state = store::AgentState::stopped;
+    } else {
+      return f.bad("state", "must be \"running\", \"draining\" or \"stopped\"");
+    }
+  }
+  auto display = f.string("display_name", 128);
+  if (!display) return display.error();
+  req.display_name = std::move(*display);
+  return req;
+}
+
+Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"to", "body", "body_base64", "content_type", "performative", "conversation_id",
+                       "reply_with", "in_reply_to", "protocol", "metadata", "ttl_ms", "idempotency_key"});
+      !r) {
+    return r.error();
+  }
+  node::SendRequest req;
+  auto to = f.required_string("to", 128);
+  if (!to) return to.error();
+  req.to = std::move(*to);
+
+  const std::size_t max_b64 = (limits.max_payload_bytes + 2) / 3 * 4;
+  auto text = f.string("body", std::numeric_limits<std::size_t>::max());
+  if (!text) return text.error();
+  auto b64 = f.string("body_base64", std::numeric_limits<std::size_t>::max());
+  if (!b64) return b64.error();
+  if (*text && *b64) return f.bad("body_base64", "cannot be combined with \"body\"");
+  if (!*text && !*b64) {
+    why = "one of \"body\" or \"body_base64\" is required";
+    return error::missing_field;
+  }
+  if (*text) {
+    req.content.body = std::move(**text);
+    req.content.content_type = "text/plain; charset=utf-8";
+  } else {
+    if ((*b64)->size() > max_b64) {
+      why = fmt::format("the payload exceeds {} bytes", limits.max_payload_bytes);
+      return direct::error::payload_too_large;
+    }
+    auto decoded = core::base64_decode(**b64);
+    if (!decoded) return f.bad("body_base64", "must be standard base64 with padding");
+    req.content.body = std::move(*decoded);
+    req.content.content_type = "application/octet-stream";
+  }
+  if (req.content.body.size() > limits.max_payload_bytes) {
+    why = fmt::format("the payload exceeds {} bytes", limits.max_payload_bytes);
+    return direct::error::payload_too_large;
+  }
+
+  auto content_type = f.string("content_type", 255);
+  if (!content_type) return content_type.error();
+  if (*content_type) {
+    if ((*content_type)->empty() || !printable_ascii(**content_type)) {
+      return f.bad("content_type", "must be a non-empty printable ASCII media type");
+    }
+    req.content.content_type = std::move(**content_type);
+  }
+  struct Opt {
+    const char* key;
+    std::size_t max;
+    std::string* out;
+  };
+  const Opt opts[] = {{"performative", 64, &req.content.performative},
+                      {"conversation_id", 256, &req.content.conversation_id},
+                      {"reply_with", 256, &req.content.reply_with},
+                      {"in_reply_to", 256, &req.content.in_reply_to},
+                      {"protocol", 256, &req.content.protocol}};
+  for (const auto& opt : opts) {
+    auto v = f.string(opt.key, opt.max);
+    if (!v) return v.error();
+    if (*v) *opt.out = std::move(**v);
+  }
+  auto md = f.metadata("metadata");
+  if (!md) return md.error();
+  req.content.metadata = std::move(*md);
+
+  auto ttl = f.unsigned_int("ttl_ms");
+  if (!ttl) return ttl.error();
+  if (*ttl) {
+    if (**ttl == 0 || **ttl > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return f.bad("ttl_ms", "must be a positive number of milliseconds");
+    }
+    req.ttl_ms = static_cast<std::int64_t>(**ttl);
+  }
+  auto key = f.string("idempotency_key", 256);
+  if (!key) return key.error();
+  if (*key) {
+    if ((*key)->empty()) return f.bad("idempotency_key", "must not be empty");
+    req.idempotency_key = std::move(**key);
+  }
+  return req;
+}
+
+Result<core::Seq> parse_ack(std::string_view body, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"up_to"}); !r) return r.error();
+  auto up_to = f.unsigned_int("up_to");
+  if (!up_to) return up_to.error();
+  if (!*up_to) {
+    why = "field \"up_to\" is required";
+    return error::missing_field;
+  }
+  return core::Seq{**up_to};
+}
+
+Result<core::Seq> parse_ws_ack(std::string_view text, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(text, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"ack"}); !r) return r.error();
+  auto ack = f.unsigned_int("ack");
+  if (!ack) return ack.error();
+  if (!*ack) {
+    why = "field \"ack\" is required";
+    return error::missing_field;
+  }
+  return core::Seq{**ack};
+}
+
+std::string_view state_name(store::AgentState s) {
+  switch (s) {
+    case store::AgentState::running: return "running";
+    case store::AgentState::draining: return "draining";
+    case store::AgentState::stopped: return "stopped";
+  }
+  return "unknown";
+}
+
+json::object agent_json(const node::AgentView& a) {
+  json::object o;
+  o["agent_id"] = a.record.id.to_string();
+  o["name"] = a.record.name;
+  o["display_name"] = a.record.display_name;
+  json::array caps;
+  for (const auto& c : a.record.capabilities) caps.emplace_back(c);
+  o["capabilities"] = std::move(caps);
+  o["state"] = state_name(a.record.state);
+  o["created_ms"] = a.record.created_ms;
+  o["last_seq"] = a.cursor.last.value;
+  o["acked_seq"] = a.cursor.acked.value;
+  o["unacked"] = a.cursor.last.value - a.cursor.acked.value;
+  o["streams"] = a.streams;
+  return o;
+}
+
+namespace {
+
+void put_content(json::object& o, const store::MessageContent& c) {
+  o["content_type"] = c.content_type;
+  if (core::is_valid_utf8(c.body)) {
+    o["body"] = c.body;
+  } else {
+    o["body_base64"] = core::base64_encode(c.body);
+  }
+  const std::pair<const char*, const std::string*> optional[] = {{"performative", &c.performative},
+                                                                 {"conversation_id", &c.conversation_id},
+                                                                 {"reply_with", &c.reply_with},
+                                                                 {"in_reply_to", &c.in_reply_to},
+                                                                 {"protocol", &c.protocol}};
+  for (const auto& [key, value] : optional) {
+    if (!value->empty()) o[key] = *value;
+  }
+  if (!c.metadata.empty()) {
+    json::object md;
+    for (const auto& [k, v] : c.metadata) md[k] = v;
+    o["metadata"] = std::move(md);
+  }
+}
+
+}  // namespace
+
+json::object inbox_json(const store::InboxRecord& r) {
+  json::object o;
+  o["seq"] = r.seq.value;
+  o["request_id"] = r.request_id.to_string();
+  o["from"] = r.sender.to_string();
+  o["to"] = r.agent.to_string();
+  o["received_ms"] = r.received_ms;
+  put_content(o, r.content);
+  return o;
+}
+
+json::object receipt_json(const node::SendReceipt& r) {
+  json::object o;
+  o["request_id"] = r.request_id.to_string();
+  o["state"] = "accepted";
+  o["seq"] = r.seq.value;
+  o["to"] = r.recipient.to_string();
+  o["duplicate"] = r.duplicate;
+  o["path"] = r.path;
+  return o;
+}
+
+json::object dead_letter_json(const store::DeadLetterRecord& r) {
+  json::object o;
+  o["id"] = r.id;
+  o["request_id"] = r.request_id.to_string();
+  o["from"] = r.sender.to_string();
+  o["to"] = r.recipient.to_string();
+  o["created_ms"] = r.created_ms;
+  o["reason"] = r.reason;
+  o["attempts"] = r.attempts;
+  o["time_ms"] = r.time_ms;
+  put_content(o, r.content);
+  return o;
+}
+
+}  // namespace agentmesh::api

@@ -1,0 +1,52 @@
+#pragma once
+// JSON <-> domain mapping for the local API. Pure functions with no I/O and
+// no Beast, so they are unit-tested directly and fuzzed
+// (fuzz/api_request_fuzz.cpp).
+//
+// Parsing is strict: the body must be one JSON object within the nesting
+// limit, valid UTF-8 (Boost.JSON rejects invalid sequences), with only the
+// route's fields, each of the right type and within its size limit. Failures
+// return an api::error (or the domain's) and put a sentence naming the field
+// into `why`.
+//
+// Message bodies: requests give `body` (a UTF-8 string) or `body_base64`;
+// responses give `body` when the stored bytes are valid UTF-8 and
+// `body_base64` otherwise.
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "node/node.hpp"
+
+namespace agentmesh::api {
+
+struct JsonLimits {
+  static constexpr std::size_t kDefaultMaxDepth = 32;
+  // Deepest nesting accepted (objects and arrays).
+  std::size_t max_depth = kDefaultMaxDepth;
+  // Largest decoded payload (node::NodeConfig::max_payload_bytes).
+  std::size_t max_payload_bytes = node::NodeConfig::kDefaultMaxPayloadBytes;
+};
+
+Result<boost::json::object> parse_object(std::string_view body, const JsonLimits& limits, std::string& why);
+
+Result<node::CreateAgentRequest> parse_create_agent(std::string_view body, const JsonLimits& limits,
+                                                    std::string& why);
+Result<node::UpdateAgentRequest> parse_update_agent(std::string_view body, const JsonLimits& limits,
+                                                    std::string& why);
+Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& limits, std::string& why);
+// {"up_to": N} for POST .../inbox/ack
+Result<core::Seq> parse_ack(std::string_view body, const JsonLimits& limits, std::string& why);
+// {"ack": N} sent by WebSocket clients
+Result<core::Seq> parse_ws_ack(std::string_view text, const JsonLimits& limits, std::string& why);
+
+std::string_view state_name(store::AgentState s);
+
+boost::json::object agent_json(const node::AgentView& a);
+boost::json::object inbox_json(const store::InboxRecord& r);
+boost::json::object receipt_json(const node::SendReceipt& r);
+boost::json::object dead_letter_json(const store::DeadLetterRecord& r);
+
+}  // namespace agentmesh::api

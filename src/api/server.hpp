@@ -1,0 +1,75 @@
+#pragma once
+// The local HTTP API server: Boost.Beast HTTP/1.1 with keep-alive, SSE and
+// WebSocket streams, bound to a loopback address only.
+//
+// Each connection is one coroutine that owns its socket (STYLE.md rule 7):
+// read a request (header and body size limits, idle timeout), hand it to the
+// Router, write the response, repeat. Stream routes turn the connection into
+// an SSE or WebSocket session that reads the agent's inbox from the store at
+// its own pace, so a slow client never makes anything queue up in memory.
+//
+// Shutdown: stop accepting, let requests in flight finish, close idle
+// keep-alive connections, end streams cleanly (SSE `event: shutdown`,
+// WebSocket close 1001), and force-close whatever is left at the deadline.
+//
+// Threading: every session runs on the io_context passed in, which must be
+// the node's (single-threaded) context. Beast stays inside server.cpp.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+#include <spdlog/logger.h>
+#include <string>
+
+#include "api/router.hpp"
+#include "core/result.hpp"
+#include "node/node.hpp"
+
+namespace agentmesh::api {
+
+struct ApiConfig {
+  static constexpr std::uint16_t kDefaultPort = 7781;
+  static constexpr std::size_t kDefaultMaxHeaderBytes = 16 * 1024;
+
+  // Loopback address to bind (127.0.0.0/8 or ::1); anything else is refused.
+  std::string host = "127.0.0.1";
+  // TCP port; 0 picks a free one (written to <data_dir>/api.port).
+  std::uint16_t port = kDefaultPort;
+  // Largest request body. Default: room for a max-size payload as base64 plus
+  // the other fields (set by the daemon from the payload limit).
+  std::size_t max_body_bytes = 2 * node::NodeConfig::kDefaultMaxPayloadBytes + 64 * 1024;
+  // Largest request header block; larger gets 431.
+  std::size_t max_header_bytes = kDefaultMaxHeaderBytes;
+  // A keep-alive connection idle this long is closed.
+  std::chrono::seconds idle_timeout{60};
+  // A response or stream write that makes no progress this long closes the connection.
+  std::chrono::seconds write_timeout{30};
+  // Concurrent connections; more get 503 too_many_connections.
+  std::size_t max_connections = 1024;
+  // SSE comment / WebSocket ping interval on an idle stream.
+  std::chrono::seconds stream_heartbeat{15};
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& ioc, ApiConfig config, RouterConfig router_config, node::NodeHandle node,
+         std::shared_ptr<spdlog::logger> log);
+  ~Server();
+
+  // Binds and listens. Returns the bound port. `why` explains a failure.
+  Result<std::uint16_t> listen(std::string& why);
+  // Starts accepting (REQUIRES listen() succeeded).
+  void start();
+  // Graceful shutdown as described above; completes when all sessions have
+  // ended or `deadline` has passed.
+  boost::asio::awaitable<void> shutdown(std::chrono::milliseconds deadline);
+
+  const ApiStats& stats() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace agentmesh::api

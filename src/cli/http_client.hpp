@@ -1,0 +1,41 @@
+#pragma once
+// A small blocking HTTP/1.1 client for the CLI (and the integration tests):
+// one request per call over a fresh connection to the local API, plus a
+// streaming read for SSE. Beast stays inside http_client.cpp.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace agentmesh::cli {
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+};
+
+class HttpClient {
+ public:
+  HttpClient(std::string host, std::uint16_t port, std::string token = {});
+
+  Result<HttpResponse> request(std::string_view method, std::string_view target, std::string_view body = {},
+                               std::string_view content_type = "application/json",
+                               const std::map<std::string, std::string>& extra_headers = {});
+
+  // GET `target` and feed the body to `on_data` as it arrives, until the
+  // server closes the connection or on_data returns false. The response
+  // status is returned; a non-2xx body is returned in `error_body`.
+  Result<int> stream(std::string_view target, const std::map<std::string, std::string>& extra_headers,
+                     const std::function<bool(std::string_view)>& on_data, std::string& error_body);
+
+ private:
+  std::string host_;
+  std::uint16_t port_;
+  std::string token_;
+};
+
+}  // namespace agentmesh::cli

@@ -1,0 +1,208 @@
+#include "daemon/config.hpp"
+
+#include <cstdlib>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+
+namespace agentmesh::daemon {
+namespace {
+
+const error_code kInvalid = make_error_code(boost::system::errc::invalid_argument);
+
+bool valid_level(std::string_view l) {
+  for (auto v : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+    if (l == v) return true;
+  }
+  return false;
+}
+
+// Reads an optional integer key in [min, max] from a TOML table.
+template <class T>
+bool read_int(const toml::table& t, std::string_view section, std::string_view key, T& out, std::int64_t min,
+              std::int64_t max, std::string& why) {
+  const toml::node* n = section.empty() ? t.get(key) : nullptr;
+  if (!section.empty()) {
+    if (const auto* sec = t.get_as<toml::table>(section)) n = sec->get(key);
+  }
+  if (!n) return true;
+  const auto* v = n->as_integer();
+  if (!v || v->get() < min || v->get() > max) {
+    why = fmt::format("config: {}{}{} must be an integer from {} to {}", section, section.empty() ? "" : ".", key, min,
+                      max);
+    return false;
+  }
+  out = static_cast<T>(v->get());
+  return true;
+}
+
+std::optional<std::string> read_string(const toml::table& t, std::string_view section, std::string_view key,
+                                       bool& ok, std::string& why) {
+  const toml::node* n = nullptr;
+  if (section.empty()) {
+    n = t.get(key);
+  } else if (const auto* sec = t.get_as<toml::table>(section)) {
+    n = sec->get(key);
+  }
+  if (!n) return std::nullopt;
+  if (const auto* s = n->as_string()) return s->get();
+  why = fmt::format("config: {}{}{} must be a string", section, section.empty() ? "" : ".", key);
+  ok = false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::filesystem::path default_data_dir(const std::optional<std::string>& data_dir,
+                                       const std::optional<std::string>& name, const EnvLookup& env) {
+  if (data_dir) return *data_dir;
+  std::filesystem::path base;
+  if (auto xdg = env("XDG_DATA_HOME")) {
+    base = *xdg;
+  } else if (auto home = env("HOME")) {
+    base = std::filesystem::path(*home) / ".local" / "share";
+  } else {
+    base = ".";
+  }
+  return base / (name ? "agentmesh-" + *name : std::string("agentmesh"));
+}
+
+Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view text) {
+  std::string host = "127.0.0.1";
+  std::string_view port_text = text;
+  if (text.starts_with('[')) {
+    const auto close = text.find("]:");
+    if (close == std::string_view::npos) return kInvalid;
+    host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    if (colon > 0) host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (port_text.empty() || port_text.size() > 5) return kInvalid;
+  std::uint32_t port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9') return kInvalid;
+    port = port * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  if (port > 65535) return kInvalid;
+  return std::pair{host, static_cast<std::uint16_t>(port)};
+}
+
+Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& env, std::string& why) {
+  DaemonConfig cfg;
+  if (flags.data_dir && flags.name) {
+    why = "--data-dir and --name cannot be combined";
+    return kInvalid;
+  }
+
+  // 1. TOML file (flag, else AGENTMESH_CONFIG).
+  toml::table file;
+  const auto config_path = flags.config ? flags.config : env("AGENTMESH_CONFIG");
+  if (config_path) {
+    try {
+      file = toml::parse_file(*config_path);
+    } catch (const toml::parse_error& e) {
+      why = fmt::format("config file {}: {} (line {})", *config_path, e.description(), e.source().begin.line);
+      return kInvalid;
+    }
+  }
+  bool ok = true;
+  auto file_data_dir = read_string(file, "", "data_dir", ok, why);
+  auto file_name = read_string(file, "", "name", ok, why);
+  auto file_level = read_string(file, "", "log_level", ok, why);
+  auto file_format = read_string(file, "", "log_format", ok, why);
+  auto file_api = read_string(file, "api", "listen", ok, why);
+  if (!ok) return kInvalid;
+  std::int64_t deadline_ms = cfg.shutdown_deadline.count();
+  std::int64_t idle_s = cfg.api.idle_timeout.count();
+  std::int64_t heartbeat_s = cfg.api.stream_heartbeat.count();
+  std::int64_t retention_s = cfg.node.idempotency_retention_ms / 1000;
+  bool body_set = false;
+  std::size_t max_body = 0;
+  if (!read_int(file, "", "shutdown_deadline_ms", deadline_ms, 0, 600'000, why) ||
+      !read_int(file, "api", "max_connections", cfg.api.max_connections, 1, 100'000, why) ||
+      !read_int(file, "api", "max_header_bytes", cfg.api.max_header_bytes, 1024, 1 << 20, why) ||
+      !read_int(file, "api", "idle_timeout_s", idle_s, 1, 86'400, why) ||
+      !read_int(file, "api", "stream_heartbeat_s", heartbeat_s, 1, 3'600, why) ||
+      !read_int(file, "messages", "max_payload_bytes", cfg.node.max_payload_bytes, 1, 64 << 20, why) ||
+      !read_int(file, "messages", "idempotency_retention_s", retention_s, 1, 30 * 86'400, why) ||
+      !read_int(file, "messages", "max_streams_per_agent", cfg.node.max_streams_per_agent, 1, 1'000, why) ||
+      !read_int(file, "store", "queue_capacity", cfg.node.writer.queue_capacity, 1, 10'000'000, why) ||
+      !read_int(file, "store", "max_batch", cfg.node.writer.max_batch, 1, 1'000'000, why)) {
+    return kInvalid;
+  }
+  if (const auto* sec = file.get_as<toml::table>("api"); sec && sec->get("max_body_bytes")) {
+    if (!read_int(file, "api", "max_body_bytes", max_body, 1024, 256 << 20, why)) return kInvalid;
+    body_set = true;
+  }
+  cfg.shutdown_deadline = std::chrono::milliseconds(deadline_ms);
+  cfg.api.idle_timeout = std::chrono::seconds(idle_s);
+  cfg.api.stream_heartbeat = std::chrono::seconds(heartbeat_s);
+  cfg.node.idempotency_retention_ms = retention_s * 1000;
+  cfg.api.max_body_bytes = body_set ? max_body : 2 * cfg.node.max_payload_bytes + 64 * 1024;
+
+  // 2. Environment over the file, 3. flags over both.
+  auto pick = [&](const std::optional<std::string>& flag, const char* env_name,
+                  const std::optional<std::string>& from_file) -> std::optional<std::string> {
+    if (flag) return flag;
+    if (auto e = env(env_name)) return e;
+    return from_file;
+  };
+  // The instance is chosen as a whole: the first source that names a data dir
+  // or an instance name wins (a data dir before a name within one source).
+  std::optional<std::string> data_dir;
+  std::optional<std::string> name;
+  if (flags.data_dir || flags.name) {
+    data_dir = flags.data_dir;
+    name = flags.name;
+  } else if (auto d = env("AGENTMESH_DATA_DIR")) {
+    data_dir = d;
+  } else if (auto n = env("AGENTMESH_NAME")) {
+    name = n;
+  } else if (file_data_dir) {
+    data_dir = file_data_dir;
+  } else {
+    name = file_name;
+  }
+  if (name && !core::validate_agent_name(*name)) {
+    why = fmt::format("instance name \"{}\" must be 1-64 characters of [a-z0-9._-]", *name);
+    return kInvalid;
+  }
+  cfg.node.data_dir = default_data_dir(data_dir, name, env);
+
+  if (auto api = pick(flags.api, "AGENTMESH_API", file_api)) {
+    auto hp = parse_host_port(*api);
+    if (!hp) {
+      why = fmt::format("API address \"{}\" is not HOST:PORT", *api);
+      return kInvalid;
+    }
+    cfg.api.host = hp->first;
+    cfg.api.port = hp->second;
+  } else if (name) {
+    cfg.api.port = 0;
+  }
+  if (auto level = pick(flags.log_level, "AGENTMESH_LOG_LEVEL", file_level)) cfg.log_level = *level;
+  if (auto format = pick(flags.log_format, "AGENTMESH_LOG_FORMAT", file_format)) cfg.log_format = *format;
+  if (!valid_level(cfg.log_level)) {
+    why = fmt::format("log level \"{}\" is not one of trace, debug, info, warn, error, critical, off", cfg.log_level);
+    return kInvalid;
+  }
+  if (cfg.log_format != "text" && cfg.log_format != "json") {
+    why = fmt::format("log format \"{}\" is not text or json", cfg.log_format);
+    return kInvalid;
+  }
+  return cfg;
+}
+
+}  // namespace agentmesh::daemon

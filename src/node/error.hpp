@@ -1,0 +1,36 @@
+#pragma once
+// node::error: failures of node-level operations that are not a lower
+// layer's (those keep their own categories: store::error, direct::error...).
+
+#include <boost/system/error_category.hpp>
+#include <boost/system/error_code.hpp>
+
+namespace agentmesh::node {
+
+enum class error {
+  // No local agent has that id or name.
+  unknown_agent = 1,
+  // A local agent already has that name.
+  name_taken,
+  // A capability is empty, too long, or uses characters outside [a-z0-9._:/-].
+  invalid_capability,
+  // Too many capabilities, or a display name that is too long or not UTF-8.
+  invalid_agent_field,
+  // No dead letter has that id.
+  unknown_dead_letter,
+  // The node is stopping; retry against the restarted daemon.
+  shutting_down,
+  // The agent already has the maximum number of open streams.
+  too_many_streams,
+};
+
+const boost::system::error_category& error_category() noexcept;
+
+inline boost::system::error_code make_error_code(error e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+}  // namespace agentmesh::node
+
+template <>
+struct boost::system::is_error_code_enum<agentmesh::node::error> : std::true_type {};

@@ -1,0 +1,523 @@
+#include "node/node.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/utf8.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/key_file.hpp"
+#include "direct/delivery.hpp"
+#include "direct/error.hpp"
+#include "node/error.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace agentmesh::node {
+namespace {
+
+namespace asio = boost::asio;
+
+class Category final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "agentmesh.node"; }
+  std::string message(int ev) const override {
+    switch (static_cast<error>(ev)) {
+      case error::unknown_agent: return "no local agent has that id or name";
+      case error::name_taken: return "a local agent already has that name";
+      case error::invalid_capability:
+        return "capabilities are 1-64 characters of [a-z0-9._:/-], at most 64 of them";
+      case error::invalid_agent_field: return "display_name must be valid UTF-8 of at most 128 bytes";
+      case error::unknown_dead_letter: return "no dead letter has that id";
+      case error::shutting_down: return "the daemon is shutting down";
+      case error::too_many_streams: return "the agent has too many open streams";
+    }
+    return "unknown node error";
+  }
+};
+
+constexpr std::size_t kMaxCapabilities = 64;
+constexpr std::size_t kMaxDisplayName = 128;
+constexpr auto kDedupPurgeInterval = std::chrono::seconds(60);
+
+bool valid_capability(std::string_view c) {
+  if (c.empty() || c.size() > 64) return false;
+  for (char ch : c) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
+                    ch == ':' || ch == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::filesystem::path agent_key_path(const std::filesystem::path& data_dir, const core::AgentId& id) {
+  return data_dir / "agents" / (id.to_string() + ".key");
+}
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+  static const Category category;
+  return category;
+}
+
+Node::Node(Executor ex, NodeConfig config, std::shared_ptr<spdlog::logger> log)
+    : ex_(std::move(ex)),
+      config_(std::move(config)),
+      log_(std::move(log)),
+      started_(std::chrono::steady_clock::now()),
+      purge_timer_(ex_) {}
+
+Node::~Node() { stop(); }
+
+Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::shared_ptr<spdlog::logger> log,
+                                         std::string& why) {
+  const auto dir = config.data_dir;  // a copy: `config` is moved into the node below
+  auto fail = [&](std::string msg, error_code ec) -> Result<std::shared_ptr<Node>> {
+    why = std::move(msg);
+    return ec;
+  };
+  const auto perm_error = make_error_code(boost::system::errc::permission_denied);
+  if (auto r = core::ensure_private_dir(dir); !r) {
+    return fail(fmt::format("cannot create data directory {}: {}", dir.string(), r.error().message()), r.error());
+  }
+  if (auto msg = core::check_dir_not_writable_by_others(dir); !msg.empty()) return fail(msg, perm_error);
+  if (auto r = core::ensure_private_dir(dir / "agents"); !r) {
+    return fail(fmt::format("cannot create {}: {}", (dir / "agents").string(), r.error().message()), r.error());
+  }
+  if (auto msg = core::check_dir_not_writable_by_others(dir / "agents"); !msg.empty()) return fail(msg, perm_error);
+
+  const auto node_key_path = dir / "node.key";
+  if (std::filesystem::exists(node_key_path)) {
+    if (auto msg = core::check_file_private(node_key_path); !msg.empty()) return fail(msg, perm_error);
+  }
+  auto node_key = crypto::load_or_create_key(node_key_path);
+  if (!node_key) {
+    return fail(fmt::format("cannot load node key {}: {}", node_key_path.string(), node_key.error().message()),
+                node_key.error());
+  }
+
+  auto store = store::open_sqlite_store(dir / "agentmesh.db");
+  if (!store) {
+    return fail(fmt::format("cannot open database {}: {}", (dir / "agentmesh.db").string(), store.error().message()),
+                store.error());
+  }
+  auto reader = (*store)->open_reader();
+  if (!reader) return fail(fmt::format("cannot open database reader: {}", reader.error().message()), reader.error());
+
+  std::shared_ptr<Node> node(new Node(std::move(ex), std::move(config), std::move(log)));
+  node->reader_ = std::move(*reader);
+  auto agents = node->reader_->list_agents();
+  if (!agents) return fail(fmt::format("cannot read agents: {}", agents.error().message()), agents.error());
+  for (const auto& a : *agents) {
+    const auto key_path = agent_key_path(dir, a.id);
+    if (!std::filesystem::exists(key_path)) {
+      return fail(fmt::format("key file of agent {} ({}) is missing: {}", a.name, a.id, key_path.string()),
+                  make_error_code(boost::system::errc::no_such_file_or_directory));
+    }
+    if (auto msg = core::check_file_private(key_path); !msg.empty()) return fail(msg, perm_error);
+    auto cursor = node->reader_->inbox_cursor(a.id);
+    if (!cursor) return fail(fmt::format("cannot read inbox cursor: {}", cursor.error().message()), cursor.error());
+    node->agents_.put(a);
+    node->cursors_[a.id] = *cursor;
+  }
+  node->writer_ = std::make_unique<store::Writer>(std::move(*store), node->config_.writer);
+  node->schedule_dedup_purge();
+  node->log_->info("node ready: {} agents, data dir {}", node->agents_.size(), dir.string());
+  return node;
+}
+
+void Node::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  purge_timer_.cancel();
+  if (writer_) writer_->stop();
+}
+
+template <class T>
+Task<Result<T>> Node::commit(WorkFn<T> work) {
+  auto ex = ex_;
+  auto* writer = writer_.get();
+  // Named, not a temporary inside co_await: GCC 12 mishandles non-trivial
+  // temporaries in co_await operands (they get relocated bytewise).
+  auto initiation = [writer, ex, work = std::move(work)](auto handler) mutable {
+        using Handler = decltype(handler);
+        auto h = std::make_shared<Handler>(std::move(handler));
+        auto slot = std::make_shared<std::optional<Result<T>>>();
+        store::Job job;
+        job.work = [work = std::move(work), slot](store::Store& s) -> error_code {
+          *slot = work(s);
+          return (*slot)->has_error() ? (*slot)->error() : error_code{};
+        };
+        job.done = [h, slot, ex](error_code ec) {
+          Result<T> r = ec ? Result<T>(ec) : std::move(**slot);
+          asio::post(ex, [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
+        };
+        if (auto s = writer->submit(std::move(job)); !s) {
+          asio::post(ex, [h, e = s.error()]() mutable { std::move (*h)(Result<T>(e)); });
+        }
+      };
+  auto result = co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Result<T>)>(std::move(initiation),
+                                                                                             asio::use_awaitable);
+  if (!result && result.error() != store::error::queue_full && result.error().category() == store::error_category()) {
+    last_store_error_ = result.error();
+    counters_.store_failures.inc();
+  }
+  co_return result;
+}
+
+Result<store::AgentRecord> Node::validated_agent_fields(store::AgentRecord rec) const {
+  if (rec.capabilities.size() > kMaxCapabilities) return error::invalid_capability;
+  for (const auto& c : rec.capabilities) {
+    if (!valid_capability(c)) return error::invalid_capability;
+  }
+  std::sort(rec.capabilities.begin(), rec.capabilities.end());
+  rec.capabilities.erase(std::unique(rec.capabilities.begin(), rec.capabilities.end()), rec.capabilities.end());
+  if (rec.display_name.size() > kMaxDisplayName || !core::is_valid_utf8(rec.display_name)) {
+    return error::invalid_agent_field;
+  }
+  return rec;
+}
+
+Task<Result<CreatedAgent>> Node::create_agent(CreateAgentRequest req) {
+  if (auto r = core::validate_agent_name(req.name); !r) co_return r.error();
+  if (agents_.find_by_name(req.name)) co_return error::name_taken;
+  store::AgentRecord rec;
+  rec.name = req.name;
+  rec.display_name = req.display_name.empty() ? req.name : req.display_name;
+  rec.capabilities = std::move(req.capabilities);
+  auto valid = validated_agent_fields(std::move(rec));
+  if (!valid) co_return valid.error();
+  rec = std::move(*valid);
+
+  auto key = crypto::SigningKey::generate();
+  rec.id = key.agent_id();
+  rec.state = store::AgentState::running;
+  rec.created_ms = clock_.now_ms();
+  std::string token = crypto::random_token_hex();
+  rec.token_hash = crypto::sha256(crypto::as_bytes(token));
+
+  const auto key_path = agent_key_path(config_.data_dir, rec.id);
+  if (auto r = crypto::save_key(key_path, key); !r) {
+    log_->error("cannot write agent key {}: {}", key_path.string(), r.error().message());
+    co_return r.error();
+  }
+  WorkFn<void> insert = [rec](store::Store& s) { return s.insert_agent(rec); };
+  auto inserted = co_await commit<void>(std::move(insert));
+  if (!inserted) {
+    std::error_code ec;
+    std::filesystem::remove(key_path, ec);
+    if (inserted.error() == store::error::conflict) co_return error::name_taken;
+    co_return inserted.error();
+  }
+  agents_.put(rec);
+  cursors_[rec.id] = store::InboxCursor{};
+  log_->info("agent created: {} ({})", rec.name, rec.id);
+  CreatedAgent out;
+  out.agent = AgentView{rec, {}, 0};
+  out.token = std::move(token);
+  co_return out;
+}
+
+Result<AgentView> Node::agent(std::string_view ref) const {
+  const auto* a = agents_.resolve(ref);
+  if (!a) return error::unknown_agent;
+  AgentView v{*a, {}, 0};
+  if (auto it = cursors_.find(a->id); it != cursors_.end()) v.cursor = it->second;
+  if (auto it = watchers_.find(a->id); it != watchers_.end()) v.streams = it->second.streams;
+  return v;
+}
+
+std::vector<AgentView> Node::agents() const {
+  std::vector<AgentView> out;
+  for (const auto* a : agents_.all()) out.push_back(*agent(a->id.to_string()));
+  return out;
+}
+
+Task<Result<AgentView>> Node::update_agent(core::AgentId id, UpdateAgentRequest req) {
+  const auto* current = agents_.find(id);
+  if (!current) co_return error::unknown_agent;
+  store::AgentRecord rec = *current;
+  if (req.capabilities) rec.capabilities = std::move(*req.capabilities);
+  if (req.state) rec.state = *req.state;
+  if (req.display_name) rec.display_name = std::move(*req.display_name);
+  auto valid = validated_agent_fields(std::move(rec));
+  if (!valid) co_return valid.error();
+  rec = std::move(*valid);
+  WorkFn<void> update = [rec](store::Store& s) { return s.update_agent(rec); };
+  auto updated = co_await commit<void>(std::move(update));
+  if (!updated) {
+    if (updated.error() == store::error::not_found) co_return error::unknown_agent;
+    co_return updated.error();
+  }
+  if (!agents_.find(id)) co_return error::unknown_agent;  // deleted while we waited
+  agents_.put(rec);
+  log_->info("agent updated: {} ({})", rec.name, rec.id);
+  co_return agent(id.to_string());
+}
+
+Task<Result<std::size_t>> Node::delete_agent(core::AgentId id) {
+  const auto* a = agents_.find(id);
+  if (!a) co_return error::unknown_agent;
+  const std::string name = a->name;
+  const auto now = clock_.now_ms();
+  WorkFn<std::size_t> dead_letter_all = [id, now](store::Store& s) -> Result<std::size_t> {
+    auto cursor = s.inbox_cursor(id);
+    if (!cursor) return cursor.error();
+    std::size_t n = 0;
+    core::Seq after = cursor->acked;
+    for (;;) {
+      auto batch = s.read_inbox(id, after, 512);
+      if (!batch) return batch.error();
+      if (batch->empty()) break;
+      for (auto& m : *batch) {
+        store::DeadLetterRecord dl;
+        dl.request_id = m.request_id;
+        dl.sender = m.sender;
+        dl.recipient = id;
+        dl.created_ms = m.received_ms;
+        dl.content = std::move(m.content);
+        dl.reason = "agent_deleted";
+        dl.attempts = 1;
+        dl.time_ms = now;
+        if (auto r = s.add_dead_letter(dl); !r) return r.error();
+        after = m.seq;
+        ++n;
+      }
+    }
+    if (auto r = s.delete_agent(id); !r) return r.error();
+    return n;
+  };
+  auto moved = co_await commit<std::size_t>(std::move(dead_letter_all));
+  if (!moved) {
+    if (moved.error() == store::error::not_found) co_return error::unknown_agent;
+    co_return moved.error();
+  }
+  agents_.remove(id);
+  cursors_.erase(id);
+  std::error_code ec;
+  std::filesystem::remove(agent_key_path(config_.data_dir, id), ec);
+  counters_.dead_lettered.inc(*moved);
+  notify(id);  // open streams see the agent gone and close
+  log_->info("agent deleted: {} ({}), {} unacked messages moved to dead letters", name, id, *moved);
+  co_return *moved;
+}
+
+std::optional<core::AgentId> Node::agent_for_token(std::string_view token) const {
+  const auto hash = crypto::sha256(crypto::as_bytes(token));
+  const auto* a = agents_.find_by_token_hash(hash);
+  if (!a) return std::nullopt;
+  return a->id;
+}
+
+Task<Result<SendReceipt>> Node::send(core::AgentId from, SendRequest req) {
+  const auto* sender = agents_.find(from);
+  if (!sender) co_return error::unknown_agent;
+  if (sender->state == store::AgentState::stopped) co_return direct::error::sender_stopped;
+  if (req.content.body.size() > config_.max_payload_bytes) co_return direct::error::payload_too_large;
+  if (req.ttl_ms && (*req.ttl_ms <= 0 || *req.ttl_ms > config_.max_ttl_ms)) co_return core::error::out_of_range;
+  const auto* recipient = agents_.resolve(req.to);
+  if (!recipient) {
+    counters_.messages_rejected.inc();
+    co_return direct::error::unknown_recipient;
+  }
+  if (recipient->state != store::AgentState::running) {
+    counters_.messages_rejected.inc();
+    co_return direct::error::recipient_unavailable;
+  }
+  const auto now = clock_.now_ms();
+  direct::Delivery d;
+  d.record.agent = recipient->id;
+  d.record.sender = from;
+  d.record.request_id =
+      req.idempotency_key ? direct::request_id_for_key(from, *req.idempotency_key) : crypto::random_request_id();
+  d.record.received_ms = now;
+  d.record.content = std::move(req.content);
+  d.digest = direct::content_digest(recipient->id, d.record.content);
+  d.dedup_expires_ms = req.idempotency_key ? now + config_.idempotency_retention_ms : 0;
+
+  SendReceipt receipt;
+  receipt.request_id = d.record.request_id;
+  receipt.recipient = recipient->id;
+  WorkFn<direct::DeliveryResult> deliver = [d = std::move(d)](store::Store& s) mutable {
+    return direct::deliver(s, d);
+  };
+  auto delivered = co_await commit<direct::DeliveryResult>(std::move(deliver));
+  if (!delivered) {
+    counters_.messages_rejected.inc();
+    if (delivered.error() == store::error::not_found) co_return direct::error::unknown_recipient;  // deleted meanwhile
+    co_return delivered.error();
+  }
+  receipt.seq = delivered->seq;
+  receipt.duplicate = delivered->duplicate;
+  if (delivered->duplicate) {
+    counters_.messages_duplicate.inc();
+  } else {
+    counters_.messages_accepted.inc();
+    note_appended(receipt.recipient, receipt.seq);
+  }
+  co_return receipt;
+}
+
+void Node::note_appended(const core::AgentId& agent, core::Seq seq) {
+  auto it = cursors_.find(agent);
+  if (it == cursors_.end()) return;
+  if (seq > it->second.last) it->second.last = seq;
+  notify(agent);
+}
+
+void Node::notify(const core::AgentId& agent) {
+  auto it = watchers_.find(agent);
+  if (it == watchers_.end()) return;
+  // Copy: a waker may unwatch itself.
+  std::vector<std::function<void()>> wakers;
+  for (const auto& [token, w] : it->second.wakers) wakers.push_back(w);
+  for (auto& w : wakers) w();
+}
+
+Result<std::vector<store::InboxRecord>> Node::read_inbox(const core::AgentId& agent, core::Seq after,
+                                                         std::size_t limit) {
+  if (!agents_.find(agent)) return error::unknown_agent;
+  auto r = reader_->read_inbox(agent, after, limit);
+  if (!r && r.error() == store::error::not_found) return error::unknown_agent;
+  return r;
+}
+
+Task<Result<store::InboxCursor>> Node::ack(core::AgentId agent, core::Seq up_to) {
+  auto it = cursors_.find(agent);
+  if (it == cursors_.end()) co_return error::unknown_agent;
+  if (up_to > it->second.last) co_return store::error::beyond_last;
+  if (up_to <= it->second.acked) co_return it->second;
+  WorkFn<store::InboxCursor> ack_up_to = [agent, up_to](store::Store& s) { return s.ack_inbox(agent, up_to); };
+  auto acked = co_await commit<store::InboxCursor>(std::move(ack_up_to));
+  if (!acked) {
+    if (acked.error() == store::error::not_found) co_return error::unknown_agent;
+    co_return acked.error();
+  }
+  counters_.acks.inc();
+  it = cursors_.find(agent);
+  if (it == cursors_.end()) co_return error::unknown_agent;
+  if (acked->acked > it->second.acked) it->second.acked = acked->acked;
+  co_return it->second;
+}
+
+std::optional<store::InboxCursor> Node::cursor(const core::AgentId& agent) const {
+  auto it = cursors_.find(agent);
+  if (it == cursors_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<std::vector<store::DeadLetterRecord>> Node::dead_letters(std::int64_t after_id, std::size_t limit) {
+  return reader_->list_dead_letters(after_id, limit);
+}
+
+Task<Result<SendReceipt>> Node::retry_dead_letter(std::int64_t id) {
+  auto found = reader_->get_dead_letter(id);
+  if (!found) co_return found.error();
+  if (!*found) co_return error::unknown_dead_letter;
+  const auto dl = std::move(**found);
+  const auto* recipient = agents_.find(dl.recipient);
+  if (!recipient) co_return direct::error::unknown_recipient;
+  if (recipient->state != store::AgentState::running) co_return direct::error::recipient_unavailable;
+  direct::Delivery d;
+  d.record.agent = dl.recipient;
+  d.record.sender = dl.sender;
+  d.record.request_id = dl.request_id;
+  d.record.received_ms = clock_.now_ms();
+  d.record.content = dl.content;
+  WorkFn<direct::DeliveryResult> redeliver = [d = std::move(d), id](store::Store& s) mutable -> Result<direct::DeliveryResult> {
+        auto still = s.get_dead_letter(id);
+        if (!still) return still.error();
+        if (!*still) return error::unknown_dead_letter;  // retried or deleted concurrently
+        auto r = direct::deliver(s, d);
+        if (!r) return r;
+        if (auto del = s.delete_dead_letter(id); !del) return del.error();
+        return r;
+      };
+  auto delivered = co_await commit<direct::DeliveryResult>(std::move(redeliver));
+  if (!delivered) {
+    if (delivered.error() == store::error::not_found) co_return direct::error::unknown_recipient;
+    co_return delivered.error();
+  }
+  counters_.messages_accepted.inc();
+  note_appended(dl.recipient, delivered->seq);
+  SendReceipt receipt;
+  receipt.request_id = dl.request_id;
+  receipt.recipient = dl.recipient;
+  receipt.seq = delivered->seq;
+  co_return receipt;
+}
+
+Task<Result<void>> Node::delete_dead_letter(std::int64_t id) {
+  WorkFn<void> remove = [id](store::Store& s) { return s.delete_dead_letter(id); };
+  auto r = co_await commit<void>(std::move(remove));
+  if (!r && r.error() == store::error::not_found) co_return error::unknown_dead_letter;
+  co_return r;
+}
+
+std::uint64_t Node::watch(const core::AgentId& agent, std::function<void()> wake) {
+  const auto token = next_watch_token_++;
+  watchers_[agent].wakers.emplace(token, std::move(wake));
+  return token;
+}
+
+void Node::unwatch(const core::AgentId& agent, std::uint64_t token) {
+  auto it = watchers_.find(agent);
+  if (it == watchers_.end()) return;
+  it->second.wakers.erase(token);
+  if (it->second.wakers.empty() && it->second.streams == 0) watchers_.erase(it);
+}
+
+Result<void> Node::open_stream(const core::AgentId& agent) {
+  auto& w = watchers_[agent];
+  if (w.streams >= config_.max_streams_per_agent) return error::too_many_streams;
+  ++w.streams;
+  ++total_streams_;
+  return {};
+}
+
+void Node::close_stream(const core::AgentId& agent) {
+  auto it = watchers_.find(agent);
+  if (it == watchers_.end() || it->second.streams == 0) return;
+  --it->second.streams;
+  --total_streams_;
+  if (it->second.wakers.empty() && it->second.streams == 0) watchers_.erase(it);
+}
+
+void Node::schedule_dedup_purge() {
+  purge_timer_.expires_after(kDedupPurgeInterval);
+  purge_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->stopped_) return;
+    const auto now = self->clock_.now_ms();
+    store::Job job;
+    job.work = [now](store::Store& s) -> error_code {
+      auto r = s.purge_dedup(now);
+      return r ? error_code{} : r.error();
+    };
+    (void)self->writer_->submit(std::move(job));  // a full queue skips one purge; the next one catches up
+    self->schedule_dedup_purge();
+  });
+}
+
+std::vector<ComponentHealth> Node::health() const {
+  std::vector<ComponentHealth> out;
+  const auto q = writer_->queue_stats();
+  ComponentHealth store{"store", true, "ok"};
+  if (stopped_) {
+    store = {"store", false, "stopped"};
+  } else if (writer_->commit_failures() > 0 && last_store_error_) {
+    store = {"store", false, fmt::format("last failure: {}", last_store_error_.message())};
+  } else if (q.depth * 5 > q.capacity * 4) {
+    store = {"store", false, fmt::format("write queue {}% full", q.depth * 100 / std::max<std::uint64_t>(1, q.capacity))};
+  }
+  out.push_back(std::move(store));
+  out.push_back({"agents", true, fmt::format("{} local agents", agents_.size())});
+  return out;
+}
+
+}  // namespace agentmesh::node

@@ -1,0 +1,210 @@
+#pragma once
+// node: the composition root. A Node owns every service of one daemon (the
+// store writer and reader, the local agent registry, the send path, watchers
+// for live streams, metrics) and exposes domain operations to the API.
+//
+// Threading: all Node state belongs to the node's executor (the network
+// io_context thread). Every public method REQUIRES being called on it. Writes
+// go to the store's writer thread as jobs; their completions are posted back
+// to the executor, so a coroutine awaiting a write resumes on the node thread
+// after the transaction has committed (fsync'd). See docs/threading.md.
+//
+// Ownership: create with Node::open(); the daemon holds the shared_ptr and
+// hands the API a NodeHandle (weak reference). stop() flushes the writer.
+//
+// Durability: every awaitable that returns success has committed to SQLite
+// with synchronous=FULL before it resumes its caller.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <spdlog/logger.h>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "core/result.hpp"
+#include "node/node_config.hpp"
+#include "registry/local_agents.hpp"
+#include "store/records.hpp"
+#include "store/writer.hpp"
+
+namespace agentmesh::node {
+
+template <class T>
+using Task = boost::asio::awaitable<T>;
+
+// A unit of work for the store writer (runs inside a transaction).
+template <class T>
+using WorkFn = std::function<Result<T>(store::Store&)>;
+
+struct AgentView {
+  store::AgentRecord record;
+  store::InboxCursor cursor;
+  std::size_t streams = 0;
+};
+
+struct CreateAgentRequest {
+  std::string name;
+  std::vector<std::string> capabilities;
+  std::string display_name;  // defaults to the name
+};
+
+struct CreatedAgent {
+  AgentView agent;
+  std::string token;  // shown once; only its hash is stored
+};
+
+struct UpdateAgentRequest {
+  std::optional<std::vector<std::string>> capabilities;
+  std::optional<store::AgentState> state;
+  std::optional<std::string> display_name;
+};
+
+struct SendRequest {
+  std::string to;  // agent id or local name
+  store::MessageContent content;
+  std::optional<std::int64_t> ttl_ms;
+  std::optional<std::string> idempotency_key;
+};
+
+struct SendReceipt {
+  core::RequestId request_id;
+  core::AgentId recipient;
+  core::Seq seq;
+  bool duplicate = false;    // an identical earlier send (same idempotency key)
+  std::string_view path = "loopback";
+};
+
+struct NodeCounters {
+  core::Counter messages_accepted;
+  core::Counter messages_duplicate;
+  core::Counter messages_rejected;
+  core::Counter acks;
+  core::Counter dead_lettered;
+  core::Counter store_failures;
+};
+
+struct ComponentHealth {
+  std::string name;
+  bool ok = true;
+  std::string detail;
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  using Executor = boost::asio::any_io_executor;
+
+  // Opens (creating when absent) the data directory: checks permissions,
+  // loads or creates the node key, opens and migrates the database, loads the
+  // local agents and checks their key files. Errors come with a message for
+  // the operator in `why`.
+  static Result<std::shared_ptr<Node>> open(Executor ex, NodeConfig config, std::shared_ptr<spdlog::logger> log,
+                                            std::string& why);
+  ~Node();
+
+  Executor executor() const { return ex_; }
+  const NodeConfig& config() const { return config_; }
+
+  // --- agents ---
+  Task<Result<CreatedAgent>> create_agent(CreateAgentRequest req);
+  Result<AgentView> agent(std::string_view ref) const;  // id or name; unknown_agent
+  std::vector<AgentView> agents() const;
+  Task<Result<AgentView>> update_agent(core::AgentId id, UpdateAgentRequest req);
+  // Deletes the agent; its unacked messages become dead letters (reason
+  // agent_deleted). Returns how many.
+  Task<Result<std::size_t>> delete_agent(core::AgentId id);
+  // The agent whose token this is, if any (hash lookup; see docs/security.md).
+  std::optional<core::AgentId> agent_for_token(std::string_view token) const;
+
+  // --- messages ---
+  Task<Result<SendReceipt>> send(core::AgentId from, SendRequest req);
+  Result<std::vector<store::InboxRecord>> read_inbox(const core::AgentId& agent, core::Seq after,
+                                                     std::size_t limit);
+  Task<Result<store::InboxCursor>> ack(core::AgentId agent, core::Seq up_to);
+  // The cached cursor of a local agent (last appended, acked).
+  std::optional<store::InboxCursor> cursor(const core::AgentId& agent) const;
+
+  // --- dead letters ---
+  Result<std::vector<store::DeadLetterRecord>> dead_letters(std::int64_t after_id, std::size_t limit);
+  Task<Result<SendReceipt>> retry_dead_letter(std::int64_t id);
+  Task<Result<void>> delete_dead_letter(std::int64_t id);
+
+  // --- live streams ---
+  // Registers `wake`, called on the node thread whenever the agent's inbox
+  // grows or the agent is deleted. Returns a token for unwatch().
+  std::uint64_t watch(const core::AgentId& agent, std::function<void()> wake);
+  void unwatch(const core::AgentId& agent, std::uint64_t token);
+  // Stream accounting against max_streams_per_agent (too_many_streams).
+  Result<void> open_stream(const core::AgentId& agent);
+  void close_stream(const core::AgentId& agent);
+  std::size_t stream_count() const { return total_streams_; }
+
+  // --- observability ---
+  std::vector<ComponentHealth> health() const;
+  void render_metrics(std::string& out) const;  // Prometheus text
+  const NodeCounters& counters() const { return counters_; }
+  core::QueueStats writer_queue() const { return writer_->queue_stats(); }
+
+  // Stops accepting writes, finishes queued ones (they commit) and joins the
+  // writer thread. Idempotent. Completions already posted still run.
+  void stop();
+
+ private:
+  Node(Executor ex, NodeConfig config, std::shared_ptr<spdlog::logger> log);
+
+  // Runs `work` as a writer job and resumes the caller on the node executor
+  // after the commit. Fails with queue_full / stopped without running it.
+  template <class T>
+  Task<Result<T>> commit(WorkFn<T> work);
+
+  Result<store::AgentRecord> validated_agent_fields(store::AgentRecord rec) const;
+  void notify(const core::AgentId& agent);
+  void note_appended(const core::AgentId& agent, core::Seq seq);
+  void schedule_dedup_purge();
+
+  Executor ex_;
+  NodeConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+  core::SystemClock clock_;
+  std::chrono::steady_clock::time_point started_;
+
+  std::unique_ptr<store::Writer> writer_;
+  std::unique_ptr<store::Store> reader_;
+  registry::LocalAgents agents_;
+  std::unordered_map<core::AgentId, store::InboxCursor> cursors_;
+
+  struct Watchers {
+    std::map<std::uint64_t, std::function<void()>> wakers;
+    std::size_t streams = 0;
+  };
+  std::unordered_map<core::AgentId, Watchers> watchers_;
+  std::uint64_t next_watch_token_ = 1;
+  std::size_t total_streams_ = 0;
+
+  NodeCounters counters_;
+  error_code last_store_error_;
+  bool stopped_ = false;
+  boost::asio::steady_timer purge_timer_;
+};
+
+// The API's way to reach the node: a weak reference that fails with
+// shutting_down once the node is gone. REQUIRES: used on the node's executor
+// (the API runs on the same io_context; see docs/threading.md).
+class NodeHandle {
+ public:
+  explicit NodeHandle(std::weak_ptr<Node> node) : node_(std::move(node)) {}
+  std::shared_ptr<Node> lock() const { return node_.lock(); }
+
+ private:
+  std::weak_ptr<Node> node_;
+};
+
+}  // namespace agentmesh::node
