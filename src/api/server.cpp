@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json/serialize.hpp>
+#include <array>
 #include <deque>
 #include <fmt/format.h>
 #include <unordered_set>
@@ -64,6 +65,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> reject(tcp::socket sock);
   asio::awaitable<void> run_session(tcp::socket sock);
+  asio::awaitable<void> linger_close(beast::tcp_stream& stream);
   asio::awaitable<void> run_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl);
   asio::awaitable<void> run_ws(beast::tcp_stream stream, http::request<http::string_body> req, const Response& resp,
                                SessionCtl& ctl);
@@ -180,8 +182,7 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
       auto res = to_beast(resp, 11, false);
       stream.expires_after(cfg.write_timeout);
       co_await http::async_write(stream, res, kTuple);
-      beast::error_code sec;
-      stream.socket().shutdown(tcp::socket::shutdown_send, sec);
+      co_await linger_close(stream);
       co_return;
     }
     ctl.busy = true;
@@ -217,16 +218,50 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
+// After answering a request we stopped reading (413, 431, 400), the client
+// may still be sending its body. Closing now would reset the connection and
+// destroy our answer in flight, so read and discard for a bounded time and
+// amount before closing.
+asio::awaitable<void> Server::Impl::linger_close(beast::tcp_stream& stream) {
+  constexpr std::size_t kMaxDiscard = 64 << 20;
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16384> sink;
+  for (std::size_t total = 0; total < kMaxDiscard;) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+    if (rec) break;
+    total += n;
+  }
+  stream.socket().close(ec);
+}
+
 asio::awaitable<void> Server::Impl::run_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl) {
   const auto agent = resp.stream_agent;
   core::Seq after = resp.stream_after;
-  asio::steady_timer wake(ioc);
+  // Shared with the disconnect watcher below, which may complete after this
+  // coroutine has returned.
+  struct Watch {
+    explicit Watch(asio::io_context& io) : wake(io) {}
+    asio::steady_timer wake;
+    bool peer_gone = false;
+    std::array<char, 512> sink{};
+  };
+  auto watch = std::make_shared<Watch>(ioc);
+  auto& wake = watch->wake;
   bool stop = false;
   ctl.stop = [&] {
     stop = true;
     wake.cancel();
   };
   StreamGuard guard(node, agent, [&] { wake.cancel(); });
+  // An SSE client sends nothing after its request, so any read completion
+  // (EOF, reset, stray bytes) means it is gone: end the stream now rather
+  // than at the next heartbeat write. Reads bypass tcp_stream's timeouts.
+  stream.socket().async_read_some(asio::buffer(watch->sink), [watch](const beast::error_code&, std::size_t) {
+    watch->peer_gone = true;
+    watch->wake.cancel();
+  });
 
   // Close-delimited body: no Content-Length, no chunking; every client
   // (EventSource, curl, Python http.client) reads it as a stream.
@@ -249,6 +284,7 @@ asio::awaitable<void> Server::Impl::run_sse(beast::tcp_stream& stream, const Res
   if (!co_await send("retry: 1000\n\n")) co_return;
 
   for (;;) {
+    if (watch->peer_gone) break;
     if (stop) {
       co_await send("event: shutdown\ndata: {\"reason\":\"daemon stopping\"}\n\n");
       break;
@@ -278,6 +314,7 @@ asio::awaitable<void> Server::Impl::run_sse(beast::tcp_stream& stream, const Res
   }
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().cancel(ec);  // completes the watcher if still pending
 }
 
 asio::awaitable<void> Server::Impl::run_ws(beast::tcp_stream stream, http::request<http::string_body> req,

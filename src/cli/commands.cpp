@@ -464,7 +464,7 @@ int run(int argc, char** argv) {
       if (g.json) return print_json(v);
       std::cout << fmt::format("deleted dead letter {}\n", dl_id);
     });
-    d->callback([&] {
+    d->callback([&, d] {
       if (!d->get_subcommands().empty()) return;
       auto v = call(g, "GET", fmt::format("/v1/deadletters?after={}&limit={}", after, limit));
       if (g.json) return print_json(v);

@@ -1,0 +1,44 @@
+# The project's commands. Each one installs what is missing first
+# (scripts/install-deps.sh), so a fresh Debian 12 machine needs nothing else.
+#
+#   make run     build (release) and run the daemon in the foreground
+#   make test    build with ASan+UBSan and run the whole test suite
+#   make bench   build (release), run the benchmarks, update docs/benchmarks.md
+#   make fuzz    build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
+#   make install copy the binary to $(PREFIX)/bin (default ~/.local)
+
+FUZZ_SECONDS ?= 60
+PREFIX ?= $(HOME)/.local
+ARGS ?=
+JOBS ?= $(shell nproc)
+
+.PHONY: deps release dev run test bench fuzz install clean
+
+deps:
+	@scripts/install-deps.sh
+
+release: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+dev: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(JOBS)
+
+run: release
+	./build/release/apps/agentmesh/agentmesh daemon $(ARGS)
+
+test: dev
+	ctest --preset dev -j $(JOBS)
+
+bench: deps
+	@scripts/bench.sh
+
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+install: release
+	install -D -m 0755 build/release/apps/agentmesh/agentmesh $(PREFIX)/bin/agentmesh
+
+clean:
+	rm -rf build

@@ -1,0 +1,158 @@
+// The README tour through the real CLI binary against a real daemon.
+
+#include <csignal>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "integration/fixture.hpp"
+
+namespace agentmesh::testutil {
+namespace {
+
+class CliTest : public DaemonTest {
+ protected:
+  RunResult cli(std::vector<std::string> args, const std::string& in = {}) {
+    args.push_back("--data-dir");
+    args.push_back(daemon_->data_dir().string());
+    return run_cli(args, in);
+  }
+};
+
+TEST_F(CliTest, ReadmeTour) {
+  auto r = cli({"agent", "create", "alice", "--capability", "summarize", "--capability", "translate"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("token:"), std::string::npos);
+  EXPECT_NE(r.out.find("summarize, translate"), std::string::npos);
+  ASSERT_EQ(cli({"agent", "create", "bob"}).status, 0);
+
+  r = cli({"send", "--from", "alice", "--to", "bob", "hello"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("accepted request_id="), std::string::npos);
+  EXPECT_NE(r.out.find("seq=1"), std::string::npos);
+
+  const auto bob_id = js(req("GET", "/v1/agents/bob")).at("agent_id").as_string();
+  r = cli({"send", "--from", "alice", "--to", std::string(bob_id), "-", "--performative", "inform"}, "from stdin");
+  ASSERT_EQ(r.status, 0) << r.err;
+
+  r = cli({"inbox", "bob"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("#1"), std::string::npos);
+  EXPECT_NE(r.out.find("hello"), std::string::npos);
+  EXPECT_NE(r.out.find("from stdin"), std::string::npos);
+  EXPECT_NE(r.out.find("performative: inform"), std::string::npos);
+
+  r = cli({"ack", "bob", "1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("acked up to 1"), std::string::npos);
+
+  r = cli({"agent", "list"});
+  EXPECT_NE(r.out.find("alice"), std::string::npos);
+  EXPECT_NE(r.out.find("summarize,translate"), std::string::npos);
+
+  r = cli({"health"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("status: ok"), std::string::npos);
+
+  r = cli({"inbox", "bob", "--json"});
+  EXPECT_EQ(js(cli::HttpResponse{200, r.out, {}}).at("messages").as_array().size(), 2u);
+}
+
+TEST_F(CliTest, ErrorsGoToStderrWithTheServerCodeAndNonZeroStatus) {
+  ASSERT_EQ(cli({"agent", "create", "bob"}).status, 0);
+  auto r = cli({"ack", "bob", "7"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(r.err.find("ack_beyond_last"), std::string::npos) << r.err;
+  r = cli({"send", "--from", "bob", "--to", "nobody", "x"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown_recipient"), std::string::npos);
+  r = cli({"agent", "create", "Bad Name"});
+  EXPECT_NE(r.err.find("invalid_name"), std::string::npos);
+  r = run_cli({"health", "--api", "127.0.0.1:1"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cannot reach the daemon"), std::string::npos);
+  r = run_cli({"health", "--data-dir", (dir_.path() / "missing").string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("agentmesh daemon"), std::string::npos);
+  EXPECT_EQ(run_cli({"no-such-command"}).status, 2);
+}
+
+TEST_F(CliTest, HelpOnEverySubcommand) {
+  for (auto cmd : std::vector<std::vector<std::string>>{{"--help"}, {"daemon", "--help"}, {"agent", "create", "--help"},
+                                                       {"send", "--help"}, {"inbox", "--help"}, {"events", "--help"},
+                                                       {"ack", "--help"}, {"deadletters", "--help"}, {"health", "--help"}}) {
+    auto r = run_cli(cmd);
+    EXPECT_EQ(r.status, 0) << cmd[0];
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd[0];
+  }
+}
+
+TEST_F(CliTest, AgentTokenFromTheCommandLine) {
+  auto bob = create("bob");
+  create("carol");
+  auto r = run_cli({"inbox", "bob", "--api", "127.0.0.1:" + std::to_string(daemon_->port()), "--token", bob.token});
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = run_cli({"inbox", "carol", "--api", "127.0.0.1:" + std::to_string(daemon_->port()), "--token", bob.token});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("forbidden"), std::string::npos);
+}
+
+TEST_F(CliTest, EventsPrintsLiveMessagesAndExitsCleanlyOnCtrlC) {
+  create("a");
+  create("b");
+  ASSERT_EQ(send("a", "b", "before").status, 202);
+  int out_pipe[2];
+  ASSERT_EQ(::pipe(out_pipe), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::close(out_pipe[0]);
+    const std::string bin = agentmesh_binary(), dir = daemon_->data_dir().string();
+    ::execl(bin.c_str(), bin.c_str(), "events", "b", "--data-dir", dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+  std::string out;
+  auto read_some = [&] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(out_pipe[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  };
+  ASSERT_TRUE(eventually([&] {
+    read_some();
+    return out.find("before") != std::string::npos;
+  }));
+  ASSERT_EQ(send("a", "b", "live one").status, 202);
+  ASSERT_TRUE(eventually([&] {
+    read_some();
+    return out.find("live one") != std::string::npos;
+  }));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(out_pipe[0]);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(CliTest, DeadLettersListAndDelete) {
+  create("a");
+  create("b");
+  ASSERT_EQ(send("a", "b", "orphan").status, 202);
+  ASSERT_EQ(cli({"agent", "delete", "b"}).status, 0);
+  auto r = cli({"deadletters"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("reason=agent_deleted"), std::string::npos);
+  EXPECT_NE(r.out.find("orphan"), std::string::npos);
+  const auto id = js(req("GET", "/v1/deadletters")).at("dead_letters").as_array()[0].at("id").as_int64();
+  r = cli({"deadletters", "retry", std::to_string(id)});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown_recipient"), std::string::npos);
+  EXPECT_EQ(cli({"deadletters", "delete", std::to_string(id)}).status, 0);
+  EXPECT_NE(cli({"deadletters"}).out.find("(0 dead letters)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace agentmesh::testutil

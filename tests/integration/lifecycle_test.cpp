@@ -1,0 +1,175 @@
+// Daemon lifecycle: one daemon per data dir, permission checks, graceful
+// shutdown (streams, deadline, second signal), persistence across restarts.
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <csignal>
+#include <fstream>
+#include <sys/stat.h>
+#include <thread>
+
+#include "integration/fixture.hpp"
+
+namespace agentmesh::testutil {
+namespace {
+
+namespace asio = boost::asio;
+
+using LifecycleTest = DaemonTest;
+
+TEST_F(LifecycleTest, SecondDaemonOnTheSameDataDirIsRefused) {
+  Daemon second(daemon_->data_dir());
+  EXPECT_THROW(second.start(), std::runtime_error);
+  const auto log = second.log();
+  EXPECT_NE(log.find("another agentmesh daemon (pid " + std::to_string(daemon_->pid()) + ")"), std::string::npos)
+      << log;
+  // The first one is unaffected.
+  EXPECT_EQ(req("GET", "/v1/health").status, 200);
+}
+
+TEST_F(LifecycleTest, CleanStopRemovesPortFileAndExitsZero) {
+  ASSERT_TRUE(std::filesystem::exists(daemon_->data_dir() / "api.port"));
+  EXPECT_EQ(daemon_->stop(), 0);
+  EXPECT_FALSE(std::filesystem::exists(daemon_->data_dir() / "api.port"));
+  EXPECT_TRUE(std::filesystem::exists(daemon_->data_dir() / "api-token"));
+  EXPECT_NE(daemon_->log().find("stopped cleanly"), std::string::npos);
+}
+
+TEST_F(LifecycleTest, StateSurvivesRestartIncludingTokens) {
+  auto a = create("a", R"(,"capabilities":["x"])");
+  create("b");
+  ASSERT_EQ(send("a", "b", "persist").status, 202);
+  ASSERT_EQ(req("POST", "/v1/agents/b/inbox/ack", R"({"up_to":1})").status, 200);
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();
+  auto agent = js(req("GET", "/v1/agents/a", "", a.token));
+  EXPECT_EQ(agent.at("capabilities").as_array()[0].as_string(), "x");
+  auto inbox = js(req("GET", "/v1/agents/b/inbox"));
+  EXPECT_EQ(inbox.at("messages").as_array()[0].at("body").as_string(), "persist");
+  EXPECT_EQ(inbox.at("acked_seq").as_int64(), 1);
+  EXPECT_EQ(js(send("a", "b", "next")).at("seq").as_int64(), 2);
+}
+
+TEST_F(LifecycleTest, GracefulShutdownEndsAnOpenSseStreamCleanly) {
+  create("b");
+  auto client = daemon_->admin();
+  std::string text;
+  std::atomic<bool> opened{false};
+  std::thread reader([&] {
+    std::string err;
+    (void)client.stream("/v1/agents/b/events", {}, [&](std::string_view d) {
+      text += d;
+      opened = true;
+      return true;  // read until the daemon closes the stream
+    }, err);
+  });
+  ASSERT_TRUE(eventually([&] { return opened.load(); }));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(daemon_->stop(), 0);
+  reader.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // did not wait for the deadline
+  EXPECT_NE(text.find("event: shutdown"), std::string::npos) << text;
+}
+
+// A client that opens a stream and never reads, so the daemon's writes block.
+class StuckReader {
+ public:
+  StuckReader(std::uint16_t port, const std::string& token) : sock_(ioc_) {
+    sock_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    sock_.set_option(asio::socket_base::receive_buffer_size(4096));
+    const std::string req = "GET /v1/agents/b/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+                            "\r\n\r\n";
+    asio::write(sock_, asio::buffer(req));
+  }
+
+ private:
+  asio::io_context ioc_;
+  asio::ip::tcp::socket sock_;
+};
+
+TEST_F(LifecycleTest, ShutdownDeadlineClosesStuckStreams) {
+  const auto cfg = dir_.path() / "fast.toml";
+  std::ofstream(cfg) << "shutdown_deadline_ms = 1000\n";
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_ = std::make_unique<Daemon>(dir_.path() / "data", std::vector<std::string>{"--config", cfg.string()});
+  daemon_->start();
+  create("b");
+  fill_inbox("b", 12);
+  StuckReader stuck(daemon_->port(), daemon_->admin_token());
+  ASSERT_TRUE(eventually([&] { return js(req("GET", "/v1/agents/b")).at("streams").as_int64() == 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(daemon_->stop(), 0);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(900));  // waited for the deadline
+  EXPECT_LT(took, std::chrono::seconds(8));
+  EXPECT_NE(daemon_->log().find("shutdown deadline passed"), std::string::npos);
+}
+
+TEST_F(LifecycleTest, SecondSignalExitsAtOnce) {
+  create("b");
+  fill_inbox("b", 12);
+  StuckReader stuck(daemon_->port(), daemon_->admin_token());
+  ASSERT_TRUE(eventually([&] { return js(req("GET", "/v1/agents/b")).at("streams").as_int64() == 1; }));
+  ::kill(daemon_->pid(), SIGTERM);
+  // The default 10 s deadline keeps it waiting for the stuck stream...
+  EXPECT_FALSE(daemon_->wait_exit(std::chrono::milliseconds(500)));
+  // ...until the second signal.
+  ::kill(daemon_->pid(), SIGTERM);
+  auto status = daemon_->wait_exit(std::chrono::seconds(3));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, 1);
+}
+
+TEST_F(LifecycleTest, RefusesADataDirWritableByOthers) {
+  ASSERT_EQ(daemon_->stop(), 0);
+  ::chmod(daemon_->data_dir().c_str(), 0777);
+  EXPECT_THROW(daemon_->start(), std::runtime_error);
+  const auto log = daemon_->log();
+  EXPECT_NE(log.find("chmod 700 " + daemon_->data_dir().string()), std::string::npos) << log;
+  ::chmod(daemon_->data_dir().c_str(), 0700);
+  daemon_->start();
+}
+
+TEST_F(LifecycleTest, RefusesAKeyFileReadableByOthers) {
+  auto a = create("a");
+  ASSERT_EQ(daemon_->stop(), 0);
+  const auto key = daemon_->data_dir() / "agents" / (a.id + ".key");
+  ::chmod(key.c_str(), 0644);
+  EXPECT_THROW(daemon_->start(), std::runtime_error);
+  EXPECT_NE(daemon_->log().find("chmod 600 " + key.string()), std::string::npos);
+  ::chmod(key.c_str(), 0600);
+  const auto node_key = daemon_->data_dir() / "node.key";
+  ::chmod(node_key.c_str(), 0640);
+  EXPECT_THROW(daemon_->start(), std::runtime_error);
+  EXPECT_NE(daemon_->log().find("chmod 600 " + node_key.string()), std::string::npos);
+  ::chmod(node_key.c_str(), 0600);
+  daemon_->start();
+}
+
+TEST(LifecycleStandaloneTest, RefusesANonLoopbackApiAddress) {
+  TempDir dir;
+  auto r = run_cli({"daemon", "--data-dir", (dir.path() / "d").string(), "--api", "0.0.0.0:0"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("loopback"), std::string::npos) << r.err;
+}
+
+TEST(LifecycleStandaloneTest, NamedInstancesAreIndependent) {
+  TempDir home;
+  // --name instances live under XDG_DATA_HOME and pick their own ports.
+  ::setenv("XDG_DATA_HOME", home.path().c_str(), 1);
+  Daemon one(home.path() / "agentmesh-one");
+  Daemon two(home.path() / "agentmesh-two");
+  one.start();
+  two.start();
+  EXPECT_NE(one.port(), two.port());
+  auto r = run_cli({"agent", "create", "x", "--name", "one"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(run_cli({"agent", "list", "--name", "two", "--json"}).out, "{\"agents\":[]}\n");
+  EXPECT_NE(run_cli({"agent", "list", "--name", "one"}).out.find("x"), std::string::npos);
+  ::unsetenv("XDG_DATA_HOME");
+}
+
+}  // namespace
+}  // namespace agentmesh::testutil

@@ -1,0 +1,78 @@
+#pragma once
+// Shared test helpers: temporary directories, polling with a deadline (never
+// sleep-and-hope), and a harness that runs the real daemon binary.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "cli/http_client.hpp"
+
+namespace agentmesh::testutil {
+
+// A fresh directory (mode 0700) removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Polls `pred` every few milliseconds until it holds or `timeout` passes.
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Path of the agentmesh binary under test (set by CMake).
+std::string agentmesh_binary();
+
+// Runs `agentmesh <args>` to completion; returns exit status, stdout, stderr.
+struct RunResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+RunResult run_cli(const std::vector<std::string>& args, const std::string& stdin_text = {});
+
+// A daemon child process on 127.0.0.1 port 0 with its own data directory.
+class Daemon {
+ public:
+  explicit Daemon(std::filesystem::path data_dir, std::vector<std::string> extra_args = {});
+  ~Daemon();  // SIGKILL if still running
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Starts the process and waits until api.port appears and /v1/health answers.
+  void start();
+  // SIGTERM and wait; returns the exit status.
+  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  void kill9();
+  bool running();
+  // Waits for the process to exit on its own; returns its exit status.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  pid_t pid() const { return pid_; }
+
+  std::uint16_t port() const { return port_; }
+  const std::string& admin_token() const { return token_; }
+  const std::filesystem::path& data_dir() const { return dir_; }
+  std::string log() const;  // the daemon's stderr so far
+  cli::HttpClient client(const std::string& token) const { return cli::HttpClient("127.0.0.1", port_, token); }
+  cli::HttpClient admin() const { return client(token_); }
+
+ private:
+  std::filesystem::path dir_;
+  std::vector<std::string> extra_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string token_;
+  std::filesystem::path log_path_;
+};
+
+}  // namespace agentmesh::testutil

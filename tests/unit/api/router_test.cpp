@@ -1,0 +1,184 @@
+#include "api/router.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include "crypto/crypto.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "testutil/testutil.hpp"
+
+namespace agentmesh::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+const std::string kAdmin(64, 'a');
+
+// A real node in a temp dir, driven through Router::handle without sockets.
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    node::NodeConfig cfg;
+    cfg.data_dir = dir_.path() / "data";
+    std::string why;
+    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    node_ = node::Node::open(ioc_.get_executor(), cfg, log, why).value();
+    RouterConfig rc;
+    rc.admin_token = kAdmin;
+    router_ = std::make_unique<Router>(node::NodeHandle(node_), rc, stats_);
+    alice_token_ = create("alice");
+    bob_token_ = create("bob");
+  }
+  void TearDown() override { node_->stop(); }
+
+  Response call(std::string method, std::string target, std::string token, std::string body = {}) {
+    Request req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    if (!token.empty()) req.authorization = "Bearer " + token;
+    req.content_type = "application/json";
+    req.body = std::move(body);
+    std::optional<Response> out;
+    asio::co_spawn(ioc_, router_->handle(std::move(req)), [&](std::exception_ptr e, Response r) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(r);
+    });
+    ioc_.restart();
+    while (!out) ioc_.run_one();
+    return *out;
+  }
+  std::string create(const std::string& name) {
+    auto r = call("POST", "/v1/agents", kAdmin, R"({"name":")" + name + R"("})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::string(json::parse(r.body).at("token").as_string());
+  }
+  static std::string code(const Response& r) { return std::string(json::parse(r.body).at("error").as_string()); }
+
+  testutil::TempDir dir_;
+  asio::io_context ioc_;
+  std::shared_ptr<node::Node> node_;
+  ApiStats stats_;
+  std::unique_ptr<Router> router_;
+  std::string alice_token_, bob_token_;
+};
+
+TEST_F(RouterTest, HealthNeedsNoToken) {
+  auto r = call("GET", "/v1/health", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body).at("status").as_string(), "ok");
+}
+
+TEST_F(RouterTest, MissingOrWrongTokenIs401) {
+  auto r = call("GET", "/v1/agents", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(code(r), "unauthorized");
+  ASSERT_FALSE(r.headers.empty());
+  EXPECT_EQ(r.headers[0].first, "WWW-Authenticate");
+  EXPECT_EQ(call("GET", "/v1/agents", std::string(64, 'b')).status, 401);
+  EXPECT_EQ(call("GET", "/v1/agents", kAdmin.substr(1)).status, 401);
+}
+
+TEST_F(RouterTest, AgentTokenActsOnlyAsItsOwnAgent) {
+  // Own agent: allowed.
+  EXPECT_EQ(call("GET", "/v1/agents/alice", alice_token_).status, 200);
+  EXPECT_EQ(call("POST", "/v1/agents/alice/messages", alice_token_, R"({"to":"bob","body":"hi"})").status, 202);
+  EXPECT_EQ(call("GET", "/v1/agents/bob/inbox", bob_token_).status, 200);
+  EXPECT_EQ(call("POST", "/v1/agents/bob/inbox/ack", bob_token_, R"({"up_to":1})").status, 200);
+  // Anything else: 403, and nothing changes.
+  const std::pair<std::string, std::string> forbidden[] = {
+      {"GET", "/v1/agents"},          {"GET", "/v1/agents/bob"},       {"GET", "/v1/agents/bob/inbox"},
+      {"GET", "/v1/deadletters"},     {"GET", "/metrics"},             {"DELETE", "/v1/agents/bob"},
+      {"GET", "/v1/agents/nobody"},   {"PATCH", "/v1/agents/alice"},   {"DELETE", "/v1/agents/alice"},
+  };
+  for (const auto& [method, target] : forbidden) {
+    auto r = call(method, target, alice_token_, method == "PATCH" ? R"({"state":"stopped"})" : "");
+    EXPECT_EQ(r.status, 403) << method << " " << target << " " << r.body;
+    EXPECT_EQ(code(r), "forbidden");
+  }
+  auto r = call("POST", "/v1/agents/bob/messages", alice_token_, R"({"to":"alice","body":"spoof"})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(node_->cursor(node_->agent("alice")->record.id)->last.value, 0u);
+  EXPECT_EQ(node_->agents().size(), 2u);
+}
+
+TEST_F(RouterTest, AdminMayDoEverything) {
+  EXPECT_EQ(call("GET", "/v1/agents", kAdmin).status, 200);
+  EXPECT_EQ(call("POST", "/v1/agents/bob/messages", kAdmin, R"({"to":"alice","body":"x"})").status, 202);
+  EXPECT_EQ(call("GET", "/metrics", kAdmin).status, 200);
+  EXPECT_EQ(call("GET", "/v1/deadletters", kAdmin).status, 200);
+  EXPECT_EQ(call("GET", "/v1/agents/nobody", kAdmin).status, 404);
+}
+
+TEST_F(RouterTest, RoutingErrors) {
+  auto r = call("GET", "/v1/nope", kAdmin);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(code(r), "not_found");
+  r = call("PUT", "/v1/agents", kAdmin);
+  EXPECT_EQ(r.status, 405);
+  ASSERT_FALSE(r.headers.empty());
+  EXPECT_EQ(r.headers[0].second, "GET, POST");
+  EXPECT_EQ(call("GET", "/v1/agents/%zz", kAdmin).status, 404);  // bad escape: no route
+}
+
+TEST_F(RouterTest, BodyRoutesNeedJsonContentType) {
+  Request req;
+  req.method = "POST";
+  req.target = "/v1/agents";
+  req.authorization = "Bearer " + kAdmin;
+  req.content_type = "text/plain";
+  req.body = R"({"name":"carol"})";
+  std::optional<Response> out;
+  asio::co_spawn(ioc_, router_->handle(req), [&](std::exception_ptr, Response resp) { out = std::move(resp); });
+  ioc_.restart();
+  while (!out) ioc_.run_one();
+  EXPECT_EQ(out->status, 415);
+  EXPECT_EQ(node_->agents().size(), 2u);
+}
+
+TEST_F(RouterTest, MetricsCountRequestsByRouteAndStatus) {
+  stats_.requests[{"/v1/health", 200}] = 3;
+  auto r = call("GET", "/metrics", kAdmin);
+  EXPECT_NE(r.body.find(R"(agentmesh_http_requests_total{route="/v1/health",status="200"} 3)"), std::string::npos);
+  EXPECT_NE(r.body.find("agentmesh_store_commit_latency_ms_bucket"), std::string::npos);
+  EXPECT_NE(r.body.find("agentmesh_store_commit_batch_size_count"), std::string::npos);
+  EXPECT_NE(r.body.find(R"(agentmesh_queue_capacity{queue="store_writer"})"), std::string::npos);
+}
+
+TEST_F(RouterTest, DeadLetterRetryRedeliversToAnExistingRecipientOnce) {
+  // Dead letters of this issue come from deleted agents; later issues add
+  // expired outbox messages. Write one for a live recipient straight into the
+  // database, as the outbox will.
+  const auto bob = node_->agent("bob")->record.id;
+  {
+    auto db = store::open_sqlite_store(dir_.path() / "data" / "agentmesh.db").value();
+    store::DeadLetterRecord d;
+    d.request_id = crypto::random_request_id();
+    d.sender = node_->agent("alice")->record.id;
+    d.recipient = bob;
+    d.content.body = "retry me";
+    d.reason = "expired";
+    ASSERT_TRUE(db->begin());
+    ASSERT_TRUE(db->add_dead_letter(d));
+    ASSERT_TRUE(db->commit());
+  }
+  auto list = json::parse(call("GET", "/v1/deadletters", kAdmin).body);
+  ASSERT_EQ(list.at("dead_letters").as_array().size(), 1u);
+  const auto id = std::to_string(list.at("dead_letters").as_array()[0].at("id").as_int64());
+  auto r = call("POST", "/v1/deadletters/" + id + "/retry", kAdmin);
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("seq").as_int64(), 1);
+  EXPECT_EQ(node_->cursor(bob)->last.value, 1u);
+  EXPECT_EQ(json::parse(call("GET", "/v1/deadletters", kAdmin).body).at("dead_letters").as_array().size(), 0u);
+  // A second retry of the same id finds nothing and delivers nothing.
+  auto again = call("POST", "/v1/deadletters/" + id + "/retry", kAdmin);
+  EXPECT_EQ(again.status, 404);
+  EXPECT_EQ(code(again), "unknown_dead_letter");
+  EXPECT_EQ(node_->cursor(bob)->last.value, 1u);
+}
+
+}  // namespace
+}  // namespace agentmesh::api

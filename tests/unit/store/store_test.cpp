@@ -1,0 +1,293 @@
+#include "store/store.hpp"
+
+#include <fstream>
+#include <gtest/gtest.h>
+
+#include "crypto/crypto.hpp"
+#include "store/memory_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "testutil/testutil.hpp"
+
+namespace agentmesh::store {
+namespace {
+
+AgentId random_agent() { return crypto::SigningKey::generate().agent_id(); }
+
+AgentRecord make_agent(const std::string& name) {
+  AgentRecord a;
+  a.id = random_agent();
+  a.name = name;
+  a.display_name = name + " display";
+  a.capabilities = {"summarize", "translate"};
+  a.state = AgentState::running;
+  a.token_hash[0] = 42;
+  a.created_ms = 1000;
+  return a;
+}
+
+InboxRecord make_message(const AgentId& to, const AgentId& from, std::string body) {
+  InboxRecord r;
+  r.agent = to;
+  r.sender = from;
+  r.request_id = crypto::random_request_id();
+  r.received_ms = 5;
+  r.content.content_type = "text/plain";
+  r.content.body = std::move(body);
+  r.content.performative = "inform";
+  r.content.conversation_id = "c1";
+  r.content.metadata = {{"k", "v"}, {"empty", ""}};
+  return r;
+}
+
+// Runs the same tests against both backends.
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { store_ = open(); }
+  std::unique_ptr<Store> open() {
+    if (GetParam() == "memory") {
+      if (!memory_) memory_ = std::make_shared<MemoryStore>();
+      return memory_->open_reader().value();
+    }
+    return open_sqlite_store(dir_.path() / "test.db").value();
+  }
+  template <class F>
+  void txn(F f) {
+    ASSERT_TRUE(store_->begin());
+    f();
+    ASSERT_TRUE(store_->commit());
+  }
+
+  testutil::TempDir dir_;
+  std::shared_ptr<MemoryStore> memory_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreTest, AgentsInsertListUpdateDelete) {
+  auto a = make_agent("alice");
+  txn([&] { ASSERT_TRUE(store_->insert_agent(a)); });
+  auto list = store_->list_agents();
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].name, "alice");
+  EXPECT_EQ((*list)[0].capabilities, a.capabilities);
+  EXPECT_EQ((*list)[0].token_hash, a.token_hash);
+
+  a.state = AgentState::draining;
+  a.capabilities = {"x"};
+  txn([&] { ASSERT_TRUE(store_->update_agent(a)); });
+  EXPECT_EQ(store_->list_agents()->at(0).state, AgentState::draining);
+  EXPECT_EQ(store_->list_agents()->at(0).capabilities, std::vector<std::string>{"x"});
+
+  txn([&] { ASSERT_TRUE(store_->delete_agent(a.id)); });
+  EXPECT_TRUE(store_->list_agents()->empty());
+  txn([&] { EXPECT_EQ(store_->delete_agent(a.id).error(), error::not_found); });
+}
+
+TEST_P(StoreTest, DuplicateNameOrIdConflicts) {
+  auto a = make_agent("alice");
+  auto b = make_agent("alice");
+  txn([&] {
+    ASSERT_TRUE(store_->insert_agent(a));
+    ASSERT_TRUE(store_->savepoint());
+    EXPECT_EQ(store_->insert_agent(b).error(), error::conflict);
+    store_->rollback_to_savepoint();
+  });
+  EXPECT_EQ(store_->list_agents()->size(), 1u);
+}
+
+TEST_P(StoreTest, InboxAssignsGapFreeSeqsAndReadsAfter) {
+  auto a = make_agent("alice"), b = make_agent("bob");
+  txn([&] {
+    ASSERT_TRUE(store_->insert_agent(a));
+    ASSERT_TRUE(store_->insert_agent(b));
+  });
+  txn([&] {
+    for (int i = 1; i <= 5; ++i) {
+      auto m = make_message(b.id, a.id, "m" + std::to_string(i));
+      auto seq = store_->append_inbox(m);
+      ASSERT_TRUE(seq);
+      EXPECT_EQ(seq->value, static_cast<std::uint64_t>(i));
+    }
+  });
+  auto all = store_->read_inbox(b.id, Seq{0}, 100);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ((*all)[0].content.body, "m1");
+  EXPECT_EQ((*all)[0].content.metadata, (Metadata{{"k", "v"}, {"empty", ""}}));
+  EXPECT_EQ((*all)[0].content.performative, "inform");
+  EXPECT_EQ((*all)[0].sender, a.id);
+  auto tail = store_->read_inbox(b.id, Seq{3}, 1);
+  ASSERT_EQ(tail->size(), 1u);
+  EXPECT_EQ(tail->front().seq.value, 4u);
+  EXPECT_TRUE(store_->read_inbox(a.id, Seq{0}, 10)->empty());
+  EXPECT_EQ(store_->read_inbox(random_agent(), Seq{0}, 10).error(), error::not_found);
+}
+
+TEST_P(StoreTest, EmptyBodyAndBinaryBodyRoundTrip) {
+  auto a = make_agent("alice");
+  txn([&] { ASSERT_TRUE(store_->insert_agent(a)); });
+  std::string binary("\0\xff\x01", 3);
+  txn([&] {
+    auto m1 = make_message(a.id, a.id, "");
+    auto m2 = make_message(a.id, a.id, binary);
+    ASSERT_TRUE(store_->append_inbox(m1));
+    ASSERT_TRUE(store_->append_inbox(m2));
+  });
+  auto msgs = store_->read_inbox(a.id, Seq{0}, 10);
+  ASSERT_TRUE(msgs);
+  EXPECT_EQ((*msgs)[0].content.body, "");
+  EXPECT_EQ((*msgs)[1].content.body, binary);
+}
+
+TEST_P(StoreTest, AckMovesForwardOnlyAndNotBeyondLast) {
+  auto a = make_agent("alice");
+  txn([&] { ASSERT_TRUE(store_->insert_agent(a)); });
+  txn([&] {
+    for (int i = 0; i < 3; ++i) {
+      auto m = make_message(a.id, a.id, "x");
+      ASSERT_TRUE(store_->append_inbox(m));
+    }
+  });
+  txn([&] {
+    EXPECT_EQ(store_->ack_inbox(a.id, Seq{2})->acked.value, 2u);
+    EXPECT_EQ(store_->ack_inbox(a.id, Seq{1})->acked.value, 2u);
+    EXPECT_EQ(store_->ack_inbox(a.id, Seq{4}).error(), error::beyond_last);
+    EXPECT_EQ(store_->ack_inbox(random_agent(), Seq{1}).error(), error::not_found);
+  });
+  auto c = store_->inbox_cursor(a.id);
+  EXPECT_EQ(c->last.value, 3u);
+  EXPECT_EQ(c->acked.value, 2u);
+}
+
+TEST_P(StoreTest, DedupFindPutPurge) {
+  DedupRecord d;
+  d.sender = random_agent();
+  d.request_id = crypto::random_request_id();
+  d.recipient = random_agent();
+  d.seq = Seq{9};
+  d.body_digest[3] = 1;
+  d.expires_ms = 100;
+  txn([&] { ASSERT_TRUE(store_->put_dedup(d)); });
+  auto found = store_->find_dedup(d.sender, d.request_id);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->seq.value, 9u);
+  EXPECT_EQ((*found)->body_digest, d.body_digest);
+  EXPECT_FALSE(*store_->find_dedup(d.sender, crypto::random_request_id()));
+  txn([&] { EXPECT_EQ(*store_->purge_dedup(99), 0u); });
+  txn([&] { EXPECT_EQ(*store_->purge_dedup(100), 1u); });
+  EXPECT_FALSE(*store_->find_dedup(d.sender, d.request_id));
+}
+
+TEST_P(StoreTest, DeadLettersAddListGetDelete) {
+  DeadLetterRecord d;
+  d.request_id = crypto::random_request_id();
+  d.sender = random_agent();
+  d.recipient = random_agent();
+  d.content.body = "lost";
+  d.reason = "agent_deleted";
+  d.attempts = 2;
+  txn([&] {
+    ASSERT_TRUE(store_->add_dead_letter(d));
+    auto second = d;
+    ASSERT_TRUE(store_->add_dead_letter(second));
+    EXPECT_GT(second.id, d.id);
+  });
+  auto list = store_->list_dead_letters(0, 10);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ(list->front().reason, "agent_deleted");
+  EXPECT_EQ(list->front().attempts, 2u);
+  EXPECT_EQ(store_->list_dead_letters(d.id, 10)->size(), 1u);
+  EXPECT_TRUE(*store_->get_dead_letter(d.id));
+  txn([&] { ASSERT_TRUE(store_->delete_dead_letter(d.id)); });
+  EXPECT_FALSE(*store_->get_dead_letter(d.id));
+  txn([&] { EXPECT_EQ(store_->delete_dead_letter(d.id).error(), error::not_found); });
+}
+
+TEST_P(StoreTest, OutboxPutReplaceListDelete) {
+  OutboxRecord o;
+  o.request_id = crypto::random_request_id();
+  o.sender = random_agent();
+  o.recipient = random_agent();
+  o.expires_ms = 10;
+  o.next_attempt_ms = 5;
+  o.content.body = "pending";
+  txn([&] { ASSERT_TRUE(store_->put_outbox(o)); });
+  o.attempts = 3;
+  o.last_error = "timeout";
+  txn([&] { ASSERT_TRUE(store_->put_outbox(o)); });
+  auto list = store_->list_outbox(10);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().attempts, 3u);
+  EXPECT_EQ(list->front().last_error, "timeout");
+  txn([&] { ASSERT_TRUE(store_->delete_outbox(o.request_id)); });
+  EXPECT_TRUE(store_->list_outbox(10)->empty());
+}
+
+TEST_P(StoreTest, RollbackDiscardsEverything) {
+  auto a = make_agent("alice");
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->insert_agent(a));
+  store_->rollback();
+  EXPECT_TRUE(store_->list_agents()->empty());
+}
+
+TEST_P(StoreTest, ReadersSeeOnlyCommittedData) {
+  auto reader = store_->open_reader();
+  ASSERT_TRUE(reader);
+  auto a = make_agent("alice");
+  txn([&] { ASSERT_TRUE(store_->insert_agent(a)); });
+  EXPECT_EQ((*reader)->list_agents()->size(), 1u);
+}
+
+TEST_P(StoreTest, DeleteAgentRemovesItsInbox) {
+  auto a = make_agent("alice");
+  txn([&] { ASSERT_TRUE(store_->insert_agent(a)); });
+  txn([&] {
+    auto m = make_message(a.id, a.id, "x");
+    ASSERT_TRUE(store_->append_inbox(m));
+  });
+  txn([&] { ASSERT_TRUE(store_->delete_agent(a.id)); });
+  txn([&] { ASSERT_TRUE(store_->insert_agent(a)); });  // same id again starts from seq 0
+  EXPECT_TRUE(store_->read_inbox(a.id, Seq{0}, 10)->empty());
+  EXPECT_EQ(store_->inbox_cursor(a.id)->last.value, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory", "sqlite"));
+
+TEST(SqliteStoreTest, MigratesFromEmptyAndPersistsAcrossReopen) {
+  testutil::TempDir dir;
+  const auto path = dir.path() / "a.db";
+  auto a = make_agent("alice");
+  {
+    auto s = open_sqlite_store(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->begin());
+    ASSERT_TRUE((*s)->insert_agent(a));
+    auto m = make_message(a.id, a.id, "persisted");
+    ASSERT_TRUE((*s)->append_inbox(m));
+    ASSERT_TRUE((*s)->commit());
+  }
+  auto s = open_sqlite_store(path);  // runs migrations again: must be a no-op
+  ASSERT_TRUE(s);
+  EXPECT_EQ((*s)->list_agents()->size(), 1u);
+  EXPECT_EQ((*s)->read_inbox(a.id, Seq{0}, 10)->at(0).content.body, "persisted");
+  EXPECT_GE(sqlite_schema_version(), 1u);
+}
+
+TEST(SqliteStoreTest, RefusesANewerSchema) {
+  testutil::TempDir dir;
+  const auto path = dir.path() / "future.db";
+  { ASSERT_TRUE(open_sqlite_store(path)); }  // closing checkpoints the WAL into the file
+  // Pretend a newer binary migrated this database: set user_version in the file header.
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(60);  // SQLite header: user_version at byte offset 60, big-endian
+  const char v[4] = {0, 0, 0, 99};
+  f.write(v, 4);
+  f.close();
+  auto s = open_sqlite_store(path);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), error::schema_too_new);
+}
+
+}  // namespace
+}  // namespace agentmesh::store
