@@ -13,38 +13,6 @@
 namespace agentmesh::api {
 namespace {
 
-class Category final : public boost::system::error_category {
- public:
-  const char* name() const noexcept override { return "agentmesh.api"; }
-  std::string message(int ev) const override {
-    switch (static_cast<error>(ev)) {
-      case error::malformed_json: return "the body is not valid JSON";
-      case error::invalid_field: return "a field has the wrong type or value";
-      case error::unknown_field: return "unknown field";
-      case error::missing_field: return "a required field is missing";
-      case error::body_too_large: return "the request body is too large";
-      case error::headers_too_large: return "the request headers are too large";
-      case error::unsupported_media_type: return "the body must be sent with Content-Type: application/json";
-      case error::unauthorized: return "missing or invalid bearer token";
-      case error::forbidden: return "this token may not do that";
-      case error::no_route: return "no such route";
-      case error::method_not_allowed: return "method not allowed on this route";
-      case error::bad_request: return "malformed HTTP request";
-      case error::too_many_connections: return "too many connections";
-    }
-    return "unknown api error";
-  }
-};
-
-}  // namespace
-
-const boost::system::error_category& error_category() noexcept {
-  static const Category category;
-  return category;
-}
-
-namespace {
-
 struct Entry {
   const boost::system::error_category* category;
   int value;

@@ -18,7 +18,8 @@
 #include <string_view>
 
 #include "core/result.hpp"
-#include "node/node.hpp"
+#include "node/node_config.hpp"
+#include "node/requests.hpp"
 
 namespace agentmesh::api {
 

@@ -32,6 +32,7 @@
 #include "core/metrics.hpp"
 #include "core/result.hpp"
 #include "node/node_config.hpp"
+#include "node/requests.hpp"
 #include "registry/local_agents.hpp"
 #include "store/records.hpp"
 #include "store/writer.hpp"
@@ -44,44 +45,6 @@ using Task = boost::asio::awaitable<T>;
 // A unit of work for the store writer (runs inside a transaction).
 template <class T>
 using WorkFn = std::function<Result<T>(store::Store&)>;
-
-struct AgentView {
-  store::AgentRecord record;
-  store::InboxCursor cursor;
-  std::size_t streams = 0;
-};
-
-struct CreateAgentRequest {
-  std::string name;
-  std::vector<std::string> capabilities;
-  std::string display_name;  // defaults to the name
-};
-
-struct CreatedAgent {
-  AgentView agent;
-  std::string token;  // shown once; only its hash is stored
-};
-
-struct UpdateAgentRequest {
-  std::optional<std::vector<std::string>> capabilities;
-  std::optional<store::AgentState> state;
-  std::optional<std::string> display_name;
-};
-
-struct SendRequest {
-  std::string to;  // agent id or local name
-  store::MessageContent content;
-  std::optional<std::int64_t> ttl_ms;
-  std::optional<std::string> idempotency_key;
-};
-
-struct SendReceipt {
-  core::RequestId request_id;
-  core::AgentId recipient;
-  core::Seq seq;
-  bool duplicate = false;    // an identical earlier send (same idempotency key)
-  std::string_view path = "loopback";
-};
 
 struct NodeCounters {
   core::Counter messages_accepted;

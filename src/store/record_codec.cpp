@@ -21,13 +21,16 @@ void put_string(std::string& out, const std::string& s) {
 class Reader {
  public:
   explicit Reader(std::span<const std::uint8_t> b) : b_(b) {}
+  // Minimal LEB128 only: a final byte of 0 after others (e.g. 80 00 for 0)
+  // or bits beyond 64 are rejected, so every value has one encoding.
   bool varint(std::uint64_t& v) {
     v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos_ >= b_.size()) return false;
       const std::uint8_t c = b_[pos_++];
+      if (shift == 63 && c > 1) return false;
       v |= static_cast<std::uint64_t>(c & 0x7f) << shift;
-      if ((c & 0x80) == 0) return true;
+      if ((c & 0x80) == 0) return c != 0 || shift == 0;
     }
     return false;
   }

@@ -5,7 +5,8 @@
 //   list := count { len bytes }*
 //   map  := count { klen kbytes vlen vbytes }*
 //
-// Decoders are bounded (item count and total size) and reject trailing bytes;
+// Decoders are bounded (item count and total size), accept only minimal
+// varints (one encoding per value) and reject trailing bytes;
 // a failure is store::error::corrupt. Fuzzed by fuzz/record_codec_fuzz.cpp.
 
 #include <cstdint>

@@ -39,6 +39,9 @@ TEST(RecordCodecTest, RejectsTruncatedTrailingAndOversized) {
   CodecLimits tight;
   tight.max_item_bytes = 2;
   EXPECT_EQ(decode_string_list(bytes(enc), tight).error(), error::corrupt);
+  // A non-minimal varint (80 00 is a second spelling of 0): found by the fuzzer.
+  EXPECT_EQ(decode_string_list(bytes(std::string("\x80\x00", 2))).error(), error::corrupt);
+  EXPECT_EQ(decode_string_list(bytes(std::string("\x01\x80\x00", 3))).error(), error::corrupt);
   // An over-long varint.
   EXPECT_EQ(decode_metadata(bytes(std::string(11, '\x80'))).error(), error::corrupt);
 }
