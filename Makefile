@@ -19,7 +19,7 @@ deps:
 
 release: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS)
+	@cmake --build --preset release -j $(JOBS) --target agentmesh
 
 dev: deps
 	@cmake --preset dev >/dev/null
