@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -78,6 +79,20 @@ long rss_kb(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
+}
+
+// User+system CPU seconds used so far by a process (from /proc/<pid>/stat).
+double cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), {});
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 double percentile(std::vector<double> v, double q) {
@@ -146,12 +161,15 @@ int main(int argc, char** argv) {
       });
     }
     const auto start = Clock::now();
+    const double daemon_cpu0 = cpu_seconds(pid), self_cpu0 = cpu_seconds(::getpid());
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    const double daemon_cpu = cpu_seconds(pid) - daemon_cpu0, self_cpu = cpu_seconds(::getpid()) - self_cpu0;
     stop = true;
     for (auto& t : clients) t.join();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     std::printf("throughput_msgs_per_s=%.0f\nthroughput_failed=%ld\nthroughput_clients=%d\n", accepted / secs,
                 failed.load(), kClients);
+    std::printf("throughput_daemon_cores=%.2f\nthroughput_loadgen_cores=%.2f\n", daemon_cpu / secs, self_cpu / secs);
     admin.request(http::verb::post, "/v1/agents/bob/inbox/ack",
                   json::serialize(json::object{{"up_to", accepted.load()}}));
   }

@@ -3,5 +3,7 @@ set(AGENTMESH_WARNINGS -Wall -Wextra -Wpedantic -Wshadow=local
     -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # GCC 12 false positives in Boost and std headers under -O2.
-  list(APPEND AGENTMESH_WARNINGS -Wno-maybe-uninitialized -Wno-array-bounds -Wno-stringop-overflow -Wno-restrict)
+  # and -Wnull-dereference, which misfires on coroutine frames at -O2.
+  list(APPEND AGENTMESH_WARNINGS -Wno-maybe-uninitialized -Wno-array-bounds -Wno-stringop-overflow -Wno-restrict
+       -Wno-null-dereference)
 endif()

@@ -155,8 +155,14 @@ boost::asio::awaitable<Response> Router::handle(Request req) {
   // Route lookup: first a path match, then the method.
   const RouteDef* path_match = nullptr;
   std::string param;
-  for (const auto& def : kRoutes) {
-    const auto pat = split(def.pattern, '/');
+  static const auto patterns = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (const auto& def : kRoutes) out.push_back(split(def.pattern, '/'));
+    return out;
+  }();
+  for (std::size_t r = 0; r < std::size(kRoutes); ++r) {
+    const auto& def = kRoutes[r];
+    const auto& pat = patterns[r];
     if (pat.size() != segments.size()) continue;
     bool ok = true;
     std::string p;

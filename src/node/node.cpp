@@ -337,8 +337,10 @@ Task<Result<SendReceipt>> Node::send(core::AgentId from, SendRequest req) {
       req.idempotency_key ? direct::request_id_for_key(from, *req.idempotency_key) : crypto::random_request_id();
   d.record.received_ms = now;
   d.record.content = std::move(req.content);
-  d.digest = direct::content_digest(recipient->id, d.record.content);
-  d.dedup_expires_ms = req.idempotency_key ? now + config_.idempotency_retention_ms : 0;
+  if (req.idempotency_key) {  // the digest is only compared by dedup
+    d.digest = direct::content_digest(recipient->id, d.record.content);
+    d.dedup_expires_ms = now + config_.idempotency_retention_ms;
+  }
 
   SendReceipt receipt;
   receipt.request_id = d.record.request_id;

@@ -72,22 +72,35 @@ void Writer::run_batch(std::deque<Queued>& batch) {
     dwell_ms_.observe(std::chrono::duration<double, std::milli>(start - q.enqueued).count());
   }
   std::vector<error_code> outcomes(batch.size());
+  auto run = [&](std::size_t i) -> error_code {
+    try {
+      return batch[i].job.work(*store_);
+    } catch (const std::exception&) {
+      return error::io;
+    }
+  };
   error_code batch_error;
+  // Fast path: every job in one transaction without savepoints. Jobs rarely
+  // fail; when one does, the whole transaction is rolled back and the batch
+  // runs again with a savepoint per job, so the failing job rolls back alone.
+  bool clean = false;
   if (auto r = store_->begin(); !r) {
     batch_error = r.error();
   } else {
+    clean = true;
+    for (std::size_t i = 0; i < batch.size() && clean; ++i) clean = !run(i);
+    if (!clean) {
+      store_->rollback();
+      if (auto again = store_->begin(); !again) batch_error = again.error();
+    }
+  }
+  if (!batch_error && !clean) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (auto sp = store_->savepoint(); !sp) {
         outcomes[i] = sp.error();
         continue;
       }
-      error_code ec;
-      try {
-        ec = batch[i].job.work(*store_);
-      } catch (const std::exception&) {
-        ec = error::io;
-      }
-      if (ec) {
+      if (auto ec = run(i)) {
         store_->rollback_to_savepoint();
         outcomes[i] = ec;
       } else if (auto rel = store_->release_savepoint(); !rel) {
@@ -95,6 +108,8 @@ void Writer::run_batch(std::deque<Queued>& batch) {
         outcomes[i] = rel.error();
       }
     }
+  }
+  if (!batch_error) {
     if (auto c = store_->commit(); !c) {
       store_->rollback();
       batch_error = c.error();

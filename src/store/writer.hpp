@@ -2,10 +2,13 @@
 // The group-commit writer: one thread that owns the writing Store handle.
 //
 // submit() queues a Job. The writer thread takes every queued job (up to
-// max_batch), opens one transaction, runs each job's `work` inside its own
-// savepoint (a failing job rolls back alone and gets its error), commits once,
+// max_batch), opens one transaction, runs each job's `work`, commits once,
 // and only then calls each job's `done` with the job's outcome, or with the
-// commit error for all of them if the commit failed. Jobs queued while a
+// commit error for all of them if the commit failed. A failing job rolls back
+// alone: the batch first runs without savepoints (the common case, and
+// measurably faster); if any job fails, the transaction is rolled back and the
+// batch runs again with a savepoint per job. So `work` may run twice and must
+// compute its result only from the store (no other side effects). Jobs queued while a
 // commit is in flight share the next transaction, so the fsync cost is spread
 // over every concurrent caller.
 //
@@ -43,7 +46,8 @@ struct WriterConfig {
 };
 
 struct Job {
-  // Runs inside the transaction. An error rolls back this job only.
+  // Runs inside the transaction, possibly twice (see above). An error rolls
+  // back this job only.
   std::function<error_code(Store&)> work;
   // Runs after the commit with work's error, or the commit's.
   std::function<void(error_code)> done;

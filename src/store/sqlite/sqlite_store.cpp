@@ -14,6 +14,12 @@ using sqlite::Db;
 using sqlite::Query;
 
 // Every statement the backend runs; pointers double as cache keys.
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kSavepoint = "SAVEPOINT job";
+constexpr const char* kRelease = "RELEASE job";
+constexpr const char* kRollbackTo = "ROLLBACK TO job";
 constexpr const char* kInsertAgent =
     "INSERT INTO agents(id,name,display_name,capabilities,state,token_hash,created_ms) VALUES(?,?,?,?,?,?,?)";
 constexpr const char* kInsertCursor = "INSERT INTO inbox_cursors(agent) VALUES(?)";
@@ -126,12 +132,17 @@ class SqliteStore final : public Store {
     return std::unique_ptr<Store>(new SqliteStore(path_, std::move(*db)));
   }
 
-  Result<void> begin() override { return run("BEGIN IMMEDIATE"); }
-  Result<void> commit() override { return run("COMMIT"); }
-  void rollback() override { (void)run("ROLLBACK"); }
-  Result<void> savepoint() override { return run("SAVEPOINT job"); }
-  Result<void> release_savepoint() override { return run("RELEASE job"); }
-  void rollback_to_savepoint() override { (void)run("ROLLBACK TO job; RELEASE job"); }
+  // Transaction control runs once or twice per job: cached statements, not
+  // sqlite3_exec (which would parse the SQL every time).
+  Result<void> begin() override { return query(kBegin).exec(); }
+  Result<void> commit() override { return query(kCommit).exec(); }
+  void rollback() override { (void)query(kRollback).exec(); }
+  Result<void> savepoint() override { return query(kSavepoint).exec(); }
+  Result<void> release_savepoint() override { return query(kRelease).exec(); }
+  void rollback_to_savepoint() override {
+    (void)query(kRollbackTo).exec();
+    (void)query(kRelease).exec();
+  }
 
   Result<void> insert_agent(const AgentRecord& a) override {
     const auto caps = encode_string_list(a.capabilities);
@@ -419,7 +430,6 @@ class SqliteStore final : public Store {
 
  private:
   Query query(const char* sql) { return db_.query(sql); }
-  Result<void> run(const char* sql) { return db_.exec(sql); }
 
   std::filesystem::path path_;
   Db db_;
