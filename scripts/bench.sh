@@ -76,6 +76,13 @@ CPU during the throughput phase: daemon {e2e['throughput_daemon_cores']} cores, 
 - The store benchmark's producers (8 threads building jobs) run on the same 2 cores as the writer thread, and the
   end-to-end load generator's 8 HTTP clients compete with the daemon for the same 2 cores: the CPU line above shows
   the split. The daemon handles HTTP, JSON and routing on one thread and SQLite on a second.
+- Why the end-to-end figure misses 20,000/s: each of the 8 clients waits for its 202 before sending again, so a
+  group commit can never hold more than 8 messages, and throughput is bounded by 8 x the commit (fsync) rate, the
+  same ceiling as the store's 8 x 1 row. A `perf record` of the daemon under this load (2026-11-22) showed user
+  code as a small share; most samples were kernel context switches, inter-processor interrupts and virtio disk
+  kicks around the fsync. Closing the gap needs more messages per commit: requests pipelined on each keep-alive
+  connection and processed concurrently by the server (responses in order), which the pipelined store row shows
+  the writer can absorb. Not done yet.
 """
 open("docs/benchmarks.md", "w").write(text)
 print(text)
