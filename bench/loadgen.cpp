@@ -44,6 +44,24 @@ class Conn {
     stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     stream_.socket().set_option(asio::ip::tcp::no_delay(true));
   }
+  // Sends `depth` identical requests back to back (HTTP/1.1 pipelining), then
+  // reads the `depth` responses; returns how many were 202.
+  int pipeline(const std::string& target, const std::string& body, int depth) {
+    http::request<http::string_body> req{http::verb::post, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer " + token_);
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    for (int i = 0; i < depth; ++i) http::write(stream_, req);
+    int accepted = 0;
+    for (int i = 0; i < depth; ++i) {
+      http::response<http::string_body> res;
+      http::read(stream_, buf_, res);
+      accepted += res.result_int() == 202;
+    }
+    return accepted;
+  }
   int request(http::verb method, const std::string& target, const std::string& body, std::string* out = nullptr) {
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "127.0.0.1");
@@ -141,8 +159,8 @@ int main(int argc, char** argv) {
   admin.request(http::verb::post, "/v1/agents", R"({"name":"bob"})");
   const std::string payload(256, 'x');
 
-  // 1. Throughput.
-  {
+  // 1. Throughput, without and with pipelining.
+  for (const int depth : {1, 16}) {
     constexpr int kClients = 8;
     std::atomic<bool> stop{false};
     std::atomic<long> accepted{0}, failed{0};
@@ -152,11 +170,9 @@ int main(int argc, char** argv) {
         Conn conn(port, token);
         const auto body = message_body("bob", payload);
         while (!stop) {
-          if (conn.request(http::verb::post, "/v1/agents/alice/messages", body) == 202) {
-            ++accepted;
-          } else {
-            ++failed;
-          }
+          const int ok = conn.pipeline("/v1/agents/alice/messages", body, depth);
+          accepted += ok;
+          failed += depth - ok;
         }
       });
     }
@@ -167,11 +183,15 @@ int main(int argc, char** argv) {
     stop = true;
     for (auto& t : clients) t.join();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-    std::printf("throughput_msgs_per_s=%.0f\nthroughput_failed=%ld\nthroughput_clients=%d\n", accepted / secs,
+    const std::string k = "throughput_depth" + std::to_string(depth);
+    std::printf("%s_msgs_per_s=%.0f\n%s_failed=%ld\nthroughput_clients=%d\n", k.c_str(), accepted / secs, k.c_str(),
                 failed.load(), kClients);
-    std::printf("throughput_daemon_cores=%.2f\nthroughput_loadgen_cores=%.2f\n", daemon_cpu / secs, self_cpu / secs);
+    std::printf("%s_daemon_cores=%.2f\n%s_loadgen_cores=%.2f\n", k.c_str(), daemon_cpu / secs, k.c_str(),
+                self_cpu / secs);
+    std::string inbox;
+    admin.request(http::verb::get, "/v1/agents/bob", "", &inbox);
     admin.request(http::verb::post, "/v1/agents/bob/inbox/ack",
-                  json::serialize(json::object{{"up_to", accepted.load()}}));
+                  json::serialize(json::object{{"up_to", json::parse(inbox).at("last_seq")}}));
   }
 
   // 2. Latency at 1,000 msgs/s offered, send -> SSE delivery.

@@ -14,6 +14,7 @@
 #include <array>
 #include <deque>
 #include <fmt/format.h>
+#include <optional>
 #include <unordered_set>
 
 #include "api/error.hpp"
@@ -32,12 +33,36 @@ using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 constexpr std::size_t kStreamBatch = 256;
 constexpr std::size_t kMaxWsMessage = 64 * 1024;
+// Requests one connection may have queued or in progress (HTTP pipelining).
+constexpr std::size_t kMaxPipeline = 64;
 
 // What the server can do to a live session at shutdown.
 struct SessionCtl {
   std::function<void()> stop;  // graceful: finish the request in flight / end the stream
   std::function<void()> kill;  // at the deadline: close the socket
   bool busy = false;
+};
+
+// One connection's request pipeline. Shared with the handler coroutines of
+// pipelined sends, which may complete after the session has ended.
+struct Pipeline {
+  struct Slot {
+    Response resp;
+    unsigned version = 11;
+    bool keep_alive = true;
+    bool ready = false;
+  };
+  explicit Pipeline(asio::io_context& io) : writer_wake(io), reader_wake(io) {}
+  std::deque<std::shared_ptr<Slot>> slots;  // responses in request order
+  std::size_t in_flight = 0;                // slots not ready yet
+  bool reader_done = false;                 // no more requests will be queued
+  bool linger = false;                      // the last response answers a request we stopped reading
+  asio::steady_timer writer_wake;
+  asio::steady_timer reader_wake;
+  void wake() {
+    writer_wake.cancel();
+    reader_wake.cancel();
+  }
 };
 
 bool benign(const beast::error_code& ec) {
@@ -65,6 +90,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> reject(tcp::socket sock);
   asio::awaitable<void> run_session(tcp::socket sock);
+  asio::awaitable<void> handle_pipelined(std::shared_ptr<Pipeline> p, std::shared_ptr<Pipeline::Slot> slot,
+                                         Request req);
   asio::awaitable<void> linger_close(beast::tcp_stream& stream);
   asio::awaitable<void> run_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl);
   asio::awaitable<void> run_ws(beast::tcp_stream stream, http::request<http::string_body> req, const Response& resp,
@@ -141,12 +168,35 @@ asio::awaitable<void> Server::Impl::reject(tcp::socket sock) {
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
 }
 
+asio::awaitable<void> Server::Impl::handle_pipelined(std::shared_ptr<Pipeline> p,
+                                                     std::shared_ptr<Pipeline::Slot> slot, Request req) {
+  slot->resp = co_await router.handle(std::move(req));
+  ++stats.requests[{slot->resp.route, slot->resp.status}];
+  slot->ready = true;
+  --p->in_flight;
+  p->wake();
+}
+
+// HTTP/1.1 with keep-alive and pipelining. The reader parses requests as they
+// arrive. Sends (POST .../messages) run concurrently: they reach the store
+// writer in arrival order, so many pipelined sends share one commit while
+// keeping their order. Any other request first waits for everything before it
+// to complete (read-your-writes), and a stream request for every response
+// before it to be written. The writer sends responses strictly in request order.
 asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
+  using namespace asio::experimental::awaitable_operators;
   auto self = shared_from_this();
+  // Responses are small and often several go out back to back (pipelining,
+  // stream events): without this, Nagle holds each one for the peer's delayed ACK.
+  beast::error_code nodelay_ec;
+  sock.set_option(tcp::no_delay(true), nodelay_ec);
   beast::tcp_stream stream(std::move(sock));
+  auto p = std::make_shared<Pipeline>(ioc);
   SessionCtl ctl;
   ctl.stop = [&] {
-    if (!ctl.busy) stream.socket().cancel();
+    // Idle: stop reading now. Otherwise the writer closes after the last response.
+    if (p->slots.empty() && !ctl.busy) stream.socket().cancel();
+    p->wake();
   };
   ctl.kill = [&] {
     beast::error_code ec;
@@ -163,56 +213,125 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
     }
   } leave{*this, &ctl};
 
-  beast::flat_buffer buffer;
-  while (!draining) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
-    parser.body_limit(cfg.max_body_bytes);
-    stream.expires_after(cfg.idle_timeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
-    if (ec) {
-      if (benign(ec) || draining) co_return;
-      ++stats.bad_requests;
-      const error_code api_ec = ec == http::error::body_limit     ? error_code(error::body_too_large)
-                                : ec == http::error::header_limit ? error_code(error::headers_too_large)
-                                                                  : error_code(error::bad_request);
-      Response resp = error_response(api_ec, api_ec == error::bad_request ? fmt::format("malformed HTTP: {}", ec.message())
-                                                                          : std::string());
-      ++stats.requests[{"unparsed", resp.status}];
-      auto res = to_beast(resp, 11, false);
-      stream.expires_after(cfg.write_timeout);
-      co_await http::async_write(stream, res, kTuple);
-      co_await linger_close(stream);
-      co_return;
-    }
-    ctl.busy = true;
-    auto& req = parser.get();
-    const unsigned version = req.version();
-    const bool keep_alive = req.keep_alive();
-    Request r;
-    r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
-    r.authorization = std::string(req[http::field::authorization]);
-    r.content_type = std::string(req[http::field::content_type]);
-    r.last_event_id = std::string(req["Last-Event-ID"]);
-    r.websocket_upgrade = websocket::is_upgrade(req);
-    r.body = std::move(req.body());
+  // A stream request ends the pipeline; it runs after reader and writer finish.
+  std::optional<Response> stream_resp;
+  std::optional<http::request<http::string_body>> stream_req;
+  auto wait = [](asio::steady_timer& t) -> asio::awaitable<void> {
+    t.expires_at(asio::steady_timer::time_point::max());
+    co_await t.async_wait(kTuple);
+  };
 
-    Response resp = co_await router.handle(std::move(r));
-    ++stats.requests[{resp.route, resp.kind == Response::Kind::websocket ? 101 : resp.status}];
-    if (resp.kind == Response::Kind::sse) {
-      co_await run_sse(stream, resp, ctl);
-      co_return;
+  auto reader = [&]() -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    while (!draining) {
+      if (p->slots.size() >= kMaxPipeline) {
+        co_await wait(p->reader_wake);
+        continue;
+      }
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
+      parser.body_limit(cfg.max_body_bytes);
+      stream.expires_after(cfg.idle_timeout);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      if (ec) {
+        if (benign(ec) || draining) break;
+        ++stats.bad_requests;
+        const error_code api_ec = ec == http::error::body_limit     ? error_code(error::body_too_large)
+                                  : ec == http::error::header_limit ? error_code(error::headers_too_large)
+                                                                    : error_code(error::bad_request);
+        auto slot = std::make_shared<Pipeline::Slot>();
+        slot->resp = error_response(
+            api_ec, api_ec == error::bad_request ? fmt::format("malformed HTTP: {}", ec.message()) : std::string());
+        ++stats.requests[{"unparsed", slot->resp.status}];
+        slot->keep_alive = false;
+        slot->ready = true;
+        p->linger = true;
+        p->slots.push_back(slot);
+        break;
+      }
+      auto& req = parser.get();
+      Request r;
+      r.method = std::string(req.method_string());
+      r.target = std::string(req.target());
+      r.authorization = std::string(req[http::field::authorization]);
+      r.content_type = std::string(req[http::field::content_type]);
+      r.last_event_id = std::string(req["Last-Event-ID"]);
+      r.websocket_upgrade = websocket::is_upgrade(req);
+      r.body = std::move(req.body());
+      const std::string_view path = std::string_view(r.target).substr(0, r.target.find('?'));
+      const bool send = r.method == "POST" && path.ends_with("/messages") && !r.websocket_upgrade;
+      const bool maybe_stream = r.websocket_upgrade || path.ends_with("/events") || path.ends_with("/ws");
+      auto slot = std::make_shared<Pipeline::Slot>();
+      slot->version = req.version();
+      slot->keep_alive = req.keep_alive();
+      if (send) {
+        p->slots.push_back(slot);
+        ++p->in_flight;
+        asio::co_spawn(ioc, handle_pipelined(p, slot, std::move(r)), asio::detached);
+      } else {
+        while (maybe_stream ? !p->slots.empty() : p->in_flight > 0) co_await wait(p->reader_wake);
+        ctl.busy = true;
+        Response resp = co_await router.handle(std::move(r));
+        ctl.busy = false;
+        ++stats.requests[{resp.route, resp.kind == Response::Kind::websocket ? 101 : resp.status}];
+        if (resp.kind != Response::Kind::normal) {
+          stream_resp = std::move(resp);
+          stream_req = parser.release();
+          break;
+        }
+        slot->resp = std::move(resp);
+        slot->ready = true;
+        p->slots.push_back(slot);
+      }
+      p->wake();
+      if (!slot->keep_alive) break;
     }
-    if (resp.kind == Response::Kind::websocket) {
-      co_await run_ws(std::move(stream), parser.release(), resp, ctl);
-      co_return;
+    p->reader_done = true;
+    p->wake();
+  };
+
+  auto writer = [&]() -> asio::awaitable<void> {
+    for (;;) {
+      while (!p->slots.empty() && p->slots.front()->ready) {
+        auto slot = p->slots.front();
+        const bool keep_alive = slot->keep_alive && !(draining && p->slots.size() == 1 && p->in_flight == 0);
+        auto res = to_beast(slot->resp, slot->version, keep_alive);
+        stream.expires_after(cfg.write_timeout);
+        ctl.busy = true;
+        auto [ec, n] = co_await http::async_write(stream, res, kTuple);
+        ctl.busy = false;
+        p->slots.pop_front();
+        p->reader_wake.cancel();
+        if (ec || !keep_alive) {
+          if (!ec && p->linger) {
+            co_await linger_close(stream);
+          } else {
+            beast::error_code sec;
+            stream.socket().shutdown(tcp::socket::shutdown_send, sec);
+            stream.socket().cancel(sec);  // ends a read still pending in the reader
+          }
+          co_return;
+        }
+      }
+      if (p->reader_done && p->slots.empty()) co_return;
+      if (draining && p->slots.empty()) {
+        beast::error_code sec;
+        stream.socket().cancel(sec);  // the reader is idle in a read: end it
+        co_return;
+      }
+      co_await wait(p->writer_wake);
     }
-    auto res = to_beast(resp, version, keep_alive && !draining);
-    stream.expires_after(cfg.write_timeout);
-    auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
-    ctl.busy = false;
-    if (wec || !res.keep_alive()) break;
+  };
+
+  co_await (reader() && writer());
+
+  if (stream_resp && stream_resp->kind == Response::Kind::sse) {
+    co_await run_sse(stream, *stream_resp, ctl);
+    co_return;
+  }
+  if (stream_resp && stream_resp->kind == Response::Kind::websocket) {
+    co_await run_ws(std::move(stream), std::move(*stream_req), *stream_resp, ctl);
+    co_return;
   }
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);

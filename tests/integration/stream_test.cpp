@@ -282,6 +282,42 @@ TEST_F(StreamTest, KeepAliveServesPipelinedRequestsOnOneConnection) {
   }
 }
 
+TEST_F(StreamTest, PipelinedSendsKeepTheirOrderAndALaterReadSeesThemAll) {
+  create("a");
+  create("b");
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), daemon_->port()));
+  auto post = [&](int i) {
+    http::request<http::string_body> req{http::verb::post, "/v1/agents/a/messages", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer " + daemon_->admin_token());
+    req.set(http::field::content_type, "application/json");
+    req.body() = R"({"to":"b","body":"m)" + std::to_string(i) + "\"}";
+    req.prepare_payload();
+    http::write(stream, req);
+  };
+  constexpr int kCount = 50;
+  for (int i = 0; i < kCount; ++i) post(i);
+  // A read pipelined behind the sends runs only after they have completed.
+  http::request<http::empty_body> get{http::verb::get, "/v1/agents/b/inbox?limit=1000", 11};
+  get.set(http::field::host, "127.0.0.1");
+  get.set(http::field::authorization, "Bearer " + daemon_->admin_token());
+  http::write(stream, get);
+  beast::flat_buffer buf;
+  for (int i = 0; i < kCount; ++i) {
+    http::response<http::string_body> res;
+    http::read(stream, buf, res);
+    ASSERT_EQ(res.result_int(), 202u) << res.body();
+    EXPECT_EQ(json::parse(res.body()).at("seq").as_int64(), i + 1);  // responses in request order
+  }
+  http::response<http::string_body> inbox;
+  http::read(stream, buf, inbox);
+  const auto msgs = json::parse(inbox.body()).at("messages").as_array();
+  ASSERT_EQ(msgs.size(), static_cast<std::size_t>(kCount));
+  for (int i = 0; i < kCount; ++i) EXPECT_EQ(msgs[i].at("body").as_string(), "m" + std::to_string(i));
+}
+
 TEST_F(StreamTest, MalformedHttpGets400AndTheDaemonCarriesOn) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
