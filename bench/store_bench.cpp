@@ -82,16 +82,23 @@ void run_appends(Fixture& f, int producers, int total, int window) {
   for (auto& t : threads) t.join();
 }
 
+// Args: producer threads, jobs each keeps in flight.
 void BM_GroupCommitAppend256(benchmark::State& state) {
   Fixture f;
   const int total = 40000;
-  for (auto _ : state) run_appends(f, 8, total, static_cast<int>(state.range(0)));
+  for (auto _ : state) run_appends(f, static_cast<int>(state.range(0)), total, static_cast<int>(state.range(1)));
   state.SetItemsProcessed(state.iterations() * total);
   const auto batches = f.writer->batch_sizes().snapshot();
   state.counters["avg_batch"] = batches.count ? batches.sum / static_cast<double>(batches.count) : 0;
   state.counters["commit_p99_ms"] = f.writer->commit_latency_ms().snapshot().quantile(0.99);
 }
-BENCHMARK(BM_GroupCommitAppend256)->Arg(1)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_GroupCommitAppend256)
+    ->Args({8, 1})
+    ->Args({8, 64})
+    ->Args({1, 8192})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 
 void BM_ContentDigest(benchmark::State& state) {
   store::MessageContent c;
