@@ -163,7 +163,9 @@ Task<Result<T>> Node::commit(WorkFn<T> work) {
       };
   auto result = co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Result<T>)>(std::move(initiation),
                                                                                              asio::use_awaitable);
-  if (!result && result.error() != store::error::queue_full && result.error().category() == store::error_category()) {
+  // Domain outcomes (not_found, conflict, beyond_last) and back-pressure are
+  // not database failures; only these are.
+  if (!result && (result.error() == store::error::io || result.error() == store::error::corrupt)) {
     last_store_error_ = result.error();
     counters_.store_failures.inc();
   }
@@ -512,8 +514,9 @@ std::vector<ComponentHealth> Node::health() const {
   ComponentHealth store{"store", true, "ok"};
   if (stopped_) {
     store = {"store", false, "stopped"};
-  } else if (writer_->commit_failures() > 0 && last_store_error_) {
-    store = {"store", false, fmt::format("last failure: {}", last_store_error_.message())};
+  } else if (writer_->last_commit_failed()) {
+    store = {"store", false,
+             fmt::format("the last commit failed{}", last_store_error_ ? ": " + last_store_error_.message() : "")};
   } else if (q.depth * 5 > q.capacity * 4) {
     store = {"store", false, fmt::format("write queue {}% full", q.depth * 100 / std::max<std::uint64_t>(1, q.capacity))};
   }

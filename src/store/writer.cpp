@@ -123,6 +123,7 @@ void Writer::run_batch(std::deque<Queued>& batch) {
   } else {
     commits_.inc();
   }
+  last_commit_failed_.store(static_cast<bool>(batch_error), std::memory_order_relaxed);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].job.done) batch[i].job.done(batch_error ? batch_error : outcomes[i]);
   }

@@ -21,6 +21,7 @@
 // back to its own executor). Lock order: queue mutex only; never held while a
 // job runs.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -72,6 +73,8 @@ class Writer {
   const core::Histogram& batch_sizes() const { return batch_sizes_; }
   std::uint64_t commits() const { return commits_.value(); }
   std::uint64_t commit_failures() const { return commit_failures_.value(); }
+  // Whether the most recent transaction failed to commit (health reporting).
+  bool last_commit_failed() const { return last_commit_failed_.load(std::memory_order_relaxed); }
 
  private:
   struct Queued {
@@ -94,6 +97,7 @@ class Writer {
   core::Counter dropped_;
   core::Counter commits_;
   core::Counter commit_failures_;
+  std::atomic<bool> last_commit_failed_{false};
   core::Histogram commit_latency_ms_{0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000};
   core::Histogram batch_sizes_{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 8192};
   core::Histogram dwell_ms_{0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000};

@@ -257,7 +257,11 @@ TEST_F(ApiTest, MetricsInPrometheusFormat) {
   auto r = req("GET", "/metrics");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.headers["content-type"].find("text/plain"), std::string::npos);
-  for (auto needle : {"agentmesh_messages_accepted_total 1", "agentmesh_inbox_depth{agent=\"a\"} 1",
+  // A not-found answered by a store transaction is a client error...
+  ASSERT_EQ(req("DELETE", "/v1/deadletters/42").status, 404);
+  r = req("GET", "/metrics");
+  for (auto needle : {"agentmesh_store_failures_total 0",  // ...is not a store failure
+                      "agentmesh_messages_accepted_total 1", "agentmesh_inbox_depth{agent=\"a\"} 1",
                       "agentmesh_http_requests_total{route=\"/v1/agents/{agent}/messages\",status=\"202\"} 1",
                       "agentmesh_store_commit_latency_ms_count", "agentmesh_store_commit_batch_size_bucket",
                       "agentmesh_stream_clients 0"}) {

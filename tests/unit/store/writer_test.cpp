@@ -118,9 +118,11 @@ TEST(WriterTest, CommitFailureFailsEveryJobInTheBatchAndRollsBack) {
             error::io);
   EXPECT_TRUE(reader->list_agents()->empty());
   EXPECT_EQ(w.commit_failures(), 1u);
+  EXPECT_TRUE(w.last_commit_failed());
   // The next batch commits normally.
   EXPECT_FALSE(submit(w, [&](Store& s) { return s.insert_agent(a) ? error_code{} : error_code(error::io); }).get());
   EXPECT_EQ(reader->list_agents()->size(), 1u);
+  EXPECT_FALSE(w.last_commit_failed());  // health recovers with the next good commit
 }
 
 TEST(WriterTest, FullQueueRejectsAndCountsDrops) {
