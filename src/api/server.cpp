@@ -170,6 +170,7 @@ asio::awaitable<void> Server::Impl::reject(tcp::socket sock) {
 
 asio::awaitable<void> Server::Impl::handle_pipelined(std::shared_ptr<Pipeline> p,
                                                      std::shared_ptr<Pipeline::Slot> slot, Request req) {
+  auto self = shared_from_this();  // this handler may outlive its session
   slot->resp = co_await router.handle(std::move(req));
   ++stats.requests[{slot->resp.route, slot->resp.status}];
   slot->ready = true;
