@@ -128,6 +128,7 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   std::int64_t idle_s = cfg.api.idle_timeout.count();
   std::int64_t heartbeat_s = cfg.api.stream_heartbeat.count();
   std::int64_t retention_s = cfg.node.idempotency_retention_ms / 1000;
+  std::int64_t acked_retention_s = cfg.node.acked_retention_ms / 1000;
   bool body_set = false;
   std::size_t max_body = 0;
   if (!read_int(file, "", "shutdown_deadline_ms", deadline_ms, 0, 600'000, why) ||
@@ -137,6 +138,7 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
       !read_int(file, "api", "stream_heartbeat_s", heartbeat_s, 1, 3'600, why) ||
       !read_int(file, "messages", "max_payload_bytes", cfg.node.max_payload_bytes, 1, 64 << 20, why) ||
       !read_int(file, "messages", "idempotency_retention_s", retention_s, 1, 30 * 86'400, why) ||
+      !read_int(file, "messages", "acked_retention_s", acked_retention_s, 0, 3650 * 86'400LL, why) ||
       !read_int(file, "messages", "max_streams_per_agent", cfg.node.max_streams_per_agent, 1, 1'000, why) ||
       !read_int(file, "store", "queue_capacity", cfg.node.writer.queue_capacity, 1, 10'000'000, why) ||
       !read_int(file, "store", "max_batch", cfg.node.writer.max_batch, 1, 1'000'000, why)) {
@@ -150,6 +152,7 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   cfg.api.idle_timeout = std::chrono::seconds(idle_s);
   cfg.api.stream_heartbeat = std::chrono::seconds(heartbeat_s);
   cfg.node.idempotency_retention_ms = retention_s * 1000;
+  cfg.node.acked_retention_ms = acked_retention_s * 1000;
   cfg.api.max_body_bytes = body_set ? max_body : 2 * cfg.node.max_payload_bytes + 64 * 1024;
 
   // 2. Environment over the file, 3. flags over both.

@@ -42,7 +42,7 @@ class Category final : public boost::system::error_category {
 
 constexpr std::size_t kMaxCapabilities = 64;
 constexpr std::size_t kMaxDisplayName = 128;
-constexpr auto kDedupPurgeInterval = std::chrono::seconds(60);
+constexpr auto kPurgeInterval = std::chrono::seconds(60);
 
 bool valid_capability(std::string_view c) {
   if (c.empty() || c.size() > 64) return false;
@@ -493,15 +493,18 @@ void Node::close_stream(const core::AgentId& agent) {
 }
 
 void Node::schedule_dedup_purge() {
-  purge_timer_.expires_after(kDedupPurgeInterval);
+  purge_timer_.expires_after(kPurgeInterval);
   purge_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
     auto self = weak.lock();
     if (ec || !self || self->stopped_) return;
     const auto now = self->clock_.now_ms();
+    const auto acked_cutoff = now - self->config_.acked_retention_ms;
     store::Job job;
-    job.work = [now](store::Store& s) -> error_code {
-      auto r = s.purge_dedup(now);
-      return r ? error_code{} : r.error();
+    job.work = [now, acked_cutoff](store::Store& s) -> error_code {
+      auto dedup = s.purge_dedup(now);
+      if (!dedup) return dedup.error();
+      auto inbox = s.prune_acked_inbox(acked_cutoff);
+      return inbox ? error_code{} : inbox.error();
     };
     (void)self->writer_->submit(std::move(job));  // a full queue skips one purge; the next one catches up
     self->schedule_dedup_purge();

@@ -131,6 +131,7 @@ class Node : public std::enable_shared_from_this<Node> {
   Result<store::AgentRecord> validated_agent_fields(store::AgentRecord rec) const;
   void notify(const core::AgentId& agent);
   void note_appended(const core::AgentId& agent, core::Seq seq);
+  // Every minute: expire dedup rows and prune acked inbox rows past retention.
   void schedule_dedup_purge();
 
   Executor ex_;

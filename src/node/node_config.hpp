@@ -15,6 +15,7 @@ struct NodeConfig {
   static constexpr std::int64_t kDefaultIdempotencyRetentionMs = 24LL * 3600 * 1000;
   static constexpr std::size_t kDefaultMaxStreamsPerAgent = 16;
   static constexpr std::int64_t kDefaultMaxTtlMs = 600'000;
+  static constexpr std::int64_t kDefaultAckedRetentionMs = 24LL * 3600 * 1000;
 
   // Where keys and the database live. Must exist, mode 0700 (the daemon
   // creates it).
@@ -23,6 +24,9 @@ struct NodeConfig {
   std::size_t max_payload_bytes = kDefaultMaxPayloadBytes;
   // How long an idempotency key is remembered after its first use.
   std::int64_t idempotency_retention_ms = kDefaultIdempotencyRetentionMs;
+  // How long an acknowledged message stays readable (GET inbox) before it is
+  // pruned. Unacknowledged messages are never pruned.
+  std::int64_t acked_retention_ms = kDefaultAckedRetentionMs;
   // Longest message lifetime a sender may ask for (ttl_ms).
   std::int64_t max_ttl_ms = kDefaultMaxTtlMs;
   // Concurrent SSE/WebSocket streams one agent may hold open.

@@ -135,6 +135,16 @@ Result<std::vector<InboxRecord>> MemoryStore::read_inbox(const AgentId& agent, S
   return out;
 }
 
+Result<std::size_t> MemoryStore::prune_acked_inbox(UnixMs received_before) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  return std::erase_if(d.inbox, [&](const auto& kv) {
+    const auto cursor = d.cursors.find(kv.first.first);
+    return cursor != d.cursors.end() && kv.second.seq <= cursor->second.acked &&
+           kv.second.received_ms < received_before;
+  });
+}
+
 Result<std::optional<DedupRecord>> MemoryStore::find_dedup(const AgentId& sender, const RequestId& request_id) {
   Lock lock(shared_->mu);
   auto it = shared_->data.dedup.find({sender, request_id});

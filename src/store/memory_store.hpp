@@ -39,6 +39,7 @@ class MemoryStore final : public Store {
   Result<InboxCursor> ack_inbox(const AgentId& agent, Seq up_to) override;
   Result<InboxCursor> inbox_cursor(const AgentId& agent) override;
   Result<std::vector<InboxRecord>> read_inbox(const AgentId& agent, Seq after, std::size_t limit) override;
+  Result<std::size_t> prune_acked_inbox(UnixMs received_before) override;
 
   Result<std::optional<DedupRecord>> find_dedup(const AgentId& sender, const RequestId& request_id) override;
   Result<void> put_dedup(const DedupRecord& record) override;

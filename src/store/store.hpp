@@ -60,6 +60,9 @@ class Store {
   virtual Result<InboxCursor> inbox_cursor(const AgentId& agent) = 0;
   // Entries with seq > after, in order, at most `limit`.
   virtual Result<std::vector<InboxRecord>> read_inbox(const AgentId& agent, Seq after, std::size_t limit) = 0;
+  // Deletes acknowledged entries (seq <= the agent's acked cursor) received
+  // before `received_before`; returns how many. Unacked entries are never pruned.
+  virtual Result<std::size_t> prune_acked_inbox(UnixMs received_before) = 0;
 
   // --- dedup (sender, request_id) -> outcome ---
   virtual Result<std::optional<DedupRecord>> find_dedup(const AgentId& sender, const RequestId& request_id) = 0;

@@ -39,6 +39,9 @@ constexpr const char* kSetAcked = "UPDATE inbox_cursors SET acked_seq=? WHERE ag
 constexpr const char* kReadInbox =
     "SELECT seq,sender,request_id,received_ms,content_type,body,performative,conversation_id,reply_with,"
     "in_reply_to,protocol,metadata FROM inbox WHERE agent=? AND seq>? ORDER BY seq LIMIT ?";
+constexpr const char* kPruneInbox =
+    "DELETE FROM inbox WHERE rowid IN (SELECT i.rowid FROM inbox i JOIN inbox_cursors c ON i.agent = c.agent "
+    "WHERE i.seq <= c.acked_seq AND i.received_ms < ?)";
 constexpr const char* kFindDedup =
     "SELECT outcome,recipient,seq,reason,body_digest,expires_ms FROM dedup WHERE sender=? AND request_id=?";
 constexpr const char* kPutDedup =
@@ -286,6 +289,13 @@ class SqliteStore final : public Store {
     }
     if (rc != SQLITE_DONE) return sqlite::map_error(rc);
     return out;
+  }
+
+  Result<std::size_t> prune_acked_inbox(UnixMs received_before) override {
+    auto q = query(kPruneInbox);
+    q.bind(1, received_before);
+    if (auto r = q.exec(); !r) return r.error();
+    return static_cast<std::size_t>(db_.changes());
   }
 
   Result<std::optional<DedupRecord>> find_dedup(const AgentId& sender, const RequestId& request_id) override {

@@ -58,6 +58,7 @@ data_dir = "/from/file"
 listen = "127.0.0.1:1111"
 [messages]
 max_payload_bytes = 2048
+acked_retention_s = 60
 )");
   std::string why;
   DaemonFlags f;
@@ -70,6 +71,7 @@ max_payload_bytes = 2048
   EXPECT_EQ(c->node.data_dir, "/from/file");
   EXPECT_EQ(c->api.port, 1111);
   EXPECT_EQ(c->node.max_payload_bytes, 2048u);
+  EXPECT_EQ(c->node.acked_retention_ms, 60'000);
   EXPECT_EQ(c->api.max_body_bytes, 2 * 2048u + 64 * 1024);
   // Environment over file.
   auto env = env_of({{"AGENTMESH_LOG_LEVEL", "debug"}, {"AGENTMESH_API", "127.0.0.1:2222"},

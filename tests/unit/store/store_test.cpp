@@ -159,6 +159,36 @@ TEST_P(StoreTest, AckMovesForwardOnlyAndNotBeyondLast) {
   EXPECT_EQ(c->acked.value, 2u);
 }
 
+TEST_P(StoreTest, PruneRemovesOnlyAckedMessagesPastRetention) {
+  auto a = make_agent("alice"), b = make_agent("bob");
+  txn([&] {
+    ASSERT_TRUE(store_->insert_agent(a));
+    ASSERT_TRUE(store_->insert_agent(b));
+  });
+  txn([&] {
+    for (int i = 0; i < 4; ++i) {
+      auto m = make_message(a.id, b.id, "m");
+      m.received_ms = 100 * (i + 1);  // 100, 200, 300, 400
+      ASSERT_TRUE(store_->append_inbox(m));
+      auto n = make_message(b.id, a.id, "n");
+      n.received_ms = 100;
+      ASSERT_TRUE(store_->append_inbox(n));
+    }
+  });
+  txn([&] { ASSERT_TRUE(store_->ack_inbox(a.id, Seq{3})); });  // bob's inbox: nothing acked
+  txn([&] { EXPECT_EQ(*store_->prune_acked_inbox(250), 2u); });  // seq 1, 2: acked and old
+  auto left = store_->read_inbox(a.id, Seq{0}, 10);
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ(left->front().seq.value, 3u);  // acked but recent: kept
+  EXPECT_EQ(store_->read_inbox(b.id, Seq{0}, 10)->size(), 4u);  // unacked: never pruned
+  txn([&] { EXPECT_EQ(*store_->prune_acked_inbox(1000), 1u); });  // seq 3; seq 4 is unacked
+  // Sequence numbers continue after pruning.
+  txn([&] {
+    auto m = make_message(a.id, b.id, "after");
+    EXPECT_EQ(store_->append_inbox(m)->value, 5u);
+  });
+}
+
 TEST_P(StoreTest, DedupFindPutPurge) {
   DedupRecord d;
   d.sender = random_agent();
