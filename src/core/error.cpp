@@ -14,6 +14,11 @@ class Category final : public boost::system::error_category {
       case error::invalid_length: return "wrong length";
       case error::invalid_name: return "invalid name";
       case error::out_of_range: return "value out of range";
+      case error::invalid_varint: return "invalid varint (truncated, too long or not minimal)";
+      case error::invalid_base_encoding: return "invalid base58btc or base32 text";
+      case error::invalid_multihash: return "invalid or unsupported multihash";
+      case error::unsupported_key_type: return "unsupported key type: only Ed25519 peer ids are accepted";
+      case error::invalid_multiaddr: return "invalid or unsupported multiaddr";
     }
     return "unknown core error";
   }

@@ -18,6 +18,16 @@ enum class error {
   invalid_name,
   // A number is out of its allowed range.
   out_of_range,
+  // A varint is truncated, longer than 9 bytes, or not minimally encoded.
+  invalid_varint,
+  // Text is not valid base58btc / base32 for the expected value.
+  invalid_base_encoding,
+  // A multihash is malformed or uses an unsupported function.
+  invalid_multihash,
+  // A PeerId names a key type other than Ed25519 (the only one supported).
+  unsupported_key_type,
+  // A multiaddr is malformed or uses an unsupported protocol.
+  invalid_multiaddr,
 };
 
 const boost::system::error_category& error_category() noexcept;
