@@ -15,6 +15,7 @@ DEPS = {
     "core": [],
     "crypto": ["core"],
     "store": ["core"],
+    "wire": ["core", "crypto"],
     "registry": ["core", "store"],
     "direct": ["core", "crypto", "store"],
     "node": ["core", "crypto", "store", "registry", "direct"],

@@ -1,0 +1,32 @@
+#include "wire/error.hpp"
+
+#include <string>
+
+namespace agentmesh::wire {
+namespace {
+
+class Category final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "agentmesh.wire"; }
+  std::string message(int ev) const override {
+    switch (static_cast<error>(ev)) {
+      case error::frame_too_large: return "frame exceeds its size limit";
+      case error::bad_length: return "malformed length prefix";
+      case error::bad_multistream_header: return "peer did not send /multistream/1.0.0";
+      case error::bad_multistream_message: return "malformed multistream-select message";
+      case error::no_common_protocol: return "no protocol in common with the peer";
+      case error::unexpected_protocol: return "peer selected a protocol we did not propose";
+      case error::negotiation_limit: return "too many multistream-select messages";
+    }
+    return "unknown wire error";
+  }
+};
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+  static const Category category;
+  return category;
+}
+
+}  // namespace agentmesh::wire
