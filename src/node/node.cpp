@@ -225,18 +225,22 @@ Task<Result<CreatedAgent>> Node::create_agent(CreateAgentRequest req) {
   co_return out;
 }
 
+AgentView Node::view(const store::AgentRecord& a) const {
+  AgentView v{a, {}, 0};
+  if (auto it = cursors_.find(a.id); it != cursors_.end()) v.cursor = it->second;
+  if (auto it = watchers_.find(a.id); it != watchers_.end()) v.streams = it->second.streams;
+  return v;
+}
+
 Result<AgentView> Node::agent(std::string_view ref) const {
   const auto* a = agents_.resolve(ref);
   if (!a) return error::unknown_agent;
-  AgentView v{*a, {}, 0};
-  if (auto it = cursors_.find(a->id); it != cursors_.end()) v.cursor = it->second;
-  if (auto it = watchers_.find(a->id); it != watchers_.end()) v.streams = it->second.streams;
-  return v;
+  return view(*a);
 }
 
 std::vector<AgentView> Node::agents() const {
   std::vector<AgentView> out;
-  for (const auto* a : agents_.all()) out.push_back(*agent(a->id.to_string()));
+  for (const auto* a : agents_.all()) out.push_back(view(*a));
   return out;
 }
 
@@ -259,7 +263,7 @@ Task<Result<AgentView>> Node::update_agent(core::AgentId id, UpdateAgentRequest 
   if (!agents_.find(id)) co_return error::unknown_agent;  // deleted while we waited
   agents_.put(rec);
   log_->info("agent updated: {} ({})", rec.name, rec.id);
-  co_return agent(id.to_string());
+  co_return view(rec);
 }
 
 Task<Result<std::size_t>> Node::delete_agent(core::AgentId id) {

@@ -129,6 +129,7 @@ class Node : public std::enable_shared_from_this<Node> {
   Task<Result<T>> commit(WorkFn<T> work);
 
   Result<store::AgentRecord> validated_agent_fields(store::AgentRecord rec) const;
+  AgentView view(const store::AgentRecord& agent) const;
   void notify(const core::AgentId& agent);
   void note_appended(const core::AgentId& agent, core::Seq seq);
   // Every minute: expire dedup rows and prune acked inbox rows past retention.
