@@ -17,6 +17,7 @@ class Category final : public boost::system::error_category {
       case error::no_common_protocol: return "no protocol in common with the peer";
       case error::unexpected_protocol: return "peer selected a protocol we did not propose";
       case error::negotiation_limit: return "too many multistream-select messages";
+      case error::bad_yamux_frame: return "malformed yamux frame header";
     }
     return "unknown wire error";
   }

@@ -21,6 +21,8 @@ enum class error {
   unexpected_protocol,
   // Too many proposals or messages in one negotiation.
   negotiation_limit,
+  // yamux: a header with a bad version, type, flag or stream id for its type.
+  bad_yamux_frame,
 };
 
 const boost::system::error_category& error_category() noexcept;
