@@ -40,6 +40,17 @@ Result<std::optional<std::string>> Reader::next() {
 
 std::string Reader::take_rest() { return std::exchange(buf_, {}); }
 
+Result<std::optional<Negotiation::Message>> Negotiation::next() {
+  auto msg = reader_.next();
+  if (!msg) return msg.error();
+  if (!*msg) return std::optional<Message>{};
+  if (++messages_ > kMaxMessages) return error::negotiation_limit;
+  if (header_seen_) return std::optional<Message>{Message{std::move(**msg), false}};
+  if (**msg != kProtocolId) return error::bad_multistream_header;
+  header_seen_ = true;
+  return std::optional<Message>{Message{std::move(**msg), true}};
+}
+
 Dialer::Dialer(std::vector<std::string> protocols) : protocols_(std::move(protocols)) {}
 
 std::string Dialer::start() {
@@ -48,19 +59,14 @@ std::string Dialer::start() {
 }
 
 Result<Step> Dialer::on_data(std::span<const std::uint8_t> bytes) {
-  reader_.feed(bytes);
+  negotiation_.feed(bytes);
   Step step;
   for (;;) {
-    auto msg = reader_.next();
+    auto msg = negotiation_.next();
     if (!msg) return msg.error();
     if (!*msg) return step;
-    if (++messages_ > kMaxMessages) return error::negotiation_limit;
-    const std::string& m = **msg;
-    if (!header_seen_) {
-      if (m != kProtocolId) return error::bad_multistream_header;
-      header_seen_ = true;
-      continue;
-    }
+    if ((*msg)->header) continue;
+    const std::string& m = (*msg)->text;
     if (next_ >= protocols_.size()) return error::unexpected_protocol;
     if (m == kNa) {
       if (++next_ >= protocols_.size()) return error::no_common_protocol;
@@ -69,7 +75,7 @@ Result<Step> Dialer::on_data(std::span<const std::uint8_t> bytes) {
     }
     if (m != protocols_[next_]) return error::unexpected_protocol;
     step.selected = m;
-    step.leftover = reader_.take_rest();
+    step.leftover = negotiation_.take_rest();
     return step;
   }
 }
@@ -77,20 +83,17 @@ Result<Step> Dialer::on_data(std::span<const std::uint8_t> bytes) {
 Listener::Listener(std::vector<std::string> supported) : supported_(std::move(supported)) {}
 
 Result<Step> Listener::on_data(std::span<const std::uint8_t> bytes) {
-  reader_.feed(bytes);
+  negotiation_.feed(bytes);
   Step step;
   for (;;) {
-    auto msg = reader_.next();
+    auto msg = negotiation_.next();
     if (!msg) return msg.error();
     if (!*msg) return step;
-    if (++messages_ > kMaxMessages) return error::negotiation_limit;
-    const std::string& m = **msg;
-    if (!header_seen_) {
-      if (m != kProtocolId) return error::bad_multistream_header;
-      header_seen_ = true;
+    if ((*msg)->header) {
       step.send += encode(kProtocolId);
       continue;
     }
+    const std::string& m = (*msg)->text;
     if (m == "ls") {
       // The answer to ls is one lp message holding each protocol as lp(proto + "\n").
       std::string list;
@@ -103,7 +106,7 @@ Result<Step> Listener::on_data(std::span<const std::uint8_t> bytes) {
     if (std::find(supported_.begin(), supported_.end(), m) != supported_.end()) {
       step.send += encode(m);
       step.selected = m;
-      step.leftover = reader_.take_rest();
+      step.leftover = negotiation_.take_rest();
       return step;
     }
     step.send += encode(kNa);

@@ -48,6 +48,25 @@ class Reader {
   std::string buf_;
 };
 
+// What both sides share: framing, the message limit and the header check.
+class Negotiation {
+ public:
+  struct Message {
+    std::string text;
+    bool header = false;  // the peer's /multistream/1.0.0, checked
+  };
+  void feed(std::span<const std::uint8_t> bytes) { reader_.feed(bytes); }
+  // The next message, nullopt when more bytes are needed. The first one must
+  // be the header (bad_multistream_header otherwise).
+  Result<std::optional<Message>> next();
+  std::string take_rest() { return reader_.take_rest(); }
+
+ private:
+  Reader reader_;
+  bool header_seen_ = false;
+  std::size_t messages_ = 0;
+};
+
 struct Step {
   std::string send;                       // bytes to write now (may be empty)
   std::optional<std::string> selected;    // set once negotiation is done
@@ -64,9 +83,7 @@ class Dialer {
  private:
   std::vector<std::string> protocols_;
   std::size_t next_ = 0;  // index of the proposal awaiting an answer
-  bool header_seen_ = false;
-  std::size_t messages_ = 0;
-  Reader reader_;
+  Negotiation negotiation_;
 };
 
 class Listener {
@@ -76,9 +93,7 @@ class Listener {
 
  private:
   std::vector<std::string> supported_;
-  bool header_seen_ = false;
-  std::size_t messages_ = 0;
-  Reader reader_;
+  Negotiation negotiation_;
 };
 
 }  // namespace agentmesh::wire::multistream
