@@ -16,6 +16,7 @@ DEPS = {
     "crypto": ["core"],
     "store": ["core"],
     "wire": ["core", "crypto"],
+    "transport": ["core", "crypto", "wire"],
     "registry": ["core", "store"],
     "direct": ["core", "crypto", "store"],
     "node": ["core", "crypto", "store", "registry", "direct"],

@@ -142,6 +142,68 @@ Digest32 sha256(std::span<const std::uint8_t> data) {
   return out;
 }
 
+Digest32 hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> part1,
+                     std::span<const std::uint8_t> part2) {
+  ensure_init();
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&st, part1.data(), part1.size());
+  if (!part2.empty()) crypto_auth_hmacsha256_update(&st, part2.data(), part2.size());
+  Digest32 out{};
+  crypto_auth_hmacsha256_final(&st, out.data());
+  sodium_memzero(&st, sizeof st);
+  return out;
+}
+
+namespace {
+std::array<std::uint8_t, 12> ietf_nonce(std::uint64_t n) {
+  std::array<std::uint8_t, 12> nonce{};
+  for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
+  return nonce;
+}
+}  // namespace
+
+void chacha20poly1305_encrypt(const SymmetricKey& key, std::uint64_t nonce, std::span<const std::uint8_t> ad,
+                              std::span<const std::uint8_t> plaintext, std::uint8_t* out) {
+  ensure_init();
+  const auto npub = ietf_nonce(nonce);
+  unsigned long long clen = 0;
+  crypto_aead_chacha20poly1305_ietf_encrypt(out, &clen, plaintext.data(), plaintext.size(), ad.data(), ad.size(),
+                                            nullptr, npub.data(), key.data());
+}
+
+bool chacha20poly1305_decrypt(const SymmetricKey& key, std::uint64_t nonce, std::span<const std::uint8_t> ad,
+                              std::span<const std::uint8_t> ciphertext, std::uint8_t* out) {
+  ensure_init();
+  if (ciphertext.size() < kAeadTagSize) return false;
+  const auto npub = ietf_nonce(nonce);
+  unsigned long long mlen = 0;
+  return crypto_aead_chacha20poly1305_ietf_decrypt(out, &mlen, nullptr, ciphertext.data(), ciphertext.size(),
+                                                   ad.data(), ad.size(), npub.data(), key.data()) == 0;
+}
+
+X25519KeyPair X25519KeyPair::generate() {
+  SymmetricKey secret{};
+  random_bytes(secret);
+  auto kp = from_secret(secret);
+  sodium_memzero(secret.data(), secret.size());
+  return kp;
+}
+
+X25519KeyPair X25519KeyPair::from_secret(const SymmetricKey& secret) {
+  ensure_init();
+  X25519KeyPair kp;
+  kp.secret = secret;
+  crypto_scalarmult_curve25519_base(kp.public_key.data(), kp.secret.data());
+  return kp;
+}
+
+X25519KeyPair::~X25519KeyPair() { sodium_memzero(secret.data(), secret.size()); }
+
+void wipe(std::span<std::uint8_t> bytes) {
+  if (!bytes.empty()) sodium_memzero(bytes.data(), bytes.size());
+}
+
 void blake2b(std::span<std::uint8_t> out, std::span<const std::uint8_t> data, std::span<const std::uint8_t> key) {
   ensure_init();
   if (out.size() < crypto_generichash_BYTES_MIN || out.size() > crypto_generichash_BYTES_MAX ||

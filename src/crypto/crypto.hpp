@@ -9,7 +9,10 @@
 //                prepended to the ciphertext: nonce || ct || tag(16).
 //   x25519       Ed25519 -> X25519 key conversion and scalar multiplication
 //                (for per-pair keys in the direct-message layer).
-//   hashes       SHA-256 and BLAKE2b (generic hash, keyed or not).
+//   hashes       SHA-256, HMAC-SHA-256 and BLAKE2b (generic hash, keyed or not).
+//   chacha20poly1305_*  ChaCha20-Poly1305 (IETF) with a 64-bit counter nonce
+//                (4 zero bytes || LE64), the Noise ChaChaPoly cipher.
+//   X25519KeyPair  ephemeral/static Diffie-Hellman keys (Noise).
 //   random       CSPRNG bytes, request ids, tokens.
 //
 // Thread safety: every function is safe to call from any thread once
@@ -83,6 +86,36 @@ Result<Bytes> open(const SymmetricKey& key, std::span<const std::uint8_t> sealed
                    std::span<const std::uint8_t> associated_data);
 
 Digest32 sha256(std::span<const std::uint8_t> data);
+// HMAC-SHA-256 over the concatenation of the parts (any key length).
+Digest32 hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> part1,
+                     std::span<const std::uint8_t> part2 = {});
+
+// ChaCha20-Poly1305 (IETF, RFC 8439) with the 12-byte nonce 00000000 || LE64(n).
+// encrypt writes plaintext.size() + kAeadTagSize bytes to `out` (which may
+// alias the plaintext). decrypt writes ciphertext.size() - kAeadTagSize bytes
+// and returns false on authentication failure (or a ciphertext shorter than a
+// tag); `out` may alias the ciphertext.
+void chacha20poly1305_encrypt(const SymmetricKey& key, std::uint64_t nonce, std::span<const std::uint8_t> ad,
+                              std::span<const std::uint8_t> plaintext, std::uint8_t* out);
+bool chacha20poly1305_decrypt(const SymmetricKey& key, std::uint64_t nonce, std::span<const std::uint8_t> ad,
+                              std::span<const std::uint8_t> ciphertext, std::uint8_t* out);
+
+// An X25519 key pair. The secret is wiped on destruction.
+struct X25519KeyPair {
+  SymmetricKey secret{};
+  PublicKey public_key{};
+
+  static X25519KeyPair generate();
+  // From a fixed secret scalar (test vectors).
+  static X25519KeyPair from_secret(const SymmetricKey& secret);
+  X25519KeyPair() = default;
+  X25519KeyPair(const X25519KeyPair&) = default;
+  X25519KeyPair& operator=(const X25519KeyPair&) = default;
+  ~X25519KeyPair();
+};
+
+// Overwrites memory in a way the compiler will not optimise away.
+void wipe(std::span<std::uint8_t> bytes);
 // BLAKE2b with an output of out.size() bytes (16..64), optionally keyed.
 void blake2b(std::span<std::uint8_t> out, std::span<const std::uint8_t> data,
              std::span<const std::uint8_t> key = {});

@@ -18,6 +18,15 @@ class Category final : public boost::system::error_category {
       case error::unexpected_protocol: return "peer selected a protocol we did not propose";
       case error::negotiation_limit: return "too many multistream-select messages";
       case error::bad_yamux_frame: return "malformed yamux frame header";
+      case error::bad_protobuf: return "malformed protobuf message";
+      case error::bad_noise_message: return "malformed or unauthenticated Noise handshake message";
+      case error::bad_handshake_payload: return "Noise handshake payload lacks a valid identity";
+      case error::bad_identity_signature: return "Noise identity signature does not verify";
+      case error::peer_id_mismatch: return "remote peer id differs from the one dialed";
+      case error::bad_dh_key: return "Diffie-Hellman with a low-order point";
+      case error::decrypt_failed: return "Noise transport frame failed authentication";
+      case error::nonce_exhausted: return "Noise nonce exhausted";
+      case error::bad_identify: return "identify message lacks a matching public key";
     }
     return "unknown wire error";
   }

@@ -23,6 +23,25 @@ enum class error {
   negotiation_limit,
   // yamux: a header with a bad version, type, flag or stream id for its type.
   bad_yamux_frame,
+  // A protobuf message does not parse, or breaks a field limit.
+  bad_protobuf,
+  // Noise: a handshake message of the wrong size, or one that fails
+  // authentication, or a message out of turn.
+  bad_noise_message,
+  // Noise: the handshake payload has no usable identity key or signature.
+  bad_handshake_payload,
+  // Noise: the identity signature over the static key does not verify.
+  bad_identity_signature,
+  // Noise: the remote PeerId is not the one we dialed (/p2p/<id>).
+  peer_id_mismatch,
+  // Noise: a Diffie-Hellman result is all zeros (low-order point).
+  bad_dh_key,
+  // Noise: a transport frame fails authentication.
+  decrypt_failed,
+  // Noise: the nonce counter would wrap; the connection must close.
+  nonce_exhausted,
+  // identify: the message lacks a public key, or names another peer.
+  bad_identify,
 };
 
 const boost::system::error_category& error_category() noexcept;
