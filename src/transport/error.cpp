@@ -1,0 +1,41 @@
+#include "transport/error.hpp"
+
+#include <string>
+
+namespace agentmesh::transport {
+namespace {
+
+class Category final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "agentmesh.transport"; }
+  std::string message(int ev) const override {
+    switch (static_cast<error>(ev)) {
+      case error::protocol_violation: return "peer violated the yamux protocol";
+      case error::window_exceeded: return "peer exceeded the stream receive window";
+      case error::stream_reset: return "stream reset";
+      case error::stream_closed: return "stream closed";
+      case error::too_many_streams: return "too many streams on this connection";
+      case error::going_away: return "session is going away";
+      case error::connection_closed: return "connection closed";
+      case error::dial_timeout: return "dial timed out";
+      case error::dial_failed: return "dial failed";
+      case error::connection_limit: return "connection limit reached";
+      case error::dial_self: return "address belongs to this node";
+      case error::unsupported_address: return "unsupported address (need /ip4|ip6|dns*/.../tcp/PORT)";
+      case error::not_connected: return "not connected to that peer";
+      case error::protocol_unsupported: return "peer does not support the protocol";
+      case error::timeout: return "timed out";
+      case error::message_too_large: return "message exceeds its size limit";
+    }
+    return "unknown transport error";
+  }
+};
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+  static const Category category;
+  return category;
+}
+
+}  // namespace agentmesh::transport

@@ -1,0 +1,304 @@
+#include "transport/yamux_session.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "transport/error.hpp"
+
+namespace agentmesh::transport::yamux {
+
+using wire::yamux::FrameHeader;
+using wire::yamux::FrameType;
+using wire::yamux::kAck;
+using wire::yamux::kFin;
+using wire::yamux::kHeaderSize;
+using wire::yamux::kInitialWindow;
+using wire::yamux::kRst;
+using wire::yamux::kSyn;
+
+Session::Session(Role role, SessionConfig config)
+    : role_(role), config_(config), next_id_(role == Role::client ? 1 : 2) {
+  config_.receive_window = std::max(config_.receive_window, kInitialWindow);
+  config_.max_frame_payload = std::max<std::size_t>(config_.max_frame_payload, 1);
+}
+
+bool Session::remote_parity(std::uint32_t id) const {
+  const bool odd = (id & 1) != 0;
+  return role_ == Role::client ? !odd : odd;
+}
+
+void Session::emit(FrameType type, std::uint16_t flags, std::uint32_t id, std::uint32_t length,
+                   std::span<const std::uint8_t> payload) {
+  const auto header = wire::yamux::encode({.type = type, .flags = flags, .stream_id = id, .length = length});
+  output_.append(reinterpret_cast<const char*>(header.data()), header.size());
+  output_.append(reinterpret_cast<const char*>(payload.data()), payload.size());
+  ++stats_.frames_out;
+}
+
+std::string Session::take_output() { return std::exchange(output_, {}); }
+
+std::vector<Event> Session::take_events() { return std::exchange(events_, {}); }
+
+Result<void> Session::fail(error_code ec) {
+  if (!dead_) {
+    dead_ = true;
+    emit(FrameType::go_away, 0, 0, static_cast<std::uint32_t>(GoAwayCode::protocol_error));
+  }
+  return ec;
+}
+
+Result<void> Session::on_bytes(std::span<const std::uint8_t> bytes) {
+  if (dead_) return error::connection_closed;
+  input_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::size_t pos = 0;
+  Result<void> result;
+  while (input_.size() - pos >= kHeaderSize) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(input_.data() + pos);
+    auto header = wire::yamux::decode({p, kHeaderSize}, config_.receive_window);
+    if (!header) {
+      result = fail(header.error());
+      break;
+    }
+    const std::size_t payload = header->type == FrameType::data ? header->length : 0;
+    if (input_.size() - pos < kHeaderSize + payload) break;
+    ++stats_.frames_in;
+    result = on_frame(*header, {p + kHeaderSize, payload});
+    pos += kHeaderSize + payload;
+    if (!result) break;
+  }
+  input_.erase(0, pos);
+  if (dead_) input_.clear();
+  return result;
+}
+
+Result<void> Session::on_frame(const FrameHeader& h, std::span<const std::uint8_t> payload) {
+  switch (h.type) {
+    case FrameType::ping:
+      if (h.flags & kSyn) {
+        if (output_.size() >= config_.max_control_backlog) {
+          ++stats_.pings_dropped;
+        } else {
+          emit(FrameType::ping, kAck, 0, h.length);
+        }
+      } else if (h.flags & kAck) {
+        events_.push_back({Event::Kind::ping_ack, 0, h.length});
+      }
+      return {};
+    case FrameType::go_away:
+      if (!remote_go_away_) {
+        remote_go_away_ = true;
+        events_.push_back({Event::Kind::go_away, 0, h.length});
+      }
+      return {};
+    case FrameType::data:
+    case FrameType::window_update:
+      return on_stream_frame(h, payload);
+  }
+  return fail(error::protocol_violation);
+}
+
+Result<void> Session::on_stream_frame(const FrameHeader& h, std::span<const std::uint8_t> payload) {
+  auto it = streams_.find(h.stream_id);
+  if (h.flags & kSyn) {
+    if (!remote_parity(h.stream_id) || h.stream_id <= last_remote_id_ || it != streams_.end()) {
+      return fail(error::protocol_violation);
+    }
+    last_remote_id_ = h.stream_id;
+    if (local_go_away_ || inbound_open_ >= config_.max_inbound_streams) {
+      ++stats_.streams_refused;
+      emit(FrameType::window_update, kRst, h.stream_id, 0);
+      return {};
+    }
+    it = streams_.emplace(h.stream_id, Stream{}).first;
+    ++inbound_open_;
+    ++stats_.streams_opened_in;
+    auto& s = it->second;
+    s.acked = true;
+    const std::uint32_t extra = config_.receive_window - kInitialWindow;
+    s.recv_window = config_.receive_window;
+    emit(FrameType::window_update, kAck, h.stream_id, extra);
+    events_.push_back({Event::Kind::inbound_stream, h.stream_id});
+  }
+  if (it == streams_.end()) return {};  // a stream already forgotten: late frames are dropped
+  auto& s = it->second;
+  if (s.reset) return {};
+
+  if (h.flags & kAck && s.outbound && !s.acked) {
+    s.acked = true;
+    --unacked_outbound_;
+    events_.push_back({Event::Kind::writable, h.stream_id});
+  }
+  if (h.flags & kRst) {
+    if (s.outbound && !s.acked) --unacked_outbound_;
+    s.acked = true;
+    s.reset = true;
+    s.buffer.clear();
+    s.offset = 0;
+    events_.push_back({Event::Kind::reset, h.stream_id});
+    maybe_forget(h.stream_id);
+    return {};
+  }
+  if (h.type == FrameType::window_update) {
+    if (h.length > 0) {
+      if (static_cast<std::uint64_t>(s.send_window) + h.length > 0xffffffffULL) return fail(error::protocol_violation);
+      s.send_window += h.length;
+      events_.push_back({Event::Kind::writable, h.stream_id});
+    }
+  } else if (!payload.empty()) {
+    if (payload.size() > s.recv_window) {
+      // The peer ignored our window: reset this stream, keep the session.
+      ++stats_.window_violations;
+      s.reset = true;
+      s.buffer.clear();
+      s.offset = 0;
+      emit(FrameType::window_update, kRst, h.stream_id, 0);
+      events_.push_back({Event::Kind::reset, h.stream_id});
+      maybe_forget(h.stream_id);
+      return {};
+    }
+    if (!s.remote_fin) {
+      s.recv_window -= static_cast<std::uint32_t>(payload.size());
+      s.buffer.append(reinterpret_cast<const char*>(payload.data()), payload.size());
+      events_.push_back({Event::Kind::readable, h.stream_id});
+    }
+  }
+  if (h.flags & kFin && !s.remote_fin) {
+    s.remote_fin = true;
+    events_.push_back({Event::Kind::readable, h.stream_id});
+    maybe_forget(h.stream_id);
+  }
+  return {};
+}
+
+Result<std::uint32_t> Session::open_stream() {
+  if (dead_ || local_go_away_ || remote_go_away_ || next_id_ > 0xfffffffdU) return error::going_away;
+  if (unacked_outbound_ >= config_.max_unacked_outbound) return error::too_many_streams;
+  const std::uint32_t id = next_id_;
+  next_id_ += 2;
+  Stream s;
+  s.outbound = true;
+  s.recv_window = config_.receive_window;
+  streams_.emplace(id, std::move(s));
+  ++unacked_outbound_;
+  ++stats_.streams_opened_out;
+  emit(FrameType::window_update, kSyn, id, config_.receive_window - kInitialWindow);
+  return id;
+}
+
+Result<std::size_t> Session::write(std::uint32_t id, std::span<const std::uint8_t> data) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || dead_) return error::stream_closed;
+  auto& s = it->second;
+  if (s.reset) return error::stream_reset;
+  if (s.local_fin) return error::stream_closed;
+  const std::size_t n = std::min<std::size_t>(data.size(), s.send_window);
+  if (n == 0) {
+    if (!data.empty()) ++stats_.window_stalls;
+    return std::size_t{0};
+  }
+  for (std::size_t off = 0; off < n;) {
+    const std::size_t chunk = std::min(n - off, config_.max_frame_payload);
+    emit(FrameType::data, 0, id, static_cast<std::uint32_t>(chunk), data.subspan(off, chunk));
+    off += chunk;
+  }
+  s.send_window -= static_cast<std::uint32_t>(n);
+  return n;
+}
+
+Result<std::size_t> Session::read(std::uint32_t id, std::span<std::uint8_t> out) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return error::stream_closed;
+  auto& s = it->second;
+  if (s.reset) return error::stream_reset;
+  const std::size_t n = std::min(out.size(), s.buffer.size() - s.offset);
+  if (n == 0) return std::size_t{0};
+  std::memcpy(out.data(), s.buffer.data() + s.offset, n);
+  s.offset += n;
+  if (s.offset == s.buffer.size()) {
+    s.buffer.clear();
+    s.offset = 0;
+  } else if (s.offset >= 64 * 1024 && s.offset * 2 >= s.buffer.size()) {
+    s.buffer.erase(0, s.offset);
+    s.offset = 0;
+  }
+  s.consumed += static_cast<std::uint32_t>(n);
+  if (!s.remote_fin && !dead_ && s.consumed >= config_.receive_window / 2) {
+    emit(FrameType::window_update, 0, id, s.consumed);
+    s.recv_window += s.consumed;
+    s.consumed = 0;
+  }
+  return n;
+}
+
+Result<void> Session::close_write(std::uint32_t id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return error::stream_closed;
+  auto& s = it->second;
+  if (s.reset) return error::stream_reset;
+  if (s.local_fin) return {};
+  s.local_fin = true;
+  if (!dead_) emit(FrameType::data, kFin, id, 0);
+  maybe_forget(id);
+  return {};
+}
+
+void Session::reset(std::uint32_t id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || it->second.reset) return;
+  auto& s = it->second;
+  if (s.outbound && !s.acked) --unacked_outbound_;
+  s.acked = true;
+  s.reset = true;
+  s.buffer.clear();
+  s.offset = 0;
+  if (!dead_) emit(FrameType::window_update, kRst, id, 0);
+  maybe_forget(id);
+}
+
+void Session::release(std::uint32_t id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  it->second.released = true;
+  const auto& s = it->second;
+  if (!s.reset && !(s.local_fin && s.remote_fin)) {
+    reset(id);  // also forgets it
+    return;
+  }
+  maybe_forget(id);
+}
+
+void Session::maybe_forget(std::uint32_t id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  const auto& s = it->second;
+  if (!s.released || !(s.reset || (s.local_fin && s.remote_fin))) return;
+  if (!s.outbound) --inbound_open_;
+  streams_.erase(it);
+}
+
+Session::StreamState Session::stream(std::uint32_t id) const {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return {};
+  const auto& s = it->second;
+  const std::size_t readable = s.buffer.size() - s.offset;
+  return {.exists = true,
+          .outbound = s.outbound,
+          .acked = s.acked,
+          .eof = s.remote_fin && readable == 0,
+          .reset = s.reset,
+          .write_closed = s.local_fin,
+          .readable = readable,
+          .send_window = s.send_window};
+}
+
+void Session::ping(std::uint32_t value) {
+  if (!dead_) emit(FrameType::ping, kSyn, 0, value);
+}
+
+void Session::go_away(GoAwayCode code) {
+  if (local_go_away_ || dead_) return;
+  local_go_away_ = true;
+  emit(FrameType::go_away, 0, 0, static_cast<std::uint32_t>(code));
+}
+
+}  // namespace agentmesh::transport::yamux
