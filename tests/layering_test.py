@@ -19,7 +19,7 @@ DEPS = {
     "transport": ["core", "crypto", "wire"],
     "registry": ["core", "store"],
     "direct": ["core", "crypto", "store"],
-    "node": ["core", "crypto", "store", "registry", "direct"],
+    "node": ["core", "crypto", "store", "registry", "direct", "transport"],
     "api": ["node"],
     "daemon": ["api", "node"],
     "cli": ["daemon"],

@@ -156,7 +156,10 @@ Result<void> Session::on_stream_frame(const FrameHeader& h, std::span<const std:
       maybe_forget(h.stream_id);
       return {};
     }
-    if (!s.remote_fin) {
+    if (s.released) {
+      // Nobody will read it: drop the data and give the window straight back.
+      emit(FrameType::window_update, 0, h.stream_id, static_cast<std::uint32_t>(payload.size()));
+    } else if (!s.remote_fin) {
       s.recv_window -= static_cast<std::uint32_t>(payload.size());
       s.buffer.append(reinterpret_cast<const char*>(payload.data()), payload.size());
       events_.push_back({Event::Kind::readable, h.stream_id});
@@ -258,12 +261,15 @@ void Session::reset(std::uint32_t id) {
 void Session::release(std::uint32_t id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;
-  it->second.released = true;
-  const auto& s = it->second;
-  if (!s.reset && !(s.local_fin && s.remote_fin)) {
+  auto& s = it->second;
+  s.released = true;
+  s.buffer.clear();
+  s.offset = 0;
+  if (!s.reset && !s.local_fin) {
     reset(id);  // also forgets it
     return;
   }
+  // Half-closed by us: forgotten when the peer's FIN (or RST) arrives.
   maybe_forget(id);
 }
 

@@ -124,8 +124,9 @@ class Session {
   Result<void> close_write(std::uint32_t id);
   // Resets the stream (RST); idempotent.
   void reset(std::uint32_t id);
-  // The owner is done with the stream; it is forgotten once closed or reset
-  // (an open stream is reset first).
+  // The owner is done with the stream. A stream we have not closed for
+  // writing is reset; a half-closed one is kept (its incoming data dropped,
+  // the window given back) until the peer's FIN or RST, then forgotten.
   void release(std::uint32_t id);
 
   struct StreamState {

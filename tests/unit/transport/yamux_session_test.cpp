@@ -169,6 +169,33 @@ TEST_F(YamuxPipeTest, ReleasingAnOpenStreamResetsIt) {
   EXPECT_EQ(client_.open_streams(), 0u);
 }
 
+TEST_F(YamuxPipeTest, AHalfClosedStreamReleasedEarlyStillDeliversWhatItWrote) {
+  // identify: the server writes, closes its side and drops the stream before
+  // the client has read or closed anything.
+  auto id = client_.open_stream().value();
+  pump();
+  ASSERT_TRUE(server_.write(id, b("identify message")));
+  ASSERT_TRUE(server_.close_write(id));
+  server_.release(id);
+  pump();
+  EXPECT_FALSE(has(client_events_, Event::Kind::reset, id));
+  EXPECT_EQ(read_all(client_, id), "identify message");
+  EXPECT_TRUE(client_.stream(id).eof);
+  // Data the client still sends is dropped, and its window comes back.
+  std::string big(300 * 1024, 'z');
+  std::size_t sent = 0;
+  for (int i = 0; i < 10 && sent < big.size(); ++i) {
+    sent += client_.write(id, b(big).subspan(sent)).value();
+    pump();
+  }
+  EXPECT_EQ(sent, big.size());
+  ASSERT_TRUE(client_.close_write(id));
+  pump();
+  client_.release(id);
+  EXPECT_EQ(server_.open_streams(), 0u);
+  EXPECT_EQ(client_.open_streams(), 0u);
+}
+
 TEST_F(YamuxPipeTest, PingIsAnsweredWithTheSameValue) {
   client_.ping(0xabcdef);
   pump();

@@ -1,0 +1,56 @@
+#pragma once
+// TransportConfig: the node-to-node layer's settings, with documented
+// defaults (STYLE.md rule 13). Built by the daemon from --listen,
+// --bootstrap, the environment and the TOML file.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/multiaddr.hpp"
+#include "transport/yamux_session.hpp"
+
+namespace agentmesh::transport {
+
+using std::chrono::milliseconds;
+
+struct TransportConfig {
+  static constexpr std::uint16_t kDefaultPort = 7782;
+  static constexpr std::size_t kDefaultMaxInbound = 200;
+  static constexpr std::size_t kDefaultMaxOutbound = 50;
+
+  // Where to accept connections. Default: /ip4/0.0.0.0/tcp/7782 (port 0 picks
+  // a free port; GET /v1/node shows the bound addresses).
+  std::vector<core::Multiaddr> listen;
+  // Peers to connect to at start and to keep connected (with /p2p/<id> the
+  // remote identity is checked during the handshake).
+  std::vector<core::Multiaddr> bootstrap;
+  // Connection limits; over them inbound connections are closed at accept
+  // and dials fail with connection_limit.
+  std::size_t max_inbound = kDefaultMaxInbound;
+  std::size_t max_outbound = kDefaultMaxOutbound;
+  // TCP connect (including DNS) deadline.
+  milliseconds dial_timeout{10'000};
+  // multistream-select + Noise + yamux negotiation deadline.
+  milliseconds handshake_timeout{10'000};
+  // A stream's protocol negotiation and the identify exchange deadline.
+  milliseconds stream_timeout{10'000};
+  // yamux keep-alive ping; a connection whose ping goes unanswered for two
+  // intervals is closed.
+  milliseconds keepalive_interval{15'000};
+  // /ipfs/ping RTT measurement interval per connection.
+  milliseconds ping_interval{30'000};
+  // Reconnect backoff for wanted peers (bootstrap and remembered ones):
+  // exponential from base to max, with +-20% jitter.
+  milliseconds reconnect_base{1'000};
+  milliseconds reconnect_max{60'000};
+  // How many remembered peers to redial at start (most recently seen first).
+  std::size_t max_remembered_peers = 64;
+  // Multiplexer settings per connection.
+  yamux::SessionConfig yamux;
+  // Sent in identify.
+  std::string agent_version;
+};
+
+}  // namespace agentmesh::transport

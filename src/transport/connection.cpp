@@ -1,0 +1,301 @@
+#include "transport/connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <atomic>
+#include <cstring>
+
+#include "crypto/crypto.hpp"
+#include "transport/error.hpp"
+
+namespace agentmesh::transport {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kForever = std::chrono::steady_clock::time_point::max();
+constexpr std::chrono::seconds kCloseGrace{2};
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// --- Stream ---
+
+Stream::Stream(std::shared_ptr<Connection> conn, std::uint32_t id)
+    : conn_(std::move(conn)), id_(id), signal_(conn_->channel_.socket().get_executor(), kForever) {}
+
+Stream::~Stream() {
+  conn_->session_.release(id_);
+  conn_->forget(id_);
+  conn_->flush();
+}
+
+const core::PeerId& Stream::peer() const { return conn_->peer(); }
+
+void Stream::wake() { signal_.cancel(); }
+
+void Stream::unread(std::string bytes) { pushback_.insert(0, bytes); }
+
+Task<Result<std::size_t>> Stream::read_some(std::span<std::uint8_t> out) {
+  if (out.empty()) co_return std::size_t{0};
+  if (!pushback_.empty()) {
+    const std::size_t n = std::min(out.size(), pushback_.size());
+    std::memcpy(out.data(), pushback_.data(), n);
+    pushback_.erase(0, n);
+    co_return n;
+  }
+  for (;;) {
+    auto n = conn_->session_.read(id_, out);
+    if (!n) co_return n.error();
+    if (*n > 0) {
+      conn_->flush();  // a window update may be queued
+      co_return *n;
+    }
+    const auto state = conn_->session_.stream(id_);
+    if (state.eof) co_return std::size_t{0};
+    if (conn_->closed_) co_return make_error_code(error::connection_closed);
+    co_await signal_.async_wait(kTuple);
+  }
+}
+
+Task<Result<void>> Stream::read_exact(std::span<std::uint8_t> out) {
+  while (!out.empty()) {
+    auto n = co_await read_some(out);
+    if (!n) co_return n.error();
+    if (*n == 0) co_return make_error_code(error::stream_closed);
+    out = out.subspan(*n);
+  }
+  co_return Result<void>{};
+}
+
+Task<Result<void>> Stream::write(std::span<const std::uint8_t> data) {
+  while (!data.empty()) {
+    if (conn_->closed_ || conn_->closing_) co_return make_error_code(error::connection_closed);
+    if (conn_->session_.output_size() >= Connection::kMaxBacklog) {
+      co_await conn_->drained_.async_wait(kTuple);
+      continue;
+    }
+    auto n = conn_->session_.write(id_, data);
+    if (!n) co_return n.error();
+    if (*n > 0) {
+      data = data.subspan(*n);
+      conn_->flush();
+      continue;
+    }
+    co_await signal_.async_wait(kTuple);
+  }
+  co_return Result<void>{};
+}
+
+Result<void> Stream::close_write() {
+  auto r = conn_->session_.close_write(id_);
+  conn_->flush();
+  return r;
+}
+
+void Stream::reset() {
+  conn_->session_.reset(id_);
+  conn_->flush();
+  wake();
+}
+
+// --- Connection ---
+
+std::uint64_t Connection::next_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+Connection::Connection(SecureChannel channel, Direction direction, core::Multiaddr remote_addr,
+                       yamux::SessionConfig yamux, std::chrono::milliseconds keepalive)
+    : id_(next_id()),
+      channel_(std::move(channel)),
+      direction_(direction),
+      remote_addr_(std::move(remote_addr)),
+      session_(direction == Direction::outbound ? yamux::Role::client : yamux::Role::server, yamux),
+      keepalive_(keepalive),
+      opened_at_(Clock::now()),
+      opened_at_ms_(wall_ms()),
+      write_signal_(channel_.socket().get_executor(), kForever),
+      drained_(channel_.socket().get_executor(), kForever),
+      keepalive_timer_(channel_.socket().get_executor()) {}
+
+Connection::~Connection() = default;
+
+void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed) {
+  pending_input_ = std::move(initial);
+  on_stream_ = std::move(on_stream);
+  on_closed_ = std::move(on_closed);
+  auto self = shared_from_this();
+  auto on_error = [self](const std::exception_ptr& e) {
+    if (e) self->finish(make_error_code(boost::system::errc::io_error));
+  };
+  const auto ex = channel_.socket().get_executor();
+  asio::co_spawn(ex, [self]() { return self->read_loop(); }, on_error);
+  asio::co_spawn(ex, [self]() { return self->write_loop(); }, on_error);
+  if (keepalive_.count() > 0) asio::co_spawn(ex, [self]() { return self->keepalive_loop(); }, on_error);
+}
+
+Task<void> Connection::read_loop() {
+  std::string plain = std::move(pending_input_);
+  for (;;) {
+    if (!plain.empty()) {
+      auto fed = session_.on_bytes(bytes_of(plain));
+      dispatch(session_.take_events());
+      flush();
+      if (!fed) {
+        close(fed.error());
+        co_return;
+      }
+    }
+    if (closed_) co_return;
+    plain.clear();
+    auto r = co_await channel_.read(plain);
+    if (!r) {
+      finish(r.error());
+      co_return;
+    }
+  }
+}
+
+Task<void> Connection::write_loop() {
+  std::string out;
+  for (;;) {
+    if (closed_) co_return;
+    if (session_.has_output()) {
+      out = session_.take_output();
+      auto r = co_await channel_.write(bytes_of(out));
+      drained_.cancel();
+      if (!r) {
+        finish(r.error());
+        co_return;
+      }
+      continue;
+    }
+    if (closing_) break;
+    co_await write_signal_.async_wait(kTuple);
+  }
+  // Closing and everything (GoAway included) is written.
+  boost::system::error_code ignored;
+  channel_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  finish(close_reason_);
+}
+
+Task<void> Connection::keepalive_loop() {
+  std::uint32_t next_value = 1;
+  while (!closed_) {
+    keepalive_timer_.expires_after(keepalive_);
+    co_await keepalive_timer_.async_wait(kTuple);
+    if (closed_ || closing_) co_return;
+    const auto now = Clock::now();
+    if (ping_outstanding_) {
+      if (now - ping_sent_ >= 2 * keepalive_) {
+        close(make_error_code(error::timeout));
+        co_return;
+      }
+      continue;
+    }
+    ping_outstanding_ = next_value++;
+    ping_sent_ = now;
+    session_.ping(*ping_outstanding_);
+    flush();
+  }
+}
+
+void Connection::dispatch(const std::vector<yamux::Event>& events) {
+  for (const auto& e : events) {
+    switch (e.kind) {
+      case yamux::Event::Kind::inbound_stream: {
+        std::shared_ptr<Stream> stream(new Stream(shared_from_this(), e.stream));
+        streams_[e.stream] = stream;
+        if (on_stream_ && !closing_) {
+          on_stream_(std::move(stream));
+        } else {
+          stream->reset();
+        }
+        break;
+      }
+      case yamux::Event::Kind::readable:
+      case yamux::Event::Kind::writable:
+      case yamux::Event::Kind::reset:
+        if (auto it = streams_.find(e.stream); it != streams_.end()) {
+          if (auto s = it->second.lock()) s->wake();
+        }
+        break;
+      case yamux::Event::Kind::ping_ack:
+        if (ping_outstanding_ && *ping_outstanding_ == e.value) {
+          keepalive_rtt_ = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ping_sent_);
+          ping_outstanding_.reset();
+        }
+        break;
+      case yamux::Event::Kind::go_away:
+        break;  // open_stream() now fails; open streams carry on
+    }
+  }
+}
+
+Result<std::shared_ptr<Stream>> Connection::open_stream() {
+  if (closed_ || closing_) return make_error_code(error::connection_closed);
+  auto id = session_.open_stream();
+  if (!id) return id.error();
+  std::shared_ptr<Stream> stream(new Stream(shared_from_this(), *id));
+  streams_[*id] = stream;
+  flush();
+  return stream;
+}
+
+void Connection::close(error_code reason) {
+  if (closing_ || closed_) return;
+  closing_ = true;
+  close_reason_ = reason;
+  session_.go_away(yamux::GoAwayCode::normal);
+  flush();
+  // A peer that does not read cannot hold the socket open past the grace.
+  auto self = shared_from_this();
+  asio::co_spawn(
+      channel_.socket().get_executor(),
+      [self]() -> Task<void> {
+        asio::steady_timer grace(self->channel_.socket().get_executor(), kCloseGrace);
+        co_await grace.async_wait(kTuple);
+        self->finish(self->close_reason_);
+      },
+      asio::detached);
+}
+
+void Connection::finish(error_code reason) {
+  if (closed_) return;
+  closed_ = true;
+  if (!close_reason_) close_reason_ = reason;
+  boost::system::error_code ignored;
+  channel_.socket().close(ignored);
+  write_signal_.cancel();
+  drained_.cancel();
+  keepalive_timer_.cancel();
+  for (auto& [id, weak] : streams_) {
+    if (auto s = weak.lock()) s->wake();
+  }
+  if (auto handler = std::move(on_closed_)) handler(shared_from_this(), close_reason_);
+}
+
+void Connection::forget(std::uint32_t id) { streams_.erase(id); }
+
+ConnectionStats Connection::stats() const {
+  return {.bytes_in = channel_.bytes_in(),
+          .bytes_out = channel_.bytes_out(),
+          .open_streams = session_.open_streams(),
+          .session = session_.stats()};
+}
+
+}  // namespace agentmesh::transport

@@ -1,0 +1,165 @@
+#pragma once
+// Connection: a SecureChannel multiplexed by a yamux::Session, and Stream,
+// one multiplexed stream. The pipeline in types (STYLE.md rule 6):
+//
+//   tcp::socket --(mss /noise, Noise XX)--> SecureChannel (knows the PeerId)
+//               --(mss /yamux/1.0.0)------> Connection --> Stream
+//
+// upgrade.hpp composes the steps; Host owns the connections.
+//
+// Threading: a Connection and its Streams belong to one executor (the
+// node's). Each connection runs three coroutines: the read loop (decrypt,
+// feed the session, wake streams), the write loop (one write in flight,
+// drains the session's output) and keep-alive (yamux ping; two missed
+// intervals close the connection). Stream operations are awaitables that
+// wait on the session's flow control; a stream's writer also waits while the
+// connection's unsent output is above kMaxBacklog, so a slow socket holds
+// writers back instead of growing memory.
+//
+// Ownership: Host holds shared_ptr<Connection>; a Stream holds its
+// Connection (shared_ptr) and the Connection holds its streams weakly.
+// Dropping the last Stream handle releases it (a stream not closed both ways
+// is reset).
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/multiaddr.hpp"
+#include "core/peer_id.hpp"
+#include "core/result.hpp"
+#include "transport/secure_channel.hpp"
+#include "transport/yamux_session.hpp"
+
+namespace agentmesh::transport {
+
+class Connection;
+
+enum class Direction { inbound, outbound };
+
+class Stream : public std::enable_shared_from_this<Stream> {
+ public:
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  // Reads what is available (waiting for at least one byte). 0 = the peer
+  // closed its side (EOF). stream_reset, connection_closed.
+  Task<Result<std::size_t>> read_some(std::span<std::uint8_t> out);
+  // Reads exactly out.size() bytes; EOF before that is stream_closed.
+  Task<Result<void>> read_exact(std::span<std::uint8_t> out);
+  // Writes all of `data`, waiting for send window as needed.
+  Task<Result<void>> write(std::span<const std::uint8_t> data);
+  // Half-close (FIN): we write no more; reading continues.
+  Result<void> close_write();
+  // RST: both directions end now.
+  void reset();
+  // Bytes that belong in front of the stream (multistream leftovers).
+  void unread(std::string bytes);
+
+  std::uint32_t id() const { return id_; }
+  const core::PeerId& peer() const;
+  Connection& connection() { return *conn_; }
+  const std::string& protocol() const { return protocol_; }
+  void set_protocol(std::string p) { protocol_ = std::move(p); }
+
+ private:
+  friend class Connection;
+  Stream(std::shared_ptr<Connection> conn, std::uint32_t id);
+  void wake();
+
+  std::shared_ptr<Connection> conn_;
+  std::uint32_t id_;
+  std::string protocol_;
+  std::string pushback_;
+  boost::asio::steady_timer signal_;  // cancelled on readable/writable/reset/close
+};
+
+struct ConnectionStats {
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::size_t open_streams = 0;
+  yamux::SessionStats session;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // Called for each stream the peer opens (protocol not negotiated yet).
+  using StreamHandler = std::function<void(std::shared_ptr<Stream>)>;
+  // Called once when the connection is gone, with the reason.
+  using ClosedHandler = std::function<void(std::shared_ptr<Connection>, error_code)>;
+
+  static constexpr std::size_t kMaxBacklog = 4 * 1024 * 1024;
+
+  Connection(SecureChannel channel, Direction direction, core::Multiaddr remote_addr, yamux::SessionConfig yamux,
+             std::chrono::milliseconds keepalive);
+  ~Connection();
+
+  // Starts the loops; `initial` is yamux bytes that arrived with the
+  // negotiation.
+  void start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed);
+  // Opens a yamux stream (no protocol negotiated yet). going_away,
+  // too_many_streams, connection_closed.
+  Result<std::shared_ptr<Stream>> open_stream();
+  // Sends GoAway, flushes, closes the socket. Idempotent.
+  void close(error_code reason);
+  bool closed() const { return closed_; }
+
+  std::uint64_t id() const { return id_; }
+  const core::PeerId& peer() const { return channel_.remote(); }
+  Direction direction() const { return direction_; }
+  const core::Multiaddr& remote_addr() const { return remote_addr_; }
+  Clock::time_point opened_at() const { return opened_at_; }
+  std::int64_t opened_at_ms() const { return opened_at_ms_; }
+  ConnectionStats stats() const;
+  // The most recent keep-alive round trip, if any.
+  std::optional<std::chrono::microseconds> keepalive_rtt() const { return keepalive_rtt_; }
+
+ private:
+  friend class Stream;
+  Task<void> read_loop();
+  Task<void> write_loop();
+  Task<void> keepalive_loop();
+  void dispatch(const std::vector<yamux::Event>& events);
+  void flush() { write_signal_.cancel(); }
+  void finish(error_code reason);
+  void forget(std::uint32_t id);
+
+  static std::uint64_t next_id();
+
+  std::uint64_t id_;
+  SecureChannel channel_;
+  Direction direction_;
+  core::Multiaddr remote_addr_;
+  yamux::Session session_;
+  std::chrono::milliseconds keepalive_;
+  Clock::time_point opened_at_;
+  std::int64_t opened_at_ms_;
+
+  std::map<std::uint32_t, std::weak_ptr<Stream>> streams_;
+  StreamHandler on_stream_;
+  ClosedHandler on_closed_;
+  boost::asio::steady_timer write_signal_;  // cancelled when output is queued
+  boost::asio::steady_timer drained_;       // cancelled when output was written
+  boost::asio::steady_timer keepalive_timer_;
+  std::string pending_input_;
+  bool closing_ = false;
+  bool closed_ = false;
+  error_code close_reason_;
+  int loops_ = 0;  // read + write loops still running
+
+  std::optional<std::uint32_t> ping_outstanding_;
+  Clock::time_point ping_sent_;
+  std::optional<std::chrono::microseconds> keepalive_rtt_;
+};
+
+}  // namespace agentmesh::transport

@@ -1,0 +1,474 @@
+// Host: listening, dialing, the connection table and diagnostics.
+// Protocols (identify, ping, stream dispatch): host_protocols.cpp.
+// Wanted peers and redials: host_manager.cpp.
+
+#include "transport/host.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
+#include <cstring>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+#include "transport/detail/host_state.hpp"
+#include "transport/detail/negotiate.hpp"
+#include "transport/detail/timeout.hpp"
+#include "transport/error.hpp"
+#include "transport/upgrade.hpp"
+#include "wire/error.hpp"
+
+namespace agentmesh::transport {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+std::shared_ptr<Host> Host::create(Executor ex, crypto::SigningKey identity, TransportConfig config,
+                                   std::shared_ptr<spdlog::logger> log) {
+  return std::shared_ptr<Host>(new Host(std::move(ex), std::move(identity), std::move(config), std::move(log)));
+}
+
+Host::Host(Executor ex, crypto::SigningKey identity, TransportConfig config, std::shared_ptr<spdlog::logger> log)
+    : ex_(ex),
+      identity_(std::move(identity)),
+      self_(core::PeerId::from_ed25519(identity_.public_key())),
+      config_(std::move(config)),
+      log_(std::move(log)),
+      manage_timer_(ex),
+      rng_(std::random_device{}()) {
+  if (config_.agent_version.empty()) config_.agent_version = std::string("agentmesh/") + AGENTMESH_VERSION;
+  handlers_[std::string(wire::identify::kProtocolId)] = [this](std::shared_ptr<Stream> s) {
+    return serve_identify(std::move(s));
+  };
+  handlers_[std::string(wire::identify::kPushProtocolId)] = [this](std::shared_ptr<Stream> s) {
+    return serve_identify_push(std::move(s));
+  };
+  handlers_[std::string(kPingProtocol)] = [this](std::shared_ptr<Stream> s) { return serve_ping(std::move(s)); };
+}
+
+Host::~Host() = default;
+
+Result<void> Host::listen(std::string& why) {
+  for (const auto& addr : config_.listen) {
+    auto target = detail::tcp_target(addr);
+    if (!target || (target->kind != detail::TcpTarget::Kind::ip4 && target->kind != detail::TcpTarget::Kind::ip6)) {
+      why = fmt::format("cannot listen on {}: need /ip4/ADDR/tcp/PORT or /ip6/ADDR/tcp/PORT", addr.to_string());
+      return make_error_code(error::unsupported_address);
+    }
+    boost::system::error_code ec;
+    const auto ip = asio::ip::make_address(target->host, ec);
+    auto l = std::make_unique<Listener>(ex_);
+    const tcp::endpoint ep(ip, target->port);
+    l->acceptor.open(ep.protocol(), ec);
+    if (!ec) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && ip.is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) l->acceptor.bind(ep, ec);
+    if (!ec) l->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      why = fmt::format("cannot listen on {}: {}", addr.to_string(), ec.message());
+      return ec;
+    }
+    l->configured = addr;
+    l->bound = detail::to_multiaddr(l->acceptor.local_endpoint());
+    listeners_.push_back(std::move(l));
+  }
+  return {};
+}
+
+void Host::start() {
+  if (started_) return;
+  started_ = true;
+  auto self = shared_from_this();
+  for (std::size_t i = 0; i < listeners_.size(); ++i) {
+    log_->info("listening on {}/p2p/{}", listeners_[i]->bound.to_string(), self_.to_string());
+    asio::co_spawn(ex_, accept_loop(i), [self](const std::exception_ptr& e) {
+      if (e) self->log_->error("accept loop ended by an exception");
+    });
+  }
+  for (const auto& addr : config_.bootstrap) {
+    wanted_.push_back(std::make_unique<Wanted>(std::vector<core::Multiaddr>{addr}, addr.peer_id(),
+                                               Backoff(config_.reconnect_base, config_.reconnect_max)));
+  }
+  asio::co_spawn(ex_, manage_loop(), [self](const std::exception_ptr& e) {
+    if (e) self->log_->error("connection manager ended by an exception");
+  });
+}
+
+void Host::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  manage_timer_.cancel();
+  for (auto& l : listeners_) {
+    boost::system::error_code ignored;
+    l->acceptor.close(ignored);
+  }
+  std::vector<std::shared_ptr<Connection>> conns;
+  for (auto& [peer, state] : peers_) {
+    conns.push_back(state->conn);
+    if (state->ping_timer) state->ping_timer->cancel();
+  }
+  for (auto& c : conns) c->close(make_error_code(error::going_away));
+}
+
+Task<void> Host::accept_loop(std::size_t index) {
+  auto& acceptor = listeners_[index]->acceptor;
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    if (stopped_ || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      log_->warn("accept on {}: {}", listeners_[index]->bound.to_string(), ec.message());
+      asio::steady_timer pause(ex_, std::chrono::milliseconds(100));  // EMFILE and friends
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    if (count(Direction::inbound) >= config_.max_inbound) {
+      ++diag_.refused_at_limit;
+      log_->debug("inbound connection refused: {} connections (limit)", config_.max_inbound);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    ++diag_.accepted;
+    asio::co_spawn(ex_, handle_inbound(std::move(socket)), asio::detached);
+  }
+}
+
+Task<void> Host::handle_inbound(tcp::socket socket) {
+  auto self = shared_from_this();  // outlives this coroutine
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) co_return;
+  socket.set_option(tcp::no_delay(true), ec);
+  const auto remote_addr = detail::to_multiaddr(remote);
+  ++handshakes_in_;
+  auto upgrading = upgrade(std::move(socket), Direction::inbound, identity_, std::nullopt, remote_addr, config_.yamux,
+                           config_.keepalive_interval);
+  auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
+  --handshakes_in_;
+  if (!up) {
+    count_failure(diag_.handshakes_failed, up.error());
+    log_->debug("inbound handshake from {} failed: {}", remote_addr.to_string(), up.error().message());
+    co_return;
+  }
+  if (stopped_) co_return;
+  ++diag_.handshakes_ok;
+  adopt(std::move(up->connection), std::move(up->initial));
+}
+
+Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
+  auto self = shared_from_this();
+  if (stopped_) co_return make_error_code(error::going_away);
+  auto target = detail::tcp_target(addr);
+  if (!target) co_return target.error();
+  const auto expected = addr.peer_id();
+  if (expected && *expected == self_) co_return make_error_code(error::dial_self);
+  if (expected) {
+    if (auto it = peers_.find(*expected); it != peers_.end()) co_return *expected;
+  }
+  if (count(Direction::outbound) >= config_.max_outbound) co_return make_error_code(error::connection_limit);
+
+  ++handshakes_out_;
+  struct Pending {
+    std::size_t& n;
+    ~Pending() { --n; }
+  } pending{handshakes_out_};
+
+  // Resolve and connect within the dial timeout.
+  tcp::socket socket(ex_);
+  auto connecting = [&]() -> Task<Result<void>> {
+    tcp::resolver resolver(ex_);
+    const auto port = std::to_string(target->port);
+    auto flags = tcp::resolver::numeric_service;
+    if (target->kind == detail::TcpTarget::Kind::ip4 || target->kind == detail::TcpTarget::Kind::ip6) {
+      flags |= tcp::resolver::numeric_host;
+    }
+    auto [rec, results] = co_await resolver.async_resolve(target->host, port, flags, kTuple);
+    if (rec) co_return rec;
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& r : results) {
+      const auto& ep = r.endpoint();
+      if (target->kind == detail::TcpTarget::Kind::dns4 && !ep.address().is_v4()) continue;
+      if (target->kind == detail::TcpTarget::Kind::dns6 && !ep.address().is_v6()) continue;
+      endpoints.push_back(ep);
+    }
+    if (endpoints.empty()) co_return make_error_code(error::unsupported_address);
+    auto [cec, ep] = co_await asio::async_connect(socket, endpoints, kTuple);
+    if (cec) co_return cec;
+    co_return Result<void>{};
+  };
+  auto connect_task = connecting();
+  auto connected = co_await detail::with_timeout(std::move(connect_task), config_.dial_timeout);
+  if (!connected) {
+    auto ec = connected.error() == make_error_code(error::timeout) ? make_error_code(error::dial_timeout)
+                                                                  : connected.error();
+    count_failure(diag_.dial_failures, ec);
+    co_return ec;
+  }
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  ++diag_.dialed;
+
+  auto upgrading = upgrade(std::move(socket), Direction::outbound, identity_, expected, addr.without_peer_id(),
+                           config_.yamux, config_.keepalive_interval);
+  auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
+  if (!up) {
+    count_failure(diag_.handshakes_failed, up.error());
+    count_failure(diag_.dial_failures, up.error());
+    co_return up.error();
+  }
+  ++diag_.handshakes_ok;
+  const auto peer = up->connection->peer();
+  if (peer == self_) {
+    up->connection->start({}, {}, {});
+    up->connection->close(make_error_code(error::dial_self));
+    co_return make_error_code(error::dial_self);
+  }
+  if (stopped_) co_return make_error_code(error::going_away);
+  auto kept = adopt(std::move(up->connection), std::move(up->initial));
+  if (auto it = peers_.find(peer); it != peers_.end() && it->second->conn == kept &&
+                                    kept->direction() == Direction::outbound) {
+    it->second->dialed = addr.without_peer_id();
+  }
+  co_return peer;
+}
+
+std::shared_ptr<Connection> Host::adopt(std::shared_ptr<Connection> conn, std::string initial) {
+  const auto peer = conn->peer();
+  std::weak_ptr<Host> weak = shared_from_this();
+  conn->start(
+      std::move(initial),
+      [weak](std::shared_ptr<Stream> s) {
+        if (auto h = weak.lock()) h->on_stream(std::move(s));
+      },
+      [weak](const std::shared_ptr<Connection>& c, error_code reason) {
+        if (auto h = weak.lock()) h->on_closed(c, reason);
+      });
+
+  auto& slot = peers_[peer];
+  if (slot && slot->conn && !slot->conn->closed()) {
+    // Both sides keep the connection dialed by the smaller PeerId.
+    const auto dialer_of = [&](const Connection& c) { return c.direction() == Direction::outbound ? self_ : peer; };
+    const bool keep_new = dialer_of(*conn) < dialer_of(*slot->conn);
+    ++diag_.duplicate_connections_closed;
+    if (!keep_new) {
+      conn->close(make_error_code(error::going_away));
+      return slot->conn;
+    }
+    auto old = std::exchange(slot->conn, conn);
+    if (slot->ping_timer) slot->ping_timer->cancel();
+    slot->info.reset();
+    slot->ping_rtt_ms.reset();
+    slot->dialed.reset();
+    old->close(make_error_code(error::going_away));
+  } else {
+    slot = std::make_unique<PeerState>();
+    slot->conn = conn;
+  }
+  log_->info("connected to {} ({}, {})", peer.to_string(),
+             conn->direction() == Direction::outbound ? "outbound" : "inbound", conn->remote_addr().to_string());
+  PeerInfo info(peer);
+  info.outbound = conn->direction() == Direction::outbound;
+  info.remote_addr = conn->remote_addr();
+  info.connected_since_ms = conn->opened_at_ms();
+  for (const auto& o : observers_) {
+    if (o.connected) o.connected(info);
+  }
+  asio::co_spawn(ex_, identify_peer(conn), asio::detached);
+  return conn;
+}
+
+void Host::on_closed(const std::shared_ptr<Connection>& conn, error_code reason) {
+  const auto s = conn->stats();
+  diag_.bytes_in += s.bytes_in;
+  diag_.bytes_out += s.bytes_out;
+  diag_.streams_opened_in += s.session.streams_opened_in;
+  diag_.streams_opened_out += s.session.streams_opened_out;
+  diag_.streams_refused += s.session.streams_refused;
+  diag_.window_stalls += s.session.window_stalls;
+  if (s.session.window_violations > 0) diag_.frames_rejected["window_exceeded"] += s.session.window_violations;
+  const auto label = detail::reason_label(reason);
+  ++diag_.connections_closed[label];
+  if (reason.category() == wire::error_category() || reason == make_error_code(error::protocol_violation)) {
+    ++diag_.frames_rejected[label];
+    log_->warn("connection to {} closed: {} ({})", conn->peer().to_string(), reason.message(), label);
+  } else {
+    log_->info("connection to {} closed: {}", conn->peer().to_string(), reason.message());
+  }
+  inbound_pings_.erase(conn->id());
+  auto it = peers_.find(conn->peer());
+  if (it == peers_.end() || it->second->conn != conn) return;  // a replaced duplicate
+  if (it->second->ping_timer) it->second->ping_timer->cancel();
+  peers_.erase(it);
+  for (const auto& o : observers_) {
+    if (o.disconnected) o.disconnected(conn->peer());
+  }
+}
+
+Result<void> Host::disconnect(const core::PeerId& peer) {
+  bool known = false;
+  for (auto& w : wanted_) {
+    if (w->peer && *w->peer == peer && !w->paused) {
+      w->paused = true;
+      known = true;
+    }
+  }
+  if (auto it = peers_.find(peer); it != peers_.end()) {
+    it->second->conn->close(make_error_code(error::going_away));
+    known = true;
+  }
+  if (!known) return make_error_code(error::not_connected);
+  for (const auto& o : observers_) {
+    if (o.forgotten) o.forgotten(peer);
+  }
+  return {};
+}
+
+Task<Result<std::shared_ptr<Stream>>> Host::new_stream(const core::PeerId& peer, std::vector<std::string> protocols) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) co_return make_error_code(error::not_connected);
+  auto conn = it->second->conn;
+  auto stream = conn->open_stream();
+  if (!stream) co_return stream.error();
+  auto s = *stream;
+  auto selecting = [](std::shared_ptr<Stream> st, std::vector<std::string> protos) -> Task<Result<void>> {
+    struct IO {
+      Stream& s;
+      Task<Result<void>> read_more(std::string& out) {
+        std::array<std::uint8_t, 1024> buf{};
+        auto n = co_await s.read_some(buf);
+        if (!n) co_return n.error();
+        if (*n == 0) co_return make_error_code(error::stream_closed);
+        out.append(reinterpret_cast<const char*>(buf.data()), *n);
+        co_return Result<void>{};
+      }
+      Task<Result<void>> write(std::string_view b) {
+        return s.write({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()});
+      }
+    } io{*st};
+    auto sel = co_await detail::select_as_dialer(io, std::move(protos));
+    if (!sel) co_return sel.error();
+    st->set_protocol(sel->protocol);
+    if (!sel->leftover.empty()) st->unread(std::move(sel->leftover));
+    co_return Result<void>{};
+  };
+  auto negotiation = selecting(s, std::move(protocols));
+  auto r = co_await detail::with_timeout(std::move(negotiation), config_.stream_timeout);
+  if (!r) {
+    s->reset();
+    if (r.error() == make_error_code(wire::error::no_common_protocol)) {
+      co_return make_error_code(error::protocol_unsupported);
+    }
+    co_return r.error();
+  }
+  co_return s;
+}
+
+std::vector<core::Multiaddr> Host::listen_addrs() const {
+  std::vector<core::Multiaddr> out;
+  for (const auto& l : listeners_) {
+    auto target = detail::tcp_target(l->bound);
+    const bool any4 = target && target->host == "0.0.0.0";
+    const bool any6 = target && target->host == "::";
+    if (!any4 && !any6) {
+      out.push_back(l->bound);
+      continue;
+    }
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) continue;
+    for (auto* i = list; i != nullptr; i = i->ifa_next) {
+      if (i->ifa_addr == nullptr) continue;
+      if (any4 && i->ifa_addr->sa_family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+        const asio::ip::address_v4 a(ntohl(sin->sin_addr.s_addr));
+        out.push_back(detail::to_multiaddr(tcp::endpoint(a, target->port)));
+      } else if (any6 && i->ifa_addr->sa_family == AF_INET6) {
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+        asio::ip::address_v6::bytes_type bytes{};
+        std::memcpy(bytes.data(), &sin6->sin6_addr, bytes.size());
+        const asio::ip::address_v6 a(bytes);
+        if (a.is_link_local()) continue;
+        out.push_back(detail::to_multiaddr(tcp::endpoint(a, target->port)));
+      }
+    }
+    ::freeifaddrs(list);
+  }
+  return out;
+}
+
+std::vector<std::string> Host::protocols() const {
+  std::vector<std::string> out;
+  for (const auto& [p, h] : handlers_) out.push_back(p);
+  return out;
+}
+
+void Host::set_handler(std::string protocol, Handler handler) { handlers_[std::move(protocol)] = std::move(handler); }
+
+void Host::add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
+
+bool Host::connected(const core::PeerId& peer) const { return peers_.contains(peer); }
+
+std::vector<PeerInfo> Host::peers() const {
+  std::vector<PeerInfo> out;
+  for (const auto& [peer, state] : peers_) {
+    PeerInfo p(peer);
+    const auto& c = *state->conn;
+    p.outbound = c.direction() == Direction::outbound;
+    p.remote_addr = c.remote_addr();
+    p.connected_since_ms = c.opened_at_ms();
+    p.ping_rtt_ms = state->ping_rtt_ms;
+    const auto s = c.stats();
+    p.open_streams = s.open_streams;
+    p.bytes_in = s.bytes_in;
+    p.bytes_out = s.bytes_out;
+    if (state->info) {
+      p.listen_addrs = state->info->listen_addrs;
+      p.agent_version = state->info->agent_version;
+      p.protocols = state->info->protocols;
+    }
+    out.push_back(std::move(p));
+  }
+  std::sort(out.begin(), out.end(), [](const PeerInfo& a, const PeerInfo& b) { return a.peer < b.peer; });
+  return out;
+}
+
+std::size_t Host::count(Direction direction) const {
+  std::size_t n = direction == Direction::inbound ? handshakes_in_ : handshakes_out_;
+  for (const auto& [peer, state] : peers_) n += state->conn->direction() == direction ? 1 : 0;
+  return n;
+}
+
+TransportDiagnostics Host::diagnostics() const {
+  TransportDiagnostics d = diag_;
+  d.connections_inbound = count(Direction::inbound) - handshakes_in_;
+  d.connections_outbound = count(Direction::outbound) - handshakes_out_;
+  d.handshakes_in_progress = handshakes_in_ + handshakes_out_;
+  for (const auto& [peer, state] : peers_) {
+    const auto s = state->conn->stats();
+    d.bytes_in += s.bytes_in;
+    d.bytes_out += s.bytes_out;
+    d.streams_opened_in += s.session.streams_opened_in;
+    d.streams_opened_out += s.session.streams_opened_out;
+    d.streams_refused += s.session.streams_refused;
+    d.streams_open += s.open_streams;
+    d.window_stalls += s.session.window_stalls;
+    if (s.session.window_violations > 0) d.frames_rejected["window_exceeded"] += s.session.window_violations;
+  }
+  return d;
+}
+
+void Host::count_failure(std::map<std::string, std::uint64_t>& table, error_code ec) {
+  ++table[detail::reason_label(ec)];
+}
+
+double Host::unit_random() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+
+}  // namespace agentmesh::transport

@@ -1,0 +1,207 @@
+#pragma once
+// Host: this node on the libp2p network. It listens and dials, upgrades
+// connections (upgrade.hpp), keeps one connection per peer, runs identify and
+// ping on every connection, dispatches inbound streams to protocol handlers,
+// and keeps wanted peers connected.
+//
+// Protocol registry: set_handler("/meshsub/1.1.0", h) makes the host accept
+// that protocol on inbound streams (multistream-select answers na to the
+// rest) and list it in identify. Later layers add their protocols this way,
+// without touching transport code. Built in: /ipfs/id/1.0.0,
+// /ipfs/id/push/1.0.0, /ipfs/ping/1.0.0.
+//
+// Connection manager
+//   * One connection per peer. When both sides dial at once, both keep the
+//     connection dialed by the peer with the smaller PeerId and close the
+//     other with GoAway.
+//   * Wanted peers: bootstrap addresses, peers connected through connect(),
+//     and remembered peers (remember(), from the peer store at start). A
+//     wanted peer that is not connected is redialed with exponential backoff
+//     and jitter (reconnect_base .. reconnect_max); each failing address is
+//     held off with its own backoff. disconnect() forgets a peer: it is not
+//     redialed until restart or the next connect().
+//   * Limits: max_inbound (excess connections are closed at accept, counted)
+//     and max_outbound (dials fail with connection_limit).
+//
+// Observers hear about connections, identify results and forgotten peers
+// (the node persists addresses in the peer store from them).
+//
+// Threading: every member runs on the executor given to create() (the
+// node's); the API reaches the host through the node on that executor.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <spdlog/logger.h>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/multiaddr.hpp"
+#include "core/peer_id.hpp"
+#include "core/result.hpp"
+#include "crypto/crypto.hpp"
+#include "transport/backoff.hpp"
+#include "transport/config.hpp"
+#include "wire/identify.hpp"
+
+namespace agentmesh::transport {
+
+template <class T>
+using Task = boost::asio::awaitable<T>;
+
+class Connection;
+class Stream;
+enum class Direction;
+
+inline constexpr std::string_view kPingProtocol = "/ipfs/ping/1.0.0";
+
+// One connected peer, for GET /v1/peers.
+struct PeerInfo {
+  explicit PeerInfo(core::PeerId p) : peer(p) {}
+
+  core::PeerId peer;
+  bool outbound = false;
+  core::Multiaddr remote_addr;                  // the connection's address
+  std::vector<core::Multiaddr> listen_addrs;    // from identify
+  std::int64_t connected_since_ms = 0;
+  std::optional<double> ping_rtt_ms;            // /ipfs/ping, latest
+  std::size_t open_streams = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::string agent_version;                    // from identify
+  std::vector<std::string> protocols;           // from identify
+};
+
+// GET /v1/diagnostics/transport and /metrics.
+struct TransportDiagnostics {
+  std::size_t connections_inbound = 0;
+  std::size_t connections_outbound = 0;
+  std::size_t handshakes_in_progress = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t dialed = 0;
+  std::uint64_t refused_at_limit = 0;
+  std::uint64_t duplicate_connections_closed = 0;
+  std::uint64_t handshakes_ok = 0;
+  std::map<std::string, std::uint64_t> handshakes_failed;  // by reason
+  std::map<std::string, std::uint64_t> dial_failures;      // by reason
+  std::map<std::string, std::uint64_t> frames_rejected;    // by reason
+  std::map<std::string, std::uint64_t> connections_closed; // by reason
+  std::uint64_t streams_opened_in = 0;
+  std::uint64_t streams_opened_out = 0;
+  std::uint64_t streams_refused = 0;
+  std::uint64_t streams_open = 0;
+  std::uint64_t window_stalls = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t identify_ok = 0;
+  std::uint64_t identify_failed = 0;
+  std::uint64_t pings_ok = 0;
+  std::uint64_t pings_failed = 0;
+};
+
+class Host : public std::enable_shared_from_this<Host> {
+ public:
+  using Executor = boost::asio::any_io_executor;
+  using Handler = std::function<Task<void>(std::shared_ptr<Stream>)>;
+
+  struct Observer {
+    std::function<void(const PeerInfo&)> connected;
+    std::function<void(const core::PeerId&)> disconnected;
+    // identify arrived: the peer's info and the address we reached it on
+    // (outbound connections only).
+    std::function<void(const wire::identify::Info&, std::optional<core::Multiaddr> dialed)> identified;
+    std::function<void(const core::PeerId&)> forgotten;
+  };
+
+  static std::shared_ptr<Host> create(Executor ex, crypto::SigningKey identity, TransportConfig config,
+                                      std::shared_ptr<spdlog::logger> log);
+  ~Host();
+
+  // Binds every listen address. On failure `why` names the address.
+  Result<void> listen(std::string& why);
+  // Starts accepting and the connection manager (bootstrap, redials).
+  void start();
+  // Closes listeners and every connection (GoAway); idempotent.
+  void stop();
+
+  void set_handler(std::string protocol, Handler handler);
+  void add_observer(Observer observer);
+  // A peer to keep connected, with addresses to try (from the peer store).
+  void remember(const core::PeerId& peer, std::vector<core::Multiaddr> addrs);
+
+  // Dials (or finds the existing connection) and returns the peer's id once
+  // the connection is up. dial_self, unsupported_address, connection_limit,
+  // dial_timeout, timeout (handshake), peer_id_mismatch, ... The peer
+  // becomes wanted (redialed if the connection drops).
+  Task<Result<core::PeerId>> connect(core::Multiaddr addr);
+  // Closes the connection and forgets the peer. not_connected when unknown.
+  Result<void> disconnect(const core::PeerId& peer);
+  // Opens a stream to a connected peer and negotiates one of `protocols`.
+  Task<Result<std::shared_ptr<Stream>>> new_stream(const core::PeerId& peer, std::vector<std::string> protocols);
+
+  const core::PeerId& peer_id() const { return self_; }
+  // Bound listen addresses (an unspecified host expands to the machine's
+  // interface addresses), without /p2p.
+  std::vector<core::Multiaddr> listen_addrs() const;
+  std::vector<std::string> protocols() const;
+  const std::string& agent_version() const { return config_.agent_version; }
+  std::vector<PeerInfo> peers() const;
+  bool connected(const core::PeerId& peer) const;
+  TransportDiagnostics diagnostics() const;
+
+ private:
+  struct PeerState;
+  struct Wanted;
+  Host(Executor ex, crypto::SigningKey identity, TransportConfig config, std::shared_ptr<spdlog::logger> log);
+
+  Task<void> accept_loop(std::size_t index);
+  Task<void> handle_inbound(boost::asio::ip::tcp::socket socket);
+  Task<Result<core::PeerId>> dial(core::Multiaddr addr);
+  // Keeps one connection per peer; returns the one kept.
+  std::shared_ptr<Connection> adopt(std::shared_ptr<Connection> conn, std::string initial);
+  void on_stream(std::shared_ptr<Stream> stream);
+  void on_closed(const std::shared_ptr<Connection>& conn, error_code reason);
+  Task<void> serve_stream(std::shared_ptr<Stream> stream);
+  Task<void> identify_peer(std::shared_ptr<Connection> conn);
+  Task<void> ping_loop(std::shared_ptr<Connection> conn);
+  Task<void> serve_identify(std::shared_ptr<Stream> stream);
+  Task<void> serve_identify_push(std::shared_ptr<Stream> stream);
+  Task<void> serve_ping(std::shared_ptr<Stream> stream);
+  Task<void> manage_loop();
+  void redial(Wanted& wanted);
+  wire::identify::Info own_info(const Connection& conn) const;
+  std::size_t count(Direction direction) const;
+  void count_failure(std::map<std::string, std::uint64_t>& table, error_code ec);
+  double unit_random();
+
+  Executor ex_;
+  crypto::SigningKey identity_;
+  core::PeerId self_;
+  TransportConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  struct Listener;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::map<std::string, Handler> handlers_;
+  std::vector<Observer> observers_;
+  std::unordered_map<core::PeerId, std::unique_ptr<PeerState>> peers_;
+  std::vector<std::unique_ptr<Wanted>> wanted_;
+  std::size_t handshakes_in_ = 0;
+  std::size_t handshakes_out_ = 0;
+  std::unordered_map<std::uint64_t, int> inbound_pings_;  // connection id -> open ping streams
+  boost::asio::steady_timer manage_timer_;
+  std::mt19937_64 rng_;
+  bool started_ = false;
+  bool stopped_ = false;
+  TransportDiagnostics diag_;  // cumulative counters (the live gauges are computed)
+};
+
+}  // namespace agentmesh::transport

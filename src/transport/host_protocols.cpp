@@ -1,0 +1,225 @@
+// Host: inbound stream dispatch and the built-in protocols (identify,
+// identify push, ping).
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "crypto/crypto.hpp"
+#include "transport/detail/host_state.hpp"
+#include "transport/detail/negotiate.hpp"
+#include "transport/detail/timeout.hpp"
+#include "transport/error.hpp"
+#include "transport/host.hpp"
+#include "transport/stream_io.hpp"
+#include "wire/error.hpp"
+
+namespace agentmesh::transport {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kPingSize = 32;
+constexpr int kMaxInboundPings = 2;
+
+// multistream-select over a yamux stream.
+struct StreamIO {
+  Stream& s;
+  Task<Result<void>> read_more(std::string& out) {
+    std::array<std::uint8_t, 1024> buf{};
+    auto n = co_await s.read_some(buf);
+    if (!n) co_return n.error();
+    if (*n == 0) co_return make_error_code(error::stream_closed);
+    out.append(reinterpret_cast<const char*>(buf.data()), *n);
+    co_return Result<void>{};
+  }
+  Task<Result<void>> write(std::string_view b) {
+    return s.write({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()});
+  }
+};
+
+Task<Result<detail::Selected>> negotiate_inbound(std::shared_ptr<Stream> stream, std::vector<std::string> supported) {
+  StreamIO io{*stream};
+  co_return co_await detail::select_as_listener(io, std::move(supported));
+}
+
+}  // namespace
+
+void Host::on_stream(std::shared_ptr<Stream> stream) {
+  if (stopped_) {
+    stream->reset();
+    return;
+  }
+  asio::co_spawn(ex_, serve_stream(std::move(stream)), [](const std::exception_ptr&) {});
+}
+
+Task<void> Host::serve_stream(std::shared_ptr<Stream> stream) {
+  auto self = shared_from_this();
+  auto negotiation = negotiate_inbound(stream, protocols());
+  auto selected = co_await detail::with_timeout(std::move(negotiation), config_.stream_timeout);
+  if (!selected) {
+    log_->debug("stream from {}: negotiation failed: {}", stream->peer().to_string(), selected.error().message());
+    stream->reset();
+    co_return;
+  }
+  stream->set_protocol(selected->protocol);
+  if (!selected->leftover.empty()) stream->unread(std::move(selected->leftover));
+  auto it = handlers_.find(selected->protocol);
+  if (it == handlers_.end()) {  // removed meanwhile
+    stream->reset();
+    co_return;
+  }
+  auto handler = it->second;
+  co_await handler(std::move(stream));
+}
+
+wire::identify::Info Host::own_info(const Connection& conn) const {
+  wire::identify::Info info(self_);
+  info.protocol_version = std::string(wire::identify::kProtocolVersion);
+  info.agent_version = config_.agent_version;
+  info.listen_addrs = listen_addrs();
+  info.observed_addr = conn.remote_addr();
+  info.protocols = protocols();
+  return info;
+}
+
+Task<void> Host::serve_identify(std::shared_ptr<Stream> stream) {
+  const auto msg = wire::identify::encode(own_info(stream->connection()));
+  if (auto w = co_await write_lp(*stream, msg); !w) {
+    stream->reset();
+    co_return;
+  }
+  (void)stream->close_write();
+}
+
+Task<void> Host::identify_peer(std::shared_ptr<Connection> conn) {
+  auto self = shared_from_this();
+  const auto peer = conn->peer();
+  auto exchange = [this, peer]() -> Task<Result<wire::identify::Info>> {
+    std::vector<std::string> protos{std::string(wire::identify::kProtocolId)};
+    auto stream = co_await new_stream(peer, std::move(protos));
+    if (!stream) co_return stream.error();
+    LpReader reader(**stream);
+    auto msg = co_await reader.read(wire::identify::kMaxMessage);
+    if (!msg) co_return msg.error();
+    auto info = wire::identify::decode(
+        {reinterpret_cast<const std::uint8_t*>(msg->data()), msg->size()});
+    if (!info) co_return info.error();
+    (void)(*stream)->close_write();
+    co_return std::move(*info);
+  };
+  auto task = exchange();
+  auto info = co_await detail::with_timeout(std::move(task), config_.stream_timeout);
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || it->second->conn != conn) co_return;  // gone or replaced meanwhile
+  if (!info) {
+    ++diag_.identify_failed;
+    const bool bad = info.error().category() == wire::error_category();
+    log_->log(bad ? spdlog::level::warn : spdlog::level::debug, "identify {} failed: {}", peer.to_string(),
+              info.error().message());
+    if (bad) {
+      ++diag_.frames_rejected[detail::reason_label(info.error())];
+      conn->close(info.error());
+      co_return;
+    }
+  } else if (info->peer != peer) {
+    ++diag_.identify_failed;
+    ++diag_.frames_rejected["bad_identify"];
+    log_->warn("identify from {} names another peer ({}); closing", peer.to_string(), info->peer.to_string());
+    conn->close(make_error_code(wire::error::bad_identify));
+    co_return;
+  } else {
+    ++diag_.identify_ok;
+    log_->debug("identified {}: {} ({} protocols)", peer.to_string(), info->agent_version, info->protocols.size());
+    it->second->info = *info;
+    for (const auto& o : observers_) {
+      if (o.identified) o.identified(*info, it->second->dialed);
+    }
+  }
+  asio::co_spawn(ex_, ping_loop(conn), asio::detached);
+}
+
+Task<void> Host::serve_identify_push(std::shared_ptr<Stream> stream) {
+  LpReader reader(*stream);
+  auto msg = co_await reader.read(wire::identify::kMaxMessage);
+  if (!msg) {
+    stream->reset();
+    co_return;
+  }
+  auto info = wire::identify::decode({reinterpret_cast<const std::uint8_t*>(msg->data()), msg->size()});
+  auto it = peers_.find(stream->peer());
+  if (!info || info->peer != stream->peer() || it == peers_.end()) {
+    ++diag_.frames_rejected["bad_identify"];
+    stream->reset();
+    co_return;
+  }
+  it->second->info = *info;
+  for (const auto& o : observers_) {
+    if (o.identified) o.identified(*info, it->second->dialed);
+  }
+  (void)stream->close_write();
+}
+
+Task<void> Host::serve_ping(std::shared_ptr<Stream> stream) {
+  const auto conn_id = stream->connection().id();
+  if (inbound_pings_[conn_id] >= kMaxInboundPings) {
+    stream->reset();
+    co_return;
+  }
+  ++inbound_pings_[conn_id];
+  std::array<std::uint8_t, kPingSize> buf{};
+  for (;;) {
+    if (auto r = co_await stream->read_exact(buf); !r) break;  // EOF ends the session
+    if (auto w = co_await stream->write(buf); !w) break;
+  }
+  (void)stream->close_write();
+  if (auto it = inbound_pings_.find(conn_id); it != inbound_pings_.end() && --it->second <= 0) {
+    inbound_pings_.erase(it);
+  }
+}
+
+Task<void> Host::ping_loop(std::shared_ptr<Connection> conn) {
+  auto self = shared_from_this();
+  const auto peer = conn->peer();
+  auto timer = std::make_shared<asio::steady_timer>(ex_);
+  if (auto it = peers_.find(peer); it != peers_.end() && it->second->conn == conn) it->second->ping_timer = timer;
+  for (;;) {
+    auto it = peers_.find(peer);
+    if (stopped_ || conn->closed() || it == peers_.end() || it->second->conn != conn) co_return;
+    auto once = [this, peer]() -> Task<Result<double>> {
+      std::vector<std::string> protos{std::string(kPingProtocol)};
+      auto stream = co_await new_stream(peer, std::move(protos));
+      if (!stream) co_return stream.error();
+      std::array<std::uint8_t, kPingSize> out{};
+      std::array<std::uint8_t, kPingSize> in{};
+      crypto::random_bytes(out);
+      const auto t0 = std::chrono::steady_clock::now();
+      if (auto w = co_await (*stream)->write(out); !w) co_return w.error();
+      if (auto r = co_await (*stream)->read_exact(in); !r) co_return r.error();
+      const auto rtt = std::chrono::steady_clock::now() - t0;
+      (void)(*stream)->close_write();
+      if (in != out) co_return make_error_code(error::protocol_violation);
+      co_return std::chrono::duration<double, std::milli>(rtt).count();
+    };
+    auto task = once();
+    auto rtt = co_await detail::with_timeout(std::move(task), config_.stream_timeout);
+    it = peers_.find(peer);
+    if (it == peers_.end() || it->second->conn != conn) co_return;
+    if (rtt) {
+      ++diag_.pings_ok;
+      it->second->ping_rtt_ms = *rtt;
+    } else {
+      ++diag_.pings_failed;
+      log_->debug("ping {} failed: {}", peer.to_string(), rtt.error().message());
+      if (rtt.error() == make_error_code(error::protocol_unsupported)) co_return;
+    }
+    timer->expires_after(config_.ping_interval);
+    auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
+}  // namespace agentmesh::transport

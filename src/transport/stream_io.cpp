@@ -1,0 +1,49 @@
+#include "transport/stream_io.hpp"
+
+#include "core/varint.hpp"
+#include "transport/error.hpp"
+#include "wire/error.hpp"
+
+namespace agentmesh::transport {
+
+namespace {
+std::span<const std::uint8_t> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+}  // namespace
+
+Task<Result<std::string>> LpReader::read(std::size_t max) {
+  for (;;) {
+    auto len = core::read_uvarint(bytes_of(buf_));
+    if (len) {
+      if (len->value > max) co_return make_error_code(error::message_too_large);
+      if (buf_.size() - len->size >= len->value) {
+        std::string msg = buf_.substr(len->size, len->value);
+        buf_.erase(0, len->size + len->value);
+        co_return msg;
+      }
+    } else {
+      // Malformed unless every byte so far continues the varint (truncated).
+      bool truncated = buf_.size() < core::kMaxVarintBytes;
+      for (char c : buf_) truncated = truncated && (static_cast<std::uint8_t>(c) & 0x80) != 0;
+      if (!truncated) co_return make_error_code(wire::error::bad_length);
+    }
+    std::array<std::uint8_t, 16 * 1024> chunk{};
+    auto n = co_await stream_.read_some(chunk);
+    if (!n) co_return n.error();
+    if (*n == 0) {
+      eof_ = buf_.empty();
+      co_return make_error_code(error::stream_closed);
+    }
+    buf_.append(reinterpret_cast<const char*>(chunk.data()), *n);
+  }
+}
+
+Task<Result<void>> write_lp(Stream& stream, std::string_view message) {
+  std::string framed;
+  core::append_uvarint(framed, message.size());
+  framed.append(message);
+  co_return co_await stream.write(bytes_of(framed));
+}
+
+}  // namespace agentmesh::transport

@@ -1,0 +1,266 @@
+#include "transport/host.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "transport/connection.hpp"
+#include "transport/error.hpp"
+#include "wire/error.hpp"
+
+namespace agentmesh::transport {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+std::span<const std::uint8_t> b(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+class HostTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<Host> make_host(TransportConfig config = {}, std::optional<crypto::SigningKey> key = std::nullopt) {
+    if (config.listen.empty()) config.listen = {core::Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+    config.reconnect_base = 50ms;
+    config.reconnect_max = 200ms;
+    // AGENTMESH_TEST_LOG=1 shows the hosts' debug log.
+    std::shared_ptr<spdlog::logger> log;
+    if (std::getenv("AGENTMESH_TEST_LOG")) {
+      log = std::make_shared<spdlog::logger>("host", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      log->set_level(spdlog::level::debug);
+    } else {
+      log = std::make_shared<spdlog::logger>("host", std::make_shared<spdlog::sinks::null_sink_mt>());
+    }
+    auto host = Host::create(ioc_.get_executor(), key ? std::move(*key) : crypto::SigningKey::generate(), config, log);
+    std::string why;
+    EXPECT_TRUE(host->listen(why)) << why;
+    host->start();
+    hosts_.push_back(host);
+    return host;
+  }
+  core::Multiaddr addr_of(const Host& h) { return h.listen_addrs().front().with_peer_id(h.peer_id()); }
+
+  // Runs the io_context until `pred` holds (or the deadline passes).
+  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 15s) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      ioc_.run_one_for(20ms);
+    }
+    return true;
+  }
+  // Runs a coroutine to completion.
+  template <class T>
+  T run(Task<T> task) {
+    std::optional<T> result;
+    spawn_into(std::move(task), result);
+    EXPECT_TRUE(run_until([&] { return result.has_value(); }, 30s));
+    return std::move(*result);
+  }
+  // Runs `task` and stores its value (T need not be default-constructible).
+  template <class T>
+  void spawn_into(Task<T> task, std::optional<T>& out) {
+    auto store = [](Task<T> t, std::optional<T>& o) -> Task<void> { o.emplace(co_await std::move(t)); };
+    asio::co_spawn(ioc_, store(std::move(task), out), [](const std::exception_ptr& e) {
+      if (e) std::rethrow_exception(e);
+    });
+  }
+  void TearDown() override {
+    for (auto& h : hosts_) h->stop();
+    ioc_.run_for(100ms);
+  }
+
+  asio::io_context ioc_;
+  std::vector<std::shared_ptr<Host>> hosts_;
+};
+
+Task<Result<void>> write_all(std::shared_ptr<Stream> s, const std::string& data) {
+  auto w = co_await s->write(b(data));
+  (void)s->close_write();
+  co_return w;
+}
+
+Task<Result<std::string>> read_all(std::shared_ptr<Stream> s) {
+  std::string got;
+  std::vector<std::uint8_t> buf(65536);
+  for (;;) {
+    auto n = co_await s->read_some(buf);
+    if (!n) co_return n.error();
+    if (*n == 0) break;
+    got.append(reinterpret_cast<const char*>(buf.data()), *n);
+  }
+  co_return got;
+}
+
+bool identified(const Host& h, const core::PeerId& peer) {
+  for (const auto& p : h.peers()) {
+    if (p.peer == peer && !p.agent_version.empty() && p.ping_rtt_ms) return true;
+  }
+  return false;
+}
+
+TEST_F(HostTest, ConnectIdentifiesAndPingsBothWays) {
+  auto a = make_host();
+  auto c = make_host();
+  auto peer = run(c->connect(addr_of(*a)));
+  ASSERT_TRUE(peer) << peer.error().message();
+  EXPECT_EQ(*peer, a->peer_id());
+  ASSERT_TRUE(run_until([&] { return identified(*a, c->peer_id()) && identified(*c, a->peer_id()); }));
+  const auto seen = c->peers().front();
+  EXPECT_TRUE(seen.outbound);
+  EXPECT_EQ(seen.agent_version, std::string("agentmesh/") + AGENTMESH_VERSION);
+  EXPECT_NE(std::find(seen.protocols.begin(), seen.protocols.end(), "/ipfs/ping/1.0.0"), seen.protocols.end());
+  EXPECT_EQ(seen.listen_addrs, a->listen_addrs());
+  EXPECT_GT(*seen.ping_rtt_ms, 0.0);
+  EXPECT_FALSE(a->peers().front().outbound);
+  EXPECT_EQ(a->diagnostics().handshakes_ok, 1u);
+  EXPECT_EQ(a->diagnostics().connections_inbound, 1u);
+  EXPECT_EQ(c->diagnostics().connections_outbound, 1u);
+  // Connecting again reuses the connection.
+  ASSERT_TRUE(run(c->connect(addr_of(*a))));
+  EXPECT_EQ(c->diagnostics().dialed, 1u);
+}
+
+TEST_F(HostTest, ProtocolHandlersCarryLargeTransfersUnderFlowControl) {
+  auto a = make_host();
+  auto c = make_host();
+  a->set_handler("/test/echo/1.0.0", [](std::shared_ptr<Stream> s) -> Task<void> {
+    std::array<std::uint8_t, 8192> buf{};
+    for (;;) {
+      auto n = co_await s->read_some(buf);
+      if (!n || *n == 0) break;
+      if (auto w = co_await s->write({buf.data(), *n}); !w) co_return;
+    }
+    (void)s->close_write();
+  });
+  ASSERT_TRUE(run(c->connect(addr_of(*a))));
+  std::string data(3 * 1024 * 1024 + 5, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 13 + i / 7);
+  auto stream = run(c->new_stream(a->peer_id(), {"/test/other/1.0.0", "/test/echo/1.0.0"}));
+  ASSERT_TRUE(stream) << stream.error().message();
+  auto s = *stream;
+  EXPECT_EQ(s->protocol(), "/test/echo/1.0.0");
+  // Write and read concurrently: the echo cannot buffer 3 MiB.
+  bool written = false;
+  asio::co_spawn(ioc_, write_all(s, data), [&](std::exception_ptr, Result<void> w) {
+    EXPECT_TRUE(w);
+    written = true;
+  });
+  auto got = run(read_all(s));
+  ASSERT_TRUE(got) << got.error().message();
+  EXPECT_TRUE(written);
+  EXPECT_EQ(got->size(), data.size());
+  EXPECT_TRUE(*got == data);
+  auto unsupported = run(c->new_stream(a->peer_id(), {"/nope/1.0.0"}));
+  EXPECT_EQ(unsupported.error(), make_error_code(error::protocol_unsupported));
+}
+
+TEST_F(HostTest, AWrongPeerIdFailsTheHandshake) {
+  auto a = make_host();
+  auto c = make_host();
+  auto other = crypto::SigningKey::generate();
+  auto addr = a->listen_addrs().front().with_peer_id(core::PeerId::from_ed25519(other.public_key()));
+  auto r = run(c->connect(addr));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), make_error_code(wire::error::peer_id_mismatch));
+  EXPECT_EQ(c->diagnostics().handshakes_failed.at("peer_id_mismatch"), 1u);
+  EXPECT_TRUE(c->peers().empty());
+  // Dialing ourselves is refused before any connect.
+  EXPECT_EQ(run(c->connect(addr_of(*c))).error(), make_error_code(error::dial_self));
+}
+
+TEST_F(HostTest, GarbageOnTheSocketIsCountedAndTheHostCarriesOn) {
+  auto a = make_host();
+  auto garbage = [&]() -> Task<Result<void>> {
+    asio::ip::tcp::socket s(ioc_);
+    auto target = a->listen_addrs().front();
+    co_await s.async_connect({asio::ip::make_address("127.0.0.1"), *target.tcp_port()}, asio::use_awaitable);
+    std::string junk = "\x13/multistream/1.0.0\n\x07/noise\n";
+    co_await asio::async_write(s, asio::buffer(junk), asio::use_awaitable);
+    std::string bad_noise = std::string("\x00\x05hello", 7);  // a 5-byte msg1: too short for e
+    co_await asio::async_write(s, asio::buffer(bad_noise), asio::use_awaitable);
+    std::array<char, 256> buf{};
+    for (;;) {
+      auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+      if (ec) break;  // the host closes the connection
+    }
+    co_return Result<void>{};
+  };
+  run(garbage());
+  ASSERT_TRUE(run_until([&] { return a->diagnostics().handshakes_failed.contains("bad_noise_message"); }));
+  auto c = make_host();
+  ASSERT_TRUE(run(c->connect(addr_of(*a))));
+}
+
+TEST_F(HostTest, InboundConnectionLimit) {
+  TransportConfig limited;
+  limited.max_inbound = 1;
+  auto a = make_host(limited);
+  auto c = make_host();
+  auto d = make_host();
+  ASSERT_TRUE(run(c->connect(addr_of(*a))));
+  auto r = run(d->connect(addr_of(*a)));
+  EXPECT_FALSE(r);
+  EXPECT_EQ(a->diagnostics().refused_at_limit, 1u);
+  EXPECT_EQ(a->peers().size(), 1u);
+}
+
+TEST_F(HostTest, SimultaneousDialsSettleOnOneConnection) {
+  auto a = make_host();
+  auto c = make_host();
+  std::optional<Result<core::PeerId>> r1, r2;
+  spawn_into(a->connect(addr_of(*c)), r1);
+  spawn_into(c->connect(addr_of(*a)), r2);
+  ASSERT_TRUE(run_until([&] { return r1 && r2; }));
+  EXPECT_TRUE(*r1);
+  EXPECT_TRUE(*r2);
+  ASSERT_TRUE(run_until([&] {
+    auto pa = a->peers();
+    auto pc = c->peers();
+    return pa.size() == 1 && pc.size() == 1 && pa[0].outbound != pc[0].outbound &&
+           identified(*a, c->peer_id()) && identified(*c, a->peer_id());
+  }));
+  // The kept connection is the one dialed by the smaller id, on both sides.
+  const bool a_smaller = a->peer_id() < c->peer_id();
+  EXPECT_EQ(a->peers()[0].outbound, a_smaller);
+}
+
+TEST_F(HostTest, BootstrapPeersAreRedialedAfterARestart) {
+  auto key_seed = crypto::SigningKey::generate();
+  std::vector<std::uint8_t> seed(key_seed.seed().begin(), key_seed.seed().end());
+  auto a = make_host({}, crypto::SigningKey::from_seed(seed).value());
+  const auto a_addr = addr_of(*a);
+  TransportConfig boot;
+  boot.bootstrap = {a_addr};
+  auto c = make_host(boot);
+  ASSERT_TRUE(run_until([&] { return identified(*c, a->peer_id()); }));
+
+  // Restart A on the same port with the same key.
+  a->stop();
+  hosts_.erase(hosts_.begin());
+  a.reset();
+  ASSERT_TRUE(run_until([&] { return c->peers().empty(); }));
+  TransportConfig same_port;
+  same_port.listen = {a_addr.without_peer_id()};
+  auto a2 = make_host(same_port, crypto::SigningKey::from_seed(seed).value());
+  ASSERT_TRUE(run_until([&] { return identified(*c, a2->peer_id()); }));
+
+  // disconnect() forgets the peer: no redial.
+  ASSERT_TRUE(c->disconnect(a2->peer_id()));
+  ASSERT_TRUE(run_until([&] { return c->peers().empty() && a2->peers().empty(); }));
+  ioc_.run_for(500ms);
+  EXPECT_TRUE(c->peers().empty());
+  EXPECT_EQ(c->disconnect(a2->peer_id()).error(), make_error_code(error::not_connected));
+}
+
+}  // namespace
+}  // namespace agentmesh::transport
