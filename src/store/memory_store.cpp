@@ -1,5 +1,7 @@
 #include "store/memory_store.hpp"
 
+#include <algorithm>
+
 namespace agentmesh::store {
 
 using Lock = std::lock_guard<std::recursive_mutex>;
@@ -211,6 +213,37 @@ Result<std::vector<OutboxRecord>> MemoryStore::list_outbox(std::size_t limit) {
     if (out.size() >= limit) break;
     out.push_back(r);
   }
+  return out;
+}
+
+namespace {
+std::vector<PeerRecord> by_recency(const std::map<std::string, PeerRecord>& peers) {
+  std::vector<PeerRecord> out;
+  for (const auto& [id, r] : peers) out.push_back(r);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const PeerRecord& a, const PeerRecord& b) { return a.last_seen_ms > b.last_seen_ms; });
+  return out;
+}
+}  // namespace
+
+Result<void> MemoryStore::put_peer(const PeerRecord& record, std::size_t keep) {
+  Lock lock(shared_->mu);
+  shared_->data.peers[record.peer_id] = record;
+  auto ordered = by_recency(shared_->data.peers);
+  for (std::size_t i = keep; i < ordered.size(); ++i) shared_->data.peers.erase(ordered[i].peer_id);
+  return {};
+}
+
+Result<void> MemoryStore::delete_peer(const std::string& peer_id) {
+  Lock lock(shared_->mu);
+  shared_->data.peers.erase(peer_id);
+  return {};
+}
+
+Result<std::vector<PeerRecord>> MemoryStore::list_peers(std::size_t limit) {
+  Lock lock(shared_->mu);
+  auto out = by_recency(shared_->data.peers);
+  if (out.size() > limit) out.resize(limit);
   return out;
 }
 

@@ -53,6 +53,9 @@ class MemoryStore final : public Store {
   Result<void> put_outbox(const OutboxRecord& record) override;
   Result<void> delete_outbox(const RequestId& request_id) override;
   Result<std::vector<OutboxRecord>> list_outbox(std::size_t limit) override;
+  Result<void> put_peer(const PeerRecord& record, std::size_t keep) override;
+  Result<void> delete_peer(const std::string& peer_id) override;
+  Result<std::vector<PeerRecord>> list_peers(std::size_t limit) override;
 
   void fail_next_commits(int n);
 
@@ -65,6 +68,7 @@ class MemoryStore final : public Store {
     std::map<std::int64_t, DeadLetterRecord> dead_letters;
     std::int64_t next_dead_letter_id = 1;
     std::map<RequestId, OutboxRecord> outbox;
+    std::map<std::string, PeerRecord> peers;
   };
   struct Shared {
     std::recursive_mutex mu;

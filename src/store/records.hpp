@@ -103,4 +103,13 @@ struct OutboxRecord {
   std::string last_error;
 };
 
+// A remote peer remembered for reconnecting (the transport's peer store).
+// Ids and addresses are kept in their text forms; the transport validates
+// them again when it loads them.
+struct PeerRecord {
+  std::string peer_id;              // base58btc
+  std::vector<std::string> addrs;   // multiaddr text, without /p2p
+  UnixMs last_seen_ms = 0;
+};
+
 }  // namespace agentmesh::store

@@ -84,6 +84,15 @@ class Store {
   // not_found when absent.
   virtual Result<void> delete_outbox(const RequestId& request_id) = 0;
   virtual Result<std::vector<OutboxRecord>> list_outbox(std::size_t limit) = 0;
+
+  // --- peers (addresses learned from identify, for reconnecting) ---
+  // Inserts or replaces by peer_id, then keeps only the `keep` most recently
+  // seen peers.
+  virtual Result<void> put_peer(const PeerRecord& record, std::size_t keep) = 0;
+  // Removing an unknown peer is not an error.
+  virtual Result<void> delete_peer(const std::string& peer_id) = 0;
+  // Most recently seen first, at most `limit`.
+  virtual Result<std::vector<PeerRecord>> list_peers(std::size_t limit) = 0;
 };
 
 }  // namespace agentmesh::store

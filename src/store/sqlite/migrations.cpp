@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -98,6 +98,15 @@ CREATE TABLE outbox(
   last_error TEXT NOT NULL
 );
 CREATE INDEX outbox_next ON outbox(next_attempt_ms);
+)sql",
+    // 2: the peer store (addresses learned from identify).
+    R"sql(
+CREATE TABLE peers(
+  peer_id TEXT PRIMARY KEY,
+  addrs TEXT NOT NULL,
+  last_seen_ms INTEGER NOT NULL
+);
+CREATE INDEX peers_seen ON peers(last_seen_ms);
 )sql",
 };
 

@@ -64,6 +64,13 @@ constexpr const char* kPutOutbox =
     "performative,conversation_id,reply_with,in_reply_to,protocol,metadata,attempts,next_attempt_ms,last_error) "
     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 constexpr const char* kDeleteOutbox = "DELETE FROM outbox WHERE request_id=?";
+constexpr const char* kPutPeer =
+    "INSERT INTO peers(peer_id, addrs, last_seen_ms) VALUES(?,?,?) "
+    "ON CONFLICT(peer_id) DO UPDATE SET addrs=excluded.addrs, last_seen_ms=excluded.last_seen_ms";
+constexpr const char* kTrimPeers =
+    "DELETE FROM peers WHERE peer_id NOT IN (SELECT peer_id FROM peers ORDER BY last_seen_ms DESC LIMIT ?)";
+constexpr const char* kDeletePeer = "DELETE FROM peers WHERE peer_id=?";
+constexpr const char* kListPeers = "SELECT peer_id, addrs, last_seen_ms FROM peers ORDER BY last_seen_ms DESC LIMIT ?";
 constexpr const char* kListOutbox =
     "SELECT request_id,sender,recipient,created_ms,expires_ms,content_type,body,performative,conversation_id,"
     "reply_with,in_reply_to,protocol,metadata,attempts,next_attempt_ms,last_error FROM outbox "
@@ -432,6 +439,50 @@ class SqliteStore final : public Store {
       r.attempts = static_cast<std::uint32_t>(q.int64(13));
       r.next_attempt_ms = q.int64(14);
       r.last_error = q.text(15);
+      out.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+    return out;
+  }
+
+  // Addresses are stored newline-separated (multiaddr text has no newline).
+  Result<void> put_peer(const PeerRecord& r, std::size_t keep) override {
+    std::string addrs;
+    for (const auto& a : r.addrs) {
+      if (!addrs.empty()) addrs.push_back('\n');
+      addrs += a;
+    }
+    auto q = query(kPutPeer);
+    q.bind_text(1, r.peer_id).bind_text(2, addrs).bind(3, r.last_seen_ms);
+    if (auto e = q.exec(); !e) return e;
+    auto t = query(kTrimPeers);
+    t.bind(1, static_cast<std::int64_t>(keep));
+    return t.exec();
+  }
+
+  Result<void> delete_peer(const std::string& peer_id) override {
+    auto q = query(kDeletePeer);
+    q.bind_text(1, peer_id);
+    return q.exec();
+  }
+
+  Result<std::vector<PeerRecord>> list_peers(std::size_t limit) override {
+    auto q = query(kListPeers);
+    q.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<PeerRecord> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      PeerRecord r;
+      r.peer_id = q.text(0);
+      const auto addrs = q.text(1);
+      std::size_t start = 0;
+      while (start < addrs.size()) {
+        auto end = addrs.find('\n', start);
+        if (end == std::string::npos) end = addrs.size();
+        if (end > start) r.addrs.push_back(addrs.substr(start, end - start));
+        start = end + 1;
+      }
+      r.last_seen_ms = q.int64(2);
       out.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE) return sqlite::map_error(rc);

@@ -83,6 +83,28 @@ TEST_P(StoreTest, AgentsInsertListUpdateDelete) {
   txn([&] { EXPECT_EQ(store_->delete_agent(a.id).error(), error::not_found); });
 }
 
+TEST_P(StoreTest, PeersAreKeptByRecencyAndSurviveReopen) {
+  txn([&] {
+    ASSERT_TRUE(store_->put_peer({"peerA", {"/ip4/127.0.0.1/tcp/1", "/ip6/::1/tcp/1"}, 10}, 2));
+    ASSERT_TRUE(store_->put_peer({"peerB", {"/ip4/127.0.0.1/tcp/2"}, 30}, 2));
+    ASSERT_TRUE(store_->put_peer({"peerA", {"/ip4/127.0.0.1/tcp/3"}, 20}, 2));  // replaces
+    ASSERT_TRUE(store_->put_peer({"peerC", {}, 40}, 2));                         // pushes out the oldest
+  });
+  auto reopened = open();
+  auto peers = reopened->list_peers(10).value();
+  ASSERT_EQ(peers.size(), 2u);
+  EXPECT_EQ(peers[0].peer_id, "peerC");
+  EXPECT_TRUE(peers[0].addrs.empty());
+  EXPECT_EQ(peers[1].peer_id, "peerB");
+  EXPECT_EQ(peers[1].addrs, std::vector<std::string>{"/ip4/127.0.0.1/tcp/2"});
+  txn([&] {
+    ASSERT_TRUE(store_->delete_peer("peerC"));
+    ASSERT_TRUE(store_->delete_peer("never-seen"));
+  });
+  EXPECT_EQ(store_->list_peers(1).value().size(), 1u);
+  EXPECT_EQ(store_->list_peers(10).value().size(), 1u);
+}
+
 TEST_P(StoreTest, DuplicateNameOrIdConflicts) {
   auto a = make_agent("alice");
   auto b = make_agent("alice");
