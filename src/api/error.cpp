@@ -23,6 +23,8 @@ class Category final : public boost::system::error_category {
       case error::method_not_allowed: return "method not allowed on this route";
       case error::bad_request: return "malformed HTTP request";
       case error::too_many_connections: return "too many connections";
+      case error::dial_failed: return "dial failed";
+      case error::unknown_peer: return "unknown peer";
     }
     return "unknown api error";
   }

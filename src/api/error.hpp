@@ -34,6 +34,10 @@ enum class error {
   bad_request,
   // Too many concurrent connections.
   too_many_connections,
+  // POST /v1/peers: the dial or the handshake failed (the message says why).
+  dial_failed,
+  // No connection to (or memory of) that peer.
+  unknown_peer,
 };
 
 const boost::system::error_category& error_category() noexcept;

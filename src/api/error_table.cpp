@@ -39,6 +39,9 @@ const std::vector<Entry>& table() {
     add(error::method_not_allowed, 405, "method_not_allowed", false);
     add(error::bad_request, 400, "bad_request", false);
     add(error::too_many_connections, 503, "too_many_connections", true);
+    add(error::dial_failed, 502, "dial_failed", true);
+    add(error::unknown_peer, 404, "unknown_peer", false);
+    add(core::error::invalid_multiaddr, 400, "invalid_multiaddr", false);
 
     add(core::error::invalid_hex, 400, "invalid_id", false);
     add(core::error::invalid_length, 400, "invalid_id", false);

@@ -390,4 +390,104 @@ json::object dead_letter_json(const store::DeadLetterRecord& r) {
   return o;
 }
 
+Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"addr"}); !r) return r.error();
+  auto text = f.required_string("addr", core::Multiaddr::kMaxBytes * 4);
+  if (!text) return text.error();
+  auto addr = core::Multiaddr::parse(*text);
+  if (!addr) {
+    why = fmt::format("field \"addr\" is not a valid multiaddr: {}", addr.error().message());
+    return addr.error();
+  }
+  return addr;
+}
+
+namespace {
+json::array addr_array(const std::vector<core::Multiaddr>& addrs) {
+  json::array arr;
+  for (const auto& a : addrs) arr.push_back(json::value(a.to_string()));
+  return arr;
+}
+json::array string_array(const std::vector<std::string>& items) {
+  json::array arr;
+  for (const auto& s : items) arr.push_back(json::value(s));
+  return arr;
+}
+json::object count_map(const std::map<std::string, std::uint64_t>& m) {
+  json::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+}  // namespace
+
+json::object node_info_json(const node::NodeInfo& info) {
+  json::object o;
+  o["peer_id"] = info.peer.to_string();
+  o["listen_addrs"] = addr_array(info.listen_addrs);
+  o["agent_version"] = info.agent_version;
+  o["protocols"] = string_array(info.protocols);
+  return o;
+}
+
+json::object peer_json(const transport::PeerInfo& p) {
+  json::object o;
+  o["peer_id"] = p.peer.to_string();
+  o["direction"] = p.outbound ? "outbound" : "inbound";
+  o["addr"] = p.remote_addr.to_string();
+  o["listen_addrs"] = addr_array(p.listen_addrs);
+  o["connected_since_ms"] = p.connected_since_ms;
+  if (p.ping_rtt_ms) {
+    o["ping_rtt_ms"] = *p.ping_rtt_ms;
+  } else {
+    o["ping_rtt_ms"] = nullptr;
+  }
+  o["open_streams"] = p.open_streams;
+  o["bytes_in"] = p.bytes_in;
+  o["bytes_out"] = p.bytes_out;
+  o["agent_version"] = p.agent_version;
+  o["protocols"] = string_array(p.protocols);
+  return o;
+}
+
+json::object transport_diagnostics_json(const transport::TransportDiagnostics& d) {
+  json::object connections;
+  connections["inbound"] = d.connections_inbound;
+  connections["outbound"] = d.connections_outbound;
+  connections["handshakes_in_progress"] = d.handshakes_in_progress;
+  connections["accepted_total"] = d.accepted;
+  connections["dialed_total"] = d.dialed;
+  connections["refused_at_limit_total"] = d.refused_at_limit;
+  connections["duplicates_closed_total"] = d.duplicate_connections_closed;
+  connections["closed_total"] = count_map(d.connections_closed);
+  json::object handshakes;
+  handshakes["ok_total"] = d.handshakes_ok;
+  handshakes["failed_total"] = count_map(d.handshakes_failed);
+  json::object streams;
+  streams["open"] = d.streams_open;
+  streams["opened_inbound_total"] = d.streams_opened_in;
+  streams["opened_outbound_total"] = d.streams_opened_out;
+  streams["refused_total"] = d.streams_refused;
+  streams["window_stalls_total"] = d.window_stalls;
+  json::object bytes;
+  bytes["in_total"] = d.bytes_in;
+  bytes["out_total"] = d.bytes_out;
+  json::object protocols;
+  protocols["identify_ok_total"] = d.identify_ok;
+  protocols["identify_failed_total"] = d.identify_failed;
+  protocols["pings_ok_total"] = d.pings_ok;
+  protocols["pings_failed_total"] = d.pings_failed;
+  json::object o;
+  o["connections"] = std::move(connections);
+  o["handshakes"] = std::move(handshakes);
+  o["dial_failures_total"] = count_map(d.dial_failures);
+  o["frames_rejected_total"] = count_map(d.frames_rejected);
+  o["streams"] = std::move(streams);
+  o["bytes"] = std::move(bytes);
+  o["protocols"] = std::move(protocols);
+  return o;
+}
+
 }  // namespace agentmesh::api

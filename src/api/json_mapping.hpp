@@ -18,8 +18,10 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "core/multiaddr.hpp"
 #include "node/node_config.hpp"
 #include "node/requests.hpp"
+#include "transport/info.hpp"
 
 namespace agentmesh::api {
 
@@ -43,11 +45,17 @@ Result<core::Seq> parse_ack(std::string_view body, const JsonLimits& limits, std
 // {"ack": N} sent by WebSocket clients
 Result<core::Seq> parse_ws_ack(std::string_view text, const JsonLimits& limits, std::string& why);
 
+// {"addr": MULTIADDR} for POST /v1/peers.
+Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& limits, std::string& why);
+
 std::string_view state_name(store::AgentState s);
 
 boost::json::object agent_json(const node::AgentView& a);
 boost::json::object inbox_json(const store::InboxRecord& r);
 boost::json::object receipt_json(const node::SendReceipt& r);
 boost::json::object dead_letter_json(const store::DeadLetterRecord& r);
+boost::json::object node_info_json(const node::NodeInfo& info);
+boost::json::object peer_json(const transport::PeerInfo& p);
+boost::json::object transport_diagnostics_json(const transport::TransportDiagnostics& d);
 
 }  // namespace agentmesh::api

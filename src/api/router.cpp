@@ -28,6 +28,10 @@ enum class RouteId {
   deadletters,
   deadletter,
   deadletter_retry,
+  node_info,
+  peers,
+  peer,
+  diagnostics_transport,
 };
 
 struct RouteDef {
@@ -50,6 +54,10 @@ const RouteDef kRoutes[] = {
     {RouteId::deadletters, "/v1/deadletters", {"GET"}, true},
     {RouteId::deadletter, "/v1/deadletters/{id}", {"GET", "DELETE"}, true},
     {RouteId::deadletter_retry, "/v1/deadletters/{id}/retry", {"POST"}, true},
+    {RouteId::node_info, "/v1/node", {"GET"}, true},
+    {RouteId::peers, "/v1/peers", {"GET", "POST"}, true},
+    {RouteId::peer, "/v1/peers/{peer}", {"DELETE"}, true},
+    {RouteId::diagnostics_transport, "/v1/diagnostics/transport", {"GET"}, true},
 };
 
 constexpr std::size_t kDefaultPageSize = 100;
@@ -434,6 +442,45 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
       if (list->empty() || list->front().id != dl_id) co_return error_response(node::error::unknown_dead_letter);
       co_return json_response(200, dead_letter_json(list->front()));
     }
+
+    case RouteId::node_info:
+      co_return json_response(200, node_info_json(node->node_info()));
+
+    case RouteId::peers: {
+      if (req.method == "GET") {
+        json::array arr;
+        for (const auto& p : node->peers()) arr.push_back(peer_json(p));
+        json::object o;
+        o["peers"] = std::move(arr);
+        co_return json_response(200, o);
+      }
+      auto addr = parse_connect(req.body, config_.json, why);
+      if (!addr) co_return error_response(addr.error(), why);
+      const auto text = addr->to_string();
+      auto peer = co_await node->connect(std::move(*addr));
+      if (!peer) {
+        co_return error_response(error::dial_failed, fmt::format("dial {} failed: {}", text, peer.error().message()));
+      }
+      json::object o;
+      o["peer_id"] = peer->to_string();
+      o["connected"] = true;
+      co_return json_response(200, o);
+    }
+
+    case RouteId::peer: {
+      auto peer = core::PeerId::parse(m.param);
+      if (!peer) co_return error_response(error::invalid_field, fmt::format("\"{}\" is not a peer id", m.param));
+      if (auto r = node->disconnect(*peer); !r) {
+        co_return error_response(error::unknown_peer, fmt::format("not connected to {}", m.param));
+      }
+      json::object o;
+      o["peer_id"] = peer->to_string();
+      o["disconnected"] = true;
+      co_return json_response(200, o);
+    }
+
+    case RouteId::diagnostics_transport:
+      co_return json_response(200, transport_diagnostics_json(node->transport_diagnostics()));
   }
   co_return error_response(error::no_route);
 }

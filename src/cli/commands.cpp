@@ -237,6 +237,9 @@ int run(int argc, char** argv) {
                                            "API address 127.0.0.1:PORT (default 127.0.0.1:7781; port 0 = any)");
     dcmd->add_option_function<std::string>("--config", [&](const std::string& v) { df.config = v; },
                                            "TOML configuration file");
+    dcmd->add_option("--listen", df.listen,
+                     "peer-to-peer listen multiaddr, repeatable (default /ip4/0.0.0.0/tcp/7782; port 0 picks one)");
+    dcmd->add_option("--bootstrap", df.bootstrap, "peer multiaddr to connect to and keep connected, repeatable");
     dcmd->add_option_function<std::string>("--log-level", [&](const std::string& v) { df.log_level = v; },
                                            "trace|debug|info|warn|error|critical|off (default info)");
     dcmd->add_option_function<std::string>("--log-format", [&](const std::string& v) { df.log_format = v; },

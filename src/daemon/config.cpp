@@ -53,6 +53,62 @@ std::optional<std::string> read_string(const toml::table& t, std::string_view se
   return std::nullopt;
 }
 
+// A string array (TOML) of multiaddrs.
+std::optional<std::vector<std::string>> read_string_list(const toml::table& t, std::string_view section,
+                                                         std::string_view key, bool& ok, std::string& why) {
+  const auto* sec = t.get_as<toml::table>(section);
+  const toml::node* n = sec ? sec->get(key) : nullptr;
+  if (!n) return std::nullopt;
+  const auto* arr = n->as_array();
+  std::vector<std::string> out;
+  if (arr) {
+    for (const auto& item : *arr) {
+      const auto* s = item.as_string();
+      if (!s) {
+        arr = nullptr;
+        break;
+      }
+      out.push_back(s->get());
+    }
+  }
+  if (!arr) {
+    why = fmt::format("config: {}.{} must be an array of strings", section, key);
+    ok = false;
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    auto item = text.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+// Parses multiaddrs, naming the source of a bad one.
+bool parse_addrs(const std::vector<std::string>& texts, std::string_view what, std::vector<core::Multiaddr>& out,
+                 std::string& why) {
+  out.clear();
+  for (const auto& t : texts) {
+    auto ma = core::Multiaddr::parse(t);
+    if (!ma) {
+      why = fmt::format("{} address \"{}\" is not a valid multiaddr ({})", what, t, ma.error().message());
+      return false;
+    }
+    out.push_back(std::move(*ma));
+  }
+  return true;
+}
+
 }  // namespace
 
 EnvLookup process_env() {
@@ -123,7 +179,10 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   auto file_level = read_string(file, "", "log_level", ok, why);
   auto file_format = read_string(file, "", "log_format", ok, why);
   auto file_api = read_string(file, "api", "listen", ok, why);
+  auto file_listen = read_string_list(file, "p2p", "listen", ok, why);
+  auto file_bootstrap = read_string_list(file, "p2p", "bootstrap", ok, why);
   if (!ok) return kInvalid;
+  std::int64_t dial_timeout_ms = cfg.node.transport.dial_timeout.count();
   std::int64_t deadline_ms = cfg.shutdown_deadline.count();
   std::int64_t idle_s = cfg.api.idle_timeout.count();
   std::int64_t heartbeat_s = cfg.api.stream_heartbeat.count();
@@ -141,7 +200,10 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
       !read_int(file, "messages", "acked_retention_s", acked_retention_s, 0, 3650 * 86'400LL, why) ||
       !read_int(file, "messages", "max_streams_per_agent", cfg.node.max_streams_per_agent, 1, 1'000, why) ||
       !read_int(file, "store", "queue_capacity", cfg.node.writer.queue_capacity, 1, 10'000'000, why) ||
-      !read_int(file, "store", "max_batch", cfg.node.writer.max_batch, 1, 1'000'000, why)) {
+      !read_int(file, "store", "max_batch", cfg.node.writer.max_batch, 1, 1'000'000, why) ||
+      !read_int(file, "p2p", "max_inbound", cfg.node.transport.max_inbound, 0, 100'000, why) ||
+      !read_int(file, "p2p", "max_outbound", cfg.node.transport.max_outbound, 0, 100'000, why) ||
+      !read_int(file, "p2p", "dial_timeout_ms", dial_timeout_ms, 100, 600'000, why)) {
     return kInvalid;
   }
   if (const auto* sec = file.get_as<toml::table>("api"); sec && sec->get("max_body_bytes")) {
@@ -149,6 +211,7 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
     body_set = true;
   }
   cfg.shutdown_deadline = std::chrono::milliseconds(deadline_ms);
+  cfg.node.transport.dial_timeout = std::chrono::milliseconds(dial_timeout_ms);
   cfg.api.idle_timeout = std::chrono::seconds(idle_s);
   cfg.api.stream_heartbeat = std::chrono::seconds(heartbeat_s);
   cfg.node.idempotency_retention_ms = retention_s * 1000;
@@ -195,6 +258,26 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   } else if (name) {
     cfg.api.port = 0;
   }
+  // Peer-to-peer addresses: flags, else AGENTMESH_LISTEN/_BOOTSTRAP
+  // (comma-separated), else the file, else the default.
+  auto pick_list = [&](const std::vector<std::string>& flag, const char* env_name,
+                       const std::optional<std::vector<std::string>>& from_file)
+      -> std::optional<std::vector<std::string>> {
+    if (!flag.empty()) return flag;
+    if (auto e = env(env_name)) return split_list(*e);
+    return from_file;
+  };
+  const auto listen = pick_list(flags.listen, "AGENTMESH_LISTEN", file_listen);
+  const std::string default_listen =
+      fmt::format("/ip4/0.0.0.0/tcp/{}", name ? 0 : transport::TransportConfig::kDefaultPort);
+  if (!parse_addrs(listen ? *listen : std::vector<std::string>{default_listen}, "listen", cfg.node.transport.listen,
+                   why)) {
+    return kInvalid;
+  }
+  if (auto boot = pick_list(flags.bootstrap, "AGENTMESH_BOOTSTRAP", file_bootstrap)) {
+    if (!parse_addrs(*boot, "bootstrap", cfg.node.transport.bootstrap, why)) return kInvalid;
+  }
+
   if (auto level = pick(flags.log_level, "AGENTMESH_LOG_LEVEL", file_level)) cfg.log_level = *level;
   if (auto format = pick(flags.log_format, "AGENTMESH_LOG_FORMAT", file_format)) cfg.log_format = *format;
   if (!valid_level(cfg.log_level)) {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/server.hpp"
 #include "core/result.hpp"
@@ -40,6 +41,9 @@ struct DaemonFlags {
   std::optional<std::string> config;
   std::optional<std::string> log_level;
   std::optional<std::string> log_format;
+  // --listen / --bootstrap, repeatable; empty = not given.
+  std::vector<std::string> listen;
+  std::vector<std::string> bootstrap;
 };
 
 // Reads an environment variable; injectable for tests.

@@ -63,6 +63,12 @@ int run_daemon(const DaemonConfig& config) {
     return 1;
   }
   server.start();
+  if (auto r = (*node)->start_network(why); !r) {
+    log->critical("{}", why);
+    (*node)->stop();
+    remove_port_file(dir);
+    return 1;
+  }
   log->info("agentmesh {} listening on http://{}:{} (data dir {})", AGENTMESH_VERSION, config.api.host, *port,
             dir.string());
 

@@ -37,6 +37,7 @@ void Node::render_metrics(std::string& out) const {
   prom::counter(out, "agentmesh_store_commits_total", "group commits", writer_->commits());
   prom::counter(out, "agentmesh_store_commit_failures_total", "group commits that failed", writer_->commit_failures());
   prom::queues(out, {{"store_writer", writer_->queue_stats()}});
+  render_transport_metrics(out);
 }
 
 }  // namespace agentmesh::node

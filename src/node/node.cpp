@@ -1,5 +1,7 @@
 #include "node/node.hpp"
 
+#include "transport/host.hpp"
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -126,15 +128,59 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
     node->cursors_[a.id] = *cursor;
   }
   node->writer_ = std::make_unique<store::Writer>(std::move(*store), node->config_.writer);
+  node->host_ = transport::Host::create(node->ex_, std::move(*node_key), node->config_.transport,
+                                        node->log_->clone("p2p"));
+  auto remembered = node->reader_->list_peers(node->config_.transport.max_remembered_peers);
+  if (!remembered) return fail(fmt::format("cannot read the peer store: {}", remembered.error().message()),
+                               remembered.error());
+  for (const auto& rec : *remembered) {
+    auto peer = core::PeerId::parse(rec.peer_id);
+    if (!peer) continue;  // written by us; skip anything unreadable
+    std::vector<core::Multiaddr> addrs;
+    for (const auto& a : rec.addrs) {
+      if (auto ma = core::Multiaddr::parse(a)) addrs.push_back(std::move(*ma));
+    }
+    node->host_->remember(*peer, std::move(addrs));
+  }
+  node->watch_peers();
   node->schedule_dedup_purge();
   node->log_->info("node ready: {} agents, data dir {}", node->agents_.size(), dir.string());
   return node;
+}
+
+void Node::watch_peers() {
+  std::weak_ptr<Node> weak = weak_from_this();
+  transport::Host::Observer observer;
+  observer.identified = [weak](const wire::identify::Info& info, std::optional<core::Multiaddr> dialed) {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    store::PeerRecord rec;
+    rec.peer_id = info.peer.to_string();
+    if (dialed) rec.addrs.push_back(dialed->without_peer_id().to_string());
+    for (const auto& a : info.listen_addrs) {
+      const auto text = a.without_peer_id().to_string();
+      if (std::find(rec.addrs.begin(), rec.addrs.end(), text) == rec.addrs.end()) rec.addrs.push_back(text);
+    }
+    if (rec.addrs.empty()) return;  // nothing to redial
+    rec.last_seen_ms = self->clock_.now_ms();
+    const auto keep = self->config_.transport.max_remembered_peers;
+    auto work = [rec, keep](store::Store& s) -> Result<void> { return s.put_peer(rec, keep); };
+    asio::co_spawn(self->ex_, self->commit<void>(std::move(work)), asio::detached);
+  };
+  observer.forgotten = [weak](const core::PeerId& peer) {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    auto work = [id = peer.to_string()](store::Store& s) -> Result<void> { return s.delete_peer(id); };
+    asio::co_spawn(self->ex_, self->commit<void>(std::move(work)), asio::detached);
+  };
+  host_->add_observer(std::move(observer));
 }
 
 void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
   purge_timer_.cancel();
+  if (host_) host_->stop();
   if (writer_) writer_->stop();
 }
 

@@ -36,6 +36,11 @@
 #include "registry/local_agents.hpp"
 #include "store/records.hpp"
 #include "store/writer.hpp"
+#include "transport/info.hpp"
+
+namespace agentmesh::transport {
+class Host;
+}
 
 namespace agentmesh::node {
 
@@ -110,6 +115,19 @@ class Node : public std::enable_shared_from_this<Node> {
   void close_stream(const core::AgentId& agent);
   std::size_t stream_count() const { return total_streams_; }
 
+  // --- network (transport/host.hpp) ---
+  // Binds the listen addresses and starts the host: accepting, bootstrap
+  // and remembered peers. On failure `why` names the address.
+  Result<void> start_network(std::string& why);
+  NodeInfo node_info() const;
+  std::vector<transport::PeerInfo> peers() const;
+  // Dials (or finds) the peer; it stays wanted (redialed) until disconnect().
+  Task<Result<core::PeerId>> connect(core::Multiaddr addr);
+  // Closes the connection and forgets the peer (also in the peer store).
+  Result<void> disconnect(const core::PeerId& peer);
+  transport::TransportDiagnostics transport_diagnostics() const;
+  transport::Host& host() { return *host_; }
+
   // --- observability ---
   std::vector<ComponentHealth> health() const;
   void render_metrics(std::string& out) const;  // Prometheus text
@@ -134,6 +152,9 @@ class Node : public std::enable_shared_from_this<Node> {
   void note_appended(const core::AgentId& agent, core::Seq seq);
   // Every minute: expire dedup rows and prune acked inbox rows past retention.
   void schedule_dedup_purge();
+  // Persists peer addresses learned from identify; forgets removed peers.
+  void watch_peers();
+  void render_transport_metrics(std::string& out) const;
 
   Executor ex_;
   NodeConfig config_;
@@ -142,6 +163,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::chrono::steady_clock::time_point started_;
 
   std::unique_ptr<store::Writer> writer_;
+  std::shared_ptr<transport::Host> host_;
   std::unique_ptr<store::Store> reader_;
   registry::LocalAgents agents_;
   std::unordered_map<core::AgentId, store::InboxCursor> cursors_;

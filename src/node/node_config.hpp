@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "store/writer.hpp"
+#include "transport/config.hpp"
 
 namespace agentmesh::node {
 
@@ -33,6 +34,8 @@ struct NodeConfig {
   std::size_t max_streams_per_agent = kDefaultMaxStreamsPerAgent;
   // The group-commit writer's queue and batch limits.
   store::WriterConfig writer;
+  // The node-to-node transport: listen and bootstrap addresses, limits.
+  transport::TransportConfig transport;
 };
 
 }  // namespace agentmesh::node

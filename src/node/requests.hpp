@@ -5,6 +5,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "core/multiaddr.hpp"
+#include "core/peer_id.hpp"
 #include <string_view>
 #include <vector>
 
@@ -49,6 +53,15 @@ struct SendReceipt {
   core::Seq seq;
   bool duplicate = false;    // an identical earlier send (same idempotency key)
   std::string_view path = "loopback";
+};
+
+// GET /v1/node.
+struct NodeInfo {
+  explicit NodeInfo(core::PeerId p) : peer(p) {}
+  core::PeerId peer;
+  std::vector<core::Multiaddr> listen_addrs;  // with /p2p/<peer>
+  std::string agent_version;
+  std::vector<std::string> protocols;
 };
 
 }  // namespace agentmesh::node

@@ -1,0 +1,61 @@
+#pragma once
+// What the transport reports about itself: connected peers (GET /v1/peers)
+// and counters (GET /v1/diagnostics/transport, /metrics). Plain values,
+// light to include (no Asio).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/multiaddr.hpp"
+#include "core/peer_id.hpp"
+
+namespace agentmesh::transport {
+
+// One connected peer, for GET /v1/peers.
+struct PeerInfo {
+  explicit PeerInfo(core::PeerId p) : peer(p) {}
+
+  core::PeerId peer;
+  bool outbound = false;
+  core::Multiaddr remote_addr;                  // the connection's address
+  std::vector<core::Multiaddr> listen_addrs;    // from identify
+  std::int64_t connected_since_ms = 0;
+  std::optional<double> ping_rtt_ms;            // /ipfs/ping, latest
+  std::size_t open_streams = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::string agent_version;                    // from identify
+  std::vector<std::string> protocols;           // from identify
+};
+
+// GET /v1/diagnostics/transport and /metrics.
+struct TransportDiagnostics {
+  std::size_t connections_inbound = 0;
+  std::size_t connections_outbound = 0;
+  std::size_t handshakes_in_progress = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t dialed = 0;
+  std::uint64_t refused_at_limit = 0;
+  std::uint64_t duplicate_connections_closed = 0;
+  std::uint64_t handshakes_ok = 0;
+  std::map<std::string, std::uint64_t> handshakes_failed;  // by reason
+  std::map<std::string, std::uint64_t> dial_failures;      // by reason
+  std::map<std::string, std::uint64_t> frames_rejected;    // by reason
+  std::map<std::string, std::uint64_t> connections_closed; // by reason
+  std::uint64_t streams_opened_in = 0;
+  std::uint64_t streams_opened_out = 0;
+  std::uint64_t streams_refused = 0;
+  std::uint64_t streams_open = 0;
+  std::uint64_t window_stalls = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t identify_ok = 0;
+  std::uint64_t identify_failed = 0;
+  std::uint64_t pings_ok = 0;
+  std::uint64_t pings_failed = 0;
+};
+
+}  // namespace agentmesh::transport
