@@ -482,6 +482,59 @@ int run(int argc, char** argv) {
     });
   }
 
+  // node, peers, connect, disconnect
+  std::string peer_arg;
+  {
+    auto* n = app.add_subcommand("node", "show this node's peer id, listen addresses and protocols");
+    add_global(*n, g);
+    n->callback([&] {
+      auto v = call(g, "GET", "/v1/node");
+      if (g.json) return print_json(v);
+      std::cout << fmt::format("peer id: {}\nagent:   {}\n", str(v, "peer_id"), str(v, "agent_version"));
+      std::cout << "listening on:\n";
+      for (const auto& a : v.at("listen_addrs").as_array()) std::cout << "  " << a.as_string().c_str() << "\n";
+      std::cout << "protocols:\n";
+      for (const auto& p : v.at("protocols").as_array()) std::cout << "  " << p.as_string().c_str() << "\n";
+    });
+
+    auto* p = app.add_subcommand("peers", "list connected peers");
+    add_global(*p, g);
+    p->callback([&] {
+      auto v = call(g, "GET", "/v1/peers");
+      if (g.json) return print_json(v);
+      const auto& peers = v.at("peers").as_array();
+      for (const auto& item : peers) {
+        const auto& o = item.as_object();
+        const auto* rtt = o.if_contains("ping_rtt_ms");
+        const auto rtt_text = rtt && rtt->is_number() ? fmt::format("{:.2f} ms", rtt->to_number<double>()) : "-";
+        std::cout << fmt::format("{}  {:<8} {}  rtt {}  streams {}  in {} B  out {} B  {}\n", str(o, "peer_id"),
+                                 str(o, "direction"), str(o, "addr"), rtt_text, str(o, "open_streams"),
+                                 str(o, "bytes_in"), str(o, "bytes_out"), str(o, "agent_version"));
+      }
+      std::cout << fmt::format("({} peers)\n", peers.size());
+    });
+
+    auto* c = app.add_subcommand("connect", "connect to a peer and keep it connected");
+    add_global(*c, g);
+    c->add_option("addr", peer_arg, "peer multiaddr, e.g. /ip4/192.0.2.1/tcp/7782/p2p/12D3KooW...")->required();
+    c->callback([&] {
+      json::object body;
+      body["addr"] = peer_arg;
+      auto v = call(g, "POST", "/v1/peers", json::serialize(body));
+      if (g.json) return print_json(v);
+      std::cout << fmt::format("connected to {}\n", str(v, "peer_id"));
+    });
+
+    auto* d = app.add_subcommand("disconnect", "close the connection to a peer and stop redialing it");
+    add_global(*d, g);
+    d->add_option("peer", peer_arg, "peer id (12D3KooW...)")->required();
+    d->callback([&] {
+      auto v = call(g, "DELETE", "/v1/peers/" + url_escape(peer_arg));
+      if (g.json) return print_json(v);
+      std::cout << fmt::format("disconnected from {}\n", str(v, "peer_id"));
+    });
+  }
+
   // health
   {
     auto* h = app.add_subcommand("health", "show the daemon's health");

@@ -1,5 +1,7 @@
 #include "testutil/testutil.hpp"
 
+#include <algorithm>
+
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -106,6 +108,10 @@ void Daemon::start() {
   std::filesystem::remove(dir_ / "api.port", ec);
   std::vector<std::string> args{agentmesh_binary(), "daemon", "--data-dir", dir_.string(), "--api", "127.0.0.1:0",
                                 "--log-level", "info"};
+  // Peer-to-peer: loopback and an OS-chosen port unless the test says otherwise.
+  if (std::find(extra_.begin(), extra_.end(), "--listen") == extra_.end()) {
+    args.insert(args.end(), {"--listen", "/ip4/127.0.0.1/tcp/0"});
+  }
   args.insert(args.end(), extra_.begin(), extra_.end());
   pid_ = ::fork();
   if (pid_ == 0) {

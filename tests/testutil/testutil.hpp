@@ -49,6 +49,9 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
+  // Arguments added after the defaults (--data-dir, --api 127.0.0.1:0 and,
+  // unless given here, --listen /ip4/127.0.0.1/tcp/0), for the next start().
+  void set_extra_args(std::vector<std::string> args) { extra_ = std::move(args); }
   // Starts the process and waits until api.port appears and /v1/health answers.
   void start();
   // SIGTERM and wait; returns the exit status.
