@@ -12,12 +12,18 @@ PREFIX ?= $(HOME)/.local
 ARGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: deps release dev run test bench fuzz install clean
+.PHONY: deps deps-build release dev run test bench fuzz install clean
 
+# Everything: build packages, plus Node.js and the pinned js-libp2p packages
+# (interop/) that the test suite needs.
 deps:
 	@scripts/install-deps.sh
 
-release: deps
+# Only what building and running the daemon needs.
+deps-build:
+	@AGENTMESH_SKIP_NODE=1 scripts/install-deps.sh
+
+release: deps-build
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS) --target agentmesh
 

@@ -41,3 +41,28 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq >/dev/null
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Node.js (test harnesses only: the js-libp2p interop peers). The libp2p 3
+# stack needs Node >= 20; Debian 12's own nodejs is 18, so an older or absent
+# node is an error with a clear message rather than a silent skip.
+if [ "${AGENTMESH_SKIP_NODE:-0}" != "1" ]; then
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: installing nodejs npm" >&2
+    sudo_cmd=()
+    if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$node_major" -lt 20 ]; then
+    echo "install-deps: the interop tests need Node.js >= 20 (found $(node --version 2>/dev/null || echo none))" >&2
+    exit 1
+  fi
+  # The pinned js-libp2p packages, from the committed lockfile. Reinstalled
+  # when the lockfile changes.
+  interop_dir="$(cd "$(dirname "$0")/.." && pwd)/interop"
+  stamp="$interop_dir/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$interop_dir/package-lock.json" -nt "$stamp" ]; then
+    echo "install-deps: npm ci (interop/)" >&2
+    (cd "$interop_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi

@@ -58,7 +58,9 @@ class P2pTest : public ::testing::Test {
   }
   void TearDown() override {
     for (auto& d : daemons_) {
-      if (d->running()) EXPECT_EQ(d->stop(), 0) << d->log();
+      if (d->running()) {
+        EXPECT_EQ(d->stop(), 0) << d->log();
+      }
     }
   }
   TempDir dir_;

@@ -1,0 +1,88 @@
+// A js-libp2p node driven over stdin/stdout, for agentmesh's interop tests.
+//
+//   node --import ./polyfill.mjs js-peer.mjs [--seed N] [--listen MA]
+//
+// Prints one JSON object per line on stdout:
+//   {"event":"listening","peerId":"12D3KooW...","addrs":["/ip4/127.0.0.1/tcp/P/p2p/..."]}
+//   {"event":"connect","peer":"..."}            a connection opened
+//   {"event":"identify","peer":"...","agentVersion":"...","protocols":[...],
+//    "publicKey":"<hex>","listenAddrs":[...]}   identify finished
+//   {"event":"dialed","peer":"..."}             reply to `dial`
+//   {"event":"ping","peer":"...","rttMs":N}     reply to `ping`
+//   {"event":"peers","peers":[...]}             reply to `peers`
+//   {"event":"error","command":"...","message":"..."}
+// Reads commands on stdin, one per line: dial <ma> | ping <ma|peerId> | peers | quit
+import { createInterface } from 'node:readline'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { generateKeyPair, generateKeyPairFromSeed, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+
+const args = process.argv.slice(2)
+const option = (name, fallback) => {
+  const i = args.indexOf(name)
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback
+}
+const emit = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
+const hex = (bytes) => Buffer.from(bytes).toString('hex')
+
+const seed = option('--seed')
+const privateKey = seed === undefined
+  ? await generateKeyPair('Ed25519')
+  : await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(Number(seed)))
+
+const node = await createLibp2p({
+  privateKey,
+  addresses: { listen: [option('--listen', '/ip4/127.0.0.1/tcp/0')] },
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux()],
+  services: { identify: identify(), ping: ping() }
+})
+
+node.addEventListener('connection:open', (e) => emit({ event: 'connect', peer: e.detail.remotePeer.toString() }))
+node.addEventListener('peer:identify', (e) => {
+  const r = e.detail
+  emit({
+    event: 'identify',
+    peer: r.peerId.toString(),
+    agentVersion: r.agentVersion ?? '',
+    protocolVersion: r.protocolVersion ?? '',
+    protocols: r.protocols,
+    publicKey: r.publicKey ? hex(r.publicKey) : (r.peerId.publicKey ? hex(publicKeyToProtobuf(r.peerId.publicKey)) : ''),
+    listenAddrs: r.listenAddrs.map((a) => a.toString())
+  })
+})
+
+emit({ event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
+
+const target = (text) => (text.startsWith('/') ? multiaddr(text) : peerIdFromString(text))
+
+const lines = createInterface({ input: process.stdin })
+for await (const line of lines) {
+  const [command, arg] = line.trim().split(/\s+/, 2)
+  try {
+    if (command === 'dial') {
+      const conn = await node.dial(multiaddr(arg))
+      emit({ event: 'dialed', peer: conn.remotePeer.toString() })
+    } else if (command === 'ping') {
+      const rttMs = await node.services.ping.ping(target(arg))
+      emit({ event: 'ping', peer: arg, rttMs })
+    } else if (command === 'peers') {
+      emit({ event: 'peers', peers: node.getPeers().map((p) => p.toString()) })
+    } else if (command === 'quit') {
+      break
+    } else if (command) {
+      emit({ event: 'error', command, message: 'unknown command' })
+    }
+  } catch (err) {
+    emit({ event: 'error', command, message: String(err?.message ?? err) })
+  }
+}
+await node.stop()
+process.exit(0)
