@@ -17,6 +17,9 @@
 #include "transport/connection.hpp"
 #include "transport/error.hpp"
 #include "wire/error.hpp"
+#include "wire/multistream.hpp"
+#include "wire/noise.hpp"
+#include "wire/yamux_frame.hpp"
 
 namespace agentmesh::transport {
 namespace {
@@ -199,6 +202,113 @@ TEST_F(HostTest, GarbageOnTheSocketIsCountedAndTheHostCarriesOn) {
   ASSERT_TRUE(run_until([&] { return a->diagnostics().handshakes_failed.contains("bad_noise_message"); }));
   auto c = make_host();
   ASSERT_TRUE(run(c->connect(addr_of(*a))));
+}
+
+// A hand-driven client: multistream /noise, Noise XX and multistream
+// /yamux/1.0.0 done step by step, then raw (possibly malformed) bytes.
+struct RawClient {
+  asio::ip::tcp::socket socket;
+  crypto::SigningKey key = crypto::SigningKey::generate();
+  std::optional<wire::noise::TransportKeys> keys;
+  std::string pending;
+
+  Task<void> read_into_pending() {
+    std::array<char, 4096> buf{};
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+    if (ec) throw boost::system::system_error(ec);
+    pending.append(buf.data(), n);
+  }
+  Task<std::string> read_noise() {
+    while (pending.size() < 2) co_await read_into_pending();
+    const std::size_t len = (static_cast<std::uint8_t>(pending[0]) << 8) | static_cast<std::uint8_t>(pending[1]);
+    while (pending.size() < 2 + len) co_await read_into_pending();
+    std::string msg = pending.substr(2, len);
+    pending.erase(0, 2 + len);
+    co_return msg;
+  }
+  Task<void> write(const std::string& bytes) {
+    co_await asio::async_write(socket, asio::buffer(bytes), asio::use_awaitable);
+  }
+  Task<void> write_noise(const std::string& msg) {
+    std::string framed{static_cast<char>(msg.size() >> 8), static_cast<char>(msg.size() & 0xff)};
+    co_await write(framed + msg);
+  }
+  // Encrypted plaintext, as one transport frame.
+  Task<void> send(const std::string& plain) {
+    std::string out;
+    EXPECT_TRUE(keys->send.seal(b(plain), out));
+    co_await write(out);
+  }
+  Task<void> handshake(std::uint16_t port) {
+    co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+    co_await write(wire::multistream::encode(wire::multistream::kProtocolId) + wire::multistream::encode("/noise"));
+    // header + echo
+    while (pending.size() < 28) co_await read_into_pending();
+    pending.erase(0, 28);
+    wire::noise::Handshake hs(wire::noise::Handshake::Role::initiator, key);
+    co_await write_noise(hs.write_message().value());
+    auto m2 = co_await read_noise();
+    EXPECT_TRUE(hs.read_message(b(m2)));
+    co_await write_noise(hs.write_message().value());
+    keys = hs.split();
+    co_await send(wire::multistream::encode(wire::multistream::kProtocolId) +
+                  wire::multistream::encode("/yamux/1.0.0"));
+    (void)co_await read_noise();  // the listener's answer: the upgrade is done
+  }
+};
+
+TEST_F(HostTest, MalformedFramesInsideNoiseCloseOnlyThatConnection) {
+  auto a = make_host();
+  auto c = make_host();
+  ASSERT_TRUE(run(c->connect(addr_of(*a))));
+  const auto port = *a->listen_addrs().front().tcp_port();
+
+  // 1. A yamux header with version 1.
+  auto bad_header = [&]() -> Task<Result<void>> {
+    RawClient rc{asio::ip::tcp::socket(ioc_)};
+    co_await rc.handshake(port);
+    std::string frame(12, '\0');
+    frame[0] = 1;
+    co_await rc.send(frame);
+    co_return Result<void>{};
+  };
+  ASSERT_TRUE(run(bad_header()));
+  ASSERT_TRUE(run_until([&] { return a->diagnostics().frames_rejected.contains("bad_yamux_frame"); }));
+
+  // 2. A data frame announcing more than any window we grant: refused from
+  // its header, before anything is buffered. (A window overrun within the
+  // limit resets just the stream: yamux_session_test.)
+  auto oversized = [&]() -> Task<Result<void>> {
+    RawClient rc{asio::ip::tcp::socket(ioc_)};
+    co_await rc.handshake(port);
+    auto e = wire::yamux::encode(
+        {.type = wire::yamux::FrameType::data, .flags = wire::yamux::kSyn, .stream_id = 1, .length = 64u << 20});
+    co_await rc.send(std::string(reinterpret_cast<const char*>(e.data()), e.size()) + "xyz");
+    co_return Result<void>{};
+  };
+  ASSERT_TRUE(run(oversized()));
+  ASSERT_TRUE(run_until([&] { return a->diagnostics().frames_rejected.contains("frame_too_large"); }));
+
+  // 3. A tampered ciphertext.
+  auto tampered = [&]() -> Task<Result<void>> {
+    RawClient rc{asio::ip::tcp::socket(ioc_)};
+    co_await rc.handshake(port);
+    std::string out;
+    EXPECT_TRUE(rc.keys->send.seal(b("hello"), out));
+    out.back() ^= 1;
+    co_await rc.write(out);
+    co_return Result<void>{};
+  };
+  ASSERT_TRUE(run(tampered()));
+  ASSERT_TRUE(run_until([&] {
+    const auto d = a->diagnostics();
+    return d.connections_closed.contains("decrypt_failed") && d.frames_rejected.contains("decrypt_failed");
+  }));
+
+  // The well-behaved connection is untouched.
+  EXPECT_TRUE(a->connected(c->peer_id()));
+  auto s = run(c->new_stream(a->peer_id(), {"/ipfs/ping/1.0.0"}));
+  EXPECT_TRUE(s);
 }
 
 TEST_F(HostTest, InboundConnectionLimit) {
