@@ -149,24 +149,34 @@ void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandl
 }
 
 Task<void> Connection::read_loop() {
-  std::string plain = std::move(pending_input_);
-  for (;;) {
-    if (!plain.empty()) {
-      auto fed = session_.on_bytes(bytes_of(plain));
-      dispatch(session_.take_events());
+  // Returns false when the session failed (the connection is closing).
+  auto feed = [this](std::span<const std::uint8_t> bytes) {
+    auto fed = session_.on_bytes(bytes);
+    dispatch(session_.take_events());
+    if (!fed) {
       flush();
-      if (!fed) {
-        close(fed.error());
-        co_return;
-      }
+      close(fed.error());
+      return false;
     }
+    return true;
+  };
+  if (!pending_input_.empty()) {
+    const std::string initial = std::move(pending_input_);
+    if (!feed(bytes_of(initial))) co_return;
+    flush();
+  }
+  std::vector<std::span<const std::uint8_t>> frames;
+  for (;;) {
     if (closed_) co_return;
-    plain.clear();
-    auto r = co_await channel_.read(plain);
+    auto r = co_await channel_.read(frames);
     if (!r) {
       finish(r.error());
       co_return;
     }
+    for (const auto& f : frames) {
+      if (!feed(f)) co_return;
+    }
+    flush();
   }
 }
 
@@ -175,7 +185,7 @@ Task<void> Connection::write_loop() {
   for (;;) {
     if (closed_) co_return;
     if (session_.has_output()) {
-      out = session_.take_output();
+      session_.take_output(out);
       auto r = co_await channel_.write(bytes_of(out));
       drained_.cancel();
       if (!r) {

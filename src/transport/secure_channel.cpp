@@ -6,6 +6,8 @@
 #include <boost/asio/write.hpp>
 #include <cstring>
 
+#include "crypto/crypto.hpp"
+
 namespace agentmesh::transport {
 
 namespace asio = boost::asio;
@@ -22,21 +24,26 @@ SecureChannel::SecureChannel(Socket socket, wire::noise::TransportKeys keys, cor
   rlen_ = std::min(pending.size(), rbuf_.size());
 }
 
-Task<Result<void>> SecureChannel::read(std::string& out) {
-  const std::size_t before = out.size();
+Task<Result<void>> SecureChannel::read(std::vector<std::span<const std::uint8_t>>& out) {
+  out.clear();
+  // What the previous call handed out is no longer needed: keep the tail.
+  if (rconsumed_ > 0) {
+    std::memmove(rbuf_.data(), rbuf_.data() + rconsumed_, rlen_ - rconsumed_);
+    rlen_ -= rconsumed_;
+    rconsumed_ = 0;
+  }
   for (;;) {
     std::size_t pos = 0;
     while (rlen_ - pos >= 2) {
       const std::size_t len = (static_cast<std::size_t>(rbuf_[pos]) << 8) | rbuf_[pos + 1];
       if (rlen_ - pos < 2 + len) break;
-      if (auto r = keys_.recv.open({rbuf_.data() + pos + 2, len}, out); !r) co_return r.error();
+      auto* frame = rbuf_.data() + pos + 2;
+      if (auto r = keys_.recv.open_in_place({frame, len}); !r) co_return r.error();
+      if (len > crypto::kAeadTagSize) out.emplace_back(frame, len - crypto::kAeadTagSize);
       pos += 2 + len;
     }
-    if (pos > 0) {
-      std::memmove(rbuf_.data(), rbuf_.data() + pos, rlen_ - pos);
-      rlen_ -= pos;
-    }
-    if (out.size() > before) co_return Result<void>{};
+    rconsumed_ = pos;
+    if (pos > 0) co_return Result<void>{};
     auto buf = asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_);
     auto [ec, n] = co_await socket_.async_read_some(buf, kTuple);
     if (ec) co_return ec;
@@ -45,10 +52,20 @@ Task<Result<void>> SecureChannel::read(std::string& out) {
   }
 }
 
+Task<Result<void>> SecureChannel::read(std::string& out) {
+  std::vector<std::span<const std::uint8_t>> spans;
+  for (;;) {
+    if (auto r = co_await read(spans); !r) co_return r;
+    for (const auto& s : spans) out.append(reinterpret_cast<const char*>(s.data()), s.size());
+    if (!spans.empty()) co_return Result<void>{};
+  }
+}
+
 Task<Result<void>> SecureChannel::write(std::span<const std::uint8_t> plaintext) {
-  wbuf_.clear();
-  if (auto r = keys_.send.seal(plaintext, wbuf_); !r) co_return r.error();
-  auto buf = asio::buffer(wbuf_);
+  const std::size_t size = wire::noise::TransportCipher::sealed_size(plaintext.size());
+  if (wbuf_.size() < size) wbuf_.resize(size);
+  if (auto r = keys_.send.seal_into(plaintext, wbuf_.data()); !r) co_return r.error();
+  auto buf = asio::buffer(wbuf_.data(), size);
   auto [ec, n] = co_await asio::async_write(socket_, buf, kTuple);
   if (ec) co_return ec;
   bytes_out_ += n;

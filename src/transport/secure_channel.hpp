@@ -30,9 +30,11 @@ class SecureChannel {
   // `pending` holds ciphertext bytes that arrived with the handshake.
   SecureChannel(Socket socket, wire::noise::TransportKeys keys, core::PeerId remote, std::string pending);
 
-  // Appends the plaintext of every complete frame available (waiting for at
-  // least one) to `out`. Socket errors (EOF included), decrypt_failed,
-  // nonce_exhausted.
+  // Decrypts every complete frame available (waiting for at least one) in
+  // place and sets `out` to their plaintexts, valid until the next read.
+  // Socket errors (EOF included), decrypt_failed, nonce_exhausted.
+  Task<Result<void>> read(std::vector<std::span<const std::uint8_t>>& out);
+  // The same, appended to a string (the negotiation steps).
   Task<Result<void>> read(std::string& out);
   // Encrypts and writes all of `plaintext`.
   Task<Result<void>> write(std::span<const std::uint8_t> plaintext);
@@ -47,8 +49,9 @@ class SecureChannel {
   wire::noise::TransportKeys keys_;
   core::PeerId remote_;
   std::vector<std::uint8_t> rbuf_;
-  std::size_t rlen_ = 0;
-  std::string wbuf_;
+  std::size_t rlen_ = 0;      // bytes in rbuf_
+  std::size_t rconsumed_ = 0; // bytes of rbuf_ already handed out (decrypted in place)
+  std::vector<std::uint8_t> wbuf_;  // grows, never shrinks: no allocation per write
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;
 };

@@ -37,6 +37,11 @@ void Session::emit(FrameType type, std::uint16_t flags, std::uint32_t id, std::u
 
 std::string Session::take_output() { return std::exchange(output_, {}); }
 
+void Session::take_output(std::string& into) {
+  into.clear();
+  output_.swap(into);
+}
+
 std::vector<Event> Session::take_events() { return std::exchange(events_, {}); }
 
 Result<void> Session::fail(error_code ec) {
@@ -49,25 +54,40 @@ Result<void> Session::fail(error_code ec) {
 
 Result<void> Session::on_bytes(std::span<const std::uint8_t> bytes) {
   if (dead_) return error::connection_closed;
-  input_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::size_t used = 0;
+  Result<void> result;
+  if (input_.empty()) {
+    // The common case: parse straight from the caller's buffer, keep only a
+    // partial frame at the end.
+    result = parse(bytes, used);
+    if (!dead_) input_.assign(reinterpret_cast<const char*>(bytes.data()) + used, bytes.size() - used);
+  } else {
+    input_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    result = parse({reinterpret_cast<const std::uint8_t*>(input_.data()), input_.size()}, used);
+    input_.erase(0, used);
+  }
+  if (dead_) input_.clear();
+  return result;
+}
+
+Result<void> Session::parse(std::span<const std::uint8_t> in, std::size_t& used) {
   std::size_t pos = 0;
   Result<void> result;
-  while (input_.size() - pos >= kHeaderSize) {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(input_.data() + pos);
+  while (in.size() - pos >= kHeaderSize) {
+    const auto* p = in.data() + pos;
     auto header = wire::yamux::decode({p, kHeaderSize}, config_.receive_window);
     if (!header) {
       result = fail(header.error());
       break;
     }
     const std::size_t payload = header->type == FrameType::data ? header->length : 0;
-    if (input_.size() - pos < kHeaderSize + payload) break;
+    if (in.size() - pos < kHeaderSize + payload) break;
     ++stats_.frames_in;
     result = on_frame(*header, {p + kHeaderSize, payload});
     pos += kHeaderSize + payload;
     if (!result) break;
   }
-  input_.erase(0, pos);
-  if (dead_) input_.clear();
+  used = pos;
   return result;
 }
 

@@ -108,6 +108,9 @@ class Session {
   bool has_output() const { return !output_.empty(); }
   std::size_t output_size() const { return output_.size(); }
   std::string take_output();
+  // The same into `into` (cleared first), swapping buffers so that both
+  // keep their capacity: no allocation per write.
+  void take_output(std::string& into);
 
   // --- streams ---
   // going_away (either side sent GoAway, or the session is dead) or
@@ -167,6 +170,8 @@ class Session {
 
   void emit(wire::yamux::FrameType type, std::uint16_t flags, std::uint32_t id, std::uint32_t length,
             std::span<const std::uint8_t> payload = {});
+  // Handles every complete frame in `in`; `used` = bytes consumed.
+  Result<void> parse(std::span<const std::uint8_t> in, std::size_t& used);
   Result<void> on_frame(const wire::yamux::FrameHeader& h, std::span<const std::uint8_t> payload);
   Result<void> on_stream_frame(const wire::yamux::FrameHeader& h, std::span<const std::uint8_t> payload);
   Result<void> fail(error_code ec);

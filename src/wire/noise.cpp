@@ -53,20 +53,30 @@ Result<HandshakePayload> decode_payload(std::span<const std::uint8_t> bytes) {
 
 // --- TransportCipher ---
 
+std::size_t TransportCipher::sealed_size(std::size_t n) {
+  const std::size_t frames = (n + kMaxPlaintext - 1) / kMaxPlaintext;
+  return n + frames * (2 + crypto::kAeadTagSize);
+}
+
 Result<void> TransportCipher::seal(std::span<const std::uint8_t> plaintext, std::string& out) {
+  const std::size_t at = out.size();
+  out.resize(at + sealed_size(plaintext.size()));
+  auto r = seal_into(plaintext, reinterpret_cast<std::uint8_t*>(out.data() + at));
+  if (!r) out.resize(at);
+  return r;
+}
+
+Result<void> TransportCipher::seal_into(std::span<const std::uint8_t> plaintext, std::uint8_t* p) {
   const std::size_t frames = (plaintext.size() + kMaxPlaintext - 1) / kMaxPlaintext;
   if (frames > kMaxNonce - 1 - nonce_) return error::nonce_exhausted;
-  out.reserve(out.size() + plaintext.size() + frames * (2 + crypto::kAeadTagSize));
   while (!plaintext.empty()) {
     const std::size_t n = std::min(plaintext.size(), kMaxPlaintext);
     const std::size_t ct = n + crypto::kAeadTagSize;
-    const std::size_t at = out.size();
-    out.resize(at + 2 + ct);
-    auto* p = reinterpret_cast<std::uint8_t*>(out.data() + at);
     p[0] = static_cast<std::uint8_t>(ct >> 8);
     p[1] = static_cast<std::uint8_t>(ct & 0xff);
     crypto::chacha20poly1305_encrypt(key_, nonce_++, {}, plaintext.first(n), p + 2);
     plaintext = plaintext.subspan(n);
+    p += 2 + ct;
   }
   return {};
 }
@@ -80,6 +90,14 @@ Result<void> TransportCipher::open(std::span<const std::uint8_t> frame, std::str
     out.resize(at);
     return error::decrypt_failed;
   }
+  ++nonce_;
+  return {};
+}
+
+Result<void> TransportCipher::open_in_place(std::span<std::uint8_t> frame) {
+  if (nonce_ >= kMaxNonce - 1) return error::nonce_exhausted;
+  if (frame.size() < crypto::kAeadTagSize || frame.size() > kMaxMessage) return error::decrypt_failed;
+  if (!crypto::chacha20poly1305_decrypt(key_, nonce_, {}, frame, frame.data())) return error::decrypt_failed;
   ++nonce_;
   return {};
 }

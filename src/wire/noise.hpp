@@ -67,9 +67,16 @@ class TransportCipher {
   // kMaxPlaintext. An empty plaintext produces no frame. nonce_exhausted
   // when the counter would reach 2^64-1 (then nothing is appended).
   Result<void> seal(std::span<const std::uint8_t> plaintext, std::string& out);
+  // Bytes seal() produces for `n` plaintext bytes (frames and tags included).
+  static std::size_t sealed_size(std::size_t n);
+  // seal() into `out`, which has room for sealed_size(plaintext.size()).
+  Result<void> seal_into(std::span<const std::uint8_t> plaintext, std::uint8_t* out);
   // Decrypts one frame body (without its length prefix) and appends the
   // plaintext to `out`. decrypt_failed on tampering; nonce_exhausted.
   Result<void> open(std::span<const std::uint8_t> frame, std::string& out);
+  // The same, decrypting in place: the plaintext is the first
+  // frame.size() - 16 bytes of `frame`.
+  Result<void> open_in_place(std::span<std::uint8_t> frame);
 
   std::uint64_t nonce() const { return nonce_; }
   // Tests: start the counter elsewhere (nonce exhaustion).

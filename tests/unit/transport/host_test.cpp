@@ -207,6 +207,7 @@ TEST_F(HostTest, GarbageOnTheSocketIsCountedAndTheHostCarriesOn) {
 // A hand-driven client: multistream /noise, Noise XX and multistream
 // /yamux/1.0.0 done step by step, then raw (possibly malformed) bytes.
 struct RawClient {
+  explicit RawClient(asio::io_context& ioc) : socket(ioc) {}
   asio::ip::tcp::socket socket;
   crypto::SigningKey key = crypto::SigningKey::generate();
   std::optional<wire::noise::TransportKeys> keys;
@@ -265,7 +266,7 @@ TEST_F(HostTest, MalformedFramesInsideNoiseCloseOnlyThatConnection) {
 
   // 1. A yamux header with version 1.
   auto bad_header = [&]() -> Task<Result<void>> {
-    RawClient rc{asio::ip::tcp::socket(ioc_)};
+    RawClient rc(ioc_);
     co_await rc.handshake(port);
     std::string frame(12, '\0');
     frame[0] = 1;
@@ -279,7 +280,7 @@ TEST_F(HostTest, MalformedFramesInsideNoiseCloseOnlyThatConnection) {
   // its header, before anything is buffered. (A window overrun within the
   // limit resets just the stream: yamux_session_test.)
   auto oversized = [&]() -> Task<Result<void>> {
-    RawClient rc{asio::ip::tcp::socket(ioc_)};
+    RawClient rc(ioc_);
     co_await rc.handshake(port);
     auto e = wire::yamux::encode(
         {.type = wire::yamux::FrameType::data, .flags = wire::yamux::kSyn, .stream_id = 1, .length = 64u << 20});
@@ -291,7 +292,7 @@ TEST_F(HostTest, MalformedFramesInsideNoiseCloseOnlyThatConnection) {
 
   // 3. A tampered ciphertext.
   auto tampered = [&]() -> Task<Result<void>> {
-    RawClient rc{asio::ip::tcp::socket(ioc_)};
+    RawClient rc(ioc_);
     co_await rc.handshake(port);
     std::string out;
     EXPECT_TRUE(rc.keys->send.seal(b("hello"), out));
