@@ -25,6 +25,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
@@ -138,7 +140,8 @@ asio::awaitable<std::uint64_t> send_stream(std::shared_ptr<transport::Host> host
   }
   (void)(*s)->close_write();
   std::array<std::uint8_t, 8> count{};
-  if (auto r = co_await (*s)->read_exact(count); !r) throw std::runtime_error("reply: " + r.error().message());
+  auto reply = co_await (*s)->read_exact(count);
+  if (!reply) throw std::runtime_error("reply: " + reply.error().message());
   std::uint64_t got = 0;
   for (int i = 0; i < 8; ++i) got |= static_cast<std::uint64_t>(count[i]) << (8 * i);
   co_return got;
@@ -150,14 +153,15 @@ int source(const std::string& addr_text, std::uint64_t megabytes, int streams) {
   auto addr = core::Multiaddr::parse(addr_text).value();
   double secs = 0;
   std::uint64_t received = 0;
+  int done = 0;  // here, not in the coroutine below: the completions outlive it
+  Clock::time_point start;
   asio::co_spawn(
       ioc,
       [&]() -> asio::awaitable<void> {
         auto peer = co_await host->connect(addr);
         if (!peer) throw std::runtime_error("connect: " + peer.error().message());
         const std::uint64_t per_stream = megabytes * 1'000'000 / static_cast<std::uint64_t>(streams);
-        int done = 0;
-        const auto start = Clock::now();
+        start = Clock::now();
         for (int i = 0; i < streams; ++i) {
           asio::co_spawn(ioc, send_stream(host, *peer, per_stream), [&](std::exception_ptr e, std::uint64_t got) {
             if (e) std::rethrow_exception(e);

@@ -14,7 +14,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev
-  libsodium-dev
+  libsodium-dev libssl-dev
   libprotobuf-dev protobuf-compiler
   libsqlite3-dev
   libspdlog-dev libfmt-dev

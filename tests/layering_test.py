@@ -26,6 +26,7 @@ DEPS = {
 }
 CONFINED = {
     "sodium.h": ["src/crypto/"],
+    "openssl/": ["src/crypto/"],
     "sqlite3.h": ["src/store/sqlite/"],
     "boost/beast": ["src/api/server.cpp", "src/api/beast_impl.cpp", "src/cli/http_client.cpp"],
 }

@@ -1,6 +1,7 @@
 #pragma once
-// crypto: the only module that includes sodium.h. Everything else uses these
-// value types and functions.
+// crypto: the only module that includes sodium.h (and OpenSSL, used for the
+// Noise transport cipher only). Everything else uses these value types and
+// functions.
 //
 //   SigningKey   an Ed25519 key pair (seed held in memory locked against
 //                swapping where the OS allows, wiped on destruction).
@@ -99,6 +100,11 @@ void chacha20poly1305_encrypt(const SymmetricKey& key, std::uint64_t nonce, std:
                               std::span<const std::uint8_t> plaintext, std::uint8_t* out);
 bool chacha20poly1305_decrypt(const SymmetricKey& key, std::uint64_t nonce, std::span<const std::uint8_t> ad,
                               std::span<const std::uint8_t> ciphertext, std::uint8_t* out);
+// libsodium's implementation of the same cipher, kept for the test that the
+// two agree and for the benchmark that compares them.
+void chacha20poly1305_encrypt_libsodium(const SymmetricKey& key, std::uint64_t nonce,
+                                        std::span<const std::uint8_t> ad, std::span<const std::uint8_t> plaintext,
+                                        std::uint8_t* out);
 
 // An X25519 key pair. The secret is wiped on destruction.
 struct X25519KeyPair {

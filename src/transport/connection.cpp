@@ -44,6 +44,8 @@ Stream::~Stream() {
 
 const core::PeerId& Stream::peer() const { return conn_->peer(); }
 
+yamux::Session::StreamState Stream::state() const { return conn_->session_.stream(id_); }
+
 void Stream::wake() { signal_.cancel(); }
 
 void Stream::unread(std::string bytes) { pushback_.insert(0, bytes); }

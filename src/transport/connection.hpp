@@ -66,6 +66,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void unread(std::string bytes);
 
   std::uint32_t id() const { return id_; }
+  // The multiplexer's view of this stream (windows, buffered bytes, FINs).
+  yamux::Session::StreamState state() const;
   const core::PeerId& peer() const;
   Connection& connection() { return *conn_; }
   const std::string& protocol() const { return protocol_; }

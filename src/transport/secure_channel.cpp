@@ -4,6 +4,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <cstring>
 
 #include "crypto/crypto.hpp"
@@ -14,14 +15,17 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-// Room for several maximal frames per read.
-constexpr std::size_t kReadBuffer = 4 * (2 + wire::noise::kMaxMessage);
+// The read buffer starts small (an idle connection costs little) and grows
+// to hold several maximal frames per read once traffic needs it.
+constexpr std::size_t kInitialReadBuffer = 4 * 1024;
+constexpr std::size_t kMaxReadBuffer = 4 * (2 + wire::noise::kMaxMessage);
 }  // namespace
 
 SecureChannel::SecureChannel(Socket socket, wire::noise::TransportKeys keys, core::PeerId remote, std::string pending)
-    : socket_(std::move(socket)), keys_(std::move(keys)), remote_(remote), rbuf_(kReadBuffer) {
-  std::memcpy(rbuf_.data(), pending.data(), std::min(pending.size(), rbuf_.size()));
-  rlen_ = std::min(pending.size(), rbuf_.size());
+    : socket_(std::move(socket)), keys_(std::move(keys)), remote_(remote),
+      rbuf_(std::max(kInitialReadBuffer, pending.size())) {
+  std::memcpy(rbuf_.data(), pending.data(), pending.size());
+  rlen_ = pending.size();
 }
 
 Task<Result<void>> SecureChannel::read(std::vector<std::span<const std::uint8_t>>& out) {
@@ -44,6 +48,12 @@ Task<Result<void>> SecureChannel::read(std::vector<std::span<const std::uint8_t>
     }
     rconsumed_ = pos;
     if (pos > 0) co_return Result<void>{};
+    // No complete frame: make room for the one under way, and for more than
+    // one when the buffer keeps filling up.
+    std::size_t need = rlen_ + 1;
+    if (rlen_ >= 2) need = std::max(need, 2 + ((static_cast<std::size_t>(rbuf_[0]) << 8) | rbuf_[1]));
+    if (rlen_ == rbuf_.size()) need = std::max(need, rbuf_.size() * 2);
+    if (need > rbuf_.size()) rbuf_.resize(std::min(std::max(need, rbuf_.size() * 2), kMaxReadBuffer));
     auto buf = asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_);
     auto [ec, n] = co_await socket_.async_read_some(buf, kTuple);
     if (ec) co_return ec;

@@ -151,3 +151,47 @@ TEST(KeyFileTest, RejectsMalformedFile) {
 
 }  // namespace
 }  // namespace agentmesh::crypto
+
+namespace agentmesh::crypto {
+namespace {
+
+// The transport cipher (OpenSSL EVP) against libsodium's implementation of
+// the same construction, at the sizes Noise uses.
+TEST(TransportAeadTest, OpenSslAndLibsodiumAgree) {
+  for (std::size_t size : {0u, 1u, 16u, 1000u, 65519u}) {
+    SymmetricKey key{};
+    random_bytes(key);
+    std::vector<std::uint8_t> pt(size);
+    random_bytes(pt);
+    std::vector<std::uint8_t> ad(size % 40);
+    random_bytes(ad);
+    const std::uint64_t nonce = 0x0102030405060708ULL + size;
+    std::vector<std::uint8_t> a(size + kAeadTagSize), b(size + kAeadTagSize);
+    chacha20poly1305_encrypt(key, nonce, ad, pt, a.data());
+    chacha20poly1305_encrypt_libsodium(key, nonce, ad, pt, b.data());
+    EXPECT_EQ(a, b) << size;
+    std::vector<std::uint8_t> back(size);
+    ASSERT_TRUE(chacha20poly1305_decrypt(key, nonce, ad, a, back.data()));
+    EXPECT_EQ(back, pt);
+    // In place.
+    ASSERT_TRUE(chacha20poly1305_decrypt(key, nonce, ad, a, a.data()));
+    EXPECT_TRUE(std::equal(pt.begin(), pt.end(), a.begin()));
+  }
+}
+
+TEST(TransportAeadTest, TamperingWrongNonceOrAdFail) {
+  SymmetricKey key{};
+  random_bytes(key);
+  std::vector<std::uint8_t> pt(100, 7), ct(100 + kAeadTagSize), out(100, 0xee);
+  const std::vector<std::uint8_t> ad{1, 2, 3};
+  chacha20poly1305_encrypt(key, 5, ad, pt, ct.data());
+  EXPECT_FALSE(chacha20poly1305_decrypt(key, 6, ad, ct, out.data()));
+  EXPECT_FALSE(chacha20poly1305_decrypt(key, 5, {}, ct, out.data()));
+  ct[50] ^= 1;
+  EXPECT_FALSE(chacha20poly1305_decrypt(key, 5, ad, ct, out.data()));
+  EXPECT_EQ(out, std::vector<std::uint8_t>(100, 0));  // no unauthenticated plaintext left behind
+  EXPECT_FALSE(chacha20poly1305_decrypt(key, 5, ad, std::span<const std::uint8_t>(ct.data(), 15), out.data()));
+}
+
+}  // namespace
+}  // namespace agentmesh::crypto
