@@ -136,10 +136,12 @@ Connection::Connection(SecureChannel channel, Direction direction, core::Multiad
 
 Connection::~Connection() = default;
 
-void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed) {
+void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed,
+                       NoticeHandler on_notice) {
   pending_input_ = std::move(initial);
   on_stream_ = std::move(on_stream);
   on_closed_ = std::move(on_closed);
+  on_notice_ = std::move(on_notice);
   auto self = shared_from_this();
   auto on_error = [self](const std::exception_ptr& e) {
     if (e) self->finish(make_error_code(boost::system::errc::io_error));
@@ -153,8 +155,12 @@ void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandl
 Task<void> Connection::read_loop() {
   // Returns false when the session failed (the connection is closing).
   auto feed = [this](std::span<const std::uint8_t> bytes) {
+    const auto violations = session_.stats().window_violations;
     auto fed = session_.on_bytes(bytes);
     dispatch(session_.take_events());
+    if (session_.stats().window_violations != violations && on_notice_) {
+      on_notice_(*this, "window_exceeded: the peer sent more than the stream's window; stream reset");
+    }
     if (!fed) {
       flush();
       close(fed.error());

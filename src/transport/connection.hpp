@@ -99,6 +99,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using StreamHandler = std::function<void(std::shared_ptr<Stream>)>;
   // Called once when the connection is gone, with the reason.
   using ClosedHandler = std::function<void(std::shared_ptr<Connection>, error_code)>;
+  // Called when the peer misbehaved on one stream without losing the
+  // connection (a window overrun: that stream was reset).
+  using NoticeHandler = std::function<void(const Connection&, std::string_view what)>;
 
   static constexpr std::size_t kMaxBacklog = 4 * 1024 * 1024;
 
@@ -108,7 +111,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Starts the loops; `initial` is yamux bytes that arrived with the
   // negotiation.
-  void start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed);
+  void start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed, NoticeHandler on_notice = {});
   // Opens a yamux stream (no protocol negotiated yet). going_away,
   // too_many_streams, connection_closed.
   Result<std::shared_ptr<Stream>> open_stream();
@@ -150,6 +153,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::map<std::uint32_t, std::weak_ptr<Stream>> streams_;
   StreamHandler on_stream_;
   ClosedHandler on_closed_;
+  NoticeHandler on_notice_;
   boost::asio::steady_timer write_signal_;  // cancelled when output is queued
   boost::asio::steady_timer drained_;       // cancelled when output was written
   boost::asio::steady_timer keepalive_timer_;

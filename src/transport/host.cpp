@@ -148,6 +148,7 @@ Task<void> Host::handle_inbound(tcp::socket socket) {
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
   socket.set_option(tcp::no_delay(true), ec);
+  set_buffers(socket);
   const auto remote_addr = detail::to_multiaddr(remote);
   ++handshakes_in_;
   auto upgrading = upgrade(std::move(socket), Direction::inbound, identity_, std::nullopt, remote_addr, config_.yamux,
@@ -215,6 +216,7 @@ Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
   }
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
+  set_buffers(socket);
   ++diag_.dialed;
 
   auto upgrading = upgrade(std::move(socket), Direction::outbound, identity_, expected, addr.without_peer_id(),
@@ -251,6 +253,9 @@ std::shared_ptr<Connection> Host::adopt(std::shared_ptr<Connection> conn, std::s
       },
       [weak](const std::shared_ptr<Connection>& c, error_code reason) {
         if (auto h = weak.lock()) h->on_closed(c, reason);
+      },
+      [weak](const Connection& c, std::string_view what) {
+        if (auto h = weak.lock()) h->log_->warn("peer {}: {}", c.peer().to_string(), what);
       });
 
   auto& slot = peers_[peer];
@@ -467,6 +472,13 @@ TransportDiagnostics Host::diagnostics() const {
 
 void Host::count_failure(std::map<std::string, std::uint64_t>& table, error_code ec) {
   ++table[detail::reason_label(ec)];
+}
+
+void Host::set_buffers(tcp::socket& socket) const {
+  if (config_.socket_buffer_bytes <= 0) return;
+  boost::system::error_code ignored;  // best effort: the kernel caps them at net.core.[rw]mem_max
+  socket.set_option(asio::socket_base::send_buffer_size(config_.socket_buffer_bytes), ignored);
+  socket.set_option(asio::socket_base::receive_buffer_size(config_.socket_buffer_bytes), ignored);
 }
 
 double Host::unit_random() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }

@@ -138,6 +138,7 @@ class Host : public std::enable_shared_from_this<Host> {
   std::size_t count(Direction direction) const;
   void count_failure(std::map<std::string, std::uint64_t>& table, error_code ec);
   double unit_random();
+  void set_buffers(boost::asio::ip::tcp::socket& socket) const;
 
   Executor ex_;
   crypto::SigningKey identity_;
