@@ -101,12 +101,13 @@ running daemon.
 Where the time goes (`perf record` of both processes, 2026-11-22): the receiver spends most of its CPU in the
 AEAD and the rest in the kernel's loopback receive path and one copy into the stream buffer; the sender spends
 about half in the AEAD and most of the rest in the kernel's send path, which on loopback also runs the
-receiver's TCP processing. With both processes and the kernel's network processing sharing 2 cores, a stream
-cannot approach the single-core cipher rate: each byte is encrypted once, decrypted once and copied through
-the kernel twice. With libsodium's cipher (the first version of this transport) one stream reached about
-820 MB/s, 48% of that cipher's rate; OpenSSL's AVX-512 code raised the stream to the figure above, which is
-a smaller share of a much faster cipher. js-libp2p uses Node's OpenSSL cipher too, so the comparison is
-between the stacks around the same primitive.
+receiver's TCP processing. With both processes and the kernel's network processing sharing 2 cores, each byte
+is encrypted once, decrypted once and copied through the kernel twice. Steps that moved this figure: decrypting
+in place and parsing yamux frames straight from the decrypted buffer, reusing the send buffers (no allocation or
+zero-fill per write), OpenSSL's AVX-512 ChaCha20-Poly1305 instead of libsodium's (about 820 MB/s, 48% of
+libsodium's rate, before), and 4 MiB socket buffers (`socket_buffer_bytes`; with the kernel's autotuning one
+stream varied between 1.3 and 2.2 GB/s from run to run). js-libp2p uses Node's OpenSSL cipher for frames of
+1,200 bytes and more, so the comparison is between the stacks around the same primitive.
 The handshake figure has the dialers and the daemon on the same 2 cores: each handshake costs both sides
 key generation, three X25519 operations, an Ed25519 signature and a verification.
 
