@@ -17,6 +17,7 @@ DEPS = {
     "store": ["core"],
     "wire": ["core", "crypto"],
     "transport": ["core", "crypto", "wire"],
+    "pubsub": ["core", "crypto", "wire"],
     "registry": ["core", "store"],
     "direct": ["core", "crypto", "store"],
     "node": ["core", "crypto", "store", "registry", "direct", "transport"],

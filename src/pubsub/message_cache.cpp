@@ -1,0 +1,44 @@
+#include "pubsub/message_cache.hpp"
+
+namespace agentmesh::pubsub {
+
+MessageCache::MessageCache(std::size_t windows, std::size_t gossip_windows)
+    : gossip_windows_(gossip_windows), windows_(std::max<std::size_t>(windows, 1)) {}
+
+void MessageCache::put(const std::string& id, const wire::pubsub::Message& message) {
+  if (!entries_.emplace(id, Entry{message, {}}).second) return;
+  windows_.front().push_back({id, message.topic.value_or("")});
+}
+
+const wire::pubsub::Message* MessageCache::get(const std::string& id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : &it->second.message;
+}
+
+const wire::pubsub::Message* MessageCache::get_for_peer(const std::string& id, const core::PeerId& peer,
+                                                        std::size_t max_transmissions) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return nullptr;
+  auto& count = it->second.transmissions[peer];
+  if (count >= max_transmissions) return nullptr;
+  ++count;
+  return &it->second.message;
+}
+
+std::vector<std::string> MessageCache::gossip_ids(const std::string& topic) const {
+  std::vector<std::string> out;
+  for (std::size_t w = 0; w < gossip_windows_ && w < windows_.size(); ++w) {
+    for (const auto& slot : windows_[w]) {
+      if (slot.topic == topic) out.push_back(slot.id);
+    }
+  }
+  return out;
+}
+
+void MessageCache::shift() {
+  for (const auto& slot : windows_.back()) entries_.erase(slot.id);
+  windows_.pop_back();
+  windows_.emplace_front();
+}
+
+}  // namespace agentmesh::pubsub

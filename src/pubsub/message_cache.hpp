@@ -1,0 +1,49 @@
+#pragma once
+// MessageCache (mcache): the messages of the last `windows` heartbeats, for
+// answering IWANT, and their ids per topic for IHAVE gossip over the last
+// `gossip_windows`. shift() at every heartbeat drops the oldest window. Each
+// entry counts how often each peer asked for it (IWANT retransmission cap).
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/peer_id.hpp"
+#include "wire/pubsub.hpp"
+
+namespace agentmesh::pubsub {
+
+class MessageCache {
+ public:
+  MessageCache(std::size_t windows, std::size_t gossip_windows);
+
+  // Adds a message (ignored when the id is already cached).
+  void put(const std::string& id, const wire::pubsub::Message& message);
+  const wire::pubsub::Message* get(const std::string& id) const;
+  // The message for an IWANT from `peer`, unless that peer already asked for
+  // it `max_transmissions` times (then nullptr).
+  const wire::pubsub::Message* get_for_peer(const std::string& id, const core::PeerId& peer,
+                                            std::size_t max_transmissions);
+  // Ids of `topic` in the last gossip windows, newest first.
+  std::vector<std::string> gossip_ids(const std::string& topic) const;
+  void shift();
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    wire::pubsub::Message message;
+    std::unordered_map<core::PeerId, std::size_t> transmissions;
+  };
+  struct Slot {
+    std::string id;
+    std::string topic;
+  };
+  std::size_t gossip_windows_;
+  std::deque<std::vector<Slot>> windows_;  // front = newest
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace agentmesh::pubsub

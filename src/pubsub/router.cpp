@@ -1,0 +1,312 @@
+// Router: peers, subscriptions, messages and control messages.
+// The heartbeat (mesh and fanout maintenance, gossip): router_heartbeat.cpp.
+
+#include "pubsub/router.hpp"
+
+#include <algorithm>
+
+#include "pubsub/error.hpp"
+
+namespace agentmesh::pubsub {
+
+Router::Router(core::PeerId self, GossipConfig config, Send send, std::uint64_t seed)
+    : self_(self),
+      config_(config),
+      send_(std::move(send)),
+      rng_(seed),
+      seen_(config.seen_ttl),
+      mcache_(config.mcache_len, config.mcache_gossip) {}
+
+void Router::flush() {
+  auto pending = std::exchange(pending_, {});
+  for (auto& [peer, rpc] : pending) {
+    if (!rpc.empty() && peers_.contains(peer)) send_(peer, std::move(rpc));
+  }
+}
+
+void Router::add_peer(const core::PeerId& peer, bool outbound, Time) {
+  auto& state = peers_[peer];
+  state.outbound = outbound;
+  auto& rpc = out(peer);
+  for (const auto& topic : joined_) rpc.subscriptions.push_back({true, topic});
+  flush();
+}
+
+void Router::remove_peer(const core::PeerId& peer, Time) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) return;
+  for (const auto& topic : it->second.topics) {
+    if (auto t = topics_.find(topic); t != topics_.end()) {
+      t->second.erase(peer);
+      if (t->second.empty()) topics_.erase(t);
+    }
+  }
+  for (auto& [topic, members] : mesh_) members.erase(peer);
+  for (auto& [topic, members] : fanout_) members.erase(peer);
+  for (auto& [id, waiting] : promises_) waiting.erase(peer);
+  pending_.erase(peer);
+  peers_.erase(it);
+}
+
+void Router::on_rpc(const core::PeerId& from, const wire::pubsub::Rpc& rpc, Time now) {
+  if (!peers_.contains(from)) return;
+  for (const auto& sub : rpc.subscriptions) handle_subscription(from, sub);
+  for (const auto& m : rpc.publish) handle_message(from, m, now);
+  for (const auto& g : rpc.control.graft) handle_graft(from, g, now);
+  for (const auto& p : rpc.control.prune) handle_prune(from, p, now);
+  for (const auto& ih : rpc.control.ihave) handle_ihave(from, ih, now);
+  for (const auto& iw : rpc.control.iwant) handle_iwant(from, iw);
+  flush();
+}
+
+void Router::handle_subscription(const core::PeerId& from, const wire::pubsub::SubOpt& sub) {
+  auto& state = peers_[from];
+  if (sub.subscribe) {
+    state.topics.insert(sub.topic);
+    topics_[sub.topic].insert(from);
+    return;
+  }
+  state.topics.erase(sub.topic);
+  if (auto t = topics_.find(sub.topic); t != topics_.end()) {
+    t->second.erase(from);
+    if (t->second.empty()) topics_.erase(t);
+  }
+  if (auto m = mesh_.find(sub.topic); m != mesh_.end()) m->second.erase(from);
+  if (auto f = fanout_.find(sub.topic); f != fanout_.end()) f->second.erase(from);
+}
+
+void Router::handle_message(const core::PeerId& from, const wire::pubsub::Message& message, Time now) {
+  auto author = verify(message);
+  if (!author) {
+    ++counters_.invalid;
+    return;
+  }
+  const auto id = message_id(message);
+  if (auto p = promises_.find(id); p != promises_.end()) promises_.erase(p);  // promise kept, by anyone
+  if (!seen_.add(id, now)) {
+    ++counters_.duplicates;
+    return;
+  }
+  if (*author == self_) return;  // our own message coming back
+  if (message.data && message.data->size() > config_.max_message_bytes) {
+    ++counters_.invalid;
+    return;
+  }
+  if (validator_) {
+    switch (validator_(from, message)) {
+      case Validation::reject:
+        ++counters_.invalid;
+        return;
+      case Validation::ignore:
+        ++counters_.ignored;
+        return;
+      case Validation::accept:
+        break;
+    }
+  }
+  const auto& topic = *message.topic;
+  if (!joined_.contains(topic)) return;  // not ours: neither delivered nor forwarded
+  mcache_.put(id, message);
+  ++counters_.delivered;
+  if (deliver_) deliver_(id, message, from, *author);
+  forward(id, message, from, *author);
+}
+
+void Router::forward(const MessageId&, const wire::pubsub::Message& message, const core::PeerId& from,
+                     const core::PeerId& author) {
+  auto m = mesh_.find(*message.topic);
+  if (m == mesh_.end()) return;
+  for (const auto& peer : m->second) {
+    if (peer == from || peer == author) continue;
+    out(peer).publish.push_back(message);
+    ++counters_.forwarded;
+  }
+}
+
+void Router::handle_ihave(const core::PeerId& from, const wire::pubsub::IHave& ihave, Time now) {
+  ++counters_.ihave_received;
+  auto& state = peers_[from];
+  if (++state.ihaves_this_heartbeat > config_.max_ihave_messages ||
+      state.ids_asked_this_heartbeat >= config_.max_ihave_length) {
+    ++counters_.ihave_over_limit;
+    return;
+  }
+  if (!joined_.contains(ihave.topic)) return;
+  std::vector<std::string> wanted;
+  for (const auto& id : ihave.message_ids) {
+    if (!seen_.contains(id)) wanted.push_back(id);
+  }
+  if (wanted.empty()) return;
+  shuffle(wanted);
+  const std::size_t room = config_.max_ihave_length - state.ids_asked_this_heartbeat;
+  if (wanted.size() > room) wanted.resize(room);
+  state.ids_asked_this_heartbeat += wanted.size();
+  // One promise per IHAVE: that peer must deliver this id within iwant_followup.
+  promises_[wanted.front()].emplace(from, now + config_.iwant_followup);
+  out(from).control.iwant.push_back({std::move(wanted)});
+  ++counters_.iwant_sent;
+}
+
+void Router::handle_iwant(const core::PeerId& from, const wire::pubsub::IWant& iwant) {
+  ++counters_.iwant_received;
+  for (const auto& id : iwant.message_ids) {
+    if (const auto* m = mcache_.get_for_peer(id, from, config_.max_iwant_retransmissions)) {
+      out(from).publish.push_back(*m);
+    } else if (mcache_.get(id)) {
+      ++counters_.iwant_over_cap;
+    }
+  }
+}
+
+void Router::handle_graft(const core::PeerId& from, const wire::pubsub::Graft& graft, Time now) {
+  ++counters_.graft_received;
+  const auto& topic = graft.topic;
+  if (!joined_.contains(topic)) return;  // v1.1: unknown topic, ignore (no PRUNE)
+  auto& mesh = mesh_[topic];
+  if (mesh.contains(from)) return;
+  if (in_backoff(topic, from, now)) {
+    ++counters_.graft_in_backoff;
+    send_prune(from, topic, config_.prune_backoff, now);
+    return;
+  }
+  const auto& state = peers_[from];
+  if (mesh.size() >= config_.d_high && !state.outbound) {
+    send_prune(from, topic, config_.prune_backoff, now);
+    return;
+  }
+  mesh.insert(from);
+}
+
+void Router::handle_prune(const core::PeerId& from, const wire::pubsub::Prune& prune, Time now) {
+  ++counters_.prune_received;
+  if (auto m = mesh_.find(prune.topic); m != mesh_.end()) m->second.erase(from);
+  const auto backoff = prune.backoff_s ? std::chrono::milliseconds(*prune.backoff_s * 1000) : config_.prune_backoff;
+  auto& until = backoff_[{prune.topic, from}];
+  until = std::max(until, now + backoff);
+  // Peer exchange (prune.peers) is not acted on: we find peers through the
+  // transport's bootstrap and remembered peers.
+}
+
+void Router::send_graft(const core::PeerId& peer, const std::string& topic) {
+  out(peer).control.graft.push_back({topic});
+  ++counters_.graft_sent;
+}
+
+void Router::send_prune(const core::PeerId& peer, const std::string& topic, std::chrono::milliseconds backoff,
+                        Time now) {
+  wire::pubsub::Prune p;
+  p.topic = topic;
+  p.backoff_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(backoff).count());
+  out(peer).control.prune.push_back(std::move(p));
+  ++counters_.prune_sent;
+  auto& until = backoff_[{topic, peer}];
+  until = std::max(until, now + backoff);
+}
+
+void Router::join(const std::string& topic, Time now) {
+  if (!joined_.insert(topic).second) return;
+  for (const auto& [peer, state] : peers_) out(peer).subscriptions.push_back({true, topic});
+  auto& mesh = mesh_[topic];
+  // Fanout peers first, then other topic peers.
+  if (auto f = fanout_.find(topic); f != fanout_.end()) {
+    for (const auto& p : f->second) {
+      if (mesh.size() >= config_.d) break;
+      if (!in_backoff(topic, p, now)) mesh.insert(p);
+    }
+    fanout_.erase(f);
+    fanout_last_publish_.erase(topic);
+  }
+  for (const auto& p : candidates(topic, mesh, now)) {
+    if (mesh.size() >= config_.d) break;
+    mesh.insert(p);
+  }
+  for (const auto& p : mesh) send_graft(p, topic);
+  flush();
+}
+
+void Router::leave(const std::string& topic, Time now) {
+  if (!joined_.erase(topic)) return;
+  for (const auto& [peer, state] : peers_) out(peer).subscriptions.push_back({false, topic});
+  if (auto m = mesh_.find(topic); m != mesh_.end()) {
+    for (const auto& p : m->second) send_prune(p, topic, config_.unsubscribe_backoff, now);
+    mesh_.erase(m);
+  }
+  flush();
+}
+
+Result<std::size_t> Router::publish(const wire::pubsub::Message& message, Time now) {
+  auto author = verify(message);
+  if (!author) return author.error();
+  if (message.data && message.data->size() > config_.max_message_bytes) return error::message_too_large;
+  const auto id = message_id(message);
+  if (!seen_.add(id, now)) return std::size_t{0};
+  const auto& topic = *message.topic;
+  mcache_.put(id, message);
+  ++counters_.published;
+  std::set<core::PeerId> to;
+  if (config_.flood_publish) {
+    if (auto t = topics_.find(topic); t != topics_.end()) to = t->second;
+  } else if (joined_.contains(topic)) {
+    to = mesh_[topic];
+  }
+  if (!joined_.contains(topic)) {
+    // Fanout: remembered for gossip, topped up to D.
+    auto& fan = fanout_[topic];
+    for (const auto& p : candidates(topic, fan, now)) {
+      if (fan.size() >= config_.d) break;
+      fan.insert(p);
+    }
+    fanout_last_publish_[topic] = now;
+    if (!config_.flood_publish) to = fan;
+  }
+  for (const auto& p : to) out(p).publish.push_back(message);
+  flush();
+  return to.size();
+}
+
+std::vector<core::PeerId> Router::candidates(const std::string& topic, const std::set<core::PeerId>& exclude,
+                                             Time now, bool need_outbound) const {
+  std::vector<core::PeerId> out;
+  auto t = topics_.find(topic);
+  if (t == topics_.end()) return out;
+  for (const auto& p : t->second) {
+    if (exclude.contains(p) || in_backoff(topic, p, now)) continue;
+    if (need_outbound) {
+      auto s = peers_.find(p);
+      if (s == peers_.end() || !s->second.outbound) continue;
+    }
+    out.push_back(p);
+  }
+  std::shuffle(out.begin(), out.end(), rng_);
+  return out;
+}
+
+bool Router::in_backoff(const std::string& topic, const core::PeerId& peer, Time now) const {
+  auto it = backoff_.find({topic, peer});
+  return it != backoff_.end() && now < it->second;
+}
+
+std::vector<core::PeerId> Router::mesh(const std::string& topic) const {
+  auto it = mesh_.find(topic);
+  return it == mesh_.end() ? std::vector<core::PeerId>{} : std::vector<core::PeerId>(it->second.begin(), it->second.end());
+}
+
+std::vector<core::PeerId> Router::fanout(const std::string& topic) const {
+  auto it = fanout_.find(topic);
+  return it == fanout_.end() ? std::vector<core::PeerId>{}
+                             : std::vector<core::PeerId>(it->second.begin(), it->second.end());
+}
+
+std::vector<core::PeerId> Router::topic_peers(const std::string& topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? std::vector<core::PeerId>{}
+                             : std::vector<core::PeerId>(it->second.begin(), it->second.end());
+}
+
+std::vector<core::PeerId> Router::peers() const {
+  std::vector<core::PeerId> out;
+  for (const auto& [p, s] : peers_) out.push_back(p);
+  return out;
+}
+
+}  // namespace agentmesh::pubsub

@@ -1,0 +1,161 @@
+#pragma once
+// Router: gossipsub v1.1 (/meshsub/1.1.0) as a sans-I/O state machine. It is
+// fed peers, RPCs and heartbeats with the current time and sends RPCs through
+// the Send callback; it never touches a socket or a clock. The daemon drives
+// it from the transport (one meshsub stream per peer each way); tests drive it
+// with an in-memory network and a manual clock (tests/sim/).
+//
+// What it does (spec: libp2p/specs pubsub/gossipsub v1.0 and v1.1; summary in
+// ../shared/LIBP2P.md):
+//   - subscriptions: announces ours to every peer, tracks each peer's topics;
+//   - mesh per joined topic, kept within [D_low, D_high] at each heartbeat with
+//     at least D_out outbound peers; GRAFT/PRUNE with backoff (PRUNE carries
+//     the backoff; a GRAFT during backoff is answered with PRUNE);
+//   - fanout for topics we publish on without joining, forgotten after
+//     fanout_ttl;
+//   - message handling: StrictSign validation, seen cache, the application
+//     validator (accept / reject / ignore), forwarding to the mesh except the
+//     sender and the author, the message cache;
+//   - gossip: IHAVE of the last mcache_gossip windows to D_lazy (or
+//     gossip_factor of the) non-mesh topic peers; IWANT for unseen ids within
+//     per-peer per-heartbeat limits; IWANT answered from the cache within the
+//     retransmission cap; one promise tracked per IHAVE (broken promises are
+//     counted);
+//   - flood publishing of our own messages to every topic peer.
+//
+// Not yet: peer scoring (P1-P7, thresholds, opportunistic grafting by score)
+// and peer exchange; until then every peer has score 0.
+//
+// Threading: none; the owner calls it from one thread.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/peer_id.hpp"
+#include "core/result.hpp"
+#include "pubsub/config.hpp"
+#include "pubsub/message.hpp"
+#include "pubsub/message_cache.hpp"
+#include "pubsub/seen_cache.hpp"
+#include "wire/pubsub.hpp"
+
+namespace agentmesh::pubsub {
+
+struct RouterCounters {
+  std::uint64_t published = 0;       // our own messages
+  std::uint64_t delivered = 0;       // accepted messages on joined topics
+  std::uint64_t duplicates = 0;
+  std::uint64_t invalid = 0;         // failed signature or size checks, or rejected by the validator
+  std::uint64_t ignored = 0;         // the validator said ignore
+  std::uint64_t forwarded = 0;       // message copies sent to mesh peers
+  std::uint64_t ihave_sent = 0, ihave_received = 0;
+  std::uint64_t iwant_sent = 0, iwant_received = 0;
+  std::uint64_t graft_sent = 0, graft_received = 0;
+  std::uint64_t prune_sent = 0, prune_received = 0;
+  std::uint64_t ihave_over_limit = 0;  // IHAVE ignored: per-heartbeat limits
+  std::uint64_t iwant_over_cap = 0;    // IWANT not served: retransmission cap
+  std::uint64_t broken_promises = 0;
+  std::uint64_t graft_in_backoff = 0;
+};
+
+class Router {
+ public:
+  using Time = std::chrono::steady_clock::time_point;
+  using Send = std::function<void(const core::PeerId& to, wire::pubsub::Rpc rpc)>;
+  // An accepted message on a joined topic: its id, the peer it came from and
+  // its author.
+  using Deliver = std::function<void(const MessageId& id, const wire::pubsub::Message& message,
+                                     const core::PeerId& from, const core::PeerId& author)>;
+  using Validator = std::function<Validation(const core::PeerId& from, const wire::pubsub::Message& message)>;
+
+  Router(core::PeerId self, GossipConfig config, Send send, std::uint64_t seed);
+
+  void set_deliver(Deliver deliver) { deliver_ = std::move(deliver); }
+  // Runs after the signature checks, for every message of every topic.
+  void set_validator(Validator validator) { validator_ = std::move(validator); }
+
+  // A peer with a meshsub stream. `outbound`: we dialed its connection.
+  void add_peer(const core::PeerId& peer, bool outbound, Time now);
+  void remove_peer(const core::PeerId& peer, Time now);
+  void on_rpc(const core::PeerId& from, const wire::pubsub::Rpc& rpc, Time now);
+
+  void join(const std::string& topic, Time now);
+  void leave(const std::string& topic, Time now);
+  // Publishes our own message (pubsub::sign() it first). Returns how many
+  // peers it went to. A message we have already published is not sent again.
+  Result<std::size_t> publish(const wire::pubsub::Message& message, Time now);
+
+  void heartbeat(Time now);
+
+  // --- introspection ---
+  std::vector<core::PeerId> mesh(const std::string& topic) const;
+  std::vector<core::PeerId> fanout(const std::string& topic) const;
+  std::vector<core::PeerId> topic_peers(const std::string& topic) const;
+  std::vector<std::string> joined() const { return {joined_.begin(), joined_.end()}; }
+  std::vector<core::PeerId> peers() const;
+  bool in_backoff(const std::string& topic, const core::PeerId& peer, Time now) const;
+  const RouterCounters& counters() const { return counters_; }
+  std::size_t seen_size() const { return seen_.size(); }
+  std::size_t cache_size() const { return mcache_.size(); }
+
+ private:
+  struct PeerState {
+    bool outbound = false;
+    std::set<std::string> topics;
+    std::size_t ihaves_this_heartbeat = 0;
+    std::size_t ids_asked_this_heartbeat = 0;
+  };
+
+  wire::pubsub::Rpc& out(const core::PeerId& peer) { return pending_[peer]; }
+  void flush();
+  void handle_subscription(const core::PeerId& from, const wire::pubsub::SubOpt& sub);
+  void handle_message(const core::PeerId& from, const wire::pubsub::Message& message, Time now);
+  void handle_ihave(const core::PeerId& from, const wire::pubsub::IHave& ihave, Time now);
+  void handle_iwant(const core::PeerId& from, const wire::pubsub::IWant& iwant);
+  void handle_graft(const core::PeerId& from, const wire::pubsub::Graft& graft, Time now);
+  void handle_prune(const core::PeerId& from, const wire::pubsub::Prune& prune, Time now);
+  void send_graft(const core::PeerId& peer, const std::string& topic);
+  void send_prune(const core::PeerId& peer, const std::string& topic, std::chrono::milliseconds backoff, Time now);
+  void forward(const MessageId& id, const wire::pubsub::Message& message, const core::PeerId& from,
+               const core::PeerId& author);
+  void maintain_mesh(const std::string& topic, Time now);
+  void maintain_fanout(Time now);
+  void emit_gossip(Time now);
+  void check_promises(Time now);
+  std::vector<core::PeerId> candidates(const std::string& topic, const std::set<core::PeerId>& exclude, Time now,
+                                       bool need_outbound = false) const;
+  template <class C>
+  void shuffle(C& c) {
+    std::shuffle(c.begin(), c.end(), rng_);
+  }
+
+  core::PeerId self_;
+  GossipConfig config_;
+  Send send_;
+  Deliver deliver_;
+  Validator validator_;
+  mutable std::mt19937_64 rng_;  // peer selection; seeded for reproducible simulations
+
+  std::unordered_map<core::PeerId, PeerState> peers_;
+  std::map<std::string, std::set<core::PeerId>> topics_;  // topic -> peers subscribed to it
+  std::set<std::string> joined_;
+  std::map<std::string, std::set<core::PeerId>> mesh_;
+  std::map<std::string, std::set<core::PeerId>> fanout_;
+  std::map<std::string, Time> fanout_last_publish_;
+  std::map<std::pair<std::string, core::PeerId>, Time> backoff_;  // (topic, peer) -> until
+  std::unordered_map<MessageId, std::map<core::PeerId, Time>> promises_;  // id -> peer -> deadline
+  SeenCache seen_;
+  MessageCache mcache_;
+  std::unordered_map<core::PeerId, wire::pubsub::Rpc> pending_;
+  std::uint64_t heartbeats_ = 0;
+  RouterCounters counters_;
+};
+
+}  // namespace agentmesh::pubsub

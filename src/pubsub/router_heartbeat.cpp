@@ -1,0 +1,149 @@
+// Router::heartbeat: promises, mesh and fanout maintenance, gossip, and the
+// cache shifts. See router.hpp.
+
+#include <algorithm>
+
+#include "pubsub/router.hpp"
+
+namespace agentmesh::pubsub {
+
+void Router::heartbeat(Time now) {
+  ++heartbeats_;
+  for (auto& [peer, state] : peers_) {
+    state.ihaves_this_heartbeat = 0;
+    state.ids_asked_this_heartbeat = 0;
+  }
+  check_promises(now);
+  for (const auto& topic : joined_) maintain_mesh(topic, now);
+  maintain_fanout(now);
+  emit_gossip(now);
+  mcache_.shift();
+  seen_.expire(now);
+  // Backoffs expire one heartbeat late (slack for clock skew, as js does).
+  for (auto it = backoff_.begin(); it != backoff_.end();) {
+    it = now >= it->second + config_.heartbeat ? backoff_.erase(it) : std::next(it);
+  }
+  flush();
+}
+
+void Router::check_promises(Time now) {
+  for (auto it = promises_.begin(); it != promises_.end();) {
+    auto& waiting = it->second;
+    for (auto p = waiting.begin(); p != waiting.end();) {
+      if (now >= p->second) {
+        ++counters_.broken_promises;  // (a behaviour penalty once scoring exists)
+        p = waiting.erase(p);
+      } else {
+        ++p;
+      }
+    }
+    it = waiting.empty() ? promises_.erase(it) : std::next(it);
+  }
+}
+
+void Router::maintain_mesh(const std::string& topic, Time now) {
+  auto& mesh = mesh_[topic];
+  // Peers that left the topic are gone already (handle_subscription).
+  if (mesh.size() < config_.d_low) {
+    for (const auto& p : candidates(topic, mesh, now)) {
+      if (mesh.size() >= config_.d) break;
+      mesh.insert(p);
+      send_graft(p, topic);
+    }
+  } else if (mesh.size() > config_.d_high) {
+    // Keep D peers: D_score of them "best by score" (all equal until scoring
+    // exists, so random), at least D_out outbound; prune the rest.
+    std::vector<core::PeerId> members(mesh.begin(), mesh.end());
+    shuffle(members);
+    std::vector<core::PeerId> keep(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(config_.d));
+    auto outbound = [&](const core::PeerId& p) {
+      auto s = peers_.find(p);
+      return s != peers_.end() && s->second.outbound;
+    };
+    std::size_t out_kept = static_cast<std::size_t>(std::count_if(keep.begin(), keep.end(), outbound));
+    for (std::size_t i = config_.d; i < members.size() && out_kept < config_.d_out; ++i) {
+      if (!outbound(members[i])) continue;
+      // Replace the last non-outbound kept peer (not one of the D_score best).
+      for (std::size_t k = keep.size(); k-- > config_.d_score;) {
+        if (!outbound(keep[k])) {
+          keep[k] = members[i];
+          ++out_kept;
+          break;
+        }
+      }
+    }
+    const std::set<core::PeerId> kept(keep.begin(), keep.end());
+    for (const auto& p : members) {
+      if (!kept.contains(p)) send_prune(p, topic, config_.prune_backoff, now);
+    }
+    mesh = kept;
+  }
+  // Enough peers but too few outbound: graft outbound ones.
+  const auto out_count = static_cast<std::size_t>(std::count_if(mesh.begin(), mesh.end(), [&](const core::PeerId& p) {
+    auto s = peers_.find(p);
+    return s != peers_.end() && s->second.outbound;
+  }));
+  if (mesh.size() >= config_.d_low && out_count < config_.d_out) {
+    std::size_t need = config_.d_out - out_count;
+    for (const auto& p : candidates(topic, mesh, now, true)) {
+      if (need == 0) break;
+      mesh.insert(p);
+      send_graft(p, topic);
+      --need;
+    }
+  }
+}
+
+void Router::maintain_fanout(Time now) {
+  for (auto it = fanout_last_publish_.begin(); it != fanout_last_publish_.end();) {
+    if (now - it->second > config_.fanout_ttl) {
+      fanout_.erase(it->first);
+      it = fanout_last_publish_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [topic, fan] : fanout_) {
+    auto t = topics_.find(topic);
+    for (auto p = fan.begin(); p != fan.end();) {
+      p = (t == topics_.end() || !t->second.contains(*p)) ? fan.erase(p) : std::next(p);
+    }
+    if (fan.size() < config_.d) {
+      for (const auto& p : candidates(topic, fan, now)) {
+        if (fan.size() >= config_.d) break;
+        fan.insert(p);
+      }
+    }
+  }
+}
+
+void Router::emit_gossip(Time now) {
+  auto gossip_topic = [&](const std::string& topic, const std::set<core::PeerId>& exclude) {
+    auto ids = mcache_.gossip_ids(topic);
+    if (ids.empty()) return;
+    auto eligible = candidates(topic, exclude, now);
+    // Backoff does not stop gossip: add peers in backoff that are not excluded.
+    if (auto t = topics_.find(topic); t != topics_.end()) {
+      for (const auto& p : t->second) {
+        if (!exclude.contains(p) && in_backoff(topic, p, now)) eligible.push_back(p);
+      }
+    }
+    const auto target = std::max(config_.d_lazy, static_cast<std::size_t>(config_.gossip_factor *
+                                                                           static_cast<double>(eligible.size())));
+    if (eligible.size() > target) eligible.erase(eligible.begin() + static_cast<std::ptrdiff_t>(target), eligible.end());
+    if (ids.size() > config_.max_ihave_length) {
+      shuffle(ids);
+      ids.resize(config_.max_ihave_length);
+    }
+    for (const auto& p : eligible) {
+      out(p).control.ihave.push_back({topic, ids});
+      ++counters_.ihave_sent;
+    }
+  };
+  for (const auto& [topic, mesh] : mesh_) {
+    if (joined_.contains(topic)) gossip_topic(topic, mesh);
+  }
+  for (const auto& [topic, fan] : fanout_) gossip_topic(topic, fan);
+}
+
+}  // namespace agentmesh::pubsub

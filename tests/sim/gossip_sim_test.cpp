@@ -1,0 +1,284 @@
+// gossipsub routers on an in-memory network with a manual clock: no sockets,
+// no threads, reproducible (fixed seeds).
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <random>
+#include <set>
+
+#include "pubsub/message.hpp"
+#include "pubsub/router.hpp"
+
+namespace agentmesh::pubsub {
+namespace {
+
+using namespace std::chrono_literals;
+using Time = Router::Time;
+constexpr const char* kTopic = "agents/test";
+
+class SimNet {
+ public:
+  struct Node {
+    explicit Node(crypto::SigningKey k) : key(std::move(k)), id(core::PeerId::from_ed25519(key.public_key())) {}
+    crypto::SigningKey key;
+    core::PeerId id;
+    std::unique_ptr<Router> router;
+    std::map<MessageId, int> delivered;  // id -> times delivered
+    std::uint64_t seqno = 1;
+  };
+
+  SimNet(std::size_t n, GossipConfig config = {}, std::uint64_t seed = 42) : rng_(seed) {
+    for (std::size_t i = 0; i < n; ++i) {
+      nodes_.push_back(std::make_unique<Node>(crypto::SigningKey::generate()));
+      index_.emplace(nodes_.back()->id, i);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& node = *nodes_[i];
+      node.router = std::make_unique<Router>(
+          node.id, config, [this, i](const core::PeerId& to, wire::pubsub::Rpc rpc) {
+            queue_.push_back({i, index_.at(to), std::move(rpc)});
+          },
+          seed + i);
+      node.router->set_deliver([&node](const MessageId& id, const wire::pubsub::Message&, const core::PeerId&,
+                                       const core::PeerId&) { ++node.delivered[id]; });
+    }
+  }
+
+  Node& node(std::size_t i) { return *nodes_[i]; }
+  std::size_t size() const { return nodes_.size(); }
+  Time now() const { return now_; }
+
+  void connect(std::size_t a, std::size_t b) {
+    if (a == b || !links_.insert({std::min(a, b), std::max(a, b)}).second) return;
+    nodes_[a]->router->add_peer(nodes_[b]->id, true, now_);
+    nodes_[b]->router->add_peer(nodes_[a]->id, false, now_);
+  }
+  // Each node dials `degree` random others.
+  void random_topology(std::size_t degree) {
+    std::uniform_int_distribution<std::size_t> pick(0, nodes_.size() - 1);
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      for (std::size_t k = 0; k < degree; ++k) connect(i, pick(rng_));
+    }
+  }
+  // Drops published messages (not control) sent to node `to` while set.
+  std::set<std::size_t> drop_publish_to;
+  // Replaces what node `i` forwards (a node that never forwards).
+  std::set<std::size_t> silent;
+
+  void run() {
+    for (int guard = 0; !queue_.empty() && guard < 1'000'000; ++guard) {
+      auto [from, to, rpc] = std::move(queue_.front());
+      queue_.pop_front();
+      if (drop_publish_to.contains(to) || silent.contains(from)) rpc.publish.clear();
+      nodes_[to]->router->on_rpc(nodes_[from]->id, rpc, now_);
+    }
+  }
+  void tick(int heartbeats = 1) {
+    for (int h = 0; h < heartbeats; ++h) {
+      now_ += 1s;
+      for (auto& n : nodes_) n->router->heartbeat(now_);
+      run();
+    }
+  }
+  MessageId publish(std::size_t i, std::string data) {
+    auto& n = *nodes_[i];
+    wire::pubsub::Message m;
+    m.topic = kTopic;
+    m.data = std::move(data);
+    sign(m, n.key, n.seqno++);
+    EXPECT_TRUE(n.router->publish(m, now_));
+    run();
+    return message_id(m);
+  }
+
+ private:
+  struct InFlight {
+    std::size_t from;
+    std::size_t to;
+    wire::pubsub::Rpc rpc;
+  };
+  std::mt19937_64 rng_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::map<core::PeerId, std::size_t> index_;
+  std::set<std::pair<std::size_t, std::size_t>> links_;
+  std::deque<InFlight> queue_;
+  Time now_{};
+};
+
+TEST(GossipSimTest, FiftyNodesRandomTopologyEveryMessageReachesEverySubscriberOnce) {
+  SimNet net(50);
+  net.random_topology(6);
+  for (std::size_t i = 0; i < net.size(); ++i) net.node(i).router->join(kTopic, net.now());
+  net.run();
+  net.tick(5);
+  const GossipConfig config;
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    const auto degree = net.node(i).router->mesh(kTopic).size();
+    const auto available = net.node(i).router->topic_peers(kTopic).size();
+    EXPECT_LE(degree, config.d_high) << i;
+    EXPECT_GE(degree, std::min(config.d_low, available)) << i;
+  }
+  std::vector<MessageId> ids;
+  std::mt19937 pick(7);
+  for (int m = 0; m < 40; ++m) ids.push_back(net.publish(pick() % net.size(), "message " + std::to_string(m)));
+  net.tick(3);
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    auto& node = net.node(i);
+    for (const auto& id : ids) {
+      const bool own = id.substr(0, 36) == node.id.public_key_protobuf();
+      EXPECT_EQ(node.delivered[id], own ? 0 : 1) << "node " << i;
+    }
+  }
+}
+
+TEST(GossipSimTest, IHaveIWantRepairsMessagesLostOnMeshLinks) {
+  SimNet net(20);
+  net.random_topology(5);
+  for (std::size_t i = 0; i < net.size(); ++i) net.node(i).router->join(kTopic, net.now());
+  net.run();
+  net.tick(3);
+  // Nodes 10..19 lose every forwarded message: only gossip can reach them.
+  for (std::size_t i = 10; i < 20; ++i) net.drop_publish_to.insert(i);
+  const auto id = net.publish(0, "repair me");
+  for (std::size_t i = 10; i < 20; ++i) EXPECT_EQ(net.node(i).delivered[id], 0) << i;
+  net.drop_publish_to.clear();
+  net.tick(3);  // IHAVE from neighbours, IWANT back, the message served from their caches
+  std::uint64_t iwants = 0;
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    if (i != 0) {
+      EXPECT_EQ(net.node(i).delivered[id], 1) << i;
+    }
+    iwants += net.node(i).router->counters().iwant_sent;
+  }
+  EXPECT_GT(iwants, 0u);
+}
+
+TEST(GossipSimTest, PruneBackoffIsHonoured) {
+  GossipConfig config;
+  SimNet net(2, config);
+  net.connect(0, 1);
+  net.node(0).router->join(kTopic, net.now());
+  net.node(1).router->join(kTopic, net.now());
+  net.run();
+  net.tick();
+  ASSERT_EQ(net.node(0).router->mesh(kTopic).size(), 1u);
+  // Node 1 leaves and rejoins: its PRUNE carries the 10 s unsubscribe backoff,
+  // which both sides honour before grafting each other again.
+  net.node(1).router->leave(kTopic, net.now());
+  net.run();
+  EXPECT_TRUE(net.node(0).router->mesh(kTopic).empty());
+  EXPECT_TRUE(net.node(0).router->in_backoff(kTopic, net.node(1).id, net.now()));
+  net.node(1).router->join(kTopic, net.now());
+  net.run();
+  const auto grafts0 = net.node(0).router->counters().graft_sent;
+  const auto grafts1 = net.node(1).router->counters().graft_sent;
+  net.tick(5);
+  EXPECT_EQ(net.node(0).router->counters().graft_sent, grafts0);  // no GRAFT during the backoff
+  EXPECT_EQ(net.node(1).router->counters().graft_sent, grafts1);
+  EXPECT_TRUE(net.node(0).router->mesh(kTopic).empty());
+  // A GRAFT that ignores the backoff is answered with PRUNE.
+  wire::pubsub::Rpc graft;
+  graft.control.graft.push_back({kTopic});
+  net.node(0).router->on_rpc(net.node(1).id, graft, net.now());
+  net.run();
+  EXPECT_EQ(net.node(0).router->counters().graft_in_backoff, 1u);
+  EXPECT_TRUE(net.node(0).router->mesh(kTopic).empty());
+  // That PRUNE restarted a 60 s backoff; after it (and a heartbeat of slack)
+  // the two mesh again.
+  net.tick(55);
+  EXPECT_TRUE(net.node(0).router->mesh(kTopic).empty());
+  net.tick(10);
+  EXPECT_EQ(net.node(0).router->mesh(kTopic).size(), 1u);
+  EXPECT_EQ(net.node(1).router->mesh(kTopic).size(), 1u);
+}
+
+TEST(GossipSimTest, InvalidAndRejectedMessagesAreNeitherDeliveredNorForwarded) {
+  SimNet net(3);
+  net.connect(0, 1);
+  net.connect(1, 2);
+  for (std::size_t i = 0; i < 3; ++i) net.node(i).router->join(kTopic, net.now());
+  net.run();
+  net.tick(2);
+  // A forged message (signed, then altered) injected by node 0.
+  wire::pubsub::Message m;
+  m.topic = kTopic;
+  m.data = "original";
+  sign(m, net.node(0).key, 99);
+  m.data = "altered";
+  wire::pubsub::Rpc rpc;
+  rpc.publish = {m};
+  net.node(1).router->on_rpc(net.node(0).id, rpc, net.now());
+  net.run();
+  EXPECT_EQ(net.node(1).router->counters().invalid, 1u);
+  EXPECT_TRUE(net.node(1).delivered.empty());
+  EXPECT_TRUE(net.node(2).delivered.empty());
+  // The application validator: reject and ignore.
+  net.node(1).router->set_validator([](const core::PeerId&, const wire::pubsub::Message& msg) {
+    return *msg.data == "bad" ? Validation::reject : *msg.data == "meh" ? Validation::ignore : Validation::accept;
+  });
+  net.publish(0, "bad");
+  net.publish(0, "meh");
+  const auto good = net.publish(0, "good");
+  EXPECT_EQ(net.node(1).router->counters().invalid, 2u);
+  EXPECT_EQ(net.node(1).router->counters().ignored, 1u);
+  EXPECT_EQ(net.node(2).delivered.size(), 1u);
+  EXPECT_EQ(net.node(2).delivered[good], 1);
+}
+
+TEST(GossipSimTest, ControlLimitsIHaveFloodAndIWantRetransmissionCap) {
+  SimNet net(2);
+  net.connect(0, 1);
+  net.node(0).router->join(kTopic, net.now());
+  net.node(1).router->join(kTopic, net.now());
+  net.run();
+  // 11 IHAVEs in one heartbeat: the 11th is ignored.
+  wire::pubsub::Rpc flood;
+  for (int i = 0; i < 11; ++i) flood.control.ihave.push_back({kTopic, {"unknown-id-" + std::to_string(i)}});
+  net.node(1).router->on_rpc(net.node(0).id, flood, net.now());
+  EXPECT_EQ(net.node(1).router->counters().ihave_over_limit, 1u);
+  EXPECT_EQ(net.node(1).router->counters().iwant_sent, 10u);
+  // Unfulfilled IWANT promises are counted after the follow-up time.
+  net.tick(4);
+  EXPECT_GE(net.node(1).router->counters().broken_promises, 10u);
+  // IWANT for a cached message: served three times, then refused.
+  const auto id = net.publish(0, "cached");
+  wire::pubsub::Rpc ask;
+  ask.control.iwant.push_back({{id}});
+  for (int i = 0; i < 4; ++i) net.node(0).router->on_rpc(net.node(1).id, ask, net.now());
+  EXPECT_EQ(net.node(0).router->counters().iwant_over_cap, 1u);
+}
+
+TEST(GossipSimTest, FanoutPublishingWithoutJoiningAndMeshBoundsWithManyPeers) {
+  SimNet net(30);
+  for (std::size_t i = 1; i < 30; ++i) net.connect(0, i);  // node 0 sees 29 subscribers
+  for (std::size_t i = 1; i < 30; ++i) net.node(i).router->join(kTopic, net.now());
+  net.run();
+  // Node 0 publishes without joining: flood publish reaches all 29; fanout
+  // remembers D of them.
+  const auto id = net.publish(0, "from outside");
+  for (std::size_t i = 1; i < 30; ++i) EXPECT_EQ(net.node(i).delivered[id], 1) << i;
+  EXPECT_EQ(net.node(0).router->fanout(kTopic).size(), GossipConfig{}.d);
+  // Now node 0 joins: its mesh is D, and stays within bounds as 29 peers graft it.
+  net.node(0).router->join(kTopic, net.now());
+  net.run();
+  net.tick(3);
+  const auto degree = net.node(0).router->mesh(kTopic).size();
+  EXPECT_GE(degree, GossipConfig{}.d_low);
+  EXPECT_LE(degree, GossipConfig{}.d_high);
+  EXPECT_TRUE(net.node(0).router->fanout(kTopic).empty());
+  // The fanout of a topic we stop publishing to expires.
+  net.node(5).router->publish([&] {
+    wire::pubsub::Message m;
+    m.topic = "elsewhere";
+    m.data = "x";
+    sign(m, net.node(5).key, 1000);
+    return m;
+  }(), net.now());
+  net.tick(61);
+  EXPECT_TRUE(net.node(5).router->fanout("elsewhere").empty());
+}
+
+}  // namespace
+}  // namespace agentmesh::pubsub
