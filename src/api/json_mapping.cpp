@@ -7,6 +7,7 @@
 
 #include "api/error.hpp"
 #include "core/base64.hpp"
+#include "core/hex.hpp"
 #include "core/utf8.hpp"
 #include "direct/error.hpp"
 
@@ -487,6 +488,86 @@ json::object transport_diagnostics_json(const transport::TransportDiagnostics& d
   o["streams"] = std::move(streams);
   o["bytes"] = std::move(bytes);
   o["protocols"] = std::move(protocols);
+  return o;
+}
+
+Result<TopicPublishRequest> parse_topic_publish(std::string_view body, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"body", "body_base64", "content_type", "as"}); !r) return r.error();
+  TopicPublishRequest req;
+  auto text = f.string("body", std::numeric_limits<std::size_t>::max());
+  if (!text) return text.error();
+  auto b64 = f.string("body_base64", std::numeric_limits<std::size_t>::max());
+  if (!b64) return b64.error();
+  if (*text && *b64) return f.bad("body_base64", "cannot be combined with \"body\"");
+  if (!*text && !*b64) {
+    why = "one of \"body\" or \"body_base64\" is required";
+    return error::missing_field;
+  }
+  if (*text) {
+    req.body = std::move(**text);
+    req.content_type = "text/plain; charset=utf-8";
+  } else {
+    auto decoded = core::base64_decode(**b64);
+    if (!decoded) return f.bad("body_base64", "must be standard base64 with padding");
+    req.body = std::move(*decoded);
+    req.content_type = "application/octet-stream";
+  }
+  if (req.body.size() > limits.max_payload_bytes) {
+    why = fmt::format("the payload exceeds {} bytes", limits.max_payload_bytes);
+    return direct::error::payload_too_large;
+  }
+  auto content_type = f.string("content_type", 255);
+  if (!content_type) return content_type.error();
+  if (*content_type) {
+    if ((*content_type)->empty() || !printable_ascii(**content_type)) {
+      return f.bad("content_type", "must be a non-empty printable ASCII media type");
+    }
+    req.content_type = std::move(**content_type);
+  }
+  auto as = f.string("as", 128);
+  if (!as) return as.error();
+  if (*as) req.as = std::move(**as);
+  return req;
+}
+
+bool valid_topic(std::string_view topic) {
+  if (topic.empty() || topic.size() > 256 || !core::is_valid_utf8(topic)) return false;
+  for (unsigned char c : topic) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+json::object topic_event_json(const node::TopicEvent& e) {
+  json::object o;
+  o["topic"] = e.topic;
+  o["message_id"] = core::to_hex({reinterpret_cast<const std::uint8_t*>(e.message_id.data()), e.message_id.size()});
+  o["from_peer"] = e.from_peer;
+  if (e.from_agent) {
+    o["from_agent"] = *e.from_agent;
+  } else {
+    o["from_agent"] = nullptr;
+  }
+  o["content_type"] = e.content_type;
+  if (core::is_valid_utf8(e.body)) {
+    o["body"] = e.body;
+  } else {
+    o["body_base64"] = core::base64_encode(e.body);
+  }
+  o["received_ms"] = e.received_ms;
+  return o;
+}
+
+json::object topic_view_json(const node::TopicView& v) {
+  json::object o;
+  o["topic"] = v.topic;
+  o["local_subscribers"] = v.local_subscribers;
+  o["mesh"] = v.mesh;
+  o["fanout"] = v.fanout;
+  o["peers"] = v.peers;
   return o;
 }
 

@@ -45,6 +45,18 @@ Result<core::Seq> parse_ack(std::string_view body, const JsonLimits& limits, std
 // {"ack": N} sent by WebSocket clients
 Result<core::Seq> parse_ws_ack(std::string_view text, const JsonLimits& limits, std::string& why);
 
+// POST /v1/topics/{topic}/messages: {body | body_base64, content_type?, as?}.
+struct TopicPublishRequest {
+  std::string body;
+  std::string content_type;
+  std::string as;  // agent id or name; required with the admin token
+};
+Result<TopicPublishRequest> parse_topic_publish(std::string_view body, const JsonLimits& limits, std::string& why);
+// Topic names: 1-256 bytes of UTF-8 without control characters.
+bool valid_topic(std::string_view topic);
+boost::json::object topic_event_json(const node::TopicEvent& e);
+boost::json::object topic_view_json(const node::TopicView& v);
+
 // {"addr": MULTIADDR} for POST /v1/peers.
 Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& limits, std::string& why);
 

@@ -1,5 +1,7 @@
 #include "api/router.hpp"
 
+#include "core/hex.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
@@ -32,6 +34,9 @@ enum class RouteId {
   peers,
   peer,
   diagnostics_transport,
+  topics,
+  topic_messages,
+  topic_events,
 };
 
 struct RouteDef {
@@ -58,6 +63,9 @@ const RouteDef kRoutes[] = {
     {RouteId::peers, "/v1/peers", {"GET", "POST"}, true},
     {RouteId::peer, "/v1/peers/{peer}", {"DELETE"}, true},
     {RouteId::diagnostics_transport, "/v1/diagnostics/transport", {"GET"}, true},
+    {RouteId::topics, "/v1/topics", {"GET"}, true},
+    {RouteId::topic_messages, "/v1/topics/{topic}/messages", {"POST"}, false},
+    {RouteId::topic_events, "/v1/topics/{topic}/events", {"GET"}, false},
 };
 
 constexpr std::size_t kDefaultPageSize = 100;
@@ -481,6 +489,57 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
 
     case RouteId::diagnostics_transport:
       co_return json_response(200, transport_diagnostics_json(node->transport_diagnostics()));
+
+    case RouteId::topics: {
+      json::array arr;
+      for (const auto& t : node->topics()) arr.push_back(topic_view_json(t));
+      json::object o;
+      o["topics"] = std::move(arr);
+      co_return json_response(200, o);
+    }
+
+    case RouteId::topic_messages: {
+      if (!valid_topic(m.param)) {
+        co_return error_response(error::invalid_field, "a topic is 1-256 bytes of UTF-8 without control characters");
+      }
+      auto parsed = parse_topic_publish(req.body, config_.json, why);
+      if (!parsed) co_return error_response(parsed.error(), why);
+      core::AgentId publisher;
+      if (m.principal.admin) {
+        if (parsed->as.empty()) {
+          co_return error_response(error::missing_field, "\"as\" (the publishing agent) is required with the admin token");
+        }
+        auto view = node->agent(parsed->as);
+        if (!view) co_return error_response(view.error(), fmt::format("no local agent \"{}\"", parsed->as));
+        publisher = view->record.id;
+      } else {
+        publisher = m.principal.agent;
+        if (!parsed->as.empty()) {
+          auto view = node->agent(parsed->as);
+          if (!view || view->record.id != publisher) {
+            co_return error_response(error::forbidden, "an agent token may only publish as its own agent");
+          }
+        }
+      }
+      auto published = node->publish_topic(publisher, m.param, std::move(parsed->content_type),
+                                           std::move(parsed->body));
+      if (!published) co_return error_response(published.error());
+      json::object o;
+      o["message_id"] = core::to_hex(
+          {reinterpret_cast<const std::uint8_t*>(published->message_id.data()), published->message_id.size()});
+      o["peers"] = published->peers;
+      co_return json_response(200, o);
+    }
+
+    case RouteId::topic_events: {
+      if (!valid_topic(m.param)) {
+        co_return error_response(error::invalid_field, "a topic is 1-256 bytes of UTF-8 without control characters");
+      }
+      Response r;
+      r.kind = Response::Kind::topic_sse;
+      r.stream_topic = m.param;
+      co_return r;
+    }
   }
   co_return error_response(error::no_route);
 }

@@ -94,6 +94,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                          Request req);
   asio::awaitable<void> linger_close(beast::tcp_stream& stream);
   asio::awaitable<void> run_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl);
+  asio::awaitable<void> run_topic_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl);
   asio::awaitable<void> run_ws(beast::tcp_stream stream, http::request<http::string_body> req, const Response& resp,
                                SessionCtl& ctl);
 
@@ -330,6 +331,10 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
     co_await run_sse(stream, *stream_resp, ctl);
     co_return;
   }
+  if (stream_resp && stream_resp->kind == Response::Kind::topic_sse) {
+    co_await run_topic_sse(stream, *stream_resp, ctl);
+    co_return;
+  }
   if (stream_resp && stream_resp->kind == Response::Kind::websocket) {
     co_await run_ws(std::move(stream), std::move(*stream_req), *stream_resp, ctl);
     co_return;
@@ -435,6 +440,88 @@ asio::awaitable<void> Server::Impl::run_sse(beast::tcp_stream& stream, const Res
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream.socket().cancel(ec);  // completes the watcher if still pending
+}
+
+// A topic's live messages: no replay (they are not stored); a bounded queue
+// per subscriber, and `event: gap` with the count when it overflowed.
+asio::awaitable<void> Server::Impl::run_topic_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl) {
+  struct Watch {
+    explicit Watch(asio::io_context& io) : wake(io) {}
+    asio::steady_timer wake;
+    bool peer_gone = false;
+    std::array<char, 512> sink{};
+  };
+  auto watch = std::make_shared<Watch>(ioc);
+  auto n = node.lock();
+  if (!n) co_return;
+  auto subscribed = n->subscribe_topic(resp.stream_topic, [watch] { watch->wake.cancel(); });
+  if (!subscribed) {
+    auto err = error_response(subscribed.error());
+    http::response<http::string_body> res{static_cast<http::status>(err.status), 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = err.body;
+    res.prepare_payload();
+    stream.expires_after(cfg.write_timeout);
+    co_await http::async_write(stream, res, kTuple);
+    co_return;
+  }
+  auto sub = *subscribed;
+  n.reset();
+  bool stop = false;
+  ctl.stop = [&] {
+    stop = true;
+    watch->wake.cancel();
+  };
+  stream.socket().async_read_some(asio::buffer(watch->sink), [watch](const beast::error_code&, std::size_t) {
+    watch->peer_gone = true;
+    watch->wake.cancel();
+  });
+  http::response<http::empty_body> head{http::status::ok, 11};
+  head.set(http::field::server, "agentmesh/" AGENTMESH_VERSION);
+  head.set(http::field::content_type, "text/event-stream");
+  head.set(http::field::cache_control, "no-cache");
+  head.set(http::field::connection, "close");
+  head.set("X-Accel-Buffering", "no");
+  http::response_serializer<http::empty_body> sr{head};
+  stream.expires_after(cfg.write_timeout);
+  bool ok = !std::get<0>(co_await http::async_write_header(stream, sr, kTuple));
+  auto send = [&](std::string text) -> asio::awaitable<bool> {
+    stream.expires_after(cfg.write_timeout);
+    auto [ec, bytes] = co_await asio::async_write(stream, asio::buffer(text), kTuple);
+    co_return !ec;
+  };
+  if (ok) ok = co_await send("retry: 1000\n\n");
+  while (ok && !watch->peer_gone) {
+    if (stop) {
+      co_await send("event: shutdown\ndata: {\"reason\":\"daemon stopping\"}\n\n");
+      break;
+    }
+    if (sub->dropped > 0) {
+      std::string gap = fmt::format("event: gap\ndata: {{\"dropped\":{}}}\n\n", sub->dropped);
+      sub->dropped = 0;
+      if (!co_await send(std::move(gap))) break;
+      continue;
+    }
+    if (!sub->queue.empty()) {
+      std::string text;
+      std::size_t count = 0;
+      while (!sub->queue.empty() && count < kStreamBatch) {
+        text += fmt::format("event: message\ndata: {}\n\n", json::serialize(topic_event_json(sub->queue.front())));
+        sub->queue.pop_front();
+        ++count;
+      }
+      stats.sse_events += count;
+      if (!co_await send(std::move(text))) break;
+      continue;
+    }
+    watch->wake.expires_after(cfg.stream_heartbeat);
+    auto [ec] = co_await watch->wake.async_wait(kTuple);
+    if (!ec && !co_await send(": heartbeat\n\n")) break;
+  }
+  if (auto n2 = node.lock()) n2->unsubscribe_topic(sub);
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().cancel(ec);
 }
 
 asio::awaitable<void> Server::Impl::run_ws(beast::tcp_stream stream, http::request<http::string_body> req,

@@ -5,12 +5,14 @@
 
 #include "node/node.hpp"
 #include "node/prometheus.hpp"
+#include "pubsub/service.hpp"
 #include "transport/host.hpp"
 
 namespace agentmesh::node {
 
 Result<void> Node::start_network(std::string& why) {
   if (auto r = host_->listen(why); !r) return r;
+  pubsub_->start();  // before the first peer connects
   host_->start();
   return {};
 }

@@ -1,6 +1,9 @@
 #include "node/node.hpp"
 
+#include "pubsub/attribution.hpp"
+#include "pubsub/service.hpp"
 #include "transport/host.hpp"
+#include "wire/agent_message.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -143,6 +146,47 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
     node->host_->remember(*peer, std::move(addrs));
   }
   node->watch_peers();
+  node->attribution_ = std::make_unique<pubsub::Attribution>();
+  node->pubsub_ = pubsub::Service::create(node->ex_, *node->host_, node->host_->identity(), {},
+                                          node->log_->clone("pubsub"));
+  std::weak_ptr<Node> weak = node;
+  // Agentmesh payloads must carry a binding that holds; other libp2p nodes'
+  // messages (arbitrary bytes) are accepted as raw data.
+  node->pubsub_->router().set_validator([weak](const core::PeerId&, const wire::pubsub::Message& m) {
+    auto self = weak.lock();
+    if (!self || !m.data) return pubsub::Validation::accept;
+    auto payload = wire::agent_message::decode(
+        {reinterpret_cast<const std::uint8_t*>(m.data->data()), m.data->size()});
+    if (!payload) return pubsub::Validation::accept;
+    auto author = core::PeerId::from_multihash({reinterpret_cast<const std::uint8_t*>(m.from->data()), m.from->size()});
+    if (!author) return pubsub::Validation::reject;
+    auto agent = self->attribution_->check(*payload, *author, static_cast<std::uint64_t>(self->clock_.now_ms()));
+    return agent ? pubsub::Validation::accept : pubsub::Validation::reject;
+  });
+  node->pubsub_->router().set_deliver([weak](const pubsub::MessageId& id, const wire::pubsub::Message& m,
+                                             const core::PeerId&, const core::PeerId& author) {
+    auto self = weak.lock();
+    if (!self) return;
+    TopicEvent e;
+    e.topic = *m.topic;
+    e.message_id = id;
+    e.from_peer = author.to_string();
+    e.received_ms = self->clock_.now_ms();
+    const std::string data = m.data.value_or("");
+    auto payload = wire::agent_message::decode({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+    if (payload) {
+      // The validator checked the binding (cached: no second verification).
+      if (auto agent = self->attribution_->check(*payload, author, static_cast<std::uint64_t>(e.received_ms))) {
+        e.from_agent = agent->to_string();
+      }
+      e.content_type = payload->content_type;
+      e.body = std::move(payload->body);
+    } else {
+      e.content_type = "application/octet-stream";
+      e.body = data;
+    }
+    self->deliver_topic(e);
+  });
   node->schedule_dedup_purge();
   node->log_->info("node ready: {} agents, data dir {}", node->agents_.size(), dir.string());
   return node;
@@ -180,6 +224,7 @@ void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
   purge_timer_.cancel();
+  if (pubsub_) pubsub_->stop();
   if (host_) host_->stop();
   if (writer_) writer_->stop();
 }

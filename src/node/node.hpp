@@ -41,6 +41,10 @@
 namespace agentmesh::transport {
 class Host;
 }
+namespace agentmesh::pubsub {
+class Service;
+class Attribution;
+}
 
 namespace agentmesh::node {
 
@@ -128,6 +132,17 @@ class Node : public std::enable_shared_from_this<Node> {
   transport::TransportDiagnostics transport_diagnostics() const;
   transport::Host& host() { return *host_; }
 
+  // --- topics (pubsub/service.hpp) ---
+  // Publishes as a local agent: the payload carries the agent's binding to
+  // this daemon (docs/security.md). Local subscribers see it too.
+  Result<TopicPublishResult> publish_topic(const core::AgentId& agent, const std::string& topic,
+                                           std::string content_type, std::string body);
+  // A live subscriber; the topic is joined while it has subscribers.
+  // too_many_streams when the daemon-wide limit is reached.
+  Result<std::shared_ptr<TopicSubscriber>> subscribe_topic(const std::string& topic, std::function<void()> wake);
+  void unsubscribe_topic(const std::shared_ptr<TopicSubscriber>& sub);
+  std::vector<TopicView> topics() const;
+
   // --- observability ---
   std::vector<ComponentHealth> health() const;
   void render_metrics(std::string& out) const;  // Prometheus text
@@ -155,6 +170,8 @@ class Node : public std::enable_shared_from_this<Node> {
   // Persists peer addresses learned from identify; forgets removed peers.
   void watch_peers();
   void render_transport_metrics(std::string& out) const;
+  void deliver_topic(const TopicEvent& event);
+  Result<std::string> agent_binding(const core::AgentId& agent, std::uint64_t now_ms);
 
   Executor ex_;
   NodeConfig config_;
@@ -164,6 +181,10 @@ class Node : public std::enable_shared_from_this<Node> {
 
   std::unique_ptr<store::Writer> writer_;
   std::shared_ptr<transport::Host> host_;
+  std::shared_ptr<pubsub::Service> pubsub_;
+  std::unique_ptr<pubsub::Attribution> attribution_;
+  std::unordered_map<core::AgentId, std::pair<std::uint64_t, std::string>> bindings_;  // agent -> (expires, signature)
+  std::map<std::string, std::vector<std::shared_ptr<TopicSubscriber>>> topic_subscribers_;
   std::unique_ptr<store::Store> reader_;
   registry::LocalAgents agents_;
   std::unordered_map<core::AgentId, store::InboxCursor> cursors_;

@@ -3,6 +3,8 @@
 // Asio, so the API's JSON mapping (and its fuzzer) can use them without the
 // node's coroutine machinery.
 
+#include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +64,44 @@ struct NodeInfo {
   std::vector<core::Multiaddr> listen_addrs;  // with /p2p/<peer>
   std::string agent_version;
   std::vector<std::string> protocols;
+};
+
+// A topic message as local subscribers see it (GET /v1/topics/{t}/events).
+struct TopicEvent {
+  std::string topic;
+  std::string message_id;                 // raw bytes (hex in JSON)
+  std::string from_peer;                  // base58 PeerId of the publishing daemon
+  std::optional<std::string> from_agent;  // hex AgentId when the binding holds; none for raw libp2p data
+  std::string content_type;
+  std::string body;
+  std::int64_t received_ms = 0;
+};
+
+// A live subscriber: a bounded queue the node fills and the stream drains.
+// On overflow the newest event is dropped and counted; the stream reports
+// the gap to its client.
+struct TopicSubscriber {
+  static constexpr std::size_t kDefaultCapacity = 1024;
+  std::string topic;
+  std::size_t capacity = kDefaultCapacity;
+  std::deque<TopicEvent> queue;
+  std::uint64_t dropped = 0;          // not yet reported to the client
+  std::uint64_t dropped_total = 0;
+  std::function<void()> wake;
+};
+
+struct TopicPublishResult {
+  std::string message_id;
+  std::size_t peers = 0;
+};
+
+// GET /v1/topics.
+struct TopicView {
+  std::string topic;
+  std::size_t local_subscribers = 0;
+  std::size_t mesh = 0;
+  std::size_t fanout = 0;
+  std::size_t peers = 0;
 };
 
 }  // namespace agentmesh::node

@@ -49,7 +49,8 @@ struct GossipConfig {
   std::size_t opportunistic_graft_ticks = 60;
   std::size_t opportunistic_graft_peers = 2;
   // Messages larger than this are rejected.
-  std::size_t max_message_bytes = 1024 * 1024;
+  // (a 1 MiB agent payload plus its envelope and binding fits)
+  std::size_t max_message_bytes = 1024 * 1024 + 64 * 1024;
 };
 
 }  // namespace agentmesh::pubsub

@@ -17,6 +17,7 @@ class Category final : public boost::system::error_category {
       case error::message_too_large: return "message too large";
       case error::rejected: return "rejected by the validator";
       case error::no_peers: return "no peers subscribed to the topic";
+      case error::bad_binding: return "agent binding does not hold for this publisher";
     }
     return "unknown pubsub error";
   }

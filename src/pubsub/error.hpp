@@ -21,6 +21,9 @@ enum class error {
   rejected,
   // Publishing: no peer to send to and the topic is not ours.
   no_peers,
+  // An agentmesh payload whose agent binding does not hold (wrong peer,
+  // expired, or a bad agent signature).
+  bad_binding,
 };
 
 const boost::system::error_category& error_category() noexcept;

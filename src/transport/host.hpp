@@ -105,6 +105,8 @@ class Host : public std::enable_shared_from_this<Host> {
   Task<Result<std::shared_ptr<Stream>>> new_stream(const core::PeerId& peer, std::vector<std::string> protocols);
 
   const core::PeerId& peer_id() const { return self_; }
+  // The node's identity key (pubsub signs with it).
+  const crypto::SigningKey& identity() const { return identity_; }
   // Bound listen addresses (an unspecified host expands to the machine's
   // interface addresses), without /p2p.
   std::vector<core::Multiaddr> listen_addrs() const;

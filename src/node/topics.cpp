@@ -1,0 +1,117 @@
+// Node's topic operations: publishing as an agent, local live subscribers,
+// and what the pubsub service delivers.
+
+#include <fmt/format.h>
+
+#include "core/hex.hpp"
+#include "crypto/key_file.hpp"
+#include "node/error.hpp"
+#include "node/node.hpp"
+#include "pubsub/attribution.hpp"
+#include "pubsub/service.hpp"
+#include "transport/host.hpp"
+#include "wire/agent_message.hpp"
+
+namespace agentmesh::node {
+
+namespace {
+// An agent's binding to this daemon is valid this long and renewed when less
+// than a quarter of it is left.
+constexpr std::uint64_t kBindingLifetimeMs = 24ULL * 3600 * 1000;
+constexpr std::size_t kMaxTopicSubscribers = 1024;
+}  // namespace
+
+Result<std::string> Node::agent_binding(const core::AgentId& agent, std::uint64_t now_ms) {
+  auto it = bindings_.find(agent);
+  if (it != bindings_.end() && it->second.first > now_ms + kBindingLifetimeMs / 4) return it->second.second;
+  auto key = crypto::load_key(config_.data_dir / "agents" / (agent.to_string() + ".key"));
+  if (!key) return key.error();
+  const auto expires = now_ms + kBindingLifetimeMs;
+  auto binding = pubsub::Attribution::bind(*key, host_->peer_id(), expires);
+  bindings_[agent] = {expires, binding.signature};
+  return binding.signature;
+}
+
+Result<TopicPublishResult> Node::publish_topic(const core::AgentId& agent, const std::string& topic,
+                                               std::string content_type, std::string body) {
+  if (!agents_.find(agent)) return error::unknown_agent;
+  const auto now_ms = static_cast<std::uint64_t>(clock_.now_ms());
+  auto sig = agent_binding(agent, now_ms);
+  if (!sig) return sig.error();
+  wire::agent_message::Payload payload;
+  std::copy(agent.bytes().begin(), agent.bytes().end(), payload.agent.begin());
+  payload.content_type = content_type;
+  payload.body = body;
+  payload.binding.peer = host_->peer_id().multihash();
+  payload.binding.expires_ms = bindings_[agent].first;
+  payload.binding.signature = *sig;
+  auto published = pubsub_->publish(topic, wire::agent_message::encode(payload));
+  if (!published) return published.error();
+  TopicEvent local;
+  local.topic = topic;
+  local.message_id = published->id;
+  local.from_peer = host_->peer_id().to_string();
+  local.from_agent = agent.to_string();
+  local.content_type = std::move(content_type);
+  local.body = std::move(body);
+  local.received_ms = clock_.now_ms();
+  deliver_topic(local);
+  return TopicPublishResult{published->id, published->peers};
+}
+
+void Node::deliver_topic(const TopicEvent& event) {
+  auto it = topic_subscribers_.find(event.topic);
+  if (it == topic_subscribers_.end()) return;
+  for (const auto& sub : it->second) {
+    if (sub->queue.size() >= sub->capacity) {
+      ++sub->dropped;
+      ++sub->dropped_total;
+    } else {
+      sub->queue.push_back(event);
+    }
+    if (sub->wake) sub->wake();
+  }
+}
+
+Result<std::shared_ptr<TopicSubscriber>> Node::subscribe_topic(const std::string& topic, std::function<void()> wake) {
+  std::size_t total = 0;
+  for (const auto& [t, subs] : topic_subscribers_) total += subs.size();
+  if (total >= kMaxTopicSubscribers) return error::too_many_streams;
+  auto sub = std::make_shared<TopicSubscriber>();
+  sub->topic = topic;
+  sub->wake = std::move(wake);
+  auto& subs = topic_subscribers_[topic];
+  if (subs.empty()) pubsub_->join(topic);
+  subs.push_back(sub);
+  return sub;
+}
+
+void Node::unsubscribe_topic(const std::shared_ptr<TopicSubscriber>& sub) {
+  auto it = topic_subscribers_.find(sub->topic);
+  if (it == topic_subscribers_.end()) return;
+  std::erase(it->second, sub);
+  if (it->second.empty()) {
+    topic_subscribers_.erase(it);
+    if (!stopped_) pubsub_->leave(sub->topic);
+  }
+}
+
+std::vector<TopicView> Node::topics() const {
+  std::vector<TopicView> out;
+  const auto& router = pubsub_->router();
+  std::set<std::string> names;
+  for (const auto& t : router.joined()) names.insert(t);
+  for (const auto& [t, subs] : topic_subscribers_) names.insert(t);
+  for (const auto& t : names) {
+    TopicView v;
+    v.topic = t;
+    if (auto it = topic_subscribers_.find(t); it != topic_subscribers_.end()) v.local_subscribers = it->second.size();
+    v.mesh = router.mesh(t).size();
+    v.fanout = router.fanout(t).size();
+    v.peers = router.topic_peers(t).size();
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace agentmesh::node

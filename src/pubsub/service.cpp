@@ -1,0 +1,216 @@
+#include "pubsub/service.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "transport/connection.hpp"
+#include "transport/error.hpp"
+#include "transport/stream_io.hpp"
+
+namespace agentmesh::pubsub {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kForever = std::chrono::steady_clock::time_point::max();
+// js-libp2p ticks its first heartbeat after 100 ms.
+constexpr std::chrono::milliseconds kFirstHeartbeat{100};
+}  // namespace
+
+struct Service::Link {
+  explicit Link(Executor ex) : signal(ex, kForever) {}
+  std::shared_ptr<transport::Stream> out;
+  std::deque<std::string> queue;  // encoded RPCs
+  asio::steady_timer signal;      // cancelled when the queue grows or the link closes
+  bool closed = false;
+};
+
+std::shared_ptr<Service> Service::create(Executor ex, transport::Host& host, const crypto::SigningKey& key,
+                                         ServiceConfig config, std::shared_ptr<spdlog::logger> log) {
+  return std::shared_ptr<Service>(new Service(std::move(ex), host, key, std::move(config), std::move(log)));
+}
+
+Service::Service(Executor ex, transport::Host& host, const crypto::SigningKey& key, ServiceConfig config,
+                 std::shared_ptr<spdlog::logger> log)
+    : ex_(ex),
+      host_(host),
+      key_(key),
+      config_(std::move(config)),
+      log_(std::move(log)),
+      router_(host.peer_id(), config_.gossip,
+              [this](const core::PeerId& to, wire::pubsub::Rpc rpc) { enqueue(to, std::move(rpc)); },
+              std::random_device{}()),
+      heartbeat_timer_(ex) {
+  // Like js-libp2p v3: a random start, then +1 per message.
+  std::array<std::uint8_t, 8> r{};
+  crypto::random_bytes(r);
+  next_seqno_ = 0;
+  for (auto b : r) next_seqno_ = (next_seqno_ << 8) | b;
+}
+
+void Service::start() {
+  std::weak_ptr<Service> weak = shared_from_this();
+  auto handler = [weak](std::shared_ptr<transport::Stream> s) -> Task<void> {
+    auto self = weak.lock();
+    if (!self) co_return;
+    co_await self->read_inbound(std::move(s));
+  };
+  host_.set_handler(std::string(wire::pubsub::kMeshsub11), handler);
+  host_.set_handler(std::string(wire::pubsub::kMeshsub10), handler);
+  transport::Host::Observer observer;
+  observer.connected = [weak](const transport::PeerInfo& info) {
+    if (auto self = weak.lock()) self->peer_connected(info);
+  };
+  observer.disconnected = [weak](const core::PeerId& peer) {
+    if (auto self = weak.lock()) self->peer_gone(peer);
+  };
+  host_.add_observer(std::move(observer));
+  heartbeat_timer_.expires_after(kFirstHeartbeat);
+  asio::co_spawn(ex_, heartbeat_loop(), asio::detached);
+}
+
+void Service::stop() {
+  stopped_ = true;
+  heartbeat_timer_.cancel();
+  for (auto& [peer, link] : links_) {
+    link->closed = true;
+    link->signal.cancel();
+  }
+  links_.clear();
+}
+
+void Service::peer_connected(const transport::PeerInfo& info) {
+  if (stopped_) return;
+  if (auto old = links_.find(info.peer); old != links_.end()) {  // a replaced duplicate connection
+    old->second->closed = true;
+    old->second->signal.cancel();
+    links_.erase(old);
+    router_.remove_peer(info.peer, now());
+  }
+  auto link = std::make_shared<Link>(ex_);
+  links_[info.peer] = link;
+  router_.add_peer(info.peer, info.outbound, now());  // its first RPC is never dropped
+  asio::co_spawn(ex_, open_outbound(info.peer, link), asio::detached);
+}
+
+void Service::peer_gone(const core::PeerId& peer) {
+  auto it = links_.find(peer);
+  if (it == links_.end()) return;
+  it->second->closed = true;
+  it->second->signal.cancel();
+  links_.erase(it);
+  router_.remove_peer(peer, now());
+}
+
+void Service::enqueue(const core::PeerId& peer, wire::pubsub::Rpc rpc) {
+  auto it = links_.find(peer);
+  if (it == links_.end()) return;
+  auto& link = *it->second;
+  if (link.queue.size() >= config_.max_queued_rpcs) {
+    ++stats_.rpcs_dropped;
+    return;
+  }
+  link.queue.push_back(wire::pubsub::encode(rpc));
+  stats_.max_queued = std::max(stats_.max_queued, link.queue.size());
+  link.signal.cancel();
+}
+
+Task<void> Service::open_outbound(core::PeerId peer, std::shared_ptr<Link> link) {
+  auto self = shared_from_this();
+  std::vector<std::string> protocols{std::string(wire::pubsub::kMeshsub11), std::string(wire::pubsub::kMeshsub10)};
+  auto stream = co_await host_.new_stream(peer, std::move(protocols));
+  if (link->closed) co_return;
+  if (!stream) {
+    log_->debug("no gossipsub with {}: {}", peer.to_string(), stream.error().message());
+    peer_gone(peer);
+    co_return;
+  }
+  link->out = *stream;
+  co_await write_loop(peer, link);
+}
+
+Task<void> Service::write_loop(core::PeerId peer, std::shared_ptr<Link> link) {
+  while (!link->closed) {
+    if (link->queue.empty()) {
+      co_await link->signal.async_wait(kTuple);
+      continue;
+    }
+    std::string rpc = std::move(link->queue.front());
+    link->queue.pop_front();
+    auto w = co_await transport::write_lp(*link->out, rpc);
+    if (!w) {
+      log_->debug("gossipsub stream to {} failed: {}", peer.to_string(), w.error().message());
+      link->out->reset();
+      if (!link->closed) peer_gone(peer);
+      co_return;
+    }
+    ++stats_.rpcs_out;
+  }
+}
+
+Task<void> Service::read_inbound(std::shared_ptr<transport::Stream> stream) {
+  auto self = shared_from_this();
+  const auto peer = stream->peer();
+  transport::LpReader reader(*stream);
+  for (;;) {
+    auto msg = co_await reader.read(config_.limits.max_rpc_bytes);
+    if (!msg) {
+      if (!reader.eof()) {
+        ++stats_.rpcs_invalid;
+        log_->debug("gossipsub stream from {}: {}", peer.to_string(), msg.error().message());
+        stream->reset();
+      }
+      co_return;
+    }
+    auto rpc = wire::pubsub::decode({reinterpret_cast<const std::uint8_t*>(msg->data()), msg->size()}, config_.limits);
+    if (!rpc) {
+      ++stats_.rpcs_invalid;
+      log_->warn("malformed gossipsub RPC from {}: {}; stream reset", peer.to_string(), rpc.error().message());
+      stream->reset();
+      co_return;
+    }
+    ++stats_.rpcs_in;
+    if (stopped_) co_return;
+    router_.on_rpc(peer, *rpc, now());
+  }
+}
+
+Task<void> Service::heartbeat_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    auto [ec] = co_await heartbeat_timer_.async_wait(kTuple);
+    if (ec || stopped_) co_return;
+    router_.heartbeat(now());
+    heartbeat_timer_.expires_after(config_.gossip.heartbeat);
+  }
+}
+
+void Service::join(const std::string& topic) { router_.join(topic, now()); }
+
+void Service::leave(const std::string& topic) { router_.leave(topic, now()); }
+
+Result<PublishResult> Service::publish(const std::string& topic, std::string data) {
+  wire::pubsub::Message m;
+  m.topic = topic;
+  m.data = std::move(data);
+  sign(m, key_, next_seqno_++);
+  auto peers = router_.publish(m, now());
+  if (!peers) return peers.error();
+  return PublishResult{message_id(m), *peers};
+}
+
+ServiceStats Service::stats() const {
+  ServiceStats s = stats_;
+  s.queued = 0;
+  s.peers = 0;
+  for (const auto& [peer, link] : links_) {
+    s.queued += link->queue.size();
+    if (link->out) ++s.peers;
+  }
+  return s;
+}
+
+}  // namespace agentmesh::pubsub

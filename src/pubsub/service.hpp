@@ -1,0 +1,105 @@
+#pragma once
+// Service: the gossipsub Router driven by the transport. It registers
+// /meshsub/1.1.0 and /meshsub/1.0.0 with the Host (so identify lists them,
+// which js-libp2p waits for before opening its pubsub stream), adds every
+// connected peer to the router at once (so the peer's first RPC is never
+// dropped), opens one outbound meshsub stream per peer for everything we
+// write, reads the peer's inbound streams, and runs the heartbeat.
+//
+// Outbound queues: one per peer, bounded (max_queued_rpcs); when full the
+// newest RPC is dropped and counted, the publisher is never slowed.
+// A peer whose meshsub stream cannot be opened (it does not speak gossipsub)
+// is removed from the router.
+//
+// Threading: the node's executor, like the Host.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <spdlog/logger.h>
+#include <string>
+#include <unordered_map>
+
+#include "core/metrics.hpp"
+#include "crypto/crypto.hpp"
+#include "pubsub/router.hpp"
+#include "transport/host.hpp"
+#include "wire/pubsub.hpp"
+
+namespace agentmesh::pubsub {
+
+using transport::Task;
+
+struct ServiceConfig {
+  GossipConfig gossip;
+  wire::pubsub::Limits limits;
+  // RPCs queued per peer before new ones are dropped.
+  std::size_t max_queued_rpcs = 4096;
+};
+
+struct PublishResult {
+  MessageId id;
+  std::size_t peers = 0;
+};
+
+struct ServiceStats {
+  std::uint64_t rpcs_in = 0;
+  std::uint64_t rpcs_out = 0;
+  std::uint64_t rpcs_invalid = 0;     // undecodable or over a limit (the stream is reset)
+  std::uint64_t rpcs_dropped = 0;     // outbound queue full
+  std::size_t queued = 0;             // RPCs waiting in all outbound queues now
+  std::size_t max_queued = 0;         // the deepest one queue has been
+  std::size_t peers = 0;              // peers with an outbound meshsub stream
+};
+
+class Service : public std::enable_shared_from_this<Service> {
+ public:
+  using Executor = boost::asio::any_io_executor;
+
+  // REQUIRES: `host` and `key` (the node's identity) outlive the service.
+  static std::shared_ptr<Service> create(Executor ex, transport::Host& host, const crypto::SigningKey& key,
+                                         ServiceConfig config, std::shared_ptr<spdlog::logger> log);
+
+  // Registers the protocol handlers and the peer observer; starts the
+  // heartbeat. Call before Host::start() so the first peers are seen.
+  void start();
+  void stop();
+
+  void join(const std::string& topic);
+  void leave(const std::string& topic);
+  // Signs `data` on `topic` with the node's key and publishes it.
+  Result<PublishResult> publish(const std::string& topic, std::string data);
+
+  Router& router() { return router_; }
+  const Router& router() const { return router_; }
+  ServiceStats stats() const;
+
+ private:
+  struct Link;
+  Service(Executor ex, transport::Host& host, const crypto::SigningKey& key, ServiceConfig config,
+          std::shared_ptr<spdlog::logger> log);
+  void enqueue(const core::PeerId& peer, wire::pubsub::Rpc rpc);
+  Task<void> open_outbound(core::PeerId peer, std::shared_ptr<Link> link);
+  Task<void> write_loop(core::PeerId peer, std::shared_ptr<Link> link);
+  Task<void> read_inbound(std::shared_ptr<transport::Stream> stream);
+  Task<void> heartbeat_loop();
+  void peer_connected(const transport::PeerInfo& info);
+  void peer_gone(const core::PeerId& peer);
+  static Router::Time now() { return std::chrono::steady_clock::now(); }
+
+  Executor ex_;
+  transport::Host& host_;
+  const crypto::SigningKey& key_;
+  ServiceConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+  Router router_;
+  std::unordered_map<core::PeerId, std::shared_ptr<Link>> links_;
+  boost::asio::steady_timer heartbeat_timer_;
+  std::uint64_t next_seqno_;
+  bool stopped_ = false;
+  ServiceStats stats_;
+};
+
+}  // namespace agentmesh::pubsub
