@@ -10,8 +10,13 @@
 //   {"event":"dialed","peer":"..."}             reply to `dial`
 //   {"event":"ping","peer":"...","rttMs":N}     reply to `ping`
 //   {"event":"peers","peers":[...]}             reply to `peers`
+//   {"event":"message","topic":"...","from":"...","msgId":"<hex>","data":"<utf8>","dataHex":"..."}
+//   {"event":"subscribers","topic":"...","peers":[...]}  reply to `subscribers`
+//   {"event":"published","topic":"...","recipients":N}   reply to `publish`
+//   {"event":"score","peer":"...","score":N}     reply to `score`
 //   {"event":"error","command":"...","message":"..."}
-// Reads commands on stdin, one per line: dial <ma> | ping <ma|peerId> | peers | quit
+// Reads commands on stdin, one per line: dial <ma> | ping <ma|peerId> | peers |
+//   subscribe <topic> | publish <topic> <text> | subscribers <topic> | score <peerId> | quit
 import { createInterface } from 'node:readline'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -19,6 +24,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
+import { gossipsub } from '@libp2p/gossipsub'
 import { generateKeyPair, generateKeyPairFromSeed, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -42,7 +48,28 @@ const node = await createLibp2p({
   transports: [tcp()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
-  services: { identify: identify(), ping: ping() }
+  services: {
+    identify: identify(),
+    ping: ping(),
+    pubsub: gossipsub({
+      globalSignaturePolicy: 'StrictSign',
+      emitSelf: false,
+      allowPublishToZeroTopicPeers: true,
+      scoreParams: { IPColocationFactorWeight: 0 }
+    })
+  }
+})
+
+node.services.pubsub.addEventListener('gossipsub:message', (e) => {
+  const { msg, msgId } = e.detail
+  emit({
+    event: 'message',
+    topic: msg.topic,
+    from: msg.from?.toString() ?? '',
+    msgId: Buffer.from(msgId, 'base64').toString('hex'),
+    data: new TextDecoder().decode(msg.data),
+    dataHex: hex(msg.data)
+  })
 })
 
 node.addEventListener('connection:open', (e) => emit({ event: 'connect', peer: e.detail.remotePeer.toString() }))
@@ -73,6 +100,17 @@ for await (const line of lines) {
     } else if (command === 'ping') {
       const rttMs = await node.services.ping.ping(target(arg))
       emit({ event: 'ping', peer: arg, rttMs })
+    } else if (command === 'subscribe') {
+      node.services.pubsub.subscribe(arg)
+      emit({ event: 'subscribed', topic: arg })
+    } else if (command === 'publish') {
+      const rest = line.trim().split(/\s+/).slice(2).join(' ')
+      const r = await node.services.pubsub.publish(arg, new TextEncoder().encode(rest))
+      emit({ event: 'published', topic: arg, recipients: r.recipients.length })
+    } else if (command === 'subscribers') {
+      emit({ event: 'subscribers', topic: arg, peers: node.services.pubsub.getSubscribers(arg).map((p) => p.toString()) })
+    } else if (command === 'score') {
+      emit({ event: 'score', peer: arg, score: node.services.pubsub.getScore(arg) })
     } else if (command === 'peers') {
       emit({ event: 'peers', peers: node.getPeers().map((p) => p.toString()) })
     } else if (command === 'quit') {

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <thread>
+
 #include "js_peer.hpp"
 #include "testutil/testutil.hpp"
 
@@ -124,6 +127,93 @@ TEST_F(InteropTest, AJsPeerWithAnotherIdIsRejectedInTheHandshake) {
   EXPECT_EQ(r->status, 502) << r->body;
   EXPECT_NE(r->body.find("differs"), std::string::npos) << r->body;
   EXPECT_EQ(get(*daemon_, "/v1/peers").at("peers").as_array().size(), 0u);
+}
+
+// gossipsub (/meshsub/1.1.0) with js-libp2p's @libp2p/gossipsub: a message
+// each way on one topic, js's message id equal to ours, and js's score for
+// our daemon not negative.
+TEST_F(InteropTest, GossipsubMessagesFlowBothWays) {
+  JsPeer js;
+  ASSERT_EQ(js.startup_error(), "");
+  const std::string topic = "agents/interop";
+  js.command("subscribe " + topic);
+  auto agent = daemon_->admin().request("POST", "/v1/agents", R"({"name":"alice"})", "application/json");
+  ASSERT_TRUE(agent && agent->status == 201);
+
+  // A live subscriber on the daemon (this joins the topic).
+  std::mutex mu;
+  std::string sse;
+  std::thread reader([&] {
+    auto c = daemon_->admin();
+    std::string err;
+    (void)c.stream("/v1/topics/agents%2Finterop/events", {}, [&](std::string_view chunk) {
+      std::lock_guard<std::mutex> lock(mu);
+      sse.append(chunk);
+      return true;
+    }, err);
+  });
+  ASSERT_TRUE(eventually([&] {
+    auto t = get(*daemon_, "/v1/topics");
+    return t.is_object() && !t.at("topics").as_array().empty() &&
+           t.at("topics").as_array()[0].at("local_subscribers").to_number<int>() == 1;
+  }));
+
+  auto dial = daemon_->admin().request("POST", "/v1/peers", R"({"addr":")" + js.addr() + "\"}", "application/json");
+  ASSERT_TRUE(dial && dial->status == 200);
+  // Both sides see each other's subscription.
+  ASSERT_TRUE(eventually([&] {
+    js.command("subscribers " + topic);
+    return js
+        .wait_for([&](const json::object& e) {
+          if (e.at("event").as_string() != "subscribers") return false;
+          const auto& peers = e.at("peers").as_array();
+          return std::find(peers.begin(), peers.end(), json::value(peer_id_)) != peers.end();
+        }, 200ms)
+        .has_value();
+  }, 20s)) << js.transcript();
+  ASSERT_TRUE(eventually([&] {
+    auto t = get(*daemon_, "/v1/topics");
+    return t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
+  }, 20s));
+
+  // agentmesh -> js
+  auto pub = daemon_->admin().request("POST", "/v1/topics/agents%2Finterop/messages",
+                                      R"({"body":"hello from agentmesh","as":"alice"})", "application/json");
+  ASSERT_TRUE(pub);
+  ASSERT_EQ(pub->status, 200) << pub->body;
+  const auto ours = json::parse(pub->body).as_object();
+  EXPECT_EQ(ours.at("peers").to_number<int>(), 1);
+  auto got = js.wait_for([&](const json::object& e) { return e.at("event").as_string() == "message"; });
+  ASSERT_TRUE(got) << js.transcript() << daemon_->log();
+  EXPECT_EQ(got->at("topic").as_string(), topic);
+  EXPECT_EQ(got->at("from").as_string(), peer_id_);
+  EXPECT_EQ(got->at("msgId").as_string(), ours.at("message_id").as_string());  // the same message id
+  EXPECT_NE(std::string(got->at("data").as_string()).find("hello from agentmesh"), std::string::npos);
+
+  // js -> agentmesh
+  js.command("publish " + topic + " hello from js");
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return sse.find("hello from js") != std::string::npos;
+  }, 20s)) << js.transcript();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    const auto at = sse.find("hello from js");
+    const auto line_start = sse.rfind("data: ", at);
+    const auto event = json::parse(sse.substr(line_start + 6, sse.find('\n', at) - line_start - 6)).as_object();
+    EXPECT_EQ(event.at("from_peer").as_string(), js.peer_id());
+    EXPECT_TRUE(event.at("from_agent").is_null());  // a plain libp2p publisher: no agent claim
+    EXPECT_EQ(event.at("topic").as_string(), topic);
+  }
+
+  // js's score for us after the exchange.
+  js.command("score " + peer_id_);
+  auto score = js.wait_for([&](const json::object& e) { return e.at("event").as_string() == "score"; });
+  ASSERT_TRUE(score);
+  EXPECT_GE(score->at("score").to_number<double>(), 0.0);
+
+  EXPECT_EQ(daemon_->stop(), 0) << daemon_->log();
+  reader.join();
 }
 
 }  // namespace
