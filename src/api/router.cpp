@@ -37,6 +37,7 @@ enum class RouteId {
   topics,
   topic_messages,
   topic_events,
+  diagnostics_pubsub,
 };
 
 struct RouteDef {
@@ -66,6 +67,7 @@ const RouteDef kRoutes[] = {
     {RouteId::topics, "/v1/topics", {"GET"}, true},
     {RouteId::topic_messages, "/v1/topics/{topic}/messages", {"POST"}, false},
     {RouteId::topic_events, "/v1/topics/{topic}/events", {"GET"}, false},
+    {RouteId::diagnostics_pubsub, "/v1/diagnostics/pubsub", {"GET"}, true},
 };
 
 constexpr std::size_t kDefaultPageSize = 100;
@@ -489,6 +491,9 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
 
     case RouteId::diagnostics_transport:
       co_return json_response(200, transport_diagnostics_json(node->transport_diagnostics()));
+
+    case RouteId::diagnostics_pubsub:
+      co_return json_response(200, node->pubsub_diagnostics());
 
     case RouteId::topics: {
       json::array arr;

@@ -535,6 +535,70 @@ int run(int argc, char** argv) {
     });
   }
 
+  // publish, subscribe, topics
+  std::string topic_arg, topic_text, as_agent;
+  {
+    auto* p = app.add_subcommand("publish", "publish a message on a topic as a local agent");
+    add_global(*p, g);
+    p->add_option("topic", topic_arg, "topic name")->required();
+    p->add_option("text", topic_text, "message text; - reads standard input")->required();
+    p->add_option("--as", as_agent, "publishing agent (name or id)")->required();
+    p->callback([&] {
+      json::object body;
+      body["body"] = topic_text == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {}) : topic_text;
+      body["as"] = as_agent;
+      auto v = call(g, "POST", "/v1/topics/" + url_escape(topic_arg) + "/messages", json::serialize(body));
+      if (g.json) return print_json(v);
+      std::cout << fmt::format("published message_id={} to {} peers\n", str(v, "message_id"), str(v, "peers"));
+    });
+
+    auto* s = app.add_subcommand("subscribe", "print a topic's messages as they arrive (Ctrl-C to stop)");
+    add_global(*s, g);
+    s->add_option("topic", topic_arg, "topic name")->required();
+    s->callback([&] {
+      std::signal(SIGINT, on_sigint);
+      std::signal(SIGTERM, on_sigint);
+      std::setvbuf(stdout, nullptr, _IOLBF, 0);
+      std::string pending, error_body;
+      auto c = client(g);
+      auto r = c.stream("/v1/topics/" + url_escape(topic_arg) + "/events", {}, [&](std::string_view chunk) {
+        pending.append(chunk);
+        std::size_t end;
+        while ((end = pending.find("\n\n")) != std::string::npos) {
+          const auto event = pending.substr(0, end);
+          pending.erase(0, end + 2);
+          const auto data_at = event.find("data: ");
+          if (data_at == std::string::npos) continue;
+          const auto data = event.substr(data_at + 6);
+          if (g.json || event.rfind("event: message", 0) != 0) {
+            std::cout << data << "\n";
+            continue;
+          }
+          auto v = json::parse(data);
+          const auto& o = v.as_object();
+          const auto sender = o.at("from_agent").is_null() ? "peer " + str(v, "from_peer") : str(v, "from_agent");
+          std::cout << fmt::format("[{}] {}: {}\n", str(v, "topic"), sender,
+                                   o.contains("body") ? str(v, "body") : "(binary, " + str(v, "content_type") + ")");
+        }
+        return true;  // Ctrl-C exits the process (on_sigint)
+      }, error_body);
+      if (!r) fail(fmt::format("cannot reach the daemon: {}", r.error().message()));
+      if (*r >= 300) fail(error_body);
+    });
+
+    auto* t = app.add_subcommand("topics", "list topics with local subscribers, mesh and peers");
+    add_global(*t, g);
+    t->callback([&] {
+      auto v = call(g, "GET", "/v1/topics");
+      if (g.json) return print_json(v);
+      for (const auto& item : v.at("topics").as_array()) {
+        std::cout << fmt::format("{}  subscribers {}  mesh {}  fanout {}  peers {}\n", str(item, "topic"),
+                                 str(item, "local_subscribers"), str(item, "mesh"), str(item, "fanout"),
+                                 str(item, "peers"));
+      }
+    });
+  }
+
   // health
   {
     auto* h = app.add_subcommand("health", "show the daemon's health");

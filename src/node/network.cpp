@@ -6,6 +6,7 @@
 #include "node/node.hpp"
 #include "node/prometheus.hpp"
 #include "pubsub/service.hpp"
+#include <tuple>
 #include "transport/host.hpp"
 
 namespace agentmesh::node {
@@ -77,6 +78,26 @@ void Node::render_transport_metrics(std::string& out) const {
   prom::counter(out, "agentmesh_p2p_identify_failed_total", "identify exchanges failed", d.identify_failed);
   prom::counter(out, "agentmesh_p2p_pings_ok_total", "/ipfs/ping round trips", d.pings_ok);
   prom::counter(out, "agentmesh_p2p_pings_failed_total", "/ipfs/ping failures", d.pings_failed);
+
+  const auto& c = pubsub_->router().counters();
+  const auto s = pubsub_->stats();
+  prom::counter(out, "agentmesh_pubsub_published_total", "messages published by local agents", c.published);
+  prom::counter(out, "agentmesh_pubsub_delivered_total", "accepted messages on joined topics", c.delivered);
+  prom::counter(out, "agentmesh_pubsub_duplicate_total", "messages seen before", c.duplicates);
+  prom::counter(out, "agentmesh_pubsub_invalid_total", "messages failing signature, size or validation", c.invalid);
+  prom::counter(out, "agentmesh_pubsub_ignored_total", "messages the validator ignored", c.ignored);
+  prom::header(out, "agentmesh_pubsub_control_total", "counter", "gossipsub control messages");
+  for (const auto& [kind, dir, n] : std::initializer_list<std::tuple<const char*, const char*, std::uint64_t>>{
+           {"ihave", "sent", c.ihave_sent}, {"ihave", "received", c.ihave_received}, {"iwant", "sent", c.iwant_sent},
+           {"iwant", "received", c.iwant_received}, {"graft", "sent", c.graft_sent},
+           {"graft", "received", c.graft_received}, {"prune", "sent", c.prune_sent},
+           {"prune", "received", c.prune_received}}) {
+    prom::sample(out, "agentmesh_pubsub_control_total", fmt::format("kind=\"{}\",direction=\"{}\"", kind, dir),
+                 static_cast<double>(n));
+  }
+  prom::gauge(out, "agentmesh_pubsub_outbound_queue_depth", "RPCs queued to peers", static_cast<double>(s.queued));
+  prom::counter(out, "agentmesh_pubsub_outbound_dropped_total", "RPCs dropped: a peer's queue was full",
+                s.rpcs_dropped);
 }
 
 }  // namespace agentmesh::node

@@ -18,6 +18,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -142,6 +143,8 @@ class Node : public std::enable_shared_from_this<Node> {
   Result<std::shared_ptr<TopicSubscriber>> subscribe_topic(const std::string& topic, std::function<void()> wake);
   void unsubscribe_topic(const std::shared_ptr<TopicSubscriber>& sub);
   std::vector<TopicView> topics() const;
+  // GET /v1/diagnostics/pubsub.
+  boost::json::object pubsub_diagnostics() const;
 
   // --- observability ---
   std::vector<ComponentHealth> health() const;

@@ -1,7 +1,9 @@
 // Node's topic operations: publishing as an agent, local live subscribers,
 // and what the pubsub service delivers.
 
+#include <boost/json/array.hpp>
 #include <fmt/format.h>
+#include <set>
 
 #include "core/hex.hpp"
 #include "crypto/key_file.hpp"
@@ -101,6 +103,7 @@ std::vector<TopicView> Node::topics() const {
   const auto& router = pubsub_->router();
   std::set<std::string> names;
   for (const auto& t : router.joined()) names.insert(t);
+  for (const auto& t : router.peer_topics()) names.insert(t);
   for (const auto& [t, subs] : topic_subscribers_) names.insert(t);
   for (const auto& t : names) {
     TopicView v;
@@ -111,6 +114,71 @@ std::vector<TopicView> Node::topics() const {
     v.peers = router.topic_peers(t).size();
     out.push_back(std::move(v));
   }
+  return out;
+}
+
+boost::json::object Node::pubsub_diagnostics() const {
+  const auto& c = pubsub_->router().counters();
+  const auto s = pubsub_->stats();
+  boost::json::object messages;
+  messages["published_total"] = c.published;
+  messages["delivered_total"] = c.delivered;
+  messages["duplicate_total"] = c.duplicates;
+  messages["invalid_total"] = c.invalid;
+  messages["ignored_total"] = c.ignored;
+  messages["forwarded_total"] = c.forwarded;
+  boost::json::object control;
+  control["ihave_sent_total"] = c.ihave_sent;
+  control["ihave_received_total"] = c.ihave_received;
+  control["iwant_sent_total"] = c.iwant_sent;
+  control["iwant_received_total"] = c.iwant_received;
+  control["graft_sent_total"] = c.graft_sent;
+  control["graft_received_total"] = c.graft_received;
+  control["prune_sent_total"] = c.prune_sent;
+  control["prune_received_total"] = c.prune_received;
+  control["ihave_over_limit_total"] = c.ihave_over_limit;
+  control["iwant_over_cap_total"] = c.iwant_over_cap;
+  control["broken_promises_total"] = c.broken_promises;
+  control["graft_in_backoff_total"] = c.graft_in_backoff;
+  boost::json::object rpcs;
+  rpcs["in_total"] = s.rpcs_in;
+  rpcs["out_total"] = s.rpcs_out;
+  rpcs["invalid_total"] = s.rpcs_invalid;
+  boost::json::object queues;
+  queues["outbound_depth"] = s.queued;
+  queues["outbound_max_depth"] = s.max_queued;
+  queues["outbound_dropped_total"] = s.rpcs_dropped;
+  std::uint64_t sub_depth = 0, sub_dropped = 0;
+  std::size_t subscribers = 0;
+  for (const auto& [t, subs] : topic_subscribers_) {
+    for (const auto& sub : subs) {
+      sub_depth += sub->queue.size();
+      sub_dropped += sub->dropped_total;
+      ++subscribers;
+    }
+  }
+  queues["subscriber_depth"] = sub_depth;
+  queues["subscriber_dropped_total"] = sub_dropped;
+  boost::json::array topics;
+  for (const auto& t : this->topics()) {
+    boost::json::object o;
+    o["topic"] = t.topic;
+    o["mesh"] = t.mesh;
+    o["fanout"] = t.fanout;
+    o["peers"] = t.peers;
+    o["local_subscribers"] = t.local_subscribers;
+    topics.push_back(std::move(o));
+  }
+  boost::json::object out;
+  out["peers"] = s.peers;
+  out["subscribers"] = subscribers;
+  out["messages"] = std::move(messages);
+  out["control"] = std::move(control);
+  out["rpcs"] = std::move(rpcs);
+  out["queues"] = std::move(queues);
+  out["topics"] = std::move(topics);
+  out["attribution"] = boost::json::object{{"verifications_total", attribution_->verifications()},
+                                           {"cache_hits_total", attribution_->cache_hits()}};
   return out;
 }
 

@@ -99,6 +99,12 @@ class Router {
   std::vector<core::PeerId> fanout(const std::string& topic) const;
   std::vector<core::PeerId> topic_peers(const std::string& topic) const;
   std::vector<std::string> joined() const { return {joined_.begin(), joined_.end()}; }
+  // Topics some peer is subscribed to.
+  std::vector<std::string> peer_topics() const {
+    std::vector<std::string> out;
+    for (const auto& [t, peers] : topics_) out.push_back(t);
+    return out;
+  }
   std::vector<core::PeerId> peers() const;
   bool in_backoff(const std::string& topic, const core::PeerId& peer, Time now) const;
   const RouterCounters& counters() const { return counters_; }
