@@ -533,6 +533,17 @@ Result<TopicPublishRequest> parse_topic_publish(std::string_view body, const Jso
   return req;
 }
 
+Result<std::string> parse_subscription(std::string_view body, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"topic"}); !r) return r.error();
+  auto topic = f.required_string("topic", 256);
+  if (!topic) return topic.error();
+  if (!valid_topic(*topic)) return f.bad("topic", "must be 1-256 bytes of UTF-8 without control characters");
+  return std::move(*topic);
+}
+
 bool valid_topic(std::string_view topic) {
   if (topic.empty() || topic.size() > 256 || !core::is_valid_utf8(topic)) return false;
   for (unsigned char c : topic) {

@@ -1,6 +1,7 @@
 #include "api/router.hpp"
 
 #include "core/hex.hpp"
+#include "store/error.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
@@ -38,6 +39,7 @@ enum class RouteId {
   topic_messages,
   topic_events,
   diagnostics_pubsub,
+  subscriptions,
 };
 
 struct RouteDef {
@@ -68,6 +70,7 @@ const RouteDef kRoutes[] = {
     {RouteId::topic_messages, "/v1/topics/{topic}/messages", {"POST"}, false},
     {RouteId::topic_events, "/v1/topics/{topic}/events", {"GET"}, false},
     {RouteId::diagnostics_pubsub, "/v1/diagnostics/pubsub", {"GET"}, true},
+    {RouteId::subscriptions, "/v1/agents/{agent}/subscriptions", {"GET", "POST", "DELETE"}, false},
 };
 
 constexpr std::size_t kDefaultPageSize = 100;
@@ -491,6 +494,47 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
 
     case RouteId::diagnostics_transport:
       co_return json_response(200, transport_diagnostics_json(node->transport_diagnostics()));
+
+    case RouteId::subscriptions: {
+      json::object o;
+      o["agent_id"] = agent_id.to_string();
+      if (req.method == "GET") {
+        json::array arr;
+        for (const auto& t : node->durable_topics(agent_id)) arr.push_back(json::value(t));
+        o["subscriptions"] = std::move(arr);
+        co_return json_response(200, o);
+      }
+      std::string topic;
+      if (req.method == "POST") {
+        auto parsed = parse_subscription(req.body, config_.json, why);
+        if (!parsed) co_return error_response(parsed.error(), why);
+        topic = std::move(*parsed);
+        auto r = co_await node->subscribe_durable(agent_id, topic);
+        if (!r) {
+          if (r.error() == store::error::conflict) {
+            co_return error_response(r.error(), fmt::format("already subscribed to \"{}\"", topic));
+          }
+          co_return error_response(r.error());
+        }
+        o["topic"] = topic;
+        co_return json_response(201, o);
+      }
+      auto q = m.query.find("topic");
+      if (q == m.query.end() || !valid_topic(q->second)) {
+        co_return error_response(error::missing_field, "DELETE needs ?topic=T (percent-encoded)");
+      }
+      topic = q->second;
+      auto r = co_await node->unsubscribe_durable(agent_id, topic);
+      if (!r) {
+        if (r.error() == store::error::not_found) {
+          co_return error_response(r.error(), fmt::format("not subscribed to \"{}\"", topic));
+        }
+        co_return error_response(r.error());
+      }
+      o["topic"] = topic;
+      o["deleted"] = true;
+      co_return json_response(200, o);
+    }
 
     case RouteId::diagnostics_pubsub:
       co_return json_response(200, node->pubsub_diagnostics());

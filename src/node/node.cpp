@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/hex.hpp"
 #include "core/utf8.hpp"
 #include "crypto/crypto.hpp"
 #include "crypto/key_file.hpp"
@@ -130,6 +131,11 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
     node->agents_.put(a);
     node->cursors_[a.id] = *cursor;
   }
+  auto subscriptions = node->reader_->list_subscriptions();
+  if (!subscriptions) {
+    return fail(fmt::format("cannot read subscriptions: {}", subscriptions.error().message()), subscriptions.error());
+  }
+  for (const auto& [agent, topic] : *subscriptions) node->durable_[topic].insert(agent);
   node->writer_ = std::make_unique<store::Writer>(std::move(*store), node->config_.writer);
   node->host_ = transport::Host::create(node->ex_, std::move(*node_key), node->config_.transport,
                                         node->log_->clone("p2p"));
@@ -396,6 +402,12 @@ Task<Result<std::size_t>> Node::delete_agent(core::AgentId id) {
   }
   agents_.remove(id);
   cursors_.erase(id);
+  for (auto it = durable_.begin(); it != durable_.end();) {  // the store dropped its subscriptions
+    it->second.erase(id);
+    const auto topic = it->first;
+    it = it->second.empty() ? durable_.erase(it) : std::next(it);
+    maybe_leave(topic);
+  }
   std::error_code ec;
   std::filesystem::remove(agent_key_path(config_.data_dir, id), ec);
   counters_.dead_lettered.inc(*moved);
@@ -460,6 +472,104 @@ Task<Result<SendReceipt>> Node::send(core::AgentId from, SendRequest req) {
     note_appended(receipt.recipient, receipt.seq);
   }
   co_return receipt;
+}
+
+Task<Result<void>> Node::subscribe_durable(core::AgentId agent, std::string topic) {
+  if (!agents_.find(agent)) co_return error::unknown_agent;
+  WorkFn<std::size_t> put = [agent, topic](store::Store& s) -> Result<std::size_t> {
+    if (auto r = s.put_subscription(agent, topic); !r) return r.error();
+    return std::size_t{1};
+  };
+  auto done = co_await commit<std::size_t>(std::move(put));
+  if (!done) co_return done.error();
+  const bool first = durable_[topic].empty() && !topic_subscribers_.contains(topic);
+  durable_[topic].insert(agent);
+  if (first && pubsub_) pubsub_->join(topic);
+  co_return Result<void>{};
+}
+
+Task<Result<void>> Node::unsubscribe_durable(core::AgentId agent, std::string topic) {
+  WorkFn<std::size_t> del = [agent, topic](store::Store& s) -> Result<std::size_t> {
+    if (auto r = s.delete_subscription(agent, topic); !r) return r.error();
+    return std::size_t{1};
+  };
+  auto done = co_await commit<std::size_t>(std::move(del));
+  if (!done) co_return done.error();
+  if (auto it = durable_.find(topic); it != durable_.end()) {
+    it->second.erase(agent);
+    if (it->second.empty()) durable_.erase(it);
+  }
+  maybe_leave(topic);
+  co_return Result<void>{};
+}
+
+std::vector<std::string> Node::durable_topics(const core::AgentId& agent) const {
+  std::vector<std::string> out;
+  for (const auto& [topic, agents] : durable_) {
+    if (agents.contains(agent)) out.push_back(topic);
+  }
+  return out;
+}
+
+void Node::maybe_leave(const std::string& topic) {
+  if (stopped_ || !pubsub_ || durable_.contains(topic) || topic_subscribers_.contains(topic)) return;
+  pubsub_->leave(topic);
+}
+
+// Each durable subscriber gets the message in its inbox once: the request id
+// is derived from the message id, and the dedup row outlives gossip's seen
+// cache, so a message seen again (IWANT, a second path, a restart) is not
+// delivered twice.
+void Node::deliver_durable(const TopicEvent& e) {
+  auto it = durable_.find(e.topic);
+  if (it == durable_.end() || stopped_) return;
+  core::AgentId sender;
+  if (e.from_agent) {
+    if (auto a = core::AgentId::parse(*e.from_agent)) sender = *a;
+  } else if (auto peer = core::PeerId::parse(e.from_peer)) {
+    sender = core::AgentId::from_array(peer->public_key());  // a plain libp2p publisher: its peer key
+  }
+  core::RequestId::Bytes rid{};
+  crypto::blake2b(rid, crypto::as_bytes(std::string("agentmesh/topic/v1") + e.message_id));
+  const auto now = clock_.now_ms();
+  for (const auto& agent : it->second) {
+    direct::Delivery d;
+    d.record.agent = agent;
+    d.record.sender = sender;
+    d.record.request_id = core::RequestId::from_array(rid);
+    d.record.received_ms = now;
+    d.record.content.content_type = e.content_type;
+    d.record.content.body = e.body;
+    d.record.content.performative = "inform";
+    d.record.content.protocol = "agentmesh/topic";
+    d.record.content.metadata = {
+        {"topic", e.topic},
+        {"message_id", core::to_hex(crypto::as_bytes(e.message_id))},
+        {"from_peer", e.from_peer}};
+    d.digest = direct::content_digest(agent, d.record.content);
+    d.dedup_expires_ms = now + config_.idempotency_retention_ms;
+    std::weak_ptr<Node> weak = weak_from_this();
+    auto task = [weak, agent, d = std::move(d)]() mutable -> Task<void> {
+      auto self = weak.lock();
+      if (!self) co_return;
+      WorkFn<direct::DeliveryResult> work = [d = std::move(d)](store::Store& s) mutable {
+        return direct::deliver(s, d);
+      };
+      auto delivered = co_await self->commit<direct::DeliveryResult>(std::move(work));
+      if (!delivered) {
+        self->counters_.messages_rejected.inc();
+        self->log_->warn("topic message not stored for agent {}: {}", agent, delivered.error().message());
+        co_return;
+      }
+      if (delivered->duplicate) {
+        self->counters_.messages_duplicate.inc();
+      } else {
+        self->counters_.messages_accepted.inc();
+        self->note_appended(agent, delivered->seq);
+      }
+    };
+    asio::co_spawn(ex_, std::move(task), asio::detached);
+  }
 }
 
 void Node::note_appended(const core::AgentId& agent, core::Seq seq) {

@@ -21,6 +21,7 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <spdlog/logger.h>
@@ -143,6 +144,12 @@ class Node : public std::enable_shared_from_this<Node> {
   Result<std::shared_ptr<TopicSubscriber>> subscribe_topic(const std::string& topic, std::function<void()> wake);
   void unsubscribe_topic(const std::shared_ptr<TopicSubscriber>& sub);
   std::vector<TopicView> topics() const;
+  // Durable subscriptions: the topic's messages go into the agent's inbox,
+  // exactly once (dedup on the message id), and survive restarts.
+  // name_taken-like conflict: store::error::conflict when it exists.
+  Task<Result<void>> subscribe_durable(core::AgentId agent, std::string topic);
+  Task<Result<void>> unsubscribe_durable(core::AgentId agent, std::string topic);
+  std::vector<std::string> durable_topics(const core::AgentId& agent) const;
   // GET /v1/diagnostics/pubsub.
   boost::json::object pubsub_diagnostics() const;
 
@@ -174,6 +181,9 @@ class Node : public std::enable_shared_from_this<Node> {
   void watch_peers();
   void render_transport_metrics(std::string& out) const;
   void deliver_topic(const TopicEvent& event);
+  void deliver_durable(const TopicEvent& event);
+  // Leaves a topic nobody here needs any more (no live or durable subscriber).
+  void maybe_leave(const std::string& topic);
   Result<std::string> agent_binding(const core::AgentId& agent, std::uint64_t now_ms);
 
   Executor ex_;
@@ -188,6 +198,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::unique_ptr<pubsub::Attribution> attribution_;
   std::unordered_map<core::AgentId, std::pair<std::uint64_t, std::string>> bindings_;  // agent -> (expires, signature)
   std::map<std::string, std::vector<std::shared_ptr<TopicSubscriber>>> topic_subscribers_;
+  std::map<std::string, std::set<core::AgentId>> durable_;  // topic -> agents
   std::unique_ptr<store::Store> reader_;
   registry::LocalAgents agents_;
   std::unordered_map<core::AgentId, store::InboxCursor> cursors_;

@@ -62,6 +62,7 @@ Result<TopicPublishResult> Node::publish_topic(const core::AgentId& agent, const
 }
 
 void Node::deliver_topic(const TopicEvent& event) {
+  deliver_durable(event);
   auto it = topic_subscribers_.find(event.topic);
   if (it == topic_subscribers_.end()) return;
   for (const auto& sub : it->second) {
@@ -83,7 +84,7 @@ Result<std::shared_ptr<TopicSubscriber>> Node::subscribe_topic(const std::string
   sub->topic = topic;
   sub->wake = std::move(wake);
   auto& subs = topic_subscribers_[topic];
-  if (subs.empty()) pubsub_->join(topic);
+  if (subs.empty() && !durable_.contains(topic)) pubsub_->join(topic);
   subs.push_back(sub);
   return sub;
 }
@@ -94,7 +95,7 @@ void Node::unsubscribe_topic(const std::shared_ptr<TopicSubscriber>& sub) {
   std::erase(it->second, sub);
   if (it->second.empty()) {
     topic_subscribers_.erase(it);
-    if (!stopped_) pubsub_->leave(sub->topic);
+    maybe_leave(sub->topic);
   }
 }
 
@@ -105,6 +106,7 @@ std::vector<TopicView> Node::topics() const {
   for (const auto& t : router.joined()) names.insert(t);
   for (const auto& t : router.peer_topics()) names.insert(t);
   for (const auto& [t, subs] : topic_subscribers_) names.insert(t);
+  for (const auto& [t, agents] : durable_) names.insert(t);
   for (const auto& t : names) {
     TopicView v;
     v.topic = t;

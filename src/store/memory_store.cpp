@@ -88,6 +88,7 @@ Result<void> MemoryStore::delete_agent(const AgentId& id) {
   if (d.agents.erase(id) == 0) return error::not_found;
   d.cursors.erase(id);
   std::erase_if(d.inbox, [&](const auto& kv) { return kv.first.first == id; });
+  std::erase_if(d.subscriptions, [&](const auto& s) { return s.first == id; });
   return {};
 }
 
@@ -245,6 +246,25 @@ Result<std::vector<PeerRecord>> MemoryStore::list_peers(std::size_t limit) {
   auto out = by_recency(shared_->data.peers);
   if (out.size() > limit) out.resize(limit);
   return out;
+}
+
+Result<void> MemoryStore::put_subscription(const AgentId& agent, const std::string& topic) {
+  Lock lock(shared_->mu);
+  if (!shared_->data.agents.contains(agent)) return error::not_found;
+  if (!shared_->data.subscriptions.insert({agent, topic}).second) return error::conflict;
+  return {};
+}
+
+Result<void> MemoryStore::delete_subscription(const AgentId& agent, const std::string& topic) {
+  Lock lock(shared_->mu);
+  if (shared_->data.subscriptions.erase({agent, topic}) == 0) return error::not_found;
+  return {};
+}
+
+Result<std::vector<std::pair<AgentId, std::string>>> MemoryStore::list_subscriptions() {
+  Lock lock(shared_->mu);
+  return std::vector<std::pair<AgentId, std::string>>(shared_->data.subscriptions.begin(),
+                                                      shared_->data.subscriptions.end());
 }
 
 }  // namespace agentmesh::store

@@ -93,6 +93,13 @@ class Store {
   virtual Result<void> delete_peer(const std::string& peer_id) = 0;
   // Most recently seen first, at most `limit`.
   virtual Result<std::vector<PeerRecord>> list_peers(std::size_t limit) = 0;
+
+  // --- durable topic subscriptions (agent, topic) ---
+  // conflict when it exists; not_found for an unknown agent.
+  virtual Result<void> put_subscription(const AgentId& agent, const std::string& topic) = 0;
+  // not_found when absent.
+  virtual Result<void> delete_subscription(const AgentId& agent, const std::string& topic) = 0;
+  virtual Result<std::vector<std::pair<AgentId, std::string>>> list_subscriptions() = 0;
 };
 
 }  // namespace agentmesh::store

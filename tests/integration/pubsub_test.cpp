@@ -154,5 +154,76 @@ TEST(PubsubIntegrationTest, ThreeDaemonsInALineDeliverEveryMessageOnceWithItsAge
   for (auto& daemon : d) EXPECT_EQ(daemon->stop(), 0) << daemon->log();
 }
 
+TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveARestart) {
+  TempDir dir;
+  Daemon pub(dir.path() / "pub");
+  pub.start();
+  Daemon sub(dir.path() / "sub", {"--bootstrap", p2p_addr(pub)});
+  sub.start();
+  ASSERT_EQ(pub.admin().request("POST", "/v1/agents", R"({"name":"bob"})", "application/json")->status, 201);
+  ASSERT_EQ(sub.admin().request("POST", "/v1/agents", R"({"name":"carol"})", "application/json")->status, 201);
+  auto r = sub.admin().request("POST", "/v1/agents/carol/subscriptions", R"({"topic":"news"})", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(sub.admin().request("POST", "/v1/agents/carol/subscriptions", R"({"topic":"news"})", "application/json")
+                ->status,
+            409);
+  auto publish = [&](const std::string& body) {
+    auto p = pub.admin().request("POST", "/v1/topics/news/messages", R"({"body":")" + body + R"(","as":"bob"})",
+                                 "application/json");
+    ASSERT_TRUE(p && p->status == 200) << (p ? p->body : "");
+  };
+  auto inbox = [&] { return get(sub, "/v1/agents/carol/inbox?limit=1000").at("messages").as_array(); };
+  // Wait until the publisher sees carol's daemon subscribed.
+  ASSERT_TRUE(eventually([&] {
+    auto t = get(pub, "/v1/topics");
+    return t.is_object() && !t.at("topics").as_array().empty() &&
+           t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
+  }, 20s));
+  for (int i = 0; i < 10; ++i) publish("n" + std::to_string(i));
+  ASSERT_TRUE(eventually([&] { return inbox().size() >= 10; }, 20s));
+  std::this_thread::sleep_for(300ms);
+  auto msgs = inbox();
+  ASSERT_EQ(msgs.size(), 10u);
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    const auto& m = msgs[i].as_object();
+    EXPECT_EQ(m.at("seq").to_number<std::size_t>(), i + 1);
+    EXPECT_EQ(m.at("body").as_string(), "n" + std::to_string(i));
+    EXPECT_EQ(m.at("metadata").at("topic").as_string(), "news");
+  }
+
+  // The subscription survives a restart of its daemon.
+  ASSERT_EQ(sub.stop(), 0);
+  sub.start();
+  auto listed = get(sub, "/v1/agents/carol/subscriptions");
+  ASSERT_EQ(listed.at("subscriptions").as_array().size(), 1u);
+  ASSERT_TRUE(eventually([&] {
+    auto t = get(pub, "/v1/topics");
+    return t.is_object() && !t.at("topics").as_array().empty() &&
+           t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
+  }, 20s));
+  for (int i = 10; i < 15; ++i) publish("n" + std::to_string(i));
+  ASSERT_TRUE(eventually([&] { return inbox().size() >= 15; }, 20s));
+  msgs = inbox();
+  ASSERT_EQ(msgs.size(), 15u);
+  for (std::size_t i = 0; i < msgs.size(); ++i) EXPECT_EQ(msgs[i].at("seq").to_number<std::size_t>(), i + 1);
+
+  // Unsubscribed: nothing more arrives.
+  auto del = sub.admin().request("DELETE", "/v1/agents/carol/subscriptions?topic=news", "", "");
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 200) << del->body;
+  EXPECT_EQ(sub.admin().request("DELETE", "/v1/agents/carol/subscriptions?topic=news", "", "")->status, 404);
+  ASSERT_TRUE(eventually([&] {
+    auto t = get(pub, "/v1/topics");
+    return t.is_object() &&
+           (t.at("topics").as_array().empty() || t.at("topics").as_array()[0].at("peers").to_number<int>() == 0);
+  }, 20s));
+  publish("after");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(inbox().size(), 15u);
+  EXPECT_EQ(pub.stop(), 0);
+  EXPECT_EQ(sub.stop(), 0);
+}
+
 }  // namespace
 }  // namespace agentmesh::testutil

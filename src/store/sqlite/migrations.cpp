@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -107,6 +107,14 @@ CREATE TABLE peers(
   last_seen_ms INTEGER NOT NULL
 );
 CREATE INDEX peers_seen ON peers(last_seen_ms);
+)sql",
+    // 3: durable topic subscriptions; they go with their agent.
+    R"sql(
+CREATE TABLE subscriptions(
+  agent BLOB NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+  topic TEXT NOT NULL,
+  PRIMARY KEY(agent, topic)
+);
 )sql",
 };
 

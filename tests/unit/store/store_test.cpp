@@ -105,6 +105,28 @@ TEST_P(StoreTest, PeersAreKeptByRecencyAndSurviveReopen) {
   EXPECT_EQ(store_->list_peers(10).value().size(), 1u);
 }
 
+TEST_P(StoreTest, SubscriptionsBelongToTheirAgent) {
+  auto a = make_agent("sub-a");
+  auto other = crypto::SigningKey::generate().agent_id();
+  txn([&] {
+    ASSERT_TRUE(store_->insert_agent(a));
+    ASSERT_TRUE(store_->put_subscription(a.id, "news"));
+    ASSERT_TRUE(store_->put_subscription(a.id, "agents/x"));
+    EXPECT_EQ(store_->put_subscription(a.id, "news").error(), error::conflict);
+    EXPECT_EQ(store_->put_subscription(other, "news").error(), error::not_found);
+  });
+  auto reopened = open();
+  auto subs = reopened->list_subscriptions().value();
+  ASSERT_EQ(subs.size(), 2u);
+  EXPECT_EQ(subs[0].second, "agents/x");
+  txn([&] {
+    ASSERT_TRUE(store_->delete_subscription(a.id, "agents/x"));
+    EXPECT_EQ(store_->delete_subscription(a.id, "agents/x").error(), error::not_found);
+    ASSERT_TRUE(store_->delete_agent(a.id));
+  });
+  EXPECT_TRUE(store_->list_subscriptions().value().empty());
+}
+
 TEST_P(StoreTest, DuplicateNameOrIdConflicts) {
   auto a = make_agent("alice");
   auto b = make_agent("alice");
