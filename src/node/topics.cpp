@@ -142,6 +142,8 @@ boost::json::object Node::pubsub_diagnostics() const {
   control["iwant_over_cap_total"] = c.iwant_over_cap;
   control["broken_promises_total"] = c.broken_promises;
   control["graft_in_backoff_total"] = c.graft_in_backoff;
+  control["graylisted_rpcs_total"] = c.graylisted_rpcs;
+  control["pruned_for_score_total"] = c.pruned_for_score;
   boost::json::object rpcs;
   rpcs["in_total"] = s.rpcs_in;
   rpcs["out_total"] = s.rpcs_out;
@@ -179,6 +181,20 @@ boost::json::object Node::pubsub_diagnostics() const {
   out["rpcs"] = std::move(rpcs);
   out["queues"] = std::move(queues);
   out["topics"] = std::move(topics);
+  // Peer scores, lowest and highest first (at most 10 each).
+  std::vector<std::pair<double, std::string>> scores;
+  const auto t = std::chrono::steady_clock::now();
+  for (const auto& p : pubsub_->router().peers()) scores.emplace_back(pubsub_->router().score(p, t), p.to_string());
+  std::sort(scores.begin(), scores.end());
+  boost::json::array lowest, highest;
+  for (std::size_t i = 0; i < scores.size() && i < 10; ++i) {
+    lowest.push_back(boost::json::object{{"peer_id", scores[i].second}, {"score", scores[i].first}});
+  }
+  for (std::size_t i = 0; i < scores.size() && i < 10; ++i) {
+    const auto& e = scores[scores.size() - 1 - i];
+    highest.push_back(boost::json::object{{"peer_id", e.second}, {"score", e.first}});
+  }
+  out["scores"] = boost::json::object{{"lowest", std::move(lowest)}, {"highest", std::move(highest)}};
   out["attribution"] = boost::json::object{{"verifications_total", attribution_->verifications()},
                                            {"cache_hits_total", attribution_->cache_hits()}};
   return out;

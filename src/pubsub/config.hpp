@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "pubsub/score.hpp"
+
 namespace agentmesh::pubsub {
 
 using std::chrono::milliseconds;
@@ -51,6 +53,8 @@ struct GossipConfig {
   // Messages larger than this are rejected.
   // (a 1 MiB agent payload plus its envelope and binding fits)
   std::size_t max_message_bytes = 1024 * 1024 + 64 * 1024;
+  // Peer scoring (weights, decay, thresholds).
+  ScoreParams score;
 };
 
 }  // namespace agentmesh::pubsub

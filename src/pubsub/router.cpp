@@ -15,7 +15,8 @@ Router::Router(core::PeerId self, GossipConfig config, Send send, std::uint64_t 
       send_(std::move(send)),
       rng_(seed),
       seen_(config.seen_ttl),
-      mcache_(config.mcache_len, config.mcache_gossip) {}
+      mcache_(config.mcache_len, config.mcache_gossip),
+      score_(config.score) {}
 
 void Router::flush() {
   auto pending = std::exchange(pending_, {});
@@ -24,17 +25,19 @@ void Router::flush() {
   }
 }
 
-void Router::add_peer(const core::PeerId& peer, bool outbound, Time) {
+void Router::add_peer(const core::PeerId& peer, bool outbound, Time now, const std::string& ip) {
   auto& state = peers_[peer];
   state.outbound = outbound;
+  score_.add_peer(peer, ip, now);
   auto& rpc = out(peer);
   for (const auto& topic : joined_) rpc.subscriptions.push_back({true, topic});
   flush();
 }
 
-void Router::remove_peer(const core::PeerId& peer, Time) {
+void Router::remove_peer(const core::PeerId& peer, Time now) {
   auto it = peers_.find(peer);
   if (it == peers_.end()) return;
+  score_.remove_peer(peer, now);  // keeps its counters for retain_score
   for (const auto& topic : it->second.topics) {
     if (auto t = topics_.find(topic); t != topics_.end()) {
       t->second.erase(peer);
@@ -50,16 +53,20 @@ void Router::remove_peer(const core::PeerId& peer, Time) {
 
 void Router::on_rpc(const core::PeerId& from, const wire::pubsub::Rpc& rpc, Time now) {
   if (!peers_.contains(from)) return;
-  for (const auto& sub : rpc.subscriptions) handle_subscription(from, sub);
+  if (score_.score(from, now) < score_.thresholds().graylist) {
+    ++counters_.graylisted_rpcs;
+    return;
+  }
+  for (const auto& sub : rpc.subscriptions) handle_subscription(from, sub, now);
   for (const auto& m : rpc.publish) handle_message(from, m, now);
   for (const auto& g : rpc.control.graft) handle_graft(from, g, now);
   for (const auto& p : rpc.control.prune) handle_prune(from, p, now);
   for (const auto& ih : rpc.control.ihave) handle_ihave(from, ih, now);
-  for (const auto& iw : rpc.control.iwant) handle_iwant(from, iw);
+  for (const auto& iw : rpc.control.iwant) handle_iwant(from, iw, now);
   flush();
 }
 
-void Router::handle_subscription(const core::PeerId& from, const wire::pubsub::SubOpt& sub) {
+void Router::handle_subscription(const core::PeerId& from, const wire::pubsub::SubOpt& sub, Time now) {
   auto& state = peers_[from];
   if (sub.subscribe) {
     state.topics.insert(sub.topic);
@@ -71,7 +78,7 @@ void Router::handle_subscription(const core::PeerId& from, const wire::pubsub::S
     t->second.erase(from);
     if (t->second.empty()) topics_.erase(t);
   }
-  if (auto m = mesh_.find(sub.topic); m != mesh_.end()) m->second.erase(from);
+  mesh_remove(sub.topic, from, now);
   if (auto f = fanout_.find(sub.topic); f != fanout_.end()) f->second.erase(from);
 }
 
@@ -79,6 +86,7 @@ void Router::handle_message(const core::PeerId& from, const wire::pubsub::Messag
   auto author = verify(message);
   if (!author) {
     ++counters_.invalid;
+    if (message.topic) score_.invalid_delivery(from, *message.topic);
     return;
   }
   const auto id = message_id(message);
@@ -90,12 +98,14 @@ void Router::handle_message(const core::PeerId& from, const wire::pubsub::Messag
   if (*author == self_) return;  // our own message coming back
   if (message.data && message.data->size() > config_.max_message_bytes) {
     ++counters_.invalid;
+    score_.invalid_delivery(from, *message.topic);
     return;
   }
   if (validator_) {
     switch (validator_(from, message)) {
       case Validation::reject:
         ++counters_.invalid;
+        score_.invalid_delivery(from, *message.topic);
         return;
       case Validation::ignore:
         ++counters_.ignored;
@@ -105,6 +115,7 @@ void Router::handle_message(const core::PeerId& from, const wire::pubsub::Messag
     }
   }
   const auto& topic = *message.topic;
+  score_.first_delivery(from, topic);
   if (!joined_.contains(topic)) return;  // not ours: neither delivered nor forwarded
   mcache_.put(id, message);
   ++counters_.delivered;
@@ -125,6 +136,7 @@ void Router::forward(const MessageId&, const wire::pubsub::Message& message, con
 
 void Router::handle_ihave(const core::PeerId& from, const wire::pubsub::IHave& ihave, Time now) {
   ++counters_.ihave_received;
+  if (score_.score(from, now) < score_.thresholds().gossip) return;
   auto& state = peers_[from];
   if (++state.ihaves_this_heartbeat > config_.max_ihave_messages ||
       state.ids_asked_this_heartbeat >= config_.max_ihave_length) {
@@ -147,8 +159,9 @@ void Router::handle_ihave(const core::PeerId& from, const wire::pubsub::IHave& i
   ++counters_.iwant_sent;
 }
 
-void Router::handle_iwant(const core::PeerId& from, const wire::pubsub::IWant& iwant) {
+void Router::handle_iwant(const core::PeerId& from, const wire::pubsub::IWant& iwant, Time now) {
   ++counters_.iwant_received;
+  if (score_.score(from, now) < score_.thresholds().gossip) return;
   for (const auto& id : iwant.message_ids) {
     if (const auto* m = mcache_.get_for_peer(id, from, config_.max_iwant_retransmissions)) {
       out(from).publish.push_back(*m);
@@ -166,20 +179,21 @@ void Router::handle_graft(const core::PeerId& from, const wire::pubsub::Graft& g
   if (mesh.contains(from)) return;
   if (in_backoff(topic, from, now)) {
     ++counters_.graft_in_backoff;
+    score_.penalty(from);  // P7: a GRAFT that ignores our PRUNE backoff
     send_prune(from, topic, config_.prune_backoff, now);
     return;
   }
   const auto& state = peers_[from];
-  if (mesh.size() >= config_.d_high && !state.outbound) {
+  if (score_.score(from, now) < 0 || (mesh.size() >= config_.d_high && !state.outbound)) {
     send_prune(from, topic, config_.prune_backoff, now);
     return;
   }
-  mesh.insert(from);
+  mesh_add(topic, from, now);
 }
 
 void Router::handle_prune(const core::PeerId& from, const wire::pubsub::Prune& prune, Time now) {
   ++counters_.prune_received;
-  if (auto m = mesh_.find(prune.topic); m != mesh_.end()) m->second.erase(from);
+  mesh_remove(prune.topic, from, now);
   const auto backoff = prune.backoff_s ? std::chrono::milliseconds(*prune.backoff_s * 1000) : config_.prune_backoff;
   auto& until = backoff_[{prune.topic, from}];
   until = std::max(until, now + backoff);
@@ -216,11 +230,14 @@ void Router::join(const std::string& topic, Time now) {
     fanout_.erase(f);
     fanout_last_publish_.erase(topic);
   }
-  for (const auto& p : candidates(topic, mesh, now)) {
+  for (const auto& p : candidates(topic, mesh, now, 0)) {
     if (mesh.size() >= config_.d) break;
     mesh.insert(p);
   }
-  for (const auto& p : mesh) send_graft(p, topic);
+  for (const auto& p : mesh) {
+    score_.graft(p, topic, now);
+    send_graft(p, topic);
+  }
   flush();
 }
 
@@ -228,7 +245,10 @@ void Router::leave(const std::string& topic, Time now) {
   if (!joined_.erase(topic)) return;
   for (const auto& [peer, state] : peers_) out(peer).subscriptions.push_back({false, topic});
   if (auto m = mesh_.find(topic); m != mesh_.end()) {
-    for (const auto& p : m->second) send_prune(p, topic, config_.unsubscribe_backoff, now);
+    for (const auto& p : m->second) {
+      score_.prune(p, topic, now);
+      send_prune(p, topic, config_.unsubscribe_backoff, now);
+    }
     mesh_.erase(m);
   }
   flush();
@@ -245,14 +265,18 @@ Result<std::size_t> Router::publish(const wire::pubsub::Message& message, Time n
   ++counters_.published;
   std::set<core::PeerId> to;
   if (config_.flood_publish) {
-    if (auto t = topics_.find(topic); t != topics_.end()) to = t->second;
+    if (auto t = topics_.find(topic); t != topics_.end()) {
+      for (const auto& p : t->second) {
+        if (score_.score(p, now) >= score_.thresholds().publish) to.insert(p);
+      }
+    }
   } else if (joined_.contains(topic)) {
     to = mesh_[topic];
   }
   if (!joined_.contains(topic)) {
     // Fanout: remembered for gossip, topped up to D.
     auto& fan = fanout_[topic];
-    for (const auto& p : candidates(topic, fan, now)) {
+    for (const auto& p : candidates(topic, fan, now, score_.thresholds().publish)) {
       if (fan.size() >= config_.d) break;
       fan.insert(p);
     }
@@ -265,12 +289,12 @@ Result<std::size_t> Router::publish(const wire::pubsub::Message& message, Time n
 }
 
 std::vector<core::PeerId> Router::candidates(const std::string& topic, const std::set<core::PeerId>& exclude,
-                                             Time now, bool need_outbound) const {
+                                             Time now, double min_score, bool need_outbound) const {
   std::vector<core::PeerId> out;
   auto t = topics_.find(topic);
   if (t == topics_.end()) return out;
   for (const auto& p : t->second) {
-    if (exclude.contains(p) || in_backoff(topic, p, now)) continue;
+    if (exclude.contains(p) || in_backoff(topic, p, now) || score_.score(p, now) < min_score) continue;
     if (need_outbound) {
       auto s = peers_.find(p);
       if (s == peers_.end() || !s->second.outbound) continue;
@@ -279,6 +303,15 @@ std::vector<core::PeerId> Router::candidates(const std::string& topic, const std
   }
   std::shuffle(out.begin(), out.end(), rng_);
   return out;
+}
+
+void Router::mesh_add(const std::string& topic, const core::PeerId& peer, Time now) {
+  if (mesh_[topic].insert(peer).second) score_.graft(peer, topic, now);
+}
+
+void Router::mesh_remove(const std::string& topic, const core::PeerId& peer, Time now) {
+  auto m = mesh_.find(topic);
+  if (m != mesh_.end() && m->second.erase(peer)) score_.prune(peer, topic, now);
 }
 
 bool Router::in_backoff(const std::string& topic, const core::PeerId& peer, Time now) const {

@@ -23,8 +23,15 @@
 //     counted);
 //   - flood publishing of our own messages to every topic peer.
 //
-// Not yet: peer scoring (P1-P7, thresholds, opportunistic grafting by score)
-// and peer exchange; until then every peer has score 0.
+//   - peer scoring v1.1 (score.hpp): RPCs from graylisted peers are ignored;
+//     gossip to and from peers below the gossip threshold is skipped; our
+//     messages go only to peers at or above the publish threshold; negative
+//     peers are pruned and never grafted; the mesh keeps its D_score best when
+//     it shrinks; opportunistic grafting when the median mesh score is low;
+//     invalid messages (P4), broken promises and GRAFTs during backoff (P7)
+//     lower a peer's score, first deliveries (P2) and time in mesh (P1) raise it.
+//
+// Not yet: peer exchange (PRUNE peers are ignored; the transport finds peers).
 //
 // Threading: none; the owner calls it from one thread.
 
@@ -43,6 +50,7 @@
 #include "pubsub/config.hpp"
 #include "pubsub/message.hpp"
 #include "pubsub/message_cache.hpp"
+#include "pubsub/score.hpp"
 #include "pubsub/seen_cache.hpp"
 #include "wire/pubsub.hpp"
 
@@ -63,6 +71,8 @@ struct RouterCounters {
   std::uint64_t iwant_over_cap = 0;    // IWANT not served: retransmission cap
   std::uint64_t broken_promises = 0;
   std::uint64_t graft_in_backoff = 0;
+  std::uint64_t graylisted_rpcs = 0;  // RPCs ignored: the sender's score is below graylist
+  std::uint64_t pruned_for_score = 0;
 };
 
 class Router {
@@ -82,7 +92,8 @@ class Router {
   void set_validator(Validator validator) { validator_ = std::move(validator); }
 
   // A peer with a meshsub stream. `outbound`: we dialed its connection.
-  void add_peer(const core::PeerId& peer, bool outbound, Time now);
+  // `ip`: its address, for the IP colocation score (empty when unknown).
+  void add_peer(const core::PeerId& peer, bool outbound, Time now, const std::string& ip = {});
   void remove_peer(const core::PeerId& peer, Time now);
   void on_rpc(const core::PeerId& from, const wire::pubsub::Rpc& rpc, Time now);
 
@@ -107,6 +118,7 @@ class Router {
   }
   std::vector<core::PeerId> peers() const;
   bool in_backoff(const std::string& topic, const core::PeerId& peer, Time now) const;
+  double score(const core::PeerId& peer, Time now) const { return score_.score(peer, now); }
   const RouterCounters& counters() const { return counters_; }
   std::size_t seen_size() const { return seen_.size(); }
   std::size_t cache_size() const { return mcache_.size(); }
@@ -121,10 +133,10 @@ class Router {
 
   wire::pubsub::Rpc& out(const core::PeerId& peer) { return pending_[peer]; }
   void flush();
-  void handle_subscription(const core::PeerId& from, const wire::pubsub::SubOpt& sub);
+  void handle_subscription(const core::PeerId& from, const wire::pubsub::SubOpt& sub, Time now);
   void handle_message(const core::PeerId& from, const wire::pubsub::Message& message, Time now);
   void handle_ihave(const core::PeerId& from, const wire::pubsub::IHave& ihave, Time now);
-  void handle_iwant(const core::PeerId& from, const wire::pubsub::IWant& iwant);
+  void handle_iwant(const core::PeerId& from, const wire::pubsub::IWant& iwant, Time now);
   void handle_graft(const core::PeerId& from, const wire::pubsub::Graft& graft, Time now);
   void handle_prune(const core::PeerId& from, const wire::pubsub::Prune& prune, Time now);
   void send_graft(const core::PeerId& peer, const std::string& topic);
@@ -135,8 +147,13 @@ class Router {
   void maintain_fanout(Time now);
   void emit_gossip(Time now);
   void check_promises(Time now);
+  // Topic peers not in `exclude`, not in backoff, scoring at least `min_score`,
+  // shuffled.
   std::vector<core::PeerId> candidates(const std::string& topic, const std::set<core::PeerId>& exclude, Time now,
-                                       bool need_outbound = false) const;
+                                       double min_score, bool need_outbound = false) const;
+  void mesh_add(const std::string& topic, const core::PeerId& peer, Time now);
+  void mesh_remove(const std::string& topic, const core::PeerId& peer, Time now);
+  void opportunistic_graft(const std::string& topic, Time now);
   template <class C>
   void shuffle(C& c) {
     std::shuffle(c.begin(), c.end(), rng_);
@@ -159,6 +176,7 @@ class Router {
   std::unordered_map<MessageId, std::map<core::PeerId, Time>> promises_;  // id -> peer -> deadline
   SeenCache seen_;
   MessageCache mcache_;
+  PeerScore score_;
   std::unordered_map<core::PeerId, wire::pubsub::Rpc> pending_;
   std::uint64_t heartbeats_ = 0;
   RouterCounters counters_;

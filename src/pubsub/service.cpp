@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "transport/connection.hpp"
@@ -18,6 +19,23 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kForever = std::chrono::steady_clock::time_point::max();
 // js-libp2p ticks its first heartbeat after 100 ms.
 constexpr std::chrono::milliseconds kFirstHeartbeat{100};
+// The IP text of an /ip4 or /ip6 address (for IP colocation scoring).
+std::string ip_of(const core::Multiaddr& addr) {
+  const auto& c = addr.components();
+  if (c.empty()) return {};
+  boost::system::error_code ec;
+  if (c[0].protocol == core::MultiaddrProtocol::ip4 && c[0].value.size() == 4) {
+    asio::ip::address_v4::bytes_type b{};
+    std::copy(c[0].value.begin(), c[0].value.end(), b.begin());
+    return asio::ip::address_v4(b).to_string();
+  }
+  if (c[0].protocol == core::MultiaddrProtocol::ip6 && c[0].value.size() == 16) {
+    asio::ip::address_v6::bytes_type b{};
+    std::copy(c[0].value.begin(), c[0].value.end(), b.begin());
+    return asio::ip::address_v6(b).to_string();
+  }
+  return {};
+}
 }  // namespace
 
 struct Service::Link {
@@ -92,7 +110,7 @@ void Service::peer_connected(const transport::PeerInfo& info) {
   }
   auto link = std::make_shared<Link>(ex_);
   links_[info.peer] = link;
-  router_.add_peer(info.peer, info.outbound, now());  // its first RPC is never dropped
+  router_.add_peer(info.peer, info.outbound, now(), ip_of(info.remote_addr));  // its first RPC is never dropped
   asio::co_spawn(ex_, open_outbound(info.peer, link), asio::detached);
 }
 

@@ -287,5 +287,57 @@ TEST(GossipSimTest, FanoutPublishingWithoutJoiningAndMeshBoundsWithManyPeers) {
   EXPECT_TRUE(net.node(5).router->fanout("elsewhere").empty());
 }
 
+TEST(GossipSimTest, AnInvalidSenderAndANonForwarderEndNegativeAndArePruned) {
+  // P3 (mesh delivery deficit) is off by default; a deployment with a steady
+  // message rate turns it on to catch peers that never forward.
+  GossipConfig config;
+  config.score.topic.mesh_deliveries_weight = -1;
+  config.score.topic.mesh_deliveries_threshold = 1;
+  config.score.topic.mesh_deliveries_activation = std::chrono::seconds(3);
+  SimNet net(12, config, 99);
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    for (std::size_t j = i + 1; j < net.size(); ++j) net.connect(i, j);  // everyone sees everyone
+  }
+  for (std::size_t i = 0; i < net.size(); ++i) net.node(i).router->join(kTopic, net.now());
+  net.run();
+  net.tick(2);
+  const std::size_t silent = 10, liar = 11;
+  net.silent.insert(silent);  // forwards nothing (and answers no IWANT)
+  for (int round = 0; round < 15; ++round) {
+    net.publish(round % 5, "m" + std::to_string(round));
+    // The liar sends a forged message to everyone each round.
+    wire::pubsub::Message forged;
+    forged.topic = kTopic;
+    forged.data = "original";
+    sign(forged, net.node(liar).key, 1000 + static_cast<std::uint64_t>(round));
+    forged.data = "forged";
+    wire::pubsub::Rpc rpc;
+    rpc.publish = {forged};
+    for (std::size_t i = 0; i < 10; ++i) net.node(i).router->on_rpc(net.node(liar).id, rpc, net.now());
+    net.run();
+    net.tick();
+  }
+  for (std::size_t i = 0; i < 10; ++i) {
+    auto& r = *net.node(i).router;
+    EXPECT_LT(r.score(net.node(liar).id, net.now()), 0) << i;
+    const auto mesh = r.mesh(kTopic);
+    EXPECT_EQ(std::count(mesh.begin(), mesh.end(), net.node(liar).id), 0) << i;
+    if (std::find(mesh.begin(), mesh.end(), net.node(silent).id) != mesh.end()) {
+      ADD_FAILURE() << "node " << i << " kept the silent node in its mesh";
+    }
+  }
+  std::uint64_t pruned = 0;
+  for (std::size_t i = 0; i < 10; ++i) pruned += net.node(i).router->counters().pruned_for_score;
+  EXPECT_GT(pruned, 0u);
+  // Honest nodes still deliver everything.
+  const auto id = net.publish(3, "after");
+  net.tick(2);
+  for (std::size_t i = 0; i < 10; ++i) {
+    if (i != 3) {
+      EXPECT_EQ(net.node(i).delivered[id], 1) << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace agentmesh::pubsub
