@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/multiaddr.hpp"
+#include "core/pressure.hpp"
 #include "core/peer_id.hpp"
 #include <string_view>
 #include <vector>
@@ -88,6 +89,7 @@ struct TopicSubscriber {
   std::uint64_t dropped = 0;          // not yet reported to the client
   std::uint64_t dropped_total = 0;
   std::function<void()> wake;
+  core::PressureGate pressure;  // INFO/WARN as the queue fills
 };
 
 struct TopicPublishResult {

@@ -72,6 +72,18 @@ void Node::deliver_topic(const TopicEvent& event) {
     } else {
       sub->queue.push_back(event);
     }
+    switch (sub->pressure.check(sub->queue.size(), sub->capacity, std::chrono::steady_clock::now())) {
+      case core::PressureGate::Level::info:
+        log_->info("a subscriber of topic {} is slow: its queue is over half full ({} of {})", event.topic,
+                   sub->queue.size(), sub->capacity);
+        break;
+      case core::PressureGate::Level::warn:
+        log_->warn("a subscriber of topic {} is slow: its queue is over 80% full ({} of {}, {} dropped)", event.topic,
+                   sub->queue.size(), sub->capacity, sub->dropped_total);
+        break;
+      case core::PressureGate::Level::none:
+        break;
+    }
     if (sub->wake) sub->wake();
   }
 }

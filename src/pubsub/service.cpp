@@ -6,6 +6,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/pressure.hpp"
 #include "transport/connection.hpp"
 #include "transport/error.hpp"
 #include "transport/stream_io.hpp"
@@ -44,6 +45,7 @@ struct Service::Link {
   std::deque<std::string> queue;  // encoded RPCs
   asio::steady_timer signal;      // cancelled when the queue grows or the link closes
   bool closed = false;
+  core::PressureGate pressure;
 };
 
 std::shared_ptr<Service> Service::create(Executor ex, transport::Host& host, const crypto::SigningKey& key,
@@ -133,6 +135,18 @@ void Service::enqueue(const core::PeerId& peer, wire::pubsub::Rpc rpc) {
   }
   link.queue.push_back(wire::pubsub::encode(rpc));
   stats_.max_queued = std::max(stats_.max_queued, link.queue.size());
+  switch (link.pressure.check(link.queue.size(), config_.max_queued_rpcs, std::chrono::steady_clock::now())) {
+    case core::PressureGate::Level::info:
+      log_->info("gossipsub queue to {} is over half full ({} of {})", peer.to_string(), link.queue.size(),
+                 config_.max_queued_rpcs);
+      break;
+    case core::PressureGate::Level::warn:
+      log_->warn("gossipsub queue to {} is over 80% full ({} of {}; {} dropped so far)", peer.to_string(),
+                 link.queue.size(), config_.max_queued_rpcs, stats_.rpcs_dropped);
+      break;
+    case core::PressureGate::Level::none:
+      break;
+  }
   link.signal.cancel();
 }
 

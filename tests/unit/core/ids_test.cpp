@@ -66,3 +66,22 @@ TEST(AgentNameTest, RejectsPathsControlCharactersAndIdLookalikes) {
 
 }  // namespace
 }  // namespace agentmesh::core
+
+#include "core/pressure.hpp"
+
+namespace agentmesh::core {
+namespace {
+
+TEST(PressureGateTest, InfoAboveHalfWarnAbove80AtMostOncePer30s) {
+  PressureGate gate;
+  const PressureGate::Time t0{};
+  EXPECT_EQ(gate.check(50, 100, t0), PressureGate::Level::none);
+  EXPECT_EQ(gate.check(51, 100, t0), PressureGate::Level::info);
+  EXPECT_EQ(gate.check(90, 100, t0 + std::chrono::seconds(10)), PressureGate::Level::none);  // rate limited
+  EXPECT_EQ(gate.check(90, 100, t0 + std::chrono::seconds(31)), PressureGate::Level::warn);
+  EXPECT_EQ(gate.check(10, 100, t0 + std::chrono::seconds(100)), PressureGate::Level::none);
+  EXPECT_EQ(gate.check(1, 0, t0), PressureGate::Level::none);
+}
+
+}  // namespace
+}  // namespace agentmesh::core
