@@ -87,6 +87,7 @@ int run_daemon(const DaemonConfig& config) {
     asio::co_spawn(
         ioc,
         [&]() -> asio::awaitable<void> {
+          (*node)->prepare_stop();
           co_await server.shutdown(config.shutdown_deadline);
           (*node)->stop();  // the writer finishes and commits every queued job
           ioc.stop();

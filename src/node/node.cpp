@@ -512,7 +512,7 @@ std::vector<std::string> Node::durable_topics(const core::AgentId& agent) const 
 }
 
 void Node::maybe_leave(const std::string& topic) {
-  if (stopped_ || !pubsub_ || durable_.contains(topic) || topic_subscribers_.contains(topic)) return;
+  if (stopped_ || stopping_ || !pubsub_ || durable_.contains(topic) || topic_subscribers_.contains(topic)) return;
   pubsub_->leave(topic);
 }
 

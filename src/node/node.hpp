@@ -159,6 +159,10 @@ class Node : public std::enable_shared_from_this<Node> {
   const NodeCounters& counters() const { return counters_; }
   core::QueueStats writer_queue() const { return writer_->queue_stats(); }
 
+  // The daemon is stopping: topics are no longer left as their subscribers
+  // go (leaving sends PRUNE with a backoff, which would keep a quickly
+  // restarted daemon out of its neighbours' meshes). Connections just close.
+  void prepare_stop() { stopping_ = true; }
   // Stops accepting writes, finishes queued ones (they commit) and joins the
   // writer thread. Idempotent. Completions already posted still run.
   void stop();
@@ -214,6 +218,7 @@ class Node : public std::enable_shared_from_this<Node> {
   NodeCounters counters_;
   error_code last_store_error_;
   bool stopped_ = false;
+  bool stopping_ = false;
   boost::asio::steady_timer purge_timer_;
 };
 

@@ -39,6 +39,13 @@ class TopicReader {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
   }
+  // How many message events so far (cheap: no parsing).
+  std::size_t count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::size_t n = 0;
+    for (std::size_t pos = 0; (pos = text_.find("event: message\n", pos)) != std::string::npos; ++pos) ++n;
+    return n;
+  }
   // The message events so far.
   std::vector<json::object> messages() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -224,6 +231,94 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   EXPECT_EQ(pub.stop(), 0);
   EXPECT_EQ(sub.stop(), 0);
 }
+
+// 5 daemons, every one subscribed; two publishers at the ends (line) or on
+// leaves (star) send 500 messages each; every subscriber gets all 1,000
+// exactly once. Then a daemon in the middle restarts and rejoins the mesh.
+class PubsubTopologyTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PubsubTopologyTest, ThousandMessagesFromTwoPublishersReachEverySubscriberOnce) {
+  const bool star = GetParam() == "star";
+  TempDir dir;
+  std::vector<std::unique_ptr<Daemon>> d;
+  for (int i = 0; i < 5; ++i) {
+    std::vector<std::string> args;
+    if (i > 0) args = {"--bootstrap", p2p_addr(*d[star ? 0 : i - 1])};
+    d.push_back(std::make_unique<Daemon>(dir.path() / ("d" + std::to_string(i)), args));
+    d.back()->start();
+  }
+  std::vector<std::unique_ptr<TopicReader>> readers;
+  for (auto& daemon : d) readers.push_back(std::make_unique<TopicReader>(*daemon, "load"));
+  // Every daemon's mesh for the topic has all its neighbours.
+  auto meshed = [&] {
+    for (int i = 0; i < 5; ++i) {
+      auto t = get(*d[i], "/v1/topics");
+      const int want = star ? (i == 0 ? 4 : 1) : (i == 0 || i == 4 ? 1 : 2);
+      if (!t.is_object() || t.at("topics").as_array().empty() ||
+          t.at("topics").as_array()[0].at("mesh").to_number<int>() != want) {
+        return false;
+      }
+    }
+    return true;
+  };
+  ASSERT_TRUE(eventually(meshed, 30s));
+  const int pub_a = star ? 1 : 0, pub_b = 4;
+  for (int p : {pub_a, pub_b}) {
+    ASSERT_EQ(d[p]->admin().request("POST", "/v1/agents", R"({"name":"pub"})", "application/json")->status, 201);
+  }
+  for (int i = 0; i < 500; ++i) {
+    for (int p : {pub_a, pub_b}) {
+      auto r = d[p]->admin().request("POST", "/v1/topics/load/messages",
+                                     R"({"as":"pub","body":")" + std::to_string(p) + ":" + std::to_string(i) + "\"}",
+                                     "application/json");
+      ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+    }
+  }
+  ASSERT_TRUE(eventually([&] {
+    for (auto& r : readers) {
+      if (r->count() < 1000) return false;
+    }
+    return true;
+  }, 60s));
+  std::this_thread::sleep_for(500ms);
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    const auto msgs = readers[i]->messages();
+    EXPECT_EQ(msgs.size(), 1000u) << "daemon " << i;
+    std::set<std::string> bodies;
+    for (const auto& m : msgs) bodies.insert(std::string(m.at("body").as_string()));
+    EXPECT_EQ(bodies.size(), 1000u) << "daemon " << i;
+  }
+
+  // The daemon in the middle (line) or the hub (star) restarts and rejoins.
+  const int mid = star ? 0 : 2;
+  const auto mid_addr = p2p_addr(*d[mid]);
+  std::vector<std::string> args{"--listen", mid_addr.substr(0, mid_addr.find("/p2p/"))};  // same port: others redial
+  if (!star) args.insert(args.end(), {"--bootstrap", p2p_addr(*d[mid - 1])});
+  ASSERT_EQ(d[mid]->stop(), 0);  // (its subscriber's stream ends with the daemon: no PRUNE is sent)
+  readers[mid].reset();
+  d[mid]->set_extra_args(args);
+  d[mid]->start();
+  readers[mid] = std::make_unique<TopicReader>(*d[mid], "load");
+  ASSERT_TRUE(eventually(meshed, 30s)) << d[mid]->log();
+  auto r = d[pub_a]->admin().request("POST", "/v1/topics/load/messages", R"({"as":"pub","body":"after restart"})",
+                                     "application/json");
+  ASSERT_TRUE(r && r->status == 200);
+  auto count = [](TopicReader& reader, const std::string& body) {
+    int n = 0;
+    for (const auto& m : reader.messages()) n += m.at("body").as_string() == body ? 1 : 0;
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] {
+    for (auto& reader : readers) {
+      if (count(*reader, "after restart") != 1) return false;
+    }
+    return true;
+  }, 20s));
+  readers.clear();
+  for (auto& daemon : d) EXPECT_EQ(daemon->stop(), 0) << daemon->log();
+}
+
+INSTANTIATE_TEST_SUITE_P(Topologies, PubsubTopologyTest, ::testing::Values("line", "star"));
 
 }  // namespace
 }  // namespace agentmesh::testutil
