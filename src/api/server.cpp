@@ -361,35 +361,31 @@ asio::awaitable<void> Server::Impl::linger_close(beast::tcp_stream& stream) {
   stream.socket().close(ec);
 }
 
-asio::awaitable<void> Server::Impl::run_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl) {
-  const auto agent = resp.stream_agent;
-  core::Seq after = resp.stream_after;
-  // Shared with the disconnect watcher below, which may complete after this
-  // coroutine has returned.
-  struct Watch {
-    explicit Watch(asio::io_context& io) : wake(io) {}
-    asio::steady_timer wake;
-    bool peer_gone = false;
-    std::array<char, 512> sink{};
-  };
-  auto watch = std::make_shared<Watch>(ioc);
-  auto& wake = watch->wake;
-  bool stop = false;
-  ctl.stop = [&] {
-    stop = true;
-    wake.cancel();
-  };
-  StreamGuard guard(node, agent, [&] { wake.cancel(); });
-  // An SSE client sends nothing after its request, so any read completion
-  // (EOF, reset, stray bytes) means it is gone: end the stream now rather
-  // than at the next heartbeat write. Reads bypass tcp_stream's timeouts.
+namespace {
+
+// State an SSE stream shares with its disconnect watcher, which may complete
+// after the stream's coroutine has returned.
+struct SseWatch {
+  explicit SseWatch(asio::io_context& io) : wake(io) {}
+  asio::steady_timer wake;
+  bool peer_gone = false;
+  std::array<char, 512> sink{};
+};
+
+// An SSE client sends nothing after its request, so any read completion
+// (EOF, reset, stray bytes) means it is gone: end the stream now rather than
+// at the next heartbeat write. Reads bypass tcp_stream's timeouts.
+void watch_sse_client(beast::tcp_stream& stream, const std::shared_ptr<SseWatch>& watch) {
   stream.socket().async_read_some(asio::buffer(watch->sink), [watch](const beast::error_code&, std::size_t) {
     watch->peer_gone = true;
     watch->wake.cancel();
   });
+}
 
-  // Close-delimited body: no Content-Length, no chunking; every client
-  // (EventSource, curl, Python http.client) reads it as a stream.
+// The response head of an event stream. Close-delimited body: no
+// Content-Length, no chunking; every client (EventSource, curl, Python
+// http.client) reads it as a stream. False when the client is gone.
+asio::awaitable<bool> write_sse_head(beast::tcp_stream& stream, std::chrono::seconds write_timeout) {
   http::response<http::empty_body> head{http::status::ok, 11};
   head.set(http::field::server, "agentmesh/" AGENTMESH_VERSION);
   head.set(http::field::content_type, "text/event-stream");
@@ -397,8 +393,26 @@ asio::awaitable<void> Server::Impl::run_sse(beast::tcp_stream& stream, const Res
   head.set(http::field::connection, "close");
   head.set("X-Accel-Buffering", "no");
   http::response_serializer<http::empty_body> sr{head};
-  stream.expires_after(cfg.write_timeout);
-  if (auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple); ec) co_return;
+  stream.expires_after(write_timeout);
+  auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple);
+  co_return !ec;
+}
+
+}  // namespace
+
+asio::awaitable<void> Server::Impl::run_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl) {
+  const auto agent = resp.stream_agent;
+  core::Seq after = resp.stream_after;
+  auto watch = std::make_shared<SseWatch>(ioc);
+  auto& wake = watch->wake;
+  bool stop = false;
+  ctl.stop = [&] {
+    stop = true;
+    wake.cancel();
+  };
+  StreamGuard guard(node, agent, [&] { wake.cancel(); });
+  watch_sse_client(stream, watch);
+  if (!co_await write_sse_head(stream, cfg.write_timeout)) co_return;
 
   auto send = [&](std::string text) -> asio::awaitable<bool> {
     stream.expires_after(cfg.write_timeout);
@@ -445,13 +459,7 @@ asio::awaitable<void> Server::Impl::run_sse(beast::tcp_stream& stream, const Res
 // A topic's live messages: no replay (they are not stored); a bounded queue
 // per subscriber, and `event: gap` with the count when it overflowed.
 asio::awaitable<void> Server::Impl::run_topic_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl) {
-  struct Watch {
-    explicit Watch(asio::io_context& io) : wake(io) {}
-    asio::steady_timer wake;
-    bool peer_gone = false;
-    std::array<char, 512> sink{};
-  };
-  auto watch = std::make_shared<Watch>(ioc);
+  auto watch = std::make_shared<SseWatch>(ioc);
   auto n = node.lock();
   if (!n) co_return;
   auto subscribed = n->subscribe_topic(resp.stream_topic, [watch] { watch->wake.cancel(); });
@@ -472,19 +480,8 @@ asio::awaitable<void> Server::Impl::run_topic_sse(beast::tcp_stream& stream, con
     stop = true;
     watch->wake.cancel();
   };
-  stream.socket().async_read_some(asio::buffer(watch->sink), [watch](const beast::error_code&, std::size_t) {
-    watch->peer_gone = true;
-    watch->wake.cancel();
-  });
-  http::response<http::empty_body> head{http::status::ok, 11};
-  head.set(http::field::server, "agentmesh/" AGENTMESH_VERSION);
-  head.set(http::field::content_type, "text/event-stream");
-  head.set(http::field::cache_control, "no-cache");
-  head.set(http::field::connection, "close");
-  head.set("X-Accel-Buffering", "no");
-  http::response_serializer<http::empty_body> sr{head};
-  stream.expires_after(cfg.write_timeout);
-  bool ok = !std::get<0>(co_await http::async_write_header(stream, sr, kTuple));
+  watch_sse_client(stream, watch);
+  bool ok = co_await write_sse_head(stream, cfg.write_timeout);
   auto send = [&](std::string text) -> asio::awaitable<bool> {
     stream.expires_after(cfg.write_timeout);
     auto [ec, bytes] = co_await asio::async_write(stream, asio::buffer(text), kTuple);

@@ -345,20 +345,7 @@ Task<Result<std::shared_ptr<Stream>>> Host::new_stream(const core::PeerId& peer,
   if (!stream) co_return stream.error();
   auto s = *stream;
   auto selecting = [](std::shared_ptr<Stream> st, std::vector<std::string> protos) -> Task<Result<void>> {
-    struct IO {
-      Stream& s;
-      Task<Result<void>> read_more(std::string& out) {
-        std::array<std::uint8_t, 1024> buf{};
-        auto n = co_await s.read_some(buf);
-        if (!n) co_return n.error();
-        if (*n == 0) co_return make_error_code(error::stream_closed);
-        out.append(reinterpret_cast<const char*>(buf.data()), *n);
-        co_return Result<void>{};
-      }
-      Task<Result<void>> write(std::string_view b) {
-        return s.write({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()});
-      }
-    } io{*st};
+    detail::StreamIO io{*st};
     auto sel = co_await detail::select_as_dialer(io, std::move(protos));
     if (!sel) co_return sel.error();
     st->set_protocol(sel->protocol);

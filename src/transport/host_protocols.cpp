@@ -25,24 +25,8 @@ namespace {
 constexpr std::size_t kPingSize = 32;
 constexpr int kMaxInboundPings = 2;
 
-// multistream-select over a yamux stream.
-struct StreamIO {
-  Stream& s;
-  Task<Result<void>> read_more(std::string& out) {
-    std::array<std::uint8_t, 1024> buf{};
-    auto n = co_await s.read_some(buf);
-    if (!n) co_return n.error();
-    if (*n == 0) co_return make_error_code(error::stream_closed);
-    out.append(reinterpret_cast<const char*>(buf.data()), *n);
-    co_return Result<void>{};
-  }
-  Task<Result<void>> write(std::string_view b) {
-    return s.write({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()});
-  }
-};
-
 Task<Result<detail::Selected>> negotiate_inbound(std::shared_ptr<Stream> stream, std::vector<std::string> supported) {
-  StreamIO io{*stream};
+  detail::StreamIO io{*stream};
   co_return co_await detail::select_as_listener(io, std::move(supported));
 }
 

@@ -7,11 +7,13 @@
 //   Task<Result<void>> read_more(std::string& out)   appends at least 1 byte
 //   Task<Result<void>> write(std::string_view bytes)
 
+#include <array>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "transport/connection.hpp"
 #include "transport/error.hpp"
 #include "transport/secure_channel.hpp"
 #include "wire/multistream.hpp"
@@ -26,6 +28,22 @@ struct Selected {
 inline std::span<const std::uint8_t> as_span(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
+
+// multistream-select over a yamux stream.
+struct StreamIO {
+  Stream& s;
+  Task<Result<void>> read_more(std::string& out) {
+    std::array<std::uint8_t, 1024> buf{};
+    auto n = co_await s.read_some(buf);
+    if (!n) co_return n.error();
+    if (*n == 0) co_return make_error_code(error::stream_closed);
+    out.append(reinterpret_cast<const char*>(buf.data()), *n);
+    co_return Result<void>{};
+  }
+  Task<Result<void>> write(std::string_view b) {
+    return s.write({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()});
+  }
+};
 
 template <class IO>
 Task<Result<Selected>> select_as_dialer(IO& io, std::vector<std::string> protocols) {
