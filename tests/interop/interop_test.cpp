@@ -216,5 +216,61 @@ TEST_F(InteropTest, GossipsubMessagesFlowBothWays) {
   reader.join();
 }
 
+// Two js nodes that only know our daemon: a message from one reaches the
+// other through our router (validated, then forwarded on the mesh).
+TEST_F(InteropTest, GossipsubRelaysBetweenJsNodesThatOnlyKnowTheDaemon) {
+  JsPeer a;
+  JsPeer b;
+  ASSERT_EQ(a.startup_error(), "");
+  ASSERT_EQ(b.startup_error(), "");
+  const std::string topic = "agents/relay";
+  a.command("subscribe " + topic);
+  b.command("subscribe " + topic);
+  // The daemon joins the topic through a live subscriber.
+  std::thread reader([&] {
+    auto c = daemon_->admin();
+    std::string err;
+    (void)c.stream("/v1/topics/agents%2Frelay/events", {}, [](std::string_view) { return true; }, err);
+  });
+  ASSERT_TRUE(eventually([&] {
+    auto t = get(*daemon_, "/v1/topics");
+    return t.is_object() && !t.at("topics").as_array().empty();
+  }));
+  a.command("dial " + addr_);
+  b.command("dial " + addr_);
+  ASSERT_TRUE(a.wait_for([&](const json::object& e) { return is(e, "dialed", peer_id_); })) << a.transcript();
+  ASSERT_TRUE(b.wait_for([&](const json::object& e) { return is(e, "dialed", peer_id_); })) << b.transcript();
+  // Our mesh holds both js nodes.
+  ASSERT_TRUE(eventually([&] {
+    auto t = get(*daemon_, "/v1/topics");
+    return t.at("topics").as_array()[0].at("mesh").to_number<int>() == 2;
+  }, 20s));
+  // And each js node sees our daemon subscribed.
+  for (JsPeer* js : {&a, &b}) {
+    ASSERT_TRUE(eventually([&] {
+      js->command("subscribers " + topic);
+      return js
+          ->wait_for([&](const json::object& e) {
+            if (e.at("event").as_string() != "subscribers") return false;
+            const auto& peers = e.at("peers").as_array();
+            return std::find(peers.begin(), peers.end(), json::value(peer_id_)) != peers.end();
+          }, 200ms)
+          .has_value();
+    }, 20s));
+  }
+  a.command("publish " + topic + " relayed by agentmesh");
+  auto got = b.wait_for([&](const json::object& e) {
+    return e.at("event").as_string() == "message" && e.at("data").as_string() == "relayed by agentmesh";
+  });
+  ASSERT_TRUE(got) << b.transcript() << daemon_->log();
+  EXPECT_EQ(got->at("from").as_string(), a.peer_id());  // the author, not our daemon
+  b.command("publish " + topic + " and back");
+  ASSERT_TRUE(a.wait_for([&](const json::object& e) {
+    return e.at("event").as_string() == "message" && e.at("data").as_string() == "and back";
+  })) << a.transcript();
+  EXPECT_EQ(daemon_->stop(), 0) << daemon_->log();
+  reader.join();
+}
+
 }  // namespace
 }  // namespace agentmesh::testutil
