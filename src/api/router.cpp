@@ -40,6 +40,7 @@ enum class RouteId {
   topic_events,
   diagnostics_pubsub,
   subscriptions,
+  topic_ws,
 };
 
 struct RouteDef {
@@ -71,6 +72,7 @@ const RouteDef kRoutes[] = {
     {RouteId::topic_events, "/v1/topics/{topic}/events", {"GET"}, false},
     {RouteId::diagnostics_pubsub, "/v1/diagnostics/pubsub", {"GET"}, true},
     {RouteId::subscriptions, "/v1/agents/{agent}/subscriptions", {"GET", "POST", "DELETE"}, false},
+    {RouteId::topic_ws, "/v1/topics/{topic}/ws", {"GET"}, false},
 };
 
 constexpr std::size_t kDefaultPageSize = 100;
@@ -580,12 +582,17 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
       co_return json_response(200, o);
     }
 
-    case RouteId::topic_events: {
+    case RouteId::topic_events:
+    case RouteId::topic_ws: {
       if (!valid_topic(m.param)) {
         co_return error_response(error::invalid_field, "a topic is 1-256 bytes of UTF-8 without control characters");
       }
+      const bool ws = m.def->id == RouteId::topic_ws;
+      if (ws && !req.websocket_upgrade) {
+        co_return error_response(error::bad_request, "this route needs a WebSocket upgrade");
+      }
       Response r;
-      r.kind = Response::Kind::topic_sse;
+      r.kind = ws ? Response::Kind::topic_websocket : Response::Kind::topic_sse;
       r.stream_topic = m.param;
       co_return r;
     }

@@ -35,7 +35,7 @@ struct Request {
 };
 
 struct Response {
-  enum class Kind { normal, sse, websocket, topic_sse };
+  enum class Kind { normal, sse, websocket, topic_sse, topic_websocket };
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
@@ -43,7 +43,7 @@ struct Response {
   Kind kind = Kind::normal;
   core::AgentId stream_agent;  // kind != normal: whose inbox, from which seq
   core::Seq stream_after;
-  std::string stream_topic;  // kind == topic_sse
+  std::string stream_topic;  // kind == topic_sse or topic_websocket
   std::string route;  // the matched route pattern, for metrics
 };
 

@@ -95,6 +95,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> linger_close(beast::tcp_stream& stream);
   asio::awaitable<void> run_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl);
   asio::awaitable<void> run_topic_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl);
+  asio::awaitable<void> run_topic_ws(beast::tcp_stream stream, http::request<http::string_body> req,
+                                     const Response& resp, SessionCtl& ctl);
   asio::awaitable<void> run_ws(beast::tcp_stream stream, http::request<http::string_body> req, const Response& resp,
                                SessionCtl& ctl);
 
@@ -275,7 +277,8 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
         ctl.busy = true;
         Response resp = co_await router.handle(std::move(r));
         ctl.busy = false;
-        ++stats.requests[{resp.route, resp.kind == Response::Kind::websocket ? 101 : resp.status}];
+        const bool upgraded = resp.kind == Response::Kind::websocket || resp.kind == Response::Kind::topic_websocket;
+        ++stats.requests[{resp.route, upgraded ? 101 : resp.status}];
         if (resp.kind != Response::Kind::normal) {
           stream_resp = std::move(resp);
           stream_req = parser.release();
@@ -333,6 +336,10 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
   }
   if (stream_resp && stream_resp->kind == Response::Kind::topic_sse) {
     co_await run_topic_sse(stream, *stream_resp, ctl);
+    co_return;
+  }
+  if (stream_resp && stream_resp->kind == Response::Kind::topic_websocket) {
+    co_await run_topic_ws(std::move(stream), std::move(*stream_req), *stream_resp, ctl);
     co_return;
   }
   if (stream_resp && stream_resp->kind == Response::Kind::websocket) {
@@ -633,6 +640,91 @@ asio::awaitable<void> Server::Impl::run_ws(beast::tcp_stream stream, http::reque
   };
 
   co_await (reader() && writer());
+}
+
+// A topic's live messages over WebSocket: {"type":"message", ...} and
+// {"type":"gap","dropped":N}, like the SSE form. The client sends nothing
+// (anything it sends is ignored); closing ends the subscription.
+asio::awaitable<void> Server::Impl::run_topic_ws(beast::tcp_stream stream, http::request<http::string_body> req,
+                                                 const Response& resp, SessionCtl& ctl) {
+  using namespace asio::experimental::awaitable_operators;
+  websocket::stream<beast::tcp_stream> ws(std::move(stream));
+  beast::get_lowest_layer(ws).expires_never();
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = cfg.stream_heartbeat * 4;
+  timeouts.keep_alive_pings = true;
+  ws.set_option(timeouts);
+  ws.read_message_max(kMaxWsMessage);
+  ws.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "agentmesh/" AGENTMESH_VERSION); }));
+  asio::steady_timer wake(ioc);
+  auto n = node.lock();
+  if (!n) co_return;
+  auto subscribed = n->subscribe_topic(resp.stream_topic, [&wake] { wake.cancel(); });
+  n.reset();
+  if (!subscribed) {
+    auto err = error_response(subscribed.error());
+    http::response<http::string_body> res{static_cast<http::status>(err.status), 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = err.body;
+    res.prepare_payload();
+    co_await http::async_write(beast::get_lowest_layer(ws), res, kTuple);
+    co_return;
+  }
+  auto sub = *subscribed;
+  bool stop = false;
+  bool closed = false;
+  ctl.stop = [&] {
+    stop = true;
+    wake.cancel();
+  };
+  ctl.kill = [&] {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws).socket().close(ec);
+  };
+  if (auto [ec] = co_await ws.async_accept(req, kTuple); !ec) {
+    ws.text(true);
+    auto reader = [&]() -> asio::awaitable<void> {
+      for (;;) {
+        beast::flat_buffer buf;
+        auto [ec2, bytes] = co_await ws.async_read(buf, kTuple);
+        if (ec2) break;
+      }
+      closed = true;
+      wake.cancel();
+    };
+    auto writer = [&]() -> asio::awaitable<void> {
+      auto write = [&](const std::string& text) -> asio::awaitable<bool> {
+        auto [ec2, bytes] = co_await ws.async_write(asio::buffer(text), kTuple);
+        co_return !ec2;
+      };
+      while (!closed) {
+        if (stop) {
+          co_await ws.async_close(websocket::close_reason(websocket::close_code::going_away, "daemon stopping"),
+                                  kTuple);
+          co_return;
+        }
+        if (sub->dropped > 0) {
+          json::object gap{{"type", "gap"}, {"dropped", sub->dropped}};
+          sub->dropped = 0;
+          if (!co_await write(json::serialize(gap))) co_return;
+          continue;
+        }
+        if (!sub->queue.empty()) {
+          auto o = topic_event_json(sub->queue.front());
+          sub->queue.pop_front();
+          o["type"] = "message";
+          if (!co_await write(json::serialize(o))) co_return;
+          ++stats.ws_messages;
+          continue;
+        }
+        wake.expires_after(cfg.stream_heartbeat);
+        co_await wake.async_wait(kTuple);
+      }
+    };
+    co_await (reader() && writer());
+  }
+  if (auto n2 = node.lock()) n2->unsubscribe_topic(sub);
 }
 
 Server::Server(asio::io_context& ioc, ApiConfig config, RouterConfig router_config, node::NodeHandle node,

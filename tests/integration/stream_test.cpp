@@ -220,6 +220,27 @@ class WsClient {
   websocket::stream<asio::ip::tcp::socket> ws_;
 };
 
+TEST_F(StreamTest, TopicWebSocketDeliversLiveTopicMessages) {
+  auto a = create("a");
+  WsClient ws(daemon_->port(), "/v1/topics/news/ws", a.token);
+  // The subscription is live once the daemon lists it.
+  ASSERT_TRUE(eventually([&] {
+    auto t = js(req("GET", "/v1/topics"));
+    return t.is_object() && !t.at("topics").as_array().empty() &&
+           t.at("topics").as_array()[0].at("local_subscribers").as_int64() == 1;
+  }));
+  auto r = req("POST", "/v1/topics/news/messages", R"({"body":"over ws","as":"a"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto m = ws.read();
+  EXPECT_EQ(m.at("type").as_string(), "message");
+  EXPECT_EQ(m.at("body").as_string(), "over ws");
+  EXPECT_EQ(m.at("from_agent").as_string(), a.id);
+  ws.ws().close(websocket::close_code::normal);
+  ASSERT_TRUE(eventually([&] { return js(req("GET", "/v1/topics")).at("topics").as_array().empty(); }));
+  // Without an upgrade the route says so.
+  EXPECT_EQ(code(req("GET", "/v1/topics/news/ws")), "bad_request");
+}
+
 TEST_F(StreamTest, WebSocketDeliversMessagesAndAcceptsAcks) {
   create("a");
   auto b = create("b");
