@@ -189,6 +189,53 @@ Result<node::UpdateAgentRequest> parse_update_agent(std::string_view body, const
   return req;
 }
 
+namespace {
+
+// The message body of a send or a publish: `body` (text) or `body_base64`,
+// within the payload limit (checked before decoding), and an optional
+// `content_type` (default text/plain or application/octet-stream).
+Result<void> read_body(Fields& f, const JsonLimits& limits, std::string& why, std::string& body,
+                       std::string& content_type) {
+  const std::size_t max_b64 = (limits.max_payload_bytes + 2) / 3 * 4;
+  auto text = f.string("body", std::numeric_limits<std::size_t>::max());
+  if (!text) return text.error();
+  auto b64 = f.string("body_base64", std::numeric_limits<std::size_t>::max());
+  if (!b64) return b64.error();
+  if (*text && *b64) return f.bad("body_base64", "cannot be combined with \"body\"");
+  if (!*text && !*b64) {
+    why = "one of \"body\" or \"body_base64\" is required";
+    return error::missing_field;
+  }
+  if (*text) {
+    body = std::move(**text);
+    content_type = "text/plain; charset=utf-8";
+  } else {
+    if ((*b64)->size() > max_b64) {
+      why = fmt::format("the payload exceeds {} bytes", limits.max_payload_bytes);
+      return direct::error::payload_too_large;
+    }
+    auto decoded = core::base64_decode(**b64);
+    if (!decoded) return f.bad("body_base64", "must be standard base64 with padding");
+    body = std::move(*decoded);
+    content_type = "application/octet-stream";
+  }
+  if (body.size() > limits.max_payload_bytes) {
+    why = fmt::format("the payload exceeds {} bytes", limits.max_payload_bytes);
+    return direct::error::payload_too_large;
+  }
+  auto type = f.string("content_type", 255);
+  if (!type) return type.error();
+  if (*type) {
+    if ((*type)->empty() || !printable_ascii(**type)) {
+      return f.bad("content_type", "must be a non-empty printable ASCII media type");
+    }
+    content_type = std::move(**type);
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& limits, std::string& why) {
   auto o = parse_object(body, limits, why);
   if (!o) return o.error();
@@ -203,42 +250,7 @@ Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& li
   if (!to) return to.error();
   req.to = std::move(*to);
 
-  const std::size_t max_b64 = (limits.max_payload_bytes + 2) / 3 * 4;
-  auto text = f.string("body", std::numeric_limits<std::size_t>::max());
-  if (!text) return text.error();
-  auto b64 = f.string("body_base64", std::numeric_limits<std::size_t>::max());
-  if (!b64) return b64.error();
-  if (*text && *b64) return f.bad("body_base64", "cannot be combined with \"body\"");
-  if (!*text && !*b64) {
-    why = "one of \"body\" or \"body_base64\" is required";
-    return error::missing_field;
-  }
-  if (*text) {
-    req.content.body = std::move(**text);
-    req.content.content_type = "text/plain; charset=utf-8";
-  } else {
-    if ((*b64)->size() > max_b64) {
-      why = fmt::format("the payload exceeds {} bytes", limits.max_payload_bytes);
-      return direct::error::payload_too_large;
-    }
-    auto decoded = core::base64_decode(**b64);
-    if (!decoded) return f.bad("body_base64", "must be standard base64 with padding");
-    req.content.body = std::move(*decoded);
-    req.content.content_type = "application/octet-stream";
-  }
-  if (req.content.body.size() > limits.max_payload_bytes) {
-    why = fmt::format("the payload exceeds {} bytes", limits.max_payload_bytes);
-    return direct::error::payload_too_large;
-  }
-
-  auto content_type = f.string("content_type", 255);
-  if (!content_type) return content_type.error();
-  if (*content_type) {
-    if ((*content_type)->empty() || !printable_ascii(**content_type)) {
-      return f.bad("content_type", "must be a non-empty printable ASCII media type");
-    }
-    req.content.content_type = std::move(**content_type);
-  }
+  if (auto r = read_body(f, limits, why, req.content.body, req.content.content_type); !r) return r.error();
   struct Opt {
     const char* key;
     std::size_t max;
@@ -497,36 +509,7 @@ Result<TopicPublishRequest> parse_topic_publish(std::string_view body, const Jso
   Fields f(*o, why);
   if (auto r = f.only({"body", "body_base64", "content_type", "as"}); !r) return r.error();
   TopicPublishRequest req;
-  auto text = f.string("body", std::numeric_limits<std::size_t>::max());
-  if (!text) return text.error();
-  auto b64 = f.string("body_base64", std::numeric_limits<std::size_t>::max());
-  if (!b64) return b64.error();
-  if (*text && *b64) return f.bad("body_base64", "cannot be combined with \"body\"");
-  if (!*text && !*b64) {
-    why = "one of \"body\" or \"body_base64\" is required";
-    return error::missing_field;
-  }
-  if (*text) {
-    req.body = std::move(**text);
-    req.content_type = "text/plain; charset=utf-8";
-  } else {
-    auto decoded = core::base64_decode(**b64);
-    if (!decoded) return f.bad("body_base64", "must be standard base64 with padding");
-    req.body = std::move(*decoded);
-    req.content_type = "application/octet-stream";
-  }
-  if (req.body.size() > limits.max_payload_bytes) {
-    why = fmt::format("the payload exceeds {} bytes", limits.max_payload_bytes);
-    return direct::error::payload_too_large;
-  }
-  auto content_type = f.string("content_type", 255);
-  if (!content_type) return content_type.error();
-  if (*content_type) {
-    if ((*content_type)->empty() || !printable_ascii(**content_type)) {
-      return f.bad("content_type", "must be a non-empty printable ASCII media type");
-    }
-    req.content_type = std::move(**content_type);
-  }
+  if (auto r = read_body(f, limits, why, req.body, req.content_type); !r) return r.error();
   auto as = f.string("as", 128);
   if (!as) return as.error();
   if (*as) req.as = std::move(**as);

@@ -405,6 +405,19 @@ asio::awaitable<bool> write_sse_head(beast::tcp_stream& stream, std::chrono::sec
   co_return !ec;
 }
 
+// Server-side WebSocket options shared by every stream: keep-alive pings,
+// an idle timeout of four heartbeats, the message size limit.
+void configure_ws(websocket::stream<beast::tcp_stream>& ws, std::chrono::seconds heartbeat) {
+  beast::get_lowest_layer(ws).expires_never();
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = heartbeat * 4;
+  timeouts.keep_alive_pings = true;
+  ws.set_option(timeouts);
+  ws.read_message_max(kMaxWsMessage);
+  ws.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "agentmesh/" AGENTMESH_VERSION); }));
+}
+
 }  // namespace
 
 asio::awaitable<void> Server::Impl::run_sse(beast::tcp_stream& stream, const Response& resp, SessionCtl& ctl) {
@@ -534,14 +547,7 @@ asio::awaitable<void> Server::Impl::run_ws(beast::tcp_stream stream, http::reque
   const auto agent = resp.stream_agent;
   core::Seq after = resp.stream_after;
   websocket::stream<beast::tcp_stream> ws(std::move(stream));
-  beast::get_lowest_layer(ws).expires_never();
-  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-  timeouts.idle_timeout = cfg.stream_heartbeat * 4;
-  timeouts.keep_alive_pings = true;
-  ws.set_option(timeouts);
-  ws.read_message_max(kMaxWsMessage);
-  ws.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(http::field::server, "agentmesh/" AGENTMESH_VERSION); }));
+  configure_ws(ws, cfg.stream_heartbeat);
 
   asio::steady_timer wake(ioc);
   bool stop = false;
@@ -649,14 +655,7 @@ asio::awaitable<void> Server::Impl::run_topic_ws(beast::tcp_stream stream, http:
                                                  const Response& resp, SessionCtl& ctl) {
   using namespace asio::experimental::awaitable_operators;
   websocket::stream<beast::tcp_stream> ws(std::move(stream));
-  beast::get_lowest_layer(ws).expires_never();
-  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-  timeouts.idle_timeout = cfg.stream_heartbeat * 4;
-  timeouts.keep_alive_pings = true;
-  ws.set_option(timeouts);
-  ws.read_message_max(kMaxWsMessage);
-  ws.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(http::field::server, "agentmesh/" AGENTMESH_VERSION); }));
+  configure_ws(ws, cfg.stream_heartbeat);
   asio::steady_timer wake(ioc);
   auto n = node.lock();
   if (!n) co_return;

@@ -12,22 +12,10 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-json::value get(const Daemon& d, const std::string& target) {
-  auto r = d.admin().request("GET", target, "", "application/json");
-  if (!r || r->status != 200) return {};
-  boost::system::error_code ec;
-  auto v = json::parse(r->body, ec);
-  return ec ? json::value() : v;
-}
-
-std::string peer_id(const Daemon& d) { return std::string(get(d, "/v1/node").at("peer_id").as_string()); }
-std::string p2p_addr(const Daemon& d) {
-  return std::string(get(d, "/v1/node").at("listen_addrs").as_array().at(0).as_string());
-}
-
+std::string peer_id(const Daemon& d) { return std::string(get_json(d, "/v1/node").at("peer_id").as_string()); }
 // The peer entry for `id` once identify and ping completed, else null.
 json::value identified_peer(const Daemon& d, const std::string& id) {
-  auto v = get(d, "/v1/peers");
+  auto v = get_json(d, "/v1/peers");
   if (!v.is_object()) return {};
   for (const auto& p : v.at("peers").as_array()) {
     const auto& o = p.as_object();
@@ -44,7 +32,7 @@ bool connected(const Daemon& a, const Daemon& b) {
 }
 
 std::size_t peer_count(const Daemon& d) {
-  auto v = get(d, "/v1/peers");
+  auto v = get_json(d, "/v1/peers");
   return v.is_object() ? v.at("peers").as_array().size() : 0;
 }
 
@@ -80,7 +68,7 @@ TEST_F(P2pTest, TwoDaemonsConnectThroughABootstrapAddressIdentifyAndPing) {
   EXPECT_NE(std::find(protocols.begin(), protocols.end(), json::value("/ipfs/ping/1.0.0")), protocols.end());
   EXPECT_EQ(identified_peer(a, peer_id(b)).at("direction").as_string(), "inbound");
 
-  auto diag = get(a, "/v1/diagnostics/transport");
+  auto diag = get_json(a, "/v1/diagnostics/transport");
   EXPECT_EQ(diag.at("connections").at("inbound").to_number<int>(), 1);
   EXPECT_GE(diag.at("handshakes").at("ok_total").to_number<int>(), 1);
   auto metrics = a.admin().request("GET", "/metrics", "", "");
@@ -184,7 +172,7 @@ TEST_F(P2pTest, DialErrorsAreReportedAndChangeNothing) {
   ASSERT_TRUE(bad_id);
   EXPECT_EQ(bad_id->status, 400);
   EXPECT_EQ(peer_count(b), 0u);
-  auto diag = get(b, "/v1/diagnostics/transport");
+  auto diag = get_json(b, "/v1/diagnostics/transport");
   EXPECT_EQ(diag.at("handshakes").at("failed_total").at("peer_id_mismatch").to_number<int>(), 1);
   EXPECT_EQ(diag.at("dial_failures_total").at("connection_refused").to_number<int>(), 1);
 }

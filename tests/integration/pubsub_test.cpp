@@ -16,12 +16,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-json::value get(const Daemon& d, const std::string& target) {
-  auto r = d.admin().request("GET", target, "", "application/json");
-  if (!r || r->status != 200) return {};
-  return json::parse(r->body);
-}
-
 // Collects a topic's SSE events from one daemon on a thread.
 class TopicReader {
  public:
@@ -67,10 +61,6 @@ class TopicReader {
   std::thread thread_;
 };
 
-std::string p2p_addr(const Daemon& d) {
-  return std::string(get(d, "/v1/node").at("listen_addrs").as_array().at(0).as_string());
-}
-
 TEST(PubsubIntegrationTest, ThreeDaemonsInALineDeliverEveryMessageOnceWithItsAgent) {
   TempDir dir;
   std::vector<std::unique_ptr<Daemon>> d;
@@ -90,7 +80,7 @@ TEST(PubsubIntegrationTest, ThreeDaemonsInALineDeliverEveryMessageOnceWithItsAge
   TopicReader end2(*d[2], "news");
   // Both ends' subscriptions reach the middle daemon.
   ASSERT_TRUE(eventually([&] {
-    auto t = get(*d[1], "/v1/topics");
+    auto t = get_json(*d[1], "/v1/topics");
     return t.is_object() && t.at("topics").as_array().size() == 1 &&
            t.at("topics").as_array()[0].at("peers").to_number<int>() == 2;
   }, 20s));
@@ -122,7 +112,7 @@ TEST(PubsubIntegrationTest, ThreeDaemonsInALineDeliverEveryMessageOnceWithItsAge
   // forwards only topics it has joined; so it joins now (a live subscriber).
   TopicReader middle(*d[1], "news");
   ASSERT_TRUE(eventually([&] {
-    auto p = get(*d[1], "/v1/topics");
+    auto p = get_json(*d[1], "/v1/topics");
     return p.is_object() && !p.at("topics").as_array().empty() &&
            p.at("topics").as_array()[0].at("mesh").to_number<int>() == 2;
   }, 20s));
@@ -180,10 +170,10 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
                                  "application/json");
     ASSERT_TRUE(p && p->status == 200) << (p ? p->body : "");
   };
-  auto inbox = [&] { return get(sub, "/v1/agents/carol/inbox?limit=1000").at("messages").as_array(); };
+  auto inbox = [&] { return get_json(sub, "/v1/agents/carol/inbox?limit=1000").at("messages").as_array(); };
   // Wait until the publisher sees carol's daemon subscribed.
   ASSERT_TRUE(eventually([&] {
-    auto t = get(pub, "/v1/topics");
+    auto t = get_json(pub, "/v1/topics");
     return t.is_object() && !t.at("topics").as_array().empty() &&
            t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
   }, 20s));
@@ -202,10 +192,10 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   // The subscription survives a restart of its daemon.
   ASSERT_EQ(sub.stop(), 0);
   sub.start();
-  auto listed = get(sub, "/v1/agents/carol/subscriptions");
+  auto listed = get_json(sub, "/v1/agents/carol/subscriptions");
   ASSERT_EQ(listed.at("subscriptions").as_array().size(), 1u);
   ASSERT_TRUE(eventually([&] {
-    auto t = get(pub, "/v1/topics");
+    auto t = get_json(pub, "/v1/topics");
     return t.is_object() && !t.at("topics").as_array().empty() &&
            t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
   }, 20s));
@@ -221,7 +211,7 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   EXPECT_EQ(del->status, 200) << del->body;
   EXPECT_EQ(sub.admin().request("DELETE", "/v1/agents/carol/subscriptions?topic=news", "", "")->status, 404);
   ASSERT_TRUE(eventually([&] {
-    auto t = get(pub, "/v1/topics");
+    auto t = get_json(pub, "/v1/topics");
     return t.is_object() &&
            (t.at("topics").as_array().empty() || t.at("topics").as_array()[0].at("peers").to_number<int>() == 0);
   }, 20s));
@@ -252,7 +242,7 @@ TEST_P(PubsubTopologyTest, ThousandMessagesFromTwoPublishersReachEverySubscriber
   // Every daemon's mesh for the topic has all its neighbours.
   auto meshed = [&] {
     for (int i = 0; i < 5; ++i) {
-      auto t = get(*d[i], "/v1/topics");
+      auto t = get_json(*d[i], "/v1/topics");
       const int want = star ? (i == 0 ? 4 : 1) : (i == 0 || i == 4 ? 1 : 2);
       if (!t.is_object() || t.at("topics").as_array().empty() ||
           t.at("topics").as_array()[0].at("mesh").to_number<int>() != want) {

@@ -16,19 +16,13 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-json::value get(const Daemon& d, const std::string& target) {
-  auto r = d.admin().request("GET", target, "", "application/json");
-  if (!r || r->status != 200) return {};
-  return json::parse(r->body);
-}
-
 bool is(const json::object& e, std::string_view event, const std::string& peer) {
   return e.at("event").as_string() == event && e.contains("peer") && e.at("peer").as_string() == peer;
 }
 
 // The daemon's view of `peer` once identify and our ping completed.
 std::optional<json::object> identified(const Daemon& d, const std::string& peer) {
-  auto v = get(d, "/v1/peers");
+  auto v = get_json(d, "/v1/peers");
   if (!v.is_object()) return std::nullopt;
   for (const auto& p : v.at("peers").as_array()) {
     const auto& o = p.as_object();
@@ -45,7 +39,7 @@ class InteropTest : public ::testing::Test {
   void SetUp() override {
     daemon_ = std::make_unique<Daemon>(dir_.path() / "data");
     daemon_->start();
-    auto node = get(*daemon_, "/v1/node");
+    auto node = get_json(*daemon_, "/v1/node");
     peer_id_ = std::string(node.at("peer_id").as_string());
     addr_ = std::string(node.at("listen_addrs").as_array().at(0).as_string());
   }
@@ -126,7 +120,7 @@ TEST_F(InteropTest, AJsPeerWithAnotherIdIsRejectedInTheHandshake) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 502) << r->body;
   EXPECT_NE(r->body.find("differs"), std::string::npos) << r->body;
-  EXPECT_EQ(get(*daemon_, "/v1/peers").at("peers").as_array().size(), 0u);
+  EXPECT_EQ(get_json(*daemon_, "/v1/peers").at("peers").as_array().size(), 0u);
 }
 
 // gossipsub (/meshsub/1.1.0) with js-libp2p's @libp2p/gossipsub: a message
@@ -153,7 +147,7 @@ TEST_F(InteropTest, GossipsubMessagesFlowBothWays) {
     }, err);
   });
   ASSERT_TRUE(eventually([&] {
-    auto t = get(*daemon_, "/v1/topics");
+    auto t = get_json(*daemon_, "/v1/topics");
     return t.is_object() && !t.at("topics").as_array().empty() &&
            t.at("topics").as_array()[0].at("local_subscribers").to_number<int>() == 1;
   }));
@@ -172,7 +166,7 @@ TEST_F(InteropTest, GossipsubMessagesFlowBothWays) {
         .has_value();
   }, 20s)) << js.transcript();
   ASSERT_TRUE(eventually([&] {
-    auto t = get(*daemon_, "/v1/topics");
+    auto t = get_json(*daemon_, "/v1/topics");
     return t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
   }, 20s));
 
@@ -233,7 +227,7 @@ TEST_F(InteropTest, GossipsubRelaysBetweenJsNodesThatOnlyKnowTheDaemon) {
     (void)c.stream("/v1/topics/agents%2Frelay/events", {}, [](std::string_view) { return true; }, err);
   });
   ASSERT_TRUE(eventually([&] {
-    auto t = get(*daemon_, "/v1/topics");
+    auto t = get_json(*daemon_, "/v1/topics");
     return t.is_object() && !t.at("topics").as_array().empty();
   }));
   a.command("dial " + addr_);
@@ -242,7 +236,7 @@ TEST_F(InteropTest, GossipsubRelaysBetweenJsNodesThatOnlyKnowTheDaemon) {
   ASSERT_TRUE(b.wait_for([&](const json::object& e) { return is(e, "dialed", peer_id_); })) << b.transcript();
   // Our mesh holds both js nodes.
   ASSERT_TRUE(eventually([&] {
-    auto t = get(*daemon_, "/v1/topics");
+    auto t = get_json(*daemon_, "/v1/topics");
     return t.at("topics").as_array()[0].at("mesh").to_number<int>() == 2;
   }, 20s));
   // And each js node sees our daemon subscribed.

@@ -1,5 +1,7 @@
 #include "testutil/testutil.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
 
 #include <atomic>
@@ -187,6 +189,20 @@ std::string Daemon::log() const {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+boost::json::value get_json(const Daemon& d, const std::string& target) {
+  auto r = d.admin().request("GET", target, "", "application/json");
+  if (!r || r->status != 200) return {};
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r->body, ec);
+  return ec ? boost::json::value() : v;
+}
+
+std::string p2p_addr(const Daemon& d) {
+  auto node = get_json(d, "/v1/node");
+  if (!node.is_object()) return {};
+  return std::string(node.at("listen_addrs").as_array().at(0).as_string());
 }
 
 }  // namespace agentmesh::testutil

@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include <boost/json/value.hpp>
+
 #include "cli/http_client.hpp"
 
 namespace agentmesh::testutil {
@@ -77,5 +79,10 @@ class Daemon {
   std::string token_;
   std::filesystem::path log_path_;
 };
+
+// GET `target` with the daemon's admin token: the JSON body of a 200, else null.
+boost::json::value get_json(const Daemon& d, const std::string& target);
+// The daemon's first peer-to-peer listen address, with /p2p/<peer id>.
+std::string p2p_addr(const Daemon& d);
 
 }  // namespace agentmesh::testutil
