@@ -9,115 +9,25 @@
 //   loadgen <agentmesh binary> [seconds]
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/json.hpp>
-#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
-#include <fcntl.h>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
+#include "bench_util.hpp"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
 namespace json = boost::json;
-using Clock = std::chrono::steady_clock;
+using namespace agentmesh::bench;
 
 namespace {
-
-std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
-
-class Conn {
- public:
-  Conn(std::uint16_t port, std::string token) : stream_(ioc_), token_(std::move(token)) {
-    stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    stream_.socket().set_option(asio::ip::tcp::no_delay(true));
-  }
-  // Sends `depth` identical requests back to back (HTTP/1.1 pipelining), then
-  // reads the `depth` responses; returns how many were 202.
-  int pipeline(const std::string& target, const std::string& body, int depth) {
-    http::request<http::string_body> req{http::verb::post, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::authorization, "Bearer " + token_);
-    req.set(http::field::content_type, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    for (int i = 0; i < depth; ++i) http::write(stream_, req);
-    int accepted = 0;
-    for (int i = 0; i < depth; ++i) {
-      http::response<http::string_body> res;
-      http::read(stream_, buf_, res);
-      accepted += res.result_int() == 202;
-    }
-    return accepted;
-  }
-  int request(http::verb method, const std::string& target, const std::string& body, std::string* out = nullptr) {
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::authorization, "Bearer " + token_);
-    req.set(http::field::content_type, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream_, req);
-    http::response<http::string_body> res;
-    http::read(stream_, buf_, res);
-    if (out) *out = std::move(res.body());
-    return static_cast<int>(res.result_int());
-  }
-
- private:
-  asio::io_context ioc_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buf_;
-  std::string token_;
-};
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::string s;
-  std::getline(f, s);
-  return s;
-}
-
-long rss_kb(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
-// User+system CPU seconds used so far by a process (from /proc/<pid>/stat).
-double cpu_seconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), {});
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) stime = std::stod(field);
-  }
-  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-}
 
 std::string message_body(const std::string& to, const std::string& payload) {
   return json::serialize(json::object{{"to", to}, {"body", payload}});
@@ -132,31 +42,17 @@ int main(int argc, char** argv) {
   }
   const std::string binary = argv[1];
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
-  const auto dir = std::filesystem::temp_directory_path() / ("agentmesh-loadgen-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
-  const auto data = dir / "data";
-
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_RDWR);
-    ::dup2(devnull, 0);
-    ::dup2(devnull, 1);
-    ::execl(binary.c_str(), binary.c_str(), "daemon", "--data-dir", data.c_str(), "--api", "127.0.0.1:0",
-            "--log-level", "warn", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  while (!std::filesystem::exists(data / "api.port")) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const auto port_line = read_file(data / "api.port");
-  const auto port = static_cast<std::uint16_t>(std::stoi(port_line.substr(port_line.rfind(':') + 1)));
-  const auto token = read_file(data / "api-token");
+  TempDir dir("agentmesh-loadgen");
+  DaemonProcess daemon(binary, dir.path() / "data", {});
+  const pid_t pid = daemon.pid();
+  const auto port = daemon.port();
+  const auto& token = daemon.token();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::printf("rss_idle_kb=%ld\n", rss_kb(pid));
 
   Conn admin(port, token);
-  admin.request(http::verb::post, "/v1/agents", R"({"name":"alice"})");
-  admin.request(http::verb::post, "/v1/agents", R"({"name":"bob"})");
+  admin.request("POST", "/v1/agents", R"({"name":"alice"})");
+  admin.request("POST", "/v1/agents", R"({"name":"bob"})");
   const std::string payload(256, 'x');
 
   // 1. Throughput, without and with pipelining.
@@ -189,8 +85,8 @@ int main(int argc, char** argv) {
     std::printf("%s_daemon_cores=%.2f\n%s_loadgen_cores=%.2f\n", k.c_str(), daemon_cpu / secs, k.c_str(),
                 self_cpu / secs);
     std::string inbox;
-    admin.request(http::verb::get, "/v1/agents/bob", "", &inbox);
-    admin.request(http::verb::post, "/v1/agents/bob/inbox/ack",
+    admin.request("GET", "/v1/agents/bob", "", &inbox);
+    admin.request("POST", "/v1/agents/bob/inbox/ack",
                   json::serialize(json::object{{"up_to", json::parse(inbox).at("last_seq")}}));
   }
 
@@ -237,7 +133,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < total; ++i) {
       std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * i / kRate));
       const std::string body = "t=" + std::to_string(now_ns()) + " " + payload.substr(0, 230);
-      sender.request(http::verb::post, "/v1/agents/alice/messages", message_body("bob", body));
+      sender.request("POST", "/v1/agents/alice/messages", message_body("bob", body));
     }
     reader.join();
     std::printf("latency_offered_per_s=%d\nlatency_samples=%zu\nlatency_p50_ms=%.3f\nlatency_p99_ms=%.3f\n", kRate,
@@ -247,7 +143,7 @@ int main(int argc, char** argv) {
   // 3. RSS with 100 agents and 100,000 stored messages (plus what the runs above stored).
   {
     for (int i = 0; i < 98; ++i) {
-      admin.request(http::verb::post, "/v1/agents", R"({"name":"agent-)" + std::to_string(i) + "\"}");
+      admin.request("POST", "/v1/agents", R"({"name":"agent-)" + std::to_string(i) + "\"}");
     }
     constexpr int kMessages = 100000, kClients = 8;
     std::vector<std::thread> clients;
@@ -255,7 +151,7 @@ int main(int argc, char** argv) {
       clients.emplace_back([&, c] {
         Conn conn(port, token);
         for (int i = c; i < kMessages; i += kClients) {
-          conn.request(http::verb::post, "/v1/agents/alice/messages",
+          conn.request("POST", "/v1/agents/alice/messages",
                        message_body("agent-" + std::to_string(i % 98), payload));
         }
       });
@@ -265,10 +161,6 @@ int main(int argc, char** argv) {
     std::printf("rss_loaded_kb=%ld\n", rss_kb(pid));
   }
 
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  std::printf("daemon_exit=%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-  std::filesystem::remove_all(dir);
+  std::printf("daemon_exit=%d\n", daemon.stop());
   return 0;
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${BENCH_SECONDS:-5}"
 cmake --preset release >/dev/null
-cmake --build --preset release --target agentmesh store_bench loadgen p2p_bench
+cmake --build --preset release --target agentmesh store_bench loadgen p2p_bench pubsub_bench
 out=build/release/bench-results
 mkdir -p "$out"
 
@@ -17,6 +17,9 @@ echo "bench: end to end through the HTTP API (${seconds}s per phase)" >&2
 build/release/bench/loadgen build/release/apps/agentmesh/agentmesh "$seconds" > "$out/e2e.txt"
 echo "bench: transport (Noise + yamux on loopback, js-libp2p for comparison)" >&2
 scripts/bench-transport.sh > "$out/p2p.txt"
+echo "bench: publish/subscribe (5 agentmesh daemons, then 5 js-libp2p nodes)" >&2
+build/release/bench/pubsub_bench build/release/apps/agentmesh/agentmesh "$seconds" 200 > "$out/pubsub.txt"
+(cd interop && node --import ./polyfill.mjs bench-gossip.mjs "$seconds" 200) >> "$out/pubsub.txt"
 
 python3 - "$out" "$seconds" <<'PY'
 import json, sys, subprocess, datetime, platform, os
@@ -24,6 +27,11 @@ out, seconds = sys.argv[1], sys.argv[2]
 store = json.load(open(f"{out}/store.json"))
 e2e = dict(l.strip().split("=", 1) for l in open(f"{out}/e2e.txt") if "=" in l)
 p2p = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/p2p.txt") if "=" in l)}
+ps = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/pubsub.txt") if "=" in l)}
+def ladder(prefix):
+    rates = sorted({int(k[len(prefix) + 5:].split("_")[0]) for k in ps if k.startswith(prefix + "rate_")})
+    return ", ".join(f"{r:,}: {ps[f'{prefix}rate_{r}_delivered_per_s']:,.0f}" for r in rates)
+verify_bound = ps["verify_per_s"] * ps["cores"] / ps["subscribers"]
 def bench(name):
     return next(b for b in store["benchmarks"] if b["name"].startswith(name))
 seq = bench("BM_GroupCommitAppend256/8/1/")
@@ -110,6 +118,40 @@ stream varied between 1.3 and 2.2 GB/s from run to run). js-libp2p uses Node's O
 1,200 bytes and more, so the comparison is between the stacks around the same primitive.
 The handshake figure has the dialers and the daemon on the same 2 cores: each handshake costs both sides
 key generation, three X25519 operations, an Ed25519 signature and a verification.
+
+## Publish/subscribe: 5 daemons, 1 publisher, 4 subscribers
+
+bench/pubsub_bench.cpp: five daemons on 127.0.0.1 connected all to all; daemon 0 publishes 256-byte messages
+through its HTTP API (4 client threads, paced open loop), daemons 1-4 each have one SSE subscriber on the topic.
+Every subscribing daemon checks every message's Ed25519 signature once (StrictSign; duplicates from the other
+three are recognised before any verification). interop/bench-gossip.mjs runs the same workload on five js-libp2p
+gossipsub processes (the pinned libp2p 3 stack; publishing is a direct `publish()` call, no HTTP). Latency is
+publish call -> subscriber event (ours: before the HTTP POST -> SSE event read; CLOCK_MONOTONIC across processes).
+Throughput: offered rate raised step by step ({seconds} s each) until the slowest subscriber gets < 90% of it.
+
+| measure | agentmesh | js-libp2p | target |
+|---|---|---|---|
+| Ed25519 verifications/s on one core (libsodium, this run) | {ps['verify_per_s']:,.0f} | | |
+| verify bound per subscriber: verifications/s x {ps['cores']:.0f} cores / {ps['subscribers']:.0f} subscribers | {verify_bound:,.0f}/s | | |
+| delivered messages/s per subscriber (slowest subscriber, best step) | {ps['delivered_per_s']:,.0f} ({100 * ps['delivered_per_s'] / verify_bound:.0f}% of the bound) | {ps['js_delivered_per_s']:,.0f} | >= 50% of the bound: {ok(ps['delivered_per_s'], 0.5 * verify_bound)} |
+| agentmesh / js-libp2p throughput | {ps['delivered_per_s'] / ps['js_delivered_per_s']:.1f}x | | >= 10x: {ok(ps['delivered_per_s'] / ps['js_delivered_per_s'], 10)} |
+| publish -> delivery p50 at {ps['latency_offered_per_s']:.0f} msgs/s offered | {ps['latency_p50_ms']:.2f} ms | {ps['js_latency_p50_ms']:.2f} ms | |
+| publish -> delivery p99 at {ps['latency_offered_per_s']:.0f} msgs/s offered | {ps['latency_p99_ms']:.2f} ms | {ps['js_latency_p99_ms']:.2f} ms | <= 1/10 of js: {ok(ps['latency_p99_ms'], ps['js_latency_p99_ms'] / 10, False)} |
+| largest process RSS during the run | {ps['rss_max_kb'] / 1024:.0f} MB | {ps['js_rss_max_kb'] / 1024:.0f} MB | < 100 MB: {ok(ps['rss_max_kb'] / 1024, 100, False)} |
+
+Delivered per offered rate (msgs/s), agentmesh: {ladder("")}; js-libp2p: {ladder("js_")}.
+Messages the SSE subscribers were told they missed (gap events, over the whole run, overload steps included):
+{ps['subscriber_gaps']:,.0f}.
+
+Where the CPU goes (perf, 2026-11-22, 4,000 msgs/s): a subscribing daemon spends about 45% of its time in the one
+signature verification per message, the rest in the kernel (loopback TCP), allocation and copies, decoding the
+four copies of each message it receives (one from the publisher, three forwarded by the other subscribers) and
+the SSE stream; the publisher spends most of its time on HTTP and the one signature per message. All five
+daemons and the load generator share the 2 cores, so at the top step they are saturated together. Steps that
+moved this figure: checking the seen cache before the signature (each duplicate had been verified again: 2,000
+-> 3,000/s), writing each peer's queued RPCs in one frame, and not re-verifying our own messages on publish.
+The 10x target assumed js-libp2p at a few hundred messages/s; here it reaches the figure above, and 10x that
+exceeds the verify bound itself, which no implementation that checks every signature can pass.
 
 ## Reading these figures
 

@@ -38,9 +38,14 @@ Result<core::PeerId> verify(const wire::pubsub::Message& m) {
   return *author;
 }
 
-MessageId message_id(const wire::pubsub::Message& m) {
-  auto author = core::PeerId::from_multihash(bytes_of(*m.from)).value();
-  return author.public_key_protobuf() + *m.seqno;
+Result<MessageId> claimed_message_id(const wire::pubsub::Message& m) {
+  if (!m.from || !m.seqno) return error::unsigned_message;
+  if (m.seqno->size() != wire::pubsub::kSeqnoSize) return error::bad_seqno;
+  auto author = core::PeerId::from_multihash(bytes_of(*m.from));
+  if (!author) return error::bad_author;
+  return author->public_key_protobuf() + *m.seqno;
 }
+
+MessageId message_id(const wire::pubsub::Message& m) { return claimed_message_id(m).value(); }
 
 }  // namespace agentmesh::pubsub

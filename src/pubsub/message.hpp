@@ -33,4 +33,11 @@ Result<core::PeerId> verify(const wire::pubsub::Message& message);
 // REQUIRES: `message` passed verify() (from and seqno are valid).
 MessageId message_id(const wire::pubsub::Message& message);
 
+// The id `message` claims, before its signature is checked (from must be a
+// valid PeerId, seqno 8 bytes). The router looks this up in its seen cache
+// first, so a message that arrives again from other peers costs no second
+// Ed25519 verification; an id enters the seen cache only once a message
+// carrying it verified, so a forgery cannot shadow the real message.
+Result<MessageId> claimed_message_id(const wire::pubsub::Message& message);
+
 }  // namespace agentmesh::pubsub

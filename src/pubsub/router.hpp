@@ -99,8 +99,10 @@ class Router {
 
   void join(const std::string& topic, Time now);
   void leave(const std::string& topic, Time now);
-  // Publishes our own message (pubsub::sign() it first). Returns how many
-  // peers it went to. A message we have already published is not sent again.
+  // Publishes our own message. REQUIRES: pubsub::sign() with this router's
+  // key (the fields are checked, the signature is not re-verified; error
+  // bad_author when `from` is another peer). Returns how many peers it went
+  // to. A message we have already published is not sent again.
   Result<std::size_t> publish(const wire::pubsub::Message& message, Time now);
 
   void heartbeat(Time now);

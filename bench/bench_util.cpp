@@ -1,0 +1,160 @@
+#include "bench_util.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace agentmesh::bench {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+struct Conn::Impl {
+  asio::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buf;
+  std::string token;
+
+  http::request<http::string_body> make(http::verb method, const std::string& target, const std::string& body) {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer " + token);
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    return req;
+  }
+};
+
+Conn::Conn(std::uint16_t port, std::string token) : impl_(std::make_unique<Impl>()) {
+  impl_->token = std::move(token);
+  impl_->stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  impl_->stream.socket().set_option(asio::ip::tcp::no_delay(true));
+}
+
+Conn::~Conn() = default;
+
+int Conn::pipeline(const std::string& target, const std::string& body, int depth, int ok_status) {
+  const auto req = impl_->make(http::verb::post, target, body);
+  for (int i = 0; i < depth; ++i) http::write(impl_->stream, req);
+  int ok = 0;
+  for (int i = 0; i < depth; ++i) {
+    http::response<http::string_body> res;
+    http::read(impl_->stream, impl_->buf, res);
+    ok += static_cast<int>(res.result_int()) == ok_status;
+  }
+  return ok;
+}
+
+int Conn::request(const std::string& method, const std::string& target, const std::string& body, std::string* out) {
+  http::write(impl_->stream, impl_->make(http::string_to_verb(method), target, body));
+  http::response<http::string_body> res;
+  http::read(impl_->stream, impl_->buf, res);
+  if (out) *out = std::move(res.body());
+  return static_cast<int>(res.result_int());
+}
+
+DaemonProcess::DaemonProcess(const std::string& binary, const std::filesystem::path& dir,
+                             const std::vector<std::string>& extra) {
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+  std::vector<std::string> args = {binary,      "daemon", "--data-dir",  dir.string(), "--api",
+                                   "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--log-level", "warn"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const int devnull = ::open("/dev/null", O_RDWR);
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (!std::filesystem::exists(dir / "api.port")) {
+    if (Clock::now() > deadline) throw std::runtime_error("daemon did not start: " + dir.string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto line = read_first_line(dir / "api.port");
+  port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+  token_ = read_first_line(dir / "api-token");
+}
+
+int DaemonProcess::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+DaemonProcess::~DaemonProcess() { stop(); }
+
+TempDir::TempDir(const std::string& prefix)
+    : path_(std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()))) {
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+  std::filesystem::permissions(path_, std::filesystem::perms::owner_all);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string read_first_line(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::string s;
+  std::getline(f, s);
+  return s;
+}
+
+long rss_kb(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), {});
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+}
+
+}  // namespace agentmesh::bench

@@ -1,0 +1,85 @@
+#pragma once
+// Helpers shared by the end-to-end benchmarks (loadgen, pubsub_bench): a
+// blocking keep-alive HTTP connection to a daemon's API, a daemon child
+// process in a temp data directory, and process measurements from /proc.
+// Beast stays in bench_util.cpp.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace agentmesh::bench {
+
+using Clock = std::chrono::steady_clock;
+
+// Monotonic nanoseconds (CLOCK_MONOTONIC: comparable across processes, as
+// Node's process.hrtime.bigint() is).
+std::int64_t now_ns();
+
+// One keep-alive HTTP/1.1 connection to 127.0.0.1:port. Not thread-safe: one
+// per thread.
+class Conn {
+ public:
+  Conn(std::uint16_t port, std::string token);
+  ~Conn();
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  // Sends `depth` identical POSTs back to back (HTTP/1.1 pipelining), then
+  // reads the `depth` responses; returns how many had status `ok_status`.
+  int pipeline(const std::string& target, const std::string& body, int depth, int ok_status = 202);
+  // One request; returns the status and stores the body in `out` if given.
+  int request(const std::string& method, const std::string& target, const std::string& body,
+              std::string* out = nullptr);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A daemon child process with its own data directory under `dir`, its API
+// on 127.0.0.1:0 and p2p on /ip4/127.0.0.1/tcp/0 (plus `extra` arguments).
+// The destructor stops it with SIGTERM.
+class DaemonProcess {
+ public:
+  DaemonProcess(const std::string& binary, const std::filesystem::path& dir, const std::vector<std::string>& extra);
+  ~DaemonProcess();
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  std::uint16_t port() const { return port_; }
+  const std::string& token() const { return token_; }
+  // SIGTERM and wait; returns the exit status (-1 if killed by a signal).
+  int stop();
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string token_;
+};
+
+// A fresh private temp directory, removed by the destructor.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix);
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+long rss_kb(pid_t pid);
+// User+system CPU seconds used so far by a process.
+double cpu_seconds(pid_t pid);
+// The q-quantile (0..1) of v; 0 for an empty vector.
+double percentile(std::vector<double> v, double q);
+std::string read_first_line(const std::filesystem::path& p);
+
+}  // namespace agentmesh::bench
