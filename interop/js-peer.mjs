@@ -1,6 +1,10 @@
 // A js-libp2p node driven over stdin/stdout, for agentmesh's interop tests.
 //
-//   node --import ./polyfill.mjs js-peer.mjs [--seed N] [--listen MA]
+//   node --import ./polyfill.mjs js-peer.mjs [--seed N] [--listen MA] [--mesh-degree N]
+//
+// --mesh-degree N: D = Dlo = Dhi = N (Dout 0) and no flood publishing, so once
+// its mesh is full it prunes whoever else grafts it; peers outside its mesh
+// reach it, and it reaches them, only through IHAVE/IWANT gossip.
 //
 // Prints one JSON object per line on stdout:
 //   {"event":"listening","peerId":"12D3KooW...","addrs":["/ip4/127.0.0.1/tcp/P/p2p/..."]}
@@ -12,11 +16,12 @@
 //   {"event":"peers","peers":[...]}             reply to `peers`
 //   {"event":"message","topic":"...","from":"...","msgId":"<hex>","data":"<utf8>","dataHex":"..."}
 //   {"event":"subscribers","topic":"...","peers":[...]}  reply to `subscribers`
+//   {"event":"mesh","topic":"...","peers":[...]}         reply to `mesh`
 //   {"event":"published","topic":"...","recipients":N}   reply to `publish`
 //   {"event":"score","peer":"...","score":N}     reply to `score`
 //   {"event":"error","command":"...","message":"..."}
 // Reads commands on stdin, one per line: dial <ma> | ping <ma|peerId> | peers |
-//   subscribe <topic> | publish <topic> <text> | subscribers <topic> | score <peerId> | quit
+//   subscribe <topic> | publish <topic> <text> | subscribers <topic> | mesh <topic> | score <peerId> | quit
 import { createInterface } from 'node:readline'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -55,7 +60,13 @@ const node = await createLibp2p({
       globalSignaturePolicy: 'StrictSign',
       emitSelf: false,
       allowPublishToZeroTopicPeers: true,
-      scoreParams: { IPColocationFactorWeight: 0 }
+      scoreParams: { IPColocationFactorWeight: 0 },
+      ...(option('--mesh-degree') === undefined
+        ? {}
+        : (() => {
+            const d = Number(option('--mesh-degree'))
+            return { D: d, Dlo: d, Dhi: d, Dout: 0, Dscore: 0, floodPublish: false }
+          })())
     })
   }
 })
@@ -109,6 +120,8 @@ for await (const line of lines) {
       emit({ event: 'published', topic: arg, recipients: r.recipients.length })
     } else if (command === 'subscribers') {
       emit({ event: 'subscribers', topic: arg, peers: node.services.pubsub.getSubscribers(arg).map((p) => p.toString()) })
+    } else if (command === 'mesh') {
+      emit({ event: 'mesh', topic: arg, peers: node.services.pubsub.getMeshPeers(arg).map((p) => p.toString()) })
     } else if (command === 'score') {
       emit({ event: 'score', peer: arg, score: node.services.pubsub.getScore(arg) })
     } else if (command === 'peers') {

@@ -266,5 +266,110 @@ TEST_F(InteropTest, GossipsubRelaysBetweenJsNodesThatOnlyKnowTheDaemon) {
   reader.join();
 }
 
+// Delivery through IHAVE/IWANT both ways. The "lazy" js node has a mesh of
+// one (--mesh-degree 1, no flood publishing) that a third js node fills
+// first, so it prunes our GRAFT:
+//  - a message from another js node that our daemon relays reaches it only
+//    as our IHAVE, answered with its IWANT;
+//  - its own message leaves it (towards us) only as IHAVE gossip, which our
+//    daemon answers with IWANT before delivering to its subscriber.
+TEST_F(InteropTest, GossipsubDeliversThroughIHaveAndIWantBothWays) {
+  JsPeer publisher;
+  JsPeer lazy({"--mesh-degree", "1"});
+  JsPeer filler;
+  ASSERT_EQ(publisher.startup_error(), "");
+  ASSERT_EQ(lazy.startup_error(), "");
+  ASSERT_EQ(filler.startup_error(), "");
+  const std::string topic = "agents/gossip";
+  for (JsPeer* js : {&publisher, &lazy, &filler}) js->command("subscribe " + topic);
+  lazy.command("dial " + filler.addr());
+  ASSERT_TRUE(eventually([&] {
+    lazy.command("mesh " + topic);
+    return lazy
+        .wait_for([&](const json::object& e) {
+          return e.at("event").as_string() == "mesh" && e.at("peers").as_array().size() == 1;
+        }, 200ms)
+        .has_value();
+  }, 20s)) << lazy.transcript();
+  std::mutex mu;
+  std::string sse;
+  std::thread reader([&] {
+    auto c = daemon_->admin();
+    std::string err;
+    (void)c.stream("/v1/topics/agents%2Fgossip/events", {}, [&](std::string_view chunk) {
+      std::lock_guard<std::mutex> lock(mu);
+      sse.append(chunk);
+      return true;
+    }, err);
+  });
+  ASSERT_TRUE(eventually([&] {
+    auto t = get_json(*daemon_, "/v1/topics");
+    return t.is_object() && !t.at("topics").as_array().empty();
+  }));
+  // Our daemon dials the lazy node (so its GRAFT arrives on an inbound
+  // connection, which a node at its Dhi prunes at once).
+  auto dial = daemon_->admin().request("POST", "/v1/peers", R"({"addr":")" + lazy.addr() + "\"}", "application/json");
+  ASSERT_TRUE(dial && dial->status == 200);
+  publisher.command("dial " + addr_);
+  ASSERT_TRUE(publisher.wait_for([&](const json::object& e) { return is(e, "dialed", peer_id_); }))
+      << publisher.transcript();
+  const auto control = [&](const char* name) {
+    auto d = get_json(*daemon_, "/v1/diagnostics/pubsub");
+    return d.at("control").at(name).to_number<std::uint64_t>();
+  };
+  // Our mesh: the publisher only (the lazy node pruned us); both are topic peers.
+  ASSERT_TRUE(eventually([&] {
+    auto t = get_json(*daemon_, "/v1/topics");
+    const auto& o = t.at("topics").as_array()[0];
+    return o.at("peers").to_number<int>() == 2 && o.at("mesh").to_number<int>() == 1 &&
+           control("prune_received_total") >= 1;
+  }, 20s)) << daemon_->log();
+  ASSERT_TRUE(eventually([&] {
+    publisher.command("subscribers " + topic);
+    return publisher
+        .wait_for([&](const json::object& e) {
+          if (e.at("event").as_string() != "subscribers") return false;
+          const auto& peers = e.at("peers").as_array();
+          return std::find(peers.begin(), peers.end(), json::value(peer_id_)) != peers.end();
+        }, 200ms)
+        .has_value();
+  }, 20s));
+
+  // js -> agentmesh (mesh) -> IHAVE -> IWANT -> js
+  const auto iwant_received = control("iwant_received_total");
+  publisher.command("publish " + topic + " via gossip");
+  auto got = lazy.wait_for([&](const json::object& e) {
+    return e.at("event").as_string() == "message" && e.at("data").as_string() == "via gossip";
+  });
+  ASSERT_TRUE(got) << lazy.transcript() << daemon_->log();
+  EXPECT_EQ(got->at("from").as_string(), publisher.peer_id());
+  EXPECT_GT(control("iwant_received_total"), iwant_received);
+  EXPECT_GE(control("ihave_sent_total"), 1u);
+
+  // lazy js -> (its mesh: the filler only) ... IHAVE -> our IWANT -> our
+  // subscriber, and on to the publisher through our mesh
+  const auto iwant_sent = control("iwant_sent_total");
+  lazy.command("publish " + topic + " gossiped to agentmesh");
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return sse.find("gossiped to agentmesh") != std::string::npos;
+  }, 20s)) << lazy.transcript() << daemon_->log();
+  EXPECT_GT(control("iwant_sent_total"), iwant_sent);
+  EXPECT_GE(control("ihave_received_total"), 1u);
+  ASSERT_TRUE(publisher.wait_for([&](const json::object& e) {
+    return e.at("event").as_string() == "message" && e.at("data").as_string() == "gossiped to agentmesh";
+  })) << publisher.transcript();
+
+  // Neither js node scores us negatively.
+  for (JsPeer* js : {&publisher, &lazy}) {
+    js->command("score " + peer_id_);
+    auto score = js->wait_for([&](const json::object& e) { return e.at("event").as_string() == "score"; });
+    ASSERT_TRUE(score);
+    EXPECT_GE(score->at("score").to_number<double>(), 0.0);
+  }
+  EXPECT_EQ(daemon_->stop(), 0) << daemon_->log();
+  reader.join();
+}
+
 }  // namespace
 }  // namespace agentmesh::testutil
