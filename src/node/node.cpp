@@ -135,7 +135,10 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
   if (!subscriptions) {
     return fail(fmt::format("cannot read subscriptions: {}", subscriptions.error().message()), subscriptions.error());
   }
-  for (const auto& [agent, topic] : *subscriptions) node->durable_[topic].insert(agent);
+  for (const auto& s : *subscriptions) {
+    node->durable_[s.topic].emplace(s.agent, s.created_ms);
+    node->catch_up_[s.topic];
+  }
   node->writer_ = std::make_unique<store::Writer>(std::move(*store), node->config_.writer);
   node->host_ = transport::Host::create(node->ex_, std::move(*node_key), node->config_.transport,
                                         node->log_->clone("p2p"));
@@ -173,25 +176,11 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
                                              const core::PeerId&, const core::PeerId& author) {
     auto self = weak.lock();
     if (!self) return;
-    TopicEvent e;
-    e.topic = *m.topic;
-    e.message_id = id;
-    e.from_peer = author.to_string();
-    e.received_ms = self->clock_.now_ms();
-    const std::string data = m.data.value_or("");
-    auto payload = wire::agent_message::decode({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
-    if (payload) {
-      // The validator checked the binding (cached: no second verification).
-      if (auto agent = self->attribution_->check(*payload, author, static_cast<std::uint64_t>(e.received_ms))) {
-        e.from_agent = agent->to_string();
-      }
-      e.content_type = payload->content_type;
-      e.body = std::move(payload->body);
-    } else {
-      e.content_type = "application/octet-stream";
-      e.body = data;
-    }
-    self->deliver_topic(e);
+    self->pubsub_->retain(m);  // for peers that restart and ask
+    self->deliver_topic(self->topic_event(id, m, author));
+  });
+  node->pubsub_->router().set_on_subscribe([weak](const core::PeerId& peer, const std::string& topic) {
+    if (auto self = weak.lock()) self->maybe_catch_up(peer, topic);
   });
   node->schedule_dedup_purge();
   node->log_->info("node ready: {} agents, data dir {}", node->agents_.size(), dir.string());
@@ -476,14 +465,15 @@ Task<Result<SendReceipt>> Node::send(core::AgentId from, SendRequest req) {
 
 Task<Result<void>> Node::subscribe_durable(core::AgentId agent, std::string topic) {
   if (!agents_.find(agent)) co_return error::unknown_agent;
-  WorkFn<std::size_t> put = [agent, topic](store::Store& s) -> Result<std::size_t> {
-    if (auto r = s.put_subscription(agent, topic); !r) return r.error();
+  const auto created_ms = clock_.now_ms();
+  WorkFn<std::size_t> put = [agent, topic, created_ms](store::Store& s) -> Result<std::size_t> {
+    if (auto r = s.put_subscription(agent, topic, created_ms); !r) return r.error();
     return std::size_t{1};
   };
   auto done = co_await commit<std::size_t>(std::move(put));
   if (!done) co_return done.error();
   const bool first = durable_[topic].empty() && !topic_subscribers_.contains(topic);
-  durable_[topic].insert(agent);
+  durable_[topic].emplace(agent, created_ms);
   if (first && pubsub_) pubsub_->join(topic);
   co_return Result<void>{};
 }
@@ -520,7 +510,7 @@ void Node::maybe_leave(const std::string& topic) {
 // is derived from the message id, and the dedup row outlives gossip's seen
 // cache, so a message seen again (IWANT, a second path, a restart) is not
 // delivered twice.
-void Node::deliver_durable(const TopicEvent& e) {
+void Node::deliver_durable(const TopicEvent& e, std::optional<std::int64_t> replayed_received_ms) {
   auto it = durable_.find(e.topic);
   if (it == durable_.end() || stopped_) return;
   core::AgentId sender;
@@ -532,7 +522,8 @@ void Node::deliver_durable(const TopicEvent& e) {
   core::RequestId::Bytes rid{};
   crypto::blake2b(rid, crypto::as_bytes(std::string("agentmesh/topic/v1") + e.message_id));
   const auto now = clock_.now_ms();
-  for (const auto& agent : it->second) {
+  for (const auto& [agent, subscribed_ms] : it->second) {
+    if (replayed_received_ms && *replayed_received_ms < subscribed_ms) continue;  // from before it subscribed
     direct::Delivery d;
     d.record.agent = agent;
     d.record.sender = sender;

@@ -47,6 +47,9 @@ namespace agentmesh::pubsub {
 class Service;
 class Attribution;
 }
+namespace agentmesh::wire::pubsub {
+struct Message;
+}
 
 namespace agentmesh::node {
 
@@ -185,7 +188,13 @@ class Node : public std::enable_shared_from_this<Node> {
   void watch_peers();
   void render_transport_metrics(std::string& out) const;
   void deliver_topic(const TopicEvent& event);
-  void deliver_durable(const TopicEvent& event);
+  // `replayed_received_ms`: set for a message caught up through topic replay
+  // (when the serving peer received it); agents that subscribed later skip it.
+  void deliver_durable(const TopicEvent& event, std::optional<std::int64_t> replayed_received_ms = std::nullopt);
+  // id: the pubsub MessageId.
+  TopicEvent topic_event(const std::string& id, const wire::pubsub::Message& m, const core::PeerId& author);
+  // A peer subscribed to `topic`: ask it for what we missed while down.
+  void maybe_catch_up(const core::PeerId& peer, const std::string& topic);
   // Leaves a topic nobody here needs any more (no live or durable subscriber).
   void maybe_leave(const std::string& topic);
   Result<std::string> agent_binding(const core::AgentId& agent, std::uint64_t now_ms);
@@ -202,7 +211,10 @@ class Node : public std::enable_shared_from_this<Node> {
   std::unique_ptr<pubsub::Attribution> attribution_;
   std::unordered_map<core::AgentId, std::pair<std::uint64_t, std::string>> bindings_;  // agent -> (expires, signature)
   std::map<std::string, std::vector<std::shared_ptr<TopicSubscriber>>> topic_subscribers_;
-  std::map<std::string, std::set<core::AgentId>> durable_;  // topic -> agents
+  std::map<std::string, std::map<core::AgentId, std::int64_t>> durable_;  // topic -> agent -> subscribed at (ms)
+  // Topic replay after a restart: the durable topics loaded at start, and the
+  // peers asked so far for each (at most kCatchUpPeers).
+  std::map<std::string, std::set<core::PeerId>> catch_up_;
   std::unique_ptr<store::Store> reader_;
   registry::LocalAgents agents_;
   std::unordered_map<core::AgentId, store::InboxCursor> cursors_;

@@ -1,8 +1,11 @@
 // Node's topic operations: publishing as an agent, local live subscribers,
 // and what the pubsub service delivers.
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/json/array.hpp>
 #include <fmt/format.h>
+#include <limits>
 #include <set>
 
 #include "core/hex.hpp"
@@ -193,6 +196,15 @@ boost::json::object Node::pubsub_diagnostics() const {
   out["rpcs"] = std::move(rpcs);
   out["queues"] = std::move(queues);
   out["topics"] = std::move(topics);
+  boost::json::object replay;
+  replay["served_total"] = s.replays_served;
+  replay["requested_total"] = s.replays_requested;
+  replay["messages_sent_total"] = s.replay_messages_sent;
+  replay["messages_received_total"] = s.replay_messages_received;
+  replay["invalid_total"] = s.replay_invalid;
+  replay["retained_messages"] = s.retained;
+  replay["retained_bytes"] = s.retained_bytes;
+  out["replay"] = std::move(replay);
   // Peer scores, lowest and highest first (at most 10 each).
   std::vector<std::pair<double, std::string>> scores;
   const auto t = std::chrono::steady_clock::now();
@@ -210,6 +222,70 @@ boost::json::object Node::pubsub_diagnostics() const {
   out["attribution"] = boost::json::object{{"verifications_total", attribution_->verifications()},
                                            {"cache_hits_total", attribution_->cache_hits()}};
   return out;
+}
+
+}  // namespace agentmesh::node
+
+namespace agentmesh::node {
+
+TopicEvent Node::topic_event(const std::string& id, const wire::pubsub::Message& m, const core::PeerId& author) {
+  TopicEvent e;
+  e.topic = *m.topic;
+  e.message_id = id;
+  e.from_peer = author.to_string();
+  e.received_ms = clock_.now_ms();
+  const std::string data = m.data.value_or("");
+  auto payload = wire::agent_message::decode({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  if (payload) {
+    // The validator checked the binding (cached: no second verification).
+    if (auto agent = attribution_->check(*payload, author, static_cast<std::uint64_t>(e.received_ms))) {
+      e.from_agent = agent->to_string();
+    }
+    e.content_type = payload->content_type;
+    e.body = std::move(payload->body);
+  } else {
+    e.content_type = "application/octet-stream";
+    e.body = data;
+  }
+  return e;
+}
+
+// After a restart, each durable topic asks up to kCatchUpPeers of the peers
+// that announce it for the messages they retained since the earliest of its
+// subscriptions; those go to the durable subscribers only (live streams were
+// not connected then), deduplicated like gossip deliveries.
+void Node::maybe_catch_up(const core::PeerId& peer, const std::string& topic) {
+  constexpr std::size_t kCatchUpPeers = 3;
+  auto it = catch_up_.find(topic);
+  if (it == catch_up_.end() || it->second.size() >= kCatchUpPeers || !it->second.insert(peer).second) return;
+  auto d = durable_.find(topic);
+  if (d == durable_.end() || d->second.empty()) return;
+  std::int64_t since = std::numeric_limits<std::int64_t>::max();
+  for (const auto& [agent, created] : d->second) since = std::min(since, created);
+  std::weak_ptr<Node> weak = weak_from_this();
+  auto handler = [weak](const pubsub::MessageId& id, const wire::pubsub::Message& m, const core::PeerId& author,
+                        std::uint64_t received_ms) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->deliver_durable(self->topic_event(id, m, author), static_cast<std::int64_t>(received_ms));
+  };
+  auto task = [weak, peer, topic, since, handler]() -> Task<void> {
+    auto self = weak.lock();
+    if (!self) co_return;
+    auto svc = self->pubsub_;
+    self.reset();
+    auto r = co_await svc->replay_from(peer, topic, static_cast<std::uint64_t>(std::max<std::int64_t>(since, 0)),
+                                       handler);
+    self = weak.lock();
+    if (!self) co_return;
+    if (!r) {
+      self->log_->info("topic {}: catching up from {} failed: {}", topic, peer.to_string(), r.error().message());
+      co_return;
+    }
+    self->log_->info("topic {}: caught up from {}: {} new, {} already seen, {} invalid", topic, peer.to_string(),
+                     r->accepted, r->duplicates, r->invalid);
+  };
+  boost::asio::co_spawn(ex_, task, boost::asio::detached);
 }
 
 }  // namespace agentmesh::node

@@ -18,6 +18,7 @@ class Category final : public boost::system::error_category {
       case error::rejected: return "rejected by the validator";
       case error::no_peers: return "no peers subscribed to the topic";
       case error::bad_binding: return "agent binding does not hold for this publisher";
+      case error::duplicate: return "message already seen";
     }
     return "unknown pubsub error";
   }

@@ -24,6 +24,8 @@ enum class error {
   // An agentmesh payload whose agent binding does not hold (wrong peer,
   // expired, or a bad agent signature).
   bad_binding,
+  // A replayed message we have already seen (nothing to do).
+  duplicate,
 };
 
 const boost::system::error_category& error_category() noexcept;

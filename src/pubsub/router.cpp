@@ -70,7 +70,7 @@ void Router::handle_subscription(const core::PeerId& from, const wire::pubsub::S
   auto& state = peers_[from];
   if (sub.subscribe) {
     state.topics.insert(sub.topic);
-    topics_[sub.topic].insert(from);
+    if (topics_[sub.topic].insert(from).second && on_subscribe_) on_subscribe_(from, sub.topic);
     return;
   }
   state.topics.erase(sub.topic);
@@ -125,6 +125,19 @@ void Router::handle_message(const core::PeerId& from, const wire::pubsub::Messag
   ++counters_.delivered;
   if (deliver_) deliver_(id, message, from, *author);
   forward(id, message, from, *author);
+}
+
+Result<core::PeerId> Router::accept_replayed(const core::PeerId& from, const wire::pubsub::Message& message,
+                                             Time now) {
+  auto claimed = claimed_message_id(message);
+  if (!claimed) return claimed.error();
+  if (seen_.contains(*claimed)) return error::duplicate;
+  auto author = verify(message);
+  if (!author) return author.error();
+  if (message.data && message.data->size() > config_.max_message_bytes) return error::message_too_large;
+  if (validator_ && validator_(from, message) != Validation::accept) return error::rejected;
+  seen_.add(*claimed, now);
+  return *author;
 }
 
 void Router::forward(const MessageId&, const wire::pubsub::Message& message, const core::PeerId& from,

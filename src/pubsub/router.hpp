@@ -97,6 +97,13 @@ class Router {
   void remove_peer(const core::PeerId& peer, Time now);
   void on_rpc(const core::PeerId& from, const wire::pubsub::Rpc& rpc, Time now);
 
+  // A message that `from` replayed to us (topic replay, not gossip): checked
+  // like a gossiped one (seen cache first, StrictSign, size, the validator)
+  // and marked seen, but neither delivered through set_deliver(), forwarded,
+  // cached for gossip nor scored. Returns its author; error::duplicate when
+  // it was seen already.
+  Result<core::PeerId> accept_replayed(const core::PeerId& from, const wire::pubsub::Message& message, Time now);
+
   void join(const std::string& topic, Time now);
   void leave(const std::string& topic, Time now);
   // Publishes our own message. REQUIRES: pubsub::sign() with this router's
@@ -112,6 +119,9 @@ class Router {
   std::vector<core::PeerId> fanout(const std::string& topic) const;
   std::vector<core::PeerId> topic_peers(const std::string& topic) const;
   std::vector<std::string> joined() const { return {joined_.begin(), joined_.end()}; }
+  // Called when a peer announces a subscription it did not have.
+  void set_on_subscribe(std::function<void(const core::PeerId&, const std::string&)> f) { on_subscribe_ = std::move(f); }
+  bool is_joined(const std::string& topic) const { return joined_.contains(topic); }
   // Topics some peer is subscribed to.
   std::vector<std::string> peer_topics() const {
     std::vector<std::string> out;
@@ -177,6 +187,7 @@ class Router {
   std::map<std::pair<std::string, core::PeerId>, Time> backoff_;  // (topic, peer) -> until
   std::unordered_map<MessageId, std::map<core::PeerId, Time>> promises_;  // id -> peer -> deadline
   SeenCache seen_;
+  std::function<void(const core::PeerId&, const std::string&)> on_subscribe_;
   MessageCache mcache_;
   PeerScore score_;
   std::unordered_map<core::PeerId, wire::pubsub::Rpc> pending_;

@@ -11,6 +11,7 @@
 #include "transport/connection.hpp"
 #include "transport/error.hpp"
 #include "transport/stream_io.hpp"
+#include "wire/replay.hpp"
 
 namespace agentmesh::pubsub {
 
@@ -66,6 +67,7 @@ Service::Service(Executor ex, transport::Host& host, const crypto::SigningKey& k
       router_(host.peer_id(), config_.gossip,
               [this](const core::PeerId& to, wire::pubsub::Rpc rpc) { enqueue(to, std::move(rpc)); },
               std::random_device{}()),
+      replay_(config_.replay),
       heartbeat_timer_(ex) {
   // Like js-libp2p v3: a random start, then +1 per message.
   std::array<std::uint8_t, 8> r{};
@@ -83,6 +85,11 @@ void Service::start() {
   };
   host_.set_handler(std::string(wire::pubsub::kMeshsub11), handler);
   host_.set_handler(std::string(wire::pubsub::kMeshsub10), handler);
+  host_.set_handler(std::string(wire::replay::kProtocol), [weak](std::shared_ptr<transport::Stream> s) -> Task<void> {
+    auto self = weak.lock();
+    if (!self) co_return;
+    co_await self->serve_replay(std::move(s));
+  });
   transport::Host::Observer observer;
   observer.connected = [weak](const transport::PeerInfo& info) {
     if (auto self = weak.lock()) self->peer_connected(info);
@@ -244,6 +251,7 @@ Result<PublishResult> Service::publish(const std::string& topic, std::string dat
   sign(m, key_, next_seqno_++);
   auto peers = router_.publish(m, now());
   if (!peers) return peers.error();
+  if (router_.is_joined(topic)) retain(m);
   return PublishResult{message_id(m), *peers};
 }
 
@@ -251,6 +259,8 @@ ServiceStats Service::stats() const {
   ServiceStats s = stats_;
   s.queued = 0;
   s.peers = 0;
+  s.retained = replay_.size();
+  s.retained_bytes = replay_.bytes();
   for (const auto& [peer, link] : links_) {
     s.queued += link->queue.size();
     if (link->out) ++s.peers;

@@ -11,12 +11,19 @@
 // A peer whose meshsub stream cannot be opened (it does not speak gossipsub)
 // is removed from the router.
 //
+// Topic replay (/agentmesh/topic-replay/1.0.0, wire/replay.hpp): the service
+// retains the messages of its topics for a while (ReplayBuffer; the node calls
+// retain() for what it delivers) and serves them to peers that ask; a
+// restarted daemon asks its peers with replay_from() so its durable
+// subscriptions miss nothing published while it was down.
+//
 // Threading: the node's executor, like the Host.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <spdlog/logger.h>
 #include <string>
@@ -24,6 +31,7 @@
 
 #include "core/metrics.hpp"
 #include "crypto/crypto.hpp"
+#include "pubsub/replay_buffer.hpp"
 #include "pubsub/router.hpp"
 #include "transport/host.hpp"
 #include "wire/pubsub.hpp"
@@ -37,6 +45,17 @@ struct ServiceConfig {
   wire::pubsub::Limits limits;
   // RPCs queued per peer before new ones are dropped.
   std::size_t max_queued_rpcs = 4096;
+  ReplayConfig replay;
+  // A replay request that has not finished by then is abandoned.
+  std::chrono::milliseconds replay_timeout{10'000};
+};
+
+// What one replay_from() brought.
+struct ReplayResult {
+  std::size_t received = 0;    // messages the server sent
+  std::size_t accepted = 0;    // new and valid: handed to the handler
+  std::size_t duplicates = 0;  // already seen here
+  std::size_t invalid = 0;     // bad signature, another topic, rejected by the validator
 };
 
 struct PublishResult {
@@ -52,6 +71,13 @@ struct ServiceStats {
   std::size_t queued = 0;             // RPCs waiting in all outbound queues now
   std::size_t max_queued = 0;         // the deepest one queue has been
   std::size_t peers = 0;              // peers with an outbound meshsub stream
+  std::uint64_t replays_served = 0;             // replay requests answered
+  std::uint64_t replays_requested = 0;          // replay requests we made
+  std::uint64_t replay_messages_sent = 0;
+  std::uint64_t replay_messages_received = 0;
+  std::uint64_t replay_invalid = 0;             // malformed requests or batches (stream reset)
+  std::size_t retained = 0;                     // messages in the replay buffer
+  std::size_t retained_bytes = 0;
 };
 
 class Service : public std::enable_shared_from_this<Service> {
@@ -72,6 +98,18 @@ class Service : public std::enable_shared_from_this<Service> {
   // Signs `data` on `topic` with the node's key and publishes it.
   Result<PublishResult> publish(const std::string& topic, std::string data);
 
+  // Keeps a message of one of our topics for replay to peers.
+  void retain(const wire::pubsub::Message& message);
+  // Called for each new, valid replayed message (author = its PeerId).
+  using ReplayHandler = std::function<void(const MessageId&, const wire::pubsub::Message&, const core::PeerId& author,
+                                           std::uint64_t received_ms)>;
+  // Asks `peer` for the messages of `topic` it received since `since_ms`
+  // (Unix ms). Each is checked like a gossiped message (seen cache first,
+  // StrictSign, the validator) and, if new, marked seen and passed to
+  // `on_message`; replayed messages are never forwarded to other peers.
+  Task<Result<ReplayResult>> replay_from(core::PeerId peer, std::string topic, std::uint64_t since_ms,
+                                         ReplayHandler on_message);
+
   Router& router() { return router_; }
   const Router& router() const { return router_; }
   ServiceStats stats() const;
@@ -85,6 +123,7 @@ class Service : public std::enable_shared_from_this<Service> {
   Task<void> write_loop(core::PeerId peer, std::shared_ptr<Link> link);
   Task<void> read_inbound(std::shared_ptr<transport::Stream> stream);
   Task<void> heartbeat_loop();
+  Task<void> serve_replay(std::shared_ptr<transport::Stream> stream);
   void peer_connected(const transport::PeerInfo& info);
   void peer_gone(const core::PeerId& peer);
   static Router::Time now() { return std::chrono::steady_clock::now(); }
@@ -95,6 +134,7 @@ class Service : public std::enable_shared_from_this<Service> {
   ServiceConfig config_;
   std::shared_ptr<spdlog::logger> log_;
   Router router_;
+  ReplayBuffer replay_;
   std::unordered_map<core::PeerId, std::shared_ptr<Link>> links_;
   boost::asio::steady_timer heartbeat_timer_;
   std::uint64_t next_seqno_;

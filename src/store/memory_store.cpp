@@ -88,7 +88,7 @@ Result<void> MemoryStore::delete_agent(const AgentId& id) {
   if (d.agents.erase(id) == 0) return error::not_found;
   d.cursors.erase(id);
   std::erase_if(d.inbox, [&](const auto& kv) { return kv.first.first == id; });
-  std::erase_if(d.subscriptions, [&](const auto& s) { return s.first == id; });
+  std::erase_if(d.subscriptions, [&](const auto& s) { return s.first.first == id; });
   return {};
 }
 
@@ -248,10 +248,10 @@ Result<std::vector<PeerRecord>> MemoryStore::list_peers(std::size_t limit) {
   return out;
 }
 
-Result<void> MemoryStore::put_subscription(const AgentId& agent, const std::string& topic) {
+Result<void> MemoryStore::put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) {
   Lock lock(shared_->mu);
   if (!shared_->data.agents.contains(agent)) return error::not_found;
-  if (!shared_->data.subscriptions.insert({agent, topic}).second) return error::conflict;
+  if (!shared_->data.subscriptions.emplace(std::pair{agent, topic}, created_ms).second) return error::conflict;
   return {};
 }
 
@@ -261,10 +261,11 @@ Result<void> MemoryStore::delete_subscription(const AgentId& agent, const std::s
   return {};
 }
 
-Result<std::vector<std::pair<AgentId, std::string>>> MemoryStore::list_subscriptions() {
+Result<std::vector<Subscription>> MemoryStore::list_subscriptions() {
   Lock lock(shared_->mu);
-  return std::vector<std::pair<AgentId, std::string>>(shared_->data.subscriptions.begin(),
-                                                      shared_->data.subscriptions.end());
+  std::vector<Subscription> out;
+  for (const auto& [key, created] : shared_->data.subscriptions) out.push_back({key.first, key.second, created});
+  return out;
 }
 
 }  // namespace agentmesh::store

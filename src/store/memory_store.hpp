@@ -57,9 +57,9 @@ class MemoryStore final : public Store {
   Result<void> put_peer(const PeerRecord& record, std::size_t keep) override;
   Result<void> delete_peer(const std::string& peer_id) override;
   Result<std::vector<PeerRecord>> list_peers(std::size_t limit) override;
-  Result<void> put_subscription(const AgentId& agent, const std::string& topic) override;
+  Result<void> put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) override;
   Result<void> delete_subscription(const AgentId& agent, const std::string& topic) override;
-  Result<std::vector<std::pair<AgentId, std::string>>> list_subscriptions() override;
+  Result<std::vector<Subscription>> list_subscriptions() override;
 
   void fail_next_commits(int n);
 
@@ -73,7 +73,7 @@ class MemoryStore final : public Store {
     std::int64_t next_dead_letter_id = 1;
     std::map<RequestId, OutboxRecord> outbox;
     std::map<std::string, PeerRecord> peers;
-    std::set<std::pair<AgentId, std::string>> subscriptions;
+    std::map<std::pair<AgentId, std::string>, UnixMs> subscriptions;  // -> created_ms
   };
   struct Shared {
     std::recursive_mutex mu;

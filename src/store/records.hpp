@@ -106,6 +106,13 @@ struct OutboxRecord {
 // A remote peer remembered for reconnecting (the transport's peer store).
 // Ids and addresses are kept in their text forms; the transport validates
 // them again when it loads them.
+// A durable topic subscription: the topic's messages go into the agent's inbox.
+struct Subscription {
+  AgentId agent;
+  std::string topic;
+  UnixMs created_ms = 0;  // 0 for subscriptions made before migration 4
+};
+
 struct PeerRecord {
   std::string peer_id;              // base58btc
   std::vector<std::string> addrs;   // multiaddr text, without /p2p

@@ -96,10 +96,11 @@ class Store {
 
   // --- durable topic subscriptions (agent, topic) ---
   // conflict when it exists; not_found for an unknown agent.
-  virtual Result<void> put_subscription(const AgentId& agent, const std::string& topic) = 0;
+  virtual Result<void> put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) = 0;
   // not_found when absent.
   virtual Result<void> delete_subscription(const AgentId& agent, const std::string& topic) = 0;
-  virtual Result<std::vector<std::pair<AgentId, std::string>>> list_subscriptions() = 0;
+  // Ordered by agent, then topic.
+  virtual Result<std::vector<Subscription>> list_subscriptions() = 0;
 };
 
 }  // namespace agentmesh::store

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "testutil/testutil.hpp"
@@ -159,17 +160,23 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   sub.start();
   ASSERT_EQ(pub.admin().request("POST", "/v1/agents", R"({"name":"bob"})", "application/json")->status, 201);
   ASSERT_EQ(sub.admin().request("POST", "/v1/agents", R"({"name":"carol"})", "application/json")->status, 201);
+  // bob subscribes too, so the publishing daemon is in the topic and retains
+  // its messages for replay to a daemon that restarts.
+  ASSERT_EQ(pub.admin().request("POST", "/v1/agents/bob/subscriptions", R"({"topic":"news"})", "application/json")
+                ->status,
+            201);
+  auto publish = [&](const std::string& body) {
+    auto p = pub.admin().request("POST", "/v1/topics/news/messages", R"({"body":")" + body + R"(","as":"bob"})",
+                                 "application/json");
+    ASSERT_TRUE(p && p->status == 200) << (p ? p->body : "");
+  };
+  publish("before carol subscribed");  // retained by pub, but never carol's
   auto r = sub.admin().request("POST", "/v1/agents/carol/subscriptions", R"({"topic":"news"})", "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 201) << r->body;
   EXPECT_EQ(sub.admin().request("POST", "/v1/agents/carol/subscriptions", R"({"topic":"news"})", "application/json")
                 ->status,
             409);
-  auto publish = [&](const std::string& body) {
-    auto p = pub.admin().request("POST", "/v1/topics/news/messages", R"({"body":")" + body + R"(","as":"bob"})",
-                                 "application/json");
-    ASSERT_TRUE(p && p->status == 200) << (p ? p->body : "");
-  };
   auto inbox = [&] { return get_json(sub, "/v1/agents/carol/inbox?limit=1000").at("messages").as_array(); };
   // Wait until the publisher sees carol's daemon subscribed.
   ASSERT_TRUE(eventually([&] {
@@ -189,8 +196,14 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
     EXPECT_EQ(m.at("metadata").at("topic").as_string(), "news");
   }
 
-  // The subscription survives a restart of its daemon.
+  // The subscription survives a restart of its daemon, and what was published
+  // while it was down arrives through topic replay from pub: no gap.
   ASSERT_EQ(sub.stop(), 0);
+  ASSERT_TRUE(eventually([&] {
+    auto t = get_json(pub, "/v1/topics");
+    return t.at("topics").as_array()[0].at("peers").to_number<int>() == 0;
+  }, 20s));
+  for (int i = 10; i < 15; ++i) publish("n" + std::to_string(i));
   sub.start();
   auto listed = get_json(sub, "/v1/agents/carol/subscriptions");
   ASSERT_EQ(listed.at("subscriptions").as_array().size(), 1u);
@@ -199,11 +212,19 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
     return t.is_object() && !t.at("topics").as_array().empty() &&
            t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
   }, 20s));
-  for (int i = 10; i < 15; ++i) publish("n" + std::to_string(i));
-  ASSERT_TRUE(eventually([&] { return inbox().size() >= 15; }, 20s));
+  for (int i = 15; i < 20; ++i) publish("n" + std::to_string(i));
+  ASSERT_TRUE(eventually([&] { return inbox().size() >= 20; }, 20s)) << sub.log();
+  std::this_thread::sleep_for(300ms);
   msgs = inbox();
-  ASSERT_EQ(msgs.size(), 15u);
-  for (std::size_t i = 0; i < msgs.size(); ++i) EXPECT_EQ(msgs[i].at("seq").to_number<std::size_t>(), i + 1);
+  ASSERT_EQ(msgs.size(), 20u);
+  std::set<std::string> bodies;
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    EXPECT_EQ(msgs[i].at("seq").to_number<std::size_t>(), i + 1);
+    bodies.insert(std::string(msgs[i].at("body").as_string()));
+  }
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(bodies.contains("n" + std::to_string(i))) << i;
+  auto diag = get_json(pub, "/v1/diagnostics/pubsub");
+  EXPECT_GE(diag.at("replay").at("served_total").to_number<int>(), 1);
 
   // Unsubscribed: nothing more arrives.
   auto del = sub.admin().request("DELETE", "/v1/agents/carol/subscriptions?topic=news", "", "");
@@ -217,7 +238,7 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   }, 20s));
   publish("after");
   std::this_thread::sleep_for(500ms);
-  EXPECT_EQ(inbox().size(), 15u);
+  EXPECT_EQ(inbox().size(), 20u);
   EXPECT_EQ(pub.stop(), 0);
   EXPECT_EQ(sub.stop(), 0);
 }

@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "pubsub/error.hpp"
 #include "pubsub/message.hpp"
 #include "pubsub/router.hpp"
 

@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -115,6 +115,11 @@ CREATE TABLE subscriptions(
   topic TEXT NOT NULL,
   PRIMARY KEY(agent, topic)
 );
+)sql",
+    // 4: when each subscription was made (topic replay after a restart
+    // delivers nothing older to it).
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -71,11 +71,11 @@ constexpr const char* kTrimPeers =
     "DELETE FROM peers WHERE peer_id NOT IN (SELECT peer_id FROM peers ORDER BY last_seen_ms DESC LIMIT ?)";
 constexpr const char* kDeletePeer = "DELETE FROM peers WHERE peer_id=?";
 constexpr const char* kListPeers = "SELECT peer_id, addrs, last_seen_ms FROM peers ORDER BY last_seen_ms DESC LIMIT ?";
-constexpr const char* kPutSubscription = "INSERT INTO subscriptions(agent, topic) VALUES(?,?)";
+constexpr const char* kPutSubscription = "INSERT INTO subscriptions(agent, topic, created_ms) VALUES(?,?,?)";
 constexpr const char* kAgentExists = "SELECT 1 FROM agents WHERE id=?";
 constexpr const char* kDeleteSubscription = "DELETE FROM subscriptions WHERE agent=? AND topic=?";
 constexpr const char* kDeleteAgentSubscriptions = "DELETE FROM subscriptions WHERE agent=?";
-constexpr const char* kListSubscriptions = "SELECT agent, topic FROM subscriptions ORDER BY agent, topic";
+constexpr const char* kListSubscriptions = "SELECT agent, topic, created_ms FROM subscriptions ORDER BY agent, topic";
 constexpr const char* kListOutbox =
     "SELECT request_id,sender,recipient,created_ms,expires_ms,content_type,body,performative,conversation_id,"
     "reply_with,in_reply_to,protocol,metadata,attempts,next_attempt_ms,last_error FROM outbox "
@@ -494,14 +494,14 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<void> put_subscription(const AgentId& agent, const std::string& topic) override {
+  Result<void> put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) override {
     auto exists = query(kAgentExists);
     exists.bind_blob(1, agent.span());
     const int rc = exists.step();
     if (rc == SQLITE_DONE) return error::not_found;
     if (rc != SQLITE_ROW) return sqlite::map_error(rc);
     auto q = query(kPutSubscription);
-    q.bind_blob(1, agent.span()).bind_text(2, topic);
+    q.bind_blob(1, agent.span()).bind_text(2, topic).bind(3, created_ms);
     return q.exec();
   }
 
@@ -513,14 +513,14 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  Result<std::vector<std::pair<AgentId, std::string>>> list_subscriptions() override {
+  Result<std::vector<Subscription>> list_subscriptions() override {
     auto q = query(kListSubscriptions);
-    std::vector<std::pair<AgentId, std::string>> out;
+    std::vector<Subscription> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
       auto agent = id_column<AgentId>(q, 0);
       if (!agent) return error::corrupt;
-      out.emplace_back(*agent, q.text(1));
+      out.push_back({*agent, q.text(1), q.int64(2)});
     }
     if (rc != SQLITE_DONE) return sqlite::map_error(rc);
     return out;

@@ -4,6 +4,7 @@
 
 #include "pubsub/error.hpp"
 #include "pubsub/message_cache.hpp"
+#include "pubsub/replay_buffer.hpp"
 #include "pubsub/seen_cache.hpp"
 
 namespace agentmesh::pubsub {
@@ -81,6 +82,35 @@ TEST(PubsubCacheTest, SeenCacheExpires) {
   seen.expire(t0 + std::chrono::seconds(120));
   EXPECT_FALSE(seen.contains("x"));
   EXPECT_EQ(seen.size(), 0u);
+}
+
+TEST(ReplayBufferTest, KeepsByTopicAgeAndByteBudget) {
+  ReplayConfig config;
+  config.retention_ms = 10'000;
+  config.max_bytes = 10 * (100 + 1 + 160);  // ten 100-byte messages on a 1-byte topic
+  config.max_per_request = 4;
+  ReplayBuffer buf(config);
+  auto msg = [](const std::string& topic, char c) {
+    wire::pubsub::Message m;
+    m.topic = topic;
+    m.data = std::string(100, c);
+    return m;
+  };
+  for (int i = 0; i < 6; ++i) buf.put(msg(i % 2 ? "a" : "b", static_cast<char>('0' + i)), 1000 + i);
+  auto a = buf.since("a", 0, 0);
+  ASSERT_EQ(a.size(), 3u);  // 1, 3, 5, oldest first
+  EXPECT_EQ(a[0].message->data->front(), '1');
+  EXPECT_EQ(a[2].received_ms, 1005u);
+  EXPECT_EQ(buf.since("a", 1002, 0).size(), 2u);
+  EXPECT_EQ(buf.since("a", 0, 1).size(), 1u);
+  for (int i = 6; i < 12; ++i) buf.put(msg("b", 'x'), 1000 + i);
+  EXPECT_EQ(buf.since("b", 0, 0).size(), 4u);  // capped by max_per_request
+  EXPECT_EQ(buf.size(), 10u);                  // the byte budget pushed the two oldest out
+  EXPECT_EQ(buf.evicted(), 2u);
+  EXPECT_LE(buf.bytes(), config.max_bytes);
+  buf.expire(1005 + 10'001);  // everything up to 1005 is older than the retention
+  EXPECT_TRUE(buf.since("a", 0, 0).empty());
+  EXPECT_EQ(buf.size(), 6u);
 }
 
 }  // namespace

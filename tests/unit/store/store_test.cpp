@@ -110,15 +110,17 @@ TEST_P(StoreTest, SubscriptionsBelongToTheirAgent) {
   auto other = crypto::SigningKey::generate().agent_id();
   txn([&] {
     ASSERT_TRUE(store_->insert_agent(a));
-    ASSERT_TRUE(store_->put_subscription(a.id, "news"));
-    ASSERT_TRUE(store_->put_subscription(a.id, "agents/x"));
-    EXPECT_EQ(store_->put_subscription(a.id, "news").error(), error::conflict);
-    EXPECT_EQ(store_->put_subscription(other, "news").error(), error::not_found);
+    ASSERT_TRUE(store_->put_subscription(a.id, "news", 1000));
+    ASSERT_TRUE(store_->put_subscription(a.id, "agents/x", 2000));
+    EXPECT_EQ(store_->put_subscription(a.id, "news", 3000).error(), error::conflict);
+    EXPECT_EQ(store_->put_subscription(other, "news", 1000).error(), error::not_found);
   });
   auto reopened = open();
   auto subs = reopened->list_subscriptions().value();
   ASSERT_EQ(subs.size(), 2u);
-  EXPECT_EQ(subs[0].second, "agents/x");
+  EXPECT_EQ(subs[0].topic, "agents/x");
+  EXPECT_EQ(subs[0].created_ms, 2000);
+  EXPECT_EQ(subs[1].created_ms, 1000);
   txn([&] {
     ASSERT_TRUE(store_->delete_subscription(a.id, "agents/x"));
     EXPECT_EQ(store_->delete_subscription(a.id, "agents/x").error(), error::not_found);
