@@ -10,7 +10,8 @@
 //   {"event":"listening","peerId":"12D3KooW...","addrs":["/ip4/127.0.0.1/tcp/P/p2p/..."]}
 //   {"event":"connect","peer":"..."}            a connection opened
 //   {"event":"identify","peer":"...","agentVersion":"...","protocols":[...],
-//    "publicKey":"<hex>","listenAddrs":[...]}   identify finished
+//    "publicKey":"<hex>","listenAddrs":[...],
+//    "signedPeerRecord":{"seq","addresses"}|null} identify finished (record verified by js)
 //   {"event":"dialed","peer":"..."}             reply to `dial`
 //   {"event":"ping","peer":"...","rttMs":N}     reply to `ping`
 //   {"event":"peers","peers":[...]}             reply to `peers`
@@ -93,7 +94,11 @@ node.addEventListener('peer:identify', (e) => {
     protocolVersion: r.protocolVersion ?? '',
     protocols: r.protocols,
     publicKey: r.publicKey ? hex(r.publicKey) : (r.peerId.publicKey ? hex(publicKeyToProtobuf(r.peerId.publicKey)) : ''),
-    listenAddrs: r.listenAddrs.map((a) => a.toString())
+    listenAddrs: r.listenAddrs.map((a) => a.toString()),
+    // set only when js verified the peer's signed peer record
+    signedPeerRecord: r.signedPeerRecord == null
+      ? null
+      : { seq: String(r.signedPeerRecord.seq), addresses: r.signedPeerRecord.addresses.map((a) => a.toString()) }
   })
 })
 

@@ -462,6 +462,7 @@ json::object peer_json(const transport::PeerInfo& p) {
   o["bytes_out"] = p.bytes_out;
   o["agent_version"] = p.agent_version;
   o["protocols"] = string_array(p.protocols);
+  o["signed_peer_record"] = p.signed_record;
   return o;
 }
 
@@ -490,6 +491,9 @@ json::object transport_diagnostics_json(const transport::TransportDiagnostics& d
   json::object protocols;
   protocols["identify_ok_total"] = d.identify_ok;
   protocols["identify_failed_total"] = d.identify_failed;
+  protocols["peer_records_valid_total"] = d.peer_records_valid;
+  protocols["peer_records_invalid_total"] = d.peer_records_invalid;
+  protocols["px_dials_total"] = d.px_dials;
   protocols["pings_ok_total"] = d.pings_ok;
   protocols["pings_failed_total"] = d.pings_failed;
   json::object o;

@@ -159,6 +159,9 @@ boost::json::object Node::pubsub_diagnostics() const {
   control["graft_in_backoff_total"] = c.graft_in_backoff;
   control["graylisted_rpcs_total"] = c.graylisted_rpcs;
   control["pruned_for_score_total"] = c.pruned_for_score;
+  control["px_sent_total"] = c.px_sent;
+  control["px_received_total"] = c.px_received;
+  control["px_ignored_total"] = c.px_ignored;
   boost::json::object rpcs;
   rpcs["in_total"] = s.rpcs_in;
   rpcs["out_total"] = s.rpcs_out;

@@ -53,6 +53,12 @@ struct GossipConfig {
   // Messages larger than this are rejected.
   // (a 1 MiB agent payload plus its envelope and binding fits)
   std::size_t max_message_bytes = 1024 * 1024 + 64 * 1024;
+  // Peer exchange: a PRUNE we send to a peer that is not negative lists up to
+  // prune_peers other peers of the topic (with their signed peer records when
+  // we have them); PX we receive is acted on only from peers scoring at least
+  // score.thresholds.accept_px.
+  bool do_px = true;
+  std::size_t prune_peers = 16;
   // Peer scoring (weights, decay, thresholds).
   ScoreParams score;
 };

@@ -197,12 +197,12 @@ void Router::handle_graft(const core::PeerId& from, const wire::pubsub::Graft& g
   if (in_backoff(topic, from, now)) {
     ++counters_.graft_in_backoff;
     score_.penalty(from);  // P7: a GRAFT that ignores our PRUNE backoff
-    send_prune(from, topic, config_.prune_backoff, now);
+    send_prune(from, topic, config_.prune_backoff, now, false);
     return;
   }
   const auto& state = peers_[from];
-  if (score_.score(from, now) < 0 || (mesh.size() >= config_.d_high && !state.outbound)) {
-    send_prune(from, topic, config_.prune_backoff, now);
+  if (const double score = score_.score(from, now); score < 0 || (mesh.size() >= config_.d_high && !state.outbound)) {
+    send_prune(from, topic, config_.prune_backoff, now, score >= 0);
     return;
   }
   mesh_add(topic, from, now);
@@ -214,8 +214,18 @@ void Router::handle_prune(const core::PeerId& from, const wire::pubsub::Prune& p
   const auto backoff = prune.backoff_s ? std::chrono::milliseconds(*prune.backoff_s * 1000) : config_.prune_backoff;
   auto& until = backoff_[{prune.topic, from}];
   until = std::max(until, now + backoff);
-  // Peer exchange (prune.peers) is not acted on: we find peers through the
-  // transport's bootstrap and remembered peers.
+  if (prune.peers.empty()) return;
+  if (score_.score(from, now) < score_.thresholds().accept_px) {
+    counters_.px_ignored += prune.peers.size();
+    return;
+  }
+  counters_.px_received += prune.peers.size();
+  if (!on_px_) return;
+  if (prune.peers.size() <= config_.prune_peers) {
+    on_px_(from, prune.peers);
+  } else {
+    on_px_(from, {prune.peers.begin(), prune.peers.begin() + static_cast<std::ptrdiff_t>(config_.prune_peers)});
+  }
 }
 
 void Router::send_graft(const core::PeerId& peer, const std::string& topic) {
@@ -224,10 +234,30 @@ void Router::send_graft(const core::PeerId& peer, const std::string& topic) {
 }
 
 void Router::send_prune(const core::PeerId& peer, const std::string& topic, std::chrono::milliseconds backoff,
-                        Time now) {
+                        Time now, bool px) {
   wire::pubsub::Prune p;
   p.topic = topic;
   p.backoff_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(backoff).count());
+  if (px && config_.do_px) {
+    // Other topic peers in good standing, in random order.
+    std::vector<core::PeerId> offer;
+    if (auto t = topics_.find(topic); t != topics_.end()) {
+      for (const auto& q : t->second) {
+        if (q != peer && score_.score(q, now) >= 0) offer.push_back(q);
+      }
+    }
+    shuffle(offer);
+    if (offer.size() > config_.prune_peers) offer.erase(offer.begin() + static_cast<std::ptrdiff_t>(config_.prune_peers), offer.end());
+    for (const auto& q : offer) {
+      wire::pubsub::PrunePeer pp;
+      pp.peer_id = q.multihash();
+      if (px_record_) {
+        if (auto rec = px_record_(q)) pp.signed_peer_record = std::move(*rec);
+      }
+      p.peers.push_back(std::move(pp));
+    }
+    counters_.px_sent += p.peers.size();
+  }
   out(peer).control.prune.push_back(std::move(p));
   ++counters_.prune_sent;
   auto& until = backoff_[{topic, peer}];
@@ -264,7 +294,7 @@ void Router::leave(const std::string& topic, Time now) {
   if (auto m = mesh_.find(topic); m != mesh_.end()) {
     for (const auto& p : m->second) {
       score_.prune(p, topic, now);
-      send_prune(p, topic, config_.unsubscribe_backoff, now);
+      send_prune(p, topic, config_.unsubscribe_backoff, now, true);
     }
     mesh_.erase(m);
   }

@@ -73,6 +73,9 @@ struct RouterCounters {
   std::uint64_t graft_in_backoff = 0;
   std::uint64_t graylisted_rpcs = 0;  // RPCs ignored: the sender's score is below graylist
   std::uint64_t pruned_for_score = 0;
+  std::uint64_t px_sent = 0;          // peers offered in our PRUNEs
+  std::uint64_t px_received = 0;      // peers offered to us, from peers we accept PX from
+  std::uint64_t px_ignored = 0;       // peers offered by peers scoring below accept_px
 };
 
 class Router {
@@ -119,6 +122,12 @@ class Router {
   std::vector<core::PeerId> fanout(const std::string& topic) const;
   std::vector<core::PeerId> topic_peers(const std::string& topic) const;
   std::vector<std::string> joined() const { return {joined_.begin(), joined_.end()}; }
+  // Peer exchange: the signed peer record we can forward for a peer (none:
+  // its id alone is offered), and what to do with peers offered to us.
+  void set_px_record(std::function<std::optional<std::string>(const core::PeerId&)> f) { px_record_ = std::move(f); }
+  void set_on_px(std::function<void(const core::PeerId& from, const std::vector<wire::pubsub::PrunePeer>&)> f) {
+    on_px_ = std::move(f);
+  }
   // Called when a peer announces a subscription it did not have.
   void set_on_subscribe(std::function<void(const core::PeerId&, const std::string&)> f) { on_subscribe_ = std::move(f); }
   bool is_joined(const std::string& topic) const { return joined_.contains(topic); }
@@ -152,7 +161,9 @@ class Router {
   void handle_graft(const core::PeerId& from, const wire::pubsub::Graft& graft, Time now);
   void handle_prune(const core::PeerId& from, const wire::pubsub::Prune& prune, Time now);
   void send_graft(const core::PeerId& peer, const std::string& topic);
-  void send_prune(const core::PeerId& peer, const std::string& topic, std::chrono::milliseconds backoff, Time now);
+  // `px`: offer other topic peers (peer exchange) if config.do_px.
+  void send_prune(const core::PeerId& peer, const std::string& topic, std::chrono::milliseconds backoff, Time now,
+                  bool px);
   void forward(const MessageId& id, const wire::pubsub::Message& message, const core::PeerId& from,
                const core::PeerId& author);
   void maintain_mesh(const std::string& topic, Time now);
@@ -188,6 +199,8 @@ class Router {
   std::unordered_map<MessageId, std::map<core::PeerId, Time>> promises_;  // id -> peer -> deadline
   SeenCache seen_;
   std::function<void(const core::PeerId&, const std::string&)> on_subscribe_;
+  std::function<std::optional<std::string>(const core::PeerId&)> px_record_;
+  std::function<void(const core::PeerId&, const std::vector<wire::pubsub::PrunePeer>&)> on_px_;
   MessageCache mcache_;
   PeerScore score_;
   std::unordered_map<core::PeerId, wire::pubsub::Rpc> pending_;

@@ -55,7 +55,7 @@ void Router::maintain_mesh(const std::string& topic, Time now) {
     if (score_.score(p, now) < 0) {
       ++counters_.pruned_for_score;
       mesh_remove(topic, p, now);
-      send_prune(p, topic, config_.prune_backoff, now);
+      send_prune(p, topic, config_.prune_backoff, now, false);
     }
   }
   if (mesh.size() < config_.d_low) {
@@ -90,7 +90,7 @@ void Router::maintain_mesh(const std::string& topic, Time now) {
     for (const auto& p : members) {
       if (kept.contains(p)) continue;
       mesh_remove(topic, p, now);
-      send_prune(p, topic, config_.prune_backoff, now);
+      send_prune(p, topic, config_.prune_backoff, now, true);
     }
   }
   // Enough peers but too few outbound: graft outbound ones.

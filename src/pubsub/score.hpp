@@ -57,7 +57,7 @@ struct ScoreThresholds {
   double gossip = -10;              // below: no gossip to or from the peer
   double publish = -50;             // below: our messages are not flood-published to it
   double graylist = -80;            // below: its RPCs are ignored
-  double accept_px = 10;            // peer exchange accepted above (we do not use PX)
+  double accept_px = 10;            // peer exchange accepted from peers at or above
   double opportunistic_graft = 20;  // median mesh score below: graft better peers
 };
 

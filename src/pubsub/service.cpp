@@ -90,6 +90,33 @@ void Service::start() {
     if (!self) co_return;
     co_await self->serve_replay(std::move(s));
   });
+  // Peer exchange: we forward the signed peer records peers sent us in
+  // identify; offered peers with a record that holds are dialed (once, not
+  // kept wanted); offered ids without one are left alone (no address).
+  router_.set_px_record([weak](const core::PeerId& peer) -> std::optional<std::string> {
+    auto self = weak.lock();
+    if (!self) return std::nullopt;
+    return self->host_.signed_record(peer);
+  });
+  router_.set_on_px([weak](const core::PeerId& from, const std::vector<wire::pubsub::PrunePeer>& peers) {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    for (const auto& p : peers) {
+      auto peer = core::PeerId::from_multihash(
+          {reinterpret_cast<const std::uint8_t*>(p.peer_id.data()), p.peer_id.size()});
+      if (!peer || *peer == self->host_.peer_id() || self->host_.connected(*peer) || p.signed_peer_record.empty()) {
+        continue;
+      }
+      auto dial = [weak, peer = *peer, record = p.signed_peer_record, from]() -> Task<void> {
+        auto s = weak.lock();
+        if (!s) co_return;
+        auto r = co_await s->host_.dial_record(peer, record);
+        if (!r) s->log_->debug("peer exchange from {}: dialing {} failed: {}", from.to_string(), peer.to_string(),
+                               r.error().message());
+      };
+      asio::co_spawn(self->ex_, dial, asio::detached);
+    }
+  });
   transport::Host::Observer observer;
   observer.connected = [weak](const transport::PeerInfo& info) {
     if (auto self = weak.lock()) self->peer_connected(info);

@@ -424,6 +424,7 @@ std::vector<PeerInfo> Host::peers() const {
     if (state->info) {
       p.listen_addrs = state->info->listen_addrs;
       p.agent_version = state->info->agent_version;
+      p.signed_record = state->info->signed_peer_record.has_value();
       p.protocols = state->info->protocols;
     }
     out.push_back(std::move(p));

@@ -99,6 +99,12 @@ class Host : public std::enable_shared_from_this<Host> {
   // dial_timeout, timeout (handshake), peer_id_mismatch, ... The peer
   // becomes wanted (redialed if the connection drops).
   Task<Result<core::PeerId>> connect(core::Multiaddr addr);
+  // Peer exchange: dials the peer of a signed peer record (wire/peer_record)
+  // if it is `expected`, not us and not connected, trying its addresses in
+  // order. Unlike connect(), the peer does not become wanted.
+  Task<Result<core::PeerId>> dial_record(core::PeerId expected, std::string record);
+  // The signed peer record a connected peer sent in identify (checked).
+  std::optional<std::string> signed_record(const core::PeerId& peer) const;
   // Closes the connection and forgets the peer. not_connected when unknown.
   Result<void> disconnect(const core::PeerId& peer);
   // Opens a stream to a connected peer and negotiates one of `protocols`.
@@ -133,6 +139,9 @@ class Host : public std::enable_shared_from_this<Host> {
   Task<void> ping_loop(std::shared_ptr<Connection> conn);
   Task<void> serve_identify(std::shared_ptr<Stream> stream);
   Task<void> serve_identify_push(std::shared_ptr<Stream> stream);
+  // Drops an invalid or foreign record from `info` (counted).
+  void check_record(const core::PeerId& peer, wire::identify::Info& info);
+  mutable std::string own_record_;  // our signed peer record, made at the first identify
   Task<void> serve_ping(std::shared_ptr<Stream> stream);
   Task<void> manage_loop();
   void redial(Wanted& wanted);

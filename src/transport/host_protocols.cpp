@@ -12,6 +12,7 @@
 #include "transport/detail/negotiate.hpp"
 #include "transport/detail/timeout.hpp"
 #include "transport/error.hpp"
+#include "wire/peer_record.hpp"
 #include "transport/host.hpp"
 #include "transport/stream_io.hpp"
 #include "wire/error.hpp"
@@ -67,7 +68,51 @@ wire::identify::Info Host::own_info(const Connection& conn) const {
   info.listen_addrs = listen_addrs();
   info.observed_addr = conn.remote_addr();
   info.protocols = protocols();
+  if (own_record_.empty()) {
+    const auto seq = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    own_record_ = wire::peer_record::seal(identity_, static_cast<std::uint64_t>(seq), listen_addrs());
+  }
+  info.signed_peer_record = own_record_;
   return info;
+}
+
+void Host::check_record(const core::PeerId& peer, wire::identify::Info& info) {
+  if (!info.signed_peer_record) return;
+  auto rec = wire::peer_record::open({reinterpret_cast<const std::uint8_t*>(info.signed_peer_record->data()),
+                                      info.signed_peer_record->size()});
+  if (rec && rec->peer == peer) {
+    ++diag_.peer_records_valid;
+    return;
+  }
+  ++diag_.peer_records_invalid;
+  log_->debug("{} sent a signed peer record that does not hold; ignored", peer.to_string());
+  info.signed_peer_record.reset();
+}
+
+std::optional<std::string> Host::signed_record(const core::PeerId& peer) const {
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || !it->second->info) return std::nullopt;
+  return it->second->info->signed_peer_record;
+}
+
+Task<Result<core::PeerId>> Host::dial_record(core::PeerId expected, std::string record) {
+  auto self = shared_from_this();
+  auto rec = wire::peer_record::open({reinterpret_cast<const std::uint8_t*>(record.data()), record.size()});
+  if (!rec || rec->peer != expected) {
+    ++diag_.peer_records_invalid;
+    co_return make_error_code(wire::error::bad_protobuf);
+  }
+  ++diag_.peer_records_valid;
+  if (expected == self_) co_return make_error_code(error::dial_self);
+  if (connected(expected)) co_return expected;
+  ++diag_.px_dials;
+  Result<core::PeerId> last = make_error_code(error::unsupported_address);
+  for (const auto& a : rec->addrs) {
+    last = co_await dial(a.with_peer_id(expected));
+    if (last) break;
+  }
+  co_return last;
 }
 
 Task<void> Host::serve_identify(std::shared_ptr<Stream> stream) {
@@ -117,6 +162,7 @@ Task<void> Host::identify_peer(std::shared_ptr<Connection> conn) {
     co_return;
   } else {
     ++diag_.identify_ok;
+    check_record(peer, *info);
     log_->debug("identified {}: {} ({} protocols)", peer.to_string(), info->agent_version, info->protocols.size());
     it->second->info = *info;
     for (const auto& o : observers_) {
@@ -140,6 +186,7 @@ Task<void> Host::serve_identify_push(std::shared_ptr<Stream> stream) {
     stream->reset();
     co_return;
   }
+  check_record(stream->peer(), *info);
   it->second->info = *info;
   for (const auto& o : observers_) {
     if (o.identified) o.identified(*info, it->second->dialed);

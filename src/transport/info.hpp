@@ -29,6 +29,7 @@ struct PeerInfo {
   std::uint64_t bytes_out = 0;
   std::string agent_version;                    // from identify
   std::vector<std::string> protocols;           // from identify
+  bool signed_record = false;                   // identify carried a valid signed peer record
 };
 
 // GET /v1/diagnostics/transport and /metrics.
@@ -54,6 +55,9 @@ struct TransportDiagnostics {
   std::uint64_t bytes_out = 0;
   std::uint64_t identify_ok = 0;
   std::uint64_t identify_failed = 0;
+  std::uint64_t peer_records_valid = 0;    // signed peer records checked (identify, peer exchange)
+  std::uint64_t peer_records_invalid = 0;  // bad signature, wrong peer, malformed: ignored
+  std::uint64_t px_dials = 0;              // peers dialed from peer exchange records
   std::uint64_t pings_ok = 0;
   std::uint64_t pings_failed = 0;
 };

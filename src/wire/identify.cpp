@@ -17,6 +17,7 @@ std::string encode(const Info& info) {
   msg.set_publickey(info.peer.public_key_protobuf());
   for (const auto& a : info.listen_addrs) msg.add_listenaddrs(a.to_bytes());
   if (info.observed_addr) msg.set_observedaddr(info.observed_addr->to_bytes());
+  if (info.signed_peer_record) msg.set_signedpeerrecord(*info.signed_peer_record);
   for (const auto& p : info.protocols) msg.add_protocols(p);
   return msg.SerializeAsString();
 }
@@ -38,6 +39,7 @@ Result<Info> decode(std::span<const std::uint8_t> bytes) {
   for (const auto& a : msg.listenaddrs()) {
     if (auto ma = core::Multiaddr::from_bytes(bytes_of(a))) info.listen_addrs.push_back(std::move(*ma));
   }
+  if (msg.has_signedpeerrecord()) info.signed_peer_record = msg.signedpeerrecord();  // checked by the caller
   if (msg.has_observedaddr()) {
     if (auto ma = core::Multiaddr::from_bytes(bytes_of(msg.observedaddr()))) info.observed_addr = std::move(*ma);
   }

@@ -36,6 +36,8 @@ struct Info {
   std::vector<core::Multiaddr> listen_addrs;
   std::optional<core::Multiaddr> observed_addr;
   std::vector<std::string> protocols;
+  // The sender's signed peer record (wire/peer_record.hpp), unchecked here.
+  std::optional<std::string> signed_peer_record;
 };
 
 std::string encode(const Info& info);

@@ -64,6 +64,12 @@ class InteropTest : public ::testing::Test {
     EXPECT_EQ(key.size(), 72u);
     EXPECT_EQ(key.substr(0, 8), "08011220");
     EXPECT_FALSE(id->at("listenAddrs").as_array().empty());
+    // js verified our signed peer record (it fails identify when it does not
+    // hold), and the record lists the address we listen on.
+    ASSERT_TRUE(id->at("signedPeerRecord").is_object()) << js.transcript();
+    const auto& certified = id->at("signedPeerRecord").at("addresses").as_array();
+    const auto listen = addr_.substr(0, addr_.find("/p2p/"));
+    EXPECT_NE(std::find(certified.begin(), certified.end(), json::value(listen)), certified.end()) << listen;
   }
   // Pings both ways: js -> us through the js API, us -> js shown in /v1/peers.
   void expect_pings_both_ways(JsPeer& js) {
@@ -76,6 +82,7 @@ class InteropTest : public ::testing::Test {
         << daemon_->log();
     EXPECT_EQ(std::string(seen->at("agent_version").as_string()).rfind("js-libp2p/", 0), 0u);
     EXPECT_GT(seen->at("ping_rtt_ms").to_number<double>(), 0.0);
+    EXPECT_TRUE(seen->at("signed_peer_record").as_bool());  // js's record held under our checks
     const auto& protocols = seen->at("protocols").as_array();
     EXPECT_NE(std::find(protocols.begin(), protocols.end(), json::value("/ipfs/ping/1.0.0")), protocols.end());
   }

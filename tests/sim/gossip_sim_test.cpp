@@ -278,6 +278,51 @@ TEST(GossipSimTest, AForgeryWithTheRealIdDoesNotShadowTheRealMessage) {
   EXPECT_EQ(net.node(1).router->publish(other, net.now()).error(), make_error_code(error::bad_author));
 }
 
+// Peer exchange: a PRUNE offers the other topic peers with their records;
+// receivers act on it only from peers scoring at least accept_px.
+TEST(GossipSimTest, PruneOffersPeerExchangeWhichIsAcceptedOnlyFromWellScoredPeers) {
+  for (const double accept_px : {10.0, 0.0}) {
+    GossipConfig config;
+    config.score.thresholds.accept_px = accept_px;
+    SimNet net(5, config);
+    for (std::size_t i = 1; i < 5; ++i) net.connect(0, i);  // a star: the leaves know only node 0
+    std::map<std::size_t, std::vector<wire::pubsub::PrunePeer>> offered;
+    for (std::size_t i = 0; i < 5; ++i) {
+      net.node(i).router->set_px_record([&net](const core::PeerId& p) -> std::optional<std::string> {
+        for (std::size_t j = 0; j < net.size(); ++j) {
+          if (net.node(j).id == p) return "record-" + std::to_string(j);
+        }
+        return std::nullopt;
+      });
+      net.node(i).router->set_on_px([&offered, i](const core::PeerId&, const std::vector<wire::pubsub::PrunePeer>& peers) {
+        offered[i] = peers;
+      });
+      net.node(i).router->join(kTopic, net.now());
+    }
+    net.run();
+    net.tick(3);
+    ASSERT_EQ(net.node(0).router->mesh(kTopic).size(), 4u);
+    net.node(0).router->leave(kTopic, net.now());  // PRUNE with PX to each leaf
+    net.run();
+    EXPECT_EQ(net.node(0).router->counters().px_sent, 4u * 3u);
+    for (std::size_t i = 1; i < 5; ++i) {
+      const auto& c = net.node(i).router->counters();
+      if (accept_px > 0) {  // node 0's score is below 10: offers ignored
+        EXPECT_EQ(c.px_ignored, 3u) << i;
+        EXPECT_FALSE(offered.contains(i));
+        continue;
+      }
+      EXPECT_EQ(c.px_received, 3u) << i;
+      ASSERT_EQ(offered[i].size(), 3u) << i;
+      for (const auto& p : offered[i]) {
+        EXPECT_NE(p.peer_id, net.node(i).id.multihash());  // never the pruned peer itself
+        EXPECT_NE(p.peer_id, net.node(0).id.multihash());
+        EXPECT_EQ(p.signed_peer_record.rfind("record-", 0), 0u);
+      }
+    }
+  }
+}
+
 TEST(GossipSimTest, ControlLimitsIHaveFloodAndIWantRetransmissionCap) {
   SimNet net(2);
   net.connect(0, 1);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -131,6 +133,36 @@ TEST_F(HostTest, ConnectIdentifiesAndPingsBothWays) {
   // Connecting again reuses the connection.
   ASSERT_TRUE(run(c->connect(addr_of(*a))));
   EXPECT_EQ(c->diagnostics().dialed, 1u);
+}
+
+// Peer exchange's dial path: b holds c's signed peer record from identify and
+// hands it to a, which has never seen c; a dials c from the record alone. A
+// record that is not the expected peer's is refused without dialing.
+TEST_F(HostTest, APeerIsDialedFromTheSignedRecordAnotherPeerForwarded) {
+  auto a = make_host();
+  auto b = make_host();
+  auto c = make_host();
+  ASSERT_TRUE(run(a->connect(addr_of(*b))));
+  ASSERT_TRUE(run(c->connect(addr_of(*b))));
+  ASSERT_TRUE(run_until([&] { return identified(*b, c->peer_id()) && identified(*b, a->peer_id()); }));
+  auto record = b->signed_record(c->peer_id());
+  ASSERT_TRUE(record);
+  EXPECT_GE(b->diagnostics().peer_records_valid, 2u);
+  const auto seen = b->peers();
+  EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](const PeerInfo& p) { return p.signed_record; }));
+  EXPECT_FALSE(a->connected(c->peer_id()));
+  auto wrong = run(a->dial_record(b->peer_id(), *record));  // c's record offered as b's
+  EXPECT_FALSE(wrong);
+  EXPECT_EQ(a->diagnostics().peer_records_invalid, 1u);
+  auto dialed = run(a->dial_record(c->peer_id(), *record));
+  ASSERT_TRUE(dialed) << dialed.error().message();
+  EXPECT_EQ(*dialed, c->peer_id());
+  EXPECT_TRUE(a->connected(c->peer_id()));
+  EXPECT_EQ(a->diagnostics().px_dials, 1u);
+  // A tampered record is refused.
+  auto bad = *record;
+  bad[bad.size() / 2] ^= 0x01;
+  EXPECT_FALSE(run(a->dial_record(c->peer_id(), bad)));
 }
 
 TEST_F(HostTest, ProtocolHandlersCarryLargeTransfersUnderFlowControl) {
