@@ -40,7 +40,10 @@ struct TopicScoreParams {
   std::chrono::milliseconds time_in_mesh_quantum{1000};
   double time_in_mesh_cap = 10.0;
   double first_deliveries_weight = 1.0;
-  double first_deliveries_decay = 0.5;
+  // Per heartbeat: a first delivery's weight halves in about 7 s, so a peer
+  // that has been in the mesh 10 s and first-delivers a message a second or
+  // more stays at 10 + 1 and passes accept_px (peer exchange).
+  double first_deliveries_decay = 0.9;
   double first_deliveries_cap = 10.0;
   double mesh_deliveries_weight = 0.0;  // P3 off by default
   double mesh_deliveries_decay = 0.5;

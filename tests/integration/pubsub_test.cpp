@@ -243,6 +243,67 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   EXPECT_EQ(sub.stop(), 0);
 }
 
+// Peer exchange end to end: a and c know only the hub b. While a's messages
+// reach c through b (so c scores b above accept_px), b leaves the topic; its
+// PRUNE to c offers a with a's signed peer record, and c dials a from it.
+TEST(PubsubIntegrationTest, PeerExchangeConnectsPeersThatOnlyKnewTheHub) {
+  TempDir dir;
+  Daemon b(dir.path() / "b");
+  b.start();
+  Daemon a(dir.path() / "a", {"--bootstrap", p2p_addr(b)});
+  a.start();
+  Daemon c(dir.path() / "c", {"--bootstrap", p2p_addr(b)});
+  c.start();
+  const auto peer_id = [](const Daemon& d) { return std::string(get_json(d, "/v1/node").at("peer_id").as_string()); };
+  const auto a_id = peer_id(a);
+  const auto connected = [&](const Daemon& d, const std::string& id) {
+    const auto peers = get_json(d, "/v1/peers");
+    for (const auto& p : peers.at("peers").as_array()) {
+      if (p.at("peer_id").as_string() == id) return true;
+    }
+    return false;
+  };
+  for (auto* d : {&a, &b, &c}) {
+    ASSERT_EQ(d->admin().request("POST", "/v1/agents", R"({"name":"ag"})", "application/json")->status, 201);
+    ASSERT_EQ(d->admin().request("POST", "/v1/agents/ag/subscriptions", R"({"topic":"px"})", "application/json")
+                  ->status,
+              201);
+  }
+  ASSERT_TRUE(eventually([&] {
+    auto t = get_json(b, "/v1/topics");
+    return t.is_object() && !t.at("topics").as_array().empty() &&
+           t.at("topics").as_array()[0].at("mesh").to_number<int>() == 2;
+  }, 20s));
+  ASSERT_FALSE(connected(c, a_id));
+  // a publishes steadily (about 20/s) until c is connected to a.
+  std::atomic<bool> stop{false};
+  std::thread publisher([&] {
+    auto client = a.admin();
+    while (!stop) {
+      (void)client.request("POST", "/v1/topics/px/messages", R"({"body":"tick","as":"ag"})", "application/json");
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  // c has had first deliveries from b, in its mesh, for 10 s (score 10 + 1,
+  // above accept_px); then b leaves.
+  ASSERT_TRUE(eventually([&] {
+    auto d = get_json(c, "/v1/diagnostics/pubsub");
+    return d.at("messages").at("delivered_total").to_number<int>() >= 200;
+  }, 60s));
+  auto del = b.admin().request("DELETE", "/v1/agents/ag/subscriptions?topic=px", "", "");
+  ASSERT_TRUE(del && del->status == 200);
+  const bool dialed = eventually([&] { return connected(c, a_id); }, 20s);
+  stop = true;
+  publisher.join();
+  ASSERT_TRUE(dialed) << json::serialize(get_json(c, "/v1/diagnostics/pubsub")) << c.log();
+  auto diag = get_json(c, "/v1/diagnostics/pubsub");
+  EXPECT_GE(diag.at("control").at("px_received_total").to_number<int>(), 1);
+  auto transport = get_json(c, "/v1/diagnostics/transport");
+  EXPECT_GE(transport.at("protocols").at("px_dials_total").to_number<int>(), 1);
+  EXPECT_GE(get_json(b, "/v1/diagnostics/pubsub").at("control").at("px_sent_total").to_number<int>(), 1);
+  for (auto* d : {&a, &b, &c}) EXPECT_EQ(d->stop(), 0);
+}
+
 // 5 daemons, every one subscribed; two publishers at the ends (line) or on
 // leaves (star) send 500 messages each; every subscriber gets all 1,000
 // exactly once. Then a daemon in the middle restarts and rejoins the mesh.
