@@ -19,7 +19,7 @@ DEPS = {
     "transport": ["core", "crypto", "wire"],
     "pubsub": ["core", "crypto", "wire", "transport"],
     "registry": ["core", "store"],
-    "direct": ["core", "crypto", "store"],
+    "direct": ["core", "crypto", "wire", "store"],
     "node": ["core", "crypto", "store", "registry", "direct", "transport", "pubsub"],
     "api": ["node"],
     "daemon": ["api", "node"],
