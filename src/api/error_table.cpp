@@ -61,6 +61,13 @@ const std::vector<Entry>& table() {
     add(direct::error::recipient_unavailable, 409, "recipient_unavailable", true);
     add(direct::error::sender_stopped, 409, "agent_stopped", false);
     add(direct::error::payload_too_large, 413, "payload_too_large", false);
+    add(direct::error::unsupported_version, 400, "unsupported_version", false);
+    add(direct::error::clock_skew, 400, "clock_skew", false);
+    add(direct::error::expired, 410, "expired", false);
+    add(direct::error::lifetime_too_long, 400, "lifetime_too_long", false);
+    add(direct::error::not_authenticated, 400, "not_authenticated", false);
+    add(direct::error::bad_signature, 400, "bad_signature", false);
+    add(direct::error::blocked, 403, "blocked", false);
 
     add(store::error::beyond_last, 400, "ack_beyond_last", false);
     add(store::error::queue_full, 503, "queue_full", true);

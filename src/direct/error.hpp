@@ -5,6 +5,7 @@
 
 #include <boost/system/error_category.hpp>
 #include <boost/system/error_code.hpp>
+#include <string_view>
 
 namespace agentmesh::direct {
 
@@ -19,7 +20,26 @@ enum class error {
   sender_stopped,
   // The payload exceeds the configured limit.
   payload_too_large,
+  // Receiving an envelope from another daemon (issue 5's receiver checks):
+  // a version this daemon does not speak.
+  unsupported_version,
+  // created_ms is further in the future than the allowed clock skew.
+  clock_skew,
+  // now is at or past expires_ms.
+  expired,
+  // expires_ms - created_ms is longer than the maximum lifetime.
+  lifetime_too_long,
+  // The envelope does not open under the pair key (tampered, or not from the
+  // claimed sender, or not for this recipient).
+  not_authenticated,
+  // The body carries a signature that does not verify.
+  bad_signature,
+  // The recipient blocks the sender.
+  blocked,
 };
+
+// The stable code of each error (acks, metrics labels, the API's "error").
+std::string_view reason_code(error e) noexcept;
 
 const boost::system::error_category& error_category() noexcept;
 
