@@ -559,6 +559,21 @@ json::object topic_event_json(const node::TopicEvent& e) {
   return o;
 }
 
+json::object directory_view_json(const node::DirectoryView& v) {
+  json::object o;
+  o["agent_id"] = v.agent_id;
+  o["peer_id"] = v.peer_id;
+  o["addrs"] = string_array(v.addrs);
+  o["capabilities"] = string_array(v.capabilities);
+  o["display_name"] = v.display_name;
+  o["online"] = v.online;
+  o["local"] = v.local;
+  o["seq"] = v.seq;
+  o["expires_ms"] = v.expires_ms;
+  o["last_seen_ms"] = v.last_seen_ms;
+  return o;
+}
+
 json::object topic_view_json(const node::TopicView& v) {
   json::object o;
   o["topic"] = v.topic;

@@ -58,6 +58,7 @@ Result<std::string> parse_subscription(std::string_view body, const JsonLimits& 
 bool valid_topic(std::string_view topic);
 boost::json::object topic_event_json(const node::TopicEvent& e);
 boost::json::object topic_view_json(const node::TopicView& v);
+boost::json::object directory_view_json(const node::DirectoryView& v);
 
 // {"addr": MULTIADDR} for POST /v1/peers.
 Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& limits, std::string& why);

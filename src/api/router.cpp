@@ -41,6 +41,8 @@ enum class RouteId {
   diagnostics_pubsub,
   subscriptions,
   topic_ws,
+  directory,
+  directory_entry,
 };
 
 struct RouteDef {
@@ -73,6 +75,8 @@ const RouteDef kRoutes[] = {
     {RouteId::diagnostics_pubsub, "/v1/diagnostics/pubsub", {"GET"}, true},
     {RouteId::subscriptions, "/v1/agents/{agent}/subscriptions", {"GET", "POST", "DELETE"}, false},
     {RouteId::topic_ws, "/v1/topics/{topic}/ws", {"GET"}, false},
+    {RouteId::directory, "/v1/directory", {"GET"}, false},
+    {RouteId::directory_entry, "/v1/directory/{id}", {"GET"}, false},
 };
 
 constexpr std::size_t kDefaultPageSize = 100;
@@ -540,6 +544,31 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
 
     case RouteId::diagnostics_pubsub:
       co_return json_response(200, node->pubsub_diagnostics());
+
+    case RouteId::directory: {
+      std::string capability;
+      if (auto it = m.query.find("capability"); it != m.query.end()) capability = it->second;
+      bool online_only = false;
+      if (auto it = m.query.find("online"); it != m.query.end()) {
+        if (it->second != "true" && it->second != "false") {
+          co_return error_response(error::invalid_field, "query parameter \"online\" must be true or false");
+        }
+        online_only = it->second == "true";
+      }
+      json::array arr;
+      for (const auto& v : node->directory(capability, online_only)) arr.push_back(directory_view_json(v));
+      json::object o;
+      o["agents"] = std::move(arr);
+      co_return json_response(200, o);
+    }
+
+    case RouteId::directory_entry: {
+      auto id = core::AgentId::parse(m.param);
+      if (!id) co_return error_response(error::invalid_field, "an agent id is 64 lowercase hex characters");
+      auto v = node->directory_entry(*id);
+      if (!v) co_return error_response(node::error::unknown_agent, "no agent with that id is known on the mesh");
+      co_return json_response(200, directory_view_json(*v));
+    }
 
     case RouteId::topics: {
       json::array arr;

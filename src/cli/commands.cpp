@@ -599,6 +599,29 @@ int run(int argc, char** argv) {
     });
   }
 
+  // find: the agent directory
+  std::string capability;
+  bool include_offline = false;
+  {
+    auto* f = app.add_subcommand("find", "find agents on the mesh (the directory of adverts)");
+    add_global(*f, g);
+    f->add_option("--capability", capability, "only agents with this capability");
+    f->add_flag("--all", include_offline, "include agents whose advert has expired (offline)");
+    f->callback([&] {
+      std::string target = "/v1/directory?online=" + std::string(include_offline ? "false" : "true");
+      if (!capability.empty()) target += "&capability=" + url_escape(capability);
+      auto v = call(g, "GET", target);
+      if (g.json) return print_json(v);
+      for (const auto& item : v.at("agents").as_array()) {
+        std::string caps;
+        for (const auto& c : item.at("capabilities").as_array()) caps += (caps.empty() ? "" : ",") + std::string(c.as_string());
+        std::cout << fmt::format("{}  {}  {}{}  peer {}  [{}]\n", str(item, "agent_id"), str(item, "display_name"),
+                                 item.at("online").as_bool() ? "online" : "offline",
+                                 item.at("local").as_bool() ? " (here)" : "", str(item, "peer_id"), caps);
+      }
+    });
+  }
+
   // health
   {
     auto* h = app.add_subcommand("health", "show the daemon's health");

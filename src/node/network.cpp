@@ -14,6 +14,7 @@ namespace agentmesh::node {
 Result<void> Node::start_network(std::string& why) {
   if (auto r = host_->listen(why); !r) return r;
   pubsub_->start();  // before the first peer connects
+  start_adverts();
   for (const auto& [topic, agents] : durable_) pubsub_->join(topic);
   host_->start();
   return {};

@@ -3,6 +3,7 @@
 #include "pubsub/attribution.hpp"
 #include "pubsub/service.hpp"
 #include "transport/host.hpp"
+#include "wire/advert.hpp"
 #include "wire/agent_message.hpp"
 
 #include <boost/asio/async_result.hpp>
@@ -163,6 +164,7 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
   // messages (arbitrary bytes) are accepted as raw data.
   node->pubsub_->router().set_validator([weak](const core::PeerId&, const wire::pubsub::Message& m) {
     auto self = weak.lock();
+    if (self && *m.topic == wire::advert::kTopic) return static_cast<pubsub::Validation>(self->validate_advert(m));
     if (!self || !m.data) return pubsub::Validation::accept;
     auto payload = wire::agent_message::decode(
         {reinterpret_cast<const std::uint8_t*>(m.data->data()), m.data->size()});
@@ -176,11 +178,21 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
                                              const core::PeerId&, const core::PeerId& author) {
     auto self = weak.lock();
     if (!self) return;
+    if (*m.topic == wire::advert::kTopic) {
+      self->on_advert(m);
+      return;
+    }
     self->pubsub_->retain(m);  // for peers that restart and ask
     self->deliver_topic(self->topic_event(id, m, author));
   });
   node->pubsub_->router().set_on_subscribe([weak](const core::PeerId& peer, const std::string& topic) {
-    if (auto self = weak.lock()) self->maybe_catch_up(peer, topic);
+    auto self = weak.lock();
+    if (!self) return;
+    if (topic == wire::advert::kTopic) {
+      self->wake_adverts();  // a new peer learns our agents at once, not within a minute
+      return;
+    }
+    self->maybe_catch_up(peer, topic);
   });
   node->schedule_dedup_purge();
   node->log_->info("node ready: {} agents, data dir {}", node->agents_.size(), dir.string());
@@ -305,6 +317,7 @@ Task<Result<CreatedAgent>> Node::create_agent(CreateAgentRequest req) {
   agents_.put(rec);
   cursors_[rec.id] = store::InboxCursor{};
   log_->info("agent created: {} ({})", rec.name, rec.id);
+  wake_adverts();
   CreatedAgent out;
   out.agent = AgentView{rec, {}, 0};
   out.token = std::move(token);
@@ -349,6 +362,7 @@ Task<Result<AgentView>> Node::update_agent(core::AgentId id, UpdateAgentRequest 
   if (!agents_.find(id)) co_return error::unknown_agent;  // deleted while we waited
   agents_.put(rec);
   log_->info("agent updated: {} ({})", rec.name, rec.id);
+  wake_adverts();
   co_return view(rec);
 }
 

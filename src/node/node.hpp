@@ -35,6 +35,7 @@
 #include "core/result.hpp"
 #include "node/node_config.hpp"
 #include "node/requests.hpp"
+#include "registry/directory.hpp"
 #include "registry/local_agents.hpp"
 #include "store/records.hpp"
 #include "store/writer.hpp"
@@ -153,6 +154,10 @@ class Node : public std::enable_shared_from_this<Node> {
   Task<Result<void>> subscribe_durable(core::AgentId agent, std::string topic);
   Task<Result<void>> unsubscribe_durable(core::AgentId agent, std::string topic);
   std::vector<std::string> durable_topics(const core::AgentId& agent) const;
+  // The agent directory (adverts on agentmesh/adverts/1, plus our own agents).
+  // `capability` empty: every agent.
+  std::vector<DirectoryView> directory(const std::string& capability, bool online_only) const;
+  std::optional<DirectoryView> directory_entry(const core::AgentId& agent) const;
   // GET /v1/diagnostics/pubsub.
   boost::json::object pubsub_diagnostics() const;
 
@@ -195,6 +200,15 @@ class Node : public std::enable_shared_from_this<Node> {
   TopicEvent topic_event(const std::string& id, const wire::pubsub::Message& m, const core::PeerId& author);
   // A peer subscribed to `topic`: ask it for what we missed while down.
   void maybe_catch_up(const core::PeerId& peer, const std::string& topic);
+  // Adverts: publish ours every kAdvertInterval and soon after a change or a
+  // new peer on the adverts topic; check and record others'.
+  void start_adverts();
+  void wake_adverts();
+  Task<void> advert_loop();
+  void publish_adverts();
+  int validate_advert(const wire::pubsub::Message& m) const;  // pubsub::Validation as int
+  void on_advert(const wire::pubsub::Message& m);
+  DirectoryView local_view(const store::AgentRecord& a) const;
   // Leaves a topic nobody here needs any more (no live or durable subscriber).
   void maybe_leave(const std::string& topic);
   Result<std::string> agent_binding(const core::AgentId& agent, std::uint64_t now_ms);
@@ -215,6 +229,12 @@ class Node : public std::enable_shared_from_this<Node> {
   // Topic replay after a restart: the durable topics loaded at start, and the
   // peers asked so far for each (at most kCatchUpPeers).
   std::map<std::string, std::set<core::PeerId>> catch_up_;
+  registry::Directory directory_;
+  std::shared_ptr<boost::asio::steady_timer> advert_timer_;
+  std::chrono::steady_clock::time_point last_advert_{};
+  std::uint64_t adverts_published_ = 0;
+  std::uint64_t adverts_received_ = 0;
+  std::uint64_t adverts_rejected_ = 0;
   std::unique_ptr<store::Store> reader_;
   registry::LocalAgents agents_;
   std::unordered_map<core::AgentId, store::InboxCursor> cursors_;

@@ -97,6 +97,20 @@ struct TopicPublishResult {
   std::size_t peers = 0;
 };
 
+// GET /v1/directory: an agent on the mesh (or hosted here: `local`).
+struct DirectoryView {
+  std::string agent_id;
+  std::string peer_id;
+  std::vector<std::string> addrs;  // the hosting daemon's, with /p2p
+  std::vector<std::string> capabilities;
+  std::string display_name;
+  std::uint64_t seq = 0;
+  std::int64_t expires_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  bool online = false;
+  bool local = false;
+};
+
 // GET /v1/topics.
 struct TopicView {
   std::string topic;

@@ -304,6 +304,58 @@ TEST(PubsubIntegrationTest, PeerExchangeConnectsPeersThatOnlyKnewTheHub) {
   for (auto* d : {&a, &b, &c}) EXPECT_EQ(d->stop(), 0);
 }
 
+// The agent directory between two daemons: adverts on agentmesh/adverts/1,
+// capability search, lookup by id, updates after a change; the CLI.
+TEST(PubsubIntegrationTest, TheDirectoryFindsAgentsOnOtherDaemonsByCapability) {
+  TempDir dir;
+  Daemon a(dir.path() / "a");
+  a.start();
+  Daemon b(dir.path() / "b", {"--bootstrap", p2p_addr(a)});
+  b.start();
+  auto created = a.admin().request(
+      "POST", "/v1/agents", R"({"name":"alice","display_name":"Alice","capabilities":["translate","summarize"]})",
+      "application/json");
+  ASSERT_TRUE(created && created->status == 201) << (created ? created->body : "");
+  const std::string alice = std::string(json::parse(created->body).at("agent_id").as_string());
+  const std::string a_peer = std::string(get_json(a, "/v1/node").at("peer_id").as_string());
+  json::value found;
+  ASSERT_TRUE(eventually([&] {
+    found = get_json(b, "/v1/directory?capability=translate&online=true");
+    return found.is_object() && found.at("agents").as_array().size() == 1;
+  }, 20s)) << b.log();
+  const auto& e = found.at("agents").as_array()[0];
+  EXPECT_EQ(e.at("agent_id").as_string(), alice);
+  EXPECT_EQ(e.at("peer_id").as_string(), a_peer);
+  EXPECT_EQ(e.at("display_name").as_string(), "Alice");
+  EXPECT_TRUE(e.at("online").as_bool());
+  EXPECT_FALSE(e.at("local").as_bool());
+  EXPECT_FALSE(e.at("addrs").as_array().empty());
+  EXPECT_TRUE(get_json(b, "/v1/directory?capability=dance").at("agents").as_array().empty());
+  auto one = get_json(b, "/v1/directory/" + alice);
+  EXPECT_EQ(one.at("capabilities").as_array().size(), 2u);
+  EXPECT_GT(one.at("last_seen_ms").to_number<std::int64_t>(), 0);
+  // On a, alice is local.
+  EXPECT_TRUE(get_json(a, "/v1/directory/" + alice).at("local").as_bool());
+  // Errors.
+  EXPECT_EQ(b.admin().request("GET", "/v1/directory/" + std::string(64, 'a'), "", "")->status, 404);
+  EXPECT_EQ(b.admin().request("GET", "/v1/directory/nothex", "", "")->status, 400);
+  EXPECT_EQ(b.admin().request("GET", "/v1/directory?online=maybe", "", "")->status, 400);
+  // A change is republished at once (not after the minute).
+  auto patched = a.admin().request("PATCH", "/v1/agents/alice", R"({"capabilities":["dance"]})", "application/json");
+  ASSERT_TRUE(patched && patched->status == 200) << (patched ? patched->body : "");
+  ASSERT_TRUE(eventually([&] {
+    return get_json(b, "/v1/directory?capability=dance").at("agents").as_array().size() == 1;
+  }, 20s));
+  EXPECT_TRUE(get_json(b, "/v1/directory?capability=translate").at("agents").as_array().empty());
+  // The CLI.
+  auto out = run_cli({"find", "--capability", "dance", "--data-dir", b.data_dir().string()});
+  EXPECT_EQ(out.status, 0) << out.err;
+  EXPECT_NE(out.out.find(alice), std::string::npos) << out.out;
+  EXPECT_NE(out.out.find("online"), std::string::npos);
+  EXPECT_EQ(a.stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
+}
+
 // 5 daemons, every one subscribed; two publishers at the ends (line) or on
 // leaves (star) send 500 messages each; every subscriber gets all 1,000
 // exactly once. Then a daemon in the middle restarts and rejoins the mesh.
