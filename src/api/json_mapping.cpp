@@ -527,12 +527,13 @@ Result<std::string> parse_subscription(std::string_view body, const JsonLimits& 
   if (auto r = f.only({"topic"}); !r) return r.error();
   auto topic = f.required_string("topic", 256);
   if (!topic) return topic.error();
-  if (!valid_topic(*topic)) return f.bad("topic", "must be 1-256 bytes of UTF-8 without control characters");
+  if (!valid_topic(*topic)) return f.bad("topic", "must be 1-256 bytes of UTF-8 without control characters, not under agentmesh/");
   return std::move(*topic);
 }
 
 bool valid_topic(std::string_view topic) {
   if (topic.empty() || topic.size() > 256 || !core::is_valid_utf8(topic)) return false;
+  if (topic.starts_with(kReservedTopicPrefix)) return false;  // the daemons' own (adverts, inboxes)
   for (unsigned char c : topic) {
     if (c < 0x20 || c == 0x7f) return false;
   }

@@ -58,6 +58,9 @@ Result<std::string> parse_subscription(std::string_view body, const JsonLimits& 
 bool valid_topic(std::string_view topic);
 boost::json::object topic_event_json(const node::TopicEvent& e);
 boost::json::object topic_view_json(const node::TopicView& v);
+// Topics the daemons use themselves (agent adverts, later the gossip inboxes):
+// not valid in the API, left out of GET /v1/topics unless ?internal=true.
+inline constexpr std::string_view kReservedTopicPrefix = "agentmesh/";
 boost::json::object directory_view_json(const node::DirectoryView& v);
 
 // {"addr": MULTIADDR} for POST /v1/peers.

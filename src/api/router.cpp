@@ -572,7 +572,12 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
 
     case RouteId::topics: {
       json::array arr;
-      for (const auto& t : node->topics()) arr.push_back(topic_view_json(t));
+      const auto internal = m.query.find("internal");
+      const bool with_internal = internal != m.query.end() && internal->second == "true";
+      for (const auto& t : node->topics()) {
+        if (!with_internal && t.topic.starts_with(kReservedTopicPrefix)) continue;
+        arr.push_back(topic_view_json(t));
+      }
       json::object o;
       o["topics"] = std::move(arr);
       co_return json_response(200, o);
@@ -580,7 +585,7 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
 
     case RouteId::topic_messages: {
       if (!valid_topic(m.param)) {
-        co_return error_response(error::invalid_field, "a topic is 1-256 bytes of UTF-8 without control characters");
+        co_return error_response(error::invalid_field, "a topic is 1-256 bytes of UTF-8 without control characters, not under agentmesh/ (reserved)");
       }
       auto parsed = parse_topic_publish(req.body, config_.json, why);
       if (!parsed) co_return error_response(parsed.error(), why);
@@ -614,7 +619,7 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
     case RouteId::topic_events:
     case RouteId::topic_ws: {
       if (!valid_topic(m.param)) {
-        co_return error_response(error::invalid_field, "a topic is 1-256 bytes of UTF-8 without control characters");
+        co_return error_response(error::invalid_field, "a topic is 1-256 bytes of UTF-8 without control characters, not under agentmesh/ (reserved)");
       }
       const bool ws = m.def->id == RouteId::topic_ws;
       if (ws && !req.websocket_upgrade) {

@@ -122,7 +122,7 @@ void Node::on_advert(const wire::pubsub::Message& m) {
   e.expires_ms = static_cast<std::int64_t>(advert->expires_ms);
   e.last_seen_ms = clock_.now_ms();
   if (agents_.find(e.agent)) return;  // one of ours, hosted here (an old advert coming back)
-  if (directory_.upsert(std::move(e)) == registry::Directory::Upsert::full) ++adverts_rejected_;
+  directory_.upsert(std::move(e));  // a full directory counts the refusal itself
 }
 
 namespace {

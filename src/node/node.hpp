@@ -234,7 +234,6 @@ class Node : public std::enable_shared_from_this<Node> {
   std::chrono::steady_clock::time_point last_advert_{};
   std::uint64_t adverts_published_ = 0;
   std::uint64_t adverts_received_ = 0;
-  std::uint64_t adverts_rejected_ = 0;
   std::unique_ptr<store::Store> reader_;
   registry::LocalAgents agents_;
   std::unordered_map<core::AgentId, store::InboxCursor> cursors_;

@@ -208,6 +208,12 @@ boost::json::object Node::pubsub_diagnostics() const {
   replay["retained_messages"] = s.retained;
   replay["retained_bytes"] = s.retained_bytes;
   out["replay"] = std::move(replay);
+  boost::json::object adverts;
+  adverts["directory_agents"] = directory_.size();
+  adverts["published_total"] = adverts_published_;
+  adverts["received_total"] = adverts_received_;
+  adverts["refused_full_total"] = directory_.refused_full();
+  out["adverts"] = std::move(adverts);
   // Peer scores, lowest and highest first (at most 10 each).
   std::vector<std::pair<double, std::string>> scores;
   const auto t = std::chrono::steady_clock::now();

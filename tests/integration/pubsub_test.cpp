@@ -340,6 +340,15 @@ TEST(PubsubIntegrationTest, TheDirectoryFindsAgentsOnOtherDaemonsByCapability) {
   EXPECT_EQ(b.admin().request("GET", "/v1/directory/" + std::string(64, 'a'), "", "")->status, 404);
   EXPECT_EQ(b.admin().request("GET", "/v1/directory/nothex", "", "")->status, 400);
   EXPECT_EQ(b.admin().request("GET", "/v1/directory?online=maybe", "", "")->status, 400);
+  // The adverts topic is the daemons' own: hidden from /v1/topics unless asked for, closed to the API.
+  EXPECT_TRUE(get_json(b, "/v1/topics").at("topics").as_array().empty());
+  EXPECT_EQ(get_json(b, "/v1/topics?internal=true").at("topics").as_array().at(0).at("topic").as_string(),
+            "agentmesh/adverts/1");
+  EXPECT_EQ(a.admin()
+                .request("POST", "/v1/topics/agentmesh%2Fadverts%2F1/messages", R"({"body":"x","as":"alice"})",
+                         "application/json")
+                ->status,
+            400);
   // A change is republished at once (not after the minute).
   auto patched = a.admin().request("PATCH", "/v1/agents/alice", R"({"capabilities":["dance"]})", "application/json");
   ASSERT_TRUE(patched && patched->status == 200) << (patched ? patched->body : "");
