@@ -59,7 +59,11 @@ Task<void> Node::advert_loop() {
     }
     self->last_advert_ = now;
     self->publish_adverts();
-    self->directory_.expire(self->clock_.now_ms());
+    const auto now_ms = self->clock_.now_ms();
+    if (self->directory_.expire(now_ms) > 0) {
+      const auto cutoff = now_ms - registry::DirectoryConfig{}.keep_offline.count();
+      self->store_directory_work([cutoff](store::Store& s) { return s.purge_directory(cutoff); });
+    }
     timer->expires_after(kAdvertInterval);
   }
 }
@@ -122,7 +126,48 @@ void Node::on_advert(const wire::pubsub::Message& m) {
   e.expires_ms = static_cast<std::int64_t>(advert->expires_ms);
   e.last_seen_ms = clock_.now_ms();
   if (agents_.find(e.agent)) return;  // one of ours, hosted here (an old advert coming back)
-  directory_.upsert(std::move(e));  // a full directory counts the refusal itself
+  store::DirectoryRecord row;
+  row.agent = e.agent;
+  row.advert = *m.data;
+  row.last_seen_ms = e.last_seen_ms;
+  row.expires_ms = e.expires_ms;
+  const auto outcome = directory_.upsert(std::move(e));  // a full directory counts the refusal itself
+  if (outcome == registry::Directory::Upsert::added || outcome == registry::Directory::Upsert::updated) {
+    store_directory_work([row = std::move(row)](store::Store& s) -> Result<std::size_t> {
+      if (auto r = s.put_directory(row); !r) return r.error();
+      return std::size_t{1};
+    });
+  }
+}
+
+void Node::load_directory(const std::vector<store::DirectoryRecord>& rows) {
+  std::size_t loaded = 0;
+  for (const auto& row : rows) {
+    auto advert = wire::advert::decode(
+        {reinterpret_cast<const std::uint8_t*>(row.advert.data()), row.advert.size()});
+    if (!advert) continue;  // checked when it arrived; a row we cannot read is skipped
+    registry::DirectoryEntry e(advert->peer);
+    e.agent = row.agent;
+    e.addrs = std::move(advert->addrs);
+    e.capabilities = std::move(advert->capabilities);
+    e.display_name = std::move(advert->display_name);
+    e.seq = advert->seq;
+    e.expires_ms = row.expires_ms;
+    e.last_seen_ms = row.last_seen_ms;
+    if (directory_.upsert(std::move(e)) == registry::Directory::Upsert::added) ++loaded;
+  }
+  if (loaded > 0) log_->info("directory: {} agents loaded", loaded);
+}
+
+void Node::store_directory_work(WorkFn<std::size_t> work) {
+  std::weak_ptr<Node> weak = weak_from_this();
+  auto task = [weak, work = std::move(work)]() mutable -> Task<void> {
+    auto self = weak.lock();
+    if (!self || self->stopped_) co_return;
+    auto r = co_await self->commit<std::size_t>(std::move(work));
+    if (!r) self->log_->warn("directory: store write failed: {}", r.error().message());
+  };
+  asio::co_spawn(ex_, std::move(task), asio::detached);
 }
 
 namespace {

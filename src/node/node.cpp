@@ -140,6 +140,11 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
     node->durable_[s.topic].emplace(s.agent, s.created_ms);
     node->catch_up_[s.topic];
   }
+  auto directory_rows = node->reader_->list_directory(registry::DirectoryConfig{}.max_entries);
+  if (!directory_rows) {
+    return fail(fmt::format("cannot read the directory: {}", directory_rows.error().message()), directory_rows.error());
+  }
+  node->load_directory(*directory_rows);
   node->writer_ = std::make_unique<store::Writer>(std::move(*store), node->config_.writer);
   node->host_ = transport::Host::create(node->ex_, std::move(*node_key), node->config_.transport,
                                         node->log_->clone("p2p"));

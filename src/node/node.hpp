@@ -209,6 +209,10 @@ class Node : public std::enable_shared_from_this<Node> {
   int validate_advert(const wire::pubsub::Message& m) const;  // pubsub::Validation as int
   void on_advert(const wire::pubsub::Message& m);
   DirectoryView local_view(const store::AgentRecord& a) const;
+  // The directory in SQLite: loaded at open, written as adverts arrive,
+  // purged with the in-memory directory.
+  void load_directory(const std::vector<store::DirectoryRecord>& rows);
+  void store_directory_work(WorkFn<std::size_t> work);
   // Leaves a topic nobody here needs any more (no live or durable subscriber).
   void maybe_leave(const std::string& topic);
   Result<std::string> agent_binding(const core::AgentId& agent, std::uint64_t now_ms);

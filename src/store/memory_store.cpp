@@ -268,4 +268,25 @@ Result<std::vector<Subscription>> MemoryStore::list_subscriptions() {
   return out;
 }
 
+Result<void> MemoryStore::put_directory(const DirectoryRecord& record) {
+  Lock lock(shared_->mu);
+  shared_->data.directory[record.agent] = record;
+  return {};
+}
+
+Result<std::size_t> MemoryStore::purge_directory(UnixMs expired_before) {
+  Lock lock(shared_->mu);
+  return std::erase_if(shared_->data.directory,
+                       [&](const auto& kv) { return kv.second.expires_ms < expired_before; });
+}
+
+Result<std::vector<DirectoryRecord>> MemoryStore::list_directory(std::size_t limit) {
+  Lock lock(shared_->mu);
+  std::vector<DirectoryRecord> out;
+  for (const auto& [agent, r] : shared_->data.directory) out.push_back(r);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.last_seen_ms > b.last_seen_ms; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
 }  // namespace agentmesh::store

@@ -60,6 +60,9 @@ class MemoryStore final : public Store {
   Result<void> put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) override;
   Result<void> delete_subscription(const AgentId& agent, const std::string& topic) override;
   Result<std::vector<Subscription>> list_subscriptions() override;
+  Result<void> put_directory(const DirectoryRecord& record) override;
+  Result<std::size_t> purge_directory(UnixMs expired_before) override;
+  Result<std::vector<DirectoryRecord>> list_directory(std::size_t limit) override;
 
   void fail_next_commits(int n);
 
@@ -74,6 +77,7 @@ class MemoryStore final : public Store {
     std::map<RequestId, OutboxRecord> outbox;
     std::map<std::string, PeerRecord> peers;
     std::map<std::pair<AgentId, std::string>, UnixMs> subscriptions;  // -> created_ms
+    std::map<AgentId, DirectoryRecord> directory;
   };
   struct Shared {
     std::recursive_mutex mu;

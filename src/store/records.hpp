@@ -113,6 +113,15 @@ struct Subscription {
   UnixMs created_ms = 0;  // 0 for subscriptions made before migration 4
 };
 
+// A remote agent's advert as received (the signed AgentAdvert bytes; checked
+// when it arrived), for the directory to survive restarts.
+struct DirectoryRecord {
+  AgentId agent;
+  std::string advert;
+  UnixMs last_seen_ms = 0;
+  UnixMs expires_ms = 0;
+};
+
 struct PeerRecord {
   std::string peer_id;              // base58btc
   std::vector<std::string> addrs;   // multiaddr text, without /p2p

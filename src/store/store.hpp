@@ -94,6 +94,14 @@ class Store {
   // Most recently seen first, at most `limit`.
   virtual Result<std::vector<PeerRecord>> list_peers(std::size_t limit) = 0;
 
+  // --- the agent directory (remote adverts) ---
+  // Inserts or replaces the agent's row.
+  virtual Result<void> put_directory(const DirectoryRecord& record) = 0;
+  // Deletes rows whose advert expired before `expired_before`; returns how many.
+  virtual Result<std::size_t> purge_directory(UnixMs expired_before) = 0;
+  // The most recently seen first.
+  virtual Result<std::vector<DirectoryRecord>> list_directory(std::size_t limit) = 0;
+
   // --- durable topic subscriptions (agent, topic) ---
   // conflict when it exists; not_found for an unknown agent.
   virtual Result<void> put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) = 0;

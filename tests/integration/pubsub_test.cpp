@@ -361,7 +361,14 @@ TEST(PubsubIntegrationTest, TheDirectoryFindsAgentsOnOtherDaemonsByCapability) {
   EXPECT_EQ(out.status, 0) << out.err;
   EXPECT_NE(out.out.find(alice), std::string::npos) << out.out;
   EXPECT_NE(out.out.find("online"), std::string::npos);
+  // The directory is kept in SQLite: with a gone, a restarted b still knows alice.
   EXPECT_EQ(a.stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
+  b.start();
+  auto kept = get_json(b, "/v1/directory/" + alice);
+  ASSERT_TRUE(kept.is_object()) << b.log();
+  EXPECT_EQ(kept.at("capabilities").as_array().at(0).as_string(), "dance");
+  EXPECT_TRUE(kept.at("online").as_bool());  // its advert has not expired yet
   EXPECT_EQ(b.stop(), 0);
 }
 

@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -120,6 +120,16 @@ CREATE TABLE subscriptions(
     // delivers nothing older to it).
     R"sql(
 ALTER TABLE subscriptions ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 5: the agent directory (remote agents' signed adverts, as received).
+    R"sql(
+CREATE TABLE directory(
+  agent BLOB PRIMARY KEY,
+  advert BLOB NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+CREATE INDEX directory_expires ON directory(expires_ms);
 )sql",
 };
 

@@ -71,6 +71,11 @@ constexpr const char* kTrimPeers =
     "DELETE FROM peers WHERE peer_id NOT IN (SELECT peer_id FROM peers ORDER BY last_seen_ms DESC LIMIT ?)";
 constexpr const char* kDeletePeer = "DELETE FROM peers WHERE peer_id=?";
 constexpr const char* kListPeers = "SELECT peer_id, addrs, last_seen_ms FROM peers ORDER BY last_seen_ms DESC LIMIT ?";
+constexpr const char* kPutDirectory =
+    "INSERT OR REPLACE INTO directory(agent, advert, last_seen_ms, expires_ms) VALUES(?,?,?,?)";
+constexpr const char* kPurgeDirectory = "DELETE FROM directory WHERE expires_ms < ?";
+constexpr const char* kListDirectory =
+    "SELECT agent, advert, last_seen_ms, expires_ms FROM directory ORDER BY last_seen_ms DESC LIMIT ?";
 constexpr const char* kPutSubscription = "INSERT INTO subscriptions(agent, topic, created_ms) VALUES(?,?,?)";
 constexpr const char* kAgentExists = "SELECT 1 FROM agents WHERE id=?";
 constexpr const char* kDeleteSubscription = "DELETE FROM subscriptions WHERE agent=? AND topic=?";
@@ -488,6 +493,42 @@ class SqliteStore final : public Store {
         start = end + 1;
       }
       r.last_seen_ms = q.int64(2);
+      out.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+    return out;
+  }
+
+  Result<void> put_directory(const DirectoryRecord& r) override {
+    auto q = query(kPutDirectory);
+    q.bind_blob(1, r.agent.span())
+        .bind_blob(2, std::string_view(r.advert))
+        .bind(3, r.last_seen_ms)
+        .bind(4, r.expires_ms);
+    return q.exec();
+  }
+
+  Result<std::size_t> purge_directory(UnixMs expired_before) override {
+    auto q = query(kPurgeDirectory);
+    q.bind(1, expired_before);
+    if (auto r = q.exec(); !r) return r.error();
+    return static_cast<std::size_t>(db_.changes());
+  }
+
+  Result<std::vector<DirectoryRecord>> list_directory(std::size_t limit) override {
+    auto q = query(kListDirectory);
+    q.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<DirectoryRecord> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto agent = id_column<AgentId>(q, 0);
+      if (!agent) return error::corrupt;
+      DirectoryRecord r;
+      r.agent = *agent;
+      const auto blob = q.blob(1);
+      r.advert.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
+      r.last_seen_ms = q.int64(2);
+      r.expires_ms = q.int64(3);
       out.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE) return sqlite::map_error(rc);

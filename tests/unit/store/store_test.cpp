@@ -129,6 +129,28 @@ TEST_P(StoreTest, SubscriptionsBelongToTheirAgent) {
   EXPECT_TRUE(store_->list_subscriptions().value().empty());
 }
 
+TEST_P(StoreTest, DirectoryRowsReplacePurgeAndListByRecency) {
+  const auto a = crypto::SigningKey::generate().agent_id();
+  const auto b = crypto::SigningKey::generate().agent_id();
+  txn([&] {
+    ASSERT_TRUE(store_->put_directory({a, std::string("advert-a1\0x", 11), 100, 1000}));
+    ASSERT_TRUE(store_->put_directory({b, "advert-b", 200, 2000}));
+    ASSERT_TRUE(store_->put_directory({a, "advert-a2", 300, 3000}));  // replaces a's row
+  });
+  auto reopened = open();
+  auto rows = reopened->list_directory(10).value();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].agent, a);  // most recently seen first
+  EXPECT_EQ(rows[0].advert, "advert-a2");
+  EXPECT_EQ(rows[1].advert, "advert-b");
+  EXPECT_EQ(rows[1].expires_ms, 2000);
+  EXPECT_EQ(reopened->list_directory(1).value().size(), 1u);
+  txn([&] { EXPECT_EQ(store_->purge_directory(2500).value(), 1u); });
+  rows = store_->list_directory(10).value();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].agent, a);
+}
+
 TEST_P(StoreTest, DuplicateNameOrIdConflicts) {
   auto a = make_agent("alice");
   auto b = make_agent("alice");
