@@ -531,6 +531,18 @@ Result<std::string> parse_subscription(std::string_view body, const JsonLimits& 
   return std::move(*topic);
 }
 
+Result<core::AgentId> parse_block(std::string_view body, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"sender"}); !r) return r.error();
+  auto sender = f.required_string("sender", 64);
+  if (!sender) return sender.error();
+  auto id = core::AgentId::parse(*sender);
+  if (!id) return f.bad("sender", "must be an agent id (64 lowercase hex characters)");
+  return *id;
+}
+
 bool valid_topic(std::string_view topic) {
   if (topic.empty() || topic.size() > 256 || !core::is_valid_utf8(topic)) return false;
   if (topic.starts_with(kReservedTopicPrefix)) return false;  // the daemons' own (adverts, inboxes)

@@ -54,6 +54,8 @@ struct TopicPublishRequest {
 Result<TopicPublishRequest> parse_topic_publish(std::string_view body, const JsonLimits& limits, std::string& why);
 // {"topic": T} for POST /v1/agents/{id}/subscriptions.
 Result<std::string> parse_subscription(std::string_view body, const JsonLimits& limits, std::string& why);
+// POST /v1/agents/{id}/blocks: {"sender": "<agent id>"}.
+Result<core::AgentId> parse_block(std::string_view body, const JsonLimits& limits, std::string& why);
 // Topic names: 1-256 bytes of UTF-8 without control characters.
 bool valid_topic(std::string_view topic);
 boost::json::object topic_event_json(const node::TopicEvent& e);

@@ -43,6 +43,7 @@ enum class RouteId {
   topic_ws,
   directory,
   directory_entry,
+  blocks,
 };
 
 struct RouteDef {
@@ -76,6 +77,7 @@ const RouteDef kRoutes[] = {
     {RouteId::subscriptions, "/v1/agents/{agent}/subscriptions", {"GET", "POST", "DELETE"}, false},
     {RouteId::topic_ws, "/v1/topics/{topic}/ws", {"GET"}, false},
     {RouteId::directory, "/v1/directory", {"GET"}, false},
+    {RouteId::blocks, "/v1/agents/{agent}/blocks", {"GET", "POST", "DELETE"}, false},
     {RouteId::directory_entry, "/v1/directory/{id}", {"GET"}, false},
 };
 
@@ -544,6 +546,42 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
 
     case RouteId::diagnostics_pubsub:
       co_return json_response(200, node->pubsub_diagnostics());
+
+    case RouteId::blocks: {
+      json::object o;
+      o["agent_id"] = agent_id.to_string();
+      if (req.method == "GET") {
+        json::array arr;
+        for (const auto& s : node->blocked_senders(agent_id)) arr.push_back(json::value(s.to_string()));
+        o["blocked"] = std::move(arr);
+        co_return json_response(200, o);
+      }
+      core::AgentId sender;
+      if (req.method == "POST") {
+        auto parsed = parse_block(req.body, config_.json, why);
+        if (!parsed) co_return error_response(parsed.error(), why);
+        sender = *parsed;
+        auto r = co_await node->block(agent_id, sender);
+        if (!r) {
+          if (r.error() == store::error::conflict) co_return error_response(r.error(), "already blocked");
+          co_return error_response(r.error());
+        }
+        o["sender"] = sender.to_string();
+        co_return json_response(201, o);
+      }
+      auto q = m.query.find("sender");
+      auto parsed = q == m.query.end() ? std::nullopt : std::optional(core::AgentId::parse(q->second));
+      if (!parsed || !*parsed) co_return error_response(error::missing_field, "DELETE needs ?sender=<agent id>");
+      sender = **parsed;
+      auto r = co_await node->unblock(agent_id, sender);
+      if (!r) {
+        if (r.error() == store::error::not_found) co_return error_response(r.error(), "that sender is not blocked");
+        co_return error_response(r.error());
+      }
+      o["sender"] = sender.to_string();
+      o["deleted"] = true;
+      co_return json_response(200, o);
+    }
 
     case RouteId::directory: {
       std::string capability;

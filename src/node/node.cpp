@@ -140,6 +140,9 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
     node->durable_[s.topic].emplace(s.agent, s.created_ms);
     node->catch_up_[s.topic];
   }
+  auto blocks = node->reader_->list_blocks();
+  if (!blocks) return fail(fmt::format("cannot read block lists: {}", blocks.error().message()), blocks.error());
+  node->blocks_.insert(blocks->begin(), blocks->end());
   auto directory_rows = node->reader_->list_directory(registry::DirectoryConfig{}.max_entries);
   if (!directory_rows) {
     return fail(fmt::format("cannot read the directory: {}", directory_rows.error().message()), directory_rows.error());
@@ -410,6 +413,7 @@ Task<Result<std::size_t>> Node::delete_agent(core::AgentId id) {
   }
   agents_.remove(id);
   cursors_.erase(id);
+  std::erase_if(blocks_, [&](const auto& b) { return b.first == id; });  // the store dropped them too
   for (auto it = durable_.begin(); it != durable_.end();) {  // the store dropped its subscriptions
     it->second.erase(id);
     const auto topic = it->first;
@@ -445,6 +449,10 @@ Task<Result<SendReceipt>> Node::send(core::AgentId from, SendRequest req) {
   if (recipient->state != store::AgentState::running) {
     counters_.messages_rejected.inc();
     co_return direct::error::recipient_unavailable;
+  }
+  if (blocks_.contains({recipient->id, from})) {
+    counters_.messages_rejected.inc();
+    co_return direct::error::blocked;
   }
   const auto now = clock_.now_ms();
   direct::Delivery d;
@@ -512,6 +520,38 @@ Task<Result<void>> Node::unsubscribe_durable(core::AgentId agent, std::string to
   co_return Result<void>{};
 }
 
+Task<Result<void>> Node::block(core::AgentId agent, core::AgentId sender) {
+  if (!agents_.find(agent)) co_return error::unknown_agent;
+  const auto now = clock_.now_ms();
+  WorkFn<std::size_t> put = [agent, sender, now](store::Store& s) -> Result<std::size_t> {
+    if (auto r = s.put_block(agent, sender, now); !r) return r.error();
+    return std::size_t{1};
+  };
+  auto done = co_await commit<std::size_t>(std::move(put));
+  if (!done) co_return done.error();
+  blocks_.insert({agent, sender});
+  co_return Result<void>{};
+}
+
+Task<Result<void>> Node::unblock(core::AgentId agent, core::AgentId sender) {
+  WorkFn<std::size_t> del = [agent, sender](store::Store& s) -> Result<std::size_t> {
+    if (auto r = s.delete_block(agent, sender); !r) return r.error();
+    return std::size_t{1};
+  };
+  auto done = co_await commit<std::size_t>(std::move(del));
+  if (!done) co_return done.error();
+  blocks_.erase({agent, sender});
+  co_return Result<void>{};
+}
+
+std::vector<core::AgentId> Node::blocked_senders(const core::AgentId& agent) const {
+  std::vector<core::AgentId> out;
+  for (auto it = blocks_.lower_bound({agent, core::AgentId{}}); it != blocks_.end() && it->first == agent; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 std::vector<std::string> Node::durable_topics(const core::AgentId& agent) const {
   std::vector<std::string> out;
   for (const auto& [topic, agents] : durable_) {
@@ -543,6 +583,7 @@ void Node::deliver_durable(const TopicEvent& e, std::optional<std::int64_t> repl
   const auto now = clock_.now_ms();
   for (const auto& [agent, subscribed_ms] : it->second) {
     if (replayed_received_ms && *replayed_received_ms < subscribed_ms) continue;  // from before it subscribed
+    if (blocks_.contains({agent, sender})) continue;
     direct::Delivery d;
     d.record.agent = agent;
     d.record.sender = sender;

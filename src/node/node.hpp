@@ -154,6 +154,12 @@ class Node : public std::enable_shared_from_this<Node> {
   Task<Result<void>> subscribe_durable(core::AgentId agent, std::string topic);
   Task<Result<void>> unsubscribe_durable(core::AgentId agent, std::string topic);
   std::vector<std::string> durable_topics(const core::AgentId& agent) const;
+  // Block lists: messages from a blocked sender are refused (direct::error::blocked)
+  // and its topic messages skip the agent's durable subscriptions.
+  // store::error::conflict when already blocked, not_found when not blocked.
+  Task<Result<void>> block(core::AgentId agent, core::AgentId sender);
+  Task<Result<void>> unblock(core::AgentId agent, core::AgentId sender);
+  std::vector<core::AgentId> blocked_senders(const core::AgentId& agent) const;
   // The agent directory (adverts on agentmesh/adverts/1, plus our own agents).
   // `capability` empty: every agent.
   std::vector<DirectoryView> directory(const std::string& capability, bool online_only) const;
@@ -234,6 +240,7 @@ class Node : public std::enable_shared_from_this<Node> {
   // peers asked so far for each (at most kCatchUpPeers).
   std::map<std::string, std::set<core::PeerId>> catch_up_;
   registry::Directory directory_;
+  std::set<std::pair<core::AgentId, core::AgentId>> blocks_;  // (agent, blocked sender)
   std::shared_ptr<boost::asio::steady_timer> advert_timer_;
   std::chrono::steady_clock::time_point last_advert_{};
   std::uint64_t adverts_published_ = 0;

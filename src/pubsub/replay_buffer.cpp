@@ -8,7 +8,11 @@ void ReplayBuffer::put(const wire::pubsub::Message& message, std::uint64_t now_m
   Entry e;
   e.received_ms = now_ms;
   e.message = std::make_shared<const wire::pubsub::Message>(message);
-  e.bytes = message.data.value_or("").size() + message.topic->size() + 160;  // + ids, signature, key, overhead
+  // The strings' bytes, plus the Message object, its heap strings and the
+  // shared_ptr control block, plus this entry in the deque.
+  const auto field = [](const std::optional<std::string>& f) { return f ? f->capacity() + 1 : 0; };
+  e.bytes = field(message.data) + field(message.topic) + field(message.from) + field(message.seqno) +
+            field(message.signature) + field(message.key) + sizeof(wire::pubsub::Message) + 64 + sizeof(Entry);
   if (e.bytes > config_.max_bytes) return;
   bytes_ += e.bytes;
   entries_.push_back(std::move(e));

@@ -22,7 +22,9 @@ namespace agentmesh::pubsub {
 
 struct ReplayConfig {
   static constexpr std::uint64_t kDefaultRetentionMs = 10 * 60 * 1000;
-  static constexpr std::size_t kDefaultMaxBytes = 32 * 1024 * 1024;
+  // Accounted as the message's fields plus its allocations (see put()), so
+  // this is close to the memory it takes.
+  static constexpr std::size_t kDefaultMaxBytes = 8 * 1024 * 1024;
   static constexpr std::uint32_t kDefaultMaxPerRequest = 10'000;
   std::uint64_t retention_ms = kDefaultRetentionMs;  // how far back a peer can catch up
   std::size_t max_bytes = kDefaultMaxBytes;          // all topics together

@@ -89,6 +89,7 @@ Result<void> MemoryStore::delete_agent(const AgentId& id) {
   d.cursors.erase(id);
   std::erase_if(d.inbox, [&](const auto& kv) { return kv.first.first == id; });
   std::erase_if(d.subscriptions, [&](const auto& s) { return s.first.first == id; });
+  std::erase_if(d.blocks, [&](const auto& b) { return b.first == id; });
   return {};
 }
 
@@ -266,6 +267,24 @@ Result<std::vector<Subscription>> MemoryStore::list_subscriptions() {
   std::vector<Subscription> out;
   for (const auto& [key, created] : shared_->data.subscriptions) out.push_back({key.first, key.second, created});
   return out;
+}
+
+Result<void> MemoryStore::put_block(const AgentId& agent, const AgentId& sender, UnixMs) {
+  Lock lock(shared_->mu);
+  if (!shared_->data.agents.contains(agent)) return error::not_found;
+  if (!shared_->data.blocks.insert({agent, sender}).second) return error::conflict;
+  return {};
+}
+
+Result<void> MemoryStore::delete_block(const AgentId& agent, const AgentId& sender) {
+  Lock lock(shared_->mu);
+  if (shared_->data.blocks.erase({agent, sender}) == 0) return error::not_found;
+  return {};
+}
+
+Result<std::vector<std::pair<AgentId, AgentId>>> MemoryStore::list_blocks() {
+  Lock lock(shared_->mu);
+  return std::vector<std::pair<AgentId, AgentId>>(shared_->data.blocks.begin(), shared_->data.blocks.end());
 }
 
 Result<void> MemoryStore::put_directory(const DirectoryRecord& record) {

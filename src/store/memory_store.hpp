@@ -60,6 +60,9 @@ class MemoryStore final : public Store {
   Result<void> put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) override;
   Result<void> delete_subscription(const AgentId& agent, const std::string& topic) override;
   Result<std::vector<Subscription>> list_subscriptions() override;
+  Result<void> put_block(const AgentId& agent, const AgentId& sender, UnixMs created_ms) override;
+  Result<void> delete_block(const AgentId& agent, const AgentId& sender) override;
+  Result<std::vector<std::pair<AgentId, AgentId>>> list_blocks() override;
   Result<void> put_directory(const DirectoryRecord& record) override;
   Result<std::size_t> purge_directory(UnixMs expired_before) override;
   Result<std::vector<DirectoryRecord>> list_directory(std::size_t limit) override;
@@ -78,6 +81,7 @@ class MemoryStore final : public Store {
     std::map<std::string, PeerRecord> peers;
     std::map<std::pair<AgentId, std::string>, UnixMs> subscriptions;  // -> created_ms
     std::map<AgentId, DirectoryRecord> directory;
+    std::set<std::pair<AgentId, AgentId>> blocks;  // (agent, sender)
   };
   struct Shared {
     std::recursive_mutex mu;

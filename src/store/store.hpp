@@ -102,6 +102,14 @@ class Store {
   // The most recently seen first.
   virtual Result<std::vector<DirectoryRecord>> list_directory(std::size_t limit) = 0;
 
+  // --- block lists: the senders an agent refuses ---
+  // not_found for an unknown agent; conflict when already blocked.
+  virtual Result<void> put_block(const AgentId& agent, const AgentId& sender, UnixMs created_ms) = 0;
+  // not_found when absent.
+  virtual Result<void> delete_block(const AgentId& agent, const AgentId& sender) = 0;
+  // (agent, sender) pairs, ordered.
+  virtual Result<std::vector<std::pair<AgentId, AgentId>>> list_blocks() = 0;
+
   // --- durable topic subscriptions (agent, topic) ---
   // conflict when it exists; not_found for an unknown agent.
   virtual Result<void> put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) = 0;

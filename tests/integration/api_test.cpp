@@ -109,6 +109,39 @@ TEST_F(ApiTest, LoopbackToSelf) {
   EXPECT_EQ(js(req("GET", "/v1/agents/solo/inbox")).at("messages").as_array().size(), 1u);
 }
 
+// A recipient's block list: the blocked sender's messages are refused (403
+// blocked) and nothing reaches the inbox; others still get through; the list
+// survives a restart; only the agent itself (or the admin) manages it.
+TEST_F(ApiTest, BlockedSendersAreRefused) {
+  auto a = create("a");
+  auto b = create("b");
+  auto c = create("c");
+  auto r = req("POST", "/v1/agents/b/blocks", R"({"sender":")" + a.id + "\"}", b.token);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(req("POST", "/v1/agents/b/blocks", R"({"sender":")" + a.id + "\"}").status, 409);
+  EXPECT_EQ(code(req("POST", "/v1/agents/b/blocks", R"({"sender":"nope"})")), "invalid_field");
+  EXPECT_EQ(req("POST", "/v1/agents/b/blocks", R"({"sender":")" + c.id + "\"}", a.token).status, 403);
+  auto refused = send("a", "b", "let me in");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(code(refused), "blocked");
+  EXPECT_EQ(send("c", "b", "hello").status, 202);
+  auto inbox = js(req("GET", "/v1/agents/b/inbox")).at("messages").as_array();
+  ASSERT_EQ(inbox.size(), 1u);
+  EXPECT_EQ(inbox[0].at("body").as_string(), "hello");
+  auto listed = js(req("GET", "/v1/agents/b/blocks", "", b.token)).at("blocked").as_array();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].as_string(), a.id);
+  // Kept across a restart.
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();
+  EXPECT_EQ(code(send("a", "b", "again")), "blocked");
+  // Unblocked: delivered.
+  EXPECT_EQ(req("DELETE", "/v1/agents/b/blocks?sender=" + a.id).status, 200);
+  EXPECT_EQ(req("DELETE", "/v1/agents/b/blocks?sender=" + a.id).status, 404);
+  EXPECT_EQ(code(req("DELETE", "/v1/agents/b/blocks")), "missing_field");
+  EXPECT_EQ(send("a", "b", "finally").status, 202);
+}
+
 TEST_F(ApiTest, BinaryBodiesRoundTripAsBase64) {
   create("a");
   auto r = req("POST", "/v1/agents/a/messages", R"({"to":"a","body_base64":"AAH/"})");

@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -130,6 +130,15 @@ CREATE TABLE directory(
   expires_ms INTEGER NOT NULL
 );
 CREATE INDEX directory_expires ON directory(expires_ms);
+)sql",
+    // 6: per-agent block lists (senders whose messages the agent refuses).
+    R"sql(
+CREATE TABLE blocks(
+  agent BLOB NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+  sender BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY(agent, sender)
+);
 )sql",
 };
 

@@ -71,6 +71,11 @@ constexpr const char* kTrimPeers =
     "DELETE FROM peers WHERE peer_id NOT IN (SELECT peer_id FROM peers ORDER BY last_seen_ms DESC LIMIT ?)";
 constexpr const char* kDeletePeer = "DELETE FROM peers WHERE peer_id=?";
 constexpr const char* kListPeers = "SELECT peer_id, addrs, last_seen_ms FROM peers ORDER BY last_seen_ms DESC LIMIT ?";
+constexpr const char* kPutBlock = "INSERT INTO blocks(agent, sender, created_ms) VALUES(?,?,?)";
+constexpr const char* kDeleteBlock = "DELETE FROM blocks WHERE agent=? AND sender=?";
+constexpr const char* kDeleteAgentBlocks = "DELETE FROM blocks WHERE agent=?";
+constexpr const char* kListBlocks = "SELECT agent, sender FROM blocks ORDER BY agent, sender";
+constexpr const char* kBlockExists = "SELECT 1 FROM blocks WHERE agent=? AND sender=?";
 constexpr const char* kPutDirectory =
     "INSERT OR REPLACE INTO directory(agent, advert, last_seen_ms, expires_ms) VALUES(?,?,?,?)";
 constexpr const char* kPurgeDirectory = "DELETE FROM directory WHERE expires_ms < ?";
@@ -203,7 +208,7 @@ class SqliteStore final : public Store {
       if (auto r = q.exec(); !r) return r;
       if (db_.changes() == 0) return error::not_found;
     }
-    for (const char* sql : {kDeleteCursor, kDeleteInbox, kDeleteAgentSubscriptions}) {
+    for (const char* sql : {kDeleteCursor, kDeleteInbox, kDeleteAgentSubscriptions, kDeleteAgentBlocks}) {
       auto q = query(sql);
       q.bind_blob(1, id.span());
       if (auto r = q.exec(); !r) return r;
@@ -494,6 +499,40 @@ class SqliteStore final : public Store {
       }
       r.last_seen_ms = q.int64(2);
       out.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+    return out;
+  }
+
+  Result<void> put_block(const AgentId& agent, const AgentId& sender, UnixMs created_ms) override {
+    auto exists = query(kAgentExists);
+    exists.bind_blob(1, agent.span());
+    if (const int rc = exists.step(); rc != SQLITE_ROW) return rc == SQLITE_DONE ? error::not_found : sqlite::map_error(rc);
+    auto dup = query(kBlockExists);
+    dup.bind_blob(1, agent.span()).bind_blob(2, sender.span());
+    if (const int rc = dup.step(); rc != SQLITE_DONE) return rc == SQLITE_ROW ? error::conflict : sqlite::map_error(rc);
+    auto q = query(kPutBlock);
+    q.bind_blob(1, agent.span()).bind_blob(2, sender.span()).bind(3, created_ms);
+    return q.exec();
+  }
+
+  Result<void> delete_block(const AgentId& agent, const AgentId& sender) override {
+    auto q = query(kDeleteBlock);
+    q.bind_blob(1, agent.span()).bind_blob(2, sender.span());
+    if (auto r = q.exec(); !r) return r;
+    if (db_.changes() == 0) return error::not_found;
+    return {};
+  }
+
+  Result<std::vector<std::pair<AgentId, AgentId>>> list_blocks() override {
+    auto q = query(kListBlocks);
+    std::vector<std::pair<AgentId, AgentId>> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto agent = id_column<AgentId>(q, 0);
+      auto sender = id_column<AgentId>(q, 1);
+      if (!agent || !sender) return error::corrupt;
+      out.emplace_back(*agent, *sender);
     }
     if (rc != SQLITE_DONE) return sqlite::map_error(rc);
     return out;

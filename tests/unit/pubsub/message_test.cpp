@@ -85,17 +85,21 @@ TEST(PubsubCacheTest, SeenCacheExpires) {
 }
 
 TEST(ReplayBufferTest, KeepsByTopicAgeAndByteBudget) {
-  ReplayConfig config;
-  config.retention_ms = 10'000;
-  config.max_bytes = 10 * (100 + 1 + 160);  // ten 100-byte messages on a 1-byte topic
-  config.max_per_request = 4;
-  ReplayBuffer buf(config);
   auto msg = [](const std::string& topic, char c) {
     wire::pubsub::Message m;
     m.topic = topic;
     m.data = std::string(100, c);
     return m;
   };
+  ReplayBuffer probe;
+  probe.put(msg("a", 'x'), 0);
+  const auto per_message = probe.bytes();  // what one such message is accounted as
+  EXPECT_GT(per_message, 100u);
+  ReplayConfig config;
+  config.retention_ms = 10'000;
+  config.max_bytes = 10 * per_message;  // room for ten
+  config.max_per_request = 4;
+  ReplayBuffer buf(config);
   for (int i = 0; i < 6; ++i) buf.put(msg(i % 2 ? "a" : "b", static_cast<char>('0' + i)), 1000 + i);
   auto a = buf.since("a", 0, 0);
   ASSERT_EQ(a.size(), 3u);  // 1, 3, 5, oldest first

@@ -129,6 +129,29 @@ TEST_P(StoreTest, SubscriptionsBelongToTheirAgent) {
   EXPECT_TRUE(store_->list_subscriptions().value().empty());
 }
 
+TEST_P(StoreTest, BlockListsBelongToTheirAgent) {
+  auto a = make_agent("blocker");
+  const auto s1 = crypto::SigningKey::generate().agent_id();
+  const auto s2 = crypto::SigningKey::generate().agent_id();
+  txn([&] {
+    ASSERT_TRUE(store_->insert_agent(a));
+    ASSERT_TRUE(store_->put_block(a.id, s1, 1));
+    ASSERT_TRUE(store_->put_block(a.id, s2, 2));
+    EXPECT_EQ(store_->put_block(a.id, s1, 3).error(), error::conflict);
+    EXPECT_EQ(store_->put_block(s1, s2, 3).error(), error::not_found);  // s1 is not an agent here
+  });
+  auto reopened = open();
+  EXPECT_EQ(reopened->list_blocks().value().size(), 2u);
+  txn([&] {
+    ASSERT_TRUE(store_->delete_block(a.id, s1));
+    EXPECT_EQ(store_->delete_block(a.id, s1).error(), error::not_found);
+  });
+  ASSERT_EQ(store_->list_blocks().value().size(), 1u);
+  EXPECT_EQ(store_->list_blocks().value()[0].second, s2);
+  txn([&] { ASSERT_TRUE(store_->delete_agent(a.id)); });
+  EXPECT_TRUE(store_->list_blocks().value().empty());
+}
+
 TEST_P(StoreTest, DirectoryRowsReplacePurgeAndListByRecency) {
   const auto a = crypto::SigningKey::generate().agent_id();
   const auto b = crypto::SigningKey::generate().agent_id();
