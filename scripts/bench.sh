@@ -97,7 +97,7 @@ CPU used (of 2 cores): one at a time, daemon {e2e['throughput_depth1_daemon_core
 Two processes run the agentmesh transport (`transport::Host`, as in the daemon; bench/p2p_bench.cpp): one
 dials, opens streams and writes 64 KiB chunks; the other reads them to the end and answers the byte count.
 The js-libp2p rows are the same transfer between two js-libp2p processes (interop/bench-transfer.mjs, the
-pinned libp2p 3 stack). Transfers: median of 3 runs. Handshakes and idle connections are measured against a
+pinned libp2p 3 stack). Transfers: median of 5 runs (agentmesh) and 3 (js). Handshakes and idle connections are measured against a
 running daemon.
 
 | measure | result | target |
