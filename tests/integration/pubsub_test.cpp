@@ -10,57 +10,13 @@
 #include <thread>
 
 #include "testutil/testutil.hpp"
+#include "testutil/topic_reader.hpp"
 
 namespace agentmesh::testutil {
 namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-
-// Collects a topic's SSE events from one daemon on a thread.
-class TopicReader {
- public:
-  TopicReader(const Daemon& d, const std::string& escaped_topic) {
-    thread_ = std::thread([this, c = d.admin(), escaped_topic]() mutable {
-      std::string err;
-      (void)c.stream("/v1/topics/" + escaped_topic + "/events", {}, [this](std::string_view chunk) {
-        std::lock_guard<std::mutex> lock(mu_);
-        text_.append(chunk);
-        return !stop_;
-      }, err);
-    });
-  }
-  ~TopicReader() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  // How many message events so far (cheap: no parsing).
-  std::size_t count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::size_t n = 0;
-    for (std::size_t pos = 0; (pos = text_.find("event: message\n", pos)) != std::string::npos; ++pos) ++n;
-    return n;
-  }
-  // The message events so far.
-  std::vector<json::object> messages() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<json::object> out;
-    std::size_t pos = 0;
-    while ((pos = text_.find("event: message\ndata: ", pos)) != std::string::npos) {
-      pos += 21;
-      const auto end = text_.find('\n', pos);
-      if (end == std::string::npos) break;
-      out.push_back(json::parse(text_.substr(pos, end - pos)).as_object());
-    }
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::string text_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 TEST(PubsubIntegrationTest, ThreeDaemonsInALineDeliverEveryMessageOnceWithItsAgent) {
   TempDir dir;

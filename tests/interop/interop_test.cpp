@@ -9,6 +9,7 @@
 
 #include "js_peer.hpp"
 #include "testutil/testutil.hpp"
+#include "testutil/topic_reader.hpp"
 
 namespace agentmesh::testutil {
 namespace {
@@ -18,6 +19,18 @@ using namespace std::chrono_literals;
 
 bool is(const json::object& e, std::string_view event, const std::string& peer) {
   return e.at("event").as_string() == event && e.contains("peer") && e.at("peer").as_string() == peer;
+}
+
+// Whether js lists `peer` among the subscribers of `topic` (one query).
+bool sees_subscriber(JsPeer& js, const std::string& topic, const std::string& peer) {
+  js.command("subscribers " + topic);
+  return js
+      .wait_for([&](const json::object& e) {
+        if (e.at("event").as_string() != "subscribers") return false;
+        const auto& peers = e.at("peers").as_array();
+        return std::find(peers.begin(), peers.end(), json::value(peer)) != peers.end();
+      }, 200ms)
+      .has_value();
 }
 
 // The daemon's view of `peer` once identify and our ping completed.
@@ -142,17 +155,7 @@ TEST_F(InteropTest, GossipsubMessagesFlowBothWays) {
   ASSERT_TRUE(agent && agent->status == 201);
 
   // A live subscriber on the daemon (this joins the topic).
-  std::mutex mu;
-  std::string sse;
-  std::thread reader([&] {
-    auto c = daemon_->admin();
-    std::string err;
-    (void)c.stream("/v1/topics/agents%2Finterop/events", {}, [&](std::string_view chunk) {
-      std::lock_guard<std::mutex> lock(mu);
-      sse.append(chunk);
-      return true;
-    }, err);
-  });
+  TopicReader reader(*daemon_, "agents%2Finterop");
   ASSERT_TRUE(eventually([&] {
     auto t = get_json(*daemon_, "/v1/topics");
     return t.is_object() && !t.at("topics").as_array().empty() &&
@@ -162,16 +165,7 @@ TEST_F(InteropTest, GossipsubMessagesFlowBothWays) {
   auto dial = daemon_->admin().request("POST", "/v1/peers", R"({"addr":")" + js.addr() + "\"}", "application/json");
   ASSERT_TRUE(dial && dial->status == 200);
   // Both sides see each other's subscription.
-  ASSERT_TRUE(eventually([&] {
-    js.command("subscribers " + topic);
-    return js
-        .wait_for([&](const json::object& e) {
-          if (e.at("event").as_string() != "subscribers") return false;
-          const auto& peers = e.at("peers").as_array();
-          return std::find(peers.begin(), peers.end(), json::value(peer_id_)) != peers.end();
-        }, 200ms)
-        .has_value();
-  }, 20s)) << js.transcript();
+  ASSERT_TRUE(eventually([&] { return sees_subscriber(js, topic, peer_id_); }, 20s)) << js.transcript();
   ASSERT_TRUE(eventually([&] {
     auto t = get_json(*daemon_, "/v1/topics");
     return t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
@@ -193,15 +187,9 @@ TEST_F(InteropTest, GossipsubMessagesFlowBothWays) {
 
   // js -> agentmesh
   js.command("publish " + topic + " hello from js");
-  ASSERT_TRUE(eventually([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return sse.find("hello from js") != std::string::npos;
-  }, 20s)) << js.transcript();
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    const auto at = sse.find("hello from js");
-    const auto line_start = sse.rfind("data: ", at);
-    const auto event = json::parse(sse.substr(line_start + 6, sse.find('\n', at) - line_start - 6)).as_object();
+  ASSERT_TRUE(eventually([&] { return reader.contains("hello from js"); }, 20s)) << js.transcript();
+  for (const auto& event : reader.messages()) {
+    if (event.at("body").as_string() != "hello from js") continue;
     EXPECT_EQ(event.at("from_peer").as_string(), js.peer_id());
     EXPECT_TRUE(event.at("from_agent").is_null());  // a plain libp2p publisher: no agent claim
     EXPECT_EQ(event.at("topic").as_string(), topic);
@@ -214,7 +202,6 @@ TEST_F(InteropTest, GossipsubMessagesFlowBothWays) {
   EXPECT_GE(score->at("score").to_number<double>(), 0.0);
 
   EXPECT_EQ(daemon_->stop(), 0) << daemon_->log();
-  reader.join();
 }
 
 // Two js nodes that only know our daemon: a message from one reaches the
@@ -228,11 +215,7 @@ TEST_F(InteropTest, GossipsubRelaysBetweenJsNodesThatOnlyKnowTheDaemon) {
   a.command("subscribe " + topic);
   b.command("subscribe " + topic);
   // The daemon joins the topic through a live subscriber.
-  std::thread reader([&] {
-    auto c = daemon_->admin();
-    std::string err;
-    (void)c.stream("/v1/topics/agents%2Frelay/events", {}, [](std::string_view) { return true; }, err);
-  });
+  TopicReader reader(*daemon_, "agents%2Frelay");
   ASSERT_TRUE(eventually([&] {
     auto t = get_json(*daemon_, "/v1/topics");
     return t.is_object() && !t.at("topics").as_array().empty();
@@ -248,16 +231,7 @@ TEST_F(InteropTest, GossipsubRelaysBetweenJsNodesThatOnlyKnowTheDaemon) {
   }, 20s));
   // And each js node sees our daemon subscribed.
   for (JsPeer* js : {&a, &b}) {
-    ASSERT_TRUE(eventually([&] {
-      js->command("subscribers " + topic);
-      return js
-          ->wait_for([&](const json::object& e) {
-            if (e.at("event").as_string() != "subscribers") return false;
-            const auto& peers = e.at("peers").as_array();
-            return std::find(peers.begin(), peers.end(), json::value(peer_id_)) != peers.end();
-          }, 200ms)
-          .has_value();
-    }, 20s));
+    ASSERT_TRUE(eventually([&] { return sees_subscriber(*js, topic, peer_id_); }, 20s));
   }
   a.command("publish " + topic + " relayed by agentmesh");
   auto got = b.wait_for([&](const json::object& e) {
@@ -270,7 +244,6 @@ TEST_F(InteropTest, GossipsubRelaysBetweenJsNodesThatOnlyKnowTheDaemon) {
     return e.at("event").as_string() == "message" && e.at("data").as_string() == "and back";
   })) << a.transcript();
   EXPECT_EQ(daemon_->stop(), 0) << daemon_->log();
-  reader.join();
 }
 
 // Delivery through IHAVE/IWANT both ways. The "lazy" js node has a mesh of
@@ -298,17 +271,7 @@ TEST_F(InteropTest, GossipsubDeliversThroughIHaveAndIWantBothWays) {
         }, 200ms)
         .has_value();
   }, 20s)) << lazy.transcript();
-  std::mutex mu;
-  std::string sse;
-  std::thread reader([&] {
-    auto c = daemon_->admin();
-    std::string err;
-    (void)c.stream("/v1/topics/agents%2Fgossip/events", {}, [&](std::string_view chunk) {
-      std::lock_guard<std::mutex> lock(mu);
-      sse.append(chunk);
-      return true;
-    }, err);
-  });
+  TopicReader reader(*daemon_, "agents%2Fgossip");
   ASSERT_TRUE(eventually([&] {
     auto t = get_json(*daemon_, "/v1/topics");
     return t.is_object() && !t.at("topics").as_array().empty();
@@ -331,16 +294,7 @@ TEST_F(InteropTest, GossipsubDeliversThroughIHaveAndIWantBothWays) {
     return o.at("peers").to_number<int>() == 2 && o.at("mesh").to_number<int>() == 1 &&
            control("prune_received_total") >= 1;
   }, 20s)) << daemon_->log();
-  ASSERT_TRUE(eventually([&] {
-    publisher.command("subscribers " + topic);
-    return publisher
-        .wait_for([&](const json::object& e) {
-          if (e.at("event").as_string() != "subscribers") return false;
-          const auto& peers = e.at("peers").as_array();
-          return std::find(peers.begin(), peers.end(), json::value(peer_id_)) != peers.end();
-        }, 200ms)
-        .has_value();
-  }, 20s));
+  ASSERT_TRUE(eventually([&] { return sees_subscriber(publisher, topic, peer_id_); }, 20s));
 
   // js -> agentmesh (mesh) -> IHAVE -> IWANT -> js
   const auto iwant_received = control("iwant_received_total");
@@ -357,10 +311,8 @@ TEST_F(InteropTest, GossipsubDeliversThroughIHaveAndIWantBothWays) {
   // subscriber, and on to the publisher through our mesh
   const auto iwant_sent = control("iwant_sent_total");
   lazy.command("publish " + topic + " gossiped to agentmesh");
-  ASSERT_TRUE(eventually([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return sse.find("gossiped to agentmesh") != std::string::npos;
-  }, 20s)) << lazy.transcript() << daemon_->log();
+  ASSERT_TRUE(eventually([&] { return reader.contains("gossiped to agentmesh"); }, 20s))
+      << lazy.transcript() << daemon_->log();
   EXPECT_GT(control("iwant_sent_total"), iwant_sent);
   EXPECT_GE(control("ihave_received_total"), 1u);
   ASSERT_TRUE(publisher.wait_for([&](const json::object& e) {
@@ -375,7 +327,6 @@ TEST_F(InteropTest, GossipsubDeliversThroughIHaveAndIWantBothWays) {
     EXPECT_GE(score->at("score").to_number<double>(), 0.0);
   }
   EXPECT_EQ(daemon_->stop(), 0) << daemon_->log();
-  reader.join();
 }
 
 }  // namespace
