@@ -31,6 +31,10 @@ void append_lp(std::string& out, std::string_view payload) {
   out.append(payload);
 }
 
+void append_be(std::string& out, std::uint64_t value, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(value >> (8 * i)));
+}
+
 Result<LpFrame> read_lp(std::span<const std::uint8_t> in, std::size_t max_len) {
   auto len = read_uvarint(in);
   if (!len) return len.error();

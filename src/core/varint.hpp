@@ -26,6 +26,9 @@ Result<Varint> read_uvarint(std::span<const std::uint8_t> in);
 
 // Appends lp(payload).
 void append_lp(std::string& out, std::string_view payload);
+// Appends the low `bytes` bytes of `value`, big-endian (fixed-width fields of
+// the canonical signing/AD byte strings).
+void append_be(std::string& out, std::uint64_t value, int bytes);
 
 struct LpFrame {
   std::span<const std::uint8_t> payload;

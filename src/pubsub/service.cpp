@@ -213,9 +213,7 @@ Task<void> Service::write_loop(core::PeerId peer, std::shared_ptr<Link> link) {
     std::string batch;
     std::size_t count = 0;
     while (!link->queue.empty() && (count == 0 || batch.size() + link->queue.front().size() <= kMaxBatchBytes)) {
-      const auto& rpc = link->queue.front();
-      core::append_uvarint(batch, rpc.size());
-      batch.append(rpc);
+      core::append_lp(batch, link->queue.front());
       link->queue.pop_front();
       ++count;
     }

@@ -11,15 +11,6 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-void put_be(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-void put_lp(std::string& out, std::string_view v) {
-  core::append_uvarint(out, v.size());
-  out.append(v);
-}
-
 }  // namespace
 
 std::string encode(const Advert& a) {
@@ -68,16 +59,16 @@ Result<Advert> decode(std::span<const std::uint8_t> bytes) {
 
 std::string signing_bytes(const Advert& a) {
   std::string out = "agentmesh/advert/v1";
-  put_be(out, a.version, 4);
+  core::append_be(out, a.version, 4);
   out.append(a.agent.begin(), a.agent.end());
-  put_lp(out, a.peer.multihash());
+  core::append_lp(out, a.peer.multihash());
   core::append_uvarint(out, a.addrs.size());
-  for (const auto& addr : a.addrs) put_lp(out, addr.without_peer_id().to_bytes());
+  for (const auto& addr : a.addrs) core::append_lp(out, addr.without_peer_id().to_bytes());
   core::append_uvarint(out, a.capabilities.size());
-  for (const auto& c : a.capabilities) put_lp(out, c);
-  put_lp(out, a.display_name);
-  put_be(out, a.seq, 8);
-  put_be(out, a.expires_ms, 8);
+  for (const auto& c : a.capabilities) core::append_lp(out, c);
+  core::append_lp(out, a.display_name);
+  core::append_be(out, a.seq, 8);
+  core::append_be(out, a.expires_ms, 8);
   return out;
 }
 

@@ -25,15 +25,6 @@ std::string str(const std::array<std::uint8_t, N>& a) {
   return {reinterpret_cast<const char*>(a.data()), N};
 }
 
-void put_be(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-void put_lp(std::string& out, std::string_view v) {
-  core::append_uvarint(out, v.size());
-  out.append(v);
-}
-
 }  // namespace
 
 std::string encode(const Envelope& e) {
@@ -166,25 +157,25 @@ Result<Ack> decode_ack(std::span<const std::uint8_t> bytes, const Limits& limits
 
 std::string header_bytes(const Envelope& e) {
   std::string out = "agentmesh/dm/v1/header";
-  put_be(out, e.version, 4);
+  core::append_be(out, e.version, 4);
   out += str(e.request_id);
   out += str(e.sender);
   out += str(e.recipient);
-  put_lp(out, e.sender_peer);
-  put_be(out, e.created_ms, 8);
-  put_be(out, e.expires_ms, 8);
+  core::append_lp(out, e.sender_peer);
+  core::append_be(out, e.created_ms, 8);
+  core::append_be(out, e.expires_ms, 8);
   return out;
 }
 
 std::string ack_bytes(const Ack& a) {
   std::string out = "agentmesh/dm/v1/ack";
-  put_be(out, a.version, 4);
+  core::append_be(out, a.version, 4);
   out += str(a.request_id);
   out += str(a.sender);
   out += str(a.recipient);
-  put_be(out, static_cast<std::uint32_t>(a.outcome), 4);
-  put_be(out, a.seq, 8);
-  put_lp(out, a.reason);
+  core::append_be(out, static_cast<std::uint32_t>(a.outcome), 4);
+  core::append_be(out, a.seq, 8);
+  core::append_lp(out, a.reason);
   return out;
 }
 

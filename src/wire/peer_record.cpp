@@ -13,10 +13,7 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 
 std::string signing_bytes(std::string_view payload_type, std::string_view payload) {
   std::string out;
-  for (std::string_view part : {kDomain, payload_type, payload}) {
-    core::append_uvarint(out, part.size());
-    out.append(part);
-  }
+  for (std::string_view part : {kDomain, payload_type, payload}) core::append_lp(out, part);
   return out;
 }
 

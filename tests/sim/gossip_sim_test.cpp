@@ -68,6 +68,14 @@ class SimNet {
       for (std::size_t k = 0; k < degree; ++k) connect(i, pick(rng_));
     }
   }
+  // Connects the nodes in a line (0-1-2-...), joins every one to kTopic and
+  // lets the meshes form.
+  void line_joined() {
+    for (std::size_t i = 1; i < nodes_.size(); ++i) connect(i - 1, i);
+    for (auto& n : nodes_) n->router->join(kTopic, now_);
+    run();
+    tick(2);
+  }
   // Drops published messages (not control) sent to node `to` while set.
   std::set<std::size_t> drop_publish_to;
   // Replaces what node `i` forwards (a node that never forwards).
@@ -204,11 +212,7 @@ TEST(GossipSimTest, PruneBackoffIsHonoured) {
 
 TEST(GossipSimTest, InvalidAndRejectedMessagesAreNeitherDeliveredNorForwarded) {
   SimNet net(3);
-  net.connect(0, 1);
-  net.connect(1, 2);
-  for (std::size_t i = 0; i < 3; ++i) net.node(i).router->join(kTopic, net.now());
-  net.run();
-  net.tick(2);
+  net.line_joined();
   // A forged message (signed, then altered) injected by node 0.
   wire::pubsub::Message m;
   m.topic = kTopic;
@@ -240,11 +244,7 @@ TEST(GossipSimTest, InvalidAndRejectedMessagesAreNeitherDeliveredNorForwarded) {
 // the real message's id (same author and seqno) first does not shadow it.
 TEST(GossipSimTest, AForgeryWithTheRealIdDoesNotShadowTheRealMessage) {
   SimNet net(3);
-  net.connect(0, 1);
-  net.connect(1, 2);
-  for (std::size_t i = 0; i < 3; ++i) net.node(i).router->join(kTopic, net.now());
-  net.run();
-  net.tick(2);
+  net.line_joined();
   wire::pubsub::Message real;
   real.topic = kTopic;
   real.data = "real";

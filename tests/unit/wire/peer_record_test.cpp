@@ -24,8 +24,8 @@ std::string field(int number, const std::string& value) {
 
 std::string lp(std::string_view v) {
   std::string out;
-  core::append_uvarint(out, v.size());
-  return out.append(v);
+  core::append_lp(out, v);
+  return out;
 }
 
 struct Parts {
