@@ -1,4 +1,4 @@
-// Fuzzes the direct-message decoders (envelope, body, ack): what decodes
+// Fuzzes the direct-message decoders (envelope, body, ack, gossip inbox item): what decodes
 // re-encodes and decodes equal; the canonical header and ack bytes never throw.
 #include <cstdint>
 #include <cstdlib>
@@ -23,6 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)ack_bytes(*a);
     auto back = decode_ack(span_of(encode(*a)));
     if (!back || !(*back == *a)) std::abort();
+  }
+  if (auto item = decode_inbox_item({data, size})) {
+    auto back = decode_inbox_item(span_of(encode(*item)));
+    if (!back || !(*back == *item)) std::abort();
   }
   return 0;
 }

@@ -55,6 +55,8 @@ const std::vector<Entry>& table() {
     add(node::error::unknown_dead_letter, 404, "unknown_dead_letter", false);
     add(node::error::shutting_down, 503, "shutting_down", true);
     add(node::error::too_many_streams, 429, "too_many_streams", true);
+    add(node::error::unknown_message, 404, "unknown_message", false);
+    add(node::error::outbox_full, 503, "outbox_full", true);
 
     add(direct::error::idempotency_conflict, 409, "idempotency_conflict", false);
     add(direct::error::unknown_recipient, 404, "unknown_recipient", false);

@@ -18,6 +18,9 @@ namespace {
 
 constexpr std::size_t kMaxMetadataEntries = 64;
 constexpr std::size_t kMaxMetadataKey = 128;
+// "wait": "ack" without timeout_ms waits this long; timeout_ms may ask for up to kMaxWaitMs.
+constexpr std::int64_t kDefaultWaitMs = 10'000;
+constexpr std::uint64_t kMaxWaitMs = 60'000;
 constexpr std::size_t kMaxMetadataValue = 4096;
 
 // Reads typed fields from one object and rejects the ones no route knows.
@@ -68,6 +71,13 @@ class Fields {
       return std::optional<std::uint64_t>{static_cast<std::uint64_t>(v->get_int64())};
     }
     return bad(key, "must be a non-negative integer below 2^64");
+  }
+
+  Result<std::optional<bool>> boolean(std::string_view key) {
+    const auto* v = get(key);
+    if (!v) return std::optional<bool>{};
+    if (!v->is_bool()) return Result<std::optional<bool>>(boost::system::in_place_error, bad(key, "must be true or false"));
+    return std::optional<bool>{v->get_bool()};
   }
 
   Result<std::optional<std::vector<std::string>>> string_array(std::string_view key, std::size_t max_items,
@@ -241,7 +251,8 @@ Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& li
   if (!o) return o.error();
   Fields f(*o, why);
   if (auto r = f.only({"to", "body", "body_base64", "content_type", "performative", "conversation_id",
-                       "reply_with", "in_reply_to", "protocol", "metadata", "ttl_ms", "idempotency_key"});
+                       "reply_with", "in_reply_to", "protocol", "metadata", "ttl_ms", "idempotency_key", "signed",
+                       "path", "wait", "timeout_ms"});
       !r) {
     return r.error();
   }
@@ -283,6 +294,36 @@ Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& li
   if (*key) {
     if ((*key)->empty()) return f.bad("idempotency_key", "must not be empty");
     req.idempotency_key = std::move(**key);
+  }
+  auto sign = f.boolean("signed");
+  if (!sign) return sign.error();
+  req.sign = sign->value_or(false);
+  auto path = f.string("path", 16);
+  if (!path) return path.error();
+  if (*path) {
+    if (**path == "direct") {
+      req.path = node::PathHint::direct;
+    } else if (**path == "gossip") {
+      req.path = node::PathHint::gossip;
+    } else if (**path != "auto") {
+      return f.bad("path", "must be \"auto\", \"direct\" or \"gossip\"");
+    }
+  }
+  auto wait = f.string("wait", 16);
+  if (!wait) return wait.error();
+  auto timeout = f.unsigned_int("timeout_ms");
+  if (!timeout) return timeout.error();
+  if (*wait) {
+    if (**wait == "ack") {
+      req.wait_ms = kDefaultWaitMs;
+    } else if (**wait != "queued") {
+      return f.bad("wait", "must be \"queued\" or \"ack\"");
+    }
+  }
+  if (*timeout) {
+    if (req.wait_ms == 0) return f.bad("timeout_ms", "needs \"wait\": \"ack\"");
+    if (**timeout == 0 || **timeout > kMaxWaitMs) return f.bad("timeout_ms", fmt::format("must be 1-{}", kMaxWaitMs));
+    req.wait_ms = static_cast<std::int64_t>(**timeout);
   }
   return req;
 }
@@ -381,11 +422,15 @@ json::object inbox_json(const store::InboxRecord& r) {
 json::object receipt_json(const node::SendReceipt& r) {
   json::object o;
   o["request_id"] = r.request_id.to_string();
-  o["state"] = "accepted";
-  o["seq"] = r.seq.value;
+  o["state"] = r.state;
+  if (r.seq.value > 0) o["seq"] = r.seq.value;
   o["to"] = r.recipient.to_string();
   o["duplicate"] = r.duplicate;
-  o["path"] = r.path;
+  if (!r.path.empty()) o["path"] = r.path;
+  o["attempts"] = r.attempts;
+  if (!r.reason.empty()) o[r.state == "queued" || r.state == "sending" ? "last_error" : "reason"] = r.reason;
+  if (r.created_ms > 0) o["created_ms"] = r.created_ms;
+  if (r.expires_ms > 0) o["expires_ms"] = r.expires_ms;
   return o;
 }
 

@@ -39,6 +39,8 @@ enum class RouteId {
   topic_messages,
   topic_events,
   diagnostics_pubsub,
+  diagnostics_direct,
+  message_status,
   subscriptions,
   topic_ws,
   directory,
@@ -74,6 +76,8 @@ const RouteDef kRoutes[] = {
     {RouteId::topic_messages, "/v1/topics/{topic}/messages", {"POST"}, false},
     {RouteId::topic_events, "/v1/topics/{topic}/events", {"GET"}, false},
     {RouteId::diagnostics_pubsub, "/v1/diagnostics/pubsub", {"GET"}, true},
+    {RouteId::diagnostics_direct, "/v1/diagnostics/direct", {"GET"}, true},
+    {RouteId::message_status, "/v1/agents/{agent}/messages/{request_id}", {"GET"}, false},
     {RouteId::subscriptions, "/v1/agents/{agent}/subscriptions", {"GET", "POST", "DELETE"}, false},
     {RouteId::topic_ws, "/v1/topics/{topic}/ws", {"GET"}, false},
     {RouteId::directory, "/v1/directory", {"GET"}, false},
@@ -151,7 +155,8 @@ bool is_json_content_type(std::string_view ct) {
 
 struct Router::Match {
   const RouteDef* def = nullptr;
-  std::string param;  // the {agent} or {id} segment, percent-decoded
+  std::string param;   // the first {agent}/{id} segment, percent-decoded
+  std::string param2;  // a second one ({request_id})
   std::map<std::string, std::string, std::less<>> query;
   Principal principal;
 };
@@ -184,6 +189,7 @@ boost::asio::awaitable<Response> Router::handle(Request req) {
   // Route lookup: first a path match, then the method.
   const RouteDef* path_match = nullptr;
   std::string param;
+  std::string param2;
   static const auto patterns = [] {
     std::vector<std::vector<std::string_view>> out;
     for (const auto& def : kRoutes) out.push_back(split(def.pattern, '/'));
@@ -194,17 +200,20 @@ boost::asio::awaitable<Response> Router::handle(Request req) {
     const auto& pat = patterns[r];
     if (pat.size() != segments.size()) continue;
     bool ok = true;
-    std::string p;
+    std::vector<std::string> ps;
     for (std::size_t i = 0; i < pat.size() && ok; ++i) {
       if (pat[i].starts_with('{')) {
+        std::string p;
         if (segments[i].empty() || !percent_decode(segments[i], p, false)) ok = false;
+        ps.push_back(std::move(p));
       } else {
         ok = pat[i] == segments[i];
       }
     }
     if (!ok) continue;
     path_match = &def;
-    param = std::move(p);
+    param = ps.empty() ? std::string() : std::move(ps[0]);
+    param2 = ps.size() > 1 ? std::move(ps[1]) : std::string();
     if (std::find(def.methods.begin(), def.methods.end(), req.method) != def.methods.end()) {
       m.def = &def;
       break;
@@ -224,6 +233,7 @@ boost::asio::awaitable<Response> Router::handle(Request req) {
     co_return resp;
   }
   m.param = std::move(param);
+  m.param2 = std::move(param2);
   resp.route = m.def->pattern;
 
   if (qpos != std::string::npos) {
@@ -349,9 +359,14 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
     case RouteId::messages: {
       auto parsed = parse_send(req.body, config_.json, why);
       if (!parsed) co_return error_response(parsed.error(), why);
+      const auto wait_ms = parsed->wait_ms;
       auto receipt = co_await node->send(agent_id, std::move(*parsed));
       if (!receipt) co_return error_response(receipt.error());
-      co_return json_response(202, receipt_json(*receipt));
+      // 202 while the outcome is open (queued, sending) or known at once
+      // (loopback); 200 for a final outcome a "wait": "ack" waited for.
+      const bool waited_final = wait_ms > 0 && receipt->path != "loopback" && receipt->state != "queued" &&
+                                receipt->state != "sending";
+      co_return json_response(waited_final ? 200 : 202, receipt_json(*receipt));
     }
 
     case RouteId::inbox: {
@@ -546,6 +561,17 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, Match& m) 
 
     case RouteId::diagnostics_pubsub:
       co_return json_response(200, node->pubsub_diagnostics());
+
+    case RouteId::diagnostics_direct:
+      co_return json_response(200, node->direct_diagnostics());
+
+    case RouteId::message_status: {
+      auto id = core::RequestId::parse(m.param2);
+      if (!id) co_return error_response(error::invalid_field, "the request id is 32 hex characters");
+      auto status = node->message_status(agent_id, *id);
+      if (!status) co_return error_response(status.error());
+      co_return json_response(200, receipt_json(*status));
+    }
 
     case RouteId::blocks: {
       json::object o;

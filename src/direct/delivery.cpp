@@ -25,6 +25,7 @@ core::RequestId request_id_for_key(const core::AgentId& sender, std::string_view
 
 Result<DeliveryResult> deliver(store::Store& store, Delivery& d) {
   if (d.dedup_expires_ms == 0) {
+    if (d.refuse) return *d.refuse;
     auto seq = store.append_inbox(d.record);
     if (!seq) return seq.error();
     return DeliveryResult{*seq, false};
@@ -36,6 +37,7 @@ Result<DeliveryResult> deliver(store::Store& store, Delivery& d) {
     if (prior.body_digest != d.digest) return error::idempotency_conflict;
     return DeliveryResult{prior.seq, true};
   }
+  if (d.refuse) return *d.refuse;
   auto seq = store.append_inbox(d.record);
   if (!seq) return seq.error();
   store::DedupRecord rec;

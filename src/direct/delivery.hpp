@@ -7,7 +7,8 @@
 //   1. looks up (sender, request_id) in the dedup table:
 //        same content digest  -> returns the original outcome, delivers nothing
 //        other digest         -> direct::error::idempotency_conflict
-//   2. appends to the recipient's inbox (assigning the next seq),
+//   2. refuses it when the caller's policy says so (`refuse`),
+//      appends to the recipient's inbox (assigning the next seq),
 //   3. records the outcome in the dedup table until `dedup_expires_ms`.
 // Because all three happen in one transaction, a crash leaves either all or
 // none of them, and a retry after a crash finds the dedup row.
@@ -23,6 +24,7 @@
 //
 // Threading: deliver() runs on the store writer thread; the rest anywhere.
 
+#include <optional>
 #include <string_view>
 
 #include "core/result.hpp"
@@ -34,6 +36,11 @@ struct Delivery {
   store::InboxRecord record;  // agent, sender, request_id, received_ms, content
   store::Digest digest{};
   core::UnixMs dedup_expires_ms = 0;  // 0: no dedup (see above)
+  // Policy decided before the job (the block list, the recipient's state):
+  // when set, a message that is not a duplicate fails with it after the
+  // dedup lookup, so a duplicate of an earlier accepted message is still
+  // acked with its original outcome.
+  std::optional<error_code> refuse;
 };
 
 struct DeliveryResult {

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "crypto/key_file.hpp"
+#include "node/commit.hpp"
 #include "node/node.hpp"
 #include "pubsub/service.hpp"
 #include "transport/host.hpp"

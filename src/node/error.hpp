@@ -22,6 +22,11 @@ enum class error {
   shutting_down,
   // The agent already has the maximum number of open streams.
   too_many_streams,
+  // No message with that request id was sent by this agent (or its status
+  // was purged after the retention period).
+  unknown_message,
+  // The outbox holds its maximum of pending messages; retry later.
+  outbox_full,
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -16,6 +16,10 @@ Result<void> Node::start_network(std::string& why) {
   pubsub_->start();  // before the first peer connects
   start_adverts();
   for (const auto& [topic, agents] : durable_) pubsub_->join(topic);
+  if (auto r = start_direct(); !r) {
+    why = "cannot load the outbox: " + r.error().message();
+    return r;
+  }
   host_->start();
   return {};
 }

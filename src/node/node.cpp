@@ -21,8 +21,11 @@
 #include "crypto/key_file.hpp"
 #include "direct/delivery.hpp"
 #include "direct/error.hpp"
+#include "node/commit.hpp"
+#include "node/direct_state.hpp"
 #include "node/error.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "wire/direct.hpp"
 
 namespace agentmesh::node {
 namespace {
@@ -42,6 +45,8 @@ class Category final : public boost::system::error_category {
       case error::unknown_dead_letter: return "no dead letter has that id";
       case error::shutting_down: return "the daemon is shutting down";
       case error::too_many_streams: return "the agent has too many open streams";
+      case error::unknown_message: return "no message with that request id was sent by this agent";
+      case error::outbox_full: return "the outbox is full; retry later";
     }
     return "unknown node error";
   }
@@ -164,6 +169,7 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
     node->host_->remember(*peer, std::move(addrs));
   }
   node->watch_peers();
+  node->direct_ = std::make_unique<DirectState>(node->ex_, node->config_.direct.retry);
   node->attribution_ = std::make_unique<pubsub::Attribution>();
   node->pubsub_ = pubsub::Service::create(node->ex_, *node->host_, node->host_->identity(), {},
                                           node->log_->clone("pubsub"));
@@ -173,6 +179,9 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
   node->pubsub_->router().set_validator([weak](const core::PeerId&, const wire::pubsub::Message& m) {
     auto self = weak.lock();
     if (self && *m.topic == wire::advert::kTopic) return static_cast<pubsub::Validation>(self->validate_advert(m));
+    // Inbox topics carry sealed envelopes and MAC'd acks: relays cannot
+    // check them; the recipient (and the sender, for acks) does.
+    if (m.topic->starts_with(wire::direct::kInboxTopicPrefix)) return pubsub::Validation::accept;
     if (!self || !m.data) return pubsub::Validation::accept;
     auto payload = wire::agent_message::decode(
         {reinterpret_cast<const std::uint8_t*>(m.data->data()), m.data->size()});
@@ -190,6 +199,10 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
       self->on_advert(m);
       return;
     }
+    if (m.topic->starts_with(wire::direct::kInboxTopicPrefix)) {
+      self->on_inbox_item(m);
+      return;
+    }
     self->pubsub_->retain(m);  // for peers that restart and ask
     self->deliver_topic(self->topic_event(id, m, author));
   });
@@ -198,6 +211,15 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
     if (!self) return;
     if (topic == wire::advert::kTopic) {
       self->wake_adverts();  // a new peer learns our agents at once, not within a minute
+      return;
+    }
+    if (topic.starts_with(wire::direct::kInboxTopicPrefix)) {
+      // A route to that agent's inbox appeared: retry what waits for it now.
+      auto agent = core::AgentId::parse(std::string_view(topic).substr(wire::direct::kInboxTopicPrefix.size()));
+      if (!agent) return;
+      const auto n = self->direct_->outbox.wake(self->clock_.now_ms(),
+                                                [&](const store::OutboxRecord& r) { return r.recipient == *agent; });
+      if (n > 0) self->wake_outbox();
       return;
     }
     self->maybe_catch_up(peer, topic);
@@ -239,44 +261,22 @@ void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
   purge_timer_.cancel();
+  if (direct_) {
+    direct_->wake.cancel();
+    for (auto& [id, w] : direct_->pending) w->timer.cancel();
+    for (auto& [id, ws] : direct_->receipt_waiters) {
+      for (auto& t : ws) t->cancel();
+    }
+    for (auto& [peer, ch] : direct_->channels) {
+      ch->closed = true;
+      ch->opened.cancel();
+    }
+  }
   if (pubsub_) pubsub_->stop();
   if (host_) host_->stop();
   if (writer_) writer_->stop();
 }
 
-template <class T>
-Task<Result<T>> Node::commit(WorkFn<T> work) {
-  auto ex = ex_;
-  auto* writer = writer_.get();
-  // Named, not a temporary inside co_await: GCC 12 mishandles non-trivial
-  // temporaries in co_await operands (they get relocated bytewise).
-  auto initiation = [writer, ex, work = std::move(work)](auto handler) mutable {
-        using Handler = decltype(handler);
-        auto h = std::make_shared<Handler>(std::move(handler));
-        auto slot = std::make_shared<std::optional<Result<T>>>();
-        store::Job job;
-        job.work = [work = std::move(work), slot](store::Store& s) -> error_code {
-          *slot = work(s);
-          return (*slot)->has_error() ? (*slot)->error() : error_code{};
-        };
-        job.done = [h, slot, ex](error_code ec) {
-          Result<T> r = ec ? Result<T>(ec) : std::move(**slot);
-          asio::post(ex, [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
-        };
-        if (auto s = writer->submit(std::move(job)); !s) {
-          asio::post(ex, [h, e = s.error()]() mutable { std::move (*h)(Result<T>(e)); });
-        }
-      };
-  auto result = co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Result<T>)>(std::move(initiation),
-                                                                                             asio::use_awaitable);
-  // Domain outcomes (not_found, conflict, beyond_last) and back-pressure are
-  // not database failures; only these are.
-  if (!result && (result.error() == store::error::io || result.error() == store::error::corrupt)) {
-    last_store_error_ = result.error();
-    counters_.store_failures.inc();
-  }
-  co_return result;
-}
 
 Result<store::AgentRecord> Node::validated_agent_fields(store::AgentRecord rec) const {
   if (rec.capabilities.size() > kMaxCapabilities) return error::invalid_capability;
@@ -324,6 +324,8 @@ Task<Result<CreatedAgent>> Node::create_agent(CreateAgentRequest req) {
   }
   agents_.put(rec);
   cursors_[rec.id] = store::InboxCursor{};
+  direct_->agent_keys.emplace(rec.id, std::move(key));
+  join_inbox(rec.id);
   log_->info("agent created: {} ({})", rec.name, rec.id);
   wake_adverts();
   CreatedAgent out;
@@ -413,6 +415,8 @@ Task<Result<std::size_t>> Node::delete_agent(core::AgentId id) {
   }
   agents_.remove(id);
   cursors_.erase(id);
+  direct_->agent_keys.erase(id);
+  leave_inbox(id);
   std::erase_if(blocks_, [&](const auto& b) { return b.first == id; });  // the store dropped them too
   for (auto it = durable_.begin(); it != durable_.end();) {  // the store dropped its subscriptions
     it->second.erase(id);
@@ -441,10 +445,17 @@ Task<Result<SendReceipt>> Node::send(core::AgentId from, SendRequest req) {
   if (sender->state == store::AgentState::stopped) co_return direct::error::sender_stopped;
   if (req.content.body.size() > config_.max_payload_bytes) co_return direct::error::payload_too_large;
   if (req.ttl_ms && (*req.ttl_ms <= 0 || *req.ttl_ms > config_.max_ttl_ms)) co_return core::error::out_of_range;
+  req.wait_ms = std::clamp<std::int64_t>(req.wait_ms, 0, config_.direct.max_wait_ms);
   const auto* recipient = agents_.resolve(req.to);
   if (!recipient) {
-    counters_.messages_rejected.inc();
-    co_return direct::error::unknown_recipient;
+    // Not hosted here: an agent id goes through the outbox to its daemon
+    // (found in the directory, or reached through its gossip inbox).
+    auto remote = core::AgentId::parse(req.to);
+    if (!remote) {
+      counters_.messages_rejected.inc();
+      co_return direct::error::unknown_recipient;
+    }
+    co_return co_await send_remote(from, *remote, std::move(req));
   }
   if (recipient->state != store::AgentState::running) {
     counters_.messages_rejected.inc();
@@ -466,12 +477,34 @@ Task<Result<SendReceipt>> Node::send(core::AgentId from, SendRequest req) {
     d.digest = direct::content_digest(recipient->id, d.record.content);
     d.dedup_expires_ms = now + config_.idempotency_retention_ms;
   }
+  // The status row (GET .../messages/{request_id}), written with the inbox
+  // entry: a loopback message is accepted the moment it commits.
+  store::OutboxRecord status;
+  status.request_id = d.record.request_id;
+  status.sender = from;
+  status.recipient = recipient->id;
+  status.created_ms = now;
+  status.expires_ms = now + req.ttl_ms.value_or(config_.direct.default_ttl_ms);
+  status.attempts = 1;
+  status.state = store::OutboxState::accepted;
+  status.path = "loopback";
+  status.keyed = req.idempotency_key.has_value();
+  status.keep_until_ms = now + (status.keyed ? std::max(config_.direct.status_retention_ms,
+                                                        config_.idempotency_retention_ms)
+                                             : config_.direct.status_retention_ms);
 
   SendReceipt receipt;
   receipt.request_id = d.record.request_id;
   receipt.recipient = recipient->id;
-  WorkFn<direct::DeliveryResult> deliver = [d = std::move(d)](store::Store& s) mutable {
-    return direct::deliver(s, d);
+  receipt.created_ms = status.created_ms;
+  receipt.expires_ms = status.expires_ms;
+  WorkFn<direct::DeliveryResult> deliver = [d = std::move(d), status](store::Store& s) mutable
+      -> Result<direct::DeliveryResult> {
+    auto r = direct::deliver(s, d);
+    if (!r || r->duplicate) return r;
+    status.seq = r->seq;
+    if (auto put = s.put_outbox(status); !put) return put.error();
+    return r;
   };
   auto delivered = co_await commit<direct::DeliveryResult>(std::move(deliver));
   if (!delivered) {
@@ -681,6 +714,7 @@ Task<Result<SendReceipt>> Node::retry_dead_letter(std::int64_t id) {
   if (!*found) co_return error::unknown_dead_letter;
   const auto dl = std::move(**found);
   const auto* recipient = agents_.find(dl.recipient);
+  if (!recipient && agents_.find(dl.sender)) co_return co_await requeue_dead_letter(id, dl);
   if (!recipient) co_return direct::error::unknown_recipient;
   if (recipient->state != store::AgentState::running) co_return direct::error::recipient_unavailable;
   direct::Delivery d;
@@ -759,6 +793,8 @@ void Node::schedule_dedup_purge() {
     job.work = [now, acked_cutoff](store::Store& s) -> error_code {
       auto dedup = s.purge_dedup(now);
       if (!dedup) return dedup.error();
+      auto statuses = s.purge_outbox(now);
+      if (!statuses) return statuses.error();
       auto inbox = s.prune_acked_inbox(acked_cutoff);
       return inbox ? error_code{} : inbox.error();
     };

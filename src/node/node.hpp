@@ -43,6 +43,10 @@
 
 namespace agentmesh::transport {
 class Host;
+class Stream;
+}
+namespace agentmesh::crypto {
+class SigningKey;
 }
 namespace agentmesh::pubsub {
 class Service;
@@ -56,6 +60,9 @@ namespace agentmesh::node {
 
 template <class T>
 using Task = boost::asio::awaitable<T>;
+
+struct DirectState;
+struct AttemptResult;
 
 // A unit of work for the store writer (runs inside a transaction).
 template <class T>
@@ -109,6 +116,10 @@ class Node : public std::enable_shared_from_this<Node> {
   Task<Result<store::InboxCursor>> ack(core::AgentId agent, core::Seq up_to);
   // The cached cursor of a local agent (last appended, acked).
   std::optional<store::InboxCursor> cursor(const core::AgentId& agent) const;
+
+  // The status of a message `sender` sent (unknown_message when none):
+  // queued, sending, accepted, rejected, expired.
+  Result<SendReceipt> message_status(const core::AgentId& sender, const core::RequestId& id) const;
 
   // --- dead letters ---
   Result<std::vector<store::DeadLetterRecord>> dead_letters(std::int64_t after_id, std::size_t limit);
@@ -166,6 +177,9 @@ class Node : public std::enable_shared_from_this<Node> {
   std::optional<DirectoryView> directory_entry(const core::AgentId& agent) const;
   // GET /v1/diagnostics/pubsub.
   boost::json::object pubsub_diagnostics() const;
+  // GET /v1/diagnostics/direct: the outbox, attempts, acks, rejections by
+  // reason, circuit breakers.
+  boost::json::object direct_diagnostics() const;
 
   // --- observability ---
   std::vector<ComponentHealth> health() const;
@@ -198,6 +212,7 @@ class Node : public std::enable_shared_from_this<Node> {
   // Persists peer addresses learned from identify; forgets removed peers.
   void watch_peers();
   void render_transport_metrics(std::string& out) const;
+  void render_direct_metrics(std::string& out) const;
   void deliver_topic(const TopicEvent& event);
   // `replayed_received_ms`: set for a message caught up through topic replay
   // (when the serving peer received it); agents that subscribed later skip it.
@@ -222,6 +237,40 @@ class Node : public std::enable_shared_from_this<Node> {
   // Leaves a topic nobody here needs any more (no live or durable subscriber).
   void maybe_leave(const std::string& topic);
   Result<std::string> agent_binding(const core::AgentId& agent, std::uint64_t now_ms);
+  // A local agent's signing key (cached after the first read of its key file).
+  const crypto::SigningKey* agent_key(const core::AgentId& agent);
+
+  // --- direct messages between daemons (node/direct_send.cpp, node/direct_receive.cpp) ---
+  // Loads the outbox, registers /agentmesh/dm/1.0.0, joins the agents' inbox
+  // topics and starts the outbox loop.
+  Result<void> start_direct();
+  bool known_remote(const core::AgentId& from, const core::AgentId& to);
+  Task<Result<SendReceipt>> send_remote(core::AgentId from, core::AgentId to, SendRequest req);
+  // A dead letter to a remote agent goes back into the outbox with its
+  // request id (the recipient's dedup catches a copy that did arrive).
+  Task<Result<SendReceipt>> requeue_dead_letter(std::int64_t id, store::DeadLetterRecord dl);
+  Task<SendReceipt> wait_receipt(core::AgentId from, core::RequestId id, std::int64_t wait_ms);
+  void wake_outbox();
+  Task<void> outbox_loop();
+  void expire_outbox(std::int64_t now);
+  Task<void> attempt(core::RequestId id);
+  // One attempt on one path: the verified ack, or why not.
+  Task<AttemptResult> attempt_direct(core::RequestId id, core::PeerId peer, std::vector<core::Multiaddr> addrs,
+                                      std::string envelope);
+  Task<AttemptResult> attempt_gossip(core::RequestId id, core::AgentId to, std::string envelope);
+  Task<AttemptResult> await_ack(core::RequestId id);
+  // An ack arrived (on a dm stream or the gossip inbox): completes the attempt
+  // waiting for it, or finishes a waiting message whose late ack this is.
+  void on_ack(std::string_view bytes, bool from_gossip);
+  void complete_outbox(store::OutboxRecord rec, store::OutboxState state, std::string reason, core::Seq seq);
+  // Receiving: the checks, dedup, policy and commit of one envelope; returns
+  // the encoded ack to send back (authenticated when the envelope was), or
+  // nothing for a frame that is not an envelope.
+  Task<std::optional<std::string>> receive_envelope(std::string bytes, core::PeerId from, bool from_gossip);
+  Task<void> serve_dm(std::shared_ptr<transport::Stream> stream);
+  void on_inbox_item(const wire::pubsub::Message& m);
+  void join_inbox(const core::AgentId& agent);
+  void leave_inbox(const core::AgentId& agent);
 
   Executor ex_;
   NodeConfig config_;
@@ -245,6 +294,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::chrono::steady_clock::time_point last_advert_{};
   std::uint64_t adverts_published_ = 0;
   std::uint64_t adverts_received_ = 0;
+  std::unique_ptr<DirectState> direct_;  // node/direct_state.hpp
   std::unique_ptr<store::Store> reader_;
   registry::LocalAgents agents_;
   std::unordered_map<core::AgentId, store::InboxCursor> cursors_;

@@ -6,10 +6,38 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "direct/receiver.hpp"
+#include "direct/retry.hpp"
 #include "store/writer.hpp"
 #include "transport/config.hpp"
 
 namespace agentmesh::node {
+
+// Direct messages to and from other daemons (issue 5).
+struct DirectConfig {
+  static constexpr std::int64_t kDefaultTtlMs = 120'000;
+  static constexpr std::int64_t kDefaultStatusRetentionMs = 3'600'000;
+  static constexpr std::size_t kDefaultMaxOutbox = 100'000;
+
+  // A message's lifetime when the sender gives no ttl_ms.
+  std::int64_t default_ttl_ms = kDefaultTtlMs;
+  // How long a finished message's status (GET .../messages/{request_id})
+  // is kept; with an idempotency key, idempotency_retention_ms instead.
+  std::int64_t status_retention_ms = kDefaultStatusRetentionMs;
+  // Pending messages the outbox holds; beyond, sends fail with outbox_full.
+  std::size_t max_outbox = kDefaultMaxOutbox;
+  // Attempts started per outbox pass (the rest wait for the next pass).
+  std::size_t max_attempts_in_flight = 4096;
+  // Envelopes one inbound /agentmesh/dm/1.0.0 stream may have in flight
+  // (checked and waiting for their commit); reading pauses beyond.
+  std::size_t max_inflight_per_stream = 1024;
+  // Longest a `"wait": "ack"` send may wait.
+  std::int64_t max_wait_ms = 60'000;
+  direct::RetryConfig retry;
+  direct::CircuitBreakerConfig breaker;
+  // Receiver checks: clock skew, max lifetime (max_ttl_ms), payload limit.
+  direct::ReceiverConfig receiver;
+};
 
 struct NodeConfig {
   static constexpr std::size_t kDefaultMaxPayloadBytes = 1 << 20;
@@ -32,6 +60,8 @@ struct NodeConfig {
   std::int64_t max_ttl_ms = kDefaultMaxTtlMs;
   // Concurrent SSE/WebSocket streams one agent may hold open.
   std::size_t max_streams_per_agent = kDefaultMaxStreamsPerAgent;
+  // Direct messages between daemons: the outbox, retries, receiver checks.
+  DirectConfig direct;
   // The group-commit writer's queue and batch limits.
   store::WriterConfig writer;
   // The node-to-node transport: listen and bootstrap addresses, limits.

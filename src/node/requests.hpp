@@ -43,19 +43,33 @@ struct UpdateAgentRequest {
   std::optional<std::string> display_name;
 };
 
+// How a message to an agent on another daemon travels (docs/api.md).
+enum class PathHint { any, direct, gossip };
+
 struct SendRequest {
   std::string to;  // agent id or local name
   store::MessageContent content;
   std::optional<std::int64_t> ttl_ms;
   std::optional<std::string> idempotency_key;
+  bool sign = false;               // carry the optional Ed25519 signature (remote only)
+  PathHint path = PathHint::any;   // remote only
+  // Wait for the recipient's ack (or a final outcome) this long; 0: answer
+  // once the message is queued.
+  std::int64_t wait_ms = 0;
 };
 
+// A send's receipt, and GET /v1/agents/{id}/messages/{request_id}.
 struct SendReceipt {
   core::RequestId request_id;
   core::AgentId recipient;
-  core::Seq seq;
+  core::Seq seq;             // accepted: the recipient's inbox seq
   bool duplicate = false;    // an identical earlier send (same idempotency key)
-  std::string_view path = "loopback";
+  std::string state = "accepted";  // queued, sending, accepted, rejected, expired
+  std::string path = "loopback";   // loopback, direct, gossip (the last attempt's); empty before any
+  std::uint32_t attempts = 1;
+  std::string reason;        // rejected/expired: why; queued: the last attempt's error
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;
 };
 
 // GET /v1/node.

@@ -208,14 +208,30 @@ Result<void> MemoryStore::delete_outbox(const RequestId& request_id) {
   return {};
 }
 
+Result<std::optional<OutboxRecord>> MemoryStore::get_outbox(const RequestId& request_id) {
+  Lock lock(shared_->mu);
+  auto it = shared_->data.outbox.find(request_id);
+  if (it == shared_->data.outbox.end()) return std::optional<OutboxRecord>{};
+  return std::optional<OutboxRecord>{it->second};
+}
+
 Result<std::vector<OutboxRecord>> MemoryStore::list_outbox(std::size_t limit) {
   Lock lock(shared_->mu);
   std::vector<OutboxRecord> out;
   for (const auto& [id, r] : shared_->data.outbox) {
-    if (out.size() >= limit) break;
-    out.push_back(r);
+    if (r.state == OutboxState::queued) out.push_back(r);
   }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const OutboxRecord& a, const OutboxRecord& b) { return a.next_attempt_ms < b.next_attempt_ms; });
+  if (out.size() > limit) out.resize(limit);
   return out;
+}
+
+Result<std::size_t> MemoryStore::purge_outbox(UnixMs now) {
+  Lock lock(shared_->mu);
+  return static_cast<std::size_t>(std::erase_if(shared_->data.outbox, [now](const auto& kv) {
+    return kv.second.state != OutboxState::queued && kv.second.keep_until_ms <= now;
+  }));
 }
 
 namespace {

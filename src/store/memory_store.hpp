@@ -52,8 +52,10 @@ class MemoryStore final : public Store {
   Result<void> delete_dead_letter(std::int64_t id) override;
 
   Result<void> put_outbox(const OutboxRecord& record) override;
+  Result<std::optional<OutboxRecord>> get_outbox(const RequestId& request_id) override;
   Result<void> delete_outbox(const RequestId& request_id) override;
   Result<std::vector<OutboxRecord>> list_outbox(std::size_t limit) override;
+  Result<std::size_t> purge_outbox(UnixMs now) override;
   Result<void> put_peer(const PeerRecord& record, std::size_t keep) override;
   Result<void> delete_peer(const std::string& peer_id) override;
   Result<std::vector<PeerRecord>> list_peers(std::size_t limit) override;

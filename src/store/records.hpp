@@ -91,6 +91,18 @@ struct DeadLetterRecord {
   UnixMs time_ms = 0;  // when it became a dead letter
 };
 
+// Where a message sent to another daemon stands. The outbox keeps one row
+// per message: pending rows (queued) are what the sender still retries;
+// finished rows (accepted, rejected, expired) answer GET
+// /v1/agents/{id}/messages/{request_id} and idempotent resends until
+// keep_until_ms, with their content cleared.
+enum class OutboxState : std::uint8_t {
+  queued = 0,    // waiting for an attempt or its ack (in flight: "sending", in memory only)
+  accepted = 1,  // the recipient committed it (seq set)
+  rejected = 2,  // the recipient refused it (reason); also a dead letter
+  expired = 3,   // no ack before expires_ms; a dead letter with the last error
+};
+
 struct OutboxRecord {
   RequestId request_id;
   AgentId sender;
@@ -100,7 +112,14 @@ struct OutboxRecord {
   MessageContent content;
   std::uint32_t attempts = 0;
   UnixMs next_attempt_ms = 0;
-  std::string last_error;
+  std::string last_error;  // the last attempt's failure, or the rejection reason
+  OutboxState state = OutboxState::queued;
+  bool sign = false;       // carry the optional Ed25519 signature
+  bool keyed = false;      // sent with an idempotency key (status kept as long as the key)
+  Seq seq;                 // accepted: the recipient's inbox seq
+  std::string path;        // the path of the last attempt: loopback, direct, gossip
+  Digest digest{};         // direct::content_digest, for idempotent resends
+  UnixMs keep_until_ms = 0;  // finished rows are purged after this
 };
 
 // A remote peer remembered for reconnecting (the transport's peer store).

@@ -78,12 +78,16 @@ class Store {
   // not_found when absent.
   virtual Result<void> delete_dead_letter(std::int64_t id) = 0;
 
-  // --- outbox (messages waiting for a remote ack) ---
+  // --- outbox (messages sent to other daemons, and their outcome) ---
   // Inserts or replaces by request_id.
   virtual Result<void> put_outbox(const OutboxRecord& record) = 0;
+  virtual Result<std::optional<OutboxRecord>> get_outbox(const RequestId& request_id) = 0;
   // not_found when absent.
   virtual Result<void> delete_outbox(const RequestId& request_id) = 0;
+  // Pending (queued) rows only, the earliest next attempt first.
   virtual Result<std::vector<OutboxRecord>> list_outbox(std::size_t limit) = 0;
+  // Deletes finished rows whose keep_until_ms <= now; returns how many.
+  virtual Result<std::size_t> purge_outbox(UnixMs now) = 0;
 
   // --- peers (addresses learned from identify, for reconnecting) ---
   // Inserts or replaces by peer_id, then keeps only the `keep` most recently

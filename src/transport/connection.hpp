@@ -118,6 +118,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Sends GoAway, flushes, closes the socket. Idempotent.
   void close(error_code reason);
   bool closed() const { return closed_; }
+  // The executor the connection's loops run on (the node's).
+  boost::asio::any_io_executor executor() { return write_signal_.get_executor(); }
 
   std::uint64_t id() const { return id_; }
   const core::PeerId& peer() const { return channel_.remote(); }

@@ -103,6 +103,11 @@ class Host : public std::enable_shared_from_this<Host> {
   // if it is `expected`, not us and not connected, trying its addresses in
   // order. Unlike connect(), the peer does not become wanted.
   Task<Result<core::PeerId>> dial_record(core::PeerId expected, std::string record);
+  // Dials `expected` at the first of `addrs` that answers (any /p2p part is
+  // replaced by `expected`), unless already connected. Like dial_record(),
+  // the peer does not become wanted: the direct-message path dials the
+  // hosting daemon of a recipient it found in the directory.
+  Task<Result<core::PeerId>> dial_addrs(core::PeerId expected, std::vector<core::Multiaddr> addrs);
   // The signed peer record a connected peer sent in identify (checked).
   std::optional<std::string> signed_record(const core::PeerId& peer) const;
   // Closes the connection and forgets the peer. not_connected when unknown.

@@ -107,9 +107,16 @@ Task<Result<core::PeerId>> Host::dial_record(core::PeerId expected, std::string 
   if (expected == self_) co_return make_error_code(error::dial_self);
   if (connected(expected)) co_return expected;
   ++diag_.px_dials;
+  co_return co_await dial_addrs(expected, std::move(rec->addrs));
+}
+
+Task<Result<core::PeerId>> Host::dial_addrs(core::PeerId expected, std::vector<core::Multiaddr> addrs) {
+  auto self = shared_from_this();
+  if (expected == self_) co_return make_error_code(error::dial_self);
+  if (connected(expected)) co_return expected;
   Result<core::PeerId> last = make_error_code(error::unsupported_address);
-  for (const auto& a : rec->addrs) {
-    last = co_await dial(a.with_peer_id(expected));
+  for (const auto& a : addrs) {
+    last = co_await dial(a.without_peer_id().with_peer_id(expected));
     if (last) break;
   }
   co_return last;

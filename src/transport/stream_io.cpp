@@ -1,5 +1,8 @@
 #include "transport/stream_io.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "core/varint.hpp"
 #include "transport/error.hpp"
 #include "wire/error.hpp"
@@ -44,6 +47,29 @@ Task<Result<void>> write_lp(Stream& stream, std::string_view message) {
   core::append_uvarint(framed, message.size());
   framed.append(message);
   co_return co_await stream.write(bytes_of(framed));
+}
+
+bool LpWriteQueue::push(std::string_view message) {
+  if (failed_ || queued_.size() + message.size() > max_) return false;
+  core::append_uvarint(queued_, message.size());
+  queued_.append(message);
+  if (!writing_) {
+    writing_ = true;
+    boost::asio::co_spawn(
+        stream_->connection().executor(), [self = shared_from_this()]() -> Task<void> { co_await self->drain(); },
+        boost::asio::detached);
+  }
+  return true;
+}
+
+Task<void> LpWriteQueue::drain() {
+  while (!queued_.empty() && !failed_) {
+    std::string batch;
+    batch.swap(queued_);
+    auto w = co_await stream_->write(bytes_of(batch));
+    if (!w) failed_ = true;
+  }
+  writing_ = false;
 }
 
 }  // namespace agentmesh::transport

@@ -28,4 +28,26 @@ class LpReader {
 
 Task<Result<void>> write_lp(Stream& stream, std::string_view message);
 
+// Many producers, one writer: push() frames a message and queues it; one
+// coroutine (started on the stream's executor when the queue was idle)
+// writes everything queued in one write. For protocols that write from
+// several coroutines on one stream (the direct-message stream's acks).
+// Bounded: push() refuses (false) beyond `max_bytes` queued, and after a
+// write failed; the owner then resets the stream.
+class LpWriteQueue : public std::enable_shared_from_this<LpWriteQueue> {
+ public:
+  LpWriteQueue(std::shared_ptr<Stream> stream, std::size_t max_bytes) : stream_(std::move(stream)), max_(max_bytes) {}
+  bool push(std::string_view message);
+  bool failed() const { return failed_; }
+  std::size_t queued_bytes() const { return queued_.size(); }
+
+ private:
+  Task<void> drain();
+  std::shared_ptr<Stream> stream_;
+  std::size_t max_;
+  std::string queued_;
+  bool writing_ = false;
+  bool failed_ = false;
+};
+
 }  // namespace agentmesh::transport

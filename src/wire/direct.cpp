@@ -155,6 +155,32 @@ Result<Ack> decode_ack(std::span<const std::uint8_t> bytes, const Limits& limits
   return a;
 }
 
+std::string encode(const InboxItem& item) {
+  pb::DirectInboxItem m;
+  if (item.kind == InboxItem::Kind::envelope) {
+    m.set_envelope(item.bytes);
+  } else {
+    m.set_ack(item.bytes);
+  }
+  return m.SerializeAsString();
+}
+
+Result<InboxItem> decode_inbox_item(std::span<const std::uint8_t> bytes, const Limits& limits) {
+  if (bytes.size() > limits.max_envelope_bytes + 16) return error::frame_too_large;
+  pb::DirectInboxItem m;
+  if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return error::bad_protobuf;
+  if (m.has_envelope() == m.has_ack()) return error::bad_protobuf;
+  InboxItem item;
+  if (m.has_envelope()) {
+    item.bytes = m.envelope();
+  } else {
+    if (m.ack().size() > limits.max_ack_bytes) return error::frame_too_large;
+    item.kind = InboxItem::Kind::ack;
+    item.bytes = m.ack();
+  }
+  return item;
+}
+
 std::string header_bytes(const Envelope& e) {
   std::string out = "agentmesh/dm/v1/header";
   core::append_be(out, e.version, 4);

@@ -87,6 +87,20 @@ std::string body_signing_bytes(const Envelope& envelope, const Body& body);
 std::string encode(const Ack& ack);
 Result<Ack> decode_ack(std::span<const std::uint8_t> bytes, const Limits& limits = {});
 
+// The gossip inbox (docs/wire/direct.md): each agent's inbox topic carries
+// envelopes for the agent and acks for the messages it sent.
+inline constexpr std::string_view kInboxTopicPrefix = "agentmesh/inbox/1/";
+struct InboxItem {
+  enum class Kind { envelope, ack };
+  Kind kind = Kind::envelope;
+  std::string bytes;  // the encoded Envelope or Ack
+  friend bool operator==(const InboxItem&, const InboxItem&) = default;
+};
+std::string encode(const InboxItem& item);
+// bad_protobuf unless exactly one of the two is present; frame_too_large over
+// limits.max_envelope_bytes (+ framing).
+Result<InboxItem> decode_inbox_item(std::span<const std::uint8_t> bytes, const Limits& limits = {});
+
 // Canonical (not protobuf) bytes of the envelope header, the AEAD associated
 // data: "agentmesh/dm/v1/header" || version (4 BE) || request_id || sender ||
 // recipient || uvarint(len) sender_peer || created_ms (8 BE) || expires_ms (8 BE).

@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -139,6 +139,19 @@ CREATE TABLE blocks(
   created_ms INTEGER NOT NULL,
   PRIMARY KEY(agent, sender)
 );
+)sql",
+    // 7: the outbox keeps each message's outcome (state, seq, path) after it
+    // finishes, for status queries and idempotent resends, until keep_until_ms.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN state INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN path TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN digest BLOB NOT NULL DEFAULT x'';
+ALTER TABLE outbox ADD COLUMN keep_until_ms INTEGER NOT NULL DEFAULT 0;
+DROP INDEX outbox_next;
+CREATE INDEX outbox_pending ON outbox(state, next_attempt_ms);
+CREATE INDEX outbox_keep ON outbox(keep_until_ms) WHERE state <> 0;
 )sql",
 };
 

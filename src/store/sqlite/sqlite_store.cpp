@@ -61,8 +61,8 @@ constexpr const char* kGetDeadLetter =
 constexpr const char* kDeleteDeadLetter = "DELETE FROM dead_letters WHERE id=?";
 constexpr const char* kPutOutbox =
     "INSERT OR REPLACE INTO outbox(request_id,sender,recipient,created_ms,expires_ms,content_type,body,"
-    "performative,conversation_id,reply_with,in_reply_to,protocol,metadata,attempts,next_attempt_ms,last_error) "
-    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "performative,conversation_id,reply_with,in_reply_to,protocol,metadata,attempts,next_attempt_ms,last_error,"
+    "state,flags,seq,path,digest,keep_until_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 constexpr const char* kDeleteOutbox = "DELETE FROM outbox WHERE request_id=?";
 constexpr const char* kPutPeer =
     "INSERT INTO peers(peer_id, addrs, last_seen_ms) VALUES(?,?,?) "
@@ -86,10 +86,15 @@ constexpr const char* kAgentExists = "SELECT 1 FROM agents WHERE id=?";
 constexpr const char* kDeleteSubscription = "DELETE FROM subscriptions WHERE agent=? AND topic=?";
 constexpr const char* kDeleteAgentSubscriptions = "DELETE FROM subscriptions WHERE agent=?";
 constexpr const char* kListSubscriptions = "SELECT agent, topic, created_ms FROM subscriptions ORDER BY agent, topic";
+#define AGENTMESH_OUTBOX_COLUMNS                                                                         \
+  "request_id,sender,recipient,created_ms,expires_ms,content_type,body,performative,conversation_id,"   \
+  "reply_with,in_reply_to,protocol,metadata,attempts,next_attempt_ms,last_error,state,flags,seq,path,digest," \
+  "keep_until_ms"
 constexpr const char* kListOutbox =
-    "SELECT request_id,sender,recipient,created_ms,expires_ms,content_type,body,performative,conversation_id,"
-    "reply_with,in_reply_to,protocol,metadata,attempts,next_attempt_ms,last_error FROM outbox "
-    "ORDER BY next_attempt_ms LIMIT ?";
+    "SELECT " AGENTMESH_OUTBOX_COLUMNS " FROM outbox WHERE state=0 ORDER BY next_attempt_ms LIMIT ?";
+constexpr const char* kGetOutbox = "SELECT " AGENTMESH_OUTBOX_COLUMNS " FROM outbox WHERE request_id=?";
+#undef AGENTMESH_OUTBOX_COLUMNS
+constexpr const char* kPurgeOutbox = "DELETE FROM outbox WHERE state<>0 AND keep_until_ms<=?";
 
 template <class Id>
 Result<Id> id_column(const Query& q, int col) {
@@ -144,6 +149,39 @@ Result<DeadLetterRecord> dead_letter_row(const Query& q) {
   r.reason = q.text(13);
   r.attempts = static_cast<std::uint32_t>(q.int64(14));
   r.time_ms = q.int64(15);
+  return r;
+}
+
+Result<OutboxRecord> outbox_row(const Query& q) {
+  OutboxRecord r;
+  auto rid = id_column<RequestId>(q, 0);
+  auto sender = id_column<AgentId>(q, 1);
+  auto recipient = id_column<AgentId>(q, 2);
+  if (!rid || !sender || !recipient) return error::corrupt;
+  r.request_id = *rid;
+  r.sender = *sender;
+  r.recipient = *recipient;
+  r.created_ms = q.int64(3);
+  r.expires_ms = q.int64(4);
+  auto c = content_columns(q, 5);
+  if (!c) return c.error();
+  r.content = std::move(*c);
+  r.attempts = static_cast<std::uint32_t>(q.int64(13));
+  r.next_attempt_ms = q.int64(14);
+  r.last_error = q.text(15);
+  const auto state = q.int64(16);
+  if (state < 0 || state > static_cast<std::int64_t>(OutboxState::expired)) return error::corrupt;
+  r.state = static_cast<OutboxState>(state);
+  r.sign = (q.int64(17) & 1) != 0;
+  r.keyed = (q.int64(17) & 2) != 0;
+  r.seq = Seq{static_cast<std::uint64_t>(q.int64(18))};
+  r.path = q.text(19);
+  const auto digest = q.blob(20);
+  if (!digest.empty()) {
+    if (digest.size() != r.digest.size()) return error::corrupt;
+    std::copy(digest.begin(), digest.end(), r.digest.begin());
+  }
+  r.keep_until_ms = q.int64(21);
   return r;
 }
 
@@ -421,7 +459,24 @@ class SqliteStore final : public Store {
         .bind(5, r.expires_ms);
     bind_content(q, 6, r.content, md);
     q.bind(14, r.attempts).bind(15, r.next_attempt_ms).bind_text(16, r.last_error);
+    q.bind(17, static_cast<std::int64_t>(r.state))
+        .bind(18, std::int64_t{(r.sign ? 1 : 0) | (r.keyed ? 2 : 0)})
+        .bind(19, static_cast<std::int64_t>(r.seq.value))
+        .bind_text(20, r.path)
+        .bind_blob(21, std::span<const std::uint8_t>(r.digest))
+        .bind(22, r.keep_until_ms);
     return q.exec();
+  }
+
+  Result<std::optional<OutboxRecord>> get_outbox(const RequestId& request_id) override {
+    auto q = query(kGetOutbox);
+    q.bind_blob(1, request_id.span());
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<OutboxRecord>{};
+    if (rc != SQLITE_ROW) return sqlite::map_error(rc);
+    auto r = outbox_row(q);
+    if (!r) return r.error();
+    return std::optional<OutboxRecord>{std::move(*r)};
   }
 
   Result<void> delete_outbox(const RequestId& request_id) override {
@@ -438,26 +493,19 @@ class SqliteStore final : public Store {
     std::vector<OutboxRecord> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
-      OutboxRecord r;
-      auto rid = id_column<RequestId>(q, 0);
-      auto sender = id_column<AgentId>(q, 1);
-      auto recipient = id_column<AgentId>(q, 2);
-      if (!rid || !sender || !recipient) return error::corrupt;
-      r.request_id = *rid;
-      r.sender = *sender;
-      r.recipient = *recipient;
-      r.created_ms = q.int64(3);
-      r.expires_ms = q.int64(4);
-      auto c = content_columns(q, 5);
-      if (!c) return c.error();
-      r.content = std::move(*c);
-      r.attempts = static_cast<std::uint32_t>(q.int64(13));
-      r.next_attempt_ms = q.int64(14);
-      r.last_error = q.text(15);
-      out.push_back(std::move(r));
+      auto r = outbox_row(q);
+      if (!r) return r.error();
+      out.push_back(std::move(*r));
     }
     if (rc != SQLITE_DONE) return sqlite::map_error(rc);
     return out;
+  }
+
+  Result<std::size_t> purge_outbox(UnixMs now) override {
+    auto q = query(kPurgeOutbox);
+    q.bind(1, now);
+    if (auto r = q.exec(); !r) return r.error();
+    return static_cast<std::size_t>(db_.changes());
   }
 
   // Addresses are stored newline-separated (multiaddr text has no newline).

@@ -344,6 +344,46 @@ TEST_P(StoreTest, OutboxPutReplaceListDelete) {
   EXPECT_TRUE(store_->list_outbox(10)->empty());
 }
 
+TEST_P(StoreTest, OutboxKeepsFinishedRowsForStatusUntilPurged) {
+  OutboxRecord pending;
+  pending.request_id = crypto::random_request_id();
+  pending.sender = random_agent();
+  pending.recipient = random_agent();
+  pending.next_attempt_ms = 50;
+  pending.sign = true;
+  pending.digest.fill(7);
+  OutboxRecord earlier = pending;
+  earlier.request_id = crypto::random_request_id();
+  earlier.next_attempt_ms = 10;
+  OutboxRecord done = pending;
+  done.request_id = crypto::random_request_id();
+  done.state = OutboxState::accepted;
+  done.seq = Seq{42};
+  done.path = "direct";
+  done.keep_until_ms = 100;
+  txn([&] {
+    ASSERT_TRUE(store_->put_outbox(pending));
+    ASSERT_TRUE(store_->put_outbox(earlier));
+    ASSERT_TRUE(store_->put_outbox(done));
+  });
+  auto list = store_->list_outbox(10);  // pending only, earliest attempt first
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].request_id, earlier.request_id);
+  EXPECT_EQ((*list)[1].request_id, pending.request_id);
+  EXPECT_TRUE((*list)[1].sign);
+  EXPECT_EQ((*list)[1].digest, pending.digest);
+  auto got = store_->get_outbox(done.request_id);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->state, OutboxState::accepted);
+  EXPECT_EQ((*got)->seq, Seq{42});
+  EXPECT_EQ((*got)->path, "direct");
+  EXPECT_FALSE(*store_->get_outbox(crypto::random_request_id()));
+  txn([&] { EXPECT_EQ(*store_->purge_outbox(99), 0u); });
+  txn([&] { EXPECT_EQ(*store_->purge_outbox(100), 1u); });  // pending rows are never purged
+  EXPECT_FALSE(*store_->get_outbox(done.request_id));
+  EXPECT_EQ(store_->list_outbox(10)->size(), 2u);
+}
+
 TEST_P(StoreTest, RollbackDiscardsEverything) {
   auto a = make_agent("alice");
   ASSERT_TRUE(store_->begin());

@@ -107,5 +107,25 @@ TEST(DirectCodecTest, HeaderBytesCoverEveryHeaderField) {
   EXPECT_FALSE(changed([](Envelope& e) { e.ciphertext += "x"; }));  // the AEAD covers that
 }
 
+TEST(DirectCodecTest, InboxItemCarriesExactlyOneOfEnvelopeOrAck) {
+  InboxItem env{InboxItem::Kind::envelope, encode(sample())};
+  auto back = decode_inbox_item(bytes(encode(env)));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, env);
+  InboxItem ack{InboxItem::Kind::ack, "ackbytes"};
+  back = decode_inbox_item(bytes(encode(ack)));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->kind, InboxItem::Kind::ack);
+  EXPECT_EQ(back->bytes, "ackbytes");
+  // Neither, both, and garbage are refused.
+  EXPECT_EQ(decode_inbox_item(bytes("")).error(), make_error_code(error::bad_protobuf));
+  const std::string both = encode(env) + encode(ack);  // protobuf concatenation sets both fields
+  EXPECT_EQ(decode_inbox_item(bytes(both)).error(), make_error_code(error::bad_protobuf));
+  EXPECT_FALSE(decode_inbox_item(bytes("\xff\xff\xff")));
+  Limits small;
+  small.max_ack_bytes = 4;
+  EXPECT_EQ(decode_inbox_item(bytes(encode(ack)), small).error(), make_error_code(error::frame_too_large));
+}
+
 }  // namespace
 }  // namespace agentmesh::wire::direct

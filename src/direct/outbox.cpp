@@ -1,0 +1,111 @@
+#include "direct/outbox.hpp"
+
+namespace agentmesh::direct {
+
+bool Outbox::add(store::OutboxRecord record) {
+  auto it = entries_.find(record.request_id);
+  if (it != entries_.end()) {
+    if (it->second.in_flight) return false;
+    unindex(it->second);
+    entries_.erase(it);
+  }
+  const auto id = record.request_id;
+  auto& e = entries_[id];
+  e.record = std::move(record);
+  due_.emplace(e.record.next_attempt_ms, id);
+  expiry_.emplace(e.record.expires_ms, id);
+  return true;
+}
+
+void Outbox::unindex(const Entry& e) {
+  if (e.in_flight) return;
+  due_.erase({e.record.next_attempt_ms, e.record.request_id});
+  expiry_.erase({e.record.expires_ms, e.record.request_id});
+}
+
+void Outbox::reschedule(Entry& e, UnixMs at) {
+  due_.erase({e.record.next_attempt_ms, e.record.request_id});
+  e.record.next_attempt_ms = at;
+  due_.emplace(at, e.record.request_id);
+}
+
+std::vector<core::RequestId> Outbox::start_due(UnixMs now, std::size_t limit) {
+  std::vector<core::RequestId> out;
+  for (auto it = due_.begin(); it != due_.end() && it->first <= now && out.size() < limit;) {
+    const auto id = it->second;
+    auto& e = entries_.at(id);
+    if (e.record.expires_ms <= now) {  // take_expired() handles it
+      ++it;
+      continue;
+    }
+    it = due_.erase(it);
+    expiry_.erase({e.record.expires_ms, id});
+    e.in_flight = true;
+    ++e.record.attempts;
+    ++in_flight_;
+    out.push_back(id);
+  }
+  return out;
+}
+
+const store::OutboxRecord* Outbox::fail(const core::RequestId& id, std::string why, UnixMs now, double unit_random) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return nullptr;
+  auto& e = it->second;
+  e.record.last_error = std::move(why);
+  if (e.in_flight) {
+    e.in_flight = false;
+    --in_flight_;
+    expiry_.emplace(e.record.expires_ms, id);
+  } else {
+    due_.erase({e.record.next_attempt_ms, id});
+  }
+  const auto delay = retry_delay(retry_, std::max<std::uint32_t>(1, e.record.attempts), unit_random);
+  e.record.next_attempt_ms = now + delay.count();
+  due_.emplace(e.record.next_attempt_ms, id);
+  return &e.record;
+}
+
+std::optional<store::OutboxRecord> Outbox::finish(const core::RequestId& id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return std::nullopt;
+  if (it->second.in_flight) {
+    --in_flight_;
+  } else {
+    unindex(it->second);
+  }
+  auto record = std::move(it->second.record);
+  entries_.erase(it);
+  return record;
+}
+
+std::vector<store::OutboxRecord> Outbox::take_expired(UnixMs now) {
+  std::vector<store::OutboxRecord> out;
+  while (!expiry_.empty() && expiry_.begin()->first <= now) {
+    const auto id = expiry_.begin()->second;
+    auto it = entries_.find(id);
+    unindex(it->second);
+    out.push_back(std::move(it->second.record));
+    entries_.erase(it);
+  }
+  return out;
+}
+
+const store::OutboxRecord* Outbox::find(const core::RequestId& id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : &it->second.record;
+}
+
+bool Outbox::in_flight(const core::RequestId& id) const {
+  auto it = entries_.find(id);
+  return it != entries_.end() && it->second.in_flight;
+}
+
+std::optional<core::UnixMs> Outbox::next_wakeup() const {
+  std::optional<UnixMs> at;
+  if (!due_.empty()) at = due_.begin()->first;
+  if (!expiry_.empty() && (!at || expiry_.begin()->first < *at)) at = expiry_.begin()->first;
+  return at;
+}
+
+}  // namespace agentmesh::direct

@@ -1,0 +1,92 @@
+#pragma once
+// direct/outbox: the sender's transaction table for messages to agents on
+// other daemons (issue 5, "Paths and the outbox"). Sans-I/O: the node feeds
+// it the time and drives the attempts; tests use a manual clock.
+//
+// Each entry is a persisted store::OutboxRecord (the node commits it before
+// the API answers) plus in-memory attempt state:
+//
+//   add() ──> waiting ──start_due()──> in flight ──succeed()/reject()──> gone
+//               ^                          │
+//               └──────── fail() ──────────┘  (next attempt after retry_delay)
+//
+// An entry whose expires_ms has passed and that is not in flight is returned
+// once by take_expired() (the node moves it to dead letters). An in-flight
+// attempt always ends through fail() or a final outcome first, so an ack that
+// is on its way when the message expires is still taken.
+//
+// wake() makes waiting entries due at once (a peer reconnected: retry on the
+// fresh connection instead of sitting out the backoff).
+//
+// Thread safety: none; one instance per node executor.
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "direct/retry.hpp"
+#include "store/records.hpp"
+
+namespace agentmesh::direct {
+
+class Outbox {
+ public:
+  using UnixMs = core::UnixMs;
+
+  explicit Outbox(RetryConfig retry = {}) : retry_(retry) {}
+
+  // A new or reloaded message; due at record.next_attempt_ms. Replaces an
+  // entry with the same request id unless that one is in flight (false then).
+  bool add(store::OutboxRecord record);
+  // Marks at most `limit` due waiting entries (next_attempt_ms <= now, not
+  // expired) in flight, counting the attempt; the earliest first.
+  std::vector<core::RequestId> start_due(UnixMs now, std::size_t limit);
+  // The attempt failed with `why`: schedules the next one after
+  // retry_delay(attempts) (`unit_random` in [0, 1)). Returns the record to
+  // persist, or null for an unknown id.
+  const store::OutboxRecord* fail(const core::RequestId& id, std::string why, UnixMs now, double unit_random);
+  // A final outcome (accepted, rejected, or expired by the recipient):
+  // removes the entry and returns its record.
+  std::optional<store::OutboxRecord> finish(const core::RequestId& id);
+  // Waiting entries past their expiry, removed.
+  std::vector<store::OutboxRecord> take_expired(UnixMs now);
+  // Every waiting entry for which `pred` holds becomes due at `now`.
+  template <class Pred>
+  std::size_t wake(UnixMs now, Pred pred) {
+    std::size_t n = 0;
+    for (auto& [id, e] : entries_) {
+      if (e.in_flight || e.record.next_attempt_ms <= now || !pred(e.record)) continue;
+      reschedule(e, now);
+      ++n;
+    }
+    return n;
+  }
+
+  const store::OutboxRecord* find(const core::RequestId& id) const;
+  bool in_flight(const core::RequestId& id) const;
+  // The earliest time something becomes due or expires, if anything waits.
+  std::optional<UnixMs> next_wakeup() const;
+  std::size_t size() const { return entries_.size(); }
+  std::size_t in_flight_count() const { return in_flight_; }
+  const RetryConfig& retry() const { return retry_; }
+
+ private:
+  struct Entry {
+    store::OutboxRecord record;
+    bool in_flight = false;
+  };
+  void reschedule(Entry& e, UnixMs at);
+  void unindex(const Entry& e);
+
+  RetryConfig retry_;
+  std::unordered_map<core::RequestId, Entry> entries_;
+  // Waiting entries only.
+  std::set<std::pair<UnixMs, core::RequestId>> due_;
+  std::set<std::pair<UnixMs, core::RequestId>> expiry_;
+  std::size_t in_flight_ = 0;
+};
+
+}  // namespace agentmesh::direct

@@ -1,0 +1,106 @@
+#include "direct/outbox.hpp"
+
+#include <gtest/gtest.h>
+
+#include "crypto/crypto.hpp"
+
+namespace agentmesh::direct {
+namespace {
+
+store::OutboxRecord message(core::UnixMs next, core::UnixMs expires) {
+  store::OutboxRecord r;
+  r.request_id = crypto::random_request_id();
+  r.next_attempt_ms = next;
+  r.expires_ms = expires;
+  return r;
+}
+
+RetryConfig no_jitter() {
+  RetryConfig c;
+  c.jitter = 0;
+  return c;
+}
+
+TEST(OutboxTest, StartsDueEntriesEarliestFirstAndCountsAttempts) {
+  Outbox box(no_jitter());
+  auto late = message(200, 10'000);
+  auto early = message(100, 10'000);
+  box.add(late);
+  box.add(early);
+  EXPECT_TRUE(box.start_due(99, 10).empty());
+  EXPECT_EQ(box.next_wakeup(), 100);
+  auto started = box.start_due(300, 10);
+  ASSERT_EQ(started.size(), 2u);
+  EXPECT_EQ(started[0], early.request_id);
+  EXPECT_EQ(box.find(early.request_id)->attempts, 1u);
+  EXPECT_EQ(box.in_flight_count(), 2u);
+  EXPECT_FALSE(box.next_wakeup());  // nothing waits while both are in flight
+  EXPECT_TRUE(box.start_due(300, 10).empty());
+}
+
+TEST(OutboxTest, FailureSchedulesTheRetryWithBackoff) {
+  Outbox box(no_jitter());
+  auto m = message(0, 100'000);
+  box.add(m);
+  ASSERT_EQ(box.start_due(0, 1).size(), 1u);
+  const auto* rec = box.fail(m.request_id, "timeout", 1'000, 0.5);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->last_error, "timeout");
+  EXPECT_EQ(rec->next_attempt_ms, 1'000 + 250);  // the first retry waits `initial`
+  EXPECT_FALSE(box.in_flight(m.request_id));
+  ASSERT_EQ(box.start_due(1'250, 1).size(), 1u);
+  rec = box.fail(m.request_id, "no_route", 2'000, 0.5);
+  EXPECT_EQ(rec->next_attempt_ms, 2'000 + 500);  // doubled
+  EXPECT_EQ(rec->attempts, 2u);
+}
+
+TEST(OutboxTest, WakeMakesWaitingEntriesDueAtOnce) {
+  Outbox box(no_jitter());
+  auto a = message(50'000, 100'000);
+  auto b = message(50'000, 100'000);
+  box.add(a);
+  box.add(b);
+  EXPECT_EQ(box.wake(10, [&](const store::OutboxRecord& r) { return r.request_id == a.request_id; }), 1u);
+  auto started = box.start_due(10, 10);
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_EQ(started[0], a.request_id);
+}
+
+TEST(OutboxTest, ExpiresOnlyWaitingEntries) {
+  Outbox box(no_jitter());
+  auto waiting = message(0, 1'000);
+  auto flying = message(0, 1'000);
+  box.add(waiting);
+  box.add(flying);
+  ASSERT_EQ(box.start_due(0, 10).size(), 2u);
+  box.fail(waiting.request_id, "timeout", 500, 0);
+  EXPECT_EQ(box.next_wakeup(), 750);  // the retry, before the expiry at 1000
+  auto expired = box.take_expired(1'000);
+  ASSERT_EQ(expired.size(), 1u);  // the in-flight one waits for its attempt's outcome
+  EXPECT_EQ(expired[0].request_id, waiting.request_id);
+  EXPECT_EQ(expired[0].last_error, "timeout");
+  EXPECT_TRUE(box.start_due(2'000, 10).empty());
+  // Its attempt fails after expiry: it is taken on the next pass, never started again.
+  box.fail(flying.request_id, "timeout", 2'000, 0);
+  EXPECT_TRUE(box.start_due(5'000, 10).empty());
+  EXPECT_EQ(box.take_expired(5'000).size(), 1u);
+  EXPECT_EQ(box.size(), 0u);
+}
+
+TEST(OutboxTest, FinishRemovesAndAddRefusesToReplaceAnAttemptInFlight) {
+  Outbox box(no_jitter());
+  auto m = message(0, 1'000);
+  box.add(m);
+  ASSERT_EQ(box.start_due(0, 1).size(), 1u);
+  EXPECT_FALSE(box.add(m));
+  auto done = box.finish(m.request_id);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->request_id, m.request_id);
+  EXPECT_EQ(box.size(), 0u);
+  EXPECT_EQ(box.in_flight_count(), 0u);
+  EXPECT_FALSE(box.finish(m.request_id));
+  EXPECT_FALSE(box.fail(m.request_id, "x", 0, 0));
+}
+
+}  // namespace
+}  // namespace agentmesh::direct
