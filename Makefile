@@ -5,14 +5,16 @@
 #   make test    build with ASan+UBSan and run the whole test suite
 #   make bench   build (release), run the benchmarks, update docs/benchmarks.md
 #   make fuzz    build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
+#   make soak    the crash-safety tests with SOAK_RUNS kill -9 runs per victim (default 50)
 #   make install copy the binary to $(PREFIX)/bin (default ~/.local)
 
 FUZZ_SECONDS ?= 60
+SOAK_RUNS ?= 50
 PREFIX ?= $(HOME)/.local
 ARGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: deps deps-build release dev run test bench fuzz install clean
+.PHONY: deps deps-build release dev run test soak bench fuzz install clean
 
 # Everything: build packages, plus Node.js and the pinned js-libp2p packages
 # (interop/) that the test suite needs.
@@ -36,6 +38,11 @@ run: release
 
 test: dev
 	ctest --preset dev -j $(JOBS)
+
+soak: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(JOBS) --target direct_integration_test
+	AGENTMESH_CRASH_RUNS=$(SOAK_RUNS) build/dev/tests/direct_integration_test --gtest_filter='*DirectCrashTest*'
 
 bench: deps
 	@scripts/bench.sh
