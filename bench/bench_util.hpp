@@ -6,7 +6,9 @@
 
 #include <sys/types.h>
 
+#include <boost/json/value.hpp>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -74,6 +76,11 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// GET `target`: the JSON body of a 200, else null.
+boost::json::value get_json(Conn& c, const std::string& target);
+// Polls `pred` every 100 ms until it holds (true) or `timeout` passes (false).
+bool wait_until(const std::function<bool()>& pred, std::chrono::seconds timeout);
 
 long rss_kb(pid_t pid);
 // User+system CPU seconds used so far by a process.

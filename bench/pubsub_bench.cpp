@@ -169,20 +169,6 @@ std::pair<long, long> publish_at(std::uint16_t port, const std::string& token, i
   return {accepted.load(), failed.load()};
 }
 
-json::value get_json(Conn& c, const std::string& target) {
-  std::string body;
-  if (c.request("GET", target, "", &body) != 200) return nullptr;
-  return json::parse(body);
-}
-
-bool wait_until(const std::function<bool()>& pred, std::chrono::seconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
 
 }  // namespace
 

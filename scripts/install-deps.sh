@@ -24,6 +24,7 @@ packages=(
   libbenchmark-dev
   clang-14 libclang-rt-14-dev
   python3 curl procps
+  nats-server  # make bench: the reference for the direct-message benchmark (NATS request/reply)
 )
 
 missing=()

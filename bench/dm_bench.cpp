@@ -1,0 +1,364 @@
+// Direct-message benchmark (scripts/bench.sh runs it; docs/benchmarks.md has
+// the figures). Two daemons on 127.0.0.1, alice on A sends to bob on B,
+// 256-byte payloads, 16 concurrent senders through A's HTTP API. Every
+// message is encrypted (XChaCha20-Poly1305 under the pair key) and committed
+// with fsync on both sides (A's outbox, B's inbox + dedup, A's outcome).
+// Then the reference a user would otherwise choose: NATS request/reply on
+// loopback (Debian's nats-server, a minimal client of its text protocol
+// written here), same payload and concurrency. Prints `key=value` lines:
+//
+//   <path>_accepted_per_s   messages bob's inbox accepted per second while 16
+//                           senders queue as fast as A answers (202), for the
+//                           direct stream and the gossip inbox path
+//   wait_ack_per_s          16 senders each waiting for the ack (closed loop)
+//   latency_p50_ms/p99_ms   send -> receipt with "wait": "ack" (the receipt
+//                           comes after bob's inbox commit and the ack), at
+//                           a fixed offered rate, direct path
+//   nats_reqrep_per_s       16 requesters, closed loop
+//   nats_latency_p50_ms/p99 at the same offered rate
+//
+//   dm_bench <agentmesh binary> [seconds per phase] [latency rate]
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <csignal>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "bench_util.hpp"
+
+namespace json = boost::json;
+using namespace agentmesh::bench;
+
+namespace {
+
+constexpr int kSenders = 16;
+constexpr std::size_t kPayload = 256;
+
+struct Endpoint {
+  std::uint16_t port;
+  std::string token;
+  std::string agent;  // the sender's id or name in the URL
+};
+
+std::uint64_t accepted_count(Conn& b, const std::string& bob) {
+  auto v = get_json(b, "/v1/agents/" + bob);
+  if (!v.is_object()) return 0;
+  return v.at("last_seq").to_number<std::uint64_t>();
+}
+
+// Senders queue as fast as A answers for `seconds`; returns bob's acceptance
+// rate from the first send until everything sent was accepted.
+double throughput(const Endpoint& a, Conn& b, const std::string& bob, const std::string& to, const std::string& path,
+                  int seconds) {
+  const auto before = accepted_count(b, bob);
+  std::atomic<long> sent{0};
+  std::atomic<bool> stop{false};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kSenders; ++t) {
+    threads.emplace_back([&] {
+      Conn c(a.port, a.token);
+      const auto body = json::serialize(json::object{{"to", to}, {"body", std::string(kPayload, 'x')}, {"path", path}});
+      while (!stop) {
+        if (c.request("POST", "/v1/agents/" + a.agent + "/messages", body) == 202) ++sent;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  const auto target = before + static_cast<std::uint64_t>(sent.load());
+  if (!wait_until([&] { return accepted_count(b, bob) >= target; }, std::chrono::seconds(120))) {
+    std::fprintf(stderr, "dm_bench: %s path: only %llu of %llu accepted\n", path.c_str(),
+                 static_cast<unsigned long long>(accepted_count(b, bob) - before),
+                 static_cast<unsigned long long>(sent.load()));
+    return 0;
+  }
+  return sent.load() / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double closed_loop_wait_ack(const Endpoint& a, const std::string& to, int seconds) {
+  std::atomic<long> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int t = 0; t < kSenders; ++t) {
+    threads.emplace_back([&] {
+      Conn c(a.port, a.token);
+      const auto body =
+          json::serialize(json::object{{"to", to}, {"body", std::string(kPayload, 'x')}, {"wait", "ack"}});
+      while (!stop) {
+        if (c.request("POST", "/v1/agents/" + a.agent + "/messages", body) == 200) ++done;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  return done.load() / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Open loop at `rate` per second spread over kSenders threads; `once` sends
+// one message and returns whether it succeeded. Returns latencies in ms.
+std::vector<double> open_loop(int rate, int seconds, const std::function<std::function<bool()>()>& make_sender) {
+  std::mutex mu;
+  std::vector<double> lat;
+  const long total = static_cast<long>(rate) * seconds;
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kSenders; ++t) {
+    threads.emplace_back([&, t] {
+      auto once = make_sender();
+      std::vector<double> mine;
+      for (long i = t; i < total; i += kSenders) {
+        std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * i / rate));
+        const auto t0 = now_ns();
+        if (once()) mine.push_back((now_ns() - t0) / 1e6);
+      }
+      std::lock_guard lock(mu);
+      lat.insert(lat.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& t : threads) t.join();
+  return lat;
+}
+
+// --- NATS: a minimal client of the text protocol (INFO/CONNECT/PING/SUB/PUB/MSG) ---
+
+class Nats {
+ public:
+  explicit Nats(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("nats connect");
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    line();  // INFO
+    write("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n");
+    while (line() != "PONG") {
+    }
+  }
+  ~Nats() { ::close(fd_); }
+  // Round trip: everything written before has been processed by the server.
+  void sync() {
+    write("PING\r\n");
+    while (line() != "PONG") {
+    }
+  }
+  void write(const std::string& s) {
+    for (std::size_t off = 0; off < s.size();) {
+      const auto n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) throw std::runtime_error("nats write");
+      off += static_cast<std::size_t>(n);
+    }
+  }
+  // The next MSG: its reply subject and payload (answers PINGs meanwhile).
+  std::pair<std::string, std::string> next_msg() {
+    for (;;) {
+      const auto l = line();
+      if (l == "PING") {
+        write("PONG\r\n");
+        continue;
+      }
+      if (!l.starts_with("MSG ")) continue;
+      std::vector<std::string> parts;
+      for (std::size_t pos = 0; pos < l.size();) {
+        const auto end = std::min(l.find(' ', pos), l.size());
+        parts.push_back(l.substr(pos, end - pos));
+        pos = end + 1;
+      }
+      const auto n = std::stoul(parts.back());
+      std::string reply = parts.size() == 5 ? parts[3] : "";
+      auto payload = bytes(n + 2);
+      payload.resize(n);
+      return {reply, payload};
+    }
+  }
+
+ private:
+  std::string line() {
+    for (;;) {
+      if (auto pos = buf_.find("\r\n"); pos != std::string::npos) {
+        auto l = buf_.substr(0, pos);
+        buf_.erase(0, pos + 2);
+        return l;
+      }
+      fill();
+    }
+  }
+  std::string bytes(std::size_t n) {
+    while (buf_.size() < n) fill();
+    auto out = buf_.substr(0, n);
+    buf_.erase(0, n);
+    return out;
+  }
+  void fill() {
+    char chunk[65536];
+    const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) throw std::runtime_error("nats read");
+    buf_.append(chunk, static_cast<std::size_t>(n));
+  }
+  int fd_;
+  std::string buf_;
+};
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+void nats_phase(int seconds, int rate) {
+  const auto port = free_port();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const auto p = std::to_string(port);
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 2);  // its INFO log
+    ::execlp("nats-server", "nats-server", "-a", "127.0.0.1", "-p", p.c_str(), static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  std::unique_ptr<Nats> probe;
+  wait_until([&] {
+    try {
+      probe = std::make_unique<Nats>(port);
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }, std::chrono::seconds(10));
+  if (!probe) {
+    std::fprintf(stderr, "dm_bench: nats-server did not start (is it installed?)\n");
+    ::kill(pid, SIGTERM);
+    return;
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<bool> subscribed{false};
+  std::thread responder([&] {
+    try {
+      Nats n(port);
+      n.write("SUB bench.req 1\r\n");
+      n.sync();  // requests sent before the subscription is active would go unanswered
+      subscribed = true;
+      while (!stop) {
+        auto [reply, payload] = n.next_msg();
+        n.write("PUB " + reply + " " + std::to_string(payload.size()) + "\r\n" + payload + "\r\n");
+      }
+    } catch (const std::exception&) {
+    }
+  });
+  if (!wait_until([&] { return subscribed.load(); }, std::chrono::seconds(10))) {
+    std::fprintf(stderr, "dm_bench: the NATS responder did not subscribe\n");
+  }
+  const std::string payload(kPayload, 'x');
+  auto requester = [&](int t) {
+    auto n = std::make_shared<Nats>(port);
+    const auto inbox = "_INBOX.bench." + std::to_string(t);
+    n->write("SUB " + inbox + " 1\r\n");
+    n->sync();
+    return [n, inbox, &payload]() {
+      n->write("PUB bench.req " + inbox + " " + std::to_string(payload.size()) + "\r\n" + payload + "\r\n");
+      n->next_msg();
+      return true;
+    };
+  };
+  // Closed loop.
+  std::atomic<long> done{0};
+  std::atomic<bool> stop_load{false};
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int t = 0; t < kSenders; ++t) {
+    threads.emplace_back([&, t] {
+      auto once = requester(t);
+      while (!stop_load) {
+        once();
+        ++done;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  stop_load = true;
+  for (auto& t : threads) t.join();
+  std::printf("nats_reqrep_per_s=%.0f\n", done.load() / std::chrono::duration<double>(Clock::now() - start).count());
+  std::atomic<int> next_id{100};
+  auto lat = open_loop(rate, seconds, [&] { return std::function<bool()>(requester(next_id++)); });
+  std::printf("nats_latency_p50_ms=%.3f\nnats_latency_p99_ms=%.3f\n", percentile(lat, 0.5), percentile(lat, 0.99));
+  stop = true;
+  ::kill(pid, SIGTERM);  // the responder's recv fails once the server is gone
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  responder.join();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: dm_bench <agentmesh binary> [seconds] [latency rate]\n");
+    return 2;
+  }
+  const std::string binary = argv[1];
+  const int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
+  const int rate = argc > 3 ? std::atoi(argv[3]) : 1000;
+  std::signal(SIGPIPE, SIG_IGN);
+
+  TempDir dir("agentmesh-dm-bench");
+  DaemonProcess a(binary, dir.path() / "a", {});
+  Conn admin_a(a.port(), a.token());
+  const std::string a_addr(get_json(admin_a, "/v1/node").at("listen_addrs").at(0).as_string());
+  DaemonProcess b(binary, dir.path() / "b", {"--bootstrap", a_addr});
+  Conn admin_b(b.port(), b.token());
+  std::string body;
+  admin_a.request("POST", "/v1/agents", R"({"name":"alice"})", &body);
+  const auto alice = json::parse(body);
+  admin_b.request("POST", "/v1/agents", R"({"name":"bob"})", &body);
+  const std::string bob(json::parse(body).at("agent_id").as_string());
+  if (!wait_until([&] { return get_json(admin_a, "/v1/directory/" + bob).is_object(); }, std::chrono::seconds(30))) {
+    std::fprintf(stderr, "dm_bench: bob never reached alice's directory\n");
+    return 1;
+  }
+  const Endpoint ep{a.port(), std::string(alice.at("token").as_string()), std::string(alice.at("agent_id").as_string())};
+
+  std::fprintf(stderr, "dm_bench: direct path throughput\n");
+  std::printf("direct_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds));
+  std::fflush(stdout);
+  std::fprintf(stderr, "dm_bench: gossip inbox path throughput\n");
+  std::printf("gossip_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "gossip", seconds));
+  std::fflush(stdout);
+  std::fprintf(stderr, "dm_bench: wait=ack closed loop\n");
+  std::printf("wait_ack_per_s=%.0f\n", closed_loop_wait_ack(ep, bob, seconds));
+  std::fprintf(stderr, "dm_bench: latency at %d/s offered\n", rate);
+  const auto body_ack = json::serialize(json::object{{"to", bob}, {"body", std::string(kPayload, 'x')}, {"wait", "ack"}});
+  auto lat = open_loop(rate, seconds, [&] {
+    auto c = std::make_shared<Conn>(ep.port, ep.token);
+    return std::function<bool()>([c, &ep, &body_ack] {
+      return c->request("POST", "/v1/agents/" + ep.agent + "/messages", body_ack) == 200;
+    });
+  });
+  std::printf("latency_rate=%d\nlatency_samples=%zu\nlatency_p50_ms=%.3f\nlatency_p99_ms=%.3f\n", rate, lat.size(),
+              percentile(lat, 0.5), percentile(lat, 0.99));
+  std::printf("rss_a_kb=%ld\nrss_b_kb=%ld\n", rss_kb(a.pid()), rss_kb(b.pid()));
+  std::fflush(stdout);
+  std::fprintf(stderr, "dm_bench: NATS request/reply\n");
+  nats_phase(seconds, rate);
+  return 0;
+}
