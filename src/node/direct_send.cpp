@@ -272,6 +272,9 @@ Result<SendReceipt> Node::message_status(const core::AgentId& sender, const core
   if (const auto* live = direct_->outbox.find(id); live && live->sender == sender) {
     return receipt_of(*live, direct_->outbox.in_flight(id));
   }
+  if (auto it = direct_->finishing.find(id); it != direct_->finishing.end() && it->second.sender == sender) {
+    return receipt_of(it->second, false);
+  }
   auto row = reader_->get_outbox(id);
   if (!row) return row.error();
   if (!*row || (*row)->sender != sender) return error::unknown_message;
@@ -597,8 +600,9 @@ void Node::on_ack(std::string_view bytes, bool from_gossip) {
 }
 
 // Records the outcome: the status row (content cleared) and, for a message
-// that did not arrive, a dead letter, in one transaction; then wakes the
-// senders waiting for it.
+// that did not arrive, a dead letter, in one transaction. Senders waiting for
+// an accepted message are woken at once (the outcome is durable at the
+// recipient); for the others, once the dead letter is committed.
 void Node::complete_outbox(store::OutboxRecord rec, store::OutboxState state, std::string reason, core::Seq seq) {
   const auto now = clock_.now_ms();
   rec.state = state;
@@ -624,6 +628,14 @@ void Node::complete_outbox(store::OutboxRecord rec, store::OutboxState state, st
   }
   rec.content = {};
   const auto id = rec.request_id;
+  direct_->finishing[id] = rec;
+  auto wake_waiters = [](DirectState& d, const core::RequestId& id) {
+    if (auto it = d.receipt_waiters.find(id); it != d.receipt_waiters.end()) {
+      for (auto& t : it->second) t->cancel();
+    }
+  };
+  const bool accepted = state == store::OutboxState::accepted;
+  if (accepted) wake_waiters(*direct_, id);
   WorkFn<void> work = [rec = std::move(rec), dead = std::move(dead)](store::Store& s) mutable -> Result<void> {
     if (auto r = s.put_outbox(rec); !r) return r.error();
     if (dead) {
@@ -634,14 +646,13 @@ void Node::complete_outbox(store::OutboxRecord rec, store::OutboxState state, st
   std::weak_ptr<Node> weak = weak_from_this();
   asio::co_spawn(
       ex_,
-      [weak, id, work = std::move(work)]() mutable -> Task<void> {
+      [weak, id, accepted, wake_waiters, work = std::move(work)]() mutable -> Task<void> {
         auto self = weak.lock();
         if (!self) co_return;
         auto r = co_await self->commit<void>(std::move(work));
         if (!r) self->log_->warn("outbox: the outcome of {} was not stored: {}", id.to_string(), r.error().message());
-        auto it = self->direct_->receipt_waiters.find(id);
-        if (it == self->direct_->receipt_waiters.end()) co_return;
-        for (auto& t : it->second) t->cancel();
+        self->direct_->finishing.erase(id);
+        if (!accepted) wake_waiters(*self->direct_, id);
       },
       asio::detached);
 }

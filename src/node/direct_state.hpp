@@ -85,6 +85,11 @@ struct DirectState {
   std::unordered_map<core::PeerId, direct::CircuitBreaker> breakers;
   std::unordered_map<core::PeerId, std::shared_ptr<DmChannel>> channels;
   std::unordered_map<core::RequestId, std::shared_ptr<AckWaiter>> pending;
+  // Finished messages whose outcome row is still being committed: status
+  // queries and waiting senders see the outcome at once (the recipient's ack
+  // is already durable on its side; a crash before our commit resends and
+  // gets the same outcome back as a duplicate).
+  std::unordered_map<core::RequestId, store::OutboxRecord> finishing;
   // `"wait": "ack"` callers, woken when their message finishes.
   std::unordered_map<core::RequestId, std::vector<std::shared_ptr<boost::asio::steady_timer>>> receipt_waiters;
   boost::asio::steady_timer wake;  // the outbox loop sleeps on it
