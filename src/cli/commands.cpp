@@ -339,6 +339,8 @@ int run(int argc, char** argv) {
   std::string from, to, text, content_type, performative, conversation_id, reply_with, in_reply_to, protocol,
       idempotency_key, file;
   std::int64_t ttl_ms = 0;
+  bool wait_ack = false;
+  bool sign = false;
   {
     auto* s = app.add_subcommand("send", "send a message from a local agent");
     add_global(*s, g);
@@ -354,6 +356,8 @@ int run(int argc, char** argv) {
     s->add_option("--protocol", protocol, "interaction protocol name");
     s->add_option("--idempotency-key", idempotency_key, "makes retries of this send safe");
     s->add_option("--ttl-ms", ttl_ms, "message lifetime in milliseconds");
+    s->add_flag("--wait", wait_ack, "wait for the recipient's ack and print the final state");
+    s->add_flag("--signed", sign, "add the sender's Ed25519 signature (remote recipients)");
     s->callback([&] {
       json::object body;
       body["to"] = to;
@@ -374,10 +378,15 @@ int run(int argc, char** argv) {
         if (!v->empty()) body[k] = *v;
       }
       if (ttl_ms > 0) body["ttl_ms"] = ttl_ms;
+      if (wait_ack) body["wait"] = "ack";
+      if (sign) body["signed"] = true;
       auto v = call(g, "POST", "/v1/agents/" + url_escape(from) + "/messages", json::serialize(body));
       if (g.json) return print_json(v);
-      std::cout << fmt::format("{} request_id={} seq={}{}\n", str(v, "state"), str(v, "request_id"), str(v, "seq"),
-                               v.at("duplicate").as_bool() ? " (duplicate of an earlier send)" : "");
+      std::string line = fmt::format("{} request_id={}", str(v, "state"), str(v, "request_id"));
+      for (const char* k : {"seq", "path", "reason", "last_error"}) {
+        if (!str(v, k).empty()) line += fmt::format(" {}={}", k, str(v, k));
+      }
+      std::cout << line << (v.at("duplicate").as_bool() ? " (duplicate of an earlier send)" : "") << "\n";
     });
   }
 

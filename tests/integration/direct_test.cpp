@@ -147,12 +147,20 @@ TEST(DirectMessagesTest, DirectGossipAndLoopbackPathsWithReceipts) {
   EXPECT_EQ(send(a, alice, bob.id, "x", {{"signed", "yes"}}).first, 400);
   EXPECT_EQ(send(a, alice, "not-an-agent", "x").first, 404);
 
+  // The CLI: --wait prints the final state and the path.
+  auto out = run_cli({"send", "--from", "alice", "--to", bob.id, "via the cli", "--wait", "--data-dir",
+                      a.data_dir().string()});
+  EXPECT_EQ(out.status, 0) << out.err;
+  EXPECT_NE(out.out.find("accepted request_id="), std::string::npos) << out.out;
+  EXPECT_NE(out.out.find("path=direct"), std::string::npos) << out.out;
+  EXPECT_EQ(inbox(b, bob).size(), 4u);
+
   auto diag = get_json(a, "/v1/diagnostics/direct");
   EXPECT_GE(diag.at("sent").at("attempts_direct").to_number<int>(), 3);
   EXPECT_GE(diag.at("sent").at("attempts_gossip").to_number<int>(), 1);
   EXPECT_EQ(diag.at("outbox").at("pending").to_number<int>(), 0);
   auto bdiag = get_json(b, "/v1/diagnostics/direct");
-  EXPECT_EQ(bdiag.at("received").at("accepted").to_number<int>(), 3);
+  EXPECT_EQ(bdiag.at("received").at("accepted").to_number<int>(), 4);
   EXPECT_GE(bdiag.at("received").at("gossip").to_number<int>(), 1);
   for (auto* d : {&a, &b, &c}) EXPECT_EQ(d->stop(), 0);
 }
