@@ -10,7 +10,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "crypto/key_file.hpp"
 #include "node/commit.hpp"
 #include "node/node.hpp"
 #include "pubsub/service.hpp"
@@ -78,9 +77,9 @@ void Node::publish_adverts() {
   }
   for (const auto* a : agents_.all()) {
     if (a->state != store::AgentState::running) continue;
-    auto key = crypto::load_key(config_.data_dir / "agents" / (a->id.to_string() + ".key"));
+    const auto* key = agent_key(a->id);  // cached after the first read of its key file
     if (!key) {
-      log_->warn("advert for agent {}: cannot read its key: {}", a->name, key.error().message());
+      log_->warn("advert for agent {}: cannot read its key file", a->name);
       continue;
     }
     wire::advert::Advert advert(host_->peer_id());

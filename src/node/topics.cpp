@@ -9,7 +9,6 @@
 #include <set>
 
 #include "core/hex.hpp"
-#include "crypto/key_file.hpp"
 #include "node/error.hpp"
 #include "node/node.hpp"
 #include "pubsub/attribution.hpp"
@@ -29,8 +28,8 @@ constexpr std::size_t kMaxTopicSubscribers = 1024;
 Result<std::string> Node::agent_binding(const core::AgentId& agent, std::uint64_t now_ms) {
   auto it = bindings_.find(agent);
   if (it != bindings_.end() && it->second.first > now_ms + kBindingLifetimeMs / 4) return it->second.second;
-  auto key = crypto::load_key(config_.data_dir / "agents" / (agent.to_string() + ".key"));
-  if (!key) return key.error();
+  const auto* key = agent_key(agent);
+  if (!key) return make_error_code(boost::system::errc::no_such_file_or_directory);
   const auto expires = now_ms + kBindingLifetimeMs;
   auto binding = pubsub::Attribution::bind(*key, host_->peer_id(), expires);
   bindings_[agent] = {expires, binding.signature};
