@@ -7,11 +7,13 @@ bool Outbox::add(store::OutboxRecord record) {
   if (it != entries_.end()) {
     if (it->second.in_flight) return false;
     unindex(it->second);
+    bytes_ -= it->second.record.content.body.size();
     entries_.erase(it);
   }
   const auto id = record.request_id;
   auto& e = entries_[id];
   e.record = std::move(record);
+  bytes_ += e.record.content.body.size();
   due_.emplace(e.record.next_attempt_ms, id);
   expiry_.emplace(e.record.expires_ms, id);
   return true;
@@ -75,6 +77,7 @@ std::optional<store::OutboxRecord> Outbox::finish(const core::RequestId& id) {
     unindex(it->second);
   }
   auto record = std::move(it->second.record);
+  bytes_ -= record.content.body.size();
   entries_.erase(it);
   return record;
 }
@@ -85,6 +88,7 @@ std::vector<store::OutboxRecord> Outbox::take_expired(UnixMs now) {
     const auto id = expiry_.begin()->second;
     auto it = entries_.find(id);
     unindex(it->second);
+    bytes_ -= it->second.record.content.body.size();
     out.push_back(std::move(it->second.record));
     entries_.erase(it);
   }

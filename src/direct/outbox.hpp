@@ -70,6 +70,8 @@ class Outbox {
   // The earliest time something becomes due or expires, if anything waits.
   std::optional<UnixMs> next_wakeup() const;
   std::size_t size() const { return entries_.size(); }
+  // Payload bytes held (the bodies of every entry), for the outbox's byte bound.
+  std::size_t bytes() const { return bytes_; }
   std::size_t in_flight_count() const { return in_flight_; }
   const RetryConfig& retry() const { return retry_; }
 
@@ -87,6 +89,7 @@ class Outbox {
   std::set<std::pair<UnixMs, core::RequestId>> due_;
   std::set<std::pair<UnixMs, core::RequestId>> expiry_;
   std::size_t in_flight_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace agentmesh::direct

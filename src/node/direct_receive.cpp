@@ -254,6 +254,8 @@ boost::json::object Node::direct_diagnostics() const {
   outbox["pending"] = d.outbox.size();
   outbox["in_flight"] = d.outbox.in_flight_count();
   outbox["capacity"] = config_.direct.max_outbox;
+  outbox["bytes"] = d.outbox.bytes();
+  outbox["capacity_bytes"] = config_.direct.max_outbox_bytes;
   outbox["refused_full"] = st.refused_full;
   outbox["queued_total"] = st.queued;
   o["outbox"] = std::move(outbox);

@@ -162,7 +162,8 @@ Task<Result<SendReceipt>> Node::send_remote(core::AgentId from, core::AgentId to
     counters_.messages_rejected.inc();
     co_return direct::error::unknown_recipient;
   }
-  if (d.outbox.size() >= config_.direct.max_outbox) {
+  if (d.outbox.size() >= config_.direct.max_outbox ||
+      d.outbox.bytes() + req.content.body.size() > config_.direct.max_outbox_bytes) {
     ++d.stats.refused_full;
     co_return error::outbox_full;
   }
@@ -220,7 +221,10 @@ Task<Result<SendReceipt>> Node::send_remote(core::AgentId from, core::AgentId to
 }
 
 Task<Result<SendReceipt>> Node::requeue_dead_letter(std::int64_t id, store::DeadLetterRecord dl) {
-  if (direct_->outbox.size() >= config_.direct.max_outbox) co_return error::outbox_full;
+  if (direct_->outbox.size() >= config_.direct.max_outbox ||
+      direct_->outbox.bytes() + dl.content.body.size() > config_.direct.max_outbox_bytes) {
+    co_return error::outbox_full;
+  }
   if (direct_->outbox.find(dl.request_id)) co_return direct::error::idempotency_conflict;  // already pending
   if (!known_remote(dl.sender, dl.recipient)) co_return direct::error::unknown_recipient;
   const auto now = clock_.now_ms();

@@ -477,34 +477,15 @@ Task<Result<SendReceipt>> Node::send(core::AgentId from, SendRequest req) {
     d.digest = direct::content_digest(recipient->id, d.record.content);
     d.dedup_expires_ms = now + config_.idempotency_retention_ms;
   }
-  // The status row (GET .../messages/{request_id}), written with the inbox
-  // entry: a loopback message is accepted the moment it commits.
-  store::OutboxRecord status;
-  status.request_id = d.record.request_id;
-  status.sender = from;
-  status.recipient = recipient->id;
-  status.created_ms = now;
-  status.expires_ms = now + req.ttl_ms.value_or(config_.direct.default_ttl_ms);
-  status.attempts = 1;
-  status.state = store::OutboxState::accepted;
-  status.path = "loopback";
-  status.keyed = req.idempotency_key.has_value();
-  status.keep_until_ms = now + (status.keyed ? std::max(config_.direct.status_retention_ms,
-                                                        config_.idempotency_retention_ms)
-                                             : config_.direct.status_retention_ms);
-
   SendReceipt receipt;
   receipt.request_id = d.record.request_id;
   receipt.recipient = recipient->id;
-  receipt.created_ms = status.created_ms;
-  receipt.expires_ms = status.expires_ms;
-  WorkFn<direct::DeliveryResult> deliver = [d = std::move(d), status](store::Store& s) mutable
-      -> Result<direct::DeliveryResult> {
-    auto r = direct::deliver(s, d);
-    if (!r || r->duplicate) return r;
-    status.seq = r->seq;
-    if (auto put = s.put_outbox(status); !put) return put.error();
-    return r;
+  receipt.created_ms = now;
+  // Loopback is final at the answer: no outbox row (writing one cost a
+  // quarter of the local send rate), so GET .../messages/{request_id} does
+  // not know it (docs/api.md).
+  WorkFn<direct::DeliveryResult> deliver = [d = std::move(d)](store::Store& s) mutable {
+    return direct::deliver(s, d);
   };
   auto delivered = co_await commit<direct::DeliveryResult>(std::move(deliver));
   if (!delivered) {

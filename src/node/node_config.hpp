@@ -24,8 +24,10 @@ struct DirectConfig {
   // How long a finished message's status (GET .../messages/{request_id})
   // is kept; with an idempotency key, idempotency_retention_ms instead.
   std::int64_t status_retention_ms = kDefaultStatusRetentionMs;
-  // Pending messages the outbox holds; beyond, sends fail with outbox_full.
+  // Pending messages the outbox holds, and their payload bytes (kept in
+  // memory for the retries); beyond either, sends fail with outbox_full.
   std::size_t max_outbox = kDefaultMaxOutbox;
+  std::size_t max_outbox_bytes = 256u << 20;
   // Attempts started per outbox pass (the rest wait for the next pass).
   std::size_t max_attempts_in_flight = 4096;
   // Envelopes one inbound /agentmesh/dm/1.0.0 stream may have in flight

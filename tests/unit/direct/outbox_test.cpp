@@ -93,6 +93,15 @@ TEST(OutboxTest, FinishRemovesAndAddRefusesToReplaceAnAttemptInFlight) {
   box.add(m);
   ASSERT_EQ(box.start_due(0, 1).size(), 1u);
   EXPECT_FALSE(box.add(m));
+  EXPECT_EQ(box.bytes(), 0u);
+  auto big = message(0, 1'000);
+  big.content.body = std::string(100, 'x');
+  box.add(big);
+  EXPECT_EQ(box.bytes(), 100u);
+  box.add(big);  // replaced, not counted twice
+  EXPECT_EQ(box.bytes(), 100u);
+  EXPECT_EQ(box.take_expired(1'000).size(), 1u);
+  EXPECT_EQ(box.bytes(), 0u);
   auto done = box.finish(m.request_id);
   ASSERT_TRUE(done);
   EXPECT_EQ(done->request_id, m.request_id);
