@@ -641,7 +641,7 @@ void Node::complete_outbox(store::OutboxRecord rec, store::OutboxState state, st
   const bool accepted = state == store::OutboxState::accepted;
   if (accepted) wake_waiters(*direct_, id);
   WorkFn<void> work = [rec = std::move(rec), dead = std::move(dead)](store::Store& s) mutable -> Result<void> {
-    if (auto r = s.put_outbox(rec); !r) return r.error();
+    if (auto r = s.finish_outbox(rec); !r) return r.error();
     if (dead) {
       if (auto r = s.add_dead_letter(*dead); !r) return r.error();
     }

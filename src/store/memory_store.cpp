@@ -215,6 +215,20 @@ Result<std::optional<OutboxRecord>> MemoryStore::get_outbox(const RequestId& req
   return std::optional<OutboxRecord>{it->second};
 }
 
+Result<void> MemoryStore::finish_outbox(const OutboxRecord& record) {
+  Lock lock(shared_->mu);
+  auto [it, inserted] = shared_->data.outbox.try_emplace(record.request_id, record);
+  auto& row = it->second;
+  row.state = record.state;
+  row.seq = record.seq;
+  row.path = record.path;
+  row.last_error = record.last_error;
+  row.attempts = record.attempts;
+  row.keep_until_ms = record.keep_until_ms;
+  row.content = {};
+  return {};
+}
+
 Result<std::vector<OutboxRecord>> MemoryStore::list_outbox(std::size_t limit) {
   Lock lock(shared_->mu);
   std::vector<OutboxRecord> out;

@@ -53,6 +53,7 @@ class MemoryStore final : public Store {
 
   Result<void> put_outbox(const OutboxRecord& record) override;
   Result<std::optional<OutboxRecord>> get_outbox(const RequestId& request_id) override;
+  Result<void> finish_outbox(const OutboxRecord& record) override;
   Result<void> delete_outbox(const RequestId& request_id) override;
   Result<std::vector<OutboxRecord>> list_outbox(std::size_t limit) override;
   Result<std::size_t> purge_outbox(UnixMs now) override;

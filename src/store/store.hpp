@@ -82,6 +82,10 @@ class Store {
   // Inserts or replaces by request_id.
   virtual Result<void> put_outbox(const OutboxRecord& record) = 0;
   virtual Result<std::optional<OutboxRecord>> get_outbox(const RequestId& request_id) = 0;
+  // Records a message's outcome in its row: state, seq, path, last_error,
+  // attempts, keep_until_ms from `record`, content cleared. Inserts the row
+  // (content cleared) when it is absent.
+  virtual Result<void> finish_outbox(const OutboxRecord& record) = 0;
   // not_found when absent.
   virtual Result<void> delete_outbox(const RequestId& request_id) = 0;
   // Pending (queued) rows only, the earliest next attempt first.

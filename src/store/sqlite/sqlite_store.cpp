@@ -94,6 +94,9 @@ constexpr const char* kListOutbox =
     "SELECT " AGENTMESH_OUTBOX_COLUMNS " FROM outbox WHERE state=0 ORDER BY next_attempt_ms LIMIT ?";
 constexpr const char* kGetOutbox = "SELECT " AGENTMESH_OUTBOX_COLUMNS " FROM outbox WHERE request_id=?";
 #undef AGENTMESH_OUTBOX_COLUMNS
+constexpr const char* kFinishOutbox =
+    "UPDATE outbox SET state=?,seq=?,path=?,last_error=?,attempts=?,keep_until_ms=?,content_type='',body=x'',"
+    "performative='',conversation_id='',reply_with='',in_reply_to='',protocol='',metadata=? WHERE request_id=?";
 constexpr const char* kPurgeOutbox = "DELETE FROM outbox WHERE state<>0 AND keep_until_ms<=?";
 
 template <class Id>
@@ -477,6 +480,24 @@ class SqliteStore final : public Store {
     auto r = outbox_row(q);
     if (!r) return r.error();
     return std::optional<OutboxRecord>{std::move(*r)};
+  }
+
+  Result<void> finish_outbox(const OutboxRecord& r) override {
+    static const std::string kNoMetadata = encode_metadata({});
+    auto q = query(kFinishOutbox);
+    q.bind(1, static_cast<std::int64_t>(r.state))
+        .bind(2, static_cast<std::int64_t>(r.seq.value))
+        .bind_text(3, r.path)
+        .bind_text(4, r.last_error)
+        .bind(5, static_cast<std::int64_t>(r.attempts))
+        .bind(6, r.keep_until_ms)
+        .bind_blob(7, std::string_view(kNoMetadata))
+        .bind_blob(8, r.request_id.span());
+    if (auto res = q.exec(); !res) return res;
+    if (db_.changes() > 0) return {};
+    OutboxRecord cleared = r;
+    cleared.content = {};
+    return put_outbox(cleared);
   }
 
   Result<void> delete_outbox(const RequestId& request_id) override {

@@ -378,10 +378,30 @@ TEST_P(StoreTest, OutboxKeepsFinishedRowsForStatusUntilPurged) {
   EXPECT_EQ((*got)->seq, Seq{42});
   EXPECT_EQ((*got)->path, "direct");
   EXPECT_FALSE(*store_->get_outbox(crypto::random_request_id()));
+  // finish_outbox records the outcome in place and clears the content.
+  OutboxRecord outcome = pending;
+  outcome.content.body = "kept?";
+  outcome.state = OutboxState::rejected;
+  outcome.last_error = "blocked";
+  outcome.attempts = 3;
+  outcome.keep_until_ms = 100;
+  txn([&] { ASSERT_TRUE(store_->finish_outbox(outcome)); });
+  auto finished = store_->get_outbox(pending.request_id);
+  ASSERT_TRUE(finished && *finished);
+  EXPECT_EQ((*finished)->state, OutboxState::rejected);
+  EXPECT_EQ((*finished)->last_error, "blocked");
+  EXPECT_EQ((*finished)->attempts, 3u);
+  EXPECT_TRUE((*finished)->content.body.empty());
+  EXPECT_EQ((*finished)->digest, pending.digest);  // the rest of the row stays
+  EXPECT_EQ(store_->list_outbox(10)->size(), 1u);
+  OutboxRecord absent = outcome;
+  absent.request_id = crypto::random_request_id();
+  txn([&] { ASSERT_TRUE(store_->finish_outbox(absent)); });  // no row: inserted, content cleared
+  EXPECT_TRUE((*store_->get_outbox(absent.request_id))->content.body.empty());
   txn([&] { EXPECT_EQ(*store_->purge_outbox(99), 0u); });
-  txn([&] { EXPECT_EQ(*store_->purge_outbox(100), 1u); });  // pending rows are never purged
+  txn([&] { EXPECT_EQ(*store_->purge_outbox(100), 3u); });  // pending rows are never purged
   EXPECT_FALSE(*store_->get_outbox(done.request_id));
-  EXPECT_EQ(store_->list_outbox(10)->size(), 2u);
+  EXPECT_EQ(store_->list_outbox(10)->size(), 1u);
 }
 
 TEST_P(StoreTest, RollbackDiscardsEverything) {
