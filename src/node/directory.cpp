@@ -98,6 +98,19 @@ void Node::publish_adverts() {
   }
 }
 
+void Node::withdraw_advert(const core::AgentId& agent) {
+  const auto* key = agent_key(agent);
+  if (!key || !pubsub_ || stopped_) return;
+  const auto now = static_cast<std::uint64_t>(clock_.now_ms());
+  wire::advert::Advert advert(host_->peer_id());
+  advert.seq = now;
+  advert.expires_ms = now;  // expiry == seq: withdrawn
+  wire::advert::sign(advert, *key);
+  if (auto r = pubsub_->publish(std::string(wire::advert::kTopic), wire::advert::encode(advert)); r) {
+    ++adverts_published_;
+  }
+}
+
 int Node::validate_advert(const wire::pubsub::Message& m) const {
   if (!m.data) return static_cast<int>(pubsub::Validation::reject);
   auto advert = wire::advert::decode(data_of(m));
@@ -105,8 +118,13 @@ int Node::validate_advert(const wire::pubsub::Message& m) const {
   // The daemon that publishes an advert must be the one it names.
   auto author = core::PeerId::from_multihash({reinterpret_cast<const std::uint8_t*>(m.from->data()), m.from->size()});
   if (!author || *author != advert->peer) return static_cast<int>(pubsub::Validation::reject);
-  // Expired or not newer than what we have: not forwarded, not held against the sender.
-  if (static_cast<std::int64_t>(advert->expires_ms) <= clock_.now_ms() ||
+  // Expired or not newer than what we have: not forwarded, not held against
+  // the sender. A withdrawal (expiry == seq) is expired by design; it counts
+  // while it is no older than an advert's lifetime.
+  const auto now = clock_.now_ms();
+  const bool withdrawal = advert->expires_ms == advert->seq &&
+                          static_cast<std::int64_t>(advert->seq) + kAdvertLifetimeMs > now;
+  if ((!withdrawal && static_cast<std::int64_t>(advert->expires_ms) <= now) ||
       directory_.is_stale(core::AgentId::from_array(advert->agent), advert->seq)) {
     return static_cast<int>(pubsub::Validation::ignore);
   }

@@ -369,9 +369,12 @@ Task<Result<AgentView>> Node::update_agent(core::AgentId id, UpdateAgentRequest 
     if (updated.error() == store::error::not_found) co_return error::unknown_agent;
     co_return updated.error();
   }
-  if (!agents_.find(id)) co_return error::unknown_agent;  // deleted while we waited
+  const auto* before = agents_.find(id);
+  if (!before) co_return error::unknown_agent;  // deleted while we waited
+  const bool stopped_running = before->state == store::AgentState::running && rec.state != store::AgentState::running;
   agents_.put(rec);
   log_->info("agent updated: {} ({})", rec.name, rec.id);
+  if (stopped_running) withdraw_advert(rec.id);  // others see it offline now, not when its advert expires
   wake_adverts();
   co_return view(rec);
 }
@@ -413,6 +416,7 @@ Task<Result<std::size_t>> Node::delete_agent(core::AgentId id) {
     if (moved.error() == store::error::not_found) co_return error::unknown_agent;
     co_return moved.error();
   }
+  withdraw_advert(id);  // while its key is still cached
   agents_.remove(id);
   cursors_.erase(id);
   direct_->agent_keys.erase(id);

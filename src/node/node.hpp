@@ -227,6 +227,10 @@ class Node : public std::enable_shared_from_this<Node> {
   void wake_adverts();
   Task<void> advert_loop();
   void publish_adverts();
+  // Publishes a signed withdrawal (an advert whose expiry is its seq) for an
+  // agent that was deleted or stopped running, so other directories show it
+  // offline at once.
+  void withdraw_advert(const core::AgentId& agent);
   int validate_advert(const wire::pubsub::Message& m) const;  // pubsub::Validation as int
   void on_advert(const wire::pubsub::Message& m);
   DirectoryView local_view(const store::AgentRecord& a) const;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -325,6 +326,42 @@ TEST(PubsubIntegrationTest, TheDirectoryFindsAgentsOnOtherDaemonsByCapability) {
   ASSERT_TRUE(kept.is_object()) << b.log();
   EXPECT_EQ(kept.at("capabilities").as_array().at(0).as_string(), "dance");
   EXPECT_TRUE(kept.at("online").as_bool());  // its advert has not expired yet
+  EXPECT_EQ(b.stop(), 0);
+}
+
+// An agent that stops running or is deleted is withdrawn at once (a signed
+// advert whose expiry is its seq), not left online until its advert expires.
+TEST(PubsubIntegrationTest, StoppedAndDeletedAgentsGoOfflineInOtherDirectoriesAtOnce) {
+  TempDir dir;
+  Daemon a(dir.path() / "a");
+  a.start();
+  Daemon b(dir.path() / "b", {"--bootstrap", p2p_addr(a)});
+  b.start();
+  std::map<std::string, std::string> ids;
+  for (const auto* name : {"alice", "amos"}) {
+    auto created = a.admin().request("POST", "/v1/agents", R"({"name":")" + std::string(name) + "\"}",
+                                     "application/json");
+    ASSERT_TRUE(created && created->status == 201);
+    ids[name] = std::string(json::parse(created->body).at("agent_id").as_string());
+  }
+  auto online = [&](const std::string& name) {
+    auto v = get_json(b, "/v1/directory/" + ids[name]);
+    return v.is_object() && v.at("online").as_bool();
+  };
+  ASSERT_TRUE(eventually([&] { return online("alice") && online("amos"); }, 20s));
+  auto stopped = a.admin().request("PATCH", "/v1/agents/alice", R"({"state":"stopped"})", "application/json");
+  ASSERT_TRUE(stopped && stopped->status == 200);
+  ASSERT_TRUE(eventually([&] { return !online("alice"); }, 10s)) << json::serialize(get_json(b, "/v1/directory"));
+  EXPECT_TRUE(get_json(b, "/v1/directory?online=true").at("agents").as_array().size() == 1);
+  auto deleted = a.admin().request("DELETE", "/v1/agents/amos", "", "");
+  ASSERT_TRUE(deleted && deleted->status == 200);
+  ASSERT_TRUE(eventually([&] { return !online("amos"); }, 10s));
+  EXPECT_TRUE(get_json(b, "/v1/directory?online=true").at("agents").as_array().empty());
+  // Running again: advertised again.
+  auto resumed = a.admin().request("PATCH", "/v1/agents/alice", R"({"state":"running"})", "application/json");
+  ASSERT_TRUE(resumed && resumed->status == 200);
+  ASSERT_TRUE(eventually([&] { return online("alice"); }, 10s));
+  EXPECT_EQ(a.stop(), 0);
   EXPECT_EQ(b.stop(), 0);
 }
 
