@@ -223,6 +223,7 @@ TEST(DirectMessagesTest, ExpiryAndRejectionBecomeDeadLetters) {
   EXPECT_TRUE(inbox(b, bob).empty());
   EXPECT_EQ(get_json(b, "/v1/diagnostics/direct").at("received").at("rejected").at("blocked").to_number<int>(), 1);
 
+  const std::string b_peer(get_json(b, "/v1/node").at("peer_id").as_string());
   ASSERT_EQ(b.stop(), 0);
   auto [st2, r2] = send(a, alice, bob.id, "too late", {{"ttl_ms", 3000}, {"wait", "ack"}, {"timeout_ms", 15000}});
   ASSERT_EQ(st2, 200) << json::serialize(r2);
@@ -237,7 +238,17 @@ TEST(DirectMessagesTest, ExpiryAndRejectionBecomeDeadLetters) {
   EXPECT_EQ(str(by_id[str(r1, "request_id")], "reason"), "blocked");
   EXPECT_EQ(str(by_id[str(r2, "request_id")], "body"), "too late");
   EXPECT_GE(by_id[str(r2, "request_id")].at("attempts").to_number<int>(), 1);
-  EXPECT_EQ(get_json(a, "/v1/diagnostics/direct").at("outbox").at("pending").to_number<int>(), 0);
+  auto diag = get_json(a, "/v1/diagnostics/direct");
+  EXPECT_EQ(diag.at("outbox").at("pending").to_number<int>(), 0);
+  EXPECT_GE(diag.at("sent").at("expired").to_number<int>(), 1);
+  // The failed direct attempts are on b's circuit breaker.
+  bool breaker_seen = false;
+  for (const auto& br : diag.at("breakers").as_array()) {
+    if (br.at("peer").as_string() != b_peer) continue;
+    breaker_seen = true;
+    EXPECT_GE(br.at("consecutive_failures").to_number<int>(), 1) << json::serialize(br);
+  }
+  EXPECT_TRUE(breaker_seen) << json::serialize(diag);
   EXPECT_EQ(a.stop(), 0);
 }
 
