@@ -9,7 +9,9 @@
 //
 //   <path>_accepted_per_s   messages bob's inbox accepted per second while 16
 //                           senders queue as fast as A answers (202), for the
-//                           direct stream and the gossip inbox path
+//                           direct stream and the gossip inbox path; one
+//                           request at a time per sender, and (_pipelined_)
+//                           8 pipelined requests per sender
 //   wait_ack_per_s          16 senders each waiting for the ack (closed loop)
 //   latency_p50_ms/p99_ms   send -> receipt with "wait": "ack" (the receipt
 //                           comes after bob's inbox commit and the ack), at
@@ -56,10 +58,11 @@ std::uint64_t accepted_count(Conn& b, const std::string& bob) {
   return v.at("last_seq").to_number<std::uint64_t>();
 }
 
-// Senders queue as fast as A answers for `seconds`; returns bob's acceptance
-// rate from the first send until everything sent was accepted.
+// Senders queue as fast as A answers for `seconds`, each with `depth`
+// requests in flight (HTTP/1.1 pipelining; 1: one at a time); returns bob's
+// acceptance rate from the first send until everything sent was accepted.
 double throughput(const Endpoint& a, Conn& b, const std::string& bob, const std::string& to, const std::string& path,
-                  int seconds) {
+                  int seconds, int depth) {
   const auto before = accepted_count(b, bob);
   std::atomic<long> sent{0};
   std::atomic<bool> stop{false};
@@ -70,7 +73,11 @@ double throughput(const Endpoint& a, Conn& b, const std::string& bob, const std:
       Conn c(a.port, a.token);
       const auto body = json::serialize(json::object{{"to", to}, {"body", std::string(kPayload, 'x')}, {"path", path}});
       while (!stop) {
-        if (c.request("POST", "/v1/agents/" + a.agent + "/messages", body) == 202) ++sent;
+        if (depth == 1) {
+          if (c.request("POST", "/v1/agents/" + a.agent + "/messages", body) == 202) ++sent;
+        } else {
+          sent += c.pipeline("/v1/agents/" + a.agent + "/messages", body, depth);
+        }
       }
     });
   }
@@ -339,10 +346,12 @@ int main(int argc, char** argv) {
   const Endpoint ep{a.port(), std::string(alice.at("token").as_string()), std::string(alice.at("agent_id").as_string())};
 
   std::fprintf(stderr, "dm_bench: direct path throughput\n");
-  std::printf("direct_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds));
+  std::printf("direct_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds, 1));
+  std::printf("direct_pipelined_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds, 8));
   std::fflush(stdout);
   std::fprintf(stderr, "dm_bench: gossip inbox path throughput\n");
-  std::printf("gossip_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "gossip", seconds));
+  std::printf("gossip_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "gossip", seconds, 1));
+  std::printf("gossip_pipelined_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "gossip", seconds, 8));
   std::fflush(stdout);
   std::fprintf(stderr, "dm_bench: wait=ack closed loop\n");
   std::printf("wait_ack_per_s=%.0f\n", closed_loop_wait_ack(ep, bob, seconds));
