@@ -26,18 +26,8 @@ using namespace std::chrono_literals;
 constexpr int kMessages = 5000;
 constexpr int kClients = 16;
 
-struct Agent {
-  std::string id;
-  std::string token;
-};
-
-Agent create(Daemon& d, const std::string& name) {
-  auto r = d.admin().request("POST", "/v1/agents", R"({"name":")" + name + "\"}", "application/json");
-  EXPECT_TRUE(r && r->status == 201);
-  if (!r || r->status != 201) return {};
-  auto v = json::parse(r->body);
-  return {std::string(v.at("agent_id").as_string()), std::string(v.at("token").as_string())};
-}
+using Agent = TestAgent;
+constexpr auto create = create_agent;
 
 // Every body in the agent's inbox, in seq order.
 std::vector<std::string> bodies(const Daemon& d, const std::string& agent) {
@@ -65,10 +55,7 @@ TEST_P(DirectCrashTest, EveryAcceptedMessageArrivesExactlyOnceAfterKill9) {
   b.start();
   const auto alice = create(a, "alice");
   const auto bob = create(b, "bob");
-  ASSERT_TRUE(eventually([&] {
-    auto v = get_json(a, "/v1/directory/" + bob.id);
-    return v.is_object() && v.at("online").as_bool();
-  }, 30s));
+  ASSERT_TRUE(eventually([&] { return online_remote(a, bob.id); }, 30s));
   Daemon& victim = kill_sender ? a : b;
 
   const int kill_after = std::uniform_int_distribution<int>(1, kMessages - 1)(rng);

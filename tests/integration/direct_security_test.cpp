@@ -38,17 +38,8 @@ std::int64_t now_ms() {
       .count();
 }
 
-struct Agent {
-  std::string id;
-  std::string token;
-};
-
-Agent create(Daemon& d, const std::string& name) {
-  auto r = d.admin().request("POST", "/v1/agents", R"({"name":")" + name + "\"}", "application/json");
-  EXPECT_TRUE(r && r->status == 201);
-  auto v = json::parse(r->body);
-  return {std::string(v.at("agent_id").as_string()), std::string(v.at("token").as_string())};
-}
+using Agent = TestAgent;
+constexpr auto create = create_agent;
 
 std::size_t inbox_size(const Daemon& d, const Agent& a) {
   auto v = get_json(d, "/v1/agents/" + a.id + "/inbox?limit=1000");
@@ -297,10 +288,7 @@ TEST(DirectSecurityTest, AnAckForgedByAThirdDaemonIsIgnored) {
   b.start();
   const auto alice = create(a, "alice");
   const auto bob = create(b, "bob");
-  ASSERT_TRUE(eventually([&] {
-    auto v = get_json(a, "/v1/directory/" + bob.id);
-    return v.is_object() && v.at("online").as_bool();
-  }, 30s));
+  ASSERT_TRUE(eventually([&] { return online_remote(a, bob.id); }, 30s));
   ASSERT_EQ(b.stop(), 0);
   auto sent = a.client(alice.token)
                   .request("POST", "/v1/agents/" + alice.id + "/messages",

@@ -16,18 +16,8 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-struct Agent {
-  std::string id;
-  std::string token;
-};
-
-Agent create(Daemon& d, const std::string& name) {
-  auto r = d.admin().request("POST", "/v1/agents", R"({"name":")" + name + "\"}", "application/json");
-  EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
-  if (!r || r->status != 201) return {};
-  auto v = json::parse(r->body);
-  return {std::string(v.at("agent_id").as_string()), std::string(v.at("token").as_string())};
-}
+using Agent = TestAgent;
+constexpr auto create = create_agent;
 
 // POST /v1/agents/{from}/messages as `from` (its own token); the status and JSON.
 std::pair<int, json::value> send(Daemon& d, const Agent& from, const std::string& to, const std::string& body,
@@ -57,10 +47,7 @@ std::vector<json::object> inbox(Daemon& d, const Agent& a) {
   return out;
 }
 
-bool in_directory(Daemon& d, const Agent& a) {
-  auto v = get_json(d, "/v1/directory/" + a.id);
-  return v.is_object() && v.at("online").as_bool() && !v.at("local").as_bool();
-}
+bool in_directory(const Daemon& d, const Agent& a) { return online_remote(d, a.id); }
 
 std::string str(const json::value& v, std::string_view key) {
   if (!v.is_object() || !v.as_object().contains(key)) return "<absent>";

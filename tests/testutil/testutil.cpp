@@ -1,6 +1,7 @@
 #include "testutil/testutil.hpp"
 
-#include <boost/json/parse.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 
@@ -203,6 +204,20 @@ std::string p2p_addr(const Daemon& d) {
   auto node = get_json(d, "/v1/node");
   if (!node.is_object()) return {};
   return std::string(node.at("listen_addrs").as_array().at(0).as_string());
+}
+
+TestAgent create_agent(const Daemon& d, const std::string& name) {
+  boost::json::object body{{"name", name}};
+  auto r = d.admin().request("POST", "/v1/agents", boost::json::serialize(body), "application/json");
+  EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+  if (!r || r->status != 201) return {};
+  auto v = boost::json::parse(r->body);
+  return {std::string(v.at("agent_id").as_string()), std::string(v.at("token").as_string())};
+}
+
+bool online_remote(const Daemon& d, const std::string& agent_id) {
+  auto v = get_json(d, "/v1/directory/" + agent_id);
+  return v.is_object() && v.at("online").as_bool() && !v.at("local").as_bool();
 }
 
 }  // namespace agentmesh::testutil

@@ -85,4 +85,15 @@ boost::json::value get_json(const Daemon& d, const std::string& target);
 // The daemon's first peer-to-peer listen address, with /p2p/<peer id>.
 std::string p2p_addr(const Daemon& d);
 
+// An agent created through a daemon's API: its id and its own token.
+struct TestAgent {
+  std::string id;
+  std::string token;
+};
+// POST /v1/agents {"name"} with the admin token; empty fields (and a test
+// failure) unless it answers 201.
+TestAgent create_agent(const Daemon& d, const std::string& name);
+// Whether `agent_id` is in the daemon's directory as a remote agent, online.
+bool online_remote(const Daemon& d, const std::string& agent_id);
+
 }  // namespace agentmesh::testutil
