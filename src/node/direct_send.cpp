@@ -89,7 +89,7 @@ SendReceipt receipt_of(const store::OutboxRecord& r, bool in_flight) {
 const crypto::SigningKey* Node::agent_key(const core::AgentId& agent) {
   auto it = direct_->agent_keys.find(agent);
   if (it != direct_->agent_keys.end()) return &it->second;
-  auto key = crypto::load_key(config_.data_dir / "agents" / (agent.to_string() + ".key"));
+  auto key = crypto::load_key(agent_key_path(config_.data_dir, agent));
   if (!key) return nullptr;
   return &direct_->agent_keys.emplace(agent, std::move(*key)).first->second;
 }

@@ -19,6 +19,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <set>
@@ -62,6 +63,9 @@ template <class T>
 using Task = boost::asio::awaitable<T>;
 
 struct DirectState;
+
+// Where a local agent's key file lives (0600, written atomically).
+std::filesystem::path agent_key_path(const std::filesystem::path& data_dir, const core::AgentId& id);
 struct AttemptResult;
 
 // A unit of work for the store writer (runs inside a transaction).
