@@ -202,12 +202,8 @@ Task<void> Node::serve_dm(std::shared_ptr<transport::Stream> stream) {
         asio::detached);
   }
   while (flow->in_flight > 0 && !flow->broken) co_await flow->signal.async_wait(kTuple);
-  // Acks still queued are written by the queue's own writer; half-close once
-  // they are out so the sender reads them before EOF.
-  while (writer->queued_bytes() > 0 && !writer->failed()) {
-    asio::steady_timer t(ex_, std::chrono::milliseconds(5));
-    co_await t.async_wait(kTuple);
-  }
+  // Half-close once the queued acks are out, so the sender reads them before EOF.
+  co_await writer->flushed();
   (void)stream->close_write();
 }
 

@@ -1,6 +1,8 @@
 #include "transport/stream_io.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/detached.hpp>
 
 #include "core/varint.hpp"
@@ -49,6 +51,16 @@ Task<Result<void>> write_lp(Stream& stream, std::string_view message) {
   co_return co_await stream.write(bytes_of(framed));
 }
 
+LpWriteQueue::LpWriteQueue(std::shared_ptr<Stream> stream, std::size_t max_bytes)
+    : stream_(std::move(stream)),
+      max_(max_bytes),
+      idle_(stream_->connection().executor(), boost::asio::steady_timer::time_point::max()) {}
+
+Task<void> LpWriteQueue::flushed() {
+  auto self = shared_from_this();
+  while (writing_) co_await idle_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+}
+
 bool LpWriteQueue::push(std::string_view message) {
   if (failed_ || queued_.size() + message.size() > max_) return false;
   core::append_uvarint(queued_, message.size());
@@ -70,6 +82,7 @@ Task<void> LpWriteQueue::drain() {
     if (!w) failed_ = true;
   }
   writing_ = false;
+  idle_.cancel();
 }
 
 }  // namespace agentmesh::transport

@@ -4,6 +4,7 @@
 // LpReader buffers what it read past a message for the next one; a length
 // over `max` fails with message_too_large before anything is buffered for it.
 
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,8 +37,10 @@ Task<Result<void>> write_lp(Stream& stream, std::string_view message);
 // write failed; the owner then resets the stream.
 class LpWriteQueue : public std::enable_shared_from_this<LpWriteQueue> {
  public:
-  LpWriteQueue(std::shared_ptr<Stream> stream, std::size_t max_bytes) : stream_(std::move(stream)), max_(max_bytes) {}
+  LpWriteQueue(std::shared_ptr<Stream> stream, std::size_t max_bytes);
   bool push(std::string_view message);
+  // Returns once everything pushed so far is written (or the write failed).
+  Task<void> flushed();
   bool failed() const { return failed_; }
   std::size_t queued_bytes() const { return queued_.size(); }
 
@@ -46,6 +49,7 @@ class LpWriteQueue : public std::enable_shared_from_this<LpWriteQueue> {
   std::shared_ptr<Stream> stream_;
   std::size_t max_;
   std::string queued_;
+  boost::asio::steady_timer idle_;  // cancelled whenever the writer finishes
   bool writing_ = false;
   bool failed_ = false;
 };

@@ -49,13 +49,12 @@ TEST_P(DirectCrashTest, EveryAcceptedMessageArrivesExactlyOnceAfterKill9) {
   const bool kill_sender = victim_name == "sender";
   std::mt19937 rng(std::random_device{}());
   TempDir dir;
-  Daemon a(dir.path() / "a");
-  a.start();
-  Daemon b(dir.path() / "b", {"--bootstrap", p2p_addr(a)});
-  b.start();
-  const auto alice = create(a, "alice");
-  const auto bob = create(b, "bob");
-  ASSERT_TRUE(eventually([&] { return online_remote(a, bob.id); }, 30s));
+  AliceAndBob mesh(dir.path());
+  ASSERT_TRUE(mesh.ready()) << mesh.a.log();
+  Daemon& a = mesh.a;
+  Daemon& b = mesh.b;
+  const auto& alice = mesh.alice;
+  const auto& bob = mesh.bob;
   Daemon& victim = kill_sender ? a : b;
 
   const int kill_after = std::uniform_int_distribution<int>(1, kMessages - 1)(rng);

@@ -128,8 +128,9 @@ class Attacker {
   // Opens a dm stream to `peer`, writes each frame, reads one ack per frame
   // (fewer if the daemon resets the stream).
   std::vector<wd::Ack> exchange(const core::PeerId& peer, std::vector<std::string> frames) {
-    auto task = [](std::shared_ptr<transport::Host> host, core::PeerId peer,
-                   std::vector<std::string> frames) -> transport::Task<std::vector<wd::Ack>> {
+    auto task = [](std::shared_ptr<transport::Host> host, core::PeerId peer, std::vector<std::string> frames,
+                   bool* clean_eof) -> transport::Task<std::vector<wd::Ack>> {
+      *clean_eof = false;
       std::vector<wd::Ack> acks;
       std::vector<std::string> protocols{std::string(wd::kProtocol)};
       auto stream = co_await host->new_stream(peer, std::move(protocols));
@@ -137,17 +138,24 @@ class Attacker {
       for (const auto& f : frames) {
         if (!co_await transport::write_lp(**stream, f)) co_return acks;
       }
+      (void)(*stream)->close_write();  // the daemon answers what is in flight, then closes its side
       transport::LpReader reader(**stream);
-      for (std::size_t i = 0; i < frames.size(); ++i) {
+      for (;;) {
         auto msg = co_await reader.read(4096);
-        if (!msg) break;
+        if (!msg) {
+          *clean_eof = reader.eof();
+          break;
+        }
         if (auto ack = wd::decode_ack(bytes_of(*msg))) acks.push_back(*ack);
       }
       (*stream)->reset();
       co_return acks;
     };
-    return run(task(host_, peer, std::move(frames)));
+    return run(task(host_, peer, std::move(frames), &last_clean_eof_));
   }
+  // Whether the last exchange ended with the daemon's clean half-close (after
+  // all its acks) rather than a reset.
+  bool last_clean_eof() const { return last_clean_eof_; }
   wd::Ack one(const core::PeerId& peer, const wd::Envelope& e) {
     auto acks = exchange(peer, {wd::encode(e)});
     EXPECT_EQ(acks.size(), 1u);
@@ -166,6 +174,7 @@ class Attacker {
   std::shared_ptr<transport::Host> host_;
   std::shared_ptr<pubsub::Service> pubsub_;
   crypto::SigningKey sender_;
+  bool last_clean_eof_ = false;
 };
 
 TEST(DirectSecurityTest, ForgedTamperedReplayedAndStaleEnvelopesAreRefusedCountedAndNeverDelivered) {
@@ -184,6 +193,7 @@ TEST(DirectSecurityTest, ForgedTamperedReplayedAndStaleEnvelopesAreRefusedCounte
   EXPECT_EQ(ack.outcome, wd::Outcome::accepted);
   EXPECT_EQ(ack.seq, 1u);
   EXPECT_TRUE(m.ack_verifies(ack, bob.id));
+  EXPECT_TRUE(m.last_clean_eof());  // acks first, then the daemon's half-close
   EXPECT_EQ(inbox_size(b, bob), 1u);
 
   // Replay inside its lifetime: acked again as a duplicate (same seq), delivered to nobody.
@@ -223,6 +233,7 @@ TEST(DirectSecurityTest, ForgedTamperedReplayedAndStaleEnvelopesAreRefusedCounte
 
   // Garbage on the stream: the stream is reset and counted; the daemon carries on.
   EXPECT_TRUE(m.exchange(peer, {"\x0a\x03not an envelope"}).empty());
+  EXPECT_FALSE(m.last_clean_eof());  // reset, not closed
   EXPECT_EQ(m.one(peer, m.envelope(bob.id, "still fine", now, now + 120'000)).outcome, wd::Outcome::accepted);
 
   // A short-lived envelope replayed after its lifetime: refused as expired.
@@ -282,13 +293,12 @@ TEST(DirectSecurityTest, RejectionsAreCountedByReasonInDiagnosticsAndMetrics) {
 // ignores it (counted); the message is delivered when b returns.
 TEST(DirectSecurityTest, AnAckForgedByAThirdDaemonIsIgnored) {
   TempDir dir;
-  Daemon a(dir.path() / "a");
-  a.start();
-  Daemon b(dir.path() / "b", {"--bootstrap", p2p_addr(a)});
-  b.start();
-  const auto alice = create(a, "alice");
-  const auto bob = create(b, "bob");
-  ASSERT_TRUE(eventually([&] { return online_remote(a, bob.id); }, 30s));
+  AliceAndBob mesh(dir.path());
+  ASSERT_TRUE(mesh.ready()) << mesh.a.log();
+  Daemon& a = mesh.a;
+  Daemon& b = mesh.b;
+  const auto& alice = mesh.alice;
+  const auto& bob = mesh.bob;
   ASSERT_EQ(b.stop(), 0);
   auto sent = a.client(alice.token)
                   .request("POST", "/v1/agents/" + alice.id + "/messages",

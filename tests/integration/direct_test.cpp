@@ -160,13 +160,12 @@ TEST(DirectMessagesTest, DirectGossipAndLoopbackPathsWithReceipts) {
 // before the message expires: the message is delivered once, promptly.
 TEST(DirectMessagesTest, RecipientOfflineThenBackBeforeExpiryIsDelivered) {
   TempDir dir;
-  Daemon a(dir.path() / "a");
-  a.start();
-  Daemon b(dir.path() / "b", {"--bootstrap", p2p_addr(a)});
-  b.start();
-  const auto alice = create(a, "alice");
-  const auto bob = create(b, "bob");
-  ASSERT_TRUE(eventually([&] { return in_directory(a, bob); }, 30s));
+  AliceAndBob mesh(dir.path());
+  ASSERT_TRUE(mesh.ready()) << mesh.a.log();
+  Daemon& a = mesh.a;
+  Daemon& b = mesh.b;
+  const auto& alice = mesh.alice;
+  const auto& bob = mesh.bob;
   ASSERT_EQ(b.stop(), 0);
   auto [st, r] = send(a, alice, bob.id, "while you were out", {{"ttl_ms", 60000}});
   ASSERT_EQ(st, 202) << json::serialize(r);
@@ -191,13 +190,12 @@ TEST(DirectMessagesTest, RecipientOfflineThenBackBeforeExpiryIsDelivered) {
 // message is rejected by the recipient, also a dead letter.
 TEST(DirectMessagesTest, ExpiryAndRejectionBecomeDeadLetters) {
   TempDir dir;
-  Daemon a(dir.path() / "a");
-  a.start();
-  Daemon b(dir.path() / "b", {"--bootstrap", p2p_addr(a)});
-  b.start();
-  const auto alice = create(a, "alice");
-  const auto bob = create(b, "bob");
-  ASSERT_TRUE(eventually([&] { return in_directory(a, bob); }, 30s));
+  AliceAndBob mesh(dir.path());
+  ASSERT_TRUE(mesh.ready()) << mesh.a.log();
+  Daemon& a = mesh.a;
+  Daemon& b = mesh.b;
+  const auto& alice = mesh.alice;
+  const auto& bob = mesh.bob;
 
   // Blocked: bob refuses alice; the ack is authenticated, so the rejection is final.
   auto blocked = b.admin().request("POST", "/v1/agents/bob/blocks", R"({"sender":")" + alice.id + "\"}",

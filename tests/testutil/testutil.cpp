@@ -220,4 +220,13 @@ bool online_remote(const Daemon& d, const std::string& agent_id) {
   return v.is_object() && v.at("online").as_bool() && !v.at("local").as_bool();
 }
 
+AliceAndBob::AliceAndBob(const std::filesystem::path& dir) : a(dir / "a"), b(dir / "b") {
+  a.start();
+  b.set_extra_args({"--bootstrap", p2p_addr(a)});
+  b.start();
+  alice = create_agent(a, "alice");
+  bob = create_agent(b, "bob");
+  ready_ = eventually([&] { return online_remote(a, bob.id); }, std::chrono::seconds(30));
+}
+
 }  // namespace agentmesh::testutil

@@ -96,4 +96,19 @@ TestAgent create_agent(const Daemon& d, const std::string& name);
 // Whether `agent_id` is in the daemon's directory as a remote agent, online.
 bool online_remote(const Daemon& d, const std::string& agent_id);
 
+// Two daemons under `dir`: a, and b bootstrapped from a; alice on a, bob on
+// b. ready() once bob is online in a's directory (up to 30 s), so a can send
+// to him on the direct path.
+struct AliceAndBob {
+  explicit AliceAndBob(const std::filesystem::path& dir);
+  bool ready() const { return ready_; }
+  Daemon a;
+  Daemon b;
+  TestAgent alice;
+  TestAgent bob;
+
+ private:
+  bool ready_ = false;
+};
+
 }  // namespace agentmesh::testutil
