@@ -5,18 +5,18 @@ namespace agentmesh::pubsub {
 MessageCache::MessageCache(std::size_t windows, std::size_t gossip_windows)
     : gossip_windows_(gossip_windows), windows_(std::max<std::size_t>(windows, 1)) {}
 
-void MessageCache::put(const std::string& id, const wire::pubsub::Message& message) {
-  if (!entries_.emplace(id, Entry{message, {}}).second) return;
-  windows_.front().push_back({id, message.topic.value_or("")});
+void MessageCache::put(const std::string& id, const std::string& topic, wire::pubsub::EncodedMessage message) {
+  if (!entries_.emplace(id, Entry{std::move(message), {}}).second) return;
+  windows_.front().push_back({id, topic});
 }
 
-const wire::pubsub::Message* MessageCache::get(const std::string& id) const {
+const wire::pubsub::EncodedMessage* MessageCache::get(const std::string& id) const {
   auto it = entries_.find(id);
   return it == entries_.end() ? nullptr : &it->second.message;
 }
 
-const wire::pubsub::Message* MessageCache::get_for_peer(const std::string& id, const core::PeerId& peer,
-                                                        std::size_t max_transmissions) {
+const wire::pubsub::EncodedMessage* MessageCache::get_for_peer(const std::string& id, const core::PeerId& peer,
+                                                               std::size_t max_transmissions) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return nullptr;
   auto& count = it->second.transmissions[peer];

@@ -3,6 +3,8 @@
 // answering IWANT, and their ids per topic for IHAVE gossip over the last
 // `gossip_windows`. shift() at every heartbeat drops the oldest window. Each
 // entry counts how often each peer asked for it (IWANT retransmission cap).
+// Messages are kept encoded: an IWANT answer shares the bytes the fan-out
+// already wrote.
 
 #include <deque>
 #include <map>
@@ -20,12 +22,12 @@ class MessageCache {
  public:
   MessageCache(std::size_t windows, std::size_t gossip_windows);
 
-  // Adds a message (ignored when the id is already cached).
-  void put(const std::string& id, const wire::pubsub::Message& message);
-  const wire::pubsub::Message* get(const std::string& id) const;
+  // Adds a message of `topic` (ignored when the id is already cached).
+  void put(const std::string& id, const std::string& topic, wire::pubsub::EncodedMessage message);
+  const wire::pubsub::EncodedMessage* get(const std::string& id) const;
   // The message for an IWANT from `peer`, unless that peer already asked for
   // it `max_transmissions` times (then nullptr).
-  const wire::pubsub::Message* get_for_peer(const std::string& id, const core::PeerId& peer,
+  const wire::pubsub::EncodedMessage* get_for_peer(const std::string& id, const core::PeerId& peer,
                                             std::size_t max_transmissions);
   // Ids of `topic` in the last gossip windows, newest first.
   std::vector<std::string> gossip_ids(const std::string& topic) const;
@@ -34,7 +36,7 @@ class MessageCache {
 
  private:
   struct Entry {
-    wire::pubsub::Message message;
+    wire::pubsub::EncodedMessage message;
     std::unordered_map<core::PeerId, std::size_t> transmissions;
   };
   struct Slot {

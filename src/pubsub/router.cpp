@@ -121,10 +121,12 @@ void Router::handle_message(const core::PeerId& from, const wire::pubsub::Messag
   const auto& topic = *message.topic;
   score_.first_delivery(from, topic);
   if (!joined_.contains(topic)) return;  // not ours: neither delivered nor forwarded
-  mcache_.put(id, message);
+  // Encoded once: the cache (IWANT answers) and every mesh peer share it.
+  auto encoded = wire::pubsub::encode_shared(message);
+  mcache_.put(id, topic, encoded);
   ++counters_.delivered;
   if (deliver_) deliver_(id, message, from, *author);
-  forward(id, message, from, *author);
+  forward(topic, encoded, from, *author);
 }
 
 Result<core::PeerId> Router::accept_replayed(const core::PeerId& from, const wire::pubsub::Message& message,
@@ -140,13 +142,13 @@ Result<core::PeerId> Router::accept_replayed(const core::PeerId& from, const wir
   return *author;
 }
 
-void Router::forward(const MessageId&, const wire::pubsub::Message& message, const core::PeerId& from,
+void Router::forward(const std::string& topic, const wire::pubsub::EncodedMessage& message, const core::PeerId& from,
                      const core::PeerId& author) {
-  auto m = mesh_.find(*message.topic);
+  auto m = mesh_.find(topic);
   if (m == mesh_.end()) return;
   for (const auto& peer : m->second) {
     if (peer == from || peer == author) continue;
-    out(peer).publish.push_back(message);
+    out(peer).encoded_publish.push_back(message);
     ++counters_.forwarded;
   }
 }
@@ -181,7 +183,7 @@ void Router::handle_iwant(const core::PeerId& from, const wire::pubsub::IWant& i
   if (score_.score(from, now) < score_.thresholds().gossip) return;
   for (const auto& id : iwant.message_ids) {
     if (const auto* m = mcache_.get_for_peer(id, from, config_.max_iwant_retransmissions)) {
-      out(from).publish.push_back(*m);
+      out(from).encoded_publish.push_back(*m);
     } else if (mcache_.get(id)) {
       ++counters_.iwant_over_cap;
     }
@@ -315,7 +317,8 @@ Result<std::size_t> Router::publish(const wire::pubsub::Message& message, Time n
   const auto& id = *claimed;
   if (!seen_.add(id, now)) return std::size_t{0};
   const auto& topic = *message.topic;
-  mcache_.put(id, message);
+  auto encoded = wire::pubsub::encode_shared(message);
+  mcache_.put(id, topic, encoded);
   ++counters_.published;
   std::set<core::PeerId> to;
   if (config_.flood_publish) {
@@ -337,7 +340,7 @@ Result<std::size_t> Router::publish(const wire::pubsub::Message& message, Time n
     fanout_last_publish_[topic] = now;
     if (!config_.flood_publish) to = fan;
   }
-  for (const auto& p : to) out(p).publish.push_back(message);
+  for (const auto& p : to) out(p).encoded_publish.push_back(encoded);
   flush();
   return to.size();
 }

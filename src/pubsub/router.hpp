@@ -164,7 +164,8 @@ class Router {
   // `px`: offer other topic peers (peer exchange) if config.do_px.
   void send_prune(const core::PeerId& peer, const std::string& topic, std::chrono::milliseconds backoff, Time now,
                   bool px);
-  void forward(const MessageId& id, const wire::pubsub::Message& message, const core::PeerId& from,
+  // Queues `message` for the mesh of `topic`, except `from` and `author`.
+  void forward(const std::string& topic, const wire::pubsub::EncodedMessage& message, const core::PeerId& from,
                const core::PeerId& author);
   void maintain_mesh(const std::string& topic, Time now);
   void maintain_fanout(Time now);

@@ -1,19 +1,11 @@
 #include "wire/pubsub.hpp"
 
+#include "core/varint.hpp"
 #include "rpc.pb.h"
 #include "wire/error.hpp"
 
 namespace agentmesh::wire::pubsub {
 namespace {
-
-void to_pb(const Message& m, pb::Message& out) {
-  if (m.from) out.set_from(*m.from);
-  if (m.data) out.set_data(*m.data);
-  if (m.seqno) out.set_seqno(*m.seqno);
-  if (m.topic) out.set_topic(*m.topic);
-  if (m.signature) out.set_signature(*m.signature);
-  if (m.key) out.set_key(*m.key);
-}
 
 Message from_pb(const pb::Message& m) {
   Message out;
@@ -26,55 +18,85 @@ Message from_pb(const pb::Message& m) {
   return out;
 }
 
+// Message fields by hand (no protobuf object, one allocation): each present
+// field as tag, length, bytes, in tag order, as protobuf writes them.
+// `signed_fields`: include `signature` and `key` (tags 5 and 6).
+void append_message(std::string& out, const Message& message, bool signed_fields) {
+  const std::optional<std::string>* fields[] = {&message.from,  &message.data,      &message.seqno,
+                                                &message.topic, &message.signature, &message.key};
+  const std::size_t count = signed_fields ? 6 : 4;
+  std::size_t size = out.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    if (*fields[i]) size += 1 + 10 + (*fields[i])->size();
+  }
+  out.reserve(size);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!*fields[i]) continue;
+    out.push_back(static_cast<char>((i + 1) << 3 | 2));  // field i + 1, length-delimited
+    core::append_lp(out, **fields[i]);
+  }
+}
+
 }  // namespace
 
 std::string encode_message(const Message& message) {
-  pb::Message m;
-  to_pb(message, m);
-  return m.SerializeAsString();
+  std::string out;
+  append_message(out, message, true);
+  return out;
+}
+
+EncodedMessage encode_shared(const Message& message) {
+  return std::make_shared<const std::string>(encode_message(message));
 }
 
 std::string signing_bytes(const Message& message) {
-  Message unsigned_part = message;
-  unsigned_part.signature.reset();
-  unsigned_part.key.reset();
   std::string out(kSignaturePrefix);
-  out += encode_message(unsigned_part);
+  append_message(out, message, false);
   return out;
 }
 
 std::string encode(const Rpc& rpc) {
-  pb::RPC out;
+  pb::RPC head;
   for (const auto& s : rpc.subscriptions) {
-    auto* o = out.add_subscriptions();
+    auto* o = head.add_subscriptions();
     o->set_subscribe(s.subscribe);
     o->set_topicid(s.topic);
   }
-  for (const auto& m : rpc.publish) to_pb(m, *out.add_publish());
-  if (!rpc.control.empty()) {
-    auto* c = out.mutable_control();
-    for (const auto& ih : rpc.control.ihave) {
-      auto* o = c->add_ihave();
-      o->set_topicid(ih.topic);
-      for (const auto& id : ih.message_ids) o->add_messageids(id);
-    }
-    for (const auto& iw : rpc.control.iwant) {
-      auto* o = c->add_iwant();
-      for (const auto& id : iw.message_ids) o->add_messageids(id);
-    }
-    for (const auto& g : rpc.control.graft) c->add_graft()->set_topicid(g.topic);
-    for (const auto& p : rpc.control.prune) {
-      auto* o = c->add_prune();
-      o->set_topicid(p.topic);
-      for (const auto& peer : p.peers) {
-        auto* i = o->add_peers();
-        i->set_peerid(peer.peer_id);
-        if (!peer.signed_peer_record.empty()) i->set_signedpeerrecord(peer.signed_peer_record);
-      }
-      if (p.backoff_s) o->set_backoff(*p.backoff_s);
-    }
+  std::string out = head.SerializeAsString();
+  constexpr char kPublishTag = 2 << 3 | 2;  // RPC.publish, length-delimited
+  for (const auto& m : rpc.publish) {
+    out.push_back(kPublishTag);
+    core::append_lp(out, encode_message(m));
   }
-  return out.SerializeAsString();
+  for (const auto& m : rpc.encoded_publish) {
+    out.push_back(kPublishTag);
+    core::append_lp(out, *m);
+  }
+  if (rpc.control.empty()) return out;
+  pb::RPC tail;
+  auto* c = tail.mutable_control();
+  for (const auto& ih : rpc.control.ihave) {
+    auto* o = c->add_ihave();
+    o->set_topicid(ih.topic);
+    for (const auto& id : ih.message_ids) o->add_messageids(id);
+  }
+  for (const auto& iw : rpc.control.iwant) {
+    auto* o = c->add_iwant();
+    for (const auto& id : iw.message_ids) o->add_messageids(id);
+  }
+  for (const auto& g : rpc.control.graft) c->add_graft()->set_topicid(g.topic);
+  for (const auto& p : rpc.control.prune) {
+    auto* o = c->add_prune();
+    o->set_topicid(p.topic);
+    for (const auto& peer : p.peers) {
+      auto* i = o->add_peers();
+      i->set_peerid(peer.peer_id);
+      if (!peer.signed_peer_record.empty()) i->set_signedpeerrecord(peer.signed_peer_record);
+    }
+    if (p.backoff_s) o->set_backoff(*p.backoff_s);
+  }
+  tail.AppendToString(&out);
+  return out;
 }
 
 Result<Rpc> decode(std::span<const std::uint8_t> bytes, const Limits& limits) {

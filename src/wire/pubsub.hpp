@@ -13,6 +13,7 @@
 // bounds the RPC's byte length before reading it, from its length prefix).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -100,20 +101,33 @@ struct Control {
   friend bool operator==(const Control&, const Control&) = default;
 };
 
+// A message encoded once (encode_message()) and shared by every RPC that
+// carries it: gossip fan-out, flood publishing and IWANT answers copy the
+// pointer, not the message.
+using EncodedMessage = std::shared_ptr<const std::string>;
+
 struct Rpc {
   std::vector<SubOpt> subscriptions;
   std::vector<Message> publish;
+  // Outbound only: messages already encoded, written as `publish` entries
+  // after those of `publish`. decode() never fills it.
+  std::vector<EncodedMessage> encoded_publish;
   Control control;  // encoded only when not empty
-  bool empty() const { return subscriptions.empty() && publish.empty() && control.empty(); }
+  bool empty() const {
+    return subscriptions.empty() && publish.empty() && encoded_publish.empty() && control.empty();
+  }
   friend bool operator==(const Rpc&, const Rpc&) = default;
 };
 
+// The protobuf encoding: subscriptions, publish, encoded_publish, control (a
+// parser sees encoded_publish as more publish entries).
 std::string encode(const Rpc& rpc);
 // bad_protobuf when the bytes do not parse or break a limit.
 Result<Rpc> decode(std::span<const std::uint8_t> bytes, const Limits& limits = {});
 
 // The protobuf encoding of one Message (fields in tag order, presence kept).
 std::string encode_message(const Message& message);
+EncodedMessage encode_shared(const Message& message);
 // What a message signature covers: kSignaturePrefix || the message encoded
 // with `signature` and `key` cleared (what js-libp2p and go-libp2p sign,
 // although the spec text names only `signature`).

@@ -85,8 +85,15 @@ class SimNet {
     for (int guard = 0; !queue_.empty() && guard < 1'000'000; ++guard) {
       auto [from, to, rpc] = std::move(queue_.front());
       queue_.pop_front();
-      if (drop_publish_to.contains(to) || silent.contains(from)) rpc.publish.clear();
-      nodes_[to]->router->on_rpc(nodes_[from]->id, rpc, now_);
+      if (drop_publish_to.contains(to) || silent.contains(from)) {
+        rpc.publish.clear();
+        rpc.encoded_publish.clear();
+      }
+      // Through the codec, as on the wire (encoded_publish becomes publish).
+      const auto bytes = wire::pubsub::encode(rpc);
+      auto decoded = wire::pubsub::decode({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+      ASSERT_TRUE(decoded) << decoded.error().message();
+      nodes_[to]->router->on_rpc(nodes_[from]->id, *decoded, now_);
     }
   }
   void tick(int heartbeats = 1) {

@@ -57,13 +57,15 @@ TEST(PubsubCacheTest, MessageCacheWindowsGossipAndRetransmissionCap) {
   auto key = crypto::SigningKey::generate();
   MessageCache cache(3, 2);
   auto m1 = signed_message(key, 1);
-  cache.put("a", m1);
+  const auto encoded = wire::pubsub::encode_shared(m1);
+  cache.put("a", "agents/test", encoded);
   cache.shift();
-  cache.put("b", m1);
+  cache.put("b", "agents/test", encoded);
   EXPECT_EQ(cache.gossip_ids("agents/test"), (std::vector<std::string>{"b", "a"}));
   cache.shift();
   EXPECT_EQ(cache.gossip_ids("agents/test"), (std::vector<std::string>{"b"}));  // "a" is 2 windows old
   ASSERT_NE(cache.get("a"), nullptr);                                       // but still served
+  EXPECT_EQ(**cache.get("a"), wire::pubsub::encode_message(m1));
   const auto peer = core::PeerId::from_ed25519(key.public_key());
   for (int i = 0; i < 3; ++i) EXPECT_NE(cache.get_for_peer("b", peer, 3), nullptr);
   EXPECT_EQ(cache.get_for_peer("b", peer, 3), nullptr);
