@@ -22,6 +22,7 @@ packages=(
   libtomlplusplus-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  libgoogle-perftools-dev  # tcmalloc for the release executables (cmake/allocator.cmake)
   clang-14 libclang-rt-14-dev
   python3 curl procps
   nats-server  # make bench: the reference for the direct-message benchmark (NATS request/reply)
