@@ -35,6 +35,8 @@ class Conn {
   // Sends `depth` identical POSTs back to back (HTTP/1.1 pipelining), then
   // reads the `depth` responses; returns how many had status `ok_status`.
   int pipeline(const std::string& target, const std::string& body, int depth, int ok_status = 202);
+  // The same with one POST per body (all written at once).
+  int pipeline(const std::string& target, const std::vector<std::string>& bodies, int ok_status = 202);
   // One request; returns the status and stores the body in `out` if given.
   int request(const std::string& method, const std::string& target, const std::string& body,
               std::string* out = nullptr);
