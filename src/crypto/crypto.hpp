@@ -95,13 +95,14 @@ Digest32 hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uin
 // encrypt writes plaintext.size() + kAeadTagSize bytes to `out` (which may
 // alias the plaintext). decrypt writes ciphertext.size() - kAeadTagSize bytes
 // and returns false on authentication failure (or a ciphertext shorter than a
-// tag); `out` may alias the ciphertext.
+// tag; `out` is then zeroed); `out` may alias the ciphertext. Frames under
+// 2 KiB go through libsodium, larger ones through OpenSSL (crypto.cpp says why).
 void chacha20poly1305_encrypt(const SymmetricKey& key, std::uint64_t nonce, std::span<const std::uint8_t> ad,
                               std::span<const std::uint8_t> plaintext, std::uint8_t* out);
 bool chacha20poly1305_decrypt(const SymmetricKey& key, std::uint64_t nonce, std::span<const std::uint8_t> ad,
                               std::span<const std::uint8_t> ciphertext, std::uint8_t* out);
-// libsodium's implementation of the same cipher, kept for the test that the
-// two agree and for the benchmark that compares them.
+// libsodium's implementation of the same cipher: the small-frame path, and
+// the reference for the test that the two agree and for the benchmark.
 void chacha20poly1305_encrypt_libsodium(const SymmetricKey& key, std::uint64_t nonce,
                                         std::span<const std::uint8_t> ad, std::span<const std::uint8_t> plaintext,
                                         std::uint8_t* out);
@@ -125,6 +126,10 @@ void wipe(std::span<std::uint8_t> bytes);
 // BLAKE2b with an output of out.size() bytes (16..64), optionally keyed.
 void blake2b(std::span<std::uint8_t> out, std::span<const std::uint8_t> data,
              std::span<const std::uint8_t> key = {});
+// SipHash-2-4 under a 16-byte key: a fast keyed 64-bit PRF for hash tables
+// whose keys an attacker chooses (ids of gossiped messages).
+using ShortHashKey = std::array<std::uint8_t, 16>;
+std::uint64_t siphash24(std::span<const std::uint8_t> data, const ShortHashKey& key);
 
 void random_bytes(std::span<std::uint8_t> out);
 core::RequestId random_request_id();

@@ -155,10 +155,11 @@ TEST(KeyFileTest, RejectsMalformedFile) {
 namespace agentmesh::crypto {
 namespace {
 
-// The transport cipher (OpenSSL EVP) against libsodium's implementation of
-// the same construction, at the sizes Noise uses.
+// The transport cipher (libsodium below 2 KiB, OpenSSL EVP from there)
+// against libsodium's implementation of the same construction, at the sizes
+// Noise uses, on both sides of the switch.
 TEST(TransportAeadTest, OpenSslAndLibsodiumAgree) {
-  for (std::size_t size : {0u, 1u, 16u, 1000u, 65519u}) {
+  for (std::size_t size : {0u, 1u, 16u, 1000u, 2047u, 2048u, 5000u, 65519u}) {
     SymmetricKey key{};
     random_bytes(key);
     std::vector<std::uint8_t> pt(size);
@@ -179,18 +180,31 @@ TEST(TransportAeadTest, OpenSslAndLibsodiumAgree) {
   }
 }
 
+// The SipHash-2-4 paper's test vector (appendix A): key 00..0f, message 00..0e.
+TEST(ShortHashTest, SipHash24MatchesThePaper) {
+  ShortHashKey key{};
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(i);
+  std::array<std::uint8_t, 15> message{};
+  for (std::size_t i = 0; i < message.size(); ++i) message[i] = static_cast<std::uint8_t>(i);
+  EXPECT_EQ(siphash24(message, key), 0xa129ca6149be45e5ULL);
+  key[0] ^= 1;
+  EXPECT_NE(siphash24(message, key), 0xa129ca6149be45e5ULL);
+}
+
 TEST(TransportAeadTest, TamperingWrongNonceOrAdFail) {
   SymmetricKey key{};
   random_bytes(key);
-  std::vector<std::uint8_t> pt(100, 7), ct(100 + kAeadTagSize), out(100, 0xee);
-  const std::vector<std::uint8_t> ad{1, 2, 3};
-  chacha20poly1305_encrypt(key, 5, ad, pt, ct.data());
-  EXPECT_FALSE(chacha20poly1305_decrypt(key, 6, ad, ct, out.data()));
-  EXPECT_FALSE(chacha20poly1305_decrypt(key, 5, {}, ct, out.data()));
-  ct[50] ^= 1;
-  EXPECT_FALSE(chacha20poly1305_decrypt(key, 5, ad, ct, out.data()));
-  EXPECT_EQ(out, std::vector<std::uint8_t>(100, 0));  // no unauthenticated plaintext left behind
-  EXPECT_FALSE(chacha20poly1305_decrypt(key, 5, ad, std::span<const std::uint8_t>(ct.data(), 15), out.data()));
+  for (std::size_t size : {100u, 3000u}) {  // both implementations
+    std::vector<std::uint8_t> pt(size, 7), ct(size + kAeadTagSize), out(size, 0xee);
+    const std::vector<std::uint8_t> ad{1, 2, 3};
+    chacha20poly1305_encrypt(key, 5, ad, pt, ct.data());
+    EXPECT_FALSE(chacha20poly1305_decrypt(key, 6, ad, ct, out.data()));
+    EXPECT_FALSE(chacha20poly1305_decrypt(key, 5, {}, ct, out.data()));
+    ct[50] ^= 1;
+    EXPECT_FALSE(chacha20poly1305_decrypt(key, 5, ad, ct, out.data()));
+    EXPECT_EQ(out, std::vector<std::uint8_t>(size, 0));  // no unauthenticated plaintext left behind
+    EXPECT_FALSE(chacha20poly1305_decrypt(key, 5, ad, std::span<const std::uint8_t>(ct.data(), 15), out.data()));
+  }
 }
 
 }  // namespace
