@@ -4,6 +4,7 @@
 #include "pubsub/router.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "pubsub/error.hpp"
 
@@ -64,6 +65,28 @@ void Router::on_rpc(const core::PeerId& from, const wire::pubsub::Rpc& rpc, Time
   for (const auto& ih : rpc.control.ihave) handle_ihave(from, ih, now);
   for (const auto& iw : rpc.control.iwant) handle_iwant(from, iw, now);
   flush();
+}
+
+bool Router::drop_seen(const core::PeerId& from, const wire::pubsub::MessageView& message) {
+  // An Ed25519 author's `from` is the identity multihash of its PublicKey
+  // protobuf (0x00, 36, the 36 bytes): the id is those bytes || seqno.
+  constexpr std::size_t kKeyBytes = 36;
+  const auto& f = message.from;
+  const auto& seqno = message.seqno;
+  if (!f || !seqno || f->size() != kKeyBytes + 2 || (*f)[0] != 0 || (*f)[1] != kKeyBytes ||
+      seqno->size() != wire::pubsub::kSeqnoSize || !peers_.contains(from)) {
+    return false;
+  }
+  std::array<char, kKeyBytes + wire::pubsub::kSeqnoSize> id{};
+  std::copy(f->begin() + 2, f->end(), id.begin());
+  std::copy(seqno->begin(), seqno->end(), id.begin() + kKeyBytes);
+  const std::string_view id_view(id.data(), id.size());
+  if (!seen_.contains(id_view)) return false;
+  ++counters_.duplicates;
+  if (!promises_.empty()) {
+    if (auto p = promises_.find(std::string(id_view)); p != promises_.end()) promises_.erase(p);
+  }
+  return true;
 }
 
 void Router::handle_subscription(const core::PeerId& from, const wire::pubsub::SubOpt& sub, Time now) {

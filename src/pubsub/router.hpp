@@ -99,6 +99,12 @@ class Router {
   void add_peer(const core::PeerId& peer, bool outbound, Time now, const std::string& ip = {});
   void remove_peer(const core::PeerId& peer, Time now);
   void on_rpc(const core::PeerId& from, const wire::pubsub::Rpc& rpc, Time now);
+  // For the decoder's filter (wire::pubsub::decode): true when `from`'s copy
+  // of a message carries an id already in the seen cache. It is then counted
+  // as a duplicate, exactly as on_rpc() would count it, and need not be
+  // decoded. An id that is not in the canonical Ed25519 form, or not seen,
+  // returns false and takes the full path.
+  bool drop_seen(const core::PeerId& from, const wire::pubsub::MessageView& message);
 
   // A message that `from` replayed to us (topic replay, not gossip): checked
   // like a gossiped one (seen cache first, StrictSign, size, the validator)

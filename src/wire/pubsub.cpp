@@ -1,22 +1,12 @@
 #include "wire/pubsub.hpp"
 
 #include "core/varint.hpp"
+#include "wire/protobuf_reader.hpp"
 #include "rpc.pb.h"
 #include "wire/error.hpp"
 
 namespace agentmesh::wire::pubsub {
 namespace {
-
-Message from_pb(const pb::Message& m) {
-  Message out;
-  if (m.has_from()) out.from = m.from();
-  if (m.has_data()) out.data = m.data();
-  if (m.has_seqno()) out.seqno = m.seqno();
-  if (m.has_topic()) out.topic = m.topic();
-  if (m.has_signature()) out.signature = m.signature();
-  if (m.has_key()) out.key = m.key();
-  return out;
-}
 
 // Message fields by hand (no protobuf object, one allocation): each present
 // field as tag, length, bytes, in tag order, as protobuf writes them.
@@ -99,24 +89,99 @@ std::string encode(const Rpc& rpc) {
   return out;
 }
 
-Result<Rpc> decode(std::span<const std::uint8_t> bytes, const Limits& limits) {
+namespace {
+
+// RPC.SubOpts: subscribe (1, varint), topicid (2).
+bool read_subopt(std::string_view bytes, SubOpt& out) {
+  ProtobufReader r(bytes);
+  while (r.next()) {
+    if (r.field() == 1 && r.wire_type() == ProtobufReader::kVarint) {
+      std::uint64_t v = 0;
+      if (!r.read_varint(v)) return false;
+      out.subscribe = v != 0;
+    } else if (r.field() == 2 && r.wire_type() == ProtobufReader::kLengthDelimited) {
+      std::string_view t;
+      if (!r.read_bytes(t)) return false;
+      out.topic.assign(t);
+    } else if (!r.skip()) {
+      return false;
+    }
+  }
+  return !r.failed();
+}
+
+// Message: fields 1-6, each length-delimited; the last occurrence wins, and
+// one with another wire type is an unknown field, as in protobuf.
+bool read_message(std::string_view bytes, MessageView& out) {
+  std::optional<std::string_view>* fields[] = {&out.from,  &out.data,      &out.seqno,
+                                               &out.topic, &out.signature, &out.key};
+  ProtobufReader r(bytes);
+  while (r.next()) {
+    if (r.field() >= 1 && r.field() <= 6 && r.wire_type() == ProtobufReader::kLengthDelimited) {
+      std::string_view v;
+      if (!r.read_bytes(v)) return false;
+      *fields[r.field() - 1] = v;
+    } else if (!r.skip()) {
+      return false;
+    }
+  }
+  return !r.failed();
+}
+
+std::optional<std::string> copy(const std::optional<std::string_view>& v) {
+  return v ? std::optional<std::string>(std::in_place, *v) : std::nullopt;
+}
+
+}  // namespace
+
+Message to_message(const MessageView& v) {
+  return Message{.from = copy(v.from),
+                 .data = copy(v.data),
+                 .seqno = copy(v.seqno),
+                 .topic = copy(v.topic),
+                 .signature = copy(v.signature),
+                 .key = copy(v.key)};
+}
+
+// The RPC's own fields are read by hand (ProtobufReader): subscriptions and
+// messages go straight into the domain structs, and a message the filter
+// drops is never copied. The control message, rare and small, goes through
+// the generated parser.
+Result<Rpc> decode(std::span<const std::uint8_t> bytes, const Limits& limits, const MessageFilter& keep) {
   if (bytes.size() > limits.max_rpc_bytes) return error::frame_too_large;
-  pb::RPC in;
-  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return error::bad_protobuf;
-  if (static_cast<std::size_t>(in.subscriptions_size()) > limits.max_subscriptions ||
-      static_cast<std::size_t>(in.publish_size()) > limits.max_messages) {
-    return error::bad_protobuf;
-  }
-  auto topic_ok = [&](const std::string& t) { return t.size() <= limits.max_topic_bytes; };
   Rpc out;
-  for (const auto& s : in.subscriptions()) {
-    if (!topic_ok(s.topicid())) return error::bad_protobuf;
-    out.subscriptions.push_back({s.subscribe(), s.topicid()});
+  std::size_t messages = 0;
+  std::string control;  // every RPC.control field, re-framed for pb::RPC (repeats merge)
+  ProtobufReader r(bytes);
+  while (r.next()) {
+    if (r.wire_type() != ProtobufReader::kLengthDelimited || r.field() < 1 || r.field() > 3) {
+      if (!r.skip()) return error::bad_protobuf;
+      continue;
+    }
+    std::string_view field;
+    if (!r.read_bytes(field)) return error::bad_protobuf;
+    if (r.field() == 1) {
+      if (out.subscriptions.size() >= limits.max_subscriptions) return error::bad_protobuf;
+      SubOpt sub;
+      if (!read_subopt(field, sub) || sub.topic.size() > limits.max_topic_bytes) return error::bad_protobuf;
+      out.subscriptions.push_back(std::move(sub));
+    } else if (r.field() == 2) {
+      if (++messages > limits.max_messages) return error::bad_protobuf;
+      MessageView m;
+      if (!read_message(field, m) || (m.topic && m.topic->size() > limits.max_topic_bytes)) {
+        return error::bad_protobuf;
+      }
+      if (!keep || keep(m)) out.publish.push_back(to_message(m));
+    } else {
+      control.push_back(static_cast<char>(3 << 3 | ProtobufReader::kLengthDelimited));
+      core::append_lp(control, field);
+    }
   }
-  for (const auto& m : in.publish()) {
-    if (m.has_topic() && !topic_ok(m.topic())) return error::bad_protobuf;
-    out.publish.push_back(from_pb(m));
-  }
+  if (r.failed()) return error::bad_protobuf;
+  if (control.empty()) return out;
+  pb::RPC in;
+  if (!in.ParseFromString(control)) return error::bad_protobuf;
+  auto topic_ok = [&](const std::string& t) { return t.size() <= limits.max_topic_bytes; };
   if (in.has_control()) {
     const auto& c = in.control();
     const auto too_many = [&](int n) { return static_cast<std::size_t>(n) > limits.max_control_entries; };

@@ -13,6 +13,7 @@
 // bounds the RPC's byte length before reading it, from its length prefix).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -122,8 +123,26 @@ struct Rpc {
 // The protobuf encoding: subscriptions, publish, encoded_publish, control (a
 // parser sees encoded_publish as more publish entries).
 std::string encode(const Rpc& rpc);
-// bad_protobuf when the bytes do not parse or break a limit.
-Result<Rpc> decode(std::span<const std::uint8_t> bytes, const Limits& limits = {});
+
+// A message's fields as views into the bytes being decoded (valid only
+// during decode()).
+struct MessageView {
+  std::optional<std::string_view> from;
+  std::optional<std::string_view> data;
+  std::optional<std::string_view> seqno;
+  std::optional<std::string_view> topic;
+  std::optional<std::string_view> signature;
+  std::optional<std::string_view> key;
+};
+Message to_message(const MessageView& view);
+// Called for each message before it is copied out of the bytes; false leaves
+// it out of Rpc::publish (the gossipsub service drops messages it has seen
+// already, three of every four copies in a full mesh, without copying them).
+using MessageFilter = std::function<bool(const MessageView&)>;
+
+// bad_protobuf when the bytes do not parse or break a limit (limits count
+// every message, kept or not). Parses what protobuf's parser accepts.
+Result<Rpc> decode(std::span<const std::uint8_t> bytes, const Limits& limits = {}, const MessageFilter& keep = {});
 
 // The protobuf encoding of one Message (fields in tag order, presence kept).
 std::string encode_message(const Message& message);

@@ -435,5 +435,43 @@ TEST(GossipSimTest, AnInvalidSenderAndANonForwarderEndNegativeAndArePruned) {
   }
 }
 
+TEST(GossipSimTest, SeenMessagesAreDroppedBeforeDecodingAndCountedAsDuplicates) {
+  SimNet net(2);
+  net.connect(0, 1);
+  net.node(0).router->join(kTopic, net.now());
+  net.node(1).router->join(kTopic, net.now());
+  net.run();
+  net.tick(2);
+  auto& n0 = net.node(0);
+  auto& r1 = *net.node(1).router;
+  wire::pubsub::Message m;
+  m.topic = kTopic;
+  m.data = "once";
+  sign(m, n0.key, n0.seqno++);
+  const auto view = [](const wire::pubsub::Message& x) {
+    wire::pubsub::MessageView v;
+    v.from = *x.from;
+    v.seqno = *x.seqno;
+    return v;
+  };
+  EXPECT_FALSE(r1.drop_seen(n0.id, view(m)));  // not seen yet: decoded and verified
+  ASSERT_TRUE(n0.router->publish(m, net.now()));
+  net.run();
+  EXPECT_EQ(net.node(1).delivered[message_id(m)], 1);
+  const auto duplicates = r1.counters().duplicates;
+  EXPECT_TRUE(r1.drop_seen(n0.id, view(m)));
+  EXPECT_EQ(r1.counters().duplicates, duplicates + 1);
+  // Not the canonical identity multihash, or from a peer the router does not
+  // know: the full path decides.
+  auto odd = view(m);
+  std::string from = *m.from;
+  from[1] = 0x25;
+  odd.from = from;
+  EXPECT_FALSE(r1.drop_seen(n0.id, odd));
+  const auto stranger = core::PeerId::from_ed25519(crypto::SigningKey::generate().public_key());
+  EXPECT_FALSE(r1.drop_seen(stranger, view(m)));
+  EXPECT_EQ(r1.counters().duplicates, duplicates + 1);
+}
+
 }  // namespace
 }  // namespace agentmesh::pubsub
