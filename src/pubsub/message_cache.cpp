@@ -6,8 +6,8 @@ MessageCache::MessageCache(std::size_t windows, std::size_t gossip_windows)
     : gossip_windows_(gossip_windows), windows_(std::max<std::size_t>(windows, 1)) {}
 
 void MessageCache::put(const std::string& id, const std::string& topic, wire::pubsub::EncodedMessage message) {
-  if (!entries_.emplace(id, Entry{std::move(message), {}}).second) return;
-  windows_.front().push_back({id, topic});
+  auto [it, added] = entries_.try_emplace(id, Entry{topic, std::move(message), {}});
+  if (added) windows_.front().push_back(&*it);
 }
 
 const wire::pubsub::EncodedMessage* MessageCache::get(const std::string& id) const {
@@ -28,15 +28,15 @@ const wire::pubsub::EncodedMessage* MessageCache::get_for_peer(const std::string
 std::vector<std::string> MessageCache::gossip_ids(const std::string& topic) const {
   std::vector<std::string> out;
   for (std::size_t w = 0; w < gossip_windows_ && w < windows_.size(); ++w) {
-    for (const auto& slot : windows_[w]) {
-      if (slot.topic == topic) out.push_back(slot.id);
+    for (const auto* entry : windows_[w]) {
+      if (entry->second.topic == topic) out.push_back(entry->first);
     }
   }
   return out;
 }
 
 void MessageCache::shift() {
-  for (const auto& slot : windows_.back()) entries_.erase(slot.id);
+  for (const auto* entry : windows_.back()) entries_.erase(entries_.find(entry->first));
   windows_.pop_back();
   windows_.emplace_front();
 }

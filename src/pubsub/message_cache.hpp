@@ -36,16 +36,16 @@ class MessageCache {
 
  private:
   struct Entry {
+    std::string topic;
     wire::pubsub::EncodedMessage message;
     std::unordered_map<core::PeerId, std::size_t> transmissions;
   };
-  struct Slot {
-    std::string id;
-    std::string topic;
-  };
+  using Entries = std::unordered_map<std::string, Entry>;
   std::size_t gossip_windows_;
-  std::deque<std::vector<Slot>> windows_;  // front = newest
-  std::unordered_map<std::string, Entry> entries_;
+  // Each window points at its entries (elements of an unordered_map keep
+  // their address): the id and topic are stored once.
+  std::deque<std::vector<const Entries::value_type*>> windows_;  // front = newest
+  Entries entries_;
 };
 
 }  // namespace agentmesh::pubsub

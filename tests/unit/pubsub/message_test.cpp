@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+
 #include "pubsub/error.hpp"
 #include "pubsub/message_cache.hpp"
 #include "pubsub/replay_buffer.hpp"
@@ -84,6 +87,41 @@ TEST(PubsubCacheTest, SeenCacheExpires) {
   seen.expire(t0 + std::chrono::seconds(120));
   EXPECT_FALSE(seen.contains("x"));
   EXPECT_EQ(seen.size(), 0u);
+}
+
+// The flat digest set against std::set, with many values sharing a home
+// slot (low bits), wrapping around the end of the table, a zero (stored as 1,
+// as documented), and growth.
+TEST(PubsubCacheTest, DigestSetMatchesAModelThroughCollisionsDeletionsAndGrowth) {
+  DigestSet set;
+  std::set<std::uint64_t> model;
+  std::mt19937_64 rng(7);
+  auto value = [&] {
+    const std::uint64_t home = rng() % 4 == 0 ? 1023 : rng() % 8;  // crowd a few slots, and the last one
+    return (rng() % 64) << 10 | home;
+  };
+  for (int step = 0; step < 20000; ++step) {
+    const auto v = step == 10 ? 0 : value();
+    const auto modelled = v == 0 ? 1 : v;
+    if (rng() % 3 == 0) {
+      set.erase(v);
+      model.erase(modelled);
+    } else {
+      EXPECT_EQ(set.insert(v), model.insert(modelled).second) << v;
+    }
+    if (step % 97 == 0) {
+      for (std::uint64_t probe = 0; probe < 64; ++probe) {
+        const auto p = probe << 10 | (probe % 8);
+        ASSERT_EQ(set.contains(p), model.contains(p == 0 ? 1 : p)) << step << " " << p;
+      }
+    }
+    ASSERT_EQ(set.size(), model.size());
+  }
+  for (const auto v : model) EXPECT_TRUE(set.contains(v));
+  // Growth keeps everything.
+  for (std::uint64_t i = 1; i <= 5000; ++i) set.insert(i * 0x9e3779b97f4a7c15ULL);
+  for (std::uint64_t i = 1; i <= 5000; ++i) EXPECT_TRUE(set.contains(i * 0x9e3779b97f4a7c15ULL));
+  for (const auto v : model) EXPECT_TRUE(set.contains(v));
 }
 
 TEST(ReplayBufferTest, KeepsByTopicAgeAndByteBudget) {
