@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +20,8 @@
 
 #include "api/error.hpp"
 #include "api/error_table.hpp"
+#include "api/http_response.hpp"
+#include "api/pipeline.hpp"
 
 namespace agentmesh::api {
 namespace {
@@ -32,6 +35,8 @@ using tcp = asio::ip::tcp;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 constexpr std::size_t kStreamBatch = 256;
+// Ready responses written together once this many bytes are gathered.
+constexpr std::size_t kMaxWriteBatch = 64 * 1024;
 constexpr std::size_t kMaxWsMessage = 64 * 1024;
 // Requests one connection may have queued or in progress (HTTP pipelining).
 constexpr std::size_t kMaxPipeline = 64;
@@ -41,28 +46,6 @@ struct SessionCtl {
   std::function<void()> stop;  // graceful: finish the request in flight / end the stream
   std::function<void()> kill;  // at the deadline: close the socket
   bool busy = false;
-};
-
-// One connection's request pipeline. Shared with the handler coroutines of
-// pipelined sends, which may complete after the session has ended.
-struct Pipeline {
-  struct Slot {
-    Response resp;
-    unsigned version = 11;
-    bool keep_alive = true;
-    bool ready = false;
-  };
-  explicit Pipeline(asio::io_context& io) : writer_wake(io), reader_wake(io) {}
-  std::deque<std::shared_ptr<Slot>> slots;  // responses in request order
-  std::size_t in_flight = 0;                // slots not ready yet
-  bool reader_done = false;                 // no more requests will be queued
-  bool linger = false;                      // the last response answers a request we stopped reading
-  asio::steady_timer writer_wake;
-  asio::steady_timer reader_wake;
-  void wake() {
-    writer_wake.cancel();
-    reader_wake.cancel();
-  }
 };
 
 bool benign(const beast::error_code& ec) {
@@ -100,17 +83,6 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> run_ws(beast::tcp_stream stream, http::request<http::string_body> req, const Response& resp,
                                SessionCtl& ctl);
 
-  http::response<http::string_body> to_beast(const Response& r, unsigned version, bool keep_alive) const {
-    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-    res.set(http::field::server, "agentmesh/" AGENTMESH_VERSION);
-    res.set(http::field::content_type, r.content_type);
-    res.set(http::field::cache_control, "no-store");
-    for (const auto& [k, v] : r.headers) res.set(k, v);
-    res.body() = r.body;
-    res.keep_alive(keep_alive);
-    res.prepare_payload();
-    return res;
-  }
 };
 
 // Releases an agent's stream slot and watcher whatever way the stream ends.
@@ -298,14 +270,20 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
   auto writer = [&]() -> asio::awaitable<void> {
     for (;;) {
       while (!p->slots.empty() && p->slots.front()->ready) {
-        auto slot = p->slots.front();
-        const bool keep_alive = slot->keep_alive && !(draining && p->slots.size() == 1 && p->in_flight == 0);
-        auto res = to_beast(slot->resp, slot->version, keep_alive);
+        // Every ready response in order, in one write: first a few turns of
+        // the event loop while they let pipelined requests be parsed and
+        // answered (handlers already due), so one write answers the run.
+        for (int turn = 0; turn < 8; ++turn) {
+          const auto before = std::pair(p->slots.size(), p->ready());
+          co_await asio::post(ioc, use_awaitable);
+          if (std::pair(p->slots.size(), p->ready()) == before) break;
+        }
+        std::string out;
+        const bool keep_alive = p->take_ready(out, kMaxWriteBatch, draining);
         stream.expires_after(cfg.write_timeout);
         ctl.busy = true;
-        auto [ec, n] = co_await http::async_write(stream, res, kTuple);
+        auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), kTuple);
         ctl.busy = false;
-        p->slots.pop_front();
         p->reader_wake.cancel();
         if (ec || !keep_alive) {
           if (!ec && p->linger) {
