@@ -223,6 +223,8 @@ class Node : public std::enable_shared_from_this<Node> {
   void deliver_durable(const TopicEvent& event, std::optional<std::int64_t> replayed_received_ms = std::nullopt);
   // id: the pubsub MessageId.
   TopicEvent topic_event(const std::string& id, const wire::pubsub::Message& m, const core::PeerId& author);
+  // The base58 text of a peer id, cached (every topic event names its peer).
+  const std::string& peer_name(const core::PeerId& peer);
   // A peer subscribed to `topic`: ask it for what we missed while down.
   void maybe_catch_up(const core::PeerId& peer, const std::string& topic);
   // Adverts: publish ours every kAdvertInterval and soon after a change or a
@@ -291,6 +293,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::shared_ptr<pubsub::Service> pubsub_;
   std::unique_ptr<pubsub::Attribution> attribution_;
   std::unordered_map<core::AgentId, std::pair<std::uint64_t, std::string>> bindings_;  // agent -> (expires, signature)
+  std::unordered_map<core::PeerId, std::string> peer_names_;  // peer_name(); emptied beyond kMaxPeerNames
   std::map<std::string, std::vector<std::shared_ptr<TopicSubscriber>>> topic_subscribers_;
   std::map<std::string, std::map<core::AgentId, std::int64_t>> durable_;  // topic -> agent -> subscribed at (ms)
   // Topic replay after a restart: the durable topics loaded at start, and the

@@ -54,7 +54,7 @@ Result<TopicPublishResult> Node::publish_topic(const core::AgentId& agent, const
   TopicEvent local;
   local.topic = topic;
   local.message_id = published->id;
-  local.from_peer = host_->peer_id().to_string();
+  local.from_peer = peer_name(host_->peer_id());
   local.from_agent = agent.to_string();
   local.content_type = std::move(content_type);
   local.body = std::move(body);
@@ -240,9 +240,9 @@ TopicEvent Node::topic_event(const std::string& id, const wire::pubsub::Message&
   TopicEvent e;
   e.topic = *m.topic;
   e.message_id = id;
-  e.from_peer = author.to_string();
+  e.from_peer = peer_name(author);
   e.received_ms = clock_.now_ms();
-  const std::string data = m.data.value_or("");
+  const std::string_view data = m.data ? std::string_view(*m.data) : std::string_view();
   auto payload = wire::agent_message::decode({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
   if (payload) {
     // The validator checked the binding (cached: no second verification).
@@ -256,6 +256,13 @@ TopicEvent Node::topic_event(const std::string& id, const wire::pubsub::Message&
     e.body = data;
   }
   return e;
+}
+
+const std::string& Node::peer_name(const core::PeerId& peer) {
+  constexpr std::size_t kMaxPeerNames = 4096;
+  if (auto it = peer_names_.find(peer); it != peer_names_.end()) return it->second;
+  if (peer_names_.size() >= kMaxPeerNames) peer_names_.clear();
+  return peer_names_.emplace(peer, peer.to_string()).first->second;
 }
 
 // After a restart, each durable topic asks up to kCatchUpPeers of the peers

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -210,7 +211,18 @@ Task<void> Service::write_loop(core::PeerId peer, std::shared_ptr<Link> link) {
     // Everything queued goes out in one write (one yamux frame, one Noise
     // frame, one syscall), up to kMaxBatchBytes: under load a forwarded
     // message then costs a copy instead of its own frame and system call.
+    // One turn of the event loop first, so RPCs from handlers already due
+    // (the rest of a batch of pipelined publishes, of a read of several
+    // frames) join this write.
+    co_await asio::post(ex_, asio::use_awaitable);
+    if (link->closed) co_return;
+    std::size_t bytes = 0;
+    for (const auto& rpc : link->queue) {
+      if (bytes > kMaxBatchBytes) break;
+      bytes += rpc.size() + 10;
+    }
     std::string batch;
+    batch.reserve(bytes);
     std::size_t count = 0;
     while (!link->queue.empty() && (count == 0 || batch.size() + link->queue.front().size() <= kMaxBatchBytes)) {
       core::append_lp(batch, link->queue.front());
@@ -242,7 +254,11 @@ Task<void> Service::read_inbound(std::shared_ptr<transport::Stream> stream) {
       }
       co_return;
     }
-    auto rpc = wire::pubsub::decode({reinterpret_cast<const std::uint8_t*>(msg->data()), msg->size()}, config_.limits);
+    // Messages seen already (most copies in a mesh) are counted and skipped
+    // by the decoder instead of being copied out.
+    const auto keep = [this, &peer](const wire::pubsub::MessageView& m) { return !router_.drop_seen(peer, m); };
+    auto rpc = wire::pubsub::decode({reinterpret_cast<const std::uint8_t*>(msg->data()), msg->size()}, config_.limits,
+                                    keep);
     if (!rpc) {
       ++stats_.rpcs_invalid;
       log_->warn("malformed gossipsub RPC from {}: {}; stream reset", peer.to_string(), rpc.error().message());
