@@ -4,8 +4,8 @@
 // straight to domain structs instead of going through generated types (the
 // gossipsub RPC: every copy of every message a daemon receives).
 //
-// It accepts what protobuf's own parser accepts: varints of up to 10 bytes,
-// minimal or not; fields in any order; unknown fields of every wire type,
+// It accepts what protobuf's own parser accepts: tags and lengths of up to 5
+// bytes and values of up to 10, minimal or not; fields in any order; unknown fields of every wire type,
 // groups included, except groups nested more than kMaxGroupDepth deep
 // (protobuf allows about 100). A tag with field number 0, a truncated field
 // or an end-group without its start is an error (next() returns false and
@@ -33,9 +33,9 @@ class ProtobufReader {
   // error (then failed()).
   bool next() {
     if (p_ == end_) return false;
-    std::uint64_t tag = 0;
-    if (!varint(tag) || tag >> 3 == 0 || tag >> 3 > 0x1fffffff) return fail();
-    field_ = static_cast<std::uint32_t>(tag >> 3);
+    std::uint32_t tag = 0;
+    if (!read_tag(tag)) return fail();
+    field_ = tag >> 3;
     type_ = static_cast<std::uint8_t>(tag & 7);
     return true;
   }
@@ -46,8 +46,8 @@ class ProtobufReader {
   // The current field's value. REQUIRES: wire_type() matches.
   bool read_varint(std::uint64_t& out) { return varint(out) || fail(); }
   bool read_bytes(std::string_view& out) {
-    std::uint64_t n = 0;
-    if (!varint(n) || n > static_cast<std::uint64_t>(end_ - p_)) return fail();
+    std::uint32_t n = 0;
+    if (!read_size(n) || n > static_cast<std::uint64_t>(end_ - p_)) return fail();
     out = {reinterpret_cast<const char*>(p_), static_cast<std::size_t>(n)};
     p_ += n;
     return true;
@@ -61,6 +61,31 @@ class ProtobufReader {
     p_ = end_;
     return false;
   }
+  // Tags, as protobuf reads them: at most 5 bytes, the value taken modulo
+  // 2^32; field number 0 is invalid.
+  bool read_tag(std::uint32_t& out) {
+    out = 0;
+    for (int i = 0; i < 5; ++i) {
+      if (p_ == end_) return false;
+      const std::uint8_t b = *p_++;
+      out |= static_cast<std::uint32_t>(b & 0x7f) << (7 * i);
+      if (!(b & 0x80)) return out >> 3 != 0;
+    }
+    return false;
+  }
+  // Lengths, as protobuf reads them: at most 5 bytes, below 2^31.
+  bool read_size(std::uint32_t& out) {
+    out = 0;
+    for (int i = 0; i < 5; ++i) {
+      if (p_ == end_) return false;
+      const std::uint8_t b = *p_++;
+      if (i == 4 && b >= 8) return false;
+      out |= static_cast<std::uint32_t>(b & 0x7f) << (7 * i);
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  }
+  // Varint values: at most 10 bytes, bits past 64 dropped.
   bool varint(std::uint64_t& out) {
     out = 0;
     for (int i = 0; i < 10; ++i) {
@@ -73,15 +98,15 @@ class ProtobufReader {
   }
   bool skip_field(std::uint32_t field, std::uint8_t type, int depth) {
     std::uint64_t v = 0;
-    std::string_view s;
     switch (type) {
       case kVarint:
         return varint(v);
       case kFixed64:
         return advance(8);
       case kLengthDelimited: {
-        if (!varint(v) || v > static_cast<std::uint64_t>(end_ - p_)) return false;
-        p_ += v;
+        std::uint32_t n = 0;
+        if (!read_size(n) || n > static_cast<std::uint64_t>(end_ - p_)) return false;
+        p_ += n;
         return true;
       }
       case kFixed32:
@@ -89,9 +114,9 @@ class ProtobufReader {
       case kStartGroup:
         if (depth >= kMaxGroupDepth) return false;
         for (;;) {
-          std::uint64_t tag = 0;
-          if (p_ == end_ || !varint(tag) || tag >> 3 == 0) return false;
-          const auto f = static_cast<std::uint32_t>(tag >> 3);
+          std::uint32_t tag = 0;
+          if (!read_tag(tag)) return false;
+          const auto f = tag >> 3;
           const auto t = static_cast<std::uint8_t>(tag & 7);
           if (t == kEndGroup) return f == field;
           if (!skip_field(f, t, depth + 1)) return false;

@@ -89,10 +89,11 @@ TEST(PubsubRpcTest, DecodesWhatProtobufAcceptsFieldByField) {
   const std::string control1 = ld(1, ld(1, "t1") + ld(2, "id-1"));  // ihave
   const std::string control2 = ld(3, ld(1, "t1"));                  // graft
   // Out of order: control before publish before subscriptions; a non-minimal
-  // 10-byte varint for one length.
-  const std::string six_in_ten_bytes("\x86\x80\x80\x80\x80\x80\x80\x80\x80\x00", 10);
-  const std::string bytes = unknown + ld(3, control1) + ld(2, msg) + "\x0a" + six_in_ten_bytes +
-                            std::string("\x08\x00", 2) + ld(2, "t2") + ld(1, sub) + ld(3, control2);
+  // 5-byte length; a tag of 5 bytes whose bits past 32 protobuf drops.
+  const std::string six_in_five_bytes("\x86\x80\x80\x80\x00", 5);
+  const std::string bytes = unknown + ld(3, control1) + ld(2, msg) + "\x0a" + six_in_five_bytes +
+                            std::string("\x08\x00", 2) + ld(2, "t2") + ld(1, sub) + ld(3, control2) +
+                            std::string("\xb8\xb8\xb8\xb8\x2b\x6f", 6);  // field 0x16e381c7, varint
   auto rpc = decode(b(bytes));
   ASSERT_TRUE(rpc) << rpc.error().message();
   EXPECT_EQ(rpc->subscriptions, (std::vector<SubOpt>{{false, "t2"}, {true, "t1"}}));
@@ -115,6 +116,9 @@ TEST(PubsubRpcTest, MalformedWireFormatIsRejected) {
       std::string("\x6b\x74", 2),                  // a group ended with another field number
       std::string("\x0e\x01", 2),                  // wire type 6
       std::string("\x48\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12),  // an 11-byte varint
+      std::string("\x0a\x81\x80\x80\x80\x80\x00\x00", 8),  // a 6-byte length
+      std::string("\x0a\x80\x80\x80\x80\x08", 6),           // a length of 2^31
+      std::string("\xc8\x80\x80\x80\x80\x01\x00", 7),      // a 6-byte tag
       ld(2, std::string("\x0a\x09\x01", 3)),       // a truncated field inside a message
       ld(1, std::string("\x12\x7f", 2)),           // ... inside a subscription
       ld(3, std::string("\x0a\x7f", 2)),           // ... inside the control message
