@@ -1,5 +1,7 @@
 #include "pubsub/message_cache.hpp"
 
+#include <algorithm>
+
 namespace agentmesh::pubsub {
 
 MessageCache::MessageCache(std::size_t windows, std::size_t gossip_windows)
@@ -19,7 +21,10 @@ const wire::pubsub::EncodedMessage* MessageCache::get_for_peer(const std::string
                                                                std::size_t max_transmissions) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return nullptr;
-  auto& count = it->second.transmissions[peer];
+  auto& asked = it->second.transmissions;
+  auto entry = std::find_if(asked.begin(), asked.end(), [&](const auto& e) { return e.first == peer; });
+  if (entry == asked.end()) entry = asked.insert(asked.end(), {peer, 0});
+  auto& count = entry->second;
   if (count >= max_transmissions) return nullptr;
   ++count;
   return &it->second.message;

@@ -38,7 +38,9 @@ class MessageCache {
   struct Entry {
     std::string topic;
     wire::pubsub::EncodedMessage message;
-    std::unordered_map<core::PeerId, std::size_t> transmissions;
+    // Peers that asked for it with IWANT, and how often (few, if any: a
+    // vector, which costs nothing until the first IWANT).
+    std::vector<std::pair<core::PeerId, std::size_t>> transmissions;
   };
   using Entries = std::unordered_map<std::string, Entry>;
   std::size_t gossip_windows_;
