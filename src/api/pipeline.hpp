@@ -34,6 +34,7 @@ struct Pipeline {
   std::size_t in_flight = 0;                // slots not ready yet
   bool reader_done = false;                 // no more requests will be queued
   bool linger = false;                      // the last response answers a request we stopped reading
+  std::size_t buffered = 0;                 // bytes received but not parsed yet (more requests coming)
   boost::asio::steady_timer writer_wake;
   boost::asio::steady_timer reader_wake;
 

@@ -209,6 +209,7 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
       parser.body_limit(cfg.max_body_bytes);
       stream.expires_after(cfg.idle_timeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      p->buffered = buffer.size();
       if (ec) {
         if (benign(ec) || draining) break;
         ++stats.bad_requests;
@@ -270,10 +271,11 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
   auto writer = [&]() -> asio::awaitable<void> {
     for (;;) {
       while (!p->slots.empty() && p->slots.front()->ready) {
-        // Every ready response in order, in one write: first a few turns of
-        // the event loop while they let pipelined requests be parsed and
-        // answered (handlers already due), so one write answers the run.
-        for (int turn = 0; turn < 8; ++turn) {
+        // Every ready response in order, in one write. While more requests
+        // are in progress or already received, first a few turns of the
+        // event loop, as long as they let them be parsed and answered, so one
+        // write answers the run; a lone request is answered at once.
+        for (int turn = 0; turn < 8 && (p->in_flight > 0 || p->buffered > 0); ++turn) {
           const auto before = std::pair(p->slots.size(), p->ready());
           co_await asio::post(ioc, use_awaitable);
           if (std::pair(p->slots.size(), p->ready()) == before) break;
