@@ -217,7 +217,9 @@ class Node : public std::enable_shared_from_this<Node> {
   void watch_peers();
   void render_transport_metrics(std::string& out) const;
   void render_direct_metrics(std::string& out) const;
-  void deliver_topic(const TopicEvent& event);
+  // To the durable subscriptions of the topic, then each live subscriber's
+  // queue (the last one gets `event` itself, the others copies).
+  void deliver_topic(TopicEvent event);
   // `replayed_received_ms`: set for a message caught up through topic replay
   // (when the serving peer received it); agents that subscribed later skip it.
   void deliver_durable(const TopicEvent& event, std::optional<std::int64_t> replayed_received_ms = std::nullopt);

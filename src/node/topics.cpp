@@ -59,28 +59,32 @@ Result<TopicPublishResult> Node::publish_topic(const core::AgentId& agent, const
   local.content_type = std::move(content_type);
   local.body = std::move(body);
   local.received_ms = clock_.now_ms();
-  deliver_topic(local);
+  deliver_topic(std::move(local));
   return TopicPublishResult{published->id, published->peers};
 }
 
-void Node::deliver_topic(const TopicEvent& event) {
+void Node::deliver_topic(TopicEvent event) {
   deliver_durable(event);
   auto it = topic_subscribers_.find(event.topic);
   if (it == topic_subscribers_.end()) return;
-  for (const auto& sub : it->second) {
+  const auto& subs = it->second;
+  for (std::size_t i = 0; i < subs.size(); ++i) {
+    const auto& sub = subs[i];
     if (sub->queue.size() >= sub->capacity) {
       ++sub->dropped;
       ++sub->dropped_total;
+    } else if (i + 1 == subs.size()) {
+      sub->queue.push_back(std::move(event));
     } else {
       sub->queue.push_back(event);
     }
     switch (sub->pressure.check(sub->queue.size(), sub->capacity, std::chrono::steady_clock::now())) {
       case core::PressureGate::Level::info:
-        log_->info("a subscriber of topic {} is slow: its queue is over half full ({} of {})", event.topic,
+        log_->info("a subscriber of topic {} is slow: its queue is over half full ({} of {})", sub->topic,
                    sub->queue.size(), sub->capacity);
         break;
       case core::PressureGate::Level::warn:
-        log_->warn("a subscriber of topic {} is slow: its queue is over 80% full ({} of {}, {} dropped)", event.topic,
+        log_->warn("a subscriber of topic {} is slow: its queue is over 80% full ({} of {}, {} dropped)", sub->topic,
                    sub->queue.size(), sub->capacity, sub->dropped_total);
         break;
       case core::PressureGate::Level::none:
