@@ -64,31 +64,22 @@ class ProtobufReader {
   // Tags, as protobuf reads them: at most 5 bytes, the value taken modulo
   // 2^32; field number 0 is invalid.
   bool read_tag(std::uint32_t& out) {
-    out = 0;
-    for (int i = 0; i < 5; ++i) {
-      if (p_ == end_) return false;
-      const std::uint8_t b = *p_++;
-      out |= static_cast<std::uint32_t>(b & 0x7f) << (7 * i);
-      if (!(b & 0x80)) return out >> 3 != 0;
-    }
-    return false;
+    std::uint64_t v = 0;
+    if (!varint(v, 5)) return false;
+    out = static_cast<std::uint32_t>(v);
+    return out >> 3 != 0;
   }
   // Lengths, as protobuf reads them: at most 5 bytes, below 2^31.
   bool read_size(std::uint32_t& out) {
-    out = 0;
-    for (int i = 0; i < 5; ++i) {
-      if (p_ == end_) return false;
-      const std::uint8_t b = *p_++;
-      if (i == 4 && b >= 8) return false;
-      out |= static_cast<std::uint32_t>(b & 0x7f) << (7 * i);
-      if (!(b & 0x80)) return true;
-    }
-    return false;
+    std::uint64_t v = 0;
+    if (!varint(v, 5) || v >= (std::uint64_t{1} << 31)) return false;
+    out = static_cast<std::uint32_t>(v);
+    return true;
   }
-  // Varint values: at most 10 bytes, bits past 64 dropped.
-  bool varint(std::uint64_t& out) {
+  // A varint of at most `max_bytes` bytes (values: 10), bits past 64 dropped.
+  bool varint(std::uint64_t& out, int max_bytes = 10) {
     out = 0;
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < max_bytes; ++i) {
       if (p_ == end_) return false;
       const std::uint8_t b = *p_++;
       out |= static_cast<std::uint64_t>(b & 0x7f) << (7 * i);

@@ -437,11 +437,7 @@ TEST(GossipSimTest, AnInvalidSenderAndANonForwarderEndNegativeAndArePruned) {
 
 TEST(GossipSimTest, SeenMessagesAreDroppedBeforeDecodingAndCountedAsDuplicates) {
   SimNet net(2);
-  net.connect(0, 1);
-  net.node(0).router->join(kTopic, net.now());
-  net.node(1).router->join(kTopic, net.now());
-  net.run();
-  net.tick(2);
+  net.line_joined();
   auto& n0 = net.node(0);
   auto& r1 = *net.node(1).router;
   wire::pubsub::Message m;
