@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "api/json_mapping.hpp"
+#include "api/requests.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace agentmesh;

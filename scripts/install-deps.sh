@@ -25,6 +25,7 @@ packages=(
   libgoogle-perftools-dev  # tcmalloc for the release executables (cmake/allocator.cmake)
   clang-14 libclang-rt-14-dev
   python3 curl procps
+  universal-ctags  # make test: the shape test (tests/shape_test.py) measures functions with it
   nats-server  # make bench: the reference for the direct-message benchmark (NATS request/reply)
 )
 

@@ -1,5 +1,7 @@
 #include "api/error.hpp"
 
+#include "core/condition.hpp"
+
 #include <string>
 
 namespace agentmesh::api {
@@ -7,6 +9,20 @@ namespace {
 
 class Category final : public boost::system::error_category {
  public:
+  bool equivalent(int code, const boost::system::error_condition& cond) const noexcept override {
+    const auto e = static_cast<error>(code);
+    switch (static_cast<core::condition>(core::condition_of(cond))) {
+      case core::condition::retryable:
+        return e == error::too_many_connections || e == error::dial_failed;
+      case core::condition::invalid_input:
+        return e == error::malformed_json || e == error::invalid_field || e == error::unknown_field || e == error::missing_field || e == error::body_too_large || e == error::headers_too_large || e == error::unsupported_media_type || e == error::bad_request;
+      case core::condition::not_found:
+        return e == error::unknown_peer || e == error::no_route;
+      default:
+        break;
+    }
+    return boost::system::error_category::equivalent(code, cond);
+  }
   const char* name() const noexcept override { return "agentmesh.api"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {

@@ -93,6 +93,12 @@ ErrorInfo lookup_error(const error_code& ec) {
   return ErrorInfo{500, "internal", false};
 }
 
+std::vector<std::pair<error_code, ErrorInfo>> error_table_entries() {
+  std::vector<std::pair<error_code, ErrorInfo>> out;
+  for (const auto& e : table()) out.emplace_back(error_code(e.value, *e.category), e.info);
+  return out;
+}
+
 std::string error_body(const error_code& ec, std::string_view message) {
   const auto info = lookup_error(ec);
   boost::json::object o;

@@ -5,6 +5,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -17,6 +19,9 @@ struct ErrorInfo {
 };
 
 ErrorInfo lookup_error(const error_code& ec);
+
+// Every code the table knows, with its entry (for tests and docs/api.md).
+std::vector<std::pair<error_code, ErrorInfo>> error_table_entries();
 
 // {"error": code, "message": message, "retryable": bool}; `message` defaults
 // to ec.message().

@@ -1,62 +1,34 @@
 #pragma once
-// The API's routes, written against plain Request/Response values so the
-// handlers stay free of Beast (one heavy translation unit fewer) and can be
-// driven directly in tests.
+// api/router: every request's path through the API, written against plain
+// Request/Response values so it stays free of Beast and can be driven
+// directly in tests.
 //
-// handle() authenticates (Bearer token: the admin token, compared in constant
-// time, or an agent token), authorises (an agent token acts only as its own
-// agent: 403 otherwise), parses and validates, calls the node, and maps every
-// error through error_table. Stream routes (SSE events, WebSocket) return a
-// Response of kind sse/websocket with the agent and starting seq; the HTTP
-// session then runs the stream (server.cpp).
+// handle(): match the route table (api/routes.hpp: method, path pattern,
+// auth rule, handler), authenticate (Bearer token: the admin token, compared
+// in constant time, or an agent token), authorise by the route's rule (an
+// agent token acts only as its own agent: 403 otherwise), check the content
+// type of a JSON body, then run the route's handler. Every error goes
+// through the one error table (api/error_table.hpp). Stream routes answer a
+// Response carrying a StreamRequest; the HTTP session then runs the stream
+// (api/stream_session.hpp).
 //
-// Threading: runs on the node's executor (see node/node.hpp).
+// Threading: the API's executor; the node is reached only through the
+// NodeHandle.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
-#include <map>
 #include <string>
-#include <utility>
-#include <vector>
 
-#include "api/json_mapping.hpp"
-#include "node/node.hpp"
+#include "api/http_types.hpp"
+#include "api/requests.hpp"
+#include "core/result.hpp"
+#include "node/node_handle.hpp"
 
 namespace agentmesh::api {
 
-struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path and query
-  std::string authorization;
-  std::string content_type;
-  std::string last_event_id;
-  std::string body;
-  bool websocket_upgrade = false;
-};
-
-struct Response {
-  enum class Kind { normal, sse, websocket, topic_sse, topic_websocket };
-  int status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-  Kind kind = Kind::normal;
-  core::AgentId stream_agent;  // kind != normal: whose inbox, from which seq
-  core::Seq stream_after;
-  std::string stream_topic;  // kind == topic_sse or topic_websocket
-  std::string route;  // the matched route pattern, for metrics
-};
-
-// Counters the HTTP layer keeps; rendered at /metrics. Node thread only.
-struct ApiStats {
-  std::map<std::pair<std::string, int>, std::uint64_t> requests;  // (route, status) -> count
-  std::uint64_t connections_open = 0;
-  std::uint64_t connections_total = 0;
-  std::uint64_t connections_rejected = 0;
-  std::uint64_t bad_requests = 0;  // unparseable HTTP, over-limit headers or bodies
-  std::uint64_t sse_events = 0;
-  std::uint64_t ws_messages = 0;
-};
+struct RouteContext;
+struct Principal;
 
 struct RouterConfig {
   std::string admin_token;
@@ -74,17 +46,12 @@ class Router {
   void set_draining() { draining_ = true; }
   bool draining() const { return draining_; }
   const RouterConfig& config() const { return config_; }
+  const node::NodeHandle& node() const { return node_; }
+  std::int64_t uptime_s() const;
 
  private:
-  struct Principal {
-    bool admin = false;
-    core::AgentId agent;
-  };
-  struct Match;
-
-  boost::asio::awaitable<Response> dispatch(const Request& req, Match& m);
-  Response health(node::Node& n) const;
-  Response metrics(node::Node& n) const;
+  boost::asio::awaitable<Response> authorize_and_run(RouteContext& ctx, std::string_view query);
+  boost::asio::awaitable<Result<Principal>> authenticate(std::string_view authorization) const;
 
   node::NodeHandle node_;
   RouterConfig config_;

@@ -5,15 +5,15 @@
 // Each connection is one coroutine that owns its socket (STYLE.md rule 7):
 // read a request (header and body size limits, idle timeout), hand it to the
 // Router, write the response, repeat. Stream routes turn the connection into
-// an SSE or WebSocket session that reads the agent's inbox from the store at
-// its own pace, so a slow client never makes anything queue up in memory.
+// an SSE or WebSocket stream (api/stream_session.hpp).
 //
 // Shutdown: stop accepting, let requests in flight finish, close idle
 // keep-alive connections, end streams cleanly (SSE `event: shutdown`,
 // WebSocket close 1001), and force-close whatever is left at the deadline.
 //
-// Threading: every session runs on the io_context passed in, which must be
-// the node's (single-threaded) context. Beast stays inside server.cpp.
+// Threading: every session runs on the io_context passed in (the node's, in
+// the daemon; the NodeHandle dispatches when it is not). Beast stays inside
+// server.cpp, stream_session.cpp and http_response.cpp.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,7 +24,9 @@
 
 #include "api/router.hpp"
 #include "core/result.hpp"
-#include "node/node.hpp"
+#include "core/task_reporter.hpp"
+#include "node/node_config.hpp"
+#include "node/node_handle.hpp"
 
 namespace agentmesh::api {
 
@@ -53,8 +55,9 @@ struct ApiConfig {
 
 class Server {
  public:
+  // `tasks`: where exceptions that end sessions are reported (may be null).
   Server(boost::asio::io_context& ioc, ApiConfig config, RouterConfig router_config, node::NodeHandle node,
-         std::shared_ptr<spdlog::logger> log);
+         std::shared_ptr<spdlog::logger> log, std::shared_ptr<core::TaskReporter> tasks = nullptr);
   ~Server();
 
   // Binds and listens. Returns the bound port. `why` explains a failure.
@@ -69,6 +72,7 @@ class Server {
 
  private:
   struct Impl;
+  friend struct Session;
   std::shared_ptr<Impl> impl_;
 };
 

@@ -1,5 +1,7 @@
 #include "core/error.hpp"
 
+#include "core/condition.hpp"
+
 #include <string>
 
 namespace agentmesh::core {
@@ -7,6 +9,16 @@ namespace {
 
 class Category final : public boost::system::error_category {
  public:
+  bool equivalent(int code, const boost::system::error_condition& cond) const noexcept override {
+    const auto e = static_cast<error>(code);
+    switch (static_cast<core::condition>(core::condition_of(cond))) {
+      case core::condition::invalid_input:
+        return e == error::invalid_hex || e == error::invalid_length || e == error::invalid_name || e == error::out_of_range || e == error::invalid_varint || e == error::invalid_base_encoding || e == error::invalid_multihash || e == error::unsupported_key_type || e == error::invalid_multiaddr;
+      default:
+        break;
+    }
+    return boost::system::error_category::equivalent(code, cond);
+  }
   const char* name() const noexcept override { return "agentmesh.core"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {

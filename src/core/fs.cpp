@@ -1,6 +1,7 @@
 #include "core/fs.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -89,14 +90,31 @@ Result<void> ensure_private_dir(const std::filesystem::path& dir) {
   return {};
 }
 
-std::string check_dir_not_writable_by_others(const std::filesystem::path& dir) {
+std::string check_dir_private(const std::filesystem::path& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return fmt::format("cannot stat {}: {}", dir.string(), std::strerror(errno));
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
     return fmt::format("data directory {} is writable by group or others (mode {:o}); fix it with: chmod 700 {}",
                        dir.string(), st.st_mode & 0777, dir.string());
   }
+  if ((st.st_mode & 0077) != 0) {
+    return fmt::format(
+        "data directory {} is readable by group or others (mode {:o}), and its database holds every agent's "
+        "messages; fix it with: chmod 700 {}",
+        dir.string(), st.st_mode & 0777, dir.string());
+  }
   return {};
+}
+
+Result<std::optional<unsigned>> make_file_private(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::optional<unsigned>{};
+    return last_errno();
+  }
+  if ((st.st_mode & 0077) == 0) return std::optional<unsigned>{};
+  if (::chmod(file.c_str(), st.st_mode & 0700) != 0) return last_errno();
+  return std::optional<unsigned>{st.st_mode & 0777};
 }
 
 std::string check_file_private(const std::filesystem::path& file) {

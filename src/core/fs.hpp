@@ -8,6 +8,7 @@
 // Errors are boost::system::error_code values in the system category (errno).
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -26,7 +27,16 @@ Result<void> ensure_private_dir(const std::filesystem::path& dir);
 
 // Permission checks used at daemon start. They return a message that says what
 // is wrong and how to fix it, or an empty string when the file is fine.
-std::string check_dir_not_writable_by_others(const std::filesystem::path& dir);
+//
+// check_dir_private: the directory grants nothing to group or others. A data
+// directory holds the database (every agent's decrypted messages, token
+// hashes, the outbox) and the keys, so any access by others is refused.
+std::string check_dir_private(const std::filesystem::path& dir);
 std::string check_file_private(const std::filesystem::path& file);
+
+// Removes every group and other permission bit from an existing file (mode
+// 0600 for a file that was 0644). Returns the mode it had when it changed
+// anything, nothing when the file was already private or does not exist.
+Result<std::optional<unsigned>> make_file_private(const std::filesystem::path& file);
 
 }  // namespace agentmesh::core

@@ -1,5 +1,7 @@
 #include "crypto/crypto.hpp"
 
+#include "core/condition.hpp"
+
 #include <cstring>
 #include <mutex>
 #include <openssl/evp.h>
@@ -14,6 +16,18 @@ namespace {
 
 class Category final : public boost::system::error_category {
  public:
+  bool equivalent(int code, const boost::system::error_condition& cond) const noexcept override {
+    const auto e = static_cast<error>(code);
+    switch (static_cast<core::condition>(core::condition_of(cond))) {
+      case core::condition::peer_misbehaved:
+        return e == error::bad_signature || e == error::decrypt_failed;
+      case core::condition::invalid_input:
+        return e == error::invalid_key;
+      default:
+        break;
+    }
+    return boost::system::error_category::equivalent(code, cond);
+  }
   const char* name() const noexcept override { return "agentmesh.crypto"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {

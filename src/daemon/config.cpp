@@ -155,33 +155,42 @@ Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view t
   return std::pair{host, static_cast<std::uint16_t>(port)};
 }
 
-Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& env, std::string& why) {
-  DaemonConfig cfg;
-  if (flags.data_dir && flags.name) {
-    why = "--data-dir and --name cannot be combined";
+namespace {
+
+// The settings a TOML file may give as text.
+struct FileStrings {
+  std::optional<std::string> data_dir, name, log_level, log_format, api;
+  std::optional<std::vector<std::string>> listen, bootstrap;
+};
+
+// The TOML file (the flag, else AGENTMESH_CONFIG; none: an empty table).
+Result<toml::table> read_config_file(const DaemonFlags& flags, const EnvLookup& env, std::string& why) {
+  const auto config_path = flags.config ? flags.config : env("AGENTMESH_CONFIG");
+  if (!config_path) return toml::table{};
+  try {
+    return toml::parse_file(*config_path);
+  } catch (const toml::parse_error& e) {
+    why = fmt::format("config file {}: {} (line {})", *config_path, e.description(), e.source().begin.line);
     return kInvalid;
   }
+}
 
-  // 1. TOML file (flag, else AGENTMESH_CONFIG).
-  toml::table file;
-  const auto config_path = flags.config ? flags.config : env("AGENTMESH_CONFIG");
-  if (config_path) {
-    try {
-      file = toml::parse_file(*config_path);
-    } catch (const toml::parse_error& e) {
-      why = fmt::format("config file {}: {} (line {})", *config_path, e.description(), e.source().begin.line);
-      return kInvalid;
-    }
-  }
+Result<FileStrings> read_file_strings(const toml::table& file, std::string& why) {
   bool ok = true;
-  auto file_data_dir = read_string(file, "", "data_dir", ok, why);
-  auto file_name = read_string(file, "", "name", ok, why);
-  auto file_level = read_string(file, "", "log_level", ok, why);
-  auto file_format = read_string(file, "", "log_format", ok, why);
-  auto file_api = read_string(file, "api", "listen", ok, why);
-  auto file_listen = read_string_list(file, "p2p", "listen", ok, why);
-  auto file_bootstrap = read_string_list(file, "p2p", "bootstrap", ok, why);
+  FileStrings s;
+  s.data_dir = read_string(file, "", "data_dir", ok, why);
+  s.name = read_string(file, "", "name", ok, why);
+  s.log_level = read_string(file, "", "log_level", ok, why);
+  s.log_format = read_string(file, "", "log_format", ok, why);
+  s.api = read_string(file, "api", "listen", ok, why);
+  s.listen = read_string_list(file, "p2p", "listen", ok, why);
+  s.bootstrap = read_string_list(file, "p2p", "bootstrap", ok, why);
   if (!ok) return kInvalid;
+  return s;
+}
+
+// The file's limits and timeouts, each checked against its range.
+bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& why) {
   std::int64_t dial_timeout_ms = cfg.node.transport.dial_timeout.count();
   std::int64_t deadline_ms = cfg.shutdown_deadline.count();
   std::int64_t idle_s = cfg.api.idle_timeout.count();
@@ -204,10 +213,10 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
       !read_int(file, "p2p", "max_inbound", cfg.node.transport.max_inbound, 0, 100'000, why) ||
       !read_int(file, "p2p", "max_outbound", cfg.node.transport.max_outbound, 0, 100'000, why) ||
       !read_int(file, "p2p", "dial_timeout_ms", dial_timeout_ms, 100, 600'000, why)) {
-    return kInvalid;
+    return false;
   }
   if (const auto* sec = file.get_as<toml::table>("api"); sec && sec->get("max_body_bytes")) {
-    if (!read_int(file, "api", "max_body_bytes", max_body, 1024, 256 << 20, why)) return kInvalid;
+    if (!read_int(file, "api", "max_body_bytes", max_body, 1024, 256 << 20, why)) return false;
     body_set = true;
   }
   cfg.shutdown_deadline = std::chrono::milliseconds(deadline_ms);
@@ -217,6 +226,23 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   cfg.node.idempotency_retention_ms = retention_s * 1000;
   cfg.node.acked_retention_ms = acked_retention_s * 1000;
   cfg.api.max_body_bytes = body_set ? max_body : 2 * cfg.node.max_payload_bytes + 64 * 1024;
+  return true;
+}
+
+}  // namespace
+
+Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& env, std::string& why) {
+  DaemonConfig cfg;
+  if (flags.data_dir && flags.name) {
+    why = "--data-dir and --name cannot be combined";
+    return kInvalid;
+  }
+  // 1. The TOML file.
+  auto file = read_config_file(flags, env, why);
+  if (!file) return file.error();
+  auto strings = read_file_strings(*file, why);
+  if (!strings || !read_file_numbers(*file, cfg, why)) return kInvalid;
+  const auto& [file_data_dir, file_name, file_level, file_format, file_api, file_listen, file_bootstrap] = *strings;
 
   // 2. Environment over the file, 3. flags over both.
   auto pick = [&](const std::optional<std::string>& flag, const char* env_name,

@@ -1,14 +1,14 @@
 #include "daemon/daemon.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/server.hpp"
 #include "core/fs.hpp"
+#include "core/spawn.hpp"
 #include "daemon/data_dir.hpp"
 #include "daemon/logging.hpp"
 #include "node/node.hpp"
@@ -18,6 +18,9 @@ namespace agentmesh::daemon {
 namespace asio = boost::asio;
 
 int run_daemon(const DaemonConfig& config) {
+  // Nothing the daemon creates is for other users: the database, its WAL,
+  // keys, tokens, the port file (docs/security.md, "At rest").
+  ::umask(077);
   Logging logging(config.log_level, config.log_format);
   auto log = logging.get("daemon");
   const auto& dir = config.node.data_dir;
@@ -27,7 +30,7 @@ int run_daemon(const DaemonConfig& config) {
     log->critical("cannot create data directory {}: {}", dir.string(), r.error().message());
     return 1;
   }
-  if (auto msg = core::check_dir_not_writable_by_others(dir); !msg.empty()) {
+  if (auto msg = core::check_dir_private(dir); !msg.empty()) {
     log->critical("{}", msg);
     return 1;
   }
@@ -52,7 +55,8 @@ int run_daemon(const DaemonConfig& config) {
   api::RouterConfig router_config;
   router_config.admin_token = *token;
   router_config.json.max_payload_bytes = config.node.max_payload_bytes;
-  api::Server server(ioc, config.api, router_config, node::NodeHandle(*node), logging.get("api"));
+  api::Server server(ioc, config.api, router_config, node::NodeHandle(*node), logging.get("api"),
+                     (*node)->task_reporter());
   auto port = server.listen(why);
   if (!port) {
     log->critical("{}", why);
@@ -84,15 +88,12 @@ int run_daemon(const DaemonConfig& config) {
     stopping = true;
     log->info("signal {}: shutting down (deadline {} ms)", sig, config.shutdown_deadline.count());
     signals.async_wait(on_signal);
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-          (*node)->prepare_stop();
-          co_await server.shutdown(config.shutdown_deadline);
-          (*node)->stop();  // the writer finishes and commits every queued job
-          ioc.stop();
-        },
-        asio::detached);
+    core::spawn(ioc.get_executor(), (*node)->task_reporter(), "shutdown", {}, [&]() -> asio::awaitable<void> {
+      (*node)->prepare_stop();
+      co_await server.shutdown(config.shutdown_deadline);
+      (*node)->stop();  // the writer finishes and commits every queued job
+      ioc.stop();
+    });
   };
   signals.async_wait(on_signal);
 

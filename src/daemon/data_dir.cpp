@@ -74,7 +74,7 @@ Result<std::string> load_or_create_admin_token(const std::filesystem::path& dir,
 Result<void> write_port_file(const std::filesystem::path& dir, const std::string& host, std::uint16_t port) {
   const bool v6 = host.find(':') != std::string::npos;
   const auto text = v6 ? fmt::format("[{}]:{}\n", host, port) : fmt::format("{}:{}\n", host, port);
-  return core::write_file_atomic(dir / "api.port", text, 0644);
+  return core::write_file_atomic(dir / "api.port", text, 0600);
 }
 
 void remove_port_file(const std::filesystem::path& dir) {

@@ -1,5 +1,7 @@
 #include "direct/error.hpp"
 
+#include "core/condition.hpp"
+
 #include <string>
 
 namespace agentmesh::direct {
@@ -8,6 +10,25 @@ namespace {
 
 class Category final : public boost::system::error_category {
  public:
+  bool equivalent(int code, const boost::system::error_condition& cond) const noexcept override {
+    const auto e = static_cast<error>(code);
+    switch (static_cast<core::condition>(core::condition_of(cond))) {
+      case core::condition::refused_by_recipient:
+        return e == error::idempotency_conflict || e == error::unknown_recipient || e == error::recipient_unavailable || e == error::payload_too_large || e == error::unsupported_version || e == error::clock_skew || e == error::expired || e == error::lifetime_too_long || e == error::not_authenticated || e == error::bad_signature || e == error::blocked ||
+               e == error::unrecognized_reason;
+      case core::condition::peer_misbehaved:
+        return e == error::not_authenticated || e == error::bad_signature;
+      case core::condition::retryable:
+        return e == error::recipient_unavailable;
+      case core::condition::not_found:
+        return e == error::unknown_recipient;
+      case core::condition::invalid_input:
+        return e == error::payload_too_large;
+      default:
+        break;
+    }
+    return boost::system::error_category::equivalent(code, cond);
+  }
   const char* name() const noexcept override { return "agentmesh.direct"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {
@@ -23,6 +44,9 @@ class Category final : public boost::system::error_category {
       case error::not_authenticated: return "the envelope does not authenticate for this sender and recipient";
       case error::bad_signature: return "the message signature does not verify";
       case error::blocked: return "the recipient blocks this sender";
+      case error::sender_deleted: return "the sending agent was deleted before the message was delivered";
+      case error::invalid_recipient: return "the recipient id is not a valid public key";
+      case error::unrecognized_reason: return "the recipient's daemon refused the message for a reason this version does not know";
     }
     return "unknown direct-message error";
   }
@@ -44,6 +68,9 @@ std::string_view reason_code(error e) noexcept {
     case error::not_authenticated: return "not_authenticated";
     case error::bad_signature: return "bad_signature";
     case error::blocked: return "blocked";
+    case error::sender_deleted: return "sender_deleted";
+    case error::invalid_recipient: return "invalid_recipient";
+    case error::unrecognized_reason: return "unrecognized_reason";
   }
   return "unknown";
 }

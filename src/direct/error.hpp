@@ -36,6 +36,14 @@ enum class error {
   bad_signature,
   // The recipient blocks the sender.
   blocked,
+  // The sending agent was deleted before its message was delivered.
+  sender_deleted,
+  // The recipient id is not a valid Ed25519 public key: nothing can be
+  // sealed to it, so no daemon could ever accept the message.
+  invalid_recipient,
+  // The recipient's daemon gave a reason code this version does not know
+  // (a newer daemon). Keep last: parse_reason_code() scans up to it.
+  unrecognized_reason,
 };
 
 // The stable code of each error (acks, metrics labels, the API's "error").

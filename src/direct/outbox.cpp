@@ -7,6 +7,7 @@ bool Outbox::add(store::OutboxRecord record) {
   if (it != entries_.end()) {
     if (it->second.in_flight) return false;
     unindex(it->second);
+    created_.erase({it->second.record.created_ms, it->second.record.request_id});
     bytes_ -= it->second.record.content.body.size();
     entries_.erase(it);
   }
@@ -16,6 +17,7 @@ bool Outbox::add(store::OutboxRecord record) {
   bytes_ += e.record.content.body.size();
   due_.emplace(e.record.next_attempt_ms, id);
   expiry_.emplace(e.record.expires_ms, id);
+  created_.emplace(e.record.created_ms, id);
   return true;
 }
 
@@ -77,6 +79,7 @@ std::optional<store::OutboxRecord> Outbox::finish(const core::RequestId& id) {
     unindex(it->second);
   }
   auto record = std::move(it->second.record);
+  created_.erase({record.created_ms, record.request_id});
   bytes_ -= record.content.body.size();
   entries_.erase(it);
   return record;
@@ -88,6 +91,7 @@ std::vector<store::OutboxRecord> Outbox::take_expired(UnixMs now) {
     const auto id = expiry_.begin()->second;
     auto it = entries_.find(id);
     unindex(it->second);
+    created_.erase({it->second.record.created_ms, id});
     bytes_ -= it->second.record.content.body.size();
     out.push_back(std::move(it->second.record));
     entries_.erase(it);
@@ -110,6 +114,16 @@ std::optional<core::UnixMs> Outbox::next_wakeup() const {
   if (!due_.empty()) at = due_.begin()->first;
   if (!expiry_.empty() && (!at || expiry_.begin()->first < *at)) at = expiry_.begin()->first;
   return at;
+}
+
+std::optional<core::UnixMs> Outbox::oldest_created() const {
+  if (created_.empty()) return std::nullopt;
+  return created_.begin()->first;
+}
+
+std::optional<core::UnixMs> Outbox::next_expiry() const {
+  if (expiry_.empty()) return std::nullopt;
+  return expiry_.begin()->first;
 }
 
 }  // namespace agentmesh::direct

@@ -69,6 +69,10 @@ class Outbox {
   bool in_flight(const core::RequestId& id) const;
   // The earliest time something becomes due or expires, if anything waits.
   std::optional<UnixMs> next_wakeup() const;
+  // The earliest expiry of a waiting entry.
+  std::optional<UnixMs> next_expiry() const;
+  // When the oldest entry (waiting or in flight) was created.
+  std::optional<UnixMs> oldest_created() const;
   std::size_t size() const { return entries_.size(); }
   // Payload bytes held (the bodies of every entry), for the outbox's byte bound.
   std::size_t bytes() const { return bytes_; }
@@ -88,6 +92,8 @@ class Outbox {
   // Waiting entries only.
   std::set<std::pair<UnixMs, core::RequestId>> due_;
   std::set<std::pair<UnixMs, core::RequestId>> expiry_;
+  // Every entry, by creation time.
+  std::set<std::pair<UnixMs, core::RequestId>> created_;
   std::size_t in_flight_ = 0;
   std::size_t bytes_ = 0;
 };

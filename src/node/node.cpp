@@ -1,440 +1,323 @@
+// node: opening a node (data directory, keys, database, services), wiring the
+// network to the services, diagnostics and health, and stopping.
+
 #include "node/node.hpp"
 
-#include "pubsub/attribution.hpp"
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include "core/condition.hpp"
+#include "core/fs.hpp"
+#include "crypto/key_file.hpp"
+#include "node/agents.hpp"
+#include "node/direct.hpp"
+#include "node/directory.hpp"
+#include "node/error.hpp"
+#include "node/host_mesh.hpp"
+#include "node/inboxes.hpp"
+#include "node/peers.hpp"
+#include "node/ticker.hpp"
+#include "node/topics.hpp"
 #include "pubsub/service.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "transport/host.hpp"
 #include "wire/advert.hpp"
-#include "wire/agent_message.hpp"
-
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-
-#include "core/error.hpp"
-#include "core/fs.hpp"
-#include "core/hex.hpp"
-#include "core/utf8.hpp"
-#include "crypto/crypto.hpp"
-#include "crypto/key_file.hpp"
-#include "direct/delivery.hpp"
-#include "direct/error.hpp"
-#include "node/commit.hpp"
-#include "node/direct_state.hpp"
-#include "node/error.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "wire/direct.hpp"
 
 namespace agentmesh::node {
 namespace {
 
-namespace asio = boost::asio;
-
 class Category final : public boost::system::error_category {
  public:
+  bool equivalent(int code, const boost::system::error_condition& cond) const noexcept override {
+    const auto e = static_cast<error>(code);
+    switch (static_cast<core::condition>(core::condition_of(cond))) {
+      case core::condition::not_found:
+        return e == error::unknown_agent || e == error::unknown_dead_letter || e == error::unknown_message;
+      case core::condition::invalid_input:
+        return e == error::invalid_capability || e == error::invalid_agent_field;
+      case core::condition::retryable:
+        return e == error::shutting_down || e == error::too_many_streams || e == error::outbox_full;
+      default:
+        break;
+    }
+    return boost::system::error_category::equivalent(code, cond);
+  }
   const char* name() const noexcept override { return "agentmesh.node"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {
-      case error::unknown_agent: return "no local agent has that id or name";
-      case error::name_taken: return "a local agent already has that name";
+      case error::unknown_agent:
+        return "no local agent has that id or name";
+      case error::name_taken:
+        return "a local agent already has that name";
       case error::invalid_capability:
         return "capabilities are 1-64 characters of [a-z0-9._:/-], at most 64 of them";
-      case error::invalid_agent_field: return "display_name must be valid UTF-8 of at most 128 bytes";
-      case error::unknown_dead_letter: return "no dead letter has that id";
-      case error::shutting_down: return "the daemon is shutting down";
-      case error::too_many_streams: return "the agent has too many open streams";
-      case error::unknown_message: return "no message with that request id was sent by this agent";
-      case error::outbox_full: return "the outbox is full; retry later";
+      case error::invalid_agent_field:
+        return "display_name must be valid UTF-8 of at most 128 bytes";
+      case error::unknown_dead_letter:
+        return "no dead letter has that id";
+      case error::shutting_down:
+        return "the daemon is shutting down";
+      case error::too_many_streams:
+        return "the agent has too many open streams";
+      case error::unknown_message:
+        return "no message with that request id was sent by this agent";
+      case error::outbox_full:
+        return "the outbox is full; retry later";
     }
     return "unknown node error";
   }
 };
 
-constexpr auto kPurgeInterval = std::chrono::seconds(60);
+// The database files: the database, its WAL and its shared-memory index.
+constexpr const char* kDatabaseFiles[] = {"agentmesh.db", "agentmesh.db-wal", "agentmesh.db-shm"};
+
+// The data directory and its agents/ directory exist and are private; the
+// database files are 0600 (tightened, with a warning, when an earlier version
+// or a permissive umask left them readable); the node key is loaded or made.
+Result<crypto::SigningKey> prepare_data_dir(const std::filesystem::path& dir, spdlog::logger& log, std::string& why) {
+  const auto perm_error = make_error_code(boost::system::errc::permission_denied);
+  for (const auto& d : {dir, dir / "agents"}) {
+    if (auto r = core::ensure_private_dir(d); !r) {
+      why = fmt::format("cannot create data directory {}: {}", d.string(), r.error().message());
+      return r.error();
+    }
+    if (auto msg = core::check_dir_private(d); !msg.empty()) {
+      why = msg;
+      return perm_error;
+    }
+  }
+  for (const char* name : kDatabaseFiles) {
+    auto tightened = core::make_file_private(dir / name);
+    if (!tightened) {
+      why = fmt::format("cannot restrict the mode of {}: {}", (dir / name).string(), tightened.error().message());
+      return tightened.error();
+    }
+    if (*tightened) {
+      log.warn("{} was mode {:o}, readable by others; changed to 0600", (dir / name).string(), **tightened);
+    }
+  }
+  const auto node_key_path = dir / "node.key";
+  if (std::filesystem::exists(node_key_path)) {
+    if (auto msg = core::check_file_private(node_key_path); !msg.empty()) {
+      why = msg;
+      return perm_error;
+    }
+  }
+  auto key = crypto::load_or_create_key(node_key_path);
+  if (!key) why = fmt::format("cannot load node key {}: {}", node_key_path.string(), key.error().message());
+  return key;
+}
+
+std::uint64_t file_size_or_zero(const std::filesystem::path& p) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(p, ec);
+  return ec ? 0 : n;
+}
 
 }  // namespace
-
-std::filesystem::path agent_key_path(const std::filesystem::path& data_dir, const core::AgentId& id) {
-  return data_dir / "agents" / (id.to_string() + ".key");
-}
 
 const boost::system::error_category& error_category() noexcept {
   static const Category category;
   return category;
 }
 
-Node::Node(Executor ex, NodeConfig config, std::shared_ptr<spdlog::logger> log)
-    : ex_(std::move(ex)),
-      config_(std::move(config)),
-      log_(std::move(log)),
-      started_(std::chrono::steady_clock::now()),
-      purge_timer_(ex_) {}
+Node::Node(std::unique_ptr<ServiceContext> ctx)
+    : ctx_(std::move(ctx)), config_(ctx_->config), started_(std::chrono::steady_clock::now()) {}
 
 Node::~Node() { stop(); }
 
 Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::shared_ptr<spdlog::logger> log,
-                                         std::string& why) {
-  const auto dir = config.data_dir;  // a copy: `config` is moved into the node below
-  auto fail = [&](std::string msg, error_code ec) -> Result<std::shared_ptr<Node>> {
-    why = std::move(msg);
-    return ec;
-  };
-  const auto perm_error = make_error_code(boost::system::errc::permission_denied);
-  if (auto r = core::ensure_private_dir(dir); !r) {
-    return fail(fmt::format("cannot create data directory {}: {}", dir.string(), r.error().message()), r.error());
-  }
-  if (auto msg = core::check_dir_not_writable_by_others(dir); !msg.empty()) return fail(msg, perm_error);
-  if (auto r = core::ensure_private_dir(dir / "agents"); !r) {
-    return fail(fmt::format("cannot create {}: {}", (dir / "agents").string(), r.error().message()), r.error());
-  }
-  if (auto msg = core::check_dir_not_writable_by_others(dir / "agents"); !msg.empty()) return fail(msg, perm_error);
-
-  const auto node_key_path = dir / "node.key";
-  if (std::filesystem::exists(node_key_path)) {
-    if (auto msg = core::check_file_private(node_key_path); !msg.empty()) return fail(msg, perm_error);
-  }
-  auto node_key = crypto::load_or_create_key(node_key_path);
-  if (!node_key) {
-    return fail(fmt::format("cannot load node key {}: {}", node_key_path.string(), node_key.error().message()),
-                node_key.error());
-  }
-
+                                         std::string& why, std::shared_ptr<const core::Clock> clock) {
+  const auto dir = config.data_dir;
+  auto node_key = prepare_data_dir(dir, *log, why);
+  if (!node_key) return node_key.error();
   auto store = store::open_sqlite_store(dir / "agentmesh.db");
   if (!store) {
-    return fail(fmt::format("cannot open database {}: {}", (dir / "agentmesh.db").string(), store.error().message()),
-                store.error());
+    why = fmt::format("cannot open database {}: {}", (dir / "agentmesh.db").string(), store.error().message());
+    return store.error();
   }
   auto reader = (*store)->open_reader();
-  if (!reader) return fail(fmt::format("cannot open database reader: {}", reader.error().message()), reader.error());
-
-  std::shared_ptr<Node> node(new Node(std::move(ex), std::move(config), std::move(log)));
-  node->reader_ = std::move(*reader);
-  auto agents = node->reader_->list_agents();
-  if (!agents) return fail(fmt::format("cannot read agents: {}", agents.error().message()), agents.error());
-  for (const auto& a : *agents) {
-    const auto key_path = agent_key_path(dir, a.id);
-    if (!std::filesystem::exists(key_path)) {
-      return fail(fmt::format("key file of agent {} ({}) is missing: {}", a.name, a.id, key_path.string()),
-                  make_error_code(boost::system::errc::no_such_file_or_directory));
-    }
-    if (auto msg = core::check_file_private(key_path); !msg.empty()) return fail(msg, perm_error);
-    auto cursor = node->reader_->inbox_cursor(a.id);
-    if (!cursor) return fail(fmt::format("cannot read inbox cursor: {}", cursor.error().message()), cursor.error());
-    node->agents_.put(a);
-    node->cursors_[a.id] = *cursor;
+  if (!reader) {
+    why = fmt::format("cannot open database reader: {}", reader.error().message());
+    return reader.error();
   }
-  auto subscriptions = node->reader_->list_subscriptions();
-  if (!subscriptions) {
-    return fail(fmt::format("cannot read subscriptions: {}", subscriptions.error().message()), subscriptions.error());
-  }
-  for (const auto& s : *subscriptions) {
-    node->durable_[s.topic].emplace(s.agent, s.created_ms);
-    node->catch_up_[s.topic];
-  }
-  auto blocks = node->reader_->list_blocks();
-  if (!blocks) return fail(fmt::format("cannot read block lists: {}", blocks.error().message()), blocks.error());
-  node->blocks_.insert(blocks->begin(), blocks->end());
-  auto directory_rows = node->reader_->list_directory(registry::DirectoryConfig{}.max_entries);
-  if (!directory_rows) {
-    return fail(fmt::format("cannot read the directory: {}", directory_rows.error().message()), directory_rows.error());
-  }
-  node->load_directory(*directory_rows);
-  node->writer_ = std::make_unique<store::Writer>(std::move(*store), node->config_.writer);
-  node->host_ = transport::Host::create(node->ex_, std::move(*node_key), node->config_.transport,
-                                        node->log_->clone("p2p"));
-  auto remembered = node->reader_->list_peers(node->config_.transport.max_remembered_peers);
-  if (!remembered) return fail(fmt::format("cannot read the peer store: {}", remembered.error().message()),
-                               remembered.error());
-  for (const auto& rec : *remembered) {
-    auto peer = core::PeerId::parse(rec.peer_id);
-    if (!peer) continue;  // written by us; skip anything unreadable
-    std::vector<core::Multiaddr> addrs;
-    for (const auto& a : rec.addrs) {
-      if (auto ma = core::Multiaddr::parse(a)) addrs.push_back(std::move(*ma));
-    }
-    node->host_->remember(*peer, std::move(addrs));
-  }
-  node->watch_peers();
-  node->direct_ = std::make_unique<DirectState>(node->ex_, node->config_.direct.retry);
-  node->attribution_ = std::make_unique<pubsub::Attribution>();
-  node->pubsub_ = pubsub::Service::create(node->ex_, *node->host_, node->host_->identity(), {},
-                                          node->log_->clone("pubsub"));
-  std::weak_ptr<Node> weak = node;
-  // Agentmesh payloads must carry a binding that holds; other libp2p nodes'
-  // messages (arbitrary bytes) are accepted as raw data.
-  node->pubsub_->router().set_validator([weak](const core::PeerId&, const wire::pubsub::Message& m) {
-    auto self = weak.lock();
-    if (self && *m.topic == wire::advert::kTopic) return static_cast<pubsub::Validation>(self->validate_advert(m));
-    // Inbox topics carry sealed envelopes and MAC'd acks: relays cannot
-    // check them; the recipient (and the sender, for acks) does.
-    if (m.topic->starts_with(wire::direct::kInboxTopicPrefix)) return pubsub::Validation::accept;
-    if (!self || !m.data) return pubsub::Validation::accept;
-    auto payload = wire::agent_message::decode(
-        {reinterpret_cast<const std::uint8_t*>(m.data->data()), m.data->size()});
-    if (!payload) return pubsub::Validation::accept;
-    auto author = core::PeerId::from_multihash({reinterpret_cast<const std::uint8_t*>(m.from->data()), m.from->size()});
-    if (!author) return pubsub::Validation::reject;
-    auto agent = self->attribution_->check(*payload, *author, static_cast<std::uint64_t>(self->clock_.now_ms()));
-    return agent ? pubsub::Validation::accept : pubsub::Validation::reject;
-  });
-  node->pubsub_->router().set_deliver([weak](const pubsub::MessageId& id, const wire::pubsub::Message& m,
-                                             const core::PeerId&, const core::PeerId& author) {
-    auto self = weak.lock();
-    if (!self) return;
-    if (*m.topic == wire::advert::kTopic) {
-      self->on_advert(m);
-      return;
-    }
-    if (m.topic->starts_with(wire::direct::kInboxTopicPrefix)) {
-      self->on_inbox_item(m);
-      return;
-    }
-    self->pubsub_->retain(m);  // for peers that restart and ask
-    self->deliver_topic(self->topic_event(id, m, author));
-  });
-  node->pubsub_->router().set_on_subscribe([weak](const core::PeerId& peer, const std::string& topic) {
-    auto self = weak.lock();
-    if (!self) return;
-    if (topic == wire::advert::kTopic) {
-      self->wake_adverts();  // a new peer learns our agents at once, not within a minute
-      return;
-    }
-    if (topic.starts_with(wire::direct::kInboxTopicPrefix)) {
-      // A route to that agent's inbox appeared: retry what waits for it now.
-      auto agent = core::AgentId::parse(std::string_view(topic).substr(wire::direct::kInboxTopicPrefix.size()));
-      if (!agent) return;
-      const auto n = self->direct_->outbox.wake(self->clock_.now_ms(),
-                                                [&](const store::OutboxRecord& r) { return r.recipient == *agent; });
-      if (n > 0) self->wake_outbox();
-      return;
-    }
-    self->maybe_catch_up(peer, topic);
-  });
-  node->schedule_dedup_purge();
-  node->log_->info("node ready: {} agents, data dir {}", node->agents_.size(), dir.string());
+  auto ctx = std::make_unique<ServiceContext>();
+  ctx->ex = ex;
+  ctx->clock = clock ? std::move(clock) : std::make_shared<core::SystemClock>();
+  ctx->config = std::make_shared<const NodeConfig>(std::move(config));
+  ctx->log = log;
+  ctx->storage = std::make_shared<Storage>(ex, std::move(*store), std::move(*reader), ctx->config->writer);
+  ctx->tasks = std::make_shared<core::TaskReporter>(log);
+  ctx->counters = std::make_shared<MessageCounters>();
+  ctx->thread = std::make_shared<core::ThreadChecker>();
+  std::shared_ptr<Node> node(new Node(std::move(ctx)));
+  if (auto r = node->open_services(why, std::move(*node_key)); !r) return r.error();
+  node->ctx_->log->info("node ready: {} agents, data dir {}", node->agents_->size(), dir.string());
   return node;
 }
 
-void Node::watch_peers() {
-  std::weak_ptr<Node> weak = weak_from_this();
-  transport::Host::Observer observer;
-  observer.identified = [weak](const wire::identify::Info& info, std::optional<core::Multiaddr> dialed) {
-    auto self = weak.lock();
-    if (!self || self->stopped_) return;
-    store::PeerRecord rec;
-    rec.peer_id = info.peer.to_string();
-    if (dialed) rec.addrs.push_back(dialed->without_peer_id().to_string());
-    for (const auto& a : info.listen_addrs) {
-      const auto text = a.without_peer_id().to_string();
-      if (std::find(rec.addrs.begin(), rec.addrs.end(), text) == rec.addrs.end()) rec.addrs.push_back(text);
+Result<void> Node::open_services(std::string& why, crypto::SigningKey node_key) {
+  const auto& c = *ctx_;
+  host_ = transport::Host::create(c.ex, std::move(node_key), c.config->transport, c.log->clone("p2p"), c.tasks);
+  pubsub_ = pubsub::Service::create(c.ex, *host_, host_->identity(), {}, c.log->clone("pubsub"));
+  mesh_ = std::make_shared<HostMesh>(host_, pubsub_);
+  agents_ = std::make_shared<AgentService>(c);
+  inboxes_ = std::make_shared<InboxService>(c, agents_);
+  directory_ = std::make_shared<DirectoryService>(c, agents_, mesh_);
+  topics_ = std::make_shared<TopicService>(c, agents_, inboxes_, mesh_);
+  direct_ = std::make_shared<DirectService>(c, agents_, inboxes_, directory_, mesh_);
+  peers_ = std::make_shared<PeerService>(c, host_);
+  for (auto r : {agents_->load(why), inboxes_->load(why), topics_->load(why), directory_->load(why), direct_->load(why),
+                 peers_->load(why)}) {
+    if (!r) return r;
+  }
+  agents_->add_observer(inboxes_->agent_observer());
+  agents_->add_observer(directory_->agent_observer());
+  agents_->add_observer(topics_->agent_observer());
+  agents_->add_observer(direct_->agent_observer());
+  wire_network();
+  return {};
+}
+
+// What the network delivers goes to the service that owns it: adverts to the
+// directory, inbox topics to the direct service, every other topic to the
+// topic service; connections and dm streams to the direct service.
+void Node::wire_network() {
+  namespace wd = wire::direct;
+  auto& router = pubsub_->router();
+  router.set_validator([topics = std::weak_ptr(topics_), directory = std::weak_ptr(directory_)](
+                           const core::PeerId&, const wire::pubsub::Message& m) {
+    if (*m.topic == wire::advert::kTopic) {
+      auto d = directory.lock();
+      return d ? d->validate(m) : pubsub::Validation::ignore;
     }
-    if (rec.addrs.empty()) return;  // nothing to redial
-    rec.last_seen_ms = self->clock_.now_ms();
-    const auto keep = self->config_.transport.max_remembered_peers;
-    auto work = [rec, keep](store::Store& s) -> Result<void> { return s.put_peer(rec, keep); };
-    asio::co_spawn(self->ex_, self->commit<void>(std::move(work)), asio::detached);
-  };
-  observer.forgotten = [weak](const core::PeerId& peer) {
+    // Inbox topics carry sealed envelopes and MAC'd acks: relays cannot
+    // check them; the recipient (and the sender, for acks) does.
+    if (m.topic->starts_with(wd::kInboxTopicPrefix)) return pubsub::Validation::accept;
+    auto t = topics.lock();
+    return t ? t->validate(m) : pubsub::Validation::accept;
+  });
+  router.set_deliver([weak = weak_from_this()](const pubsub::MessageId& id, const wire::pubsub::Message& m,
+                                               const core::PeerId&, const core::PeerId& author) {
     auto self = weak.lock();
     if (!self || self->stopped_) return;
-    auto work = [id = peer.to_string()](store::Store& s) -> Result<void> { return s.delete_peer(id); };
-    asio::co_spawn(self->ex_, self->commit<void>(std::move(work)), asio::detached);
+    if (*m.topic == wire::advert::kTopic) {
+      self->directory_->on_advert(m);
+    } else if (m.topic->starts_with(wd::kInboxTopicPrefix)) {
+      self->direct_->on_inbox_item(m);
+    } else {
+      self->topics_->on_message(id, m, author);
+    }
+  });
+  router.set_on_subscribe([weak = weak_from_this()](const core::PeerId& peer, const std::string& topic) {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    if (topic == wire::advert::kTopic) {
+      self->directory_->wake();  // a new peer learns our agents at once, not within a minute
+    } else if (topic.starts_with(wd::kInboxTopicPrefix)) {
+      if (auto agent = core::AgentId::parse(std::string_view(topic).substr(wd::kInboxTopicPrefix.size()))) {
+        self->direct_->on_inbox_route(*agent);
+      }
+    } else {
+      self->topics_->on_peer_subscribed(peer, topic);
+    }
+  });
+  host_->set_handler(std::string(wd::kProtocol),
+                     [direct = std::weak_ptr(direct_)](std::shared_ptr<transport::Stream> s) -> Task<void> {
+                       if (auto d = direct.lock()) co_await d->serve_stream(std::move(s));
+                     });
+  transport::Host::Observer observer;
+  observer.connected = [direct = std::weak_ptr(direct_)](const transport::PeerInfo& info) {
+    if (auto d = direct.lock()) d->on_peer_connected(info.peer);
+  };
+  observer.disconnected = [direct = std::weak_ptr(direct_)](const core::PeerId& peer) {
+    if (auto d = direct.lock()) d->on_peer_disconnected(peer);
   };
   host_->add_observer(std::move(observer));
+}
+
+Result<void> Node::start_network(std::string& why) {
+  if (auto r = host_->listen(why); !r) return r;
+  pubsub_->start();  // before the first peer connects
+  directory_->start();
+  topics_->start();
+  direct_->start();
+  inboxes_->start();
+  peers_->start();
+  host_->start();
+  std::weak_ptr<Node> weak = weak_from_this();
+  health_ticker_.start(*ctx_, "health_sampler", [weak]() -> std::optional<core::UnixMs> {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return std::nullopt;
+    self->sample_health();
+    return self->ctx_->now_ms() + HealthMonitor::kSampleIntervalMs;
+  });
+  return {};
+}
+
+void Node::prepare_stop() {
+  topics_->prepare_stop();
+  direct_->prepare_stop();
+  directory_->stop();
 }
 
 void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
-  purge_timer_.cancel();
-  if (direct_) {
-    direct_->wake.cancel();
-    for (auto& [id, w] : direct_->pending) w->timer.cancel();
-    for (auto& [id, ws] : direct_->receipt_waiters) {
-      for (auto& t : ws) t->cancel();
-    }
-    for (auto& [peer, ch] : direct_->channels) {
-      ch->closed = true;
-      ch->opened.cancel();
-    }
-  }
+  health_ticker_.stop();
+  if (direct_) direct_->stop();
+  if (directory_) directory_->stop();
+  if (inboxes_) inboxes_->stop();
   if (pubsub_) pubsub_->stop();
   if (host_) host_->stop();
-  if (writer_) writer_->stop();
+  ctx_->storage->stop();
 }
 
+Node::Executor Node::executor() const { return ctx_->ex; }
 
-Task<Result<void>> Node::subscribe_durable(core::AgentId agent, std::string topic) {
-  if (!agents_.find(agent)) co_return error::unknown_agent;
-  const auto created_ms = clock_.now_ms();
-  WorkFn<std::size_t> put = [agent, topic, created_ms](store::Store& s) -> Result<std::size_t> {
-    if (auto r = s.put_subscription(agent, topic, created_ms); !r) return r.error();
-    return std::size_t{1};
-  };
-  auto done = co_await commit<std::size_t>(std::move(put));
-  if (!done) co_return done.error();
-  const bool first = durable_[topic].empty() && !topic_subscribers_.contains(topic);
-  durable_[topic].emplace(agent, created_ms);
-  if (first && pubsub_) pubsub_->join(topic);
-  co_return Result<void>{};
-}
+bool Node::on_node_thread() const { return ctx_->thread->on_bound_thread(); }
 
-Task<Result<void>> Node::unsubscribe_durable(core::AgentId agent, std::string topic) {
-  WorkFn<std::size_t> del = [agent, topic](store::Store& s) -> Result<std::size_t> {
-    if (auto r = s.delete_subscription(agent, topic); !r) return r.error();
-    return std::size_t{1};
-  };
-  auto done = co_await commit<std::size_t>(std::move(del));
-  if (!done) co_return done.error();
-  if (auto it = durable_.find(topic); it != durable_.end()) {
-    it->second.erase(agent);
-    if (it->second.empty()) durable_.erase(it);
-  }
-  maybe_leave(topic);
-  co_return Result<void>{};
-}
+const std::shared_ptr<core::TaskReporter>& Node::task_reporter() const { return ctx_->tasks; }
 
-Task<Result<void>> Node::block(core::AgentId agent, core::AgentId sender) {
-  if (!agents_.find(agent)) co_return error::unknown_agent;
-  const auto now = clock_.now_ms();
-  WorkFn<std::size_t> put = [agent, sender, now](store::Store& s) -> Result<std::size_t> {
-    if (auto r = s.put_block(agent, sender, now); !r) return r.error();
-    return std::size_t{1};
-  };
-  auto done = co_await commit<std::size_t>(std::move(put));
-  if (!done) co_return done.error();
-  blocks_.insert({agent, sender});
-  co_return Result<void>{};
-}
+void Node::sample_health() { health_.sample(ctx_->now_ms(), diagnostics()); }
 
-Task<Result<void>> Node::unblock(core::AgentId agent, core::AgentId sender) {
-  WorkFn<std::size_t> del = [agent, sender](store::Store& s) -> Result<std::size_t> {
-    if (auto r = s.delete_block(agent, sender); !r) return r.error();
-    return std::size_t{1};
-  };
-  auto done = co_await commit<std::size_t>(std::move(del));
-  if (!done) co_return done.error();
-  blocks_.erase({agent, sender});
-  co_return Result<void>{};
-}
+HealthReport Node::health(bool draining) const { return health_.evaluate(ctx_->now_ms(), diagnostics(), draining); }
 
-std::vector<core::AgentId> Node::blocked_senders(const core::AgentId& agent) const {
-  std::vector<core::AgentId> out;
-  for (auto it = blocks_.lower_bound({agent, core::AgentId{}}); it != blocks_.end() && it->first == agent; ++it) {
-    out.push_back(it->second);
-  }
-  return out;
-}
-
-std::vector<std::string> Node::durable_topics(const core::AgentId& agent) const {
-  std::vector<std::string> out;
-  for (const auto& [topic, agents] : durable_) {
-    if (agents.contains(agent)) out.push_back(topic);
-  }
-  return out;
-}
-
-void Node::maybe_leave(const std::string& topic) {
-  if (stopped_ || stopping_ || !pubsub_ || durable_.contains(topic) || topic_subscribers_.contains(topic)) return;
-  pubsub_->leave(topic);
-}
-
-// Each durable subscriber gets the message in its inbox once: the request id
-// is derived from the message id, and the dedup row outlives gossip's seen
-// cache, so a message seen again (IWANT, a second path, a restart) is not
-// delivered twice.
-void Node::deliver_durable(const TopicEvent& e, std::optional<std::int64_t> replayed_received_ms) {
-  auto it = durable_.find(e.topic);
-  if (it == durable_.end() || stopped_) return;
-  core::AgentId sender;
-  if (e.from_agent) {
-    if (auto a = core::AgentId::parse(*e.from_agent)) sender = *a;
-  } else if (auto peer = core::PeerId::parse(e.from_peer)) {
-    sender = core::AgentId::from_array(peer->public_key());  // a plain libp2p publisher: its peer key
-  }
-  core::RequestId::Bytes rid{};
-  crypto::blake2b(rid, crypto::as_bytes(std::string("agentmesh/topic/v1") + e.message_id));
-  const auto now = clock_.now_ms();
-  for (const auto& [agent, subscribed_ms] : it->second) {
-    if (replayed_received_ms && *replayed_received_ms < subscribed_ms) continue;  // from before it subscribed
-    if (blocks_.contains({agent, sender})) continue;
-    direct::Delivery d;
-    d.record.agent = agent;
-    d.record.sender = sender;
-    d.record.request_id = core::RequestId::from_array(rid);
-    d.record.received_ms = now;
-    d.record.content.content_type = e.content_type;
-    d.record.content.body = e.body;
-    d.record.content.performative = "inform";
-    d.record.content.protocol = "agentmesh/topic";
-    d.record.content.metadata = {
-        {"topic", e.topic},
-        {"message_id", core::to_hex(crypto::as_bytes(e.message_id))},
-        {"from_peer", e.from_peer}};
-    d.digest = direct::content_digest(agent, d.record.content);
-    d.dedup_expires_ms = now + config_.idempotency_retention_ms;
-    std::weak_ptr<Node> weak = weak_from_this();
-    auto task = [weak, agent, d = std::move(d)]() mutable -> Task<void> {
-      auto self = weak.lock();
-      if (!self) co_return;
-      WorkFn<direct::DeliveryResult> work = [d = std::move(d)](store::Store& s) mutable {
-        return direct::deliver(s, d);
-      };
-      auto delivered = co_await self->commit<direct::DeliveryResult>(std::move(work));
-      if (!delivered) {
-        self->counters_.messages_rejected.inc();
-        self->log_->warn("topic message not stored for agent {}: {}", agent, delivered.error().message());
-        co_return;
-      }
-      if (delivered->duplicate) {
-        self->counters_.messages_duplicate.inc();
-      } else {
-        self->counters_.messages_accepted.inc();
-        self->note_appended(agent, delivered->seq);
-      }
-    };
-    asio::co_spawn(ex_, std::move(task), asio::detached);
-  }
-}
-
-void Node::schedule_dedup_purge() {
-  purge_timer_.expires_after(kPurgeInterval);
-  purge_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-    auto self = weak.lock();
-    if (ec || !self || self->stopped_) return;
-    const auto now = self->clock_.now_ms();
-    const auto acked_cutoff = now - self->config_.acked_retention_ms;
-    store::Job job;
-    job.work = [now, acked_cutoff](store::Store& s) -> error_code {
-      auto dedup = s.purge_dedup(now);
-      if (!dedup) return dedup.error();
-      auto statuses = s.purge_outbox(now);
-      if (!statuses) return statuses.error();
-      auto inbox = s.prune_acked_inbox(acked_cutoff);
-      return inbox ? error_code{} : inbox.error();
-    };
-    (void)self->writer_->submit(std::move(job));  // a full queue skips one purge; the next one catches up
-    self->schedule_dedup_purge();
-  });
-}
-
-std::vector<ComponentHealth> Node::health() const {
-  std::vector<ComponentHealth> out;
-  const auto q = writer_->queue_stats();
-  ComponentHealth store{"store", true, "ok"};
-  if (stopped_) {
-    store = {"store", false, "stopped"};
-  } else if (writer_->last_commit_failed()) {
-    store = {"store", false,
-             fmt::format("the last commit failed{}", last_store_error_ ? ": " + last_store_error_.message() : "")};
-  } else if (q.depth * 5 > q.capacity * 4) {
-    store = {"store", false, fmt::format("write queue {}% full", q.depth * 100 / std::max<std::uint64_t>(1, q.capacity))};
-  }
-  out.push_back(std::move(store));
-  out.push_back({"agents", true, fmt::format("{} local agents", agents_.size())});
-  return out;
+Diagnostics Node::diagnostics() const {
+  Diagnostics d;
+  d.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+  d.agents = agents_->size();
+  const auto& m = *ctx_->counters;
+  d.messages = {m.accepted.value(), m.duplicate.value(), m.rejected.value(), m.acks.value(), m.dead_lettered.value()};
+  d.inboxes = inboxes_->stats();
+  const auto& storage = *ctx_->storage;
+  const auto& w = storage.writer();
+  d.store.writer_queue = w.queue_stats();
+  d.store.commit_latency_ms = w.commit_latency_ms().snapshot();
+  d.store.batch_sizes = w.batch_sizes().snapshot();
+  d.store.dwell_ms = w.dwell_ms().snapshot();
+  d.store.commits = w.commits();
+  d.store.commit_failures = w.commit_failures();
+  d.store.last_commit_failed = w.last_commit_failed();
+  d.store.failures = storage.failures();
+  d.store.last_failure = storage.last_failure() ? storage.last_failure().message() : std::string();
+  d.store.stopped = stopped_;
+  for (const char* name : kDatabaseFiles) d.store.database_bytes += file_size_or_zero(config_->data_dir / name);
+  d.direct = direct_->stats();
+  d.transport = host_->diagnostics();
+  d.bootstrap_peers = config_->transport.bootstrap.size();
+  const auto& router = pubsub_->router();
+  d.pubsub.router = router.counters();
+  d.pubsub.service = pubsub_->stats();
+  d.pubsub.topics = topics_->topics();
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& p : router.peers()) d.pubsub.scores.emplace_back(router.score(p, now), p.to_string());
+  std::sort(d.pubsub.scores.begin(), d.pubsub.scores.end());
+  d.pubsub.subscribers = topics_->stats();
+  d.pubsub.adverts = directory_->stats();
+  d.task_exceptions = ctx_->tasks->counts();
+  return d;
 }
 
 }  // namespace agentmesh::node

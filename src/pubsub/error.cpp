@@ -1,5 +1,7 @@
 #include "pubsub/error.hpp"
 
+#include "core/condition.hpp"
+
 #include <string>
 
 namespace agentmesh::pubsub {
@@ -7,6 +9,18 @@ namespace {
 
 class Category final : public boost::system::error_category {
  public:
+  bool equivalent(int code, const boost::system::error_condition& cond) const noexcept override {
+    const auto e = static_cast<error>(code);
+    switch (static_cast<core::condition>(core::condition_of(cond))) {
+      case core::condition::peer_misbehaved:
+        return e == error::unsigned_message || e == error::bad_seqno || e == error::bad_author || e == error::bad_signature || e == error::message_too_large || e == error::bad_binding;
+      case core::condition::retryable:
+        return e == error::no_peers;
+      default:
+        break;
+    }
+    return boost::system::error_category::equivalent(code, cond);
+  }
   const char* name() const noexcept override { return "agentmesh.pubsub"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {

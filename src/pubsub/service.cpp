@@ -1,8 +1,7 @@
 #include "pubsub/service.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include "core/spawn.hpp"
 #include <boost/asio/post.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -115,7 +114,7 @@ void Service::start() {
         if (!r) s->log_->debug("peer exchange from {}: dialing {} failed: {}", from.to_string(), peer.to_string(),
                                r.error().message());
       };
-      asio::co_spawn(self->ex_, dial, asio::detached);
+      core::spawn(self->ex_, self->host_.tasks(), "pubsub_px_dial", peer->to_string(), dial);
     }
   });
   transport::Host::Observer observer;
@@ -127,7 +126,7 @@ void Service::start() {
   };
   host_.add_observer(std::move(observer));
   heartbeat_timer_.expires_after(kFirstHeartbeat);
-  asio::co_spawn(ex_, heartbeat_loop(), asio::detached);
+  core::spawn(ex_, host_.tasks(), "pubsub_heartbeat", {}, heartbeat_loop());
 }
 
 void Service::stop() {
@@ -151,7 +150,7 @@ void Service::peer_connected(const transport::PeerInfo& info) {
   auto link = std::make_shared<Link>(ex_);
   links_[info.peer] = link;
   router_.add_peer(info.peer, info.outbound, now(), ip_of(info.remote_addr));  // its first RPC is never dropped
-  asio::co_spawn(ex_, open_outbound(info.peer, link), asio::detached);
+  core::spawn(ex_, host_.tasks(), "pubsub_outbound", info.peer.to_string(), open_outbound(info.peer, link));
 }
 
 void Service::peer_gone(const core::PeerId& peer) {

@@ -1,5 +1,7 @@
 #include "store/error.hpp"
 
+#include "core/condition.hpp"
+
 #include <string>
 
 namespace agentmesh::store {
@@ -7,6 +9,22 @@ namespace {
 
 class Category final : public boost::system::error_category {
  public:
+  bool equivalent(int code, const boost::system::error_condition& cond) const noexcept override {
+    const auto e = static_cast<error>(code);
+    switch (static_cast<core::condition>(core::condition_of(cond))) {
+      case core::condition::not_found:
+        return e == error::not_found;
+      case core::condition::retryable:
+        return e == error::queue_full || e == error::stopped || e == error::io;
+      case core::condition::store_failure:
+        return e == error::io || e == error::corrupt || e == error::schema_too_new;
+      case core::condition::invalid_input:
+        return e == error::beyond_last;
+      default:
+        break;
+    }
+    return boost::system::error_category::equivalent(code, cond);
+  }
   const char* name() const noexcept override { return "agentmesh.store"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {

@@ -71,6 +71,8 @@ class Writer {
   core::QueueStats queue_stats() const;
   const core::Histogram& commit_latency_ms() const { return commit_latency_ms_; }
   const core::Histogram& batch_sizes() const { return batch_sizes_; }
+  // How long jobs waited in the queue before their transaction began.
+  const core::Histogram& dwell_ms() const { return dwell_ms_; }
   std::uint64_t commits() const { return commits_.value(); }
   std::uint64_t commit_failures() const { return commit_failures_.value(); }
   // Whether the most recent transaction failed to commit (health reporting).

@@ -2,7 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include "core/spawn.hpp"
 #include <boost/asio/use_awaitable.hpp>
 #include <atomic>
 #include <cstring>
@@ -137,14 +137,19 @@ Connection::Connection(SecureChannel channel, Direction direction, core::Multiad
 Connection::~Connection() = default;
 
 void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed,
-                       NoticeHandler on_notice) {
+                       NoticeHandler on_notice, std::shared_ptr<core::TaskReporter> tasks) {
   pending_input_ = std::move(initial);
   on_stream_ = std::move(on_stream);
   on_closed_ = std::move(on_closed);
   on_notice_ = std::move(on_notice);
+  tasks_ = std::move(tasks);
   auto self = shared_from_this();
+  // An exception ends the connection too (reported, then closed as an I/O
+  // error), never silently.
   auto on_error = [self](const std::exception_ptr& e) {
-    if (e) self->finish(make_error_code(boost::system::errc::io_error));
+    if (!e) return;
+    if (self->tasks_) self->tasks_->failed("p2p_connection", self->peer().to_string(), e);
+    self->finish(make_error_code(boost::system::errc::io_error));
   };
   const auto ex = channel_.socket().get_executor();
   asio::co_spawn(ex, [self]() { return self->read_loop(); }, on_error);
@@ -282,14 +287,11 @@ void Connection::close(error_code reason) {
   flush();
   // A peer that does not read cannot hold the socket open past the grace.
   auto self = shared_from_this();
-  asio::co_spawn(
-      channel_.socket().get_executor(),
-      [self]() -> Task<void> {
-        asio::steady_timer grace(self->channel_.socket().get_executor(), kCloseGrace);
-        co_await grace.async_wait(kTuple);
-        self->finish(self->close_reason_);
-      },
-      asio::detached);
+  core::spawn(channel_.socket().get_executor(), tasks_, "p2p_close", peer().to_string(), [self]() -> Task<void> {
+    asio::steady_timer grace(self->channel_.socket().get_executor(), kCloseGrace);
+    co_await grace.async_wait(kTuple);
+    self->finish(self->close_reason_);
+  });
 }
 
 void Connection::finish(error_code reason) {

@@ -36,6 +36,7 @@
 #include "core/multiaddr.hpp"
 #include "core/peer_id.hpp"
 #include "core/result.hpp"
+#include "core/task_reporter.hpp"
 #include "transport/secure_channel.hpp"
 #include "transport/yamux_session.hpp"
 
@@ -111,7 +112,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Starts the loops; `initial` is yamux bytes that arrived with the
   // negotiation.
-  void start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed, NoticeHandler on_notice = {});
+  // `tasks`: where exceptions that end the connection's coroutines are
+  // reported (they also close the connection); may be null.
+  void start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed, NoticeHandler on_notice = {},
+             std::shared_ptr<core::TaskReporter> tasks = nullptr);
+  const std::shared_ptr<core::TaskReporter>& tasks() const { return tasks_; }
   // Opens a yamux stream (no protocol negotiated yet). going_away,
   // too_many_streams, connection_closed.
   Result<std::shared_ptr<Stream>> open_stream();
@@ -156,6 +161,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   StreamHandler on_stream_;
   ClosedHandler on_closed_;
   NoticeHandler on_notice_;
+  std::shared_ptr<core::TaskReporter> tasks_;
   boost::asio::steady_timer write_signal_;  // cancelled when output is queued
   boost::asio::steady_timer drained_;       // cancelled when output was written
   boost::asio::steady_timer keepalive_timer_;

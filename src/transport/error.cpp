@@ -1,5 +1,7 @@
 #include "transport/error.hpp"
 
+#include "core/condition.hpp"
+
 #include <string>
 
 namespace agentmesh::transport {
@@ -7,6 +9,20 @@ namespace {
 
 class Category final : public boost::system::error_category {
  public:
+  bool equivalent(int code, const boost::system::error_condition& cond) const noexcept override {
+    const auto e = static_cast<error>(code);
+    switch (static_cast<core::condition>(core::condition_of(cond))) {
+      case core::condition::peer_misbehaved:
+        return e == error::protocol_violation || e == error::window_exceeded || e == error::too_many_streams || e == error::message_too_large;
+      case core::condition::retryable:
+        return e == error::stream_reset || e == error::stream_closed || e == error::going_away || e == error::connection_closed || e == error::dial_timeout || e == error::dial_failed || e == error::connection_limit || e == error::not_connected || e == error::timeout;
+      case core::condition::invalid_input:
+        return e == error::dial_self || e == error::unsupported_address;
+      default:
+        break;
+    }
+    return boost::system::error_category::equivalent(code, cond);
+  }
   const char* name() const noexcept override { return "agentmesh.transport"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {

@@ -5,9 +5,8 @@
 #include "transport/host.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
+#include "core/spawn.hpp"
 #include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -33,16 +32,19 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 std::shared_ptr<Host> Host::create(Executor ex, crypto::SigningKey identity, TransportConfig config,
-                                   std::shared_ptr<spdlog::logger> log) {
-  return std::shared_ptr<Host>(new Host(std::move(ex), std::move(identity), std::move(config), std::move(log)));
+                                   std::shared_ptr<spdlog::logger> log, std::shared_ptr<core::TaskReporter> tasks) {
+  return std::shared_ptr<Host>(
+      new Host(std::move(ex), std::move(identity), std::move(config), std::move(log), std::move(tasks)));
 }
 
-Host::Host(Executor ex, crypto::SigningKey identity, TransportConfig config, std::shared_ptr<spdlog::logger> log)
+Host::Host(Executor ex, crypto::SigningKey identity, TransportConfig config, std::shared_ptr<spdlog::logger> log,
+           std::shared_ptr<core::TaskReporter> tasks)
     : ex_(ex),
       identity_(std::move(identity)),
       self_(core::PeerId::from_ed25519(identity_.public_key())),
       config_(std::move(config)),
       log_(std::move(log)),
+      tasks_(std::move(tasks)),
       manage_timer_(ex),
       rng_(std::random_device{}()) {
   if (config_.agent_version.empty()) config_.agent_version = std::string("agentmesh/") + AGENTMESH_VERSION;
@@ -87,20 +89,17 @@ Result<void> Host::listen(std::string& why) {
 void Host::start() {
   if (started_) return;
   started_ = true;
-  auto self = shared_from_this();
+  auto self = shared_from_this();  // the loops keep the host alive
   for (std::size_t i = 0; i < listeners_.size(); ++i) {
     log_->info("listening on {}/p2p/{}", listeners_[i]->bound.to_string(), self_.to_string());
-    asio::co_spawn(ex_, accept_loop(i), [self](const std::exception_ptr& e) {
-      if (e) self->log_->error("accept loop ended by an exception");
-    });
+    core::spawn(ex_, tasks_, "p2p_accept", listeners_[i]->bound.to_string(),
+                [self, i]() { return self->accept_loop(i); });
   }
   for (const auto& addr : config_.bootstrap) {
     wanted_.push_back(std::make_unique<Wanted>(std::vector<core::Multiaddr>{addr}, addr.peer_id(),
                                                Backoff(config_.reconnect_base, config_.reconnect_max)));
   }
-  asio::co_spawn(ex_, manage_loop(), [self](const std::exception_ptr& e) {
-    if (e) self->log_->error("connection manager ended by an exception");
-  });
+  core::spawn(ex_, tasks_, "p2p_manager", {}, [self]() { return self->manage_loop(); });
 }
 
 void Host::stop() {
@@ -138,7 +137,7 @@ Task<void> Host::accept_loop(std::size_t index) {
       continue;
     }
     ++diag_.accepted;
-    asio::co_spawn(ex_, handle_inbound(std::move(socket)), asio::detached);
+    core::spawn(ex_, tasks_, "p2p_inbound", {}, handle_inbound(std::move(socket)));
   }
 }
 
@@ -230,7 +229,7 @@ Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
   ++diag_.handshakes_ok;
   const auto peer = up->connection->peer();
   if (peer == self_) {
-    up->connection->start({}, {}, {});
+    up->connection->start({}, {}, {}, {}, tasks_);
     up->connection->close(make_error_code(error::dial_self));
     co_return make_error_code(error::dial_self);
   }
@@ -256,7 +255,8 @@ std::shared_ptr<Connection> Host::adopt(std::shared_ptr<Connection> conn, std::s
       },
       [weak](const Connection& c, std::string_view what) {
         if (auto h = weak.lock()) h->log_->warn("peer {}: {}", c.peer().to_string(), what);
-      });
+      },
+      tasks_);
 
   auto& slot = peers_[peer];
   if (slot && slot->conn && !slot->conn->closed()) {
@@ -287,7 +287,7 @@ std::shared_ptr<Connection> Host::adopt(std::shared_ptr<Connection> conn, std::s
   for (const auto& o : observers_) {
     if (o.connected) o.connected(info);
   }
-  asio::co_spawn(ex_, identify_peer(conn), asio::detached);
+  core::spawn(ex_, tasks_, "p2p_identify", peer.to_string(), identify_peer(conn));
   return conn;
 }
 

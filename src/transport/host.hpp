@@ -47,6 +47,7 @@
 #include "core/multiaddr.hpp"
 #include "core/peer_id.hpp"
 #include "core/result.hpp"
+#include "core/task_reporter.hpp"
 #include "crypto/crypto.hpp"
 #include "transport/backoff.hpp"
 #include "transport/config.hpp"
@@ -78,8 +79,11 @@ class Host : public std::enable_shared_from_this<Host> {
     std::function<void(const core::PeerId&)> forgotten;
   };
 
+  // `tasks` hears of exceptions that end the host's coroutines (logged and
+  // counted; core/task_reporter.hpp); null in tests of this layer.
   static std::shared_ptr<Host> create(Executor ex, crypto::SigningKey identity, TransportConfig config,
-                                      std::shared_ptr<spdlog::logger> log);
+                                      std::shared_ptr<spdlog::logger> log,
+                                      std::shared_ptr<core::TaskReporter> tasks = nullptr);
   ~Host();
 
   // Binds every listen address. On failure `why` names the address.
@@ -126,11 +130,13 @@ class Host : public std::enable_shared_from_this<Host> {
   std::vector<PeerInfo> peers() const;
   bool connected(const core::PeerId& peer) const;
   TransportDiagnostics diagnostics() const;
+  const std::shared_ptr<core::TaskReporter>& tasks() const { return tasks_; }
 
  private:
   struct PeerState;
   struct Wanted;
-  Host(Executor ex, crypto::SigningKey identity, TransportConfig config, std::shared_ptr<spdlog::logger> log);
+  Host(Executor ex, crypto::SigningKey identity, TransportConfig config, std::shared_ptr<spdlog::logger> log,
+       std::shared_ptr<core::TaskReporter> tasks);
 
   Task<void> accept_loop(std::size_t index);
   Task<void> handle_inbound(boost::asio::ip::tcp::socket socket);
@@ -161,6 +167,7 @@ class Host : public std::enable_shared_from_this<Host> {
   core::PeerId self_;
   TransportConfig config_;
   std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<core::TaskReporter> tasks_;
 
   struct Listener;
   std::vector<std::unique_ptr<Listener>> listeners_;

@@ -2,8 +2,7 @@
 // backoff, and the address helpers.
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include "core/spawn.hpp"
 #include <boost/asio/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -115,7 +114,7 @@ void Host::redial(Wanted& wanted) {
       }
     }
   };
-  asio::co_spawn(ex_, std::move(attempt), asio::detached);
+  core::spawn(ex_, tasks_, "p2p_redial", w->peer ? w->peer->to_string() : std::string(), std::move(attempt));
 }
 
 namespace detail {

@@ -2,8 +2,7 @@
 // identify push, ping).
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include "core/spawn.hpp"
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -38,7 +37,8 @@ void Host::on_stream(std::shared_ptr<Stream> stream) {
     stream->reset();
     return;
   }
-  asio::co_spawn(ex_, serve_stream(std::move(stream)), [](const std::exception_ptr&) {});
+  const auto peer = stream->peer().to_string();
+  core::spawn(ex_, tasks_, "p2p_stream", peer, serve_stream(std::move(stream)));
 }
 
 Task<void> Host::serve_stream(std::shared_ptr<Stream> stream) {
@@ -176,7 +176,7 @@ Task<void> Host::identify_peer(std::shared_ptr<Connection> conn) {
       if (o.identified) o.identified(*info, it->second->dialed);
     }
   }
-  asio::co_spawn(ex_, ping_loop(conn), asio::detached);
+  core::spawn(ex_, tasks_, "p2p_ping", peer.to_string(), ping_loop(conn));
 }
 
 Task<void> Host::serve_identify_push(std::shared_ptr<Stream> stream) {

@@ -3,7 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/detached.hpp>
+#include "core/spawn.hpp"
 
 #include "core/varint.hpp"
 #include "transport/error.hpp"
@@ -67,9 +67,8 @@ bool LpWriteQueue::push(std::string_view message) {
   queued_.append(message);
   if (!writing_) {
     writing_ = true;
-    boost::asio::co_spawn(
-        stream_->connection().executor(), [self = shared_from_this()]() -> Task<void> { co_await self->drain(); },
-        boost::asio::detached);
+    core::spawn(stream_->connection().executor(), stream_->connection().tasks(), "lp_write",
+                stream_->peer().to_string(), [self = shared_from_this()]() -> Task<void> { co_await self->drain(); });
   }
   return true;
 }

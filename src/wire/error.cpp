@@ -1,5 +1,7 @@
 #include "wire/error.hpp"
 
+#include "core/condition.hpp"
+
 #include <string>
 
 namespace agentmesh::wire {
@@ -7,6 +9,16 @@ namespace {
 
 class Category final : public boost::system::error_category {
  public:
+  bool equivalent(int code, const boost::system::error_condition& cond) const noexcept override {
+    const auto e = static_cast<error>(code);
+    switch (static_cast<core::condition>(core::condition_of(cond))) {
+      case core::condition::peer_misbehaved:
+        return e == error::frame_too_large || e == error::bad_length || e == error::bad_multistream_header || e == error::bad_multistream_message || e == error::no_common_protocol || e == error::unexpected_protocol || e == error::negotiation_limit || e == error::bad_yamux_frame || e == error::bad_protobuf || e == error::bad_noise_message || e == error::bad_handshake_payload || e == error::bad_identity_signature || e == error::peer_id_mismatch || e == error::bad_dh_key || e == error::decrypt_failed || e == error::bad_identify;
+      default:
+        break;
+    }
+    return boost::system::error_category::equivalent(code, cond);
+  }
   const char* name() const noexcept override { return "agentmesh.wire"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {

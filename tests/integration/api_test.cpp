@@ -296,7 +296,7 @@ TEST_F(ApiTest, MetricsInPrometheusFormat) {
   for (auto needle : {"agentmesh_store_failures_total 0",  // ...is not a store failure
                       "agentmesh_messages_accepted_total 1", "agentmesh_inbox_depth{agent=\"a\"} 1",
                       "agentmesh_http_requests_total{route=\"/v1/agents/{agent}/messages\",status=\"202\"} 1",
-                      "agentmesh_store_commit_latency_ms_count", "agentmesh_store_commit_batch_size_bucket",
+                      "agentmesh_store_commit_latency_seconds_count", "agentmesh_store_commit_batch_size_bucket",
                       "agentmesh_stream_clients 0"}) {
     EXPECT_NE(r.body.find(needle), std::string::npos) << needle;
   }

@@ -1,4 +1,5 @@
-#include "api/json_mapping.hpp"
+#include "api/dto.hpp"
+#include "api/requests.hpp"
 
 #include <gtest/gtest.h>
 
@@ -96,7 +97,7 @@ TEST(JsonMappingTest, CreateAndUpdateAgent) {
 
   auto u = parse_update_agent(R"({"state":"draining"})", limits(), why);
   ASSERT_TRUE(u);
-  EXPECT_EQ(u->state, store::AgentState::draining);
+  EXPECT_EQ(u->state, node::AgentState::draining);
   EXPECT_FALSE(u->capabilities);
   EXPECT_EQ(parse_update_agent(R"({"state":"paused"})", limits(), why).error(), error::invalid_field);
   EXPECT_EQ(parse_update_agent(R"({"name":"x"})", limits(), why).error(), error::unknown_field);
@@ -112,7 +113,7 @@ TEST(JsonMappingTest, AckBodies) {
 }
 
 TEST(JsonMappingTest, OutputUsesBase64OnlyForNonUtf8Bodies) {
-  store::InboxRecord r;
+  node::InboxMessage r;
   r.content.body = "plain";
   auto o = inbox_json(r);
   EXPECT_EQ(o.at("body").as_string(), "plain");

@@ -7,6 +7,9 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include "crypto/crypto.hpp"
+#include "node/agents.hpp"
+#include "node/inboxes.hpp"
+#include "node/node.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "testutil/testutil.hpp"
 
@@ -57,6 +60,8 @@ class RouterTest : public ::testing::Test {
     return std::string(json::parse(r.body).at("token").as_string());
   }
   static std::string code(const Response& r) { return std::string(json::parse(r.body).at("error").as_string()); }
+  core::AgentId id_of(const std::string& name) { return node_->agents().info(name)->id; }
+  std::uint64_t last_seq(const core::AgentId& id) { return node_->inboxes().position(id)->last.value; }
 
   testutil::TempDir dir_;
   asio::io_context ioc_;
@@ -101,7 +106,7 @@ TEST_F(RouterTest, AgentTokenActsOnlyAsItsOwnAgent) {
   }
   auto r = call("POST", "/v1/agents/bob/messages", alice_token_, R"({"to":"alice","body":"spoof"})");
   EXPECT_EQ(r.status, 403);
-  EXPECT_EQ(node_->cursor(node_->agent("alice")->record.id)->last.value, 0u);
+  EXPECT_EQ(last_seq(id_of("alice")), 0u);
   EXPECT_EQ(node_->agents().size(), 2u);
 }
 
@@ -143,7 +148,7 @@ TEST_F(RouterTest, MetricsCountRequestsByRouteAndStatus) {
   stats_.requests[{"/v1/health", 200}] = 3;
   auto r = call("GET", "/metrics", kAdmin);
   EXPECT_NE(r.body.find(R"(agentmesh_http_requests_total{route="/v1/health",status="200"} 3)"), std::string::npos);
-  EXPECT_NE(r.body.find("agentmesh_store_commit_latency_ms_bucket"), std::string::npos);
+  EXPECT_NE(r.body.find("agentmesh_store_commit_latency_seconds_bucket"), std::string::npos);
   EXPECT_NE(r.body.find("agentmesh_store_commit_batch_size_count"), std::string::npos);
   EXPECT_NE(r.body.find(R"(agentmesh_queue_capacity{queue="store_writer"})"), std::string::npos);
 }
@@ -152,12 +157,12 @@ TEST_F(RouterTest, DeadLetterRetryRedeliversToAnExistingRecipientOnce) {
   // Dead letters of this issue come from deleted agents; later issues add
   // expired outbox messages. Write one for a live recipient straight into the
   // database, as the outbox will.
-  const auto bob = node_->agent("bob")->record.id;
+  const auto bob = id_of("bob");
   {
     auto db = store::open_sqlite_store(dir_.path() / "data" / "agentmesh.db").value();
     store::DeadLetterRecord d;
     d.request_id = crypto::random_request_id();
-    d.sender = node_->agent("alice")->record.id;
+    d.sender = id_of("alice");
     d.recipient = bob;
     d.content.body = "retry me";
     d.reason = "expired";
@@ -171,13 +176,13 @@ TEST_F(RouterTest, DeadLetterRetryRedeliversToAnExistingRecipientOnce) {
   auto r = call("POST", "/v1/deadletters/" + id + "/retry", kAdmin);
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(json::parse(r.body).at("seq").as_int64(), 1);
-  EXPECT_EQ(node_->cursor(bob)->last.value, 1u);
+  EXPECT_EQ(last_seq(bob), 1u);
   EXPECT_EQ(json::parse(call("GET", "/v1/deadletters", kAdmin).body).at("dead_letters").as_array().size(), 0u);
   // A second retry of the same id finds nothing and delivers nothing.
   auto again = call("POST", "/v1/deadletters/" + id + "/retry", kAdmin);
   EXPECT_EQ(again.status, 404);
   EXPECT_EQ(code(again), "unknown_dead_letter");
-  EXPECT_EQ(node_->cursor(bob)->last.value, 1u);
+  EXPECT_EQ(last_seq(bob), 1u);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "api/json_mapping.hpp"
+#include "api/requests.hpp"
 
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
@@ -183,15 +183,8 @@ Result<node::UpdateAgentRequest> parse_update_agent(std::string_view body, const
   auto state = f.string("state", 16);
   if (!state) return state.error();
   if (*state) {
-    if (**state == "running") {
-      req.state = store::AgentState::running;
-    } else if (**state == "draining") {
-      req.state = store::AgentState::draining;
-    } else if (**state == "stopped") {
-      req.state = store::AgentState::stopped;
-    } else {
-      return f.bad("state", "must be \"running\", \"draining\" or \"stopped\"");
-    }
+    req.state = node::parse_agent_state(**state);
+    if (!req.state) return f.bad("state", "must be \"running\", \"draining\" or \"stopped\"");
   }
   auto display = f.string("display_name", 128);
   if (!display) return display.error();
@@ -301,13 +294,9 @@ Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& li
   auto path = f.string("path", 16);
   if (!path) return path.error();
   if (*path) {
-    if (**path == "direct") {
-      req.path = node::PathHint::direct;
-    } else if (**path == "gossip") {
-      req.path = node::PathHint::gossip;
-    } else if (**path != "auto") {
-      return f.bad("path", "must be \"auto\", \"direct\" or \"gossip\"");
-    }
+    auto hint = direct::parse_path_hint(**path);
+    if (!hint || (*path)->empty()) return f.bad("path", "must be \"auto\", \"direct\" or \"gossip\"");
+    req.path = *hint;
   }
   auto wait = f.string("wait", 16);
   if (!wait) return wait.error();
@@ -356,98 +345,6 @@ Result<core::Seq> parse_ws_ack(std::string_view text, const JsonLimits& limits, 
   return core::Seq{**ack};
 }
 
-std::string_view state_name(store::AgentState s) {
-  switch (s) {
-    case store::AgentState::running: return "running";
-    case store::AgentState::draining: return "draining";
-    case store::AgentState::stopped: return "stopped";
-  }
-  return "unknown";
-}
-
-json::object agent_json(const node::AgentView& a) {
-  json::object o;
-  o["agent_id"] = a.record.id.to_string();
-  o["name"] = a.record.name;
-  o["display_name"] = a.record.display_name;
-  json::array caps;
-  for (const auto& c : a.record.capabilities) caps.emplace_back(c);
-  o["capabilities"] = std::move(caps);
-  o["state"] = state_name(a.record.state);
-  o["created_ms"] = a.record.created_ms;
-  o["last_seq"] = a.cursor.last.value;
-  o["acked_seq"] = a.cursor.acked.value;
-  o["unacked"] = a.cursor.last.value - a.cursor.acked.value;
-  o["streams"] = a.streams;
-  return o;
-}
-
-namespace {
-
-void put_content(json::object& o, const store::MessageContent& c) {
-  o["content_type"] = c.content_type;
-  if (core::is_valid_utf8(c.body)) {
-    o["body"] = c.body;
-  } else {
-    o["body_base64"] = core::base64_encode(c.body);
-  }
-  const std::pair<const char*, const std::string*> optional[] = {{"performative", &c.performative},
-                                                                 {"conversation_id", &c.conversation_id},
-                                                                 {"reply_with", &c.reply_with},
-                                                                 {"in_reply_to", &c.in_reply_to},
-                                                                 {"protocol", &c.protocol}};
-  for (const auto& [key, value] : optional) {
-    if (!value->empty()) o[key] = *value;
-  }
-  if (!c.metadata.empty()) {
-    json::object md;
-    for (const auto& [k, v] : c.metadata) md[k] = v;
-    o["metadata"] = std::move(md);
-  }
-}
-
-}  // namespace
-
-json::object inbox_json(const store::InboxRecord& r) {
-  json::object o;
-  o["seq"] = r.seq.value;
-  o["request_id"] = r.request_id.to_string();
-  o["from"] = r.sender.to_string();
-  o["to"] = r.agent.to_string();
-  o["received_ms"] = r.received_ms;
-  put_content(o, r.content);
-  return o;
-}
-
-json::object receipt_json(const node::SendReceipt& r) {
-  json::object o;
-  o["request_id"] = r.request_id.to_string();
-  o["state"] = r.state;
-  if (r.seq.value > 0) o["seq"] = r.seq.value;
-  o["to"] = r.recipient.to_string();
-  o["duplicate"] = r.duplicate;
-  if (!r.path.empty()) o["path"] = r.path;
-  o["attempts"] = r.attempts;
-  if (!r.reason.empty()) o[r.state == "queued" || r.state == "sending" ? "last_error" : "reason"] = r.reason;
-  if (r.created_ms > 0) o["created_ms"] = r.created_ms;
-  if (r.expires_ms > 0) o["expires_ms"] = r.expires_ms;
-  return o;
-}
-
-json::object dead_letter_json(const store::DeadLetterRecord& r) {
-  json::object o;
-  o["id"] = r.id;
-  o["request_id"] = r.request_id.to_string();
-  o["from"] = r.sender.to_string();
-  o["to"] = r.recipient.to_string();
-  o["created_ms"] = r.created_ms;
-  o["reason"] = r.reason;
-  o["attempts"] = r.attempts;
-  o["time_ms"] = r.time_ms;
-  put_content(o, r.content);
-  return o;
-}
-
 Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& limits, std::string& why) {
   auto o = parse_object(body, limits, why);
   if (!o) return o.error();
@@ -461,95 +358,6 @@ Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& l
     return addr.error();
   }
   return addr;
-}
-
-namespace {
-json::array addr_array(const std::vector<core::Multiaddr>& addrs) {
-  json::array arr;
-  for (const auto& a : addrs) arr.push_back(json::value(a.to_string()));
-  return arr;
-}
-json::array string_array(const std::vector<std::string>& items) {
-  json::array arr;
-  for (const auto& s : items) arr.push_back(json::value(s));
-  return arr;
-}
-json::object count_map(const std::map<std::string, std::uint64_t>& m) {
-  json::object o;
-  for (const auto& [k, v] : m) o[k] = v;
-  return o;
-}
-}  // namespace
-
-json::object node_info_json(const node::NodeInfo& info) {
-  json::object o;
-  o["peer_id"] = info.peer.to_string();
-  o["listen_addrs"] = addr_array(info.listen_addrs);
-  o["agent_version"] = info.agent_version;
-  o["protocols"] = string_array(info.protocols);
-  return o;
-}
-
-json::object peer_json(const transport::PeerInfo& p) {
-  json::object o;
-  o["peer_id"] = p.peer.to_string();
-  o["direction"] = p.outbound ? "outbound" : "inbound";
-  o["addr"] = p.remote_addr.to_string();
-  o["listen_addrs"] = addr_array(p.listen_addrs);
-  o["connected_since_ms"] = p.connected_since_ms;
-  if (p.ping_rtt_ms) {
-    o["ping_rtt_ms"] = *p.ping_rtt_ms;
-  } else {
-    o["ping_rtt_ms"] = nullptr;
-  }
-  o["open_streams"] = p.open_streams;
-  o["bytes_in"] = p.bytes_in;
-  o["bytes_out"] = p.bytes_out;
-  o["agent_version"] = p.agent_version;
-  o["protocols"] = string_array(p.protocols);
-  o["signed_peer_record"] = p.signed_record;
-  return o;
-}
-
-json::object transport_diagnostics_json(const transport::TransportDiagnostics& d) {
-  json::object connections;
-  connections["inbound"] = d.connections_inbound;
-  connections["outbound"] = d.connections_outbound;
-  connections["handshakes_in_progress"] = d.handshakes_in_progress;
-  connections["accepted_total"] = d.accepted;
-  connections["dialed_total"] = d.dialed;
-  connections["refused_at_limit_total"] = d.refused_at_limit;
-  connections["duplicates_closed_total"] = d.duplicate_connections_closed;
-  connections["closed_total"] = count_map(d.connections_closed);
-  json::object handshakes;
-  handshakes["ok_total"] = d.handshakes_ok;
-  handshakes["failed_total"] = count_map(d.handshakes_failed);
-  json::object streams;
-  streams["open"] = d.streams_open;
-  streams["opened_inbound_total"] = d.streams_opened_in;
-  streams["opened_outbound_total"] = d.streams_opened_out;
-  streams["refused_total"] = d.streams_refused;
-  streams["window_stalls_total"] = d.window_stalls;
-  json::object bytes;
-  bytes["in_total"] = d.bytes_in;
-  bytes["out_total"] = d.bytes_out;
-  json::object protocols;
-  protocols["identify_ok_total"] = d.identify_ok;
-  protocols["identify_failed_total"] = d.identify_failed;
-  protocols["peer_records_valid_total"] = d.peer_records_valid;
-  protocols["peer_records_invalid_total"] = d.peer_records_invalid;
-  protocols["px_dials_total"] = d.px_dials;
-  protocols["pings_ok_total"] = d.pings_ok;
-  protocols["pings_failed_total"] = d.pings_failed;
-  json::object o;
-  o["connections"] = std::move(connections);
-  o["handshakes"] = std::move(handshakes);
-  o["dial_failures_total"] = count_map(d.dial_failures);
-  o["frames_rejected_total"] = count_map(d.frames_rejected);
-  o["streams"] = std::move(streams);
-  o["bytes"] = std::move(bytes);
-  o["protocols"] = std::move(protocols);
-  return o;
 }
 
 Result<TopicPublishRequest> parse_topic_publish(std::string_view body, const JsonLimits& limits, std::string& why) {
@@ -595,51 +403,6 @@ bool valid_topic(std::string_view topic) {
     if (c < 0x20 || c == 0x7f) return false;
   }
   return true;
-}
-
-json::object topic_event_json(const node::TopicEvent& e) {
-  json::object o;
-  o["topic"] = e.topic;
-  o["message_id"] = core::to_hex({reinterpret_cast<const std::uint8_t*>(e.message_id.data()), e.message_id.size()});
-  o["from_peer"] = e.from_peer;
-  if (e.from_agent) {
-    o["from_agent"] = *e.from_agent;
-  } else {
-    o["from_agent"] = nullptr;
-  }
-  o["content_type"] = e.content_type;
-  if (core::is_valid_utf8(e.body)) {
-    o["body"] = e.body;
-  } else {
-    o["body_base64"] = core::base64_encode(e.body);
-  }
-  o["received_ms"] = e.received_ms;
-  return o;
-}
-
-json::object directory_view_json(const node::DirectoryView& v) {
-  json::object o;
-  o["agent_id"] = v.agent_id;
-  o["peer_id"] = v.peer_id;
-  o["addrs"] = string_array(v.addrs);
-  o["capabilities"] = string_array(v.capabilities);
-  o["display_name"] = v.display_name;
-  o["online"] = v.online;
-  o["local"] = v.local;
-  o["seq"] = v.seq;
-  o["expires_ms"] = v.expires_ms;
-  o["last_seen_ms"] = v.last_seen_ms;
-  return o;
-}
-
-json::object topic_view_json(const node::TopicView& v) {
-  json::object o;
-  o["topic"] = v.topic;
-  o["local_subscribers"] = v.local_subscribers;
-  o["mesh"] = v.mesh;
-  o["fanout"] = v.fanout;
-  o["peers"] = v.peers;
-  return o;
 }
 
 }  // namespace agentmesh::api

@@ -1,6 +1,6 @@
 #pragma once
-// JSON <-> domain mapping for the local API. Pure functions with no I/O and
-// no Beast, so they are unit-tested directly and fuzzed
+// The local API's request bodies: JSON -> the node's request types. Pure
+// functions with no I/O and no Beast, unit-tested directly and fuzzed
 // (fuzz/api_request_fuzz.cpp).
 //
 // Parsing is strict: the body must be one JSON object within the nesting
@@ -9,19 +9,16 @@
 // return an api::error (or the domain's) and put a sentence naming the field
 // into `why`.
 //
-// Message bodies: requests give `body` (a UTF-8 string) or `body_base64`;
-// responses give `body` when the stored bytes are valid UTF-8 and
-// `body_base64` otherwise.
+// Message bodies: requests give `body` (a UTF-8 string) or `body_base64`.
 
 #include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
 
-#include "core/result.hpp"
 #include "core/multiaddr.hpp"
+#include "core/result.hpp"
 #include "node/node_config.hpp"
-#include "node/requests.hpp"
-#include "transport/info.hpp"
+#include "node/types.hpp"
 
 namespace agentmesh::api {
 
@@ -35,10 +32,8 @@ struct JsonLimits {
 
 Result<boost::json::object> parse_object(std::string_view body, const JsonLimits& limits, std::string& why);
 
-Result<node::CreateAgentRequest> parse_create_agent(std::string_view body, const JsonLimits& limits,
-                                                    std::string& why);
-Result<node::UpdateAgentRequest> parse_update_agent(std::string_view body, const JsonLimits& limits,
-                                                    std::string& why);
+Result<node::CreateAgentRequest> parse_create_agent(std::string_view body, const JsonLimits& limits, std::string& why);
+Result<node::UpdateAgentRequest> parse_update_agent(std::string_view body, const JsonLimits& limits, std::string& why);
 Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& limits, std::string& why);
 // {"up_to": N} for POST .../inbox/ack
 Result<core::Seq> parse_ack(std::string_view body, const JsonLimits& limits, std::string& why);
@@ -56,26 +51,14 @@ Result<TopicPublishRequest> parse_topic_publish(std::string_view body, const Jso
 Result<std::string> parse_subscription(std::string_view body, const JsonLimits& limits, std::string& why);
 // POST /v1/agents/{id}/blocks: {"sender": "<agent id>"}.
 Result<core::AgentId> parse_block(std::string_view body, const JsonLimits& limits, std::string& why);
-// Topic names: 1-256 bytes of UTF-8 without control characters.
-bool valid_topic(std::string_view topic);
-boost::json::object topic_event_json(const node::TopicEvent& e);
-boost::json::object topic_view_json(const node::TopicView& v);
-// Topics the daemons use themselves (agent adverts, later the gossip inboxes):
-// not valid in the API, left out of GET /v1/topics unless ?internal=true.
-inline constexpr std::string_view kReservedTopicPrefix = "agentmesh/";
-boost::json::object directory_view_json(const node::DirectoryView& v);
-
 // {"addr": MULTIADDR} for POST /v1/peers.
 Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& limits, std::string& why);
 
-std::string_view state_name(store::AgentState s);
-
-boost::json::object agent_json(const node::AgentView& a);
-boost::json::object inbox_json(const store::InboxRecord& r);
-boost::json::object receipt_json(const node::SendReceipt& r);
-boost::json::object dead_letter_json(const store::DeadLetterRecord& r);
-boost::json::object node_info_json(const node::NodeInfo& info);
-boost::json::object peer_json(const transport::PeerInfo& p);
-boost::json::object transport_diagnostics_json(const transport::TransportDiagnostics& d);
+// Topic names: 1-256 bytes of UTF-8 without control characters, not under
+// the reserved prefix.
+bool valid_topic(std::string_view topic);
+// Topics the daemons use themselves (agent adverts, the gossip inboxes): not
+// valid in the API, left out of GET /v1/topics unless ?internal=true.
+inline constexpr std::string_view kReservedTopicPrefix = "agentmesh/";
 
 }  // namespace agentmesh::api

@@ -1,0 +1,170 @@
+// The API's response bodies for agents, messages, topics, the directory and
+// peers.
+
+#include "api/dto.hpp"
+
+#include "api/dto_util.hpp"
+#include "core/base64.hpp"
+#include "core/hex.hpp"
+#include "core/utf8.hpp"
+
+namespace agentmesh::api {
+namespace json = boost::json;
+
+namespace {
+
+void put_body(json::object& o, const std::string& body) {
+  if (core::is_valid_utf8(body)) {
+    o["body"] = body;
+  } else {
+    o["body_base64"] = core::base64_encode(body);
+  }
+}
+
+void put_content(json::object& o, const node::MessageContent& c) {
+  o["content_type"] = c.content_type;
+  put_body(o, c.body);
+  const std::pair<const char*, const std::string*> optional[] = {{"performative", &c.performative},
+                                                                 {"conversation_id", &c.conversation_id},
+                                                                 {"reply_with", &c.reply_with},
+                                                                 {"in_reply_to", &c.in_reply_to},
+                                                                 {"protocol", &c.protocol}};
+  for (const auto& [key, value] : optional) {
+    if (!value->empty()) o[key] = *value;
+  }
+  if (!c.metadata.empty()) {
+    json::object md;
+    for (const auto& [k, v] : c.metadata) md[k] = v;
+    o["metadata"] = std::move(md);
+  }
+}
+
+}  // namespace
+
+json::object agent_json(const node::AgentInfo& a) {
+  json::object o;
+  o["agent_id"] = a.id.to_string();
+  o["name"] = a.name;
+  o["display_name"] = a.display_name;
+  o["capabilities"] = string_array(a.capabilities);
+  o["state"] = node::to_string(a.state);
+  o["created_ms"] = a.created_ms;
+  o["last_seq"] = a.inbox.last.value;
+  o["acked_seq"] = a.inbox.acked.value;
+  o["unacked"] = a.inbox.unacked();
+  o["streams"] = a.streams;
+  return o;
+}
+
+json::object inbox_json(const node::InboxMessage& m) {
+  json::object o;
+  o["seq"] = m.seq.value;
+  o["request_id"] = m.request_id.to_string();
+  o["from"] = m.from.to_string();
+  o["to"] = m.to.to_string();
+  o["received_ms"] = m.received_ms;
+  put_content(o, m.content);
+  return o;
+}
+
+json::object receipt_json(const node::SendReceipt& r) {
+  json::object o;
+  o["request_id"] = r.request_id.to_string();
+  o["state"] = direct::to_string(r.state);
+  if (r.seq.value > 0) o["seq"] = r.seq.value;
+  o["to"] = r.recipient.to_string();
+  o["duplicate"] = r.duplicate;
+  if (r.path) o["path"] = direct::to_string(*r.path);
+  o["attempts"] = r.attempts;
+  if (!r.reason.empty()) o[r.final() ? "reason" : "last_error"] = r.reason;
+  if (r.created_ms > 0) o["created_ms"] = r.created_ms;
+  if (r.expires_ms > 0) o["expires_ms"] = r.expires_ms;
+  return o;
+}
+
+json::object dead_letter_json(const node::DeadLetter& d) {
+  json::object o;
+  o["id"] = d.id;
+  o["request_id"] = d.request_id.to_string();
+  o["from"] = d.from.to_string();
+  o["to"] = d.to.to_string();
+  o["created_ms"] = d.created_ms;
+  o["reason"] = d.reason;
+  o["attempts"] = d.attempts;
+  o["time_ms"] = d.time_ms;
+  put_content(o, d.content);
+  return o;
+}
+
+json::object topic_event_json(const node::TopicEvent& e) {
+  json::object o;
+  o["topic"] = e.topic;
+  o["message_id"] = core::to_hex({reinterpret_cast<const std::uint8_t*>(e.message_id.data()), e.message_id.size()});
+  o["from_peer"] = e.from_peer;
+  if (e.from_agent) {
+    o["from_agent"] = *e.from_agent;
+  } else {
+    o["from_agent"] = nullptr;
+  }
+  o["content_type"] = e.content_type;
+  put_body(o, e.body);
+  o["received_ms"] = e.received_ms;
+  return o;
+}
+
+json::object topic_view_json(const node::TopicView& v) {
+  json::object o;
+  o["topic"] = v.topic;
+  o["local_subscribers"] = v.local_subscribers;
+  o["mesh"] = v.mesh;
+  o["fanout"] = v.fanout;
+  o["peers"] = v.peers;
+  return o;
+}
+
+json::object directory_view_json(const node::DirectoryView& v) {
+  json::object o;
+  o["agent_id"] = v.agent_id;
+  o["peer_id"] = v.peer_id;
+  o["addrs"] = string_array(v.addrs);
+  o["capabilities"] = string_array(v.capabilities);
+  o["display_name"] = v.display_name;
+  o["online"] = v.online;
+  o["local"] = v.local;
+  o["seq"] = v.seq;
+  o["expires_ms"] = v.expires_ms;
+  o["last_seen_ms"] = v.last_seen_ms;
+  return o;
+}
+
+json::object node_info_json(const node::NodeInfo& info) {
+  json::object o;
+  o["peer_id"] = info.peer.to_string();
+  o["listen_addrs"] = addr_array(info.listen_addrs);
+  o["agent_version"] = info.agent_version;
+  o["protocols"] = string_array(info.protocols);
+  return o;
+}
+
+json::object peer_json(const transport::PeerInfo& p) {
+  json::object o;
+  o["peer_id"] = p.peer.to_string();
+  o["direction"] = p.outbound ? "outbound" : "inbound";
+  o["addr"] = p.remote_addr.to_string();
+  o["listen_addrs"] = addr_array(p.listen_addrs);
+  o["connected_since_ms"] = p.connected_since_ms;
+  if (p.ping_rtt_ms) {
+    o["ping_rtt_ms"] = *p.ping_rtt_ms;
+  } else {
+    o["ping_rtt_ms"] = nullptr;
+  }
+  o["open_streams"] = p.open_streams;
+  o["bytes_in"] = p.bytes_in;
+  o["bytes_out"] = p.bytes_out;
+  o["agent_version"] = p.agent_version;
+  o["protocols"] = string_array(p.protocols);
+  o["signed_peer_record"] = p.signed_record;
+  return o;
+}
+
+}  // namespace agentmesh::api

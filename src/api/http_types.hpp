@@ -1,0 +1,78 @@
+#pragma once
+// The API's plain request and response values: what the HTTP session parses
+// and what a route handler answers. No Beast, so handlers and their tests
+// stay light (Beast lives in server.cpp, http_response.cpp, stream_session.cpp).
+//
+// Threading: values only. ApiStats is updated on the API's executor.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "node/types.hpp"
+
+namespace agentmesh::api {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query
+  std::string authorization;
+  std::string content_type;
+  std::string last_event_id;
+  std::string body;
+  bool websocket_upgrade = false;
+};
+
+// How the node tells a stream there is more to send. The route registers
+// wake() with the node before the stream session exists; the session sets
+// `on_wake` once it waits (a wake before that is harmless: the session reads
+// what is there first).
+struct StreamSignal {
+  std::function<void()> on_wake;
+  void wake() {
+    if (on_wake) on_wake();
+  }
+};
+
+// What a stream route hands the HTTP session: the stream it opened.
+struct StreamRequest {
+  enum class Source { inbox, topic };
+  enum class Framing { sse, websocket };
+  Source source = Source::inbox;
+  Framing framing = Framing::sse;
+  core::AgentId agent;                                // inbox: whose
+  core::Seq after;                                    // inbox: start after this seq
+  std::shared_ptr<node::TopicSubscriber> subscriber;  // topic: its queue
+  std::shared_ptr<StreamSignal> signal;
+  // Releases the stream's slot or subscription when the last copy goes,
+  // however the stream ends.
+  std::shared_ptr<void> lease;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<StreamRequest> stream;  // set: the connection becomes this stream
+  std::string route;                    // the matched route pattern, for metrics
+};
+
+// Counters the HTTP layer keeps; rendered at /metrics.
+struct ApiStats {
+  std::map<std::pair<std::string, int>, std::uint64_t> requests;  // (route, status) -> count
+  std::uint64_t connections_open = 0;
+  std::uint64_t connections_total = 0;
+  std::uint64_t connections_rejected = 0;
+  std::uint64_t bad_requests = 0;  // unparseable HTTP, over-limit headers or bodies
+  std::uint64_t sse_events = 0;
+  std::uint64_t ws_messages = 0;
+};
+
+}  // namespace agentmesh::api

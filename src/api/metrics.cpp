@@ -1,0 +1,144 @@
+// GET /metrics, family by family.
+
+#include "api/metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <optional>
+#include <tuple>
+
+#include "api/prometheus.hpp"
+
+namespace agentmesh::api {
+
+namespace {
+
+// Histograms kept in milliseconds are exposed in seconds.
+constexpr double kMsToSeconds = 1e-3;
+
+void by_label(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+              std::string_view label, const std::map<std::string, std::uint64_t>& values) {
+  prom::header(out, name, type, help);
+  for (const auto& [k, v] : values) prom::sample(out, name, fmt::format("{}=\"{}\"", label, k), static_cast<double>(v));
+}
+
+void render_messages(std::string& out, const node::Diagnostics& d) {
+  const auto& m = d.messages;
+  prom::counter(out, "agentmesh_messages_accepted_total", "messages committed to a recipient inbox", m.accepted);
+  prom::counter(out, "agentmesh_messages_duplicate_total", "sends answered from the dedup table", m.duplicate);
+  prom::counter(out, "agentmesh_messages_rejected_total", "sends and receptions that were refused", m.rejected);
+  prom::counter(out, "agentmesh_inbox_acks_total", "inbox acknowledgements committed", m.acks);
+  prom::counter(out, "agentmesh_dead_letters_total", "messages moved to dead letters", m.dead_lettered);
+  prom::gauge(out, "agentmesh_agents", "local agents", static_cast<double>(d.agents));
+  prom::header(out, "agentmesh_inbox_depth", "gauge", "unacknowledged messages per local agent");
+  std::uint64_t all = 0;
+  for (const auto& a : d.inboxes.agents) {
+    all += a.position.unacked();
+    prom::sample(out, "agentmesh_inbox_depth", fmt::format("agent=\"{}\"", a.name),
+                 static_cast<double>(a.position.unacked()));
+  }
+  prom::gauge(out, "agentmesh_inbox_unacked_messages", "unacknowledged messages, all local agents",
+              static_cast<double>(all));
+  prom::gauge(out, "agentmesh_stream_clients", "open SSE and WebSocket streams",
+              static_cast<double>(d.inboxes.streams));
+}
+
+void render_store(std::string& out, const node::StoreFigures& s) {
+  prom::counter(out, "agentmesh_store_failures_total", "store operations that failed (I/O, corruption)", s.failures);
+  prom::histogram(out, "agentmesh_store_commit_latency_seconds", "group commit latency (begin to fsync'd commit)",
+                  s.commit_latency_ms, kMsToSeconds);
+  prom::histogram(out, "agentmesh_store_commit_batch_size", "jobs per group commit", s.batch_sizes);
+  prom::counter(out, "agentmesh_store_commits_total", "group commits", s.commits);
+  prom::counter(out, "agentmesh_store_commit_failures_total", "group commits that failed", s.commit_failures);
+  prom::gauge(out, "agentmesh_store_database_bytes", "size of the database file and its write-ahead log",
+              static_cast<double>(s.database_bytes));
+}
+
+// Every bounded queue: capacity, depth, max depth, enqueued, dropped, and the
+// store writer's dwell time as a histogram.
+void render_queues(std::string& out, const node::Diagnostics& d) {
+  const auto& w = d.store.writer_queue;
+  const auto& ps = d.pubsub.service;
+  struct Row {
+    std::string_view queue;
+    std::optional<double> capacity, depth, max_depth, enqueued, dropped;
+  };
+  const Row rows[] = {
+      {"store_writer", double(w.capacity), double(w.depth), double(w.max_depth), double(w.enqueued), double(w.dropped)},
+      {"pubsub_outbound", std::nullopt, double(ps.queued), double(ps.max_queued), std::nullopt,
+       double(ps.rpcs_dropped)},
+      {"topic_subscribers", std::nullopt, double(d.pubsub.subscribers.subscriber_depth), std::nullopt, std::nullopt,
+       double(d.pubsub.subscribers.subscriber_dropped)},
+      {"outbox", double(d.direct.capacity), double(d.direct.pending), std::nullopt, double(d.direct.sent.queued),
+       double(d.direct.refused_full)},
+  };
+  using Field = std::optional<double> Row::*;
+  const std::tuple<const char*, const char*, Field> families[] = {
+      {"agentmesh_queue_capacity", "gauge", &Row::capacity},
+      {"agentmesh_queue_depth", "gauge", &Row::depth},
+      {"agentmesh_queue_max_depth", "gauge", &Row::max_depth},
+      {"agentmesh_queue_enqueued_total", "counter", &Row::enqueued},
+      {"agentmesh_queue_dropped_total", "counter", &Row::dropped},
+  };
+  for (const auto& [name, type, field] : families) {
+    prom::header(out, name, type, "bounded queue statistics");
+    for (const auto& r : rows) {
+      if (r.*field) prom::sample(out, name, fmt::format("queue=\"{}\"", r.queue), *(r.*field));
+    }
+  }
+  prom::header(out, "agentmesh_queue_dwell_seconds", "histogram", "time a job waited in the queue");
+  prom::histogram_samples(out, "agentmesh_queue_dwell_seconds", "queue=\"store_writer\"", d.store.dwell_ms,
+                          kMsToSeconds);
+}
+
+void render_http(std::string& out, const ApiStats& s) {
+  prom::header(out, "agentmesh_http_requests_total", "counter", "HTTP requests by route and status");
+  for (const auto& [key, count] : s.requests) {
+    prom::sample(out, "agentmesh_http_requests_total", fmt::format("route=\"{}\",status=\"{}\"", key.first, key.second),
+                 static_cast<double>(count));
+  }
+  prom::gauge(out, "agentmesh_http_connections", "open HTTP connections", static_cast<double>(s.connections_open));
+  prom::counter(out, "agentmesh_http_connections_total", "accepted HTTP connections", s.connections_total);
+  prom::counter(out, "agentmesh_http_connections_rejected_total", "connections refused over the limit",
+                s.connections_rejected);
+  prom::counter(out, "agentmesh_http_bad_requests_total", "unparseable or over-limit HTTP requests", s.bad_requests);
+  prom::counter(out, "agentmesh_sse_events_total", "SSE message events sent", s.sse_events);
+  prom::counter(out, "agentmesh_ws_messages_total", "WebSocket messages sent", s.ws_messages);
+}
+
+void render_process(std::string& out, const node::ProcessFigures& p,
+                    const std::map<std::string, std::uint64_t>& tasks) {
+  prom::gauge(out, "process_resident_memory_bytes", "resident memory size", static_cast<double>(p.resident_bytes));
+  prom::gauge(out, "process_virtual_memory_bytes", "virtual memory size", static_cast<double>(p.virtual_bytes));
+  prom::header(out, "process_cpu_seconds_total", "counter", "user and system CPU time spent");
+  prom::sample(out, "process_cpu_seconds_total", {}, p.cpu_seconds);
+  prom::gauge(out, "process_open_fds", "open file descriptors", static_cast<double>(p.open_fds));
+  prom::gauge(out, "process_max_fds", "the limit on open file descriptors", static_cast<double>(p.max_fds));
+  prom::gauge(out, "process_start_time_seconds", "start time of the process since the Unix epoch",
+              p.start_time_seconds);
+  by_label(out, "agentmesh_task_exceptions_total", "counter",
+           "spawned coroutines ended by an exception (a bug: see the log), by where", "where", tasks);
+}
+
+}  // namespace
+
+void render_transport_metrics(std::string& out, const transport::TransportDiagnostics& d);
+void render_pubsub_metrics(std::string& out, const node::PubsubFigures& p);
+void render_direct_metrics(std::string& out, const node::DirectStats& d);
+
+std::string render_metrics(const node::Diagnostics& d, const ApiStats& http, const node::ProcessFigures& process) {
+  std::string out;
+  out.reserve(16 * 1024);
+  render_messages(out, d);
+  render_store(out, d.store);
+  render_queues(out, d);
+  render_transport_metrics(out, d.transport);
+  render_pubsub_metrics(out, d.pubsub);
+  render_direct_metrics(out, d.direct);
+  render_http(out, http);
+  render_process(out, process, d.task_exceptions);
+  return out;
+}
+
+}  // namespace agentmesh::api

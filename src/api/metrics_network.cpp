@@ -1,0 +1,122 @@
+// GET /metrics: the transport, gossipsub and direct-message families.
+
+#include <fmt/format.h>
+
+#include <tuple>
+
+#include "api/metrics.hpp"
+#include "api/prometheus.hpp"
+
+namespace agentmesh::api {
+
+namespace {
+
+void by_reason(std::string& out, std::string_view name, std::string_view help,
+               const std::map<std::string, std::uint64_t>& m) {
+  prom::header(out, name, "counter", help);
+  for (const auto& [reason, n] : m)
+    prom::sample(out, name, fmt::format("reason=\"{}\"", reason), static_cast<double>(n));
+}
+
+void two_way(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+             std::string_view label, std::pair<std::string_view, double> a, std::pair<std::string_view, double> b) {
+  prom::header(out, name, type, help);
+  prom::sample(out, name, fmt::format("{}=\"{}\"", label, a.first), a.second);
+  prom::sample(out, name, fmt::format("{}=\"{}\"", label, b.first), b.second);
+}
+
+}  // namespace
+
+void render_transport_metrics(std::string& out, const transport::TransportDiagnostics& d) {
+  two_way(out, "agentmesh_p2p_connections", "gauge", "open peer connections by direction", "direction",
+          {"inbound", double(d.connections_inbound)}, {"outbound", double(d.connections_outbound)});
+  prom::gauge(out, "agentmesh_p2p_handshakes_in_progress", "connection upgrades under way",
+              static_cast<double>(d.handshakes_in_progress));
+  prom::counter(out, "agentmesh_p2p_handshakes_ok_total", "completed connection upgrades", d.handshakes_ok);
+  by_reason(out, "agentmesh_p2p_handshakes_failed_total", "failed connection upgrades by reason", d.handshakes_failed);
+  by_reason(out, "agentmesh_p2p_dial_failures_total", "failed dials by reason", d.dial_failures);
+  by_reason(out, "agentmesh_p2p_frames_rejected_total", "malformed or abusive input from peers by reason",
+            d.frames_rejected);
+  by_reason(out, "agentmesh_p2p_connections_closed_total", "closed connections by reason", d.connections_closed);
+  prom::counter(out, "agentmesh_p2p_accepted_total", "inbound TCP connections accepted", d.accepted);
+  prom::counter(out, "agentmesh_p2p_dialed_total", "outbound TCP connections established", d.dialed);
+  prom::counter(out, "agentmesh_p2p_refused_at_limit_total", "inbound connections closed at the connection limit",
+                d.refused_at_limit);
+  two_way(out, "agentmesh_p2p_streams_opened_total", "counter", "yamux streams opened by direction", "direction",
+          {"inbound", double(d.streams_opened_in)}, {"outbound", double(d.streams_opened_out)});
+  prom::gauge(out, "agentmesh_p2p_streams_open", "open yamux streams", static_cast<double>(d.streams_open));
+  prom::counter(out, "agentmesh_p2p_streams_refused_total", "inbound streams refused over the limit",
+                d.streams_refused);
+  prom::counter(out, "agentmesh_p2p_window_stalls_total", "writes that waited for the peer's window", d.window_stalls);
+  two_way(out, "agentmesh_p2p_bytes_total", "counter", "bytes on peer connections (ciphertext)", "direction",
+          {"in", double(d.bytes_in)}, {"out", double(d.bytes_out)});
+  prom::counter(out, "agentmesh_p2p_identify_ok_total", "identify exchanges completed", d.identify_ok);
+  prom::counter(out, "agentmesh_p2p_identify_failed_total", "identify exchanges failed", d.identify_failed);
+  prom::counter(out, "agentmesh_p2p_pings_ok_total", "/ipfs/ping round trips", d.pings_ok);
+  prom::counter(out, "agentmesh_p2p_pings_failed_total", "/ipfs/ping failures", d.pings_failed);
+}
+
+void render_pubsub_metrics(std::string& out, const node::PubsubFigures& p) {
+  const auto& c = p.router;
+  prom::counter(out, "agentmesh_pubsub_published_total", "messages published by local agents", c.published);
+  prom::counter(out, "agentmesh_pubsub_delivered_total", "accepted messages on joined topics", c.delivered);
+  prom::counter(out, "agentmesh_pubsub_duplicate_total", "messages seen before", c.duplicates);
+  prom::counter(out, "agentmesh_pubsub_invalid_total", "messages failing signature, size or validation", c.invalid);
+  prom::counter(out, "agentmesh_pubsub_ignored_total", "messages the validator ignored", c.ignored);
+  prom::header(out, "agentmesh_pubsub_control_total", "counter", "gossipsub control messages");
+  for (const auto& [kind, dir, n] : std::initializer_list<std::tuple<const char*, const char*, std::uint64_t>>{
+           {"ihave", "sent", c.ihave_sent},
+           {"ihave", "received", c.ihave_received},
+           {"iwant", "sent", c.iwant_sent},
+           {"iwant", "received", c.iwant_received},
+           {"graft", "sent", c.graft_sent},
+           {"graft", "received", c.graft_received},
+           {"prune", "sent", c.prune_sent},
+           {"prune", "received", c.prune_received}}) {
+    prom::sample(out, "agentmesh_pubsub_control_total", fmt::format("kind=\"{}\",direction=\"{}\"", kind, dir),
+                 static_cast<double>(n));
+  }
+  prom::gauge(out, "agentmesh_pubsub_outbound_queue_depth", "RPCs queued to peers",
+              static_cast<double>(p.service.queued));
+  prom::counter(out, "agentmesh_pubsub_outbound_dropped_total", "RPCs dropped: a peer's queue was full",
+                p.service.rpcs_dropped);
+}
+
+void render_direct_metrics(std::string& out, const node::DirectStats& d) {
+  const auto& st = d.sent;
+  prom::gauge(out, "agentmesh_outbox_pending", "messages waiting for a remote ack", static_cast<double>(d.pending));
+  prom::gauge(out, "agentmesh_outbox_capacity", "most pending messages the outbox holds",
+              static_cast<double>(d.capacity));
+  prom::gauge(out, "agentmesh_outbox_bytes", "payload bytes of the pending messages", static_cast<double>(d.bytes));
+  prom::counter(out, "agentmesh_outbox_refused_total", "sends refused because the outbox was full", d.refused_full);
+  two_way(out, "agentmesh_direct_attempts_total", "counter", "delivery attempts to other daemons, by path", "path",
+          {"direct", double(st.attempts_direct)}, {"gossip", double(st.attempts_gossip)});
+  prom::header(out, "agentmesh_direct_attempt_failures_total", "counter", "failed delivery attempts, by reason");
+  for (const auto& [reason, n] : st.failures_by_reason) {
+    prom::sample(out, "agentmesh_direct_attempt_failures_total",
+                 fmt::format("reason=\"{}\"", direct::to_string(reason)), static_cast<double>(n));
+  }
+  prom::header(out, "agentmesh_direct_outcomes_total", "counter", "sent messages finished, by outcome");
+  prom::sample(out, "agentmesh_direct_outcomes_total", "outcome=\"accepted\"", static_cast<double>(st.accepted));
+  prom::sample(out, "agentmesh_direct_outcomes_total", "outcome=\"rejected\"", static_cast<double>(st.rejected));
+  prom::sample(out, "agentmesh_direct_outcomes_total", "outcome=\"expired\"", static_cast<double>(st.expired));
+  prom::counter(out, "agentmesh_direct_acks_invalid_total", "acks that did not verify or matched no message",
+                st.acks_invalid);
+  two_way(out, "agentmesh_direct_received_total", "counter", "envelopes received from other daemons, by path", "path",
+          {"direct", double(d.received.received_direct)}, {"gossip", double(d.received.received_gossip)});
+  prom::counter(out, "agentmesh_direct_received_duplicate_total", "envelopes answered from the dedup table",
+                d.received.duplicate);
+  prom::counter(out, "agentmesh_direct_malformed_total", "frames on dm streams or inbox topics that did not decode",
+                d.received.malformed_frames);
+  prom::header(out, "agentmesh_direct_rejected_total", "counter", "envelopes refused by this daemon, by reason");
+  for (const auto& [reason, n] : d.received.rejected_by_reason) {
+    prom::sample(out, "agentmesh_direct_rejected_total", fmt::format("reason=\"{}\"", direct::reason_code(reason)),
+                 static_cast<double>(n));
+  }
+  std::size_t open = 0;
+  for (const auto& b : d.breakers) open += b.state != direct::CircuitBreaker::State::closed ? 1 : 0;
+  prom::gauge(out, "agentmesh_direct_breakers_open", "peers whose circuit breaker is open or half-open",
+              static_cast<double>(open));
+}
+
+}  // namespace agentmesh::api

@@ -1,0 +1,89 @@
+// Routes: local agents (/v1/agents) and their block lists
+// (/v1/agents/{agent}/blocks).
+
+#include <boost/json/array.hpp>
+
+#include "api/dto.hpp"
+#include "api/error.hpp"
+#include "api/routes/handlers.hpp"
+#include "store/error.hpp"
+
+namespace agentmesh::api::routes {
+namespace json = boost::json;
+
+Task list_agents(RouteContext& c) {
+  auto list = co_await c.node().agents();
+  if (!list) co_return error_response(list.error());
+  json::array arr;
+  for (const auto& a : *list) arr.push_back(agent_json(a));
+  co_return json_response(200, json::object{{"agents", std::move(arr)}});
+}
+
+Task create_agent(RouteContext& c) {
+  auto parsed = parse_create_agent(c.req.body, c.config().json, c.why);
+  if (!parsed) co_return c.error(parsed.error());
+  auto created = co_await c.node().create_agent(std::move(*parsed));
+  if (!created) co_return error_response(created.error());
+  auto o = agent_json(created->agent);
+  o["token"] = created->token;
+  co_return json_response(201, o);
+}
+
+Task get_agent(RouteContext& c) {
+  auto ref = c.agent.to_string();
+  auto agent = co_await c.node().agent(std::move(ref));
+  if (!agent) co_return error_response(agent.error());
+  co_return json_response(200, agent_json(*agent));
+}
+
+Task update_agent(RouteContext& c) {
+  auto parsed = parse_update_agent(c.req.body, c.config().json, c.why);
+  if (!parsed) co_return c.error(parsed.error());
+  auto updated = co_await c.node().update_agent(c.agent, std::move(*parsed));
+  if (!updated) co_return error_response(updated.error());
+  co_return json_response(200, agent_json(*updated));
+}
+
+Task delete_agent(RouteContext& c) {
+  auto deleted = co_await c.node().delete_agent(c.agent);
+  if (!deleted) co_return error_response(deleted.error());
+  json::object o;
+  o["agent_id"] = c.agent.to_string();
+  o["deleted"] = true;
+  o["dead_lettered"] = *deleted;
+  co_return json_response(200, o);
+}
+
+Task list_blocks(RouteContext& c) {
+  auto blocked = co_await c.node().blocked(c.agent);
+  if (!blocked) co_return error_response(blocked.error());
+  json::array arr;
+  for (const auto& s : *blocked) arr.emplace_back(s.to_string());
+  co_return json_response(200, json::object{{"agent_id", c.agent.to_string()}, {"blocked", std::move(arr)}});
+}
+
+Task add_block(RouteContext& c) {
+  auto sender = parse_block(c.req.body, c.config().json, c.why);
+  if (!sender) co_return c.error(sender.error());
+  auto r = co_await c.node().block(c.agent, *sender);
+  if (!r) {
+    if (r.error() == store::error::conflict) co_return error_response(r.error(), "already blocked");
+    co_return error_response(r.error());
+  }
+  co_return json_response(201, json::object{{"agent_id", c.agent.to_string()}, {"sender", sender->to_string()}});
+}
+
+Task remove_block(RouteContext& c) {
+  auto q = c.query.find("sender");
+  auto sender = q == c.query.end() ? std::nullopt : std::optional(core::AgentId::parse(q->second));
+  if (!sender || !*sender) co_return error_response(error::missing_field, "DELETE needs ?sender=<agent id>");
+  auto r = co_await c.node().unblock(c.agent, **sender);
+  if (!r) {
+    if (r.error() == store::error::not_found) co_return error_response(r.error(), "that sender is not blocked");
+    co_return error_response(r.error());
+  }
+  co_return json_response(
+      200, json::object{{"agent_id", c.agent.to_string()}, {"sender", (*sender)->to_string()}, {"deleted", true}});
+}
+
+}  // namespace agentmesh::api::routes

@@ -1,0 +1,67 @@
+#pragma once
+// The route handlers, one group per file under api/routes/. Each takes the
+// matched request (RouteContext: params, query, principal, the resolved
+// {agent}) and answers a Response; the table in api/routes.cpp names them.
+// Internal to api/.
+
+#include <boost/asio/awaitable.hpp>
+
+#include "api/routes.hpp"
+
+namespace agentmesh::api::routes {
+
+using Task = boost::asio::awaitable<Response>;
+
+// routes/agents.cpp: agents and their block lists
+Task list_agents(RouteContext& c);
+Task create_agent(RouteContext& c);
+Task get_agent(RouteContext& c);
+Task update_agent(RouteContext& c);
+Task delete_agent(RouteContext& c);
+Task list_blocks(RouteContext& c);
+Task add_block(RouteContext& c);
+Task remove_block(RouteContext& c);
+
+// routes/messages.cpp: sending, status, the inbox
+Task send_message(RouteContext& c);
+Task message_status(RouteContext& c);
+Task read_inbox(RouteContext& c);
+Task ack_inbox(RouteContext& c);
+
+// routes/streams.cpp: SSE and WebSocket streams of inboxes and topics
+Task inbox_events(RouteContext& c);
+Task inbox_ws(RouteContext& c);
+Task topic_events(RouteContext& c);
+Task topic_ws(RouteContext& c);
+
+// routes/topics.cpp: topics, publishing, durable subscriptions
+Task list_topics(RouteContext& c);
+Task publish(RouteContext& c);
+Task list_subscriptions(RouteContext& c);
+Task add_subscription(RouteContext& c);
+Task remove_subscription(RouteContext& c);
+
+// routes/directory.cpp
+Task search_directory(RouteContext& c);
+Task directory_entry(RouteContext& c);
+
+// routes/peers.cpp: this node and its peers
+Task node_info(RouteContext& c);
+Task list_peers(RouteContext& c);
+Task connect_peer(RouteContext& c);
+Task disconnect_peer(RouteContext& c);
+
+// routes/dead_letters.cpp
+Task list_dead_letters(RouteContext& c);
+Task get_dead_letter(RouteContext& c);
+Task retry_dead_letter(RouteContext& c);
+Task delete_dead_letter(RouteContext& c);
+
+// routes/diagnostics.cpp: health, metrics, diagnostics
+Task health(RouteContext& c);
+Task metrics(RouteContext& c);
+Task transport_diagnostics(RouteContext& c);
+Task pubsub_diagnostics(RouteContext& c);
+Task direct_diagnostics(RouteContext& c);
+
+}  // namespace agentmesh::api::routes

@@ -1,0 +1,45 @@
+// `agentmesh daemon`: run the daemon in the foreground.
+
+#include <memory>
+
+#include "cli/context.hpp"
+#include "daemon/config.hpp"
+#include "daemon/daemon.hpp"
+
+namespace agentmesh::cli {
+
+void add_daemon_command(CLI::App& app, int& status) {
+  auto df = std::make_shared<daemon::DaemonFlags>();
+  auto* d = app.add_subcommand("daemon", "run the agentmesh daemon in the foreground");
+  auto* dd = d->add_option_function<std::string>(
+      "--data-dir", [df](const std::string& v) { df->data_dir = v; },
+      "data directory (default $XDG_DATA_HOME/agentmesh)");
+  auto* nm = d->add_option_function<std::string>(
+      "--name", [df](const std::string& v) { df->name = v; }, "independent named instance (own data dir, API port 0)");
+  dd->excludes(nm);
+  d->add_option_function<std::string>(
+      "--api", [df](const std::string& v) { df->api = v; },
+      "API address 127.0.0.1:PORT (default 127.0.0.1:7781; port 0 = any)");
+  d->add_option_function<std::string>(
+      "--config", [df](const std::string& v) { df->config = v; }, "TOML configuration file");
+  d->add_option("--listen", df->listen,
+                "peer-to-peer listen multiaddr, repeatable (default /ip4/0.0.0.0/tcp/7782; port 0 picks one)");
+  d->add_option("--bootstrap", df->bootstrap, "peer multiaddr to connect to and keep connected, repeatable");
+  d->add_option_function<std::string>(
+      "--log-level", [df](const std::string& v) { df->log_level = v; },
+      "trace|debug|info|warn|error|critical|off (default info)");
+  d->add_option_function<std::string>(
+      "--log-format", [df](const std::string& v) { df->log_format = v; }, "text|json (default text)");
+  d->callback([df, &status] {
+    std::string why;
+    auto cfg = daemon::resolve_config(*df, daemon::process_env(), why);
+    if (!cfg) {
+      std::fprintf(stderr, "error: %s\n", why.c_str());
+      status = 2;
+      return;
+    }
+    status = daemon::run_daemon(*cfg);
+  });
+}
+
+}  // namespace agentmesh::cli

@@ -1,0 +1,103 @@
+#pragma once
+// node/directory: who is on the mesh, what they can do, and whether they are
+// online (issue 5, "Directory"; docs/wire/advert.md).
+//
+// Adverts: every running local agent's advert (capabilities, display name,
+// this daemon's addresses) is signed by the agent and published on
+// agentmesh/adverts/1 every kAdvertInterval, and soon after a change or a new
+// subscriber (never more than once per kAdvertMinGap). An agent that is
+// deleted or stops running is withdrawn at once: a signed advert whose expiry
+// equals its seq, so other directories show it offline now rather than when
+// its advert expires.
+//
+// Presence: an entry is online until its advert's expiry (three intervals:
+// two adverts can be lost); offline entries stay for keep_offline (1 h), then
+// tick() drops them, here and in SQLite.
+//
+// Other daemons' adverts pass validate() (the agent's signature, the
+// publishing daemon is the advert's host, not expired, newer than what we
+// have) before on_advert() records them, in memory and in SQLite (loaded at
+// start).
+//
+// Threading: the node's executor (checked in debug builds).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/agents.hpp"
+#include "node/context.hpp"
+#include "node/mesh.hpp"
+#include "node/ticker.hpp"
+#include "node/types.hpp"
+#include "pubsub/router.hpp"
+#include "registry/directory.hpp"
+#include "wire/advert.hpp"
+
+namespace agentmesh::node {
+
+struct DirectoryStats {
+  std::size_t agents = 0;  // remote agents known
+  std::uint64_t published = 0;
+  std::uint64_t received = 0;
+  std::uint64_t refused_full = 0;
+};
+
+class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
+ public:
+  static constexpr std::chrono::seconds kAdvertInterval{60};
+  // Three intervals: two adverts can be lost before the agent shows offline.
+  static constexpr std::int64_t kAdvertLifetimeMs = 3 * 60'000;
+  // Republishing on a change or a new peer waits at least this long after
+  // the last round, so a burst of changes costs one round.
+  static constexpr std::chrono::milliseconds kAdvertMinGap{1000};
+
+  DirectoryService(ServiceContext ctx, std::shared_ptr<AgentService> agents, std::shared_ptr<Mesh> mesh,
+                   registry::DirectoryConfig config = {});
+
+  // Loads the adverts kept in SQLite.
+  Result<void> load(std::string& why);
+  // Adverts on create/update, withdrawals on delete and stop.
+  AgentService::Observer agent_observer();
+  // Joins the adverts topic; the first round follows within kAdvertMinGap.
+  void start();
+  void stop();
+  // Publish soon: something changed, or a peer joined the adverts topic.
+  void wake();
+  // Publishes a round when due, expires presence; the next due time.
+  std::optional<core::UnixMs> tick();
+
+  // --- the adverts topic ---
+  pubsub::Validation validate(const wire::pubsub::Message& m) const;
+  void on_advert(const wire::pubsub::Message& m);
+
+  // --- queries ---
+  // Local agents and remote ones, ordered by id. `capability` empty: all.
+  std::vector<DirectoryView> search(const std::string& capability, bool online_only) const;
+  std::optional<DirectoryView> entry(const core::AgentId& agent) const;
+  // A remote agent's entry (its hosting daemon and addresses), if known.
+  const registry::DirectoryEntry* find(const core::AgentId& agent) const { return directory_.find(agent); }
+  DirectoryStats stats() const;
+
+ private:
+  void publish_round();
+  void withdraw(const core::AgentId& agent);
+  void publish(const wire::advert::Advert& advert);
+  DirectoryView local_view(const store::AgentRecord& a) const;
+  void persist(WorkFn<std::size_t> work);
+
+  ServiceContext ctx_;
+  std::shared_ptr<AgentService> agents_;
+  std::shared_ptr<Mesh> mesh_;
+  registry::Directory directory_;
+  Ticker ticker_;
+  core::UnixMs last_round_ms_ = 0;
+  core::UnixMs next_round_ms_ = 0;
+  bool wanted_ = false;
+  bool stopped_ = false;
+  std::uint64_t published_ = 0;
+  std::uint64_t received_ = 0;
+};
+
+}  // namespace agentmesh::node

@@ -1,0 +1,247 @@
+// NodeHandle: each operation runs on the node's executor (inline when the
+// caller is there already) and reaches one service.
+
+#include "node/node_handle.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "node/agents.hpp"
+#include "node/diagnostics.hpp"
+#include "node/direct.hpp"
+#include "node/directory.hpp"
+#include "node/error.hpp"
+#include "node/inboxes.hpp"
+#include "node/node.hpp"
+#include "node/peers.hpp"
+#include "node/topics.hpp"
+
+namespace agentmesh::node {
+
+// `op(Node&)` returns a Task<R>. Off the node's thread the operation is
+// spawned there; its result travels back in an optional (co_spawn's
+// completion needs a default-constructible value, which a Result is not).
+//
+// The public methods are plain functions returning run()'s awaitable: their
+// lambdas are never temporaries inside a co_await operand, which GCC 12
+// relocates bytewise (docs/threading.md).
+template <class R, class Op>
+NodeHandle::Task<R> NodeHandle::run(Op op) const {
+  auto node = node_.lock();
+  if (!node) co_return R(make_error_code(error::shutting_down));
+  if (node->on_node_thread()) co_return co_await op(*node);
+  auto remote = [node, op]() mutable -> Task<std::optional<R>> { co_return co_await op(*node); };
+  auto out = co_await boost::asio::co_spawn(node->executor(), std::move(remote), boost::asio::use_awaitable);
+  co_return std::move(*out);
+}
+
+Task<Result<CreatedAgent>> NodeHandle::create_agent(CreateAgentRequest req) const {
+  return run<Result<CreatedAgent>>(
+      [req = std::move(req)](Node& n) mutable { return n.agents().create(std::move(req)); });
+}
+
+Task<Result<AgentInfo>> NodeHandle::agent(std::string ref) const {
+  return run<Result<AgentInfo>>([ref = std::move(ref)](Node& n) -> Task<Result<AgentInfo>> {
+    auto info = n.agents().info(ref);
+    if (info) n.inboxes().describe(*info);
+    co_return info;
+  });
+}
+
+Task<Result<std::vector<AgentInfo>>> NodeHandle::agents() const {
+  return run<Result<std::vector<AgentInfo>>>([](Node& n) -> Task<Result<std::vector<AgentInfo>>> {
+    auto list = n.agents().list();
+    for (auto& a : list) n.inboxes().describe(a);
+    co_return list;
+  });
+}
+
+Task<Result<AgentInfo>> NodeHandle::update_agent(core::AgentId id, UpdateAgentRequest req) const {
+  return run<Result<AgentInfo>>([id, req = std::move(req)](Node& n) mutable -> Task<Result<AgentInfo>> {
+    auto& agents = n.agents();
+    auto info = co_await agents.update(id, std::move(req));
+    if (info) n.inboxes().describe(*info);
+    co_return info;
+  });
+}
+
+Task<Result<std::size_t>> NodeHandle::delete_agent(core::AgentId id) const {
+  return run<Result<std::size_t>>([id](Node& n) { return n.agents().remove(id); });
+}
+
+Task<Result<std::optional<core::AgentId>>> NodeHandle::agent_for_token(std::string token) const {
+  return run<Result<std::optional<core::AgentId>>>(
+      [token = std::move(token)](Node& n) -> Task<Result<std::optional<core::AgentId>>> {
+        co_return n.agents().for_token(token);
+      });
+}
+
+Task<Result<SendReceipt>> NodeHandle::send(core::AgentId from, SendRequest req) const {
+  return run<Result<SendReceipt>>(
+      [from, req = std::move(req)](Node& n) mutable { return n.direct().send(from, std::move(req)); });
+}
+
+Task<Result<SendReceipt>> NodeHandle::message_status(core::AgentId sender, core::RequestId id) const {
+  return run<Result<SendReceipt>>(
+      [sender, id](Node& n) -> Task<Result<SendReceipt>> { co_return n.direct().status(sender, id); });
+}
+
+Task<Result<InboxPage>> NodeHandle::read_inbox(core::AgentId agent, core::Seq after, std::size_t limit) const {
+  return run<Result<InboxPage>>([agent, after, limit](Node& n) -> Task<Result<InboxPage>> {
+    auto messages = n.inboxes().read(agent, after, limit);
+    if (!messages) co_return messages.error();
+    InboxPage page;
+    page.messages = std::move(*messages);
+    page.position = n.inboxes().position(agent).value_or(InboxPosition{});
+    co_return page;
+  });
+}
+
+Task<Result<InboxPosition>> NodeHandle::ack(core::AgentId agent, core::Seq up_to) const {
+  return run<Result<InboxPosition>>([agent, up_to](Node& n) { return n.inboxes().ack(agent, up_to); });
+}
+
+Task<Result<std::vector<core::AgentId>>> NodeHandle::blocked(core::AgentId agent) const {
+  return run<Result<std::vector<core::AgentId>>>(
+      [agent](Node& n) -> Task<Result<std::vector<core::AgentId>>> { co_return n.inboxes().blocked(agent); });
+}
+
+Task<Result<void>> NodeHandle::block(core::AgentId agent, core::AgentId sender) const {
+  return run<Result<void>>([agent, sender](Node& n) { return n.inboxes().block(agent, sender); });
+}
+
+Task<Result<void>> NodeHandle::unblock(core::AgentId agent, core::AgentId sender) const {
+  return run<Result<void>>([agent, sender](Node& n) { return n.inboxes().unblock(agent, sender); });
+}
+
+Task<Result<std::uint64_t>> NodeHandle::open_inbox_stream(core::AgentId agent, std::function<void()> wake) const {
+  return run<Result<std::uint64_t>>([agent, wake = std::move(wake)](Node& n) mutable -> Task<Result<std::uint64_t>> {
+    auto& inboxes = n.inboxes();
+    if (auto slot = inboxes.open_stream(agent); !slot) co_return slot.error();
+    co_return inboxes.watch(agent, std::move(wake));
+  });
+}
+
+void NodeHandle::close_inbox_stream(core::AgentId agent, std::uint64_t token) const {
+  auto node = node_.lock();
+  if (!node) return;
+  auto close = [node, agent, token] {
+    node->inboxes().unwatch(agent, token);
+    node->inboxes().close_stream(agent);
+  };
+  if (node->on_node_thread()) {
+    close();
+  } else {
+    boost::asio::post(node->executor(), close);
+  }
+}
+
+Task<Result<std::vector<DeadLetter>>> NodeHandle::dead_letters(std::int64_t after_id, std::size_t limit) const {
+  return run<Result<std::vector<DeadLetter>>>([after_id, limit](Node& n) -> Task<Result<std::vector<DeadLetter>>> {
+    co_return n.inboxes().dead_letters(after_id, limit);
+  });
+}
+
+Task<Result<DeadLetter>> NodeHandle::dead_letter(std::int64_t id) const {
+  return run<Result<DeadLetter>>([id](Node& n) -> Task<Result<DeadLetter>> { co_return n.inboxes().dead_letter(id); });
+}
+
+Task<Result<SendReceipt>> NodeHandle::retry_dead_letter(std::int64_t id) const {
+  return run<Result<SendReceipt>>([id](Node& n) { return n.direct().retry_dead_letter(id); });
+}
+
+Task<Result<void>> NodeHandle::delete_dead_letter(std::int64_t id) const {
+  return run<Result<void>>([id](Node& n) { return n.inboxes().delete_dead_letter(id); });
+}
+
+Task<Result<TopicPublishResult>> NodeHandle::publish(core::AgentId agent, std::string topic, std::string content_type,
+                                                     std::string body) const {
+  return run<Result<TopicPublishResult>>([agent, topic = std::move(topic), content_type = std::move(content_type),
+                                          body = std::move(body)](Node& n) mutable -> Task<Result<TopicPublishResult>> {
+    co_return n.topics().publish(agent, topic, std::move(content_type), std::move(body));
+  });
+}
+
+Task<Result<std::vector<TopicView>>> NodeHandle::topics() const {
+  return run<Result<std::vector<TopicView>>>(
+      [](Node& n) -> Task<Result<std::vector<TopicView>>> { co_return n.topics().topics(); });
+}
+
+Task<Result<std::shared_ptr<TopicSubscriber>>> NodeHandle::subscribe_topic(std::string topic,
+                                                                           std::function<void()> wake) const {
+  return run<Result<std::shared_ptr<TopicSubscriber>>>(
+      [topic = std::move(topic),
+       wake = std::move(wake)](Node& n) mutable -> Task<Result<std::shared_ptr<TopicSubscriber>>> {
+        co_return n.topics().subscribe(topic, std::move(wake));
+      });
+}
+
+void NodeHandle::unsubscribe_topic(std::shared_ptr<TopicSubscriber> sub) const {
+  auto node = node_.lock();
+  if (!node) return;
+  auto close = [node, sub = std::move(sub)] { node->topics().unsubscribe(sub); };
+  if (node->on_node_thread()) {
+    close();
+  } else {
+    boost::asio::post(node->executor(), std::move(close));
+  }
+}
+
+Task<Result<std::vector<std::string>>> NodeHandle::subscriptions(core::AgentId agent) const {
+  return run<Result<std::vector<std::string>>>(
+      [agent](Node& n) -> Task<Result<std::vector<std::string>>> { co_return n.topics().durable_topics(agent); });
+}
+
+Task<Result<void>> NodeHandle::subscribe_durable(core::AgentId agent, std::string topic) const {
+  return run<Result<void>>(
+      [agent, topic = std::move(topic)](Node& n) { return n.topics().subscribe_durable(agent, topic); });
+}
+
+Task<Result<void>> NodeHandle::unsubscribe_durable(core::AgentId agent, std::string topic) const {
+  return run<Result<void>>(
+      [agent, topic = std::move(topic)](Node& n) { return n.topics().unsubscribe_durable(agent, topic); });
+}
+
+Task<Result<std::vector<DirectoryView>>> NodeHandle::directory(std::string capability, bool online_only) const {
+  return run<Result<std::vector<DirectoryView>>>(
+      [capability = std::move(capability), online_only](Node& n) -> Task<Result<std::vector<DirectoryView>>> {
+        co_return n.directory().search(capability, online_only);
+      });
+}
+
+Task<Result<DirectoryView>> NodeHandle::directory_entry(core::AgentId agent) const {
+  return run<Result<DirectoryView>>([agent](Node& n) -> Task<Result<DirectoryView>> {
+    auto v = n.directory().entry(agent);
+    if (!v) co_return make_error_code(error::unknown_agent);
+    co_return std::move(*v);
+  });
+}
+
+Task<Result<NodeInfo>> NodeHandle::node_info() const {
+  return run<Result<NodeInfo>>([](Node& n) -> Task<Result<NodeInfo>> { co_return n.peers().info(); });
+}
+
+Task<Result<std::vector<transport::PeerInfo>>> NodeHandle::peers() const {
+  return run<Result<std::vector<transport::PeerInfo>>>(
+      [](Node& n) -> Task<Result<std::vector<transport::PeerInfo>>> { co_return n.peers().list(); });
+}
+
+Task<Result<core::PeerId>> NodeHandle::connect(core::Multiaddr addr) const {
+  return run<Result<core::PeerId>>(
+      [addr = std::move(addr)](Node& n) mutable { return n.peers().connect(std::move(addr)); });
+}
+
+Task<Result<void>> NodeHandle::disconnect(core::PeerId peer) const {
+  return run<Result<void>>([peer](Node& n) -> Task<Result<void>> { co_return n.peers().disconnect(peer); });
+}
+
+Task<Result<Diagnostics>> NodeHandle::diagnostics() const {
+  return run<Result<Diagnostics>>([](Node& n) -> Task<Result<Diagnostics>> { co_return n.diagnostics(); });
+}
+
+Task<Result<HealthReport>> NodeHandle::health(bool draining) const {
+  return run<Result<HealthReport>>([draining](Node& n) -> Task<Result<HealthReport>> { co_return n.health(draining); });
+}
+
+}  // namespace agentmesh::node

@@ -1,0 +1,46 @@
+#pragma once
+// node/peers: this node on the peer-to-peer network: its identity and
+// addresses, the peers it is connected to, connecting and disconnecting, and
+// the peer store (addresses learned from identify, kept in SQLite and
+// redialed at start: the 64 most recently seen).
+//
+// Errors: connect() gives the transport's (dial_failed, dial_timeout,
+// dial_self, unsupported_address, connection_limit, peer_id_mismatch, ...);
+// disconnect() not_connected.
+//
+// Threading: the node's executor (checked in debug builds).
+
+#include <memory>
+#include <vector>
+
+#include "node/context.hpp"
+#include "node/types.hpp"
+#include "transport/host.hpp"
+#include "transport/info.hpp"
+
+namespace agentmesh::node {
+
+class PeerService : public std::enable_shared_from_this<PeerService> {
+ public:
+  PeerService(ServiceContext ctx, std::shared_ptr<transport::Host> host);
+
+  // Hands the remembered peers to the host (it redials them once started).
+  Result<void> load(std::string& why);
+  // Persists what identify teaches and forgets what disconnect() drops.
+  void start();
+
+  NodeInfo info() const;
+  std::vector<transport::PeerInfo> list() const;
+  // Dials (or finds) the peer; it stays wanted (redialed) until disconnect().
+  Task<Result<core::PeerId>> connect(core::Multiaddr addr);
+  // Closes the connection and forgets the peer (also in the peer store).
+  Result<void> disconnect(const core::PeerId& peer);
+  transport::TransportDiagnostics diagnostics() const;
+  std::size_t connected() const;
+
+ private:
+  ServiceContext ctx_;
+  std::shared_ptr<transport::Host> host_;
+};
+
+}  // namespace agentmesh::node

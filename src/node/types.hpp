@@ -1,0 +1,185 @@
+#pragma once
+// The values the node's services take and return. Plain structs with no Asio
+// and no store records, so the API maps them to JSON (and its fuzzer uses
+// them) without the node's machinery, and the storage schema can change
+// without changing the API.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/multiaddr.hpp"
+#include "core/peer_id.hpp"
+#include "core/pressure.hpp"
+#include "direct/states.hpp"
+#include "store/records.hpp"
+
+namespace agentmesh::node {
+
+// The content of a message: payload, media type, the FIPA-ACL fields and
+// metadata (a domain value shared with direct/ and the store).
+using MessageContent = store::MessageContent;
+
+enum class AgentState { running, draining, stopped };
+std::string_view to_string(AgentState s) noexcept;
+std::optional<AgentState> parse_agent_state(std::string_view s) noexcept;
+
+// An agent's inbox position: the last seq appended and the last acked.
+struct InboxPosition {
+  core::Seq last;
+  core::Seq acked;
+  std::uint64_t unacked() const { return last.value - acked.value; }
+};
+
+// A local agent (GET /v1/agents/{id}).
+struct AgentInfo {
+  core::AgentId id;
+  std::string name;
+  std::string display_name;
+  std::vector<std::string> capabilities;
+  AgentState state = AgentState::running;
+  std::int64_t created_ms = 0;
+  InboxPosition inbox;
+  std::size_t streams = 0;  // open SSE/WebSocket streams
+};
+
+struct CreateAgentRequest {
+  std::string name;
+  std::vector<std::string> capabilities;
+  std::string display_name;  // defaults to the name
+};
+
+struct CreatedAgent {
+  AgentInfo agent;
+  std::string token;  // shown once; only its hash is stored
+};
+
+struct UpdateAgentRequest {
+  std::optional<std::vector<std::string>> capabilities;
+  std::optional<AgentState> state;
+  std::optional<std::string> display_name;
+};
+
+struct SendRequest {
+  std::string to;  // agent id or local name
+  MessageContent content;
+  std::optional<std::int64_t> ttl_ms;
+  std::optional<std::string> idempotency_key;
+  bool sign = false;                              // carry the optional Ed25519 signature (remote only)
+  direct::PathHint path = direct::PathHint::any;  // remote only
+  // Wait for the recipient's ack (or another final outcome) this long; 0:
+  // answer once the message is queued.
+  std::int64_t wait_ms = 0;
+};
+
+// A send's receipt, and GET /v1/agents/{id}/messages/{request_id}.
+struct SendReceipt {
+  core::RequestId request_id;
+  core::AgentId recipient;
+  core::Seq seq;           // accepted: the recipient's inbox seq
+  bool duplicate = false;  // an identical earlier send (same idempotency key)
+  direct::MessageState state = direct::MessageState::accepted;
+  // loopback, or the path of the attempt that decided; none before that.
+  std::optional<direct::Path> path = direct::Path::loopback;
+  std::uint32_t attempts = 1;
+  // rejected, expired: why; queued and sending: the last attempt's error.
+  std::string reason;
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;
+
+  bool final() const {
+    return state == direct::MessageState::accepted || state == direct::MessageState::rejected ||
+           state == direct::MessageState::expired;
+  }
+};
+
+// A message in an agent's inbox.
+struct InboxMessage {
+  core::Seq seq;
+  core::RequestId request_id;
+  core::AgentId from;
+  core::AgentId to;
+  std::int64_t received_ms = 0;
+  MessageContent content;
+};
+
+// A message that could not be delivered (GET /v1/deadletters).
+struct DeadLetter {
+  std::int64_t id = 0;
+  core::RequestId request_id;
+  core::AgentId from;
+  core::AgentId to;
+  std::int64_t created_ms = 0;
+  std::string reason;
+  std::uint32_t attempts = 0;
+  std::int64_t time_ms = 0;
+  MessageContent content;
+};
+
+// GET /v1/node.
+struct NodeInfo {
+  explicit NodeInfo(core::PeerId p) : peer(p) {}
+  core::PeerId peer;
+  std::vector<core::Multiaddr> listen_addrs;  // with /p2p/<peer>
+  std::string agent_version;
+  std::vector<std::string> protocols;
+};
+
+// A topic message as local subscribers see it (GET /v1/topics/{t}/events).
+struct TopicEvent {
+  std::string topic;
+  std::string message_id;                 // raw bytes (hex in JSON)
+  std::string from_peer;                  // base58 PeerId of the publishing daemon
+  std::optional<std::string> from_agent;  // hex AgentId when the binding holds; none for raw libp2p data
+  std::string content_type;
+  std::string body;
+  std::int64_t received_ms = 0;
+};
+
+// A live subscriber: a bounded queue the topic service fills and the stream
+// drains. On overflow the newest event is dropped and counted; the stream
+// reports the gap to its client.
+struct TopicSubscriber {
+  static constexpr std::size_t kDefaultCapacity = 1024;
+  std::string topic;
+  std::size_t capacity = kDefaultCapacity;
+  std::deque<TopicEvent> queue;
+  std::uint64_t dropped = 0;  // not yet reported to the client
+  std::uint64_t dropped_total = 0;
+  std::function<void()> wake;
+  core::PressureGate pressure;  // INFO/WARN as the queue fills
+};
+
+struct TopicPublishResult {
+  std::string message_id;
+  std::size_t peers = 0;
+};
+
+// GET /v1/directory: an agent on the mesh (or hosted here: `local`).
+struct DirectoryView {
+  std::string agent_id;
+  std::string peer_id;
+  std::vector<std::string> addrs;  // the hosting daemon's, with /p2p
+  std::vector<std::string> capabilities;
+  std::string display_name;
+  std::uint64_t seq = 0;
+  std::int64_t expires_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  bool online = false;
+  bool local = false;
+};
+
+// GET /v1/topics.
+struct TopicView {
+  std::string topic;
+  std::size_t local_subscribers = 0;
+  std::size_t mesh = 0;
+  std::size_t fanout = 0;
+  std::size_t peers = 0;
+};
+
+}  // namespace agentmesh::node

@@ -1,0 +1,229 @@
+// The SQLite backend: the outbox, peers, block lists, the directory and
+// durable subscriptions.
+
+#include "store/record_codec.hpp"
+#include "store/sqlite/sqlite_store_impl.hpp"
+
+namespace agentmesh::store::sqlite {
+
+Result<void> SqliteStore::put_outbox(const OutboxRecord& r) {
+  const auto md = encode_metadata(r.content.metadata);
+  auto q = query(kPutOutbox);
+  q.bind_blob(1, r.request_id.span())
+      .bind_blob(2, r.sender.span())
+      .bind_blob(3, r.recipient.span())
+      .bind(4, r.created_ms)
+      .bind(5, r.expires_ms);
+  bind_content(q, 6, r.content, md);
+  q.bind(14, r.attempts).bind(15, r.next_attempt_ms).bind_text(16, r.last_error);
+  q.bind(17, static_cast<std::int64_t>(r.state))
+      .bind(18, std::int64_t{(r.sign ? 1 : 0) | (r.keyed ? 2 : 0)})
+      .bind(19, static_cast<std::int64_t>(r.seq.value))
+      .bind_text(20, r.path)
+      .bind_blob(21, std::span<const std::uint8_t>(r.digest))
+      .bind(22, r.keep_until_ms);
+  return q.exec();
+}
+
+Result<std::optional<OutboxRecord>> SqliteStore::get_outbox(const RequestId& request_id) {
+  auto q = query(kGetOutbox);
+  q.bind_blob(1, request_id.span());
+  const int rc = q.step();
+  if (rc == SQLITE_DONE) return std::optional<OutboxRecord>{};
+  if (rc != SQLITE_ROW) return sqlite::map_error(rc);
+  auto r = outbox_row(q);
+  if (!r) return r.error();
+  return std::optional<OutboxRecord>{std::move(*r)};
+}
+
+Result<void> SqliteStore::finish_outbox(const OutboxRecord& r) {
+  static const std::string kNoMetadata = encode_metadata({});
+  auto q = query(kFinishOutbox);
+  q.bind(1, static_cast<std::int64_t>(r.state))
+      .bind(2, static_cast<std::int64_t>(r.seq.value))
+      .bind_text(3, r.path)
+      .bind_text(4, r.last_error)
+      .bind(5, static_cast<std::int64_t>(r.attempts))
+      .bind(6, r.keep_until_ms)
+      .bind_blob(7, std::string_view(kNoMetadata))
+      .bind_blob(8, r.request_id.span());
+  if (auto res = q.exec(); !res) return res;
+  if (db_.changes() > 0) return {};
+  OutboxRecord cleared = r;
+  cleared.content = {};
+  return put_outbox(cleared);
+}
+
+Result<void> SqliteStore::delete_outbox(const RequestId& request_id) {
+  auto q = query(kDeleteOutbox);
+  q.bind_blob(1, request_id.span());
+  if (auto r = q.exec(); !r) return r;
+  if (db_.changes() == 0) return error::not_found;
+  return {};
+}
+
+Result<std::vector<OutboxRecord>> SqliteStore::list_outbox(std::size_t limit) {
+  auto q = query(kListOutbox);
+  q.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<OutboxRecord> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    auto r = outbox_row(q);
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+  }
+  if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+  return out;
+}
+
+Result<std::size_t> SqliteStore::purge_outbox(UnixMs now) {
+  auto q = query(kPurgeOutbox);
+  q.bind(1, now);
+  if (auto r = q.exec(); !r) return r.error();
+  return static_cast<std::size_t>(db_.changes());
+}
+
+Result<void> SqliteStore::put_peer(const PeerRecord& r, std::size_t keep) {
+  std::string addrs;
+  for (const auto& a : r.addrs) {
+    if (!addrs.empty()) addrs.push_back('\n');
+    addrs += a;
+  }
+  auto q = query(kPutPeer);
+  q.bind_text(1, r.peer_id).bind_text(2, addrs).bind(3, r.last_seen_ms);
+  if (auto e = q.exec(); !e) return e;
+  auto t = query(kTrimPeers);
+  t.bind(1, static_cast<std::int64_t>(keep));
+  return t.exec();
+}
+
+Result<void> SqliteStore::delete_peer(const std::string& peer_id) {
+  auto q = query(kDeletePeer);
+  q.bind_text(1, peer_id);
+  return q.exec();
+}
+
+Result<std::vector<PeerRecord>> SqliteStore::list_peers(std::size_t limit) {
+  auto q = query(kListPeers);
+  q.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<PeerRecord> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    PeerRecord r;
+    r.peer_id = q.text(0);
+    const auto addrs = q.text(1);
+    std::size_t start = 0;
+    while (start < addrs.size()) {
+      auto end = addrs.find('\n', start);
+      if (end == std::string::npos) end = addrs.size();
+      if (end > start) r.addrs.push_back(addrs.substr(start, end - start));
+      start = end + 1;
+    }
+    r.last_seen_ms = q.int64(2);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+  return out;
+}
+
+Result<void> SqliteStore::put_block(const AgentId& agent, const AgentId& sender, UnixMs created_ms) {
+  auto exists = query(kAgentExists);
+  exists.bind_blob(1, agent.span());
+  if (const int rc = exists.step(); rc != SQLITE_ROW)
+    return rc == SQLITE_DONE ? error::not_found : sqlite::map_error(rc);
+  auto dup = query(kBlockExists);
+  dup.bind_blob(1, agent.span()).bind_blob(2, sender.span());
+  if (const int rc = dup.step(); rc != SQLITE_DONE) return rc == SQLITE_ROW ? error::conflict : sqlite::map_error(rc);
+  auto q = query(kPutBlock);
+  q.bind_blob(1, agent.span()).bind_blob(2, sender.span()).bind(3, created_ms);
+  return q.exec();
+}
+
+Result<void> SqliteStore::delete_block(const AgentId& agent, const AgentId& sender) {
+  auto q = query(kDeleteBlock);
+  q.bind_blob(1, agent.span()).bind_blob(2, sender.span());
+  if (auto r = q.exec(); !r) return r;
+  if (db_.changes() == 0) return error::not_found;
+  return {};
+}
+
+Result<std::vector<std::pair<AgentId, AgentId>>> SqliteStore::list_blocks() {
+  auto q = query(kListBlocks);
+  std::vector<std::pair<AgentId, AgentId>> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    auto agent = id_column<AgentId>(q, 0);
+    auto sender = id_column<AgentId>(q, 1);
+    if (!agent || !sender) return error::corrupt;
+    out.emplace_back(*agent, *sender);
+  }
+  if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+  return out;
+}
+
+Result<void> SqliteStore::put_directory(const DirectoryRecord& r) {
+  auto q = query(kPutDirectory);
+  q.bind_blob(1, r.agent.span()).bind_blob(2, std::string_view(r.advert)).bind(3, r.last_seen_ms).bind(4, r.expires_ms);
+  return q.exec();
+}
+
+Result<std::size_t> SqliteStore::purge_directory(UnixMs expired_before) {
+  auto q = query(kPurgeDirectory);
+  q.bind(1, expired_before);
+  if (auto r = q.exec(); !r) return r.error();
+  return static_cast<std::size_t>(db_.changes());
+}
+
+Result<std::vector<DirectoryRecord>> SqliteStore::list_directory(std::size_t limit) {
+  auto q = query(kListDirectory);
+  q.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<DirectoryRecord> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    auto agent = id_column<AgentId>(q, 0);
+    if (!agent) return error::corrupt;
+    DirectoryRecord r;
+    r.agent = *agent;
+    const auto blob = q.blob(1);
+    r.advert.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
+    r.last_seen_ms = q.int64(2);
+    r.expires_ms = q.int64(3);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+  return out;
+}
+
+Result<void> SqliteStore::put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) {
+  auto exists = query(kAgentExists);
+  exists.bind_blob(1, agent.span());
+  const int rc = exists.step();
+  if (rc == SQLITE_DONE) return error::not_found;
+  if (rc != SQLITE_ROW) return sqlite::map_error(rc);
+  auto q = query(kPutSubscription);
+  q.bind_blob(1, agent.span()).bind_text(2, topic).bind(3, created_ms);
+  return q.exec();
+}
+
+Result<void> SqliteStore::delete_subscription(const AgentId& agent, const std::string& topic) {
+  auto q = query(kDeleteSubscription);
+  q.bind_blob(1, agent.span()).bind_text(2, topic);
+  if (auto r = q.exec(); !r) return r;
+  if (db_.changes() == 0) return error::not_found;
+  return {};
+}
+
+Result<std::vector<Subscription>> SqliteStore::list_subscriptions() {
+  auto q = query(kListSubscriptions);
+  std::vector<Subscription> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    auto agent = id_column<AgentId>(q, 0);
+    if (!agent) return error::corrupt;
+    out.push_back({*agent, q.text(1), q.int64(2)});
+  }
+  if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+  return out;
+}
+
+}  // namespace agentmesh::store::sqlite

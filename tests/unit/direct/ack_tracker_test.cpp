@@ -1,0 +1,293 @@
+#include "direct/ack_tracker.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "crypto/crypto.hpp"
+
+namespace agentmesh::direct {
+namespace {
+
+using Kind = Action::Kind;
+
+const core::PeerId kPeer = core::PeerId::from_ed25519(crypto::SigningKey::generate().public_key());
+
+// A tracker driven by a manual clock; the route of every recipient is
+// whatever `route` says.
+class AckTrackerTest : public ::testing::Test {
+ protected:
+  AckTrackerTest()
+      : tracker_(
+            config(), [this](const core::AgentId&) { return route_; }, 1) {}
+
+  static AckTrackerConfig config() {
+    AckTrackerConfig c;
+    c.retry.jitter = 0;  // exact times
+    c.retry.initial = std::chrono::milliseconds(250);
+    c.retry.attempt_timeout = std::chrono::milliseconds(5'000);
+    c.breaker.failure_threshold = 2;
+    c.breaker.open_for = std::chrono::milliseconds(30'000);
+    return c;
+  }
+  core::UnixMs now() const { return clock_.now_ms(); }
+  void advance(std::int64_t ms) { clock_.advance(std::chrono::milliseconds(ms)); }
+
+  store::OutboxRecord add(std::string hint = {}, std::int64_t ttl_ms = 120'000) {
+    store::OutboxRecord r;
+    r.request_id = crypto::random_request_id();
+    r.sender = sender_;
+    r.recipient = recipient_;
+    r.created_ms = now();
+    r.expires_ms = now() + ttl_ms;
+    r.next_attempt_ms = now();
+    r.path = std::move(hint);
+    r.content.body = "hello";
+    EXPECT_TRUE(tracker_.add(r));
+    return r;
+  }
+  wire::direct::Ack ack(const store::OutboxRecord& r, wire::direct::Outcome outcome, std::uint64_t seq = 0,
+                        std::string reason = {}) const {
+    wire::direct::Ack a;
+    std::copy_n(r.request_id.span().begin(), 16, a.request_id.begin());
+    std::copy_n(r.sender.span().begin(), 32, a.sender.begin());
+    std::copy_n(r.recipient.span().begin(), 32, a.recipient.begin());
+    a.outcome = outcome;
+    a.seq = seq;
+    a.reason = std::move(reason);
+    return a;
+  }
+  // A copy: the actions are often a temporary.
+  static std::optional<Action> find(const AckTracker::Actions& actions, Kind kind) {
+    for (const auto& a : actions) {
+      if (a.kind == kind) return a;
+    }
+    return std::nullopt;
+  }
+
+  core::ManualClock clock_;
+  Route route_{kPeer, true};
+  core::AgentId sender_ = crypto::SigningKey::generate().agent_id();
+  core::AgentId recipient_ = crypto::SigningKey::generate().agent_id();
+  AckTracker tracker_;
+};
+
+TEST_F(AckTrackerTest, DirectAttemptThenVerifiedAckFinishesAccepted) {
+  auto m = add();
+  auto actions = tracker_.tick(now());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::send_direct);
+  EXPECT_EQ(actions[0].peer, kPeer);
+  EXPECT_EQ(tracker_.stage(m.request_id), Path::direct);
+  tracker_.sent(m.request_id, now());
+  EXPECT_EQ(tracker_.next_wakeup(), now() + 5'000);  // the ack deadline
+  advance(40);
+  actions = tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 7), true, false, now());
+  const auto done = find(actions, Kind::finish);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->outcome.state, MessageState::accepted);
+  EXPECT_EQ(done->outcome.seq.value, 7u);
+  EXPECT_EQ(done->outcome.path, Path::direct);
+  EXPECT_EQ(done->record.content.body, "hello");  // kept for a dead letter (none here)
+  EXPECT_EQ(tracker_.size(), 0u);
+  EXPECT_FALSE(tracker_.next_wakeup());
+  EXPECT_EQ(tracker_.stats().accepted, 1u);
+}
+
+TEST_F(AckTrackerTest, TimeoutFallsBackToGossipThenFailsWithBackoff) {
+  auto m = add();
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+  tracker_.sent(m.request_id, now());
+  advance(4'999);
+  EXPECT_TRUE(tracker_.tick(now()).empty());  // the deadline is exact
+  advance(1);
+  auto actions = tracker_.tick(now());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::send_gossip);
+  tracker_.sent(m.request_id, now());
+  advance(5'000);
+  actions = tracker_.tick(now());
+  const auto persist = find(actions, Kind::persist);
+  ASSERT_TRUE(persist);
+  EXPECT_EQ(persist->record.last_error, "timeout; gossip: timeout");
+  EXPECT_EQ(persist->record.next_attempt_ms, now() + 250);  // the first retry's backoff
+  EXPECT_EQ(persist->record.attempts, 1u);
+  EXPECT_EQ(tracker_.stats().failures_by_reason.at(Failure::timeout), 1u);
+  advance(249);
+  EXPECT_TRUE(tracker_.tick(now()).empty());
+  advance(1);
+  EXPECT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);  // the second attempt
+  EXPECT_EQ(tracker_.find(m.request_id)->attempts, 2u);
+}
+
+TEST_F(AckTrackerTest, ExpiryWhileWaitingFinishesExpiredWithTheLastError) {
+  auto m = add({}, 10'000);
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+  (void)tracker_.failed(m.request_id, PathFailure{Failure::dial_failed, "connection refused"}, now());
+  auto failed = tracker_.failed(m.request_id, PathFailure{Failure::no_route, {}}, now());
+  ASSERT_TRUE(find(failed, Kind::persist));
+  EXPECT_EQ(find(failed, Kind::persist)->record.last_error, "dial_failed: connection refused; gossip: no_route");
+  advance(10'000);
+  auto actions = tracker_.tick(now());
+  const auto done = find(actions, Kind::finish);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->outcome.state, MessageState::expired);
+  EXPECT_EQ(done->outcome.reason, "dial_failed: connection refused; gossip: no_route");
+  EXPECT_EQ(tracker_.stats().expired, 1u);
+}
+
+TEST_F(AckTrackerTest, AnInFlightAttemptIsNotExpiredUntilItEnds) {
+  auto m = add({}, 1'000);
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+  tracker_.sent(m.request_id, now());
+  advance(1'000);
+  EXPECT_FALSE(find(tracker_.tick(now()), Kind::finish));  // the ack may be on its way
+  auto late = tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 3), true, false, now());
+  ASSERT_TRUE(find(late, Kind::finish));
+  EXPECT_EQ(find(late, Kind::finish)->outcome.state, MessageState::accepted);
+}
+
+TEST_F(AckTrackerTest, UnverifiedAcksDecideNothing) {
+  auto m = add();
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+  tracker_.sent(m.request_id, now());
+  // A forged "accepted" (no valid MAC) on the gossip inbox: ignored, counted.
+  EXPECT_TRUE(tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 1), false, true, now()).empty());
+  EXPECT_EQ(tracker_.stats().acks_invalid, 1u);
+  EXPECT_TRUE(tracker_.in_flight(m.request_id));
+  // The hosting daemon's unauthenticated rejection on our own stream ends the
+  // direct path early with its reason; the message goes on.
+  auto actions = tracker_.on_ack(ack(m, wire::direct::Outcome::rejected, 0, "clock_skew"), false, false, now());
+  ASSERT_TRUE(find(actions, Kind::send_gossip));
+  tracker_.sent(m.request_id, now());
+  advance(5'000);
+  auto persist = find(tracker_.tick(now()), Kind::persist);
+  ASSERT_TRUE(persist);
+  EXPECT_EQ(persist->record.last_error, "clock_skew; gossip: timeout");
+}
+
+TEST_F(AckTrackerTest, VerifiedRejectionsFinishAsRejectedOrExpired) {
+  auto blocked = add();
+  auto expired = add();
+  for (auto& a : tracker_.tick(now())) tracker_.sent(a.id, now());
+  auto r1 = tracker_.on_ack(ack(blocked, wire::direct::Outcome::rejected, 0, "blocked"), true, false, now());
+  ASSERT_TRUE(find(r1, Kind::finish));
+  EXPECT_EQ(find(r1, Kind::finish)->outcome.state, MessageState::rejected);
+  EXPECT_EQ(find(r1, Kind::finish)->outcome.reason, "blocked");
+  auto r2 = tracker_.on_ack(ack(expired, wire::direct::Outcome::rejected, 0, "expired"), true, true, now());
+  EXPECT_EQ(find(r2, Kind::finish)->outcome.state, MessageState::expired);
+  // A repeated ack finds nothing.
+  EXPECT_TRUE(tracker_.on_ack(ack(blocked, wire::direct::Outcome::rejected, 0, "blocked"), true, false, now()).empty());
+}
+
+TEST_F(AckTrackerTest, ALateAckAfterTheAttemptTimedOutStillFinishes) {
+  auto m = add();
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+  tracker_.sent(m.request_id, now());
+  advance(5'000);
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
+  tracker_.sent(m.request_id, now());
+  advance(5'000);
+  ASSERT_TRUE(find(tracker_.tick(now()), Kind::persist));  // waiting for its retry now
+  auto actions = tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 9), true, true, now());
+  const auto done = find(actions, Kind::finish);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->outcome.seq.value, 9u);
+  EXPECT_EQ(done->outcome.path, Path::gossip);
+  EXPECT_EQ(tracker_.stats().acks_late, 1u);
+  EXPECT_FALSE(tracker_.next_wakeup());
+}
+
+TEST_F(AckTrackerTest, PathHintsAndRoutes) {
+  auto gossip_only = add("gossip");
+  auto actions = tracker_.tick(now());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::send_gossip);
+  EXPECT_EQ(actions[0].id, gossip_only.request_id);
+  // Direct only, and the recipient unknown to the directory: fails at once.
+  route_ = Route{};
+  auto direct_only = add("direct");
+  auto persist = find(tracker_.tick(now()), Kind::persist);
+  ASSERT_TRUE(persist);
+  EXPECT_EQ(persist->record.last_error, "recipient_not_in_directory");
+  EXPECT_EQ(persist->record.path, "direct");  // the hint stays in the row
+  // Known, but hosted by this daemon (no other peer): no route.
+  route_ = Route{std::nullopt, true};
+  advance(250);
+  persist = find(tracker_.tick(now()), Kind::persist);
+  ASSERT_TRUE(persist);
+  EXPECT_EQ(persist->record.last_error, "no_route");
+  (void)direct_only;
+}
+
+TEST_F(AckTrackerTest, TheBreakerOpensAfterFailuresAndAConnectionResetsIt) {
+  auto m = add();
+  for (int i = 0; i < 2; ++i) {  // failure_threshold = 2
+    auto actions = tracker_.tick(now());
+    ASSERT_EQ(actions[0].kind, Kind::send_direct) << i;
+    (void)tracker_.failed(m.request_id, PathFailure{Failure::dial_failed, "refused"}, now());
+    auto persist = tracker_.failed(m.request_id, PathFailure{Failure::no_route, {}}, now());
+    ASSERT_TRUE(find(persist, Kind::persist));
+    clock_.advance(std::chrono::milliseconds(find(persist, Kind::persist)->record.next_attempt_ms - now()));
+  }
+  auto actions = tracker_.tick(now());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::send_gossip);  // the breaker is open: straight to gossip
+  ASSERT_EQ(tracker_.breakers(now()).size(), 1u);
+  EXPECT_EQ(tracker_.breakers(now())[0].state, CircuitBreaker::State::open);
+  auto persist = tracker_.failed(m.request_id, PathFailure{Failure::no_route, {}}, now());
+  EXPECT_EQ(find(persist, Kind::persist)->record.last_error, "circuit_open; gossip: no_route");
+  // A fresh connection to the peer: the breaker goes and the message is due now.
+  EXPECT_EQ(tracker_.peer_connected(kPeer, now()), 1u);
+  EXPECT_TRUE(tracker_.breakers(now()).empty());
+  EXPECT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+}
+
+TEST_F(AckTrackerTest, AClosedStreamFailsTheAttemptsWaitingOnIt) {
+  auto a = add();
+  auto b = add();
+  for (auto& act : tracker_.tick(now())) {
+    if (act.id == a.request_id) tracker_.sent(act.id, now());  // b is still being opened
+  }
+  auto actions = tracker_.channel_closed(kPeer, now());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::send_gossip);
+  EXPECT_EQ(actions[0].id, a.request_id);
+  EXPECT_EQ(tracker_.stage(b.request_id), Path::direct);
+}
+
+TEST_F(AckTrackerTest, AttemptsInFlightAreBounded) {
+  AckTrackerConfig c = config();
+  c.max_in_flight = 2;
+  AckTracker small(
+      c, [this](const core::AgentId&) { return route_; }, 1);
+  std::vector<core::RequestId> ids;
+  for (int i = 0; i < 3; ++i) {
+    store::OutboxRecord r;
+    r.request_id = crypto::random_request_id();
+    r.sender = sender_;
+    r.recipient = recipient_;
+    r.expires_ms = now() + 60'000;
+    r.next_attempt_ms = now();
+    small.add(r);
+    ids.push_back(r.request_id);
+  }
+  EXPECT_EQ(small.tick(now()).size(), 2u);
+  EXPECT_EQ(small.next_wakeup(), now() + 60'000);  // a slot, not the time, frees the third
+  auto finish = small.reject(ids[0], error::sender_deleted);
+  ASSERT_TRUE(find(finish, Kind::finish));
+  EXPECT_EQ(find(finish, Kind::finish)->outcome.reason, "sender_deleted");
+  EXPECT_EQ(small.tick(now()).size(), 1u);
+}
+
+TEST_F(AckTrackerTest, ARouteAppearingWakesItsMessages) {
+  auto m = add("gossip");
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
+  auto persist = tracker_.failed(m.request_id, PathFailure{Failure::no_route, {}}, now());
+  ASSERT_TRUE(find(persist, Kind::persist));
+  EXPECT_GT(tracker_.find(m.request_id)->next_attempt_ms, now());
+  EXPECT_EQ(tracker_.recipient_reachable(recipient_, now()), 1u);
+  EXPECT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
+}
+
+}  // namespace
+}  // namespace agentmesh::direct

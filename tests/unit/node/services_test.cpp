@@ -1,0 +1,301 @@
+// The node's services on the memory store with a ManualClock and no sockets:
+// timing is driven by the test (clock + tick()), never by sleeps.
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+
+#include "core/condition.hpp"
+#include "crypto/crypto.hpp"
+#include "direct/error.hpp"
+#include "node/error.hpp"
+#include "store/error.hpp"
+#include "transport/error.hpp"
+#include "unit/node/rig.hpp"
+#include "wire/advert.hpp"
+#include "wire/direct.hpp"
+
+namespace agentmesh::node::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ServicesTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<core::ManualClock> clock_ = std::make_shared<core::ManualClock>();
+  testutil::TempDir dir_;
+  boost::asio::io_context ioc_;
+
+  std::unique_ptr<Rig> rig(const std::string& name, std::shared_ptr<spdlog::logger> log = nullptr) {
+    return std::make_unique<Rig>(ioc_, clock_, dir_.path() / name, std::move(log));
+  }
+  static SendRequest message(std::string to, std::string body, std::optional<std::string> key = std::nullopt) {
+    SendRequest r;
+    r.to = std::move(to);
+    r.content.body = std::move(body);
+    r.content.content_type = "text/plain";
+    r.idempotency_key = std::move(key);
+    return r;
+  }
+};
+
+TEST_F(ServicesTest, LoopbackSendsAreCommittedInOrderAndAckedCumulatively) {
+  auto a = rig("a");
+  const auto alice = a->create_agent("alice");
+  const auto bob = a->create_agent("bob");
+  for (int i = 1; i <= 3; ++i) {
+    auto r = a->await(a->direct->send(alice, message("bob", "m" + std::to_string(i))));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->seq.value, static_cast<std::uint64_t>(i));
+    EXPECT_EQ(r->path, direct::Path::loopback);
+  }
+  auto page = a->inboxes->read(bob, core::Seq{1}, 10);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].content.body, "m2");
+  auto acked = a->await(a->inboxes->ack(bob, core::Seq{2}));
+  ASSERT_TRUE(acked);
+  EXPECT_EQ(acked->acked.value, 2u);
+  EXPECT_EQ(a->await(a->inboxes->ack(bob, core::Seq{9})).error(), store::error::beyond_last);
+  EXPECT_EQ(a->inboxes->position(bob)->unacked(), 1u);
+}
+
+// Retention: acked messages older than acked_retention_ms and dedup rows past
+// their expiry go at the first pass after them; unacked messages never do.
+TEST_F(ServicesTest, RetentionPrunesAckedMessagesAndExpiredDedupRows) {
+  auto a = rig("a");
+  const auto alice = a->create_agent("alice");
+  const auto bob = a->create_agent("bob");
+  ASSERT_TRUE(a->await(a->direct->send(alice, message("bob", "keyed", "k1"))));
+  ASSERT_TRUE(a->await(a->direct->send(alice, message("bob", "second"))));
+  ASSERT_TRUE(a->await(a->inboxes->ack(bob, core::Seq{1})));
+  // The same key and content within the retention: a duplicate, no new seq.
+  auto dup = a->await(a->direct->send(alice, message("bob", "keyed", "k1")));
+  ASSERT_TRUE(dup);
+  EXPECT_TRUE(dup->duplicate);
+  EXPECT_EQ(dup->seq.value, 1u);
+
+  // Not yet due: nothing is purged.
+  EXPECT_EQ(a->inboxes->tick(), clock_->now_ms() + 60'000);
+  clock_->advance(24h - 1ms);  // just inside the idempotency and acked retention: both kept
+  auto kept = a->await(a->inboxes->purge(clock_->now_ms()));
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->dedup, 0u);
+  EXPECT_EQ(kept->acked, 0u);
+  clock_->advance(1min);
+  a->inboxes->tick();  // the pass, as its ticker runs it
+  ASSERT_TRUE(a->run_until([&] { return a->inboxes->stats().purged_acked == 1; }));
+  EXPECT_EQ(a->inboxes->stats().purged_dedup, 1u);
+  auto left = a->inboxes->read(bob, core::Seq{0}, 10);
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->size(), 1u);  // the unacked one stays
+  EXPECT_EQ((*left)[0].content.body, "second");
+  // The key is forgotten: the same send is a new message now.
+  auto again = a->await(a->direct->send(alice, message("bob", "keyed", "k1")));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->duplicate);
+  EXPECT_EQ(again->seq.value, 3u);
+}
+
+// Presence: online until the advert's expiry, offline for an hour after it,
+// then gone (here and in the store).
+TEST_F(ServicesTest, PresenceExpiresWithTheAdvertAndTheEntryGoesAnHourLater) {
+  auto a = rig("a");
+  auto b = rig("b");
+  const auto bob = b->create_agent("bob", {"translate"});
+  Rig::link(*a, *b);
+  b->directory->tick();  // a round: bob was created
+  auto online = a->directory->search("translate", true);
+  ASSERT_EQ(online.size(), 1u);
+  EXPECT_EQ(online[0].agent_id, bob.to_string());
+  EXPECT_EQ(online[0].peer_id, b->mesh->self().to_string());
+  b->mesh->forward = nullptr;  // b goes quiet
+  clock_->advance(std::chrono::milliseconds(DirectoryService::kAdvertLifetimeMs - 1));
+  EXPECT_TRUE(a->directory->entry(bob)->online);
+  clock_->advance(1ms);
+  EXPECT_FALSE(a->directory->entry(bob)->online);
+  EXPECT_TRUE(a->directory->search("translate", true).empty());
+  EXPECT_EQ(a->directory->search("translate", false).size(), 1u);
+  clock_->advance(1h);
+  a->directory->tick();
+  EXPECT_FALSE(a->directory->entry(bob));
+  EXPECT_EQ(a->directory->stats().agents, 0u);
+}
+
+TEST_F(ServicesTest, ADeletedAgentIsWithdrawnAtOnce) {
+  auto a = rig("a");
+  auto b = rig("b");
+  const auto bob = b->create_agent("bob");
+  Rig::link(*a, *b);
+  clock_->advance(1s);
+  b->directory->tick();
+  ASSERT_TRUE(a->directory->entry(bob)->online);
+  clock_->advance(10ms);
+  ASSERT_TRUE(b->await(b->agents->remove(bob)));
+  EXPECT_FALSE(a->directory->entry(bob)->online);  // the withdrawal, not the expiry
+}
+
+// The direct-message timing, end to end between two rigs over the gossip
+// inbox (there is no network for the direct path: its dial fails).
+TEST_F(ServicesTest, RemoteSendFallsBackToTheGossipInboxAndIsAckedOnce) {
+  auto a = rig("a");
+  auto b = rig("b");
+  const auto alice = a->create_agent("alice");
+  const auto bob = b->create_agent("bob");
+  Rig::link(*a, *b);
+  clock_->advance(1s);
+  b->directory->tick();  // a learns where bob lives
+  auto queued = a->await(a->direct->send(alice, message(bob.to_string(), "over the mesh")));
+  ASSERT_TRUE(queued) << queued.error().message();
+  EXPECT_EQ(queued->state, direct::MessageState::queued);
+  a->direct->tick();  // the attempt: direct first (the dial fails), then gossip
+  ASSERT_TRUE(a->run_until([&] {
+    auto s = a->direct->status(alice, queued->request_id);
+    return s && s->state == direct::MessageState::accepted;
+  }));
+  auto status = a->direct->status(alice, queued->request_id);
+  EXPECT_EQ(status->path, direct::Path::gossip);
+  EXPECT_EQ(status->attempts, 1u);
+  EXPECT_EQ(status->seq.value, 1u);
+  EXPECT_EQ(a->mesh->dials, 1u);
+  auto inbox = b->inboxes->read(bob, core::Seq{}, 10);
+  ASSERT_TRUE(inbox);
+  ASSERT_EQ(inbox->size(), 1u);
+  EXPECT_EQ((*inbox)[0].content.body, "over the mesh");
+  EXPECT_EQ((*inbox)[0].from, alice);
+  const auto stats = a->direct->stats();
+  EXPECT_EQ(stats.sent.attempts_direct, 1u);
+  EXPECT_EQ(stats.sent.attempts_gossip, 1u);
+  EXPECT_EQ(stats.sent.accepted, 1u);
+  EXPECT_EQ(stats.pending, 0u);
+}
+
+TEST_F(ServicesTest, AnUnreachableRecipientIsRetriedWithBackoffThenDeadLettered) {
+  auto a = rig("a");
+  auto b = rig("b");
+  const auto alice = a->create_agent("alice");
+  const auto bob = b->create_agent("bob");
+  Rig::link(*a, *b);
+  clock_->advance(1s);
+  b->directory->tick();
+  a->mesh->forward = nullptr;       // b is gone...
+  a->mesh->peers_by_topic.clear();  // ...and nobody carries its inbox topic
+  auto req = message(bob.to_string(), "lost");
+  req.ttl_ms = 10'000;
+  auto queued = a->await(a->direct->send(alice, std::move(req)));
+  ASSERT_TRUE(queued);
+  // An attempt has ended when the message waits (queued) with that many attempts.
+  auto settled = [&](std::uint32_t attempts) {
+    return a->run_until([&] {
+      auto s = a->direct->status(alice, queued->request_id);
+      return s->attempts == attempts && s->state == direct::MessageState::queued;
+    });
+  };
+  a->direct->tick();
+  ASSERT_TRUE(settled(1));
+  auto status = a->direct->status(alice, queued->request_id);
+  EXPECT_EQ(status->reason,
+            "dial_failed: " + make_error_code(transport::error::dial_failed).message() + "; gossip: no_route");
+  // Retries: 250 ms, then 500 ms, ... each failing the same way.
+  for (int i = 0; i < 4; ++i) {
+    clock_->advance(std::chrono::milliseconds(250 << i));
+    a->direct->tick();
+    ASSERT_TRUE(settled(2u + i)) << i;
+  }
+  clock_->advance(10s);
+  a->direct->tick();
+  ASSERT_TRUE(a->run_until([&] {
+    auto s = a->direct->status(alice, queued->request_id);
+    return s && s->state == direct::MessageState::expired;
+  }));
+  auto letters = a->inboxes->dead_letters(0, 10);
+  ASSERT_TRUE(letters);
+  ASSERT_TRUE(a->run_until([&] { return a->inboxes->dead_letters(0, 10)->size() == 1; }));
+  letters = a->inboxes->dead_letters(0, 10);
+  EXPECT_EQ((*letters)[0].content.body, "lost");
+  EXPECT_NE((*letters)[0].reason.find("no_route"), std::string::npos);
+  EXPECT_EQ((*letters)[0].attempts, 5u);
+}
+
+// The pressure log of a slow live subscriber: INFO above half full, at most
+// once per 30 s; WARN above 80% (after the interval).
+TEST_F(ServicesTest, PressureLogsAreRateLimitedPerQueue) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  auto log = std::make_shared<spdlog::logger>("test", sink);
+  auto a = rig("a", log);
+  const auto alice = a->create_agent("alice");
+  auto sub = a->topics->subscribe("news", [] {});
+  ASSERT_TRUE(sub);
+  auto publish = [&](int n) {
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(a->topics->publish(alice, "news", "text/plain", "x"));
+  };
+  auto pressure_lines = [&] {
+    int n = 0;
+    for (const auto& line : sink->last_formatted()) n += line.find("is slow") != std::string::npos;
+    return n;
+  };
+  publish(512);
+  EXPECT_EQ(pressure_lines(), 0);  // exactly half: not above
+  publish(1);
+  EXPECT_EQ(pressure_lines(), 1);
+  publish(400);  // over 80% now, but within the interval
+  EXPECT_EQ(pressure_lines(), 1);
+  clock_->advance(29'999ms);
+  publish(1);
+  EXPECT_EQ(pressure_lines(), 1);
+  clock_->advance(1ms);
+  publish(1);
+  EXPECT_EQ(pressure_lines(), 2);
+  EXPECT_NE(sink->last_formatted().back().find("over 80% full"), std::string::npos);
+  EXPECT_EQ((*sub)->queue.size(), 915u);
+}
+
+// An exception that ends a spawned coroutine is logged with where it
+// happened and counted, never lost: here a stream's waker that throws while
+// a durable subscription delivers a topic message.
+TEST_F(ServicesTest, AnExceptionInASpawnedCoroutineIsCounted) {
+  auto a = rig("a");
+  const auto alice = a->create_agent("alice");
+  const auto bob = a->create_agent("bob");
+  ASSERT_TRUE(a->await(a->topics->subscribe_durable(bob, "news")));
+  a->inboxes->watch(bob, [] { throw std::runtime_error("a broken waker"); });
+  ASSERT_TRUE(a->topics->publish(alice, "news", "text/plain", "hello"));
+  ASSERT_TRUE(a->run_until([&] { return a->ctx.tasks->total() == 1; }));
+  EXPECT_EQ(a->ctx.tasks->counts().at("topic_delivery"), 1u);
+  EXPECT_EQ(a->inboxes->position(bob)->last.value, 1u);  // committed before the waker threw
+}
+
+TEST_F(ServicesTest, AgentsAreValidatedAndTheirDeletionReachesEveryService) {
+  auto a = rig("a");
+  CreateAgentRequest bad;
+  bad.name = "x";
+  bad.capabilities = {"Not Valid"};
+  EXPECT_EQ(a->await(a->agents->create(bad)).error(), error::invalid_capability);
+  const auto alice = a->create_agent("alice");
+  const auto bob = a->create_agent("bob");
+  ASSERT_TRUE(a->await(a->direct->send(alice, message("bob", "unacked"))));
+  ASSERT_TRUE(a->await(a->topics->subscribe_durable(bob, "news")));
+  ASSERT_TRUE(a->await(a->inboxes->block(bob, alice)));
+  EXPECT_TRUE(a->mesh->joined.contains("news"));
+  auto moved = a->await(a->agents->remove(bob));
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(*moved, 1u);
+  EXPECT_FALSE(a->inboxes->position(bob));
+  EXPECT_TRUE(a->topics->durable_topics(bob).empty());
+  EXPECT_FALSE(a->mesh->joined.contains("news"));  // nobody here needs it now
+  EXPECT_FALSE(a->mesh->joined.contains(std::string(wire::direct::kInboxTopicPrefix) + bob.to_string()));
+  EXPECT_FALSE(a->inboxes->blocks(bob, alice));
+  EXPECT_EQ(a->inboxes->dead_letters(0, 10)->at(0).reason, "agent_deleted");
+  EXPECT_EQ(a->await(a->direct->send(alice, message("bob", "x"))).error(), direct::error::unknown_recipient);
+}
+
+TEST(ServicesDeathTest, AServiceCalledOffItsThreadAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // the rig runs a writer thread
+  testutil::TempDir dir;
+  boost::asio::io_context ioc;
+  Rig a(ioc, std::make_shared<core::ManualClock>(), dir.path() / "a");
+  a.create_agent("alice");  // binds the services to this thread
+  EXPECT_DEATH(std::thread([&] { (void)a.agents->info("alice"); }).join(), "called off its thread");
+}
+
+}  // namespace
+}  // namespace agentmesh::node::test
