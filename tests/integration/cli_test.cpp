@@ -137,6 +137,42 @@ TEST_F(CliTest, EventsPrintsLiveMessagesAndExitsCleanlyOnCtrlC) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+// What the README tour needs without curl or Python: durable subscriptions,
+// an agent's id, sending to an id prefix as `inbox` prints it, and empty
+// results that say so.
+TEST_F(CliTest, SubscriptionsIdsPrefixesAndEmptyResults) {
+  auto r = cli({"find"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("no online agents found"), std::string::npos) << r.out;
+  EXPECT_NE(cli({"agent", "list"}).out.find("no local agents"), std::string::npos);
+  EXPECT_NE(cli({"topics"}).out.find("no topics"), std::string::npos);
+  ASSERT_EQ(cli({"agent", "create", "alice"}).status, 0);
+  ASSERT_EQ(cli({"agent", "create", "dave"}).status, 0);
+
+  r = cli({"agent", "show", "dave", "--id"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto dave_id = std::string(js(req("GET", "/v1/agents/dave")).at("agent_id").as_string());
+  EXPECT_EQ(r.out, dave_id + "\n");
+
+  r = cli({"subscriptions", "add", "dave", "news"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(cli({"subscriptions", "list", "dave"}).out, "news\n");
+  ASSERT_EQ(cli({"publish", "news", "extra!", "--as", "alice"}).status, 0);
+  ASSERT_TRUE(eventually([&] { return js(req("GET", "/v1/agents/dave")).at("last_seq").as_int64() == 1; }));
+  EXPECT_EQ(cli({"subscriptions", "remove", "dave", "news"}).status, 0);
+  EXPECT_NE(cli({"subscriptions", "list", "dave"}).out.find("no durable subscriptions"), std::string::npos);
+  EXPECT_NE(cli({"subscriptions", "remove", "dave", "news"}).err.find("not_found"), std::string::npos);
+
+  // 8 hex characters of dave's id, as `inbox` and `find` print them.
+  r = cli({"send", "--from", "alice", "--to", dave_id.substr(0, 8), "by prefix"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("seq=2"), std::string::npos) << r.out;
+  EXPECT_NE(cli({"inbox", "dave"}).out.find("by prefix"), std::string::npos);
+  r = cli({"send", "--from", "alice", "--to", "0123456789abcdef", "nobody"});  // no such prefix
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown_recipient"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, DeadLettersListAndDelete) {
   create("a");
   create("b");

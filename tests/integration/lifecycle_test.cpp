@@ -132,6 +132,63 @@ TEST_F(LifecycleTest, RefusesADataDirWritableByOthers) {
   daemon_->start();
 }
 
+TEST_F(LifecycleTest, RefusesADataDirReadableByOthers) {
+  ASSERT_EQ(daemon_->stop(), 0);
+  ::chmod(daemon_->data_dir().c_str(), 0755);
+  EXPECT_THROW(daemon_->start(), std::runtime_error);
+  const auto log = daemon_->log();
+  EXPECT_NE(log.find("readable by group or others"), std::string::npos) << log;
+  EXPECT_NE(log.find("chmod 700 " + daemon_->data_dir().string()), std::string::npos) << log;
+  ::chmod(daemon_->data_dir().c_str(), 0700);
+  daemon_->start();
+}
+
+// Started under umask 000, the daemon still creates nothing others can read:
+// it sets its own umask before creating anything. Every file (the database,
+// its WAL and shared memory, keys, tokens, the port file, the lock) is 0600
+// and every directory 0700, while it runs and after it stops.
+TEST_F(LifecycleTest, EveryFileIsPrivateEvenUnderAPermissiveUmask) {
+  ASSERT_EQ(daemon_->stop(), 0);
+  std::filesystem::remove_all(daemon_->data_dir());
+  const mode_t old = ::umask(0);
+  daemon_->start();
+  ::umask(old);
+  create("alice");
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(send("alice", "alice", "private").status, 202);
+  auto check = [&](const char* when) {
+    std::size_t files = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(daemon_->data_dir())) {
+      const auto perms = e.status().permissions();
+      const auto mode = static_cast<unsigned>(perms & std::filesystem::perms::all);
+      if (e.is_directory()) {
+        EXPECT_EQ(mode, 0700u) << when << ": " << e.path();
+      } else {
+        ++files;
+        EXPECT_EQ(mode & 0077u, 0u) << when << ": " << e.path() << " is " << std::oct << mode;
+      }
+    }
+    return files;
+  };
+  EXPECT_GE(check("running"), 8u);  // db, -wal, -shm, node.key, api-token, api.port, daemon.lock, an agent key
+  EXPECT_TRUE(std::filesystem::exists(daemon_->data_dir() / "agentmesh.db-wal"));
+  ASSERT_EQ(daemon_->stop(), 0);
+  check("stopped");
+  daemon_->start();
+}
+
+TEST_F(LifecycleTest, ADatabaseLeftReadableIsTightenedAtStart) {
+  create("alice");
+  ASSERT_EQ(daemon_->stop(), 0);
+  const auto db = daemon_->data_dir() / "agentmesh.db";
+  ::chmod(db.c_str(), 0644);
+  daemon_->start();
+  EXPECT_EQ(std::filesystem::status(db).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_NE(daemon_->log().find("was mode 644, readable by others; changed to 0600"), std::string::npos)
+      << daemon_->log();
+  EXPECT_EQ(js(req("GET", "/v1/agents/alice")).at("name").as_string(), "alice");  // nothing else changed
+}
+
 TEST_F(LifecycleTest, RefusesAKeyFileReadableByOthers) {
   auto a = create("a");
   ASSERT_EQ(daemon_->stop(), 0);

@@ -177,6 +177,30 @@ TEST_F(P2pTest, DialErrorsAreReportedAndChangeNothing) {
   EXPECT_EQ(diag.at("dial_failures_total").at("connection_refused").to_number<int>(), 1);
 }
 
+// A daemon that lost every peer while bootstrap peers are configured is cut
+// off from the mesh: its health says so (and the CLI exits 1) until a peer
+// is back.
+TEST_F(P2pTest, HealthIsDegradedWhileEveryConfiguredPeerIsLost) {
+  auto& a = add();
+  auto& b = add({"--bootstrap", p2p_addr(a)});
+  ASSERT_TRUE(eventually([&] { return connected(a, b); }, 20s));
+  auto status = [&] {
+    auto h = get_json(b, "/v1/health");
+    return h.is_object() ? std::string(h.at("status").as_string()) : std::string("<none>");
+  };
+  EXPECT_EQ(status(), "ok");
+  a.kill9();
+  ASSERT_TRUE(eventually([&] { return status() == "degraded"; }, 20s)) << status();
+  const auto transport = get_json(b, "/v1/health").at("components").at("transport");
+  EXPECT_EQ(transport.at("status").as_string(), "degraded");
+  EXPECT_NE(std::string(transport.at("detail").as_string()).find("no peer connected"), std::string::npos);
+  auto r = run_cli({"health", "--data-dir", b.data_dir().string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("status: degraded"), std::string::npos) << r.out;
+  a.start();  // b redials its bootstrap peer
+  ASSERT_TRUE(eventually([&] { return status() == "ok"; }, 30s)) << status();
+}
+
 TEST_F(P2pTest, CliNodePeersConnectDisconnect) {
   auto& a = add();
   auto& b = add();
@@ -185,6 +209,9 @@ TEST_F(P2pTest, CliNodePeersConnectDisconnect) {
   ASSERT_EQ(node.status, 0) << node.err;
   EXPECT_NE(node.out.find(peer_id(b)), std::string::npos);
   EXPECT_NE(node.out.find("/ipfs/id/1.0.0"), std::string::npos);
+  auto addr = run_cli({"node", "--addr", "--data-dir", dir});  // what --bootstrap and connect take
+  ASSERT_EQ(addr.status, 0) << addr.err;
+  EXPECT_EQ(addr.out, p2p_addr(b) + "\n");
   auto conn = run_cli({"connect", p2p_addr(a), "--data-dir", dir});
   ASSERT_EQ(conn.status, 0) << conn.err;
   EXPECT_EQ(conn.out, "connected to " + peer_id(a) + "\n");
