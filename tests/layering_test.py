@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks that src/ follows the layer diagram in DESIGN.md.
+"""Checks that src/ follows the layer diagram in docs/architecture.md.
 
 * Each module's direct dependencies are declared once, in the DEPS of its
   add_module() call (src/<module>/CMakeLists.txt). A module includes headers
@@ -15,7 +15,7 @@ import pathlib
 import re
 import sys
 
-# Bottom to top (DESIGN.md, Layers).
+# Bottom to top (docs/architecture.md, Layers).
 LAYERS = ["core", "crypto", "store", "wire", "transport", "pubsub", "registry", "direct", "node", "api", "daemon",
           "cli"]
 CONFINED = {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Keeps src/ readable (STYLE.md, guideline 11): fails when a file in src/ has
+"""Keeps src/ readable (docs/architecture.md, "Shape"): fails when a file in src/ has
 more than 600 lines or a function more than 120.
 
 Function extents come from universal-ctags (Debian's universal-ctags,

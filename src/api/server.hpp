@@ -2,7 +2,7 @@
 // The local HTTP API server: Boost.Beast HTTP/1.1 with keep-alive, SSE and
 // WebSocket streams, bound to a loopback address only.
 //
-// Each connection is one coroutine that owns its socket (STYLE.md rule 7):
+// Each connection is one coroutine that owns its socket:
 // read a request (header and body size limits, idle timeout), hand it to the
 // Router, write the response, repeat. Stream routes turn the connection into
 // an SSE or WebSocket stream (api/stream_session.hpp).

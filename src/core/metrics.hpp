@@ -63,7 +63,7 @@ class Histogram {
   std::atomic<std::uint64_t> sum_micro_{0};
 };
 
-// Every bounded queue reports these (DESIGN.md, Observability).
+// Every bounded queue reports these (docs/architecture.md, Observability).
 struct QueueStats {
   std::uint64_t capacity = 0;
   std::uint64_t depth = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// PeerId: a libp2p node identity (peer-ids spec; ../shared/LIBP2P.md §1).
+// PeerId: a libp2p node identity (the libp2p peer-ids spec).
 //
 // Only Ed25519 keys are supported (libsodium has no RSA/secp256k1; js-libp2p
 // defaults to Ed25519). The id is the identity multihash of the deterministic

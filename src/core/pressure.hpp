@@ -1,7 +1,7 @@
 #pragma once
 // PressureGate: when a bounded queue should say it is filling up. Above half
 // full it reports `info`, above 80% `warn`, at most once per `interval` per
-// queue (DESIGN.md, Observability). Plain value; the caller logs.
+// queue (docs/architecture.md, Observability). Plain value; the caller logs.
 
 #include <chrono>
 #include <cstddef>

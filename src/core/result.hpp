@@ -7,7 +7,7 @@
 // std::error_code values and condition groups alike.
 //
 // Parsers, validators and store calls return Result<T>; exceptions are used only
-// for programming errors and stop at a coroutine root (see STYLE.md, rule 3).
+// for programming errors and stop at a coroutine root (core/spawn.hpp reports them).
 
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>

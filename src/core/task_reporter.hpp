@@ -7,7 +7,7 @@
 // context the spawner named (a peer, an agent, a route), and counts it by
 // `where`. The counts are exposed at /metrics as
 // agentmesh_task_exceptions_total{where}. Expected outcomes (EOF, a closed
-// stream, cancellation) are results, not exceptions (STYLE.md rule 3), so
+// stream, cancellation) are results, not exceptions (core/result.hpp), so
 // any count here is a bug to look at.
 //
 // `where` names a fixed place in the code ("dm_stream", "outbox_attempt",

@@ -1,8 +1,8 @@
 #pragma once
 // Unsigned varints (multiformats uvarint = LEB128, at most 9 bytes, minimal
 // encoding only) and length-prefixed framing `lp(x) = uvarint(len) || x`,
-// the building blocks of every libp2p wire format. Spec notes:
-// ../shared/LIBP2P.md section 1.
+// the building blocks of every libp2p wire format (multiformats
+// unsigned-varint spec).
 
 #include <cstdint>
 #include <span>

@@ -3,7 +3,7 @@
 // newline, mode 0600, written atomically (core::write_file_atomic).
 //
 // Layout under the data directory:
-//   node.key                 the daemon's identity (libp2p PeerId, later issues)
+//   node.key                 the daemon's identity (its libp2p PeerId)
 //   agents/<agent_id>.key    one per local agent
 //
 // load_key refuses files that group or others can read (the message says how

@@ -2,7 +2,7 @@
 // Daemon configuration: resolving flags, environment, TOML file and defaults
 // into one validated DaemonConfig (precedence: flag > AGENTMESH_* environment
 // > TOML config file > defaults). Parsed only here, at the edge; the modules
-// receive plain config structs (STYLE.md rule 13).
+// receive plain config structs.
 //
 // Data directory: --data-dir, else --name NAME -> $XDG_DATA_HOME/agentmesh-NAME
 // (or ~/.local/share/agentmesh-NAME), else $XDG_DATA_HOME/agentmesh (or

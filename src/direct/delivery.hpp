@@ -1,8 +1,8 @@
 #pragma once
 // direct/delivery: committing a message to a recipient's inbox, exactly once.
 //
-// This is the receiving half of every path (loopback now; the direct stream
-// and the gossip inbox in later issues end here too). deliver() runs inside a
+// This is the receiving half of every path (loopback, the direct stream, the
+// gossip inbox, durable topic subscriptions). deliver() runs inside a
 // store transaction (a Writer job) and, in order:
 //   1. looks up (sender, request_id) in the dedup table:
 //        same content digest  -> returns the original outcome, delivers nothing

@@ -1,7 +1,7 @@
 #pragma once
 // direct::error: why a message was not accepted. Stable: the API exposes each
-// as an error code string (api/error_table.cpp) and later issues put them in
-// signed acks.
+// as an error code string (api/error_table.cpp) and authenticated acks carry
+// them as reason codes (reason_code(), parse_reason_code() in states.hpp).
 
 #include <boost/system/error_category.hpp>
 #include <boost/system/error_code.hpp>

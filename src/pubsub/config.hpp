@@ -1,6 +1,6 @@
 #pragma once
 // GossipConfig: gossipsub v1.1 parameters. Defaults are the spec's
-// "reasonable defaults", which are also js-libp2p's (../shared/LIBP2P.md).
+// "reasonable defaults", which are also js-libp2p's.
 
 #include <chrono>
 #include <cstddef>

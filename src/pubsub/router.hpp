@@ -5,8 +5,8 @@
 // it from the transport (one meshsub stream per peer each way); tests drive it
 // with an in-memory network and a manual clock (tests/sim/).
 //
-// What it does (spec: libp2p/specs pubsub/gossipsub v1.0 and v1.1; summary in
-// ../shared/LIBP2P.md):
+// What it does (spec: libp2p/specs pubsub/gossipsub v1.0 and v1.1;
+// docs/wire/pubsub.md):
 //   - subscriptions: announces ours to every peer, tracks each peer's topics;
 //   - mesh per joined topic, kept within [D_low, D_high] at each heartbeat with
 //     at least D_out outbound peers; GRAFT/PRUNE with backoff (PRUNE carries
@@ -30,8 +30,6 @@
 //     it shrinks; opportunistic grafting when the median mesh score is low;
 //     invalid messages (P4), broken promises and GRAFTs during backoff (P7)
 //     lower a peer's score, first deliveries (P2) and time in mesh (P1) raise it.
-//
-// Not yet: peer exchange (PRUNE peers are ignored; the transport finds peers).
 //
 // Threading: none; the owner calls it from one thread.
 

@@ -1,6 +1,6 @@
 #pragma once
 // TransportConfig: the node-to-node layer's settings, with documented
-// defaults (STYLE.md rule 13). Built by the daemon from --listen,
+// defaults. Built by the daemon from --listen,
 // --bootstrap, the environment and the TOML file.
 
 #include <chrono>

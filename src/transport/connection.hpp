@@ -1,6 +1,6 @@
 #pragma once
 // Connection: a SecureChannel multiplexed by a yamux::Session, and Stream,
-// one multiplexed stream. The pipeline in types (STYLE.md rule 6):
+// one multiplexed stream. The pipeline in types:
 //
 //   tcp::socket --(mss /noise, Noise XX)--> SecureChannel (knows the PeerId)
 //               --(mss /yamux/1.0.0)------> Connection --> Stream

@@ -1,7 +1,7 @@
 #pragma once
 // The pubsub RPC codec (gossipsub /meshsub/1.1.0 and /meshsub/1.0.0):
 // libp2p/specs pubsub/README.md and pubsub/gossipsub/gossipsub-v1.1.md; notes
-// and the js-libp2p compatibility points in ../shared/LIBP2P.md. Wire format:
+// and what js-libp2p sends (tests/interop/). Wire format:
 // docs/wire/pubsub.md. Generated protobuf types stay in this module; these are
 // the domain structs.
 //

@@ -98,7 +98,7 @@ TEST(PeerIdTest, RejectsOtherKeyTypesClearly) {
 }
 
 TEST(MultiaddrTest, TextAndBinaryRoundTrip) {
-  // The LIBP2P.md example: /ip4/127.0.0.1/tcp/40001 = 04 7f000001 06 9c41.
+  // The multiaddr spec's example: /ip4/127.0.0.1/tcp/40001 = 04 7f000001 06 9c41.
   auto a = Multiaddr::parse("/ip4/127.0.0.1/tcp/40001");
   ASSERT_TRUE(a);
   EXPECT_EQ(to_hex(b(a->to_bytes())), "047f000001069c41");
