@@ -225,6 +225,15 @@ bench/registry_bench.cpp: the in-memory directory filled to its bound of 100,000
   in request order and any other request waits for the sends before it (tested in
   `StreamTest.PipelinedSendsKeepTheirOrderAndALaterReadSeesThemAll`).
 """
+# Comparisons written by hand (before/after a change, on one machine) live
+# below the marker and survive a rerun.
+marker = "<!-- kept by make bench: comparisons -->"
+try:
+    old = open("docs/benchmarks.md").read()
+    if marker in old:
+        text += "\n" + old[old.index(marker):]
+except FileNotFoundError:
+    pass
 open("docs/benchmarks.md", "w").write(text)
 print(text)
 PY

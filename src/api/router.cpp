@@ -68,10 +68,20 @@ bool is_json_content_type(std::string_view ct) {
   return true;
 }
 
-// The path's segments against a pattern: the {name} segments decoded, or
+// Each route's pattern, split into segments once.
+const std::vector<std::vector<std::string_view>>& split_patterns() {
+  static const auto patterns = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (const auto& r : route_table()) out.push_back(split(r.pattern, '/'));
+    return out;
+  }();
+  return patterns;
+}
+
+// The path's segments against a pattern's: the {name} segments decoded, or
 // nothing when it does not match.
-std::optional<std::vector<std::string>> match(std::string_view pattern, const std::vector<std::string_view>& path) {
-  const auto pat = split(pattern, '/');
+std::optional<std::vector<std::string>> match(const std::vector<std::string_view>& pat,
+                                              const std::vector<std::string_view>& path) {
   if (pat.size() != path.size()) return std::nullopt;
   std::vector<std::string> params;
   for (std::size_t i = 0; i < pat.size(); ++i) {
@@ -144,8 +154,10 @@ boost::asio::awaitable<Response> Router::handle(Request req) {
   const Route* route = nullptr;
   const Route* path_only = nullptr;
   std::vector<std::string> params;
-  for (const auto& r : route_table()) {
-    auto p = match(r.pattern, segments);
+  const auto table = route_table();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const auto& r = table[i];
+    auto p = match(split_patterns()[i], segments);
     if (!p) continue;
     if (!path_only) path_only = &r;
     if (r.method == req.method) {
@@ -185,13 +197,13 @@ boost::asio::awaitable<Response> Router::authorize_and_run(RouteContext& ctx, st
     co_return error_response(error::unsupported_media_type);
   }
   if (route.pattern.find("{agent}") != std::string_view::npos) {
-    const auto& ref = ctx.params.front();
-    auto agent = co_await node_.agent(ref);
-    if (!ctx.principal.admin && (!agent || agent->id != ctx.principal.agent)) {
+    auto ref = ctx.params.front();
+    auto agent = co_await node_.resolve_agent(std::move(ref));
+    if (!ctx.principal.admin && (!agent || *agent != ctx.principal.agent)) {
       co_return error_response(error::forbidden, "an agent token may only act as its own agent");
     }
-    if (!agent) co_return error_response(agent.error(), fmt::format("no local agent \"{}\"", ref));
-    ctx.agent = agent->id;
+    if (!agent) co_return error_response(agent.error(), fmt::format("no local agent \"{}\"", ctx.params.front()));
+    ctx.agent = *agent;
   }
   co_return co_await route.handler(ctx);
 }

@@ -137,7 +137,7 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
 
   // sending (node/direct_send.cpp)
   bool known_remote(const core::AgentId& from, const core::AgentId& to);
-  Task<Result<SendReceipt>> send_local(core::AgentId from, store::AgentRecord recipient, SendRequest req);
+  Task<Result<SendReceipt>> send_local(core::AgentId from, core::AgentId to, store::AgentState state, SendRequest req);
   Task<Result<SendReceipt>> send_remote(core::AgentId from, core::AgentId to, SendRequest req);
   Task<Result<SendReceipt>> requeue(std::int64_t id, store::DeadLetterRecord dl);
   Task<SendReceipt> wait_receipt(core::AgentId from, core::RequestId id, std::int64_t wait_ms);

@@ -62,8 +62,7 @@ Task<Result<SendReceipt>> DirectService::send(core::AgentId from, SendRequest re
   if (req.ttl_ms && (*req.ttl_ms <= 0 || *req.ttl_ms > config.max_ttl_ms)) co_return core::error::out_of_range;
   req.wait_ms = std::clamp<std::int64_t>(req.wait_ms, 0, config.direct.max_wait_ms);
   if (const auto* recipient = agents_->resolve(req.to)) {
-    auto local = *recipient;
-    co_return co_await send_local(from, std::move(local), std::move(req));
+    co_return co_await send_local(from, recipient->id, recipient->state, std::move(req));
   }
   // Not hosted here: an agent id goes through the outbox to its daemon
   // (found in the directory, or reached through its gossip inbox).
@@ -77,31 +76,32 @@ Task<Result<SendReceipt>> DirectService::send(core::AgentId from, SendRequest re
 
 // Loopback is final at the answer: no outbox row (writing one cost a quarter
 // of the local send rate), so status() does not know it (docs/api.md).
-Task<Result<SendReceipt>> DirectService::send_local(core::AgentId from, store::AgentRecord recipient, SendRequest req) {
+Task<Result<SendReceipt>> DirectService::send_local(core::AgentId from, core::AgentId to, store::AgentState state,
+                                                    SendRequest req) {
   auto self = shared_from_this();
-  if (recipient.state != store::AgentState::running) {
+  if (state != store::AgentState::running) {
     ctx_.counters->rejected.inc();
     co_return direct::error::recipient_unavailable;
   }
-  if (inboxes_->blocks(recipient.id, from)) {
+  if (inboxes_->blocks(to, from)) {
     ctx_.counters->rejected.inc();
     co_return direct::error::blocked;
   }
   const auto now = ctx_.now_ms();
   direct::Delivery d;
-  d.record.agent = recipient.id;
+  d.record.agent = to;
   d.record.sender = from;
   d.record.request_id =
       req.idempotency_key ? direct::request_id_for_key(from, *req.idempotency_key) : crypto::random_request_id();
   d.record.received_ms = now;
   d.record.content = std::move(req.content);
   if (req.idempotency_key) {  // the digest is only compared by dedup
-    d.digest = direct::content_digest(recipient.id, d.record.content);
+    d.digest = direct::content_digest(to, d.record.content);
     d.dedup_expires_ms = now + ctx_.config->idempotency_retention_ms;
   }
   SendReceipt receipt;
   receipt.request_id = d.record.request_id;
-  receipt.recipient = recipient.id;
+  receipt.recipient = to;
   receipt.created_ms = now;
   auto inboxes = inboxes_;
   auto delivered = co_await inboxes->deliver(std::move(d));

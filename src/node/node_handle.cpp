@@ -36,24 +36,36 @@ NodeHandle::Task<R> NodeHandle::run(Op op) const {
   co_return std::move(*out);
 }
 
+// A synchronous operation: `fn(Node&)` returns the R itself (no coroutine of
+// its own on the common path, where the caller is on the node's thread).
+template <class R, class Fn>
+NodeHandle::Task<R> NodeHandle::run_sync(Fn fn) const {
+  auto node = node_.lock();
+  if (!node) co_return R(make_error_code(error::shutting_down));
+  if (node->on_node_thread()) co_return fn(*node);
+  auto remote = [node, fn]() mutable -> Task<std::optional<R>> { co_return fn(*node); };
+  auto out = co_await boost::asio::co_spawn(node->executor(), std::move(remote), boost::asio::use_awaitable);
+  co_return std::move(*out);
+}
+
 Task<Result<CreatedAgent>> NodeHandle::create_agent(CreateAgentRequest req) const {
   return run<Result<CreatedAgent>>(
       [req = std::move(req)](Node& n) mutable { return n.agents().create(std::move(req)); });
 }
 
 Task<Result<AgentInfo>> NodeHandle::agent(std::string ref) const {
-  return run<Result<AgentInfo>>([ref = std::move(ref)](Node& n) -> Task<Result<AgentInfo>> {
+  return run_sync<Result<AgentInfo>>([ref = std::move(ref)](Node& n) -> Result<AgentInfo> {
     auto info = n.agents().info(ref);
     if (info) n.inboxes().describe(*info);
-    co_return info;
+    return info;
   });
 }
 
 Task<Result<std::vector<AgentInfo>>> NodeHandle::agents() const {
-  return run<Result<std::vector<AgentInfo>>>([](Node& n) -> Task<Result<std::vector<AgentInfo>>> {
+  return run_sync<Result<std::vector<AgentInfo>>>([](Node& n) -> Result<std::vector<AgentInfo>> {
     auto list = n.agents().list();
     for (auto& a : list) n.inboxes().describe(a);
-    co_return list;
+    return list;
   });
 }
 
@@ -71,10 +83,18 @@ Task<Result<std::size_t>> NodeHandle::delete_agent(core::AgentId id) const {
 }
 
 Task<Result<std::optional<core::AgentId>>> NodeHandle::agent_for_token(std::string token) const {
-  return run<Result<std::optional<core::AgentId>>>(
-      [token = std::move(token)](Node& n) -> Task<Result<std::optional<core::AgentId>>> {
-        co_return n.agents().for_token(token);
+  return run_sync<Result<std::optional<core::AgentId>>>(
+      [token = std::move(token)](Node& n) -> Result<std::optional<core::AgentId>> {
+        return n.agents().for_token(token);
       });
+}
+
+Task<Result<core::AgentId>> NodeHandle::resolve_agent(std::string ref) const {
+  return run_sync<Result<core::AgentId>>([ref = std::move(ref)](Node& n) -> Result<core::AgentId> {
+    const auto* a = n.agents().resolve(ref);
+    if (!a) return make_error_code(error::unknown_agent);
+    return a->id;
+  });
 }
 
 Task<Result<SendReceipt>> NodeHandle::send(core::AgentId from, SendRequest req) const {
@@ -83,18 +103,18 @@ Task<Result<SendReceipt>> NodeHandle::send(core::AgentId from, SendRequest req) 
 }
 
 Task<Result<SendReceipt>> NodeHandle::message_status(core::AgentId sender, core::RequestId id) const {
-  return run<Result<SendReceipt>>(
-      [sender, id](Node& n) -> Task<Result<SendReceipt>> { co_return n.direct().status(sender, id); });
+  return run_sync<Result<SendReceipt>>(
+      [sender, id](Node& n) -> Result<SendReceipt> { return n.direct().status(sender, id); });
 }
 
 Task<Result<InboxPage>> NodeHandle::read_inbox(core::AgentId agent, core::Seq after, std::size_t limit) const {
-  return run<Result<InboxPage>>([agent, after, limit](Node& n) -> Task<Result<InboxPage>> {
+  return run_sync<Result<InboxPage>>([agent, after, limit](Node& n) -> Result<InboxPage> {
     auto messages = n.inboxes().read(agent, after, limit);
-    if (!messages) co_return messages.error();
+    if (!messages) return messages.error();
     InboxPage page;
     page.messages = std::move(*messages);
     page.position = n.inboxes().position(agent).value_or(InboxPosition{});
-    co_return page;
+    return page;
   });
 }
 
@@ -103,8 +123,8 @@ Task<Result<InboxPosition>> NodeHandle::ack(core::AgentId agent, core::Seq up_to
 }
 
 Task<Result<std::vector<core::AgentId>>> NodeHandle::blocked(core::AgentId agent) const {
-  return run<Result<std::vector<core::AgentId>>>(
-      [agent](Node& n) -> Task<Result<std::vector<core::AgentId>>> { co_return n.inboxes().blocked(agent); });
+  return run_sync<Result<std::vector<core::AgentId>>>(
+      [agent](Node& n) -> Result<std::vector<core::AgentId>> { return n.inboxes().blocked(agent); });
 }
 
 Task<Result<void>> NodeHandle::block(core::AgentId agent, core::AgentId sender) const {
@@ -116,10 +136,10 @@ Task<Result<void>> NodeHandle::unblock(core::AgentId agent, core::AgentId sender
 }
 
 Task<Result<std::uint64_t>> NodeHandle::open_inbox_stream(core::AgentId agent, std::function<void()> wake) const {
-  return run<Result<std::uint64_t>>([agent, wake = std::move(wake)](Node& n) mutable -> Task<Result<std::uint64_t>> {
+  return run_sync<Result<std::uint64_t>>([agent, wake = std::move(wake)](Node& n) mutable -> Result<std::uint64_t> {
     auto& inboxes = n.inboxes();
-    if (auto slot = inboxes.open_stream(agent); !slot) co_return slot.error();
-    co_return inboxes.watch(agent, std::move(wake));
+    if (auto slot = inboxes.open_stream(agent); !slot) return slot.error();
+    return inboxes.watch(agent, std::move(wake));
   });
 }
 
@@ -138,13 +158,13 @@ void NodeHandle::close_inbox_stream(core::AgentId agent, std::uint64_t token) co
 }
 
 Task<Result<std::vector<DeadLetter>>> NodeHandle::dead_letters(std::int64_t after_id, std::size_t limit) const {
-  return run<Result<std::vector<DeadLetter>>>([after_id, limit](Node& n) -> Task<Result<std::vector<DeadLetter>>> {
-    co_return n.inboxes().dead_letters(after_id, limit);
+  return run_sync<Result<std::vector<DeadLetter>>>([after_id, limit](Node& n) -> Result<std::vector<DeadLetter>> {
+    return n.inboxes().dead_letters(after_id, limit);
   });
 }
 
 Task<Result<DeadLetter>> NodeHandle::dead_letter(std::int64_t id) const {
-  return run<Result<DeadLetter>>([id](Node& n) -> Task<Result<DeadLetter>> { co_return n.inboxes().dead_letter(id); });
+  return run_sync<Result<DeadLetter>>([id](Node& n) -> Result<DeadLetter> { return n.inboxes().dead_letter(id); });
 }
 
 Task<Result<SendReceipt>> NodeHandle::retry_dead_letter(std::int64_t id) const {
@@ -157,23 +177,22 @@ Task<Result<void>> NodeHandle::delete_dead_letter(std::int64_t id) const {
 
 Task<Result<TopicPublishResult>> NodeHandle::publish(core::AgentId agent, std::string topic, std::string content_type,
                                                      std::string body) const {
-  return run<Result<TopicPublishResult>>([agent, topic = std::move(topic), content_type = std::move(content_type),
-                                          body = std::move(body)](Node& n) mutable -> Task<Result<TopicPublishResult>> {
-    co_return n.topics().publish(agent, topic, std::move(content_type), std::move(body));
+  return run_sync<Result<TopicPublishResult>>([agent, topic = std::move(topic), content_type = std::move(content_type),
+                                               body = std::move(body)](Node& n) mutable -> Result<TopicPublishResult> {
+    return n.topics().publish(agent, topic, std::move(content_type), std::move(body));
   });
 }
 
 Task<Result<std::vector<TopicView>>> NodeHandle::topics() const {
-  return run<Result<std::vector<TopicView>>>(
-      [](Node& n) -> Task<Result<std::vector<TopicView>>> { co_return n.topics().topics(); });
+  return run_sync<Result<std::vector<TopicView>>>(
+      [](Node& n) -> Result<std::vector<TopicView>> { return n.topics().topics(); });
 }
 
 Task<Result<std::shared_ptr<TopicSubscriber>>> NodeHandle::subscribe_topic(std::string topic,
                                                                            std::function<void()> wake) const {
-  return run<Result<std::shared_ptr<TopicSubscriber>>>(
-      [topic = std::move(topic),
-       wake = std::move(wake)](Node& n) mutable -> Task<Result<std::shared_ptr<TopicSubscriber>>> {
-        co_return n.topics().subscribe(topic, std::move(wake));
+  return run_sync<Result<std::shared_ptr<TopicSubscriber>>>(
+      [topic = std::move(topic), wake = std::move(wake)](Node& n) mutable -> Result<std::shared_ptr<TopicSubscriber>> {
+        return n.topics().subscribe(topic, std::move(wake));
       });
 }
 
@@ -189,8 +208,8 @@ void NodeHandle::unsubscribe_topic(std::shared_ptr<TopicSubscriber> sub) const {
 }
 
 Task<Result<std::vector<std::string>>> NodeHandle::subscriptions(core::AgentId agent) const {
-  return run<Result<std::vector<std::string>>>(
-      [agent](Node& n) -> Task<Result<std::vector<std::string>>> { co_return n.topics().durable_topics(agent); });
+  return run_sync<Result<std::vector<std::string>>>(
+      [agent](Node& n) -> Result<std::vector<std::string>> { return n.topics().durable_topics(agent); });
 }
 
 Task<Result<void>> NodeHandle::subscribe_durable(core::AgentId agent, std::string topic) const {
@@ -204,27 +223,27 @@ Task<Result<void>> NodeHandle::unsubscribe_durable(core::AgentId agent, std::str
 }
 
 Task<Result<std::vector<DirectoryView>>> NodeHandle::directory(std::string capability, bool online_only) const {
-  return run<Result<std::vector<DirectoryView>>>(
-      [capability = std::move(capability), online_only](Node& n) -> Task<Result<std::vector<DirectoryView>>> {
-        co_return n.directory().search(capability, online_only);
+  return run_sync<Result<std::vector<DirectoryView>>>(
+      [capability = std::move(capability), online_only](Node& n) -> Result<std::vector<DirectoryView>> {
+        return n.directory().search(capability, online_only);
       });
 }
 
 Task<Result<DirectoryView>> NodeHandle::directory_entry(core::AgentId agent) const {
-  return run<Result<DirectoryView>>([agent](Node& n) -> Task<Result<DirectoryView>> {
+  return run_sync<Result<DirectoryView>>([agent](Node& n) -> Result<DirectoryView> {
     auto v = n.directory().entry(agent);
-    if (!v) co_return make_error_code(error::unknown_agent);
-    co_return std::move(*v);
+    if (!v) return make_error_code(error::unknown_agent);
+    return std::move(*v);
   });
 }
 
 Task<Result<NodeInfo>> NodeHandle::node_info() const {
-  return run<Result<NodeInfo>>([](Node& n) -> Task<Result<NodeInfo>> { co_return n.peers().info(); });
+  return run_sync<Result<NodeInfo>>([](Node& n) -> Result<NodeInfo> { return n.peers().info(); });
 }
 
 Task<Result<std::vector<transport::PeerInfo>>> NodeHandle::peers() const {
-  return run<Result<std::vector<transport::PeerInfo>>>(
-      [](Node& n) -> Task<Result<std::vector<transport::PeerInfo>>> { co_return n.peers().list(); });
+  return run_sync<Result<std::vector<transport::PeerInfo>>>(
+      [](Node& n) -> Result<std::vector<transport::PeerInfo>> { return n.peers().list(); });
 }
 
 Task<Result<core::PeerId>> NodeHandle::connect(core::Multiaddr addr) const {
@@ -233,15 +252,15 @@ Task<Result<core::PeerId>> NodeHandle::connect(core::Multiaddr addr) const {
 }
 
 Task<Result<void>> NodeHandle::disconnect(core::PeerId peer) const {
-  return run<Result<void>>([peer](Node& n) -> Task<Result<void>> { co_return n.peers().disconnect(peer); });
+  return run_sync<Result<void>>([peer](Node& n) -> Result<void> { return n.peers().disconnect(peer); });
 }
 
 Task<Result<Diagnostics>> NodeHandle::diagnostics() const {
-  return run<Result<Diagnostics>>([](Node& n) -> Task<Result<Diagnostics>> { co_return n.diagnostics(); });
+  return run_sync<Result<Diagnostics>>([](Node& n) -> Result<Diagnostics> { return n.diagnostics(); });
 }
 
 Task<Result<HealthReport>> NodeHandle::health(bool draining) const {
-  return run<Result<HealthReport>>([draining](Node& n) -> Task<Result<HealthReport>> { co_return n.health(draining); });
+  return run_sync<Result<HealthReport>>([draining](Node& n) -> Result<HealthReport> { return n.health(draining); });
 }
 
 }  // namespace agentmesh::node

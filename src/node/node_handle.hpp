@@ -58,6 +58,9 @@ class NodeHandle {
   Task<Result<AgentInfo>> update_agent(core::AgentId id, UpdateAgentRequest req) const;
   Task<Result<std::size_t>> delete_agent(core::AgentId id) const;
   Task<Result<std::optional<core::AgentId>>> agent_for_token(std::string token) const;
+  // Just the id of a local agent named by id or name (unknown_agent): what
+  // every agent-scoped request resolves first.
+  Task<Result<core::AgentId>> resolve_agent(std::string ref) const;
 
   // --- messages (node/direct.hpp) and inboxes (node/inboxes.hpp) ---
   Task<Result<SendReceipt>> send(core::AgentId from, SendRequest req) const;
@@ -109,6 +112,8 @@ class NodeHandle {
  private:
   template <class R, class Op>
   Task<R> run(Op op) const;
+  template <class R, class Fn>
+  Task<R> run_sync(Fn fn) const;
 
   std::weak_ptr<Node> node_;
 };

@@ -43,12 +43,12 @@ Task publish(RouteContext& c) {
     if (parsed->as.empty()) {
       co_return error_response(error::missing_field, "\"as\" (the publishing agent) is required with the admin token");
     }
-    auto agent = co_await c.node().agent(parsed->as);
+    auto agent = co_await c.node().resolve_agent(parsed->as);
     if (!agent) co_return error_response(agent.error(), fmt::format("no local agent \"{}\"", parsed->as));
-    publisher = agent->id;
+    publisher = *agent;
   } else if (!parsed->as.empty()) {
-    auto agent = co_await c.node().agent(parsed->as);
-    if (!agent || agent->id != publisher) {
+    auto agent = co_await c.node().resolve_agent(parsed->as);
+    if (!agent || *agent != publisher) {
       co_return error_response(error::forbidden, "an agent token may only publish as its own agent");
     }
   }
