@@ -9,6 +9,9 @@
 * sodium.h and OpenSSL only in src/crypto/, sqlite3.h only in src/store/sqlite/,
   Beast only in the few translation units that need it.
 * detail/ headers are private to their module.
+* The fuzz targets, which the fuzz preset compiles from src/ files directly
+  (no make test builds them), name only files that exist, and scripts/fuzz.sh
+  runs exactly the targets fuzz/CMakeLists.txt defines.
 Prints every violation and exits non-zero when there is one.
 """
 import pathlib
@@ -37,6 +40,23 @@ def declared_deps(root, module):
     deps = re.search(r"\bDEPS\b(.*?)(?:\bPRIVATE_DEPS\b|$)", call.group(1), re.S)
     names = re.findall(r"\bagentmesh_(\w+)", deps.group(1) if deps else "")
     return set(names)
+
+
+def fuzz_errors(root):
+    text = (root / "fuzz" / "CMakeLists.txt").read_text()
+    errors = []
+    for rel in sorted(set(re.findall(r"\$\{SRC\}/([\w/.]+)", text))):
+        if not (root / "src" / rel).is_file():
+            errors.append(f"fuzz/CMakeLists.txt: src/{rel} does not exist")
+    defined = set(re.findall(r"^add_fuzzer\(\s*(\w+)", text, re.M))
+    script = (root / "scripts" / "fuzz.sh").read_text()
+    listed = re.search(r"targets=\((.*?)\)", script, re.S)
+    run = set(listed.group(1).split()) if listed else set()
+    for name in sorted(defined - run):
+        errors.append(f"scripts/fuzz.sh: does not run {name}, defined in fuzz/CMakeLists.txt")
+    for name in sorted(run - defined):
+        errors.append(f"scripts/fuzz.sh: runs {name}, which fuzz/CMakeLists.txt does not define")
+    return errors
 
 
 def main():
@@ -72,6 +92,7 @@ def main():
             for needle, places in CONFINED.items():
                 if inc.startswith(needle) and not any(rel.startswith(p) for p in places):
                     errors.append(f"{rel}: includes {inc}, which is confined to {', '.join(places)}")
+    errors += fuzz_errors(root)
     for e in errors:
         print(e)
     print(f"layering: {len(errors)} violations")
