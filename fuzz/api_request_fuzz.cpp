@@ -21,5 +21,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)api::parse_update_agent(body, limits, why);
   (void)api::parse_ack(body, limits, why);
   (void)api::parse_ws_ack(body, limits, why);
+  if (auto t = api::parse_create_task(body, limits, why)) {
+    if (t->to.empty() == t->capability.empty() || t->input.empty()) std::abort();
+  }
+  for (int a = 0; a <= static_cast<int>(tasks::Action::input); ++a) {
+    if (auto r = api::parse_task_action(body, static_cast<tasks::Action>(a), limits, why)) {
+      if (r->percent && *r->percent > 100) std::abort();
+    }
+  }
   return 0;
 }

@@ -35,4 +35,10 @@ boost::json::object transport_diagnostics_json(const transport::TransportDiagnos
 boost::json::object pubsub_diagnostics_json(const node::PubsubFigures& p);
 boost::json::object direct_diagnostics_json(const node::DirectStats& d);
 
+// Tasks (docs/api.md, "Tasks").
+boost::json::object task_json(const tasks::Task& t);
+boost::json::object task_event_json(const tasks::Event& e);
+boost::json::object task_result_json(const node::TaskResult& r);
+boost::json::object task_stats_json(const node::TaskStats& s);
+
 }  // namespace agentmesh::api

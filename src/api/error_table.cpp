@@ -9,6 +9,7 @@
 #include "direct/error.hpp"
 #include "node/error.hpp"
 #include "store/error.hpp"
+#include "tasks/error.hpp"
 
 namespace agentmesh::api {
 namespace {
@@ -70,6 +71,19 @@ const std::vector<Entry>& table() {
     add(direct::error::not_authenticated, 400, "not_authenticated", false);
     add(direct::error::bad_signature, 400, "bad_signature", false);
     add(direct::error::blocked, 403, "blocked", false);
+
+    add(tasks::error::unknown_task, 404, "unknown_task", false);
+    add(tasks::error::invalid_transition, 409, "invalid_transition", false);
+    add(tasks::error::task_reassigned, 409, "task_reassigned", false);
+    add(tasks::error::task_not_cancelable, 409, "task_not_cancelable", false);
+    add(tasks::error::not_participant, 403, "not_participant", false);
+    add(tasks::error::idempotency_conflict, 409, "idempotency_conflict", false);
+    add(tasks::error::no_candidate, 404, "no_candidate", false);
+    add(tasks::error::too_many_tasks, 503, "too_many_tasks", true);
+    add(tasks::error::artifact_too_large, 413, "artifact_too_large", false);
+    add(tasks::error::message_too_large, 413, "message_too_large", false);
+    add(tasks::error::malformed_transition, 400, "malformed_transition", false);
+    add(tasks::error::out_of_order, 503, "out_of_order", true);
 
     add(store::error::beyond_last, 400, "ack_beyond_last", false);
     add(store::error::queue_full, 503, "queue_full", true);

@@ -42,12 +42,16 @@ struct StreamSignal {
 
 // What a stream route hands the HTTP session: the stream it opened.
 struct StreamRequest {
-  enum class Source { inbox, topic };
+  // inbox: an agent's inbox (task events as `task`); topic: a subscriber;
+  // task: one task's event log (id = state_sequence; ends after a terminal
+  // state); tasks: the task events of an agent's inbox (id = inbox seq).
+  enum class Source { inbox, topic, task, tasks };
   enum class Framing { sse, websocket };
   Source source = Source::inbox;
   Framing framing = Framing::sse;
   core::AgentId agent;                                // inbox: whose
-  core::Seq after;                                    // inbox: start after this seq
+  core::Seq after;                                    // inbox, tasks: after this seq; task: this state_sequence
+  core::TaskId task = core::TaskId::from_array({});   // task: which
   std::shared_ptr<node::TopicSubscriber> subscriber;  // topic: its queue
   std::shared_ptr<StreamSignal> signal;
   // Releases the stream's slot or subscription when the last copy goes,

@@ -57,6 +57,13 @@ Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& l
 // Topic names: 1-256 bytes of UTF-8 without control characters, not under
 // the reserved prefix.
 bool valid_topic(std::string_view topic);
+
+// POST /v1/agents/{id}/tasks.
+Result<node::CreateTaskRequest> parse_create_task(std::string_view body, const JsonLimits& limits, std::string& why);
+// POST /v1/agents/{id}/tasks/{tid}/{action}: request_id, parts, percent,
+// artifacts (chunks), reason, timeout_ms; which of them the action takes.
+Result<node::TaskActionRequest> parse_task_action(std::string_view body, tasks::Action action, const JsonLimits& limits,
+                                                  std::string& why);
 // Topics the daemons use themselves (agent adverts, the gossip inboxes): not
 // valid in the API, left out of GET /v1/topics unless ?internal=true.
 inline constexpr std::string_view kReservedTopicPrefix = "agentmesh/";

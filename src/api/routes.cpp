@@ -37,6 +37,19 @@ const Route kRoutes[] = {
     {"GET", "/v1/agents/{agent}/blocks", Auth::agent, kNoBody, &routes::list_blocks},
     {"POST", "/v1/agents/{agent}/blocks", Auth::agent, kBody, &routes::add_block},
     {"DELETE", "/v1/agents/{agent}/blocks", Auth::agent, kNoBody, &routes::remove_block},
+    {"POST", "/v1/agents/{agent}/tasks", Auth::agent, kBody, &routes::create_task},
+    {"GET", "/v1/agents/{agent}/tasks", Auth::agent, kNoBody, &routes::list_tasks},
+    {"GET", "/v1/agents/{agent}/tasks/events", Auth::agent, kNoBody, &routes::all_task_events},
+    {"GET", "/v1/agents/{agent}/tasks/{task}", Auth::agent, kNoBody, &routes::get_task},
+    {"GET", "/v1/agents/{agent}/tasks/{task}/events", Auth::agent, kNoBody, &routes::task_events},
+    {"POST", "/v1/agents/{agent}/tasks/{task}/accept", Auth::agent, kBody, &routes::accept_task},
+    {"POST", "/v1/agents/{agent}/tasks/{task}/reject", Auth::agent, kBody, &routes::reject_task},
+    {"POST", "/v1/agents/{agent}/tasks/{task}/progress", Auth::agent, kBody, &routes::task_progress},
+    {"POST", "/v1/agents/{agent}/tasks/{task}/input-required", Auth::agent, kBody, &routes::task_input_required},
+    {"POST", "/v1/agents/{agent}/tasks/{task}/complete", Auth::agent, kBody, &routes::complete_task},
+    {"POST", "/v1/agents/{agent}/tasks/{task}/fail", Auth::agent, kBody, &routes::fail_task},
+    {"POST", "/v1/agents/{agent}/tasks/{task}/cancel", Auth::agent, kBody, &routes::cancel_task},
+    {"POST", "/v1/agents/{agent}/tasks/{task}/messages", Auth::agent, kBody, &routes::answer_task},
     {"GET", "/v1/deadletters", Auth::admin, kNoBody, &routes::list_dead_letters},
     {"GET", "/v1/deadletters/{id}", Auth::admin, kNoBody, &routes::get_dead_letter},
     {"DELETE", "/v1/deadletters/{id}", Auth::admin, kNoBody, &routes::delete_dead_letter},
@@ -54,6 +67,7 @@ const Route kRoutes[] = {
     {"GET", "/v1/diagnostics/transport", Auth::admin, kNoBody, &routes::transport_diagnostics},
     {"GET", "/v1/diagnostics/pubsub", Auth::admin, kNoBody, &routes::pubsub_diagnostics},
     {"GET", "/v1/diagnostics/direct", Auth::admin, kNoBody, &routes::direct_diagnostics},
+    {"GET", "/v1/diagnostics/tasks", Auth::admin, kNoBody, &routes::task_diagnostics},
 };
 
 }  // namespace

@@ -14,6 +14,8 @@
 //
 // Thread safety: plain values; safe to copy between threads.
 
+#include <fmt/format.h>
+
 #include <array>
 #include <compare>
 #include <cstdint>
@@ -22,8 +24,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "core/result.hpp"
 
@@ -60,9 +60,12 @@ class FixedId {
 
 struct AgentIdTag {};
 struct RequestIdTag {};
+struct TaskIdTag {};
 
 using AgentId = FixedId<32, AgentIdTag>;
 using RequestId = FixedId<16, RequestIdTag>;
+// A task's id: 16 random bytes, 32 hex characters (tasks/).
+using TaskId = FixedId<16, TaskIdTag>;
 
 // Per-recipient inbox sequence number. 0 means "before the first message".
 struct Seq {

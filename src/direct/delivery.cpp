@@ -8,7 +8,13 @@ namespace agentmesh::direct {
 store::Digest content_digest(const core::AgentId& recipient, const store::MessageContent& c) {
   std::vector<std::string> fields = {
       std::string(reinterpret_cast<const char*>(recipient.bytes().data()), recipient.bytes().size()),
-      c.content_type, c.body, c.performative, c.conversation_id, c.reply_with, c.in_reply_to, c.protocol,
+      c.content_type,
+      c.body,
+      c.performative,
+      c.conversation_id,
+      c.reply_with,
+      c.in_reply_to,
+      c.protocol,
       store::encode_metadata(c.metadata)};
   const auto encoded = store::encode_string_list(fields);
   return crypto::sha256(crypto::as_bytes(encoded));
@@ -26,7 +32,7 @@ core::RequestId request_id_for_key(const core::AgentId& sender, std::string_view
 Result<DeliveryResult> deliver(store::Store& store, Delivery& d) {
   if (d.dedup_expires_ms == 0) {
     if (d.refuse) return *d.refuse;
-    auto seq = store.append_inbox(d.record);
+    auto seq = d.apply ? d.apply(store, d.record) : store.append_inbox(d.record);
     if (!seq) return seq.error();
     return DeliveryResult{*seq, false};
   }
@@ -38,7 +44,7 @@ Result<DeliveryResult> deliver(store::Store& store, Delivery& d) {
     return DeliveryResult{prior.seq, true};
   }
   if (d.refuse) return *d.refuse;
-  auto seq = store.append_inbox(d.record);
+  auto seq = d.apply ? d.apply(store, d.record) : store.append_inbox(d.record);
   if (!seq) return seq.error();
   store::DedupRecord rec;
   rec.sender = d.record.sender;

@@ -24,6 +24,7 @@
 //
 // Threading: deliver() runs on the store writer thread; the rest anywhere.
 
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -41,6 +42,13 @@ struct Delivery {
   // dedup lookup, so a duplicate of an earlier accepted message is still
   // acked with its original outcome.
   std::optional<error_code> refuse;
+  // When set, step 2 runs this instead of the plain append: a service that
+  // rides the direct path (tasks) applies the message to its own state in
+  // the same transaction and appends what the recipient should see. It
+  // returns that inbox seq, or Seq{0} for nothing appended (a stale step);
+  // an error refuses the message like `refuse` (or, when not a refusal,
+  // leaves it unacked for the sender to retry).
+  std::function<Result<core::Seq>(store::Store&, store::InboxRecord&)> apply;
 };
 
 struct DeliveryResult {

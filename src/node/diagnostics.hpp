@@ -17,6 +17,7 @@
 #include "node/direct.hpp"
 #include "node/directory.hpp"
 #include "node/inboxes.hpp"
+#include "node/tasks.hpp"
 #include "node/topics.hpp"
 #include "node/types.hpp"
 #include "pubsub/router.hpp"
@@ -74,6 +75,7 @@ struct Diagnostics {
   InboxStats inboxes;
   StoreFigures store;
   DirectStats direct;
+  TaskStats tasks;
   transport::TransportDiagnostics transport;
   std::size_t bootstrap_peers = 0;  // configured
   PubsubFigures pubsub;

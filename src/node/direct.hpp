@@ -21,6 +21,7 @@
 //
 // Threading: the node's executor (checked in debug builds).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,6 +53,7 @@ struct ReceiverStats {
   std::uint64_t duplicate = 0;
   std::uint64_t malformed_frames = 0;
   std::uint64_t streams_reset = 0;
+  std::uint64_t refused_by_service = 0;  // refused by a routed protocol's service (a task action)
   std::map<direct::error, std::uint64_t> rejected_by_reason;
 };
 
@@ -129,6 +131,24 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   // A peer subscribed to `agent`'s inbox topic: a route to it appeared.
   void on_inbox_route(const core::AgentId& agent);
 
+  // --- for services that ride the direct path (node/tasks.hpp) ---
+  // Messages from other daemons whose protocol is `protocol` go to
+  // `receiver`, which commits them itself (direct::deliver with an apply
+  // hook) instead of the plain inbox append. Its refusals are acked with
+  // their reason code; a refused message of a routed protocol is not a dead
+  // letter on the sending side (the sending service has its answer).
+  using ProtocolReceiver = std::function<Task<Result<direct::DeliveryResult>>(direct::Delivery)>;
+  void route_protocol(std::string protocol, ProtocolReceiver receiver);
+  // An outbox row for a message from local agent `from` to `to` on another
+  // daemon, for a service that commits it in its own transaction and then
+  // calls track(). `id`: the message's request id.
+  store::OutboxRecord outbox_record(const core::AgentId& from, const core::AgentId& to, MessageContent content,
+                                    const core::RequestId& id, std::int64_t ttl_ms) const;
+  // Starts sending a committed outbox row.
+  void track(store::OutboxRecord rec);
+  // Whether `to` can be sent to from `from` (its key, and a route or an advert).
+  bool reachable(const core::AgentId& from, const core::AgentId& to) { return known_remote(from, to); }
+
   DirectStats stats() const;
 
  private:
@@ -183,6 +203,7 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   struct Waiter;
   std::unordered_map<core::RequestId, std::vector<std::shared_ptr<Waiter>>> waiters_;
   ReceiverStats received_;
+  std::map<std::string, ProtocolReceiver, std::less<>> routes_;
   std::uint64_t refused_full_ = 0;
   core::UnixMs next_purge_ms_ = 0;
   Ticker ticker_;

@@ -338,7 +338,10 @@ void DirectService::finish(direct::Action action) {
   rec.keep_until_ms = now + (rec.keyed ? std::max(config.direct.status_retention_ms, config.idempotency_retention_ms)
                                        : config.direct.status_retention_ms);
   std::optional<store::DeadLetterRecord> dead;
-  if (!accepted) {
+  // A routed protocol's refusal is its service's answer (a refused task
+  // action), not a message that failed to arrive; expiry still is.
+  const bool answered = outcome.state == direct::MessageState::rejected && routes_.contains(rec.content.protocol);
+  if (!accepted && !answered) {
     store::DeadLetterRecord dl;
     dl.request_id = rec.request_id;
     dl.sender = rec.sender;

@@ -13,6 +13,7 @@
 #include "direct/receiver.hpp"
 #include "node/direct.hpp"
 #include "node/spawn.hpp"
+#include "tasks/error.hpp"
 #include "transport/connection.hpp"
 #include "transport/stream_io.hpp"
 #include "wire/direct.hpp"
@@ -120,8 +121,14 @@ Task<std::optional<std::string>> DirectService::receive(std::string bytes, core:
     delivery.refuse = make_error_code(direct::error::recipient_unavailable);
   if (inboxes_->blocks(recipient, sender)) delivery.refuse = make_error_code(direct::error::blocked);
   const auto send_key = pair->send;
-  auto inboxes = inboxes_;
-  auto delivered = co_await inboxes->deliver(std::move(delivery));
+  Result<direct::DeliveryResult> delivered = direct::error::unrecognized_reason;
+  if (auto route = routes_.find(delivery.record.content.protocol); route != routes_.end()) {
+    auto receiver = route->second;
+    delivered = co_await receiver(std::move(delivery));
+  } else {
+    auto inboxes = inboxes_;
+    delivered = co_await inboxes->deliver(std::move(delivery));
+  }
   wd::Ack ack;
   ack.request_id = env.request_id;
   ack.sender = env.sender;
@@ -130,14 +137,22 @@ Task<std::optional<std::string>> DirectService::receive(std::string bytes, core:
     ack.outcome = delivered->duplicate ? wd::Outcome::duplicate : wd::Outcome::accepted;
     ack.seq = delivered->seq.value;
     ++(delivered->duplicate ? received_.duplicate : received_.accepted);
+  } else if (delivered.error().category() == tasks::error_category() &&
+             delivered.error() == core::condition::refused_by_recipient) {  // a routed service's refusal
+    ++received_.refused_by_service;
+    ctx_.counters->rejected.inc();
+    ack.outcome = wd::Outcome::rejected;
+    ack.reason = std::string(tasks::reason_code(static_cast<tasks::error>(delivered.error().value())));
   } else if (delivered.error() == core::condition::refused_by_recipient) {  // policy or idempotency
     const auto reason = direct_error_of(delivered.error());
     count_rejection(reason);
     ack.outcome = wd::Outcome::rejected;
     ack.reason = std::string(direct::reason_code(reason));
   } else {
-    // Not committed (queue full, I/O, the agent deleted meanwhile): no ack,
-    // so the sender tries again.
+    // Not committed (queue full, I/O, the agent deleted meanwhile, a task
+    // step whose predecessors have not arrived): no ack, so the sender
+    // tries again.
+    if (delivered.error() == tasks::error::out_of_order) co_return std::string();
     ctx_.log->warn("direct message for {} not stored: {}", recipient.to_string(), delivered.error().message());
     co_return std::string();
   }

@@ -282,3 +282,35 @@ Task<Result<SendReceipt>> DirectService::requeue(std::int64_t id, store::DeadLet
 }
 
 }  // namespace agentmesh::node
+
+namespace agentmesh::node {
+
+void DirectService::route_protocol(std::string protocol, ProtocolReceiver receiver) {
+  routes_.insert_or_assign(std::move(protocol), std::move(receiver));
+}
+
+store::OutboxRecord DirectService::outbox_record(const core::AgentId& from, const core::AgentId& to,
+                                                 MessageContent content, const core::RequestId& id,
+                                                 std::int64_t ttl_ms) const {
+  const auto now = ctx_.now_ms();
+  store::OutboxRecord rec;
+  rec.request_id = id;
+  rec.sender = from;
+  rec.recipient = to;
+  rec.created_ms = now;
+  rec.expires_ms = now + ttl_ms;
+  rec.content = std::move(content);
+  rec.next_attempt_ms = now;
+  rec.digest = direct::content_digest(to, rec.content);
+  rec.keep_until_ms = rec.expires_ms;
+  return rec;
+}
+
+void DirectService::track(store::OutboxRecord rec) {
+  AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
+  if (tracker_.find(rec.request_id)) return;
+  tracker_.add(std::move(rec));
+  ticker_.wake();
+}
+
+}  // namespace agentmesh::node

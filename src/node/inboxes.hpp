@@ -76,6 +76,10 @@ class InboxService : public std::enable_shared_from_this<InboxService> {
   // policy's refusal), unknown_agent (the recipient is gone), the store's.
   Task<Result<direct::DeliveryResult>> deliver(direct::Delivery d);
 
+  // Something committed an entry to `agent`'s inbox in its own transaction
+  // (the task service's events): advance the cursor and wake its streams.
+  void appended(const core::AgentId& agent, core::Seq seq) { note_appended(agent, seq); }
+
   // --- reading and acking ---
   // Messages after `after`, at most `limit`, from committed data.
   // unknown_agent.

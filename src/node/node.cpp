@@ -16,6 +16,7 @@
 #include "node/host_mesh.hpp"
 #include "node/inboxes.hpp"
 #include "node/peers.hpp"
+#include "node/tasks.hpp"
 #include "node/ticker.hpp"
 #include "node/topics.hpp"
 #include "pubsub/service.hpp"
@@ -167,9 +168,10 @@ Result<void> Node::open_services(std::string& why, crypto::SigningKey node_key) 
   directory_ = std::make_shared<DirectoryService>(c, agents_, mesh_);
   topics_ = std::make_shared<TopicService>(c, agents_, inboxes_, mesh_);
   direct_ = std::make_shared<DirectService>(c, agents_, inboxes_, directory_, mesh_);
+  tasks_ = std::make_shared<TaskService>(c, agents_, inboxes_, directory_, direct_);
   peers_ = std::make_shared<PeerService>(c, host_);
   for (auto r : {agents_->load(why), inboxes_->load(why), topics_->load(why), directory_->load(why), direct_->load(why),
-                 peers_->load(why)}) {
+                 tasks_->load(why), peers_->load(why)}) {
     if (!r) return r;
   }
   agents_->add_observer(inboxes_->agent_observer());
@@ -243,6 +245,7 @@ Result<void> Node::start_network(std::string& why) {
   directory_->start();
   topics_->start();
   direct_->start();
+  tasks_->start();
   inboxes_->start();
   peers_->start();
   host_->start();
@@ -266,6 +269,7 @@ void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
   health_ticker_.stop();
+  if (tasks_) tasks_->stop();
   if (direct_) direct_->stop();
   if (directory_) directory_->stop();
   if (inboxes_) inboxes_->stop();
@@ -305,6 +309,7 @@ Diagnostics Node::diagnostics() const {
   d.store.stopped = stopped_;
   for (const char* name : kDatabaseFiles) d.store.database_bytes += file_size_or_zero(config_->data_dir / name);
   d.direct = direct_->stats();
+  d.tasks = tasks_->stats();
   d.transport = host_->diagnostics();
   d.bootstrap_peers = config_->transport.bootstrap.size();
   const auto& router = pubsub_->router();

@@ -9,6 +9,7 @@
 //   TopicService      topics, live and durable subscribers    node/topics.hpp
 //   DirectoryService  adverts, the directory, presence        node/directory.hpp
 //   PeerService       node info, peers, the peer store        node/peers.hpp
+//   TaskService       tasks: lifecycle, timers, task messages  node/tasks.hpp
 //   HealthMonitor     health from the services' figures       node/health.hpp
 //
 // The API reaches the node only through NodeHandle (node/node_handle.hpp),
@@ -56,6 +57,7 @@ class DirectService;
 class TopicService;
 class DirectoryService;
 class PeerService;
+class TaskService;
 class Mesh;
 struct ServiceContext;
 
@@ -94,6 +96,7 @@ class Node : public std::enable_shared_from_this<Node> {
   TopicService& topics() { return *topics_; }
   DirectoryService& directory() { return *directory_; }
   PeerService& peers() { return *peers_; }
+  TaskService& tasks() { return *tasks_; }
   const AgentService& agents() const { return *agents_; }
   const InboxService& inboxes() const { return *inboxes_; }
 
@@ -122,6 +125,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::shared_ptr<TopicService> topics_;
   std::shared_ptr<DirectService> direct_;
   std::shared_ptr<PeerService> peers_;
+  std::shared_ptr<TaskService> tasks_;
   mutable HealthMonitor health_;
   Ticker health_ticker_;  // samples the figures for the health monitor
   std::chrono::steady_clock::time_point started_;

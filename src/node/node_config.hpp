@@ -9,6 +9,7 @@
 #include "direct/receiver.hpp"
 #include "direct/retry.hpp"
 #include "store/writer.hpp"
+#include "tasks/machine.hpp"
 #include "transport/config.hpp"
 
 namespace agentmesh::node {
@@ -41,6 +42,24 @@ struct DirectConfig {
   direct::ReceiverConfig receiver;
 };
 
+// Tasks (issue 13; node/tasks.hpp).
+struct TaskConfig {
+  static constexpr std::int64_t kDefaultAcceptanceTimeoutMs = 30'000;
+  static constexpr std::size_t kDefaultMaxOpenTasksPerAgent = 10'000;
+  static constexpr std::size_t kDefaultMaxCandidates = 16;
+  static constexpr std::int64_t kDefaultRetentionMs = 24LL * 3600 * 1000;
+
+  // When the requester gives no acceptance_timeout_ms.
+  std::int64_t acceptance_timeout_ms = kDefaultAcceptanceTimeoutMs;
+  // Unfinished tasks one agent may have requested; beyond, too_many_tasks.
+  std::size_t max_open_tasks_per_agent = kDefaultMaxOpenTasksPerAgent;
+  // Candidates a capability-addressed task is offered to, at most.
+  std::size_t max_candidates = kDefaultMaxCandidates;
+  // Ended tasks and idempotency records are kept this long, then purged.
+  std::int64_t retention_ms = kDefaultRetentionMs;
+  tasks::Limits limits;
+};
+
 struct NodeConfig {
   static constexpr std::size_t kDefaultMaxPayloadBytes = 1 << 20;
   static constexpr std::int64_t kDefaultIdempotencyRetentionMs = 24LL * 3600 * 1000;
@@ -66,6 +85,8 @@ struct NodeConfig {
   DirectConfig direct;
   // The group-commit writer's queue and batch limits.
   store::WriterConfig writer;
+  // The task lifecycle: default timeouts, bounds, retention, size limits.
+  TaskConfig tasks;
   // The node-to-node transport: listen and bootstrap addresses, limits.
   transport::TransportConfig transport;
 };

@@ -15,6 +15,7 @@
 #include "node/inboxes.hpp"
 #include "node/node.hpp"
 #include "node/peers.hpp"
+#include "node/tasks.hpp"
 #include "node/topics.hpp"
 
 namespace agentmesh::node {
@@ -261,6 +262,55 @@ Task<Result<Diagnostics>> NodeHandle::diagnostics() const {
 
 Task<Result<HealthReport>> NodeHandle::health(bool draining) const {
   return run_sync<Result<HealthReport>>([draining](Node& n) -> Result<HealthReport> { return n.health(draining); });
+}
+
+}  // namespace agentmesh::node
+
+namespace agentmesh::node {
+
+Task<Result<TaskResult>> NodeHandle::create_task(core::AgentId requester, CreateTaskRequest req) const {
+  return run<Result<TaskResult>>(
+      [requester, req = std::move(req)](Node& n) mutable { return n.tasks().create(requester, std::move(req)); });
+}
+
+Task<Result<TaskResult>> NodeHandle::act_on_task(core::AgentId actor, core::TaskId id, TaskActionRequest req) const {
+  return run<Result<TaskResult>>(
+      [actor, id, req = std::move(req)](Node& n) mutable { return n.tasks().act(actor, id, std::move(req)); });
+}
+
+Task<Result<tasks::Task>> NodeHandle::task(core::AgentId agent, core::TaskId id) const {
+  return run_sync<Result<tasks::Task>>([agent, id](Node& n) { return n.tasks().get(agent, id); });
+}
+
+Task<Result<std::vector<tasks::Task>>> NodeHandle::tasks(core::AgentId agent, TaskListQuery q) const {
+  return run_sync<Result<std::vector<tasks::Task>>>([agent, q](Node& n) { return n.tasks().list(agent, q); });
+}
+
+Task<Result<std::vector<tasks::Event>>> NodeHandle::task_events(core::AgentId agent, core::TaskId id,
+                                                                std::uint64_t after, std::size_t limit) const {
+  return run_sync<Result<std::vector<tasks::Event>>>(
+      [agent, id, after, limit](Node& n) { return n.tasks().events(agent, id, after, limit); });
+}
+
+Task<Result<std::uint64_t>> NodeHandle::open_task_stream(core::AgentId agent, std::function<void()> wake) const {
+  return run_sync<Result<std::uint64_t>>([agent, wake = std::move(wake)](Node& n) mutable -> Result<std::uint64_t> {
+    if (auto slot = n.inboxes().open_stream(agent); !slot) return slot.error();
+    return n.tasks().watch(agent, std::move(wake));
+  });
+}
+
+void NodeHandle::close_task_stream(core::AgentId agent, std::uint64_t token) const {
+  auto node = node_.lock();
+  if (!node) return;
+  auto close = [node, agent, token] {
+    node->tasks().unwatch(agent, token);
+    node->inboxes().close_stream(agent);
+  };
+  if (node->on_node_thread()) {
+    close();
+  } else {
+    boost::asio::post(node->executor(), close);
+  }
 }
 
 }  // namespace agentmesh::node

@@ -109,6 +109,19 @@ class NodeHandle {
   Task<Result<Diagnostics>> diagnostics() const;
   Task<Result<HealthReport>> health(bool draining) const;
 
+  // --- tasks (node/tasks.hpp) ---
+  Task<Result<TaskResult>> create_task(core::AgentId requester, CreateTaskRequest req) const;
+  Task<Result<TaskResult>> act_on_task(core::AgentId actor, core::TaskId id, TaskActionRequest req) const;
+  Task<Result<tasks::Task>> task(core::AgentId agent, core::TaskId id) const;
+  Task<Result<std::vector<tasks::Task>>> tasks(core::AgentId agent, TaskListQuery q) const;
+  Task<Result<std::vector<tasks::Event>>> task_events(core::AgentId agent, core::TaskId id, std::uint64_t after,
+                                                      std::size_t limit) const;
+  // Counts a stream against the agent's limit (too_many_streams) and wakes
+  // it when a task the agent is a party to takes a step. A token for
+  // close_task_stream().
+  Task<Result<std::uint64_t>> open_task_stream(core::AgentId agent, std::function<void()> wake) const;
+  void close_task_stream(core::AgentId agent, std::uint64_t token) const;
+
  private:
   template <class R, class Op>
   Task<R> run(Op op) const;

@@ -17,6 +17,7 @@
 #include "core/pressure.hpp"
 #include "direct/states.hpp"
 #include "store/records.hpp"
+#include "tasks/types.hpp"
 
 namespace agentmesh::node {
 
@@ -180,6 +181,51 @@ struct TopicView {
   std::size_t mesh = 0;
   std::size_t fanout = 0;
   std::size_t peers = 0;
+};
+
+// --- tasks (node/tasks.hpp) ---
+
+// The content type of a task event in an inbox (its body: the event,
+// tasks/codec's JSON).
+inline constexpr std::string_view kTaskEventContentType = "application/vnd.agentmesh.task-event+json";
+
+struct CreateTaskRequest {
+  std::string to;          // an agent id or local name; or empty with a capability
+  std::string capability;  // "any agent with capability C"
+  std::vector<tasks::Part> input;
+  std::optional<std::int64_t> acceptance_timeout_ms;
+  std::optional<std::int64_t> deadline_ms;  // from now; none: no deadline
+  std::string context_id;                   // empty: a new conversation
+  std::optional<std::string> idempotency_key;
+  tasks::Metadata metadata;
+};
+
+struct TaskActionRequest {
+  tasks::Action action = tasks::Action::accept;
+  std::vector<tasks::Part> parts;
+  std::optional<std::uint8_t> percent;
+  std::vector<tasks::ArtifactChunk> chunks;
+  std::string reason;
+  std::optional<std::string> request_id;
+  // An action on a task whose home is on another daemon waits this long for
+  // the home's answer (then answers pending).
+  std::int64_t wait_ms = 10'000;
+};
+
+struct TaskResult {
+  tasks::Task task;
+  bool duplicate = false;  // the request id was seen: the first result's task, as it is now
+  // The action went to the home's daemon and its answer has not come yet
+  // (the outbox keeps sending it); `task` is this daemon's copy.
+  bool pending = false;
+};
+
+struct TaskListQuery {
+  store::TaskQuery::Role role = store::TaskQuery::Role::any;
+  std::optional<tasks::TaskState> state;
+  std::string context_id;
+  std::optional<core::TaskId> after;
+  std::size_t limit = 100;
 };
 
 }  // namespace agentmesh::node

@@ -9,9 +9,7 @@ using Lock = std::lock_guard<std::recursive_mutex>;
 MemoryStore::MemoryStore() : MemoryStore(std::make_shared<Shared>()) {}
 MemoryStore::MemoryStore(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
 
-Result<std::unique_ptr<Store>> MemoryStore::open_reader() {
-  return std::unique_ptr<Store>(new MemoryStore(shared_));
-}
+Result<std::unique_ptr<Store>> MemoryStore::open_reader() { return std::unique_ptr<Store>(new MemoryStore(shared_)); }
 
 Result<void> MemoryStore::begin() {
   txn_lock_ = std::unique_lock(shared_->mu);
@@ -325,8 +323,7 @@ Result<void> MemoryStore::put_directory(const DirectoryRecord& record) {
 
 Result<std::size_t> MemoryStore::purge_directory(UnixMs expired_before) {
   Lock lock(shared_->mu);
-  return std::erase_if(shared_->data.directory,
-                       [&](const auto& kv) { return kv.second.expires_ms < expired_before; });
+  return std::erase_if(shared_->data.directory, [&](const auto& kv) { return kv.second.expires_ms < expired_before; });
 }
 
 Result<std::vector<DirectoryRecord>> MemoryStore::list_directory(std::size_t limit) {
@@ -336,6 +333,104 @@ Result<std::vector<DirectoryRecord>> MemoryStore::list_directory(std::size_t lim
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.last_seen_ms > b.last_seen_ms; });
   if (out.size() > limit) out.resize(limit);
   return out;
+}
+
+}  // namespace agentmesh::store
+
+// --- tasks ---
+namespace agentmesh::store {
+
+Result<void> MemoryStore::put_task(const TaskRecord& r) {
+  Lock lock(shared_->mu);
+  shared_->data.tasks.insert_or_assign(r.id, r);
+  return {};
+}
+
+Result<std::optional<TaskRecord>> MemoryStore::get_task(const core::TaskId& id) {
+  Lock lock(shared_->mu);
+  auto it = shared_->data.tasks.find(id);
+  if (it == shared_->data.tasks.end()) return std::optional<TaskRecord>{};
+  return std::optional<TaskRecord>{it->second};
+}
+
+Result<std::vector<TaskRecord>> MemoryStore::list_tasks(const TaskQuery& q) {
+  Lock lock(shared_->mu);
+  std::vector<TaskRecord> out;
+  const auto& tasks = shared_->data.tasks;
+  for (auto it = q.after ? tasks.upper_bound(*q.after) : tasks.begin(); it != tasks.end() && out.size() < q.limit;
+       ++it) {
+    const auto& t = it->second;
+    const bool as_requester = q.role != TaskQuery::Role::assignee && t.requester == q.agent;
+    const bool as_assignee = q.role != TaskQuery::Role::requester && t.assignee == q.agent;
+    if (!as_requester && !as_assignee) continue;
+    if (q.state && t.state != *q.state) continue;
+    if (!q.context_id.empty() && t.context_id != q.context_id) continue;
+    out.push_back(t);
+  }
+  return out;
+}
+
+Result<std::vector<TaskRecord>> MemoryStore::list_open_tasks() {
+  Lock lock(shared_->mu);
+  std::vector<TaskRecord> out;
+  for (const auto& [id, t] : shared_->data.tasks) {
+    if (!t.terminal) out.push_back(t);
+  }
+  return out;
+}
+
+Result<void> MemoryStore::put_task_event(const TaskEventRecord& r) {
+  Lock lock(shared_->mu);
+  if (!shared_->data.task_events.emplace(std::pair{r.task, r.sequence}, r).second) return error::conflict;
+  return {};
+}
+
+Result<std::vector<TaskEventRecord>> MemoryStore::list_task_events(const core::TaskId& task, std::uint64_t after,
+                                                                   std::size_t limit) {
+  Lock lock(shared_->mu);
+  std::vector<TaskEventRecord> out;
+  const auto& events = shared_->data.task_events;
+  for (auto it = events.upper_bound({task, after}); it != events.end() && it->first.first == task && out.size() < limit;
+       ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<std::size_t> MemoryStore::purge_tasks(UnixMs ended_before) {
+  Lock lock(shared_->mu);
+  std::size_t n = 0;
+  auto& d = shared_->data;
+  for (auto it = d.tasks.begin(); it != d.tasks.end();) {
+    if (it->second.terminal && it->second.updated_ms < ended_before) {
+      const auto id = it->first;
+      std::erase_if(d.task_events, [&](const auto& e) { return e.first.first == id; });
+      it = d.tasks.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
+Result<std::optional<TaskRequestRecord>> MemoryStore::get_task_request(const AgentId& agent,
+                                                                       const std::string& request_id) {
+  Lock lock(shared_->mu);
+  auto it = shared_->data.task_requests.find({agent, request_id});
+  if (it == shared_->data.task_requests.end()) return std::optional<TaskRequestRecord>{};
+  return std::optional<TaskRequestRecord>{it->second};
+}
+
+Result<void> MemoryStore::put_task_request(const TaskRequestRecord& r) {
+  Lock lock(shared_->mu);
+  shared_->data.task_requests.insert_or_assign({r.agent, r.request_id}, r);
+  return {};
+}
+
+Result<std::size_t> MemoryStore::purge_task_requests(UnixMs now) {
+  Lock lock(shared_->mu);
+  return std::erase_if(shared_->data.task_requests, [&](const auto& e) { return e.second.expires_ms <= now; });
 }
 
 }  // namespace agentmesh::store

@@ -10,9 +10,9 @@
 // store::error::io and roll back, for crash/recovery tests of the callers.
 
 #include <map>
-#include <set>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include "store/store.hpp"
 
@@ -70,6 +70,19 @@ class MemoryStore final : public Store {
   Result<std::size_t> purge_directory(UnixMs expired_before) override;
   Result<std::vector<DirectoryRecord>> list_directory(std::size_t limit) override;
 
+  Result<void> put_task(const TaskRecord& r) override;
+  Result<std::optional<TaskRecord>> get_task(const core::TaskId& id) override;
+  Result<std::vector<TaskRecord>> list_tasks(const TaskQuery& q) override;
+  Result<std::vector<TaskRecord>> list_open_tasks() override;
+  Result<void> put_task_event(const TaskEventRecord& r) override;
+  Result<std::vector<TaskEventRecord>> list_task_events(const core::TaskId& task, std::uint64_t after,
+                                                        std::size_t limit) override;
+  Result<std::size_t> purge_tasks(UnixMs ended_before) override;
+  Result<std::optional<TaskRequestRecord>> get_task_request(const AgentId& agent,
+                                                            const std::string& request_id) override;
+  Result<void> put_task_request(const TaskRequestRecord& r) override;
+  Result<std::size_t> purge_task_requests(UnixMs now) override;
+
   void fail_next_commits(int n);
 
  private:
@@ -85,6 +98,9 @@ class MemoryStore final : public Store {
     std::map<std::pair<AgentId, std::string>, UnixMs> subscriptions;  // -> created_ms
     std::map<AgentId, DirectoryRecord> directory;
     std::set<std::pair<AgentId, AgentId>> blocks;  // (agent, sender)
+    std::map<core::TaskId, TaskRecord> tasks;
+    std::map<std::pair<core::TaskId, std::uint64_t>, TaskEventRecord> task_events;
+    std::map<std::pair<AgentId, std::string>, TaskRequestRecord> task_requests;
   };
   struct Shared {
     std::recursive_mutex mu;

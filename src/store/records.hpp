@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -114,11 +115,11 @@ struct OutboxRecord {
   UnixMs next_attempt_ms = 0;
   std::string last_error;  // the last attempt's failure, or the rejection reason
   OutboxState state = OutboxState::queued;
-  bool sign = false;       // carry the optional Ed25519 signature
-  bool keyed = false;      // sent with an idempotency key (status kept as long as the key)
-  Seq seq;                 // accepted: the recipient's inbox seq
-  std::string path;        // the path of the last attempt: loopback, direct, gossip
-  Digest digest{};         // direct::content_digest, for idempotent resends
+  bool sign = false;         // carry the optional Ed25519 signature
+  bool keyed = false;        // sent with an idempotency key (status kept as long as the key)
+  Seq seq;                   // accepted: the recipient's inbox seq
+  std::string path;          // the path of the last attempt: loopback, direct, gossip
+  Digest digest{};           // direct::content_digest, for idempotent resends
   UnixMs keep_until_ms = 0;  // finished rows are purged after this
 };
 
@@ -141,9 +142,52 @@ struct DirectoryRecord {
   UnixMs expires_ms = 0;
 };
 
+// A task as this daemon keeps it (tasks/): the columns the lists filter on,
+// and the whole task encoded by tasks/codec in `body`.
+struct TaskRecord {
+  core::TaskId id = core::TaskId::from_array({});
+  AgentId requester;
+  AgentId assignee;   // the current attempt's
+  bool home = false;  // this daemon decides its steps (the requester is hosted here)
+  std::string context_id;
+  std::uint8_t state = 0;  // tasks::TaskState
+  bool terminal = false;
+  std::uint64_t sequence = 0;
+  UnixMs updated_ms = 0;
+  std::string body;
+};
+
+// One step of a task (its event log, read by the task event streams).
+struct TaskEventRecord {
+  core::TaskId task = core::TaskId::from_array({});
+  std::uint64_t sequence = 0;
+  std::string body;  // tasks::encode(Event)
+};
+
+// Which tasks a list wants.
+struct TaskQuery {
+  AgentId agent;
+  enum class Role : std::uint8_t { any = 0, requester = 1, assignee = 2 } role = Role::any;
+  std::optional<std::uint8_t> state;
+  std::string context_id;             // empty: any
+  std::optional<core::TaskId> after;  // ids greater than this
+  std::size_t limit = 100;
+};
+
+// A task action's or creation's idempotency record: (agent, request id) ->
+// the fingerprint of what was asked and the task it made or changed.
+struct TaskRequestRecord {
+  AgentId agent;
+  std::string request_id;
+  Digest digest{};
+  core::TaskId task = core::TaskId::from_array({});
+  std::uint64_t sequence = 0;  // the step it made
+  UnixMs expires_ms = 0;
+};
+
 struct PeerRecord {
-  std::string peer_id;              // base58btc
-  std::vector<std::string> addrs;   // multiaddr text, without /p2p
+  std::string peer_id;             // base58btc
+  std::vector<std::string> addrs;  // multiaddr text, without /p2p
   UnixMs last_seen_ms = 0;
 };
 

@@ -125,6 +125,29 @@ class Store {
   virtual Result<void> delete_subscription(const AgentId& agent, const std::string& topic) = 0;
   // Ordered by agent, then topic.
   virtual Result<std::vector<Subscription>> list_subscriptions() = 0;
+
+  // --- tasks (tasks/; node/tasks.hpp) ---
+  // Inserts or replaces by id.
+  virtual Result<void> put_task(const TaskRecord& record) = 0;
+  virtual Result<std::optional<TaskRecord>> get_task(const core::TaskId& id) = 0;
+  // The tasks matching `q`, by id.
+  virtual Result<std::vector<TaskRecord>> list_tasks(const TaskQuery& q) = 0;
+  // Tasks that have not ended (for their timers and the per-agent bound).
+  virtual Result<std::vector<TaskRecord>> list_open_tasks() = 0;
+  // Appends a step to a task's log; conflict when that sequence exists.
+  virtual Result<void> put_task_event(const TaskEventRecord& record) = 0;
+  // Steps with sequence > after, in order, at most `limit`.
+  virtual Result<std::vector<TaskEventRecord>> list_task_events(const core::TaskId& task, std::uint64_t after,
+                                                                std::size_t limit) = 0;
+  // Deletes ended tasks last changed before `ended_before`, with their logs;
+  // returns how many tasks.
+  virtual Result<std::size_t> purge_tasks(UnixMs ended_before) = 0;
+  virtual Result<std::optional<TaskRequestRecord>> get_task_request(const AgentId& agent,
+                                                                    const std::string& request_id) = 0;
+  // Inserts or replaces by (agent, request_id).
+  virtual Result<void> put_task_request(const TaskRequestRecord& record) = 0;
+  // Deletes records with expires_ms <= now; returns how many.
+  virtual Result<std::size_t> purge_task_requests(UnixMs now) = 0;
 };
 
 }  // namespace agentmesh::store

@@ -1,9 +1,10 @@
 // The README tour through the real CLI binary against a real daemon.
 
-#include <csignal>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include "integration/fixture.hpp"
 
@@ -58,6 +59,46 @@ TEST_F(CliTest, ReadmeTour) {
   EXPECT_EQ(js(cli::HttpResponse{200, r.out, {}}).at("messages").as_array().size(), 2u);
 }
 
+// A task between two agents of one daemon, through the CLI: create by
+// capability, accept, progress, complete with an artifact, show, watch to
+// the end, and the refusals after it.
+TEST_F(CliTest, TaskLifecycleOnOneDaemon) {
+  ASSERT_EQ(cli({"agent", "create", "alice"}).status, 0);
+  ASSERT_EQ(cli({"agent", "create", "bob", "--capability", "translate"}).status, 0);
+  auto r = cli({"task", "create", "alice", "bonjour", "--capability", "translate", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto created = js(cli::HttpResponse{200, r.out, {}});
+  const std::string id(created.at("task_id").as_string());
+  EXPECT_EQ(created.at("state").as_string(), "submitted");
+  r = cli({"task", "list", "bob", "--role", "assignee"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(id), std::string::npos) << r.out;
+  ASSERT_EQ(cli({"task", "accept", "bob", id}).status, 0);
+  r = cli({"task", "progress", "bob", id, "halfway", "--percent", "50"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("(50%)"), std::string::npos) << r.out;
+  r = cli({"task", "complete", "bob", id, "hello", "--artifact", "translation", "--last"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = cli({"task", "show", "alice", id});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("completed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("artifact translation (1 chunks, complete)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    hello"), std::string::npos) << r.out;
+  r = cli({"task", "watch", "alice", id});  // replays every step and ends at the terminal one
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("1 created -> submitted"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 completed -> completed"), std::string::npos) << r.out;
+  r = cli({"task", "cancel", "alice", id});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("task_not_cancelable"), std::string::npos) << r.err;
+  r = cli({"task", "accept", "alice", id});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("not_participant"), std::string::npos) << r.err;
+  // Both agents' inboxes hold the four steps as task events.
+  r = cli({"inbox", "bob", "--json"});
+  EXPECT_EQ(js(cli::HttpResponse{200, r.out, {}}).at("messages").as_array().size(), 4u);
+}
+
 TEST_F(CliTest, ErrorsGoToStderrWithTheServerCodeAndNonZeroStatus) {
   ASSERT_EQ(cli({"agent", "create", "bob"}).status, 0);
   auto r = cli({"ack", "bob", "7"});
@@ -79,9 +120,17 @@ TEST_F(CliTest, ErrorsGoToStderrWithTheServerCodeAndNonZeroStatus) {
 }
 
 TEST_F(CliTest, HelpOnEverySubcommand) {
-  for (auto cmd : std::vector<std::vector<std::string>>{{"--help"}, {"daemon", "--help"}, {"agent", "create", "--help"},
-                                                       {"send", "--help"}, {"inbox", "--help"}, {"events", "--help"},
-                                                       {"ack", "--help"}, {"deadletters", "--help"}, {"health", "--help"}}) {
+  for (auto cmd : std::vector<std::vector<std::string>>{{"--help"},
+                                                        {"daemon", "--help"},
+                                                        {"agent", "create", "--help"},
+                                                        {"send", "--help"},
+                                                        {"inbox", "--help"},
+                                                        {"events", "--help"},
+                                                        {"ack", "--help"},
+                                                        {"deadletters", "--help"},
+                                                        {"health", "--help"},
+                                                        {"task", "create", "--help"},
+                                                        {"task", "watch", "--help"}}) {
     auto r = run_cli(cmd);
     EXPECT_EQ(r.status, 0) << cmd[0];
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd[0];

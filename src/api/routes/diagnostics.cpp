@@ -42,3 +42,13 @@ Task direct_diagnostics(RouteContext& c) {
 }
 
 }  // namespace agentmesh::api::routes
+
+namespace agentmesh::api::routes {
+
+Task task_diagnostics(RouteContext& c) {
+  auto d = co_await c.node().diagnostics();
+  if (!d) co_return error_response(d.error());
+  co_return json_response(200, task_stats_json(d->tasks));
+}
+
+}  // namespace agentmesh::api::routes

@@ -28,7 +28,10 @@ Task message_status(RouteContext& c);
 Task read_inbox(RouteContext& c);
 Task ack_inbox(RouteContext& c);
 
-// routes/streams.cpp: SSE and WebSocket streams of inboxes and topics
+// routes/streams.cpp: SSE and WebSocket streams of inboxes and topics.
+// resume_point: where a stream starts: `dflt`, else Last-Event-ID, else
+// ?after= (the last wins); invalid_field with c.why for a bad value.
+Result<core::Seq> resume_point(RouteContext& c, core::Seq dflt);
 Task inbox_events(RouteContext& c);
 Task inbox_ws(RouteContext& c);
 Task topic_events(RouteContext& c);
@@ -56,6 +59,22 @@ Task list_dead_letters(RouteContext& c);
 Task get_dead_letter(RouteContext& c);
 Task retry_dead_letter(RouteContext& c);
 Task delete_dead_letter(RouteContext& c);
+
+// routes/tasks.cpp: tasks, the parties' actions, task event streams
+Task create_task(RouteContext& c);
+Task list_tasks(RouteContext& c);
+Task get_task(RouteContext& c);
+Task accept_task(RouteContext& c);
+Task reject_task(RouteContext& c);
+Task task_progress(RouteContext& c);
+Task task_input_required(RouteContext& c);
+Task complete_task(RouteContext& c);
+Task fail_task(RouteContext& c);
+Task cancel_task(RouteContext& c);
+Task answer_task(RouteContext& c);
+Task task_events(RouteContext& c);
+Task all_task_events(RouteContext& c);
+Task task_diagnostics(RouteContext& c);
 
 // routes/diagnostics.cpp: health, metrics, diagnostics
 Task health(RouteContext& c);

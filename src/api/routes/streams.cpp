@@ -21,17 +21,8 @@ Task open_inbox(RouteContext& c, StreamRequest::Framing framing) {
   auto ref = c.agent.to_string();
   auto agent = co_await c.node().agent(std::move(ref));
   if (!agent) co_return error_response(agent.error());
-  core::Seq after = agent->inbox.acked;
-  if (!c.req.last_event_id.empty()) {
-    auto v = parse_uint(c.req.last_event_id);
-    if (!v) co_return error_response(error::invalid_field, "Last-Event-ID must be a sequence number");
-    after = core::Seq{*v};
-  }
-  if (auto it = c.query.find("after"); it != c.query.end()) {
-    auto v = parse_uint(it->second);
-    if (!v) co_return error_response(error::invalid_field, "query parameter \"after\" must be a sequence number");
-    after = core::Seq{*v};
-  }
+  auto after = resume_point(c, agent->inbox.acked);
+  if (!after) co_return c.error(after.error());
   auto signal = std::make_shared<StreamSignal>();
   std::function<void()> wake = [signal] { signal->wake(); };  // named: no temporaries in a co_await operand
   auto token = co_await c.node().open_inbox_stream(c.agent, std::move(wake));
@@ -40,7 +31,7 @@ Task open_inbox(RouteContext& c, StreamRequest::Framing framing) {
   s.source = StreamRequest::Source::inbox;
   s.framing = framing;
   s.agent = c.agent;
-  s.after = after;
+  s.after = *after;
   s.signal = signal;
   s.lease = std::shared_ptr<void>(
       nullptr, [node = c.node(), agent = c.agent, token = *token](void*) { node.close_inbox_stream(agent, token); });
@@ -71,6 +62,27 @@ Task open_topic(RouteContext& c, StreamRequest::Framing framing) {
 }
 
 }  // namespace
+
+Result<core::Seq> resume_point(RouteContext& c, core::Seq dflt) {
+  core::Seq after = dflt;
+  if (!c.req.last_event_id.empty()) {
+    auto v = parse_uint(c.req.last_event_id);
+    if (!v) {
+      c.why = "Last-Event-ID must be a sequence number";
+      return error::invalid_field;
+    }
+    after = core::Seq{*v};
+  }
+  if (auto it = c.query.find("after"); it != c.query.end()) {
+    auto v = parse_uint(it->second);
+    if (!v) {
+      c.why = "query parameter \"after\" must be a sequence number";
+      return error::invalid_field;
+    }
+    after = core::Seq{*v};
+  }
+  return after;
+}
 
 Task inbox_events(RouteContext& c) { co_return co_await open_inbox(c, StreamRequest::Framing::sse); }
 Task inbox_ws(RouteContext& c) { co_return co_await open_inbox(c, StreamRequest::Framing::websocket); }

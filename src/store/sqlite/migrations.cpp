@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -152,6 +152,42 @@ ALTER TABLE outbox ADD COLUMN keep_until_ms INTEGER NOT NULL DEFAULT 0;
 DROP INDEX outbox_next;
 CREATE INDEX outbox_pending ON outbox(state, next_attempt_ms);
 CREATE INDEX outbox_keep ON outbox(keep_until_ms) WHERE state <> 0;
+)sql",
+    // 8: tasks, their event logs, and the idempotency records of task actions.
+    R"sql(
+CREATE TABLE tasks(
+  id BLOB PRIMARY KEY,
+  requester BLOB NOT NULL,
+  assignee BLOB NOT NULL,
+  home INTEGER NOT NULL,
+  context_id TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  terminal INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  body BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tasks_requester ON tasks(requester, id);
+CREATE INDEX tasks_assignee ON tasks(assignee, id);
+CREATE INDEX tasks_open ON tasks(terminal, updated_ms);
+
+CREATE TABLE task_events(
+  task BLOB NOT NULL,
+  sequence INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY(task, sequence)
+) WITHOUT ROWID;
+
+CREATE TABLE task_requests(
+  agent BLOB NOT NULL,
+  request_id TEXT NOT NULL,
+  digest BLOB NOT NULL,
+  task BLOB NOT NULL,
+  sequence INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  PRIMARY KEY(agent, request_id)
+) WITHOUT ROWID;
+CREATE INDEX task_requests_expires ON task_requests(expires_ms);
 )sql",
 };
 

@@ -160,6 +160,18 @@ class SqliteStore final : public Store {
   Result<void> put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) override;
   Result<void> delete_subscription(const AgentId& agent, const std::string& topic) override;
   Result<std::vector<Subscription>> list_subscriptions() override;
+  Result<void> put_task(const TaskRecord& r) override;
+  Result<std::optional<TaskRecord>> get_task(const core::TaskId& id) override;
+  Result<std::vector<TaskRecord>> list_tasks(const TaskQuery& q) override;
+  Result<std::vector<TaskRecord>> list_open_tasks() override;
+  Result<void> put_task_event(const TaskEventRecord& r) override;
+  Result<std::vector<TaskEventRecord>> list_task_events(const core::TaskId& task, std::uint64_t after,
+                                                        std::size_t limit) override;
+  Result<std::size_t> purge_tasks(UnixMs ended_before) override;
+  Result<std::optional<TaskRequestRecord>> get_task_request(const AgentId& agent,
+                                                            const std::string& request_id) override;
+  Result<void> put_task_request(const TaskRequestRecord& r) override;
+  Result<std::size_t> purge_task_requests(UnixMs now) override;
 
  private:
   Query query(const char* sql) { return db_.query(sql); }

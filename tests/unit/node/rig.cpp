@@ -86,6 +86,9 @@ Rig::Rig(boost::asio::io_context& io, std::shared_ptr<core::ManualClock> c, std:
   directory = std::make_shared<DirectoryService>(ctx, agents, mesh);
   topics = std::make_shared<TopicService>(ctx, agents, inboxes, mesh);
   direct = std::make_shared<DirectService>(ctx, agents, inboxes, directory, mesh);
+  tasks = std::make_shared<TaskService>(ctx, agents, inboxes, directory, direct);
+  std::string why;
+  if (!tasks->load(why)) throw std::runtime_error("tasks: " + why);
   agents->add_observer(inboxes->agent_observer());
   agents->add_observer(directory->agent_observer());
   agents->add_observer(topics->agent_observer());
@@ -93,6 +96,7 @@ Rig::Rig(boost::asio::io_context& io, std::shared_ptr<core::ManualClock> c, std:
 }
 
 Rig::~Rig() {
+  tasks->stop();
   direct->stop();
   directory->stop();
   inboxes->stop();
@@ -127,6 +131,7 @@ template Result<void> Rig::await(Task<Result<void>>);
 template Result<std::size_t> Rig::await(Task<Result<std::size_t>>);
 template Result<direct::DeliveryResult> Rig::await(Task<Result<direct::DeliveryResult>>);
 template Result<AgentInfo> Rig::await(Task<Result<AgentInfo>>);
+template Result<TaskResult> Rig::await(Task<Result<TaskResult>>);
 
 core::AgentId Rig::create_agent(const std::string& name, std::vector<std::string> capabilities) {
   CreateAgentRequest req;

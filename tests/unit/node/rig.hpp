@@ -23,6 +23,7 @@
 #include "node/directory.hpp"
 #include "node/inboxes.hpp"
 #include "node/mesh.hpp"
+#include "node/tasks.hpp"
 #include "node/topics.hpp"
 #include "testutil/testutil.hpp"
 #include "wire/pubsub.hpp"
@@ -101,6 +102,7 @@ struct Rig {
   std::shared_ptr<DirectoryService> directory;
   std::shared_ptr<TopicService> topics;
   std::shared_ptr<DirectService> direct;
+  std::shared_ptr<TaskService> tasks;
 };
 
 }  // namespace agentmesh::node::test

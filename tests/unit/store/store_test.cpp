@@ -1,7 +1,8 @@
 #include "store/store.hpp"
 
-#include <fstream>
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "crypto/crypto.hpp"
 #include "store/memory_store.hpp"
@@ -88,7 +89,7 @@ TEST_P(StoreTest, PeersAreKeptByRecencyAndSurviveReopen) {
     ASSERT_TRUE(store_->put_peer({"peerA", {"/ip4/127.0.0.1/tcp/1", "/ip6/::1/tcp/1"}, 10}, 2));
     ASSERT_TRUE(store_->put_peer({"peerB", {"/ip4/127.0.0.1/tcp/2"}, 30}, 2));
     ASSERT_TRUE(store_->put_peer({"peerA", {"/ip4/127.0.0.1/tcp/3"}, 20}, 2));  // replaces
-    ASSERT_TRUE(store_->put_peer({"peerC", {}, 40}, 2));                         // pushes out the oldest
+    ASSERT_TRUE(store_->put_peer({"peerC", {}, 40}, 2));                        // pushes out the oldest
   });
   auto reopened = open();
   auto peers = reopened->list_peers(10).value();
@@ -266,12 +267,12 @@ TEST_P(StoreTest, PruneRemovesOnlyAckedMessagesPastRetention) {
       ASSERT_TRUE(store_->append_inbox(n));
     }
   });
-  txn([&] { ASSERT_TRUE(store_->ack_inbox(a.id, Seq{3})); });  // bob's inbox: nothing acked
+  txn([&] { ASSERT_TRUE(store_->ack_inbox(a.id, Seq{3})); });    // bob's inbox: nothing acked
   txn([&] { EXPECT_EQ(*store_->prune_acked_inbox(250), 2u); });  // seq 1, 2: acked and old
   auto left = store_->read_inbox(a.id, Seq{0}, 10);
   ASSERT_EQ(left->size(), 2u);
-  EXPECT_EQ(left->front().seq.value, 3u);  // acked but recent: kept
-  EXPECT_EQ(store_->read_inbox(b.id, Seq{0}, 10)->size(), 4u);  // unacked: never pruned
+  EXPECT_EQ(left->front().seq.value, 3u);                         // acked but recent: kept
+  EXPECT_EQ(store_->read_inbox(b.id, Seq{0}, 10)->size(), 4u);    // unacked: never pruned
   txn([&] { EXPECT_EQ(*store_->prune_acked_inbox(1000), 1u); });  // seq 3; seq 4 is unacked
   // Sequence numbers continue after pruning.
   txn([&] {
@@ -431,6 +432,105 @@ TEST_P(StoreTest, DeleteAgentRemovesItsInbox) {
   txn([&] { ASSERT_TRUE(store_->insert_agent(a)); });  // same id again starts from seq 0
   EXPECT_TRUE(store_->read_inbox(a.id, Seq{0}, 10)->empty());
   EXPECT_EQ(store_->inbox_cursor(a.id)->last.value, 0u);
+}
+
+TaskRecord make_task(std::uint8_t id, const AgentId& requester, const AgentId& assignee, std::uint8_t state,
+                     bool terminal) {
+  TaskRecord t;
+  core::TaskId::Bytes b{};
+  b[0] = id;
+  t.id = core::TaskId::from_array(b);
+  t.requester = requester;
+  t.assignee = assignee;
+  t.home = true;
+  t.context_id = id % 2 ? "odd" : "even";
+  t.state = state;
+  t.terminal = terminal;
+  t.sequence = id;
+  t.updated_ms = 100 * id;
+  t.body = std::string("body\0") + static_cast<char>(id);
+  return t;
+}
+
+TEST_P(StoreTest, TasksFilterByRoleStateContextAndPage) {
+  const auto alice = random_agent();
+  const auto bob = random_agent();
+  txn([&] {
+    ASSERT_TRUE(store_->put_task(make_task(1, alice, bob, 0, false)));
+    ASSERT_TRUE(store_->put_task(make_task(2, alice, bob, 4, true)));
+    ASSERT_TRUE(store_->put_task(make_task(3, bob, alice, 1, false)));
+  });
+  auto got = store_->get_task(make_task(2, alice, bob, 4, true).id);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->body, make_task(2, alice, bob, 4, true).body);
+  EXPECT_TRUE((*got)->terminal);
+  auto list = [&](TaskQuery q) {
+    std::vector<std::uint8_t> ids;
+    for (const auto& t : store_->list_tasks(q).value()) ids.push_back(t.id.bytes()[0]);
+    return ids;
+  };
+  TaskQuery q;
+  q.agent = alice;
+  EXPECT_EQ(list(q), (std::vector<std::uint8_t>{1, 2, 3}));
+  q.role = TaskQuery::Role::requester;
+  EXPECT_EQ(list(q), (std::vector<std::uint8_t>{1, 2}));
+  q.role = TaskQuery::Role::assignee;
+  EXPECT_EQ(list(q), (std::vector<std::uint8_t>{3}));
+  q.role = TaskQuery::Role::any;
+  q.state = 4;
+  EXPECT_EQ(list(q), (std::vector<std::uint8_t>{2}));
+  q.state.reset();
+  q.context_id = "odd";
+  EXPECT_EQ(list(q), (std::vector<std::uint8_t>{1, 3}));
+  q.context_id.clear();
+  q.after = make_task(1, alice, bob, 0, false).id;
+  q.limit = 1;
+  EXPECT_EQ(list(q), (std::vector<std::uint8_t>{2}));
+  EXPECT_EQ(store_->list_open_tasks().value().size(), 2u);
+  // Replacing a row moves it between the open and ended sets.
+  txn([&] { ASSERT_TRUE(store_->put_task(make_task(1, alice, bob, 6, true))); });
+  EXPECT_EQ(store_->list_open_tasks().value().size(), 1u);
+}
+
+TEST_P(StoreTest, TaskEventsAppendInOrderAndArePurgedWithTheirTask) {
+  const auto alice = random_agent();
+  const auto t = make_task(5, alice, random_agent(), 4, true);
+  txn([&] {
+    ASSERT_TRUE(store_->put_task(t));
+    for (std::uint64_t s = 1; s <= 3; ++s) ASSERT_TRUE(store_->put_task_event({t.id, s, "e" + std::to_string(s)}));
+  });
+  ASSERT_TRUE(store_->begin());
+  EXPECT_EQ(store_->put_task_event({t.id, 2, "again"}).error(), error::conflict);
+  store_->rollback();
+  auto events = store_->list_task_events(t.id, 1, 10).value();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].body, "e2");
+  EXPECT_EQ(events[1].sequence, 3u);
+  txn([&] { EXPECT_EQ(*store_->purge_tasks(t.updated_ms), 0u); });
+  txn([&] { EXPECT_EQ(*store_->purge_tasks(t.updated_ms + 1), 1u); });
+  EXPECT_FALSE(*store_->get_task(t.id));
+  EXPECT_TRUE(store_->list_task_events(t.id, 0, 10).value().empty());
+}
+
+TEST_P(StoreTest, TaskRequestsFindPutPurge) {
+  TaskRequestRecord r;
+  r.agent = random_agent();
+  r.request_id = "req-1";
+  r.digest[5] = 7;
+  r.task = make_task(9, r.agent, r.agent, 0, false).id;
+  r.sequence = 4;
+  r.expires_ms = 50;
+  txn([&] { ASSERT_TRUE(store_->put_task_request(r)); });
+  auto found = store_->get_task_request(r.agent, "req-1");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->digest, r.digest);
+  EXPECT_EQ((*found)->task, r.task);
+  EXPECT_EQ((*found)->sequence, 4u);
+  EXPECT_FALSE(*store_->get_task_request(r.agent, "req-2"));
+  EXPECT_FALSE(*store_->get_task_request(random_agent(), "req-1"));
+  txn([&] { EXPECT_EQ(*store_->purge_task_requests(49), 0u); });
+  txn([&] { EXPECT_EQ(*store_->purge_task_requests(50), 1u); });
+  EXPECT_FALSE(*store_->get_task_request(r.agent, "req-1"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory", "sqlite"));
