@@ -219,6 +219,17 @@ TEST_F(TasksTest, CancelDuringWorkReachesTheAssignee) {
   auto w1_steps = task_events(*b_, w1_);
   ASSERT_EQ(w1_steps.size(), 3u);
   EXPECT_EQ(w1_steps[2].first, "canceled");
+  // Request ids outlive a restart: the same one answers the first result,
+  // with other content it is a conflict.
+  ASSERT_EQ(a_->stop(), 0);
+  a_->start();
+  auto after_restart = act(*a_, alice_, id, "cancel", {{"reason", "changed my mind"}, {"request_id", "c1"}});
+  EXPECT_EQ(after_restart.status, 200) << json::serialize(after_restart.body);
+  EXPECT_EQ(after_restart.text("duplicate"), "true");
+  auto other = act(*a_, alice_, id, "cancel", {{"reason", "another reason"}, {"request_id", "c1"}});
+  EXPECT_EQ(other.status, 409);
+  EXPECT_EQ(other.text("error"), "idempotency_conflict");
+  EXPECT_EQ(show(*a_, alice_, id).text("state_sequence"), "3");
 }
 
 TEST_F(TasksTest, ANamedAssigneeOfflinePastTheDeadlineFailsOnBothSides) {
