@@ -324,9 +324,14 @@ Task<Result<TaskResult>> TaskService::act_at_home(core::AgentId actor, tasks::Co
 Task<Result<TaskResult>> TaskService::act_remote(core::AgentId actor, tasks::Task copy, tasks::Command cmd,
                                                  TaskActionRequest req) {
   auto self = shared_from_this();
+  std::optional<std::string> key;
+  if (req.request_id) key = "task/" + cmd.task.to_string() + "/" + *req.request_id;
   // The copy answers what it can without a round trip: a withdrawn
-  // assignee, an ended task, a wrong party, an oversized payload.
-  if (auto e = tasks::decide(copy, cmd, ctx_.now_ms(), config_.limits); !e) {
+  // assignee, an ended task, a wrong party, an oversized payload. Not for a
+  // request id already sent (answered pending before): the copy may have
+  // moved on because of it, and the outbox answers the repeat.
+  const bool resent = key && direct_->status(actor, direct::request_id_for_key(actor, *key)).has_value();
+  if (auto e = tasks::decide(copy, cmd, ctx_.now_ms(), config_.limits); !e && !resent) {
     ++stats_.refused_actions;
     co_return e.error();
   }
@@ -337,7 +342,7 @@ Task<Result<TaskResult>> TaskService::act_remote(core::AgentId actor, tasks::Tas
   send.content.conversation_id = copy.context_id;
   send.content.body = tasks::encode_message(cmd);
   if (send.content.body.size() > ctx_.config->max_payload_bytes) co_return tasks::error::artifact_too_large;
-  if (req.request_id) send.idempotency_key = "task/" + cmd.task.to_string() + "/" + *req.request_id;
+  send.idempotency_key = key;
   send.ttl_ms = ctx_.config->max_ttl_ms;
   send.wait_ms = std::max<std::int64_t>(req.wait_ms, 1);
   const auto seen = copy.sequence;

@@ -245,6 +245,28 @@ TEST_F(TasksTest, ANamedAssigneeOfflinePastTheDeadlineFailsOnBothSides) {
   EXPECT_EQ(show(*c_, w2_, id).text("reason"), "deadline_exceeded");
 }
 
+// An assignee acts while the requester's daemon is down: the action is
+// pending (202), the outbox sends it once that daemon is back, and a repeat
+// of the same request id gets the outcome, not a refusal from the copy that
+// has moved on meanwhile.
+TEST_F(TasksTest, AnActionWhileTheRequestersDaemonIsDownIsAppliedWhenItReturns) {
+  auto created = request(*a_, alice_, "POST", tasks_of(alice_), json::object{{"to", w1_.id}, {"input", text("x")}});
+  ASSERT_EQ(created.status, 202);
+  const auto id = created.text("task_id");
+  ASSERT_TRUE(reaches(*b_, w1_, id, "submitted", "1"));
+  ASSERT_EQ(a_->stop(), 0);
+  auto pending = act(*b_, w1_, id, "accept", {{"request_id", "r1"}, {"timeout_ms", 300}});
+  EXPECT_EQ(pending.status, 202) << json::serialize(pending.body);
+  EXPECT_EQ(pending.text("pending"), "true");
+  a_->start();
+  ASSERT_TRUE(reaches(*a_, alice_, id, "working", "2", 30s)) << b_->log();
+  ASSERT_TRUE(reaches(*b_, w1_, id, "working", "2", 30s));
+  auto repeat = act(*b_, w1_, id, "accept", {{"request_id", "r1"}});
+  EXPECT_EQ(repeat.status, 200) << json::serialize(repeat.body);
+  EXPECT_EQ(repeat.text("state"), "working");
+  EXPECT_EQ(repeat.text("duplicate"), "true");
+}
+
 // Table-driven refusals: each gets its status and code, and no task row or
 // inbox entry changes.
 TEST_F(TasksTest, BadInputIsRefusedAndChangesNothing) {
