@@ -19,7 +19,7 @@ Event next_event(const Task& t, EventKind kind, TaskState state, UnixMs now) {
 }
 
 // The task withdrawn from its assignee and offered to `next` (attempt + 1).
-Event offer(const Task& t, const AgentId& next, bool pop_candidate, UnixMs now, const Limits& limits) {
+Event offer(const Task& t, const AgentId& next, bool pop_candidate, UnixMs now) {
   auto e = next_event(t, EventKind::offered, TaskState::submitted, now);
   e.attempt = t.attempt + 1;
   e.assignee = next;
@@ -33,7 +33,6 @@ Event offer(const Task& t, const AgentId& next, bool pop_candidate, UnixMs now, 
   if (t.assignee != next && std::find(t.former.begin(), t.former.end(), t.assignee) == t.former.end()) {
     after.former.push_back(t.assignee);
   }
-  (void)limits;
   e.snapshot = std::move(after);
   return e;
 }
@@ -149,7 +148,7 @@ Result<Event> decide(const Task& t, const Command& c, UnixMs now, const Limits& 
       return with_message(next_event(t, EventKind::accepted, TaskState::working, now));
     case Action::reject:
       if (t.state != TaskState::submitted) return error::invalid_transition;
-      if (!t.capability.empty() && !t.candidates.empty()) return offer(t, t.candidates.front(), true, now, limits);
+      if (!t.capability.empty() && !t.candidates.empty()) return offer(t, t.candidates.front(), true, now);
       return with_message(end(t, EventKind::rejected, TaskState::rejected, c.reason, now));
     case Action::progress: {
       if (t.state != TaskState::working) return error::invalid_transition;
@@ -189,9 +188,9 @@ std::optional<Event> due(const Task& t, UnixMs now, const Limits& limits) {
   }
   if (t.state != TaskState::submitted || t.accept_by_ms == 0 || now < t.accept_by_ms) return std::nullopt;
   if (!t.capability.empty()) {
-    if (!t.candidates.empty()) return offer(t, t.candidates.front(), true, now, limits);
+    if (!t.candidates.empty()) return offer(t, t.candidates.front(), true, now);
   } else if (t.attempt < limits.max_attempts) {
-    return offer(t, t.assignee, false, now, limits);
+    return offer(t, t.assignee, false, now);
   }
   return end(t, EventKind::failed, TaskState::failed, std::string(kNotAccepted), now);
 }
