@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
 
 namespace agentmesh::cli {
 
@@ -26,8 +27,8 @@ Result<beast::tcp_stream> connect(asio::io_context& ioc, const std::string& host
   return stream;
 }
 
-http::request<http::string_body> make_request(std::string_view method, std::string_view target,
-                                              const std::string& host, const std::string& token,
+http::request<http::string_body> make_request(std::string_view method, std::string_view target, const std::string& host,
+                                              const std::string& token,
                                               const std::map<std::string, std::string>& extra) {
   http::request<http::string_body> req;
   req.method_string(method);
@@ -42,39 +43,62 @@ http::request<http::string_body> make_request(std::string_view method, std::stri
 
 }  // namespace
 
-HttpClient::HttpClient(std::string host, std::uint16_t port, std::string token)
-    : host_(std::move(host)), port_(port), token_(std::move(token)) {}
+struct HttpClient::Connection {
+  asio::io_context ioc;
+  std::optional<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+};
+
+HttpClient::HttpClient(std::string host, std::uint16_t port, std::string token, bool keep_alive)
+    : host_(std::move(host)), port_(port), token_(std::move(token)), keep_alive_(keep_alive) {}
 
 Result<HttpResponse> HttpClient::request(std::string_view method, std::string_view target, std::string_view body,
                                          std::string_view content_type,
                                          const std::map<std::string, std::string>& extra_headers) {
-  asio::io_context ioc;
-  auto stream = connect(ioc, host_, port_);
-  if (!stream) return stream.error();
+  if (!keep_alive_) {
+    Connection c;
+    return exchange(c, method, target, body, content_type, extra_headers);
+  }
+  if (!kept_) kept_ = std::make_shared<Connection>();
+  auto r = exchange(*kept_, method, target, body, content_type, extra_headers);
+  if (!r || !kept_->stream) kept_.reset();  // failed or closed: the next request connects again
+  return r;
+}
+
+Result<HttpResponse> HttpClient::exchange(Connection& c, std::string_view method, std::string_view target,
+                                          std::string_view body, std::string_view content_type,
+                                          const std::map<std::string, std::string>& extra_headers) {
+  if (!c.stream) {
+    auto stream = connect(c.ioc, host_, port_);
+    if (!stream) return stream.error();
+    c.stream.emplace(std::move(*stream));
+  }
   auto req = make_request(method, target, host_, token_, extra_headers);
   if (!body.empty() || method == "POST" || method == "PATCH") {
     req.set(http::field::content_type, content_type);
     req.body() = std::string(body);
   }
-  req.keep_alive(false);
+  req.keep_alive(keep_alive_);
   req.prepare_payload();
   beast::error_code ec;
-  http::write(*stream, req, ec);
+  http::write(*c.stream, req, ec);
   if (ec) return ec;
-  beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);
-  http::read(*stream, buf, parser, ec);
+  http::read(*c.stream, c.buffer, parser, ec);
   if (ec) return ec;
   HttpResponse out;
   out.status = static_cast<int>(parser.get().result_int());
   out.body = std::move(parser.get().body());
   for (const auto& f : parser.get()) {
     std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     out.headers[name] = std::string(f.value());
   }
-  stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+  if (!keep_alive_ || !parser.get().keep_alive()) {
+    c.stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+    c.stream.reset();
+  }
   return out;
 }
 

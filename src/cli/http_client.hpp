@@ -1,10 +1,14 @@
 #pragma once
 // A small blocking HTTP/1.1 client for the CLI (and the integration tests):
-// one request per call over a fresh connection to the local API, plus a
-// streaming read for SSE. Beast stays inside http_client.cpp.
+// one request per call over a fresh connection to the local API, or, with
+// keep_alive, over one connection reused until an error or the server closes
+// it (then the next request opens another); plus a streaming read for SSE.
+// Beast stays inside http_client.cpp. Copies share a kept-alive connection:
+// use one client per thread.
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,7 +24,7 @@ struct HttpResponse {
 
 class HttpClient {
  public:
-  HttpClient(std::string host, std::uint16_t port, std::string token = {});
+  HttpClient(std::string host, std::uint16_t port, std::string token = {}, bool keep_alive = false);
 
   Result<HttpResponse> request(std::string_view method, std::string_view target, std::string_view body = {},
                                std::string_view content_type = "application/json",
@@ -33,9 +37,15 @@ class HttpClient {
                      const std::function<bool(std::string_view)>& on_data, std::string& error_body);
 
  private:
+  struct Connection;
+  Result<HttpResponse> exchange(Connection& c, std::string_view method, std::string_view target, std::string_view body,
+                                std::string_view content_type, const std::map<std::string, std::string>& extra_headers);
+
   std::string host_;
   std::uint16_t port_;
   std::string token_;
+  bool keep_alive_ = false;
+  std::shared_ptr<Connection> kept_;  // keep_alive: the open connection, if any
 };
 
 }  // namespace agentmesh::cli

@@ -40,7 +40,7 @@ TEST(CrashTest, EveryAcceptedMessageSurvivesKill9ExactlyOnce) {
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {
       clients.emplace_back([&] {
-        auto client = daemon.admin();
+        auto client = daemon.client(daemon.admin_token(), true);  // one connection per client
         for (int i; (i = next.fetch_add(1)) < kMessages && !killed;) {
           const std::string body = "run" + std::to_string(run) + "-msg" + std::to_string(i);
           auto r = client.request("POST", "/v1/agents/alice/messages",

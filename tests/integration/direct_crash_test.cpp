@@ -5,10 +5,10 @@
 // Each (victim, run) pair is its own test so ctest spreads them over the
 // cores; `make soak` runs more of them (AGENTMESH_CRASH_RUNS).
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -66,7 +66,7 @@ TEST_P(DirectCrashTest, EveryAcceptedMessageArrivesExactlyOnceAfterKill9) {
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&] {
-      auto client = a.client(alice.token);
+      auto client = a.client(alice.token, true);  // one connection per client, reopened after the kill
       for (int i; (i = next.fetch_add(1)) < kMessages && !(killed && kill_sender);) {
         const std::string body = victim_name + std::to_string(run) + "-msg" + std::to_string(i);
         auto r = client.request("POST", "/v1/agents/" + alice.id + "/messages",
@@ -91,27 +91,30 @@ TEST_P(DirectCrashTest, EveryAcceptedMessageArrivesExactlyOnceAfterKill9) {
   // Everything acknowledged arrives (the outbox resends; B's dedup answers
   // what it had committed before the crash).
   std::vector<std::string> got;
-  const bool all = eventually([&] {
-    got = bodies(b, bob.id);
-    std::set<std::string> have(got.begin(), got.end());
-    for (const auto& body : accepted) {
-      if (!have.contains(body)) return false;
-    }
-    return true;
-  }, 120s);
+  const bool all = eventually(
+      [&] {
+        got = bodies(b, bob.id);
+        std::set<std::string> have(got.begin(), got.end());
+        for (const auto& body : accepted) {
+          if (!have.contains(body)) return false;
+        }
+        return true;
+      },
+      120s);
   // Let the outbox settle so late duplicates, if any, would show.
-  EXPECT_TRUE(eventually([&] {
-    auto d = get_json(a, "/v1/diagnostics/direct");
-    return d.is_object() && d.at("outbox").at("pending").to_number<int>() == 0;
-  }, 60s));
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto d = get_json(a, "/v1/diagnostics/direct");
+        return d.is_object() && d.at("outbox").at("pending").to_number<int>() == 0;
+      },
+      60s));
   got = bodies(b, bob.id);
   std::set<std::string> unique(got.begin(), got.end());
   EXPECT_EQ(unique.size(), got.size()) << "a message was delivered twice";
   std::size_t lost = 0;
   for (const auto& body : accepted) lost += unique.contains(body) ? 0 : 1;
   EXPECT_TRUE(all);
-  EXPECT_EQ(lost, 0u) << lost << " of " << accepted.size() << " acknowledged messages lost; kill after "
-                      << kill_after;
+  EXPECT_EQ(lost, 0u) << lost << " of " << accepted.size() << " acknowledged messages lost; kill after " << kill_after;
   // Nothing arrives that was never sent.
   for (const auto& body : unique) EXPECT_EQ(body.rfind(victim_name + std::to_string(run) + "-msg", 0), 0u) << body;
   EXPECT_EQ(a.stop(), 0);

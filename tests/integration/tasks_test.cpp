@@ -17,28 +17,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-struct Reply {
-  int status = 0;
-  json::value body;
-  std::string text(std::string_view key) const {
-    if (!body.is_object() || !body.as_object().contains(key)) return "<absent>";
-    const auto& v = body.at(key);
-    return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
-  }
-};
-
-Reply request(const Daemon& d, const TestAgent& as, const std::string& method, const std::string& path,
-              const json::value& body = nullptr) {
-  auto r = d.client(as.token).request(method, path, body.is_null() ? "" : json::serialize(body),
-                                      body.is_null() ? "" : "application/json");
-  Reply out;
-  if (!r) return out;
-  out.status = r->status;
-  boost::system::error_code ec;
-  out.body = json::parse(r->body, ec);
-  return out;
-}
-
 TestAgent create_worker(const Daemon& d, const std::string& name, const std::string& capability) {
   auto r = d.admin().request("POST", "/v1/agents",
                              json::serialize(json::object{{"name", name}, {"capabilities", json::array{capability}}}),

@@ -1,22 +1,21 @@
 #include "testutil/testutil.hpp"
 
-#include <boost/json.hpp>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
-
 #include <atomic>
+#include <boost/json.hpp>
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 namespace agentmesh::testutil {
 
@@ -109,8 +108,8 @@ Daemon::~Daemon() {
 void Daemon::start() {
   std::error_code ec;
   std::filesystem::remove(dir_ / "api.port", ec);
-  std::vector<std::string> args{agentmesh_binary(), "daemon", "--data-dir", dir_.string(), "--api", "127.0.0.1:0",
-                                "--log-level", "info"};
+  std::vector<std::string> args{agentmesh_binary(), "daemon",      "--data-dir", dir_.string(), "--api",
+                                "127.0.0.1:0",      "--log-level", "info"};
   // Peer-to-peer: loopback and an OS-chosen port unless the test says otherwise.
   if (std::find(extra_.begin(), extra_.end(), "--listen") == extra_.end()) {
     args.insert(args.end(), {"--listen", "/ip4/127.0.0.1/tcp/0"});
@@ -213,6 +212,24 @@ TestAgent create_agent(const Daemon& d, const std::string& name) {
   if (!r || r->status != 201) return {};
   auto v = boost::json::parse(r->body);
   return {std::string(v.at("agent_id").as_string()), std::string(v.at("token").as_string())};
+}
+
+std::string Reply::text(std::string_view key) const {
+  if (!body.is_object() || !body.as_object().contains(key)) return "<absent>";
+  const auto& v = body.at(key);
+  return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
+}
+
+Reply request(const Daemon& d, const TestAgent& as, const std::string& method, const std::string& path,
+              const boost::json::value& body) {
+  auto r = d.client(as.token).request(method, path, body.is_null() ? "" : boost::json::serialize(body),
+                                      body.is_null() ? "" : "application/json");
+  Reply out;
+  if (!r) return out;
+  out.status = r->status;
+  boost::system::error_code ec;
+  out.body = boost::json::parse(r->body, ec);
+  return out;
 }
 
 bool online_remote(const Daemon& d, const std::string& agent_id) {

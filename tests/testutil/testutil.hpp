@@ -2,15 +2,16 @@
 // Shared test helpers: temporary directories, polling with a deadline (never
 // sleep-and-hope), and a harness that runs the real daemon binary.
 
+#include <sys/types.h>
+
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
-#include <sys/types.h>
+#include <string_view>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "cli/http_client.hpp"
 
@@ -68,7 +69,10 @@ class Daemon {
   const std::string& admin_token() const { return token_; }
   const std::filesystem::path& data_dir() const { return dir_; }
   std::string log() const;  // the daemon's stderr so far
-  cli::HttpClient client(const std::string& token) const { return cli::HttpClient("127.0.0.1", port_, token); }
+  // keep_alive: requests reuse one connection (one client per thread).
+  cli::HttpClient client(const std::string& token, bool keep_alive = false) const {
+    return cli::HttpClient("127.0.0.1", port_, token, keep_alive);
+  }
   cli::HttpClient admin() const { return client(token_); }
 
  private:
@@ -90,6 +94,18 @@ struct TestAgent {
   std::string id;
   std::string token;
 };
+// An API answer: the status (0 when the daemon did not answer) and the JSON
+// body (null when it is not JSON).
+struct Reply {
+  int status = 0;
+  boost::json::value body;
+  // A field as text ("<absent>" when missing; non-strings serialized).
+  std::string text(std::string_view key) const;
+};
+// `method path` with the agent's token and a JSON body (none when null).
+Reply request(const Daemon& d, const TestAgent& as, const std::string& method, const std::string& path,
+              const boost::json::value& body = nullptr);
+
 // POST /v1/agents {"name"} with the admin token; empty fields (and a test
 // failure) unless it answers 201.
 TestAgent create_agent(const Daemon& d, const std::string& name);
