@@ -88,6 +88,8 @@ Result<void> MemoryStore::delete_agent(const AgentId& id) {
   std::erase_if(d.inbox, [&](const auto& kv) { return kv.first.first == id; });
   std::erase_if(d.subscriptions, [&](const auto& s) { return s.first.first == id; });
   std::erase_if(d.blocks, [&](const auto& b) { return b.first == id; });
+  std::erase_if(d.conversations, [&](const auto& c) { return c.first.first == id; });
+  std::erase_if(d.conversation_messages, [&](const auto& c) { return c.first.first == id; });
   return {};
 }
 
@@ -431,6 +433,139 @@ Result<void> MemoryStore::put_task_request(const TaskRequestRecord& r) {
 Result<std::size_t> MemoryStore::purge_task_requests(UnixMs now) {
   Lock lock(shared_->mu);
   return std::erase_if(shared_->data.task_requests, [&](const auto& e) { return e.second.expires_ms <= now; });
+}
+
+Result<bool> MemoryStore::note_conversation(ConversationMessage& m, const ConversationLimits& limits) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  const auto key = std::pair{m.agent, m.conversation};
+  auto it = d.conversations.find(key);
+  const bool created = it == d.conversations.end();
+  if (created) {
+    ConversationRecord r;
+    r.agent = m.agent;
+    r.id = m.conversation;
+    r.protocol = m.content.protocol;
+    r.first_ms = r.last_ms = m.time_ms;
+    it = d.conversations.emplace(key, std::move(r)).first;
+    std::size_t views = 0;
+    for (const auto& [k, v] : d.conversations) views += k.first == m.agent ? 1 : 0;
+    for (; views > limits.max_per_agent; --views) {
+      const ConversationRecord* oldest = nullptr;
+      for (const auto& [k, v] : d.conversations) {
+        if (k.first != m.agent || k.second == m.conversation) continue;
+        if (!oldest || v.last_ms < oldest->last_ms) oldest = &v;
+      }
+      if (!oldest) break;
+      const auto victim = std::pair{oldest->agent, oldest->id};
+      d.conversation_messages.erase(victim);
+      d.conversations.erase(victim);
+    }
+  } else {
+    it->second.last_ms = std::max(it->second.last_ms, m.time_ms);
+    if (it->second.protocol.empty()) it->second.protocol = m.content.protocol;
+  }
+  auto& r = it->second;
+  m.index = ++r.messages;
+  for (const auto& who : {m.agent, m.peer}) {
+    if (std::find(r.participants.begin(), r.participants.end(), who) == r.participants.end()) {
+      r.participants.insert(std::upper_bound(r.participants.begin(), r.participants.end(), who), who);
+    }
+  }
+  auto& kept = d.conversation_messages[key];
+  kept.emplace(m.index, m);
+  while (kept.size() > limits.max_messages) kept.erase(kept.begin());
+  return created;
+}
+
+Result<std::optional<ConversationRecord>> MemoryStore::get_conversation(const AgentId& agent, const std::string& id) {
+  Lock lock(shared_->mu);
+  auto it = shared_->data.conversations.find(std::pair{agent, id});
+  if (it == shared_->data.conversations.end()) return std::optional<ConversationRecord>{};
+  return std::optional<ConversationRecord>{it->second};
+}
+
+Result<std::vector<ConversationRecord>> MemoryStore::list_conversations(const ConversationQuery& q) {
+  Lock lock(shared_->mu);
+  std::vector<ConversationRecord> out;
+  for (auto it = shared_->data.conversations.upper_bound(std::pair{q.agent, q.after});
+       it != shared_->data.conversations.end() && it->first.first == q.agent && out.size() < q.limit; ++it) {
+    const bool active = it->second.last_ms >= q.active_since;
+    if (q.state == ConversationQuery::State::active && !active) continue;
+    if (q.state == ConversationQuery::State::expired && active) continue;
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<std::vector<ConversationMessage>> MemoryStore::list_conversation_messages(const AgentId& agent,
+                                                                                 const std::string& id,
+                                                                                 std::uint64_t after,
+                                                                                 std::size_t limit) {
+  Lock lock(shared_->mu);
+  std::vector<ConversationMessage> out;
+  auto it = shared_->data.conversation_messages.find(std::pair{agent, id});
+  if (it == shared_->data.conversation_messages.end()) return out;
+  for (auto m = it->second.upper_bound(after); m != it->second.end() && out.size() < limit; ++m) {
+    out.push_back(m->second);
+  }
+  return out;
+}
+
+Result<std::optional<ConversationMessage>> MemoryStore::find_received(const AgentId& agent, const std::string& ref,
+                                                                      const std::optional<RequestId>& id) {
+  Lock lock(shared_->mu);
+  const ConversationMessage* by_ref = nullptr;
+  const ConversationMessage* by_id = nullptr;
+  for (const auto& [key, kept] : shared_->data.conversation_messages) {
+    if (key.first != agent) continue;
+    for (const auto& [index, m] : kept) {
+      if (m.sent) continue;
+      if (!ref.empty() && m.content.reply_with == ref && (!by_ref || m.time_ms >= by_ref->time_ms)) by_ref = &m;
+      if (id && m.request_id == *id && (!by_id || m.time_ms >= by_id->time_ms)) by_id = &m;
+    }
+  }
+  const auto* found = by_ref ? by_ref : by_id;
+  if (!found) return std::optional<ConversationMessage>{};
+  return std::optional<ConversationMessage>{*found};
+}
+
+Result<std::size_t> MemoryStore::purge_conversations(UnixMs idle_before) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  std::size_t n = 0;
+  for (auto it = d.conversations.begin(); it != d.conversations.end();) {
+    if (it->second.last_ms < idle_before) {
+      d.conversation_messages.erase(it->first);
+      it = d.conversations.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
+Result<std::vector<std::pair<std::uint64_t, std::int64_t>>> MemoryStore::conversations_idle_between(UnixMs from,
+                                                                                                    UnixMs to) {
+  Lock lock(shared_->mu);
+  std::vector<std::pair<std::uint64_t, std::int64_t>> out;
+  for (const auto& [key, r] : shared_->data.conversations) {
+    if (r.last_ms >= from && r.last_ms < to) out.emplace_back(r.messages, r.last_ms - r.first_ms);
+  }
+  return out;
+}
+
+Result<ConversationTotals> MemoryStore::conversation_totals(UnixMs active_since) {
+  Lock lock(shared_->mu);
+  ConversationTotals t;
+  for (const auto& [key, r] : shared_->data.conversations) {
+    ++t.views;
+    t.active += r.last_ms >= active_since ? 1 : 0;
+    t.messages += r.messages;
+    t.duration_ms += r.last_ms - r.first_ms;
+  }
+  return t;
 }
 
 }  // namespace agentmesh::store

@@ -82,6 +82,17 @@ class MemoryStore final : public Store {
                                                             const std::string& request_id) override;
   Result<void> put_task_request(const TaskRequestRecord& r) override;
   Result<std::size_t> purge_task_requests(UnixMs now) override;
+  Result<bool> note_conversation(ConversationMessage& m, const ConversationLimits& limits) override;
+  Result<std::optional<ConversationRecord>> get_conversation(const AgentId& agent, const std::string& id) override;
+  Result<std::vector<ConversationRecord>> list_conversations(const ConversationQuery& q) override;
+  Result<std::vector<ConversationMessage>> list_conversation_messages(const AgentId& agent, const std::string& id,
+                                                                      std::uint64_t after, std::size_t limit) override;
+  Result<std::optional<ConversationMessage>> find_received(const AgentId& agent, const std::string& ref,
+                                                           const std::optional<RequestId>& id) override;
+  Result<std::size_t> purge_conversations(UnixMs idle_before) override;
+  Result<ConversationTotals> conversation_totals(UnixMs active_since) override;
+  Result<std::vector<std::pair<std::uint64_t, std::int64_t>>> conversations_idle_between(UnixMs from,
+                                                                                         UnixMs to) override;
 
   void fail_next_commits(int n);
 
@@ -101,6 +112,9 @@ class MemoryStore final : public Store {
     std::map<core::TaskId, TaskRecord> tasks;
     std::map<std::pair<core::TaskId, std::uint64_t>, TaskEventRecord> task_events;
     std::map<std::pair<AgentId, std::string>, TaskRequestRecord> task_requests;
+    // (agent, conversation) -> the view, and its kept messages by index.
+    std::map<std::pair<AgentId, std::string>, ConversationRecord> conversations;
+    std::map<std::pair<AgentId, std::string>, std::map<std::uint64_t, ConversationMessage>> conversation_messages;
   };
   struct Shared {
     std::recursive_mutex mu;

@@ -185,6 +185,55 @@ struct TaskRequestRecord {
   UnixMs expires_ms = 0;
 };
 
+// One agent's view of a conversation (messages that carry a conversation_id,
+// sent or received by that agent). Kept per local participant.
+struct ConversationRecord {
+  AgentId agent;  // the local participant whose view this is
+  std::string id;
+  std::vector<AgentId> participants;  // everyone seen in it, the agent included, ordered
+  std::string protocol;               // the first protocol a message of it named
+  std::uint64_t messages = 0;         // every message noted, also those no longer kept
+  UnixMs first_ms = 0;
+  UnixMs last_ms = 0;
+};
+
+// A message as a conversation keeps it: its place in the agent's view
+// (index, from 1), which way it went, and its content.
+struct ConversationMessage {
+  AgentId agent;
+  std::string conversation;
+  std::uint64_t index = 0;  // assigned by note_conversation
+  bool sent = false;        // sent by `agent`; otherwise received by it
+  AgentId peer;             // the recipient of a sent message, the sender of a received one
+  RequestId request_id;
+  Seq seq;  // received: the inbox sequence number
+  UnixMs time_ms = 0;
+  MessageContent content;
+};
+
+// Bounds of conversation views (node/conversations.hpp).
+struct ConversationLimits {
+  std::size_t max_messages = 1000;    // kept per conversation view; older ones are dropped
+  std::size_t max_per_agent = 10000;  // views per agent; the least recently active goes
+};
+
+// Which conversations a list wants, ordered by id.
+struct ConversationQuery {
+  AgentId agent;
+  enum class State : std::uint8_t { any = 0, active = 1, expired = 2 } state = State::any;
+  UnixMs active_since = 0;  // last activity at or after this: active
+  std::string after;        // ids greater than this
+  std::size_t limit = 100;
+};
+
+// Figures over every conversation view kept.
+struct ConversationTotals {
+  std::uint64_t views = 0;
+  std::uint64_t active = 0;
+  std::uint64_t messages = 0;    // sum of message counts
+  std::int64_t duration_ms = 0;  // sum of (last - first)
+};
+
 struct PeerRecord {
   std::string peer_id;             // base58btc
   std::vector<std::string> addrs;  // multiaddr text, without /p2p

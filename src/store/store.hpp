@@ -46,7 +46,8 @@ class Store {
   virtual Result<void> insert_agent(const AgentRecord& agent) = 0;
   // Replaces name, display name, capabilities, state. not_found, conflict.
   virtual Result<void> update_agent(const AgentRecord& agent) = 0;
-  // Removes the agent, its cursor and its inbox rows. not_found.
+  // Removes the agent, its cursor, its inbox rows, subscriptions, block list
+  // and conversation views. not_found.
   virtual Result<void> delete_agent(const AgentId& id) = 0;
   virtual Result<std::vector<AgentRecord>> list_agents() = 0;
 
@@ -148,6 +149,32 @@ class Store {
   virtual Result<void> put_task_request(const TaskRequestRecord& record) = 0;
   // Deletes records with expires_ms <= now; returns how many.
   virtual Result<std::size_t> purge_task_requests(UnixMs now) = 0;
+
+  // --- conversations: per local participant (node/conversations.hpp) ---
+  // Adds `m` to its agent's view of m.conversation (creating the view) and
+  // assigns m.index. Keeps the newest limits.max_messages messages of a view
+  // and limits.max_per_agent views per agent (the least recently active
+  // goes). Returns true when the view was created.
+  virtual Result<bool> note_conversation(ConversationMessage& m, const ConversationLimits& limits) = 0;
+  virtual Result<std::optional<ConversationRecord>> get_conversation(const AgentId& agent, const std::string& id) = 0;
+  virtual Result<std::vector<ConversationRecord>> list_conversations(const ConversationQuery& q) = 0;
+  // Messages of a view with index > after, in order, at most `limit`.
+  virtual Result<std::vector<ConversationMessage>> list_conversation_messages(const AgentId& agent,
+                                                                              const std::string& id,
+                                                                              std::uint64_t after,
+                                                                              std::size_t limit) = 0;
+  // The latest message `agent` received whose reply_with is `ref`, or whose
+  // request id is `id` when given.
+  virtual Result<std::optional<ConversationMessage>> find_received(const AgentId& agent, const std::string& ref,
+                                                                   const std::optional<RequestId>& id) = 0;
+  // Deletes views whose last activity is before `idle_before`, with their
+  // messages; returns how many views.
+  virtual Result<std::size_t> purge_conversations(UnixMs idle_before) = 0;
+  virtual Result<ConversationTotals> conversation_totals(UnixMs active_since) = 0;
+  // Views whose last activity is in [from, to): (message count, last - first
+  // in ms) of each, for the figures of conversations that went idle.
+  virtual Result<std::vector<std::pair<std::uint64_t, std::int64_t>>> conversations_idle_between(UnixMs from,
+                                                                                                 UnixMs to) = 0;
 };
 
 }  // namespace agentmesh::store

@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 8> kMigrations = {
+constexpr std::array<const char*, 9> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -188,6 +188,51 @@ CREATE TABLE task_requests(
   PRIMARY KEY(agent, request_id)
 ) WITHOUT ROWID;
 CREATE INDEX task_requests_expires ON task_requests(expires_ms);
+)sql",
+    // 9: conversations, one view per local participant, and the messages
+    // each view keeps.
+    R"sql(
+CREATE TABLE conversations(
+  agent BLOB NOT NULL,
+  id TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  messages INTEGER NOT NULL,
+  first_ms INTEGER NOT NULL,
+  last_ms INTEGER NOT NULL,
+  PRIMARY KEY(agent, id)
+) WITHOUT ROWID;
+CREATE INDEX conversations_last ON conversations(last_ms);
+CREATE INDEX conversations_agent_last ON conversations(agent, last_ms);
+
+CREATE TABLE conversation_participants(
+  agent BLOB NOT NULL,
+  conversation TEXT NOT NULL,
+  participant BLOB NOT NULL,
+  PRIMARY KEY(agent, conversation, participant)
+) WITHOUT ROWID;
+
+CREATE TABLE conversation_messages(
+  agent BLOB NOT NULL,
+  conversation TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  sent INTEGER NOT NULL,
+  peer BLOB NOT NULL,
+  request_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  performative TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  reply_with TEXT NOT NULL,
+  in_reply_to TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  metadata BLOB NOT NULL,
+  PRIMARY KEY(agent, conversation, idx)
+);
+CREATE INDEX conversation_messages_reply ON conversation_messages(agent, reply_with)
+  WHERE sent = 0 AND reply_with != '';
+CREATE INDEX conversation_messages_request ON conversation_messages(agent, request_id) WHERE sent = 0;
 )sql",
 };
 

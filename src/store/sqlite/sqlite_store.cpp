@@ -139,7 +139,8 @@ Result<void> SqliteStore::delete_agent(const AgentId& id) {
     if (auto r = q.exec(); !r) return r;
     if (db_.changes() == 0) return error::not_found;
   }
-  for (const char* sql : {kDeleteCursor, kDeleteInbox, kDeleteAgentSubscriptions, kDeleteAgentBlocks}) {
+  for (const char* sql : {kDeleteCursor, kDeleteInbox, kDeleteAgentSubscriptions, kDeleteAgentBlocks,
+                          kDeleteAgentConversations, kDeleteAgentParticipants, kDeleteAgentConversationMessages}) {
     auto q = query(sql);
     q.bind_blob(1, id.span());
     if (auto r = q.exec(); !r) return r;

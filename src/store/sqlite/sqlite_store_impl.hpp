@@ -73,6 +73,9 @@ inline constexpr const char* kListPeers =
 inline constexpr const char* kPutBlock = "INSERT INTO blocks(agent, sender, created_ms) VALUES(?,?,?)";
 inline constexpr const char* kDeleteBlock = "DELETE FROM blocks WHERE agent=? AND sender=?";
 inline constexpr const char* kDeleteAgentBlocks = "DELETE FROM blocks WHERE agent=?";
+inline constexpr const char* kDeleteAgentConversations = "DELETE FROM conversations WHERE agent=?";
+inline constexpr const char* kDeleteAgentParticipants = "DELETE FROM conversation_participants WHERE agent=?";
+inline constexpr const char* kDeleteAgentConversationMessages = "DELETE FROM conversation_messages WHERE agent=?";
 inline constexpr const char* kListBlocks = "SELECT agent, sender FROM blocks ORDER BY agent, sender";
 inline constexpr const char* kBlockExists = "SELECT 1 FROM blocks WHERE agent=? AND sender=?";
 inline constexpr const char* kPutDirectory =
@@ -172,8 +175,22 @@ class SqliteStore final : public Store {
                                                             const std::string& request_id) override;
   Result<void> put_task_request(const TaskRequestRecord& r) override;
   Result<std::size_t> purge_task_requests(UnixMs now) override;
+  Result<bool> note_conversation(ConversationMessage& m, const ConversationLimits& limits) override;
+  Result<std::optional<ConversationRecord>> get_conversation(const AgentId& agent, const std::string& id) override;
+  Result<std::vector<ConversationRecord>> list_conversations(const ConversationQuery& q) override;
+  Result<std::vector<ConversationMessage>> list_conversation_messages(const AgentId& agent, const std::string& id,
+                                                                      std::uint64_t after, std::size_t limit) override;
+  Result<std::optional<ConversationMessage>> find_received(const AgentId& agent, const std::string& ref,
+                                                           const std::optional<RequestId>& id) override;
+  Result<std::size_t> purge_conversations(UnixMs idle_before) override;
+  Result<ConversationTotals> conversation_totals(UnixMs active_since) override;
+  Result<std::vector<std::pair<std::uint64_t, std::int64_t>>> conversations_idle_between(UnixMs from,
+                                                                                         UnixMs to) override;
 
  private:
+  Result<void> drop_conversation(const AgentId& agent, const std::string& id);
+  Result<std::vector<AgentId>> participants(const AgentId& agent, const std::string& id);
+
   Query query(const char* sql) { return db_.query(sql); }
 
   std::filesystem::path path_;
