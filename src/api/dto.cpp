@@ -167,4 +167,47 @@ json::object peer_json(const transport::PeerInfo& p) {
   return o;
 }
 
+json::object conversation_json(const node::Conversation& c) {
+  json::object o;
+  o["conversation_id"] = c.id;
+  json::array who;
+  for (const auto& p : c.participants) who.emplace_back(p.to_string());
+  o["participants"] = std::move(who);
+  if (!c.protocol.empty()) o["protocol"] = c.protocol;
+  o["message_count"] = c.messages;
+  o["first_ms"] = c.first_ms;
+  o["last_ms"] = c.last_ms;
+  o["state"] = node::to_string(c.state);
+  o["expires_ms"] = c.expires_ms;
+  return o;
+}
+
+json::object conversation_entry_json(const node::ConversationEntry& e) {
+  json::object o;
+  o["index"] = e.index;
+  o["direction"] = e.sent ? "sent" : "received";
+  o["request_id"] = e.request_id.to_string();
+  o["from"] = e.from.to_string();
+  o["to"] = e.to.to_string();
+  if (e.seq.value > 0) o["seq"] = e.seq.value;
+  o["time_ms"] = e.time_ms;
+  put_content(o, e.content);
+  return o;
+}
+
+json::object conversation_stats_json(const node::ConversationStats& s) {
+  auto average = [](const core::Histogram::Snapshot& h) {
+    return h.count ? h.sum / static_cast<double>(h.count) : 0.0;
+  };
+  return json::object{{"conversations", s.views},
+                      {"active", s.active},
+                      {"created", s.created},
+                      {"purged", s.purged},
+                      {"average_messages", s.average_messages},
+                      {"average_duration_ms", s.average_duration_ms},
+                      {"expired", json::object{{"count", s.ended_messages.count},
+                                               {"average_messages", average(s.ended_messages)},
+                                               {"average_duration_ms", average(s.ended_duration_ms)}}}};
+}
+
 }  // namespace agentmesh::api

@@ -35,6 +35,11 @@ boost::json::object transport_diagnostics_json(const transport::TransportDiagnos
 boost::json::object pubsub_diagnostics_json(const node::PubsubFigures& p);
 boost::json::object direct_diagnostics_json(const node::DirectStats& d);
 
+// Conversations (docs/api.md, "Conversations").
+boost::json::object conversation_json(const node::Conversation& c);
+boost::json::object conversation_entry_json(const node::ConversationEntry& e);
+boost::json::object conversation_stats_json(const node::ConversationStats& s);
+
 // Tasks (docs/api.md, "Tasks").
 boost::json::object task_json(const tasks::Task& t);
 boost::json::object task_event_json(const tasks::Event& e);

@@ -58,6 +58,8 @@ const std::vector<Entry>& table() {
     add(node::error::too_many_streams, 429, "too_many_streams", true);
     add(node::error::unknown_message, 404, "unknown_message", false);
     add(node::error::outbox_full, 503, "outbox_full", true);
+    add(node::error::unknown_conversation, 404, "unknown_conversation", false);
+    add(node::error::unknown_reply_target, 404, "unknown_reply_target", false);
 
     add(direct::error::idempotency_conflict, 409, "idempotency_conflict", false);
     add(direct::error::unknown_recipient, 404, "unknown_recipient", false);

@@ -44,6 +44,19 @@ void render_messages(std::string& out, const node::Diagnostics& d) {
               static_cast<double>(d.inboxes.streams));
 }
 
+void render_conversations(std::string& out, const node::ConversationStats& c) {
+  prom::header(out, "agentmesh_conversations", "gauge",
+               "conversation views kept (one per local participant), by state");
+  prom::sample(out, "agentmesh_conversations", "state=\"active\"", static_cast<double>(c.active));
+  prom::sample(out, "agentmesh_conversations", "state=\"expired\"", static_cast<double>(c.views - c.active));
+  prom::counter(out, "agentmesh_conversations_created_total", "conversation views started", c.created);
+  prom::counter(out, "agentmesh_conversations_purged_total", "expired conversation views deleted", c.purged);
+  prom::histogram(out, "agentmesh_conversation_messages", "messages of the conversation views that expired",
+                  c.ended_messages);
+  prom::histogram(out, "agentmesh_conversation_duration_seconds",
+                  "first to last message of the conversation views that expired", c.ended_duration_ms, kMsToSeconds);
+}
+
 void render_store(std::string& out, const node::StoreFigures& s) {
   prom::counter(out, "agentmesh_store_failures_total", "store operations that failed (I/O, corruption)", s.failures);
   prom::histogram(out, "agentmesh_store_commit_latency_seconds", "group commit latency (begin to fsync'd commit)",
@@ -131,6 +144,7 @@ std::string render_metrics(const node::Diagnostics& d, const ApiStats& http, con
   std::string out;
   out.reserve(16 * 1024);
   render_messages(out, d);
+  render_conversations(out, d.conversations);
   render_store(out, d.store);
   render_queues(out, d);
   render_transport_metrics(out, d.transport);

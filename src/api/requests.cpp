@@ -132,9 +132,13 @@ Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& li
     return r.error();
   }
   node::SendRequest req;
-  auto to = f.required_string("to", 128);
+  // A reply may leave `to` to its in_reply_to (node/conversations.hpp).
+  auto to = f.string("to", 128);
   if (!to) return to.error();
-  req.to = std::move(*to);
+  if (*to) {
+    if ((*to)->empty()) return f.bad("to", "must not be empty");
+    req.to = std::move(**to);
+  }
 
   if (auto r = read_body(f, limits, why, req.content.body, req.content.content_type); !r) return r.error();
   struct Opt {
@@ -151,6 +155,9 @@ Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& li
     auto v = f.string(opt.key, opt.max);
     if (!v) return v.error();
     if (*v) *opt.out = std::move(**v);
+  }
+  if (req.to.empty() && req.content.in_reply_to.empty()) {
+    return f.bad("to", "is required (it may be left out of a reply: in_reply_to names the message answered)");
   }
   // Task messages between daemons are the task service's alone.
   if (req.content.protocol == tasks::kProtocol) return f.bad("protocol", "is reserved for task messages");

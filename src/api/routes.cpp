@@ -50,6 +50,8 @@ const Route kRoutes[] = {
     {"POST", "/v1/agents/{agent}/tasks/{task}/fail", Auth::agent, kBody, &routes::fail_task},
     {"POST", "/v1/agents/{agent}/tasks/{task}/cancel", Auth::agent, kBody, &routes::cancel_task},
     {"POST", "/v1/agents/{agent}/tasks/{task}/messages", Auth::agent, kBody, &routes::answer_task},
+    {"GET", "/v1/agents/{agent}/conversations", Auth::agent, kNoBody, &routes::list_conversations},
+    {"GET", "/v1/agents/{agent}/conversations/{conversation}", Auth::agent, kNoBody, &routes::get_conversation},
     {"GET", "/v1/deadletters", Auth::admin, kNoBody, &routes::list_dead_letters},
     {"GET", "/v1/deadletters/{id}", Auth::admin, kNoBody, &routes::get_dead_letter},
     {"DELETE", "/v1/deadletters/{id}", Auth::admin, kNoBody, &routes::delete_dead_letter},
@@ -68,6 +70,7 @@ const Route kRoutes[] = {
     {"GET", "/v1/diagnostics/pubsub", Auth::admin, kNoBody, &routes::pubsub_diagnostics},
     {"GET", "/v1/diagnostics/direct", Auth::admin, kNoBody, &routes::direct_diagnostics},
     {"GET", "/v1/diagnostics/tasks", Auth::admin, kNoBody, &routes::task_diagnostics},
+    {"GET", "/v1/diagnostics/conversations", Auth::admin, kNoBody, &routes::conversation_diagnostics},
 };
 
 }  // namespace

@@ -22,6 +22,7 @@ int run(int argc, char** argv) {
   add_peer_commands(app, g);
   add_dead_letter_commands(app, g);
   add_task_commands(app, g);
+  add_conversation_commands(app, g);
   add_health_command(app, g, status);
   try {
     app.parse(argc, argv);

@@ -62,6 +62,7 @@ void add_directory_commands(CLI::App& app, Global& g);
 void add_peer_commands(CLI::App& app, Global& g);
 void add_dead_letter_commands(CLI::App& app, Global& g);
 void add_task_commands(CLI::App& app, Global& g);
+void add_conversation_commands(CLI::App& app, Global& g);
 void add_health_command(CLI::App& app, Global& g, int& status);
 
 }  // namespace agentmesh::cli

@@ -1,8 +1,9 @@
 #include "daemon/config.hpp"
 
-#include <cstdlib>
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include <cstdlib>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -38,8 +39,8 @@ bool read_int(const toml::table& t, std::string_view section, std::string_view k
   return true;
 }
 
-std::optional<std::string> read_string(const toml::table& t, std::string_view section, std::string_view key,
-                                       bool& ok, std::string& why) {
+std::optional<std::string> read_string(const toml::table& t, std::string_view section, std::string_view key, bool& ok,
+                                       std::string& why) {
   const toml::node* n = nullptr;
   if (section.empty()) {
     n = t.get(key);
@@ -197,6 +198,9 @@ bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& 
   std::int64_t heartbeat_s = cfg.api.stream_heartbeat.count();
   std::int64_t retention_s = cfg.node.idempotency_retention_ms / 1000;
   std::int64_t acked_retention_s = cfg.node.acked_retention_ms / 1000;
+  auto& conv = cfg.node.conversations;
+  std::int64_t conv_idle_s = conv.idle_timeout_ms / 1000;
+  std::int64_t conv_retention_s = conv.retention_ms / 1000;
   bool body_set = false;
   std::size_t max_body = 0;
   if (!read_int(file, "", "shutdown_deadline_ms", deadline_ms, 0, 600'000, why) ||
@@ -208,6 +212,10 @@ bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& 
       !read_int(file, "messages", "idempotency_retention_s", retention_s, 1, 30 * 86'400, why) ||
       !read_int(file, "messages", "acked_retention_s", acked_retention_s, 0, 3650 * 86'400LL, why) ||
       !read_int(file, "messages", "max_streams_per_agent", cfg.node.max_streams_per_agent, 1, 1'000, why) ||
+      !read_int(file, "conversations", "idle_timeout_s", conv_idle_s, 1, 365 * 86'400LL, why) ||
+      !read_int(file, "conversations", "retention_s", conv_retention_s, 0, 3650 * 86'400LL, why) ||
+      !read_int(file, "conversations", "max_messages", conv.limits.max_messages, 1, 1'000'000, why) ||
+      !read_int(file, "conversations", "max_per_agent", conv.limits.max_per_agent, 1, 10'000'000, why) ||
       !read_int(file, "store", "queue_capacity", cfg.node.writer.queue_capacity, 1, 10'000'000, why) ||
       !read_int(file, "store", "max_batch", cfg.node.writer.max_batch, 1, 1'000'000, why) ||
       !read_int(file, "p2p", "max_inbound", cfg.node.transport.max_inbound, 0, 100'000, why) ||
@@ -225,6 +233,8 @@ bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& 
   cfg.api.stream_heartbeat = std::chrono::seconds(heartbeat_s);
   cfg.node.idempotency_retention_ms = retention_s * 1000;
   cfg.node.acked_retention_ms = acked_retention_s * 1000;
+  conv.idle_timeout_ms = conv_idle_s * 1000;
+  conv.retention_ms = conv_retention_s * 1000;
   cfg.api.max_body_bytes = body_set ? max_body : 2 * cfg.node.max_payload_bytes + 64 * 1024;
   return true;
 }
@@ -286,9 +296,9 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   }
   // Peer-to-peer addresses: flags, else AGENTMESH_LISTEN/_BOOTSTRAP
   // (comma-separated), else the file, else the default.
-  auto pick_list = [&](const std::vector<std::string>& flag, const char* env_name,
-                       const std::optional<std::vector<std::string>>& from_file)
-      -> std::optional<std::vector<std::string>> {
+  auto pick_list =
+      [&](const std::vector<std::string>& flag, const char* env_name,
+          const std::optional<std::vector<std::string>>& from_file) -> std::optional<std::vector<std::string>> {
     if (!flag.empty()) return flag;
     if (auto e = env(env_name)) return split_list(*e);
     return from_file;

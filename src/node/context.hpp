@@ -38,6 +38,7 @@ struct MessageCounters {
   core::Counter rejected;   // sends and receptions that were refused
   core::Counter acks;       // inbox acknowledgements committed
   core::Counter dead_lettered;
+  core::Counter conversations_created;  // conversation views started (node/conversations.hpp)
 };
 
 struct ServiceContext {

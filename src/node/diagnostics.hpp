@@ -76,6 +76,9 @@ struct Diagnostics {
   StoreFigures store;
   DirectStats direct;
   TaskStats tasks;
+  // Read from the store: filled in by NodeHandle::diagnostics (for the API),
+  // not by the health sampler.
+  ConversationStats conversations;
   transport::TransportDiagnostics transport;
   std::size_t bootstrap_peers = 0;  // configured
   PubsubFigures pubsub;

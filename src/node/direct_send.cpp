@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "direct/delivery.hpp"
 #include "direct/error.hpp"
+#include "node/conversations.hpp"
 #include "node/direct.hpp"
 #include "node/error.hpp"
 #include "node/storage_commit.hpp"
@@ -61,6 +62,11 @@ Task<Result<SendReceipt>> DirectService::send(core::AgentId from, SendRequest re
   if (req.content.body.size() > config.max_payload_bytes) co_return direct::error::payload_too_large;
   if (req.ttl_ms && (*req.ttl_ms <= 0 || *req.ttl_ms > config.max_ttl_ms)) co_return core::error::out_of_range;
   req.wait_ms = std::clamp<std::int64_t>(req.wait_ms, 0, config.direct.max_wait_ms);
+  // A reply may leave the recipient and the conversation to its in_reply_to.
+  if (auto r = ConversationService::resolve_reply(ctx_.storage->reader(), from, req); !r) {
+    ctx_.storage->note_result(r.error());
+    co_return r.error();
+  }
   if (const auto* recipient = agents_->resolve(req.to)) {
     co_return co_await send_local(from, recipient->id, recipient->state, std::move(req));
   }
@@ -104,7 +110,7 @@ Task<Result<SendReceipt>> DirectService::send_local(core::AgentId from, core::Ag
   receipt.recipient = to;
   receipt.created_ms = now;
   auto inboxes = inboxes_;
-  auto delivered = co_await inboxes->deliver(std::move(d));
+  auto delivered = co_await inboxes->deliver(std::move(d), true);
   if (!delivered) {
     ctx_.counters->rejected.inc();
     if (delivered.error() == error::unknown_agent) co_return direct::error::unknown_recipient;  // deleted meanwhile
@@ -158,8 +164,11 @@ Task<Result<SendReceipt>> DirectService::send_remote(core::AgentId from, core::A
   rec.keep_until_ms = rec.expires_ms;  // pending rows are never purged; set again when it finishes
 
   // An idempotent resend finds the first send's row in the same transaction.
+  // A new message goes into the sender's conversation view with its row.
+  auto created = std::make_shared<bool>(false);
   WorkFn<std::optional<store::OutboxRecord>> queue =
-      [rec](store::Store& s) -> Result<std::optional<store::OutboxRecord>> {
+      [rec, created, config = ctx_.config](store::Store& s) -> Result<std::optional<store::OutboxRecord>> {
+    *created = false;
     if (rec.keyed) {
       auto prior = s.get_outbox(rec.request_id);
       if (!prior) return prior.error();
@@ -169,10 +178,15 @@ Task<Result<SendReceipt>> DirectService::send_remote(core::AgentId from, core::A
       }
     }
     if (auto r = s.put_outbox(rec); !r) return r.error();
+    auto noted = ConversationService::note(s, config->conversations, rec.sender, true, rec.recipient, rec.request_id,
+                                           core::Seq{0}, rec.created_ms, rec.content);
+    if (!noted) return noted.error();
+    *created = *noted;
     return std::optional<store::OutboxRecord>{};
   };
   auto queued = co_await ctx_.storage->commit<std::optional<store::OutboxRecord>>(std::move(queue));
   if (!queued) co_return queued.error();
+  if (*created) ctx_.counters->conversations_created.inc();
   if (*queued) {
     const auto* live = tracker_.find(rec.request_id);
     auto receipt = receipt_of(live ? *live : **queued, tracker_.in_flight(rec.request_id));

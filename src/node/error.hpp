@@ -27,13 +27,16 @@ enum class error {
   unknown_message,
   // The outbox holds its maximum of pending messages; retry later.
   outbox_full,
+  // The agent has no conversation with that id (or it was pruned).
+  unknown_conversation,
+  // A reply names no recipient and its in_reply_to matches no message the
+  // agent received in a conversation it still keeps.
+  unknown_reply_target,
 };
 
 const boost::system::error_category& error_category() noexcept;
 
-inline boost::system::error_code make_error_code(error e) noexcept {
-  return {static_cast<int>(e), error_category()};
-}
+inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 }  // namespace agentmesh::node
 

@@ -4,6 +4,7 @@
 #include "node/inboxes.hpp"
 
 #include "direct/error.hpp"
+#include "node/conversations.hpp"
 #include "node/error.hpp"
 #include "node/spawn.hpp"
 #include "node/storage_commit.hpp"
@@ -93,11 +94,42 @@ void InboxService::start() {
 
 void InboxService::stop() { ticker_.stop(); }
 
-Task<Result<direct::DeliveryResult>> InboxService::deliver(direct::Delivery d) {
+namespace {
+
+// direct::deliver, and the message in its conversation views (the
+// recipient's, and the sender's when `sender_local`) when it was appended.
+// `created` counts the views it started (set, not added to: a job may run
+// twice).
+Result<direct::DeliveryResult> deliver_noted(store::Store& s, direct::Delivery& d, const ConversationConfig& config,
+                                             bool sender_local, std::uint64_t& created) {
+  created = 0;
+  auto r = direct::deliver(s, d);
+  if (!r || r->duplicate) return r;
+  const auto& rec = d.record;
+  auto in = ConversationService::note(s, config, rec.agent, false, rec.sender, rec.request_id, r->seq, rec.received_ms,
+                                      rec.content);
+  if (!in) return in.error();
+  created += *in ? 1 : 0;
+  if (sender_local) {
+    auto out = ConversationService::note(s, config, rec.sender, true, rec.agent, rec.request_id, core::Seq{0},
+                                         rec.received_ms, rec.content);
+    if (!out) return out.error();
+    created += *out ? 1 : 0;
+  }
+  return r;
+}
+
+}  // namespace
+
+Task<Result<direct::DeliveryResult>> InboxService::deliver(direct::Delivery d, bool sender_local) {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   auto self = shared_from_this();
   const auto recipient = d.record.agent;
-  WorkFn<direct::DeliveryResult> work = [d = std::move(d)](store::Store& s) mutable { return direct::deliver(s, d); };
+  auto created = std::make_shared<std::uint64_t>(0);
+  WorkFn<direct::DeliveryResult> work = [d = std::move(d), config = ctx_.config, sender_local,
+                                         created](store::Store& s) mutable {
+    return deliver_noted(s, d, config->conversations, sender_local, *created);
+  };
   auto delivered = co_await ctx_.storage->commit<direct::DeliveryResult>(std::move(work));
   if (!delivered) {
     if (delivered.error() == store::error::not_found) co_return error::unknown_agent;  // deleted meanwhile
@@ -107,6 +139,7 @@ Task<Result<direct::DeliveryResult>> InboxService::deliver(direct::Delivery d) {
     ctx_.counters->duplicate.inc();
   } else {
     ctx_.counters->accepted.inc();
+    ctx_.counters->conversations_created.inc(*created);
     note_appended(recipient, delivered->seq);
   }
   co_return delivered;
@@ -284,12 +317,14 @@ Task<Result<SendReceipt>> InboxService::redeliver(std::int64_t id) {
   d.record.request_id = dl.request_id;
   d.record.received_ms = ctx_.now_ms();
   d.record.content = dl.content;
-  WorkFn<direct::DeliveryResult> work = [d = std::move(d),
-                                         id](store::Store& s) mutable -> Result<direct::DeliveryResult> {
+  // A local sender's view noted the message when it was first sent.
+  auto created = std::make_shared<std::uint64_t>(0);
+  WorkFn<direct::DeliveryResult> work = [d = std::move(d), id, config = ctx_.config,
+                                         created](store::Store& s) mutable -> Result<direct::DeliveryResult> {
     auto still = s.get_dead_letter(id);
     if (!still) return still.error();
     if (!*still) return error::unknown_dead_letter;  // retried or deleted concurrently
-    auto r = direct::deliver(s, d);
+    auto r = deliver_noted(s, d, config->conversations, false, *created);
     if (!r) return r;
     if (auto del = s.delete_dead_letter(id); !del) return del.error();
     return r;
@@ -300,6 +335,7 @@ Task<Result<SendReceipt>> InboxService::redeliver(std::int64_t id) {
     co_return delivered.error();
   }
   ctx_.counters->accepted.inc();
+  ctx_.counters->conversations_created.inc(*created);
   note_appended(dl.recipient, delivered->seq);
   SendReceipt receipt;
   receipt.request_id = dl.request_id;

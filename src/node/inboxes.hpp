@@ -74,7 +74,9 @@ class InboxService : public std::enable_shared_from_this<InboxService> {
   // then advances the cursor and wakes streams. Counts accepted and
   // duplicate messages. Errors: the delivery's (idempotency_conflict, the
   // policy's refusal), unknown_agent (the recipient is gone), the store's.
-  Task<Result<direct::DeliveryResult>> deliver(direct::Delivery d);
+  // When it is appended, the message goes into the recipient's conversation
+  // view, and into the sender's when `sender_local` (a loopback send).
+  Task<Result<direct::DeliveryResult>> deliver(direct::Delivery d, bool sender_local = false);
 
   // Something committed an entry to `agent`'s inbox in its own transaction
   // (the task service's events): advance the cursor and wake its streams.

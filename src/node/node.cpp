@@ -10,6 +10,7 @@
 #include "core/fs.hpp"
 #include "crypto/key_file.hpp"
 #include "node/agents.hpp"
+#include "node/conversations.hpp"
 #include "node/direct.hpp"
 #include "node/directory.hpp"
 #include "node/error.hpp"
@@ -34,7 +35,8 @@ class Category final : public boost::system::error_category {
     const auto e = static_cast<error>(code);
     switch (static_cast<core::condition>(core::condition_of(cond))) {
       case core::condition::not_found:
-        return e == error::unknown_agent || e == error::unknown_dead_letter || e == error::unknown_message;
+        return e == error::unknown_agent || e == error::unknown_dead_letter || e == error::unknown_message ||
+               e == error::unknown_conversation || e == error::unknown_reply_target;
       case core::condition::invalid_input:
         return e == error::invalid_capability || e == error::invalid_agent_field;
       case core::condition::retryable:
@@ -65,6 +67,10 @@ class Category final : public boost::system::error_category {
         return "no message with that request id was sent by this agent";
       case error::outbox_full:
         return "the outbox is full; retry later";
+      case error::unknown_conversation:
+        return "the agent has no conversation with that id";
+      case error::unknown_reply_target:
+        return "in_reply_to matches no message this agent received in a kept conversation; give \"to\"";
     }
     return "unknown node error";
   }
@@ -169,6 +175,7 @@ Result<void> Node::open_services(std::string& why, crypto::SigningKey node_key) 
   topics_ = std::make_shared<TopicService>(c, agents_, inboxes_, mesh_);
   direct_ = std::make_shared<DirectService>(c, agents_, inboxes_, directory_, mesh_);
   tasks_ = std::make_shared<TaskService>(c, agents_, inboxes_, directory_, direct_);
+  conversations_ = std::make_shared<ConversationService>(c, agents_);
   peers_ = std::make_shared<PeerService>(c, host_);
   for (auto r : {agents_->load(why), inboxes_->load(why), topics_->load(why), directory_->load(why), direct_->load(why),
                  tasks_->load(why), peers_->load(why)}) {
@@ -246,6 +253,7 @@ Result<void> Node::start_network(std::string& why) {
   topics_->start();
   direct_->start();
   tasks_->start();
+  conversations_->start();
   inboxes_->start();
   peers_->start();
   host_->start();
@@ -270,6 +278,7 @@ void Node::stop() {
   stopped_ = true;
   health_ticker_.stop();
   if (tasks_) tasks_->stop();
+  if (conversations_) conversations_->stop();
   if (direct_) direct_->stop();
   if (directory_) directory_->stop();
   if (inboxes_) inboxes_->stop();

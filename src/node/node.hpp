@@ -10,6 +10,7 @@
 //   DirectoryService  adverts, the directory, presence        node/directory.hpp
 //   PeerService       node info, peers, the peer store        node/peers.hpp
 //   TaskService       tasks: lifecycle, timers, task messages  node/tasks.hpp
+//   ConversationService  conversation views, retention   node/conversations.hpp
 //   HealthMonitor     health from the services' figures       node/health.hpp
 //
 // The API reaches the node only through NodeHandle (node/node_handle.hpp),
@@ -58,6 +59,7 @@ class TopicService;
 class DirectoryService;
 class PeerService;
 class TaskService;
+class ConversationService;
 class Mesh;
 struct ServiceContext;
 
@@ -97,6 +99,7 @@ class Node : public std::enable_shared_from_this<Node> {
   DirectoryService& directory() { return *directory_; }
   PeerService& peers() { return *peers_; }
   TaskService& tasks() { return *tasks_; }
+  ConversationService& conversations() { return *conversations_; }
   const AgentService& agents() const { return *agents_; }
   const InboxService& inboxes() const { return *inboxes_; }
 
@@ -126,6 +129,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::shared_ptr<DirectService> direct_;
   std::shared_ptr<PeerService> peers_;
   std::shared_ptr<TaskService> tasks_;
+  std::shared_ptr<ConversationService> conversations_;
   mutable HealthMonitor health_;
   Ticker health_ticker_;  // samples the figures for the health monitor
   std::chrono::steady_clock::time_point started_;

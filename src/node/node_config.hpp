@@ -8,6 +8,7 @@
 
 #include "direct/receiver.hpp"
 #include "direct/retry.hpp"
+#include "store/records.hpp"
 #include "store/writer.hpp"
 #include "tasks/machine.hpp"
 #include "transport/config.hpp"
@@ -60,6 +61,21 @@ struct TaskConfig {
   tasks::Limits limits;
 };
 
+// Conversations (issue 13; node/conversations.hpp).
+struct ConversationConfig {
+  static constexpr std::int64_t kDefaultIdleTimeoutMs = 24LL * 3600 * 1000;
+  static constexpr std::int64_t kDefaultRetentionMs = 7LL * 24 * 3600 * 1000;
+
+  // A conversation with no message for this long is `expired` (a new
+  // message makes it active again).
+  std::int64_t idle_timeout_ms = kDefaultIdleTimeoutMs;
+  // Expired conversations are kept this long, then deleted with their
+  // messages.
+  std::int64_t retention_ms = kDefaultRetentionMs;
+  // Messages kept per conversation view, and views per agent.
+  store::ConversationLimits limits;
+};
+
 struct NodeConfig {
   static constexpr std::size_t kDefaultMaxPayloadBytes = 1 << 20;
   static constexpr std::int64_t kDefaultIdempotencyRetentionMs = 24LL * 3600 * 1000;
@@ -87,6 +103,7 @@ struct NodeConfig {
   store::WriterConfig writer;
   // The task lifecycle: default timeouts, bounds, retention, size limits.
   TaskConfig tasks;
+  ConversationConfig conversations;
   // The node-to-node transport: listen and bootstrap addresses, limits.
   transport::TransportConfig transport;
 };

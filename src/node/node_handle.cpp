@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "node/agents.hpp"
+#include "node/conversations.hpp"
 #include "node/diagnostics.hpp"
 #include "node/direct.hpp"
 #include "node/directory.hpp"
@@ -257,7 +258,11 @@ Task<Result<void>> NodeHandle::disconnect(core::PeerId peer) const {
 }
 
 Task<Result<Diagnostics>> NodeHandle::diagnostics() const {
-  return run_sync<Result<Diagnostics>>([](Node& n) -> Result<Diagnostics> { return n.diagnostics(); });
+  return run_sync<Result<Diagnostics>>([](Node& n) -> Result<Diagnostics> {
+    auto d = n.diagnostics();
+    if (auto c = n.conversations().stats()) d.conversations = *c;  // a failing store shows in d.store
+    return d;
+  });
 }
 
 Task<Result<HealthReport>> NodeHandle::health(bool draining) const {
@@ -280,6 +285,17 @@ Task<Result<TaskResult>> NodeHandle::act_on_task(core::AgentId actor, core::Task
 
 Task<Result<tasks::Task>> NodeHandle::task(core::AgentId agent, core::TaskId id) const {
   return run_sync<Result<tasks::Task>>([agent, id](Node& n) { return n.tasks().get(agent, id); });
+}
+
+Task<Result<std::vector<Conversation>>> NodeHandle::conversations(core::AgentId agent, ConversationListQuery q) const {
+  return run_sync<Result<std::vector<Conversation>>>(
+      [agent, q = std::move(q)](Node& n) { return n.conversations().list(agent, q); });
+}
+
+Task<Result<ConversationView>> NodeHandle::conversation(core::AgentId agent, std::string id, std::uint64_t after,
+                                                        std::size_t limit) const {
+  return run_sync<Result<ConversationView>>(
+      [agent, id = std::move(id), after, limit](Node& n) { return n.conversations().get(agent, id, after, limit); });
 }
 
 Task<Result<std::vector<tasks::Task>>> NodeHandle::tasks(core::AgentId agent, TaskListQuery q) const {

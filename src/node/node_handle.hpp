@@ -122,6 +122,11 @@ class NodeHandle {
   Task<Result<std::uint64_t>> open_task_stream(core::AgentId agent, std::function<void()> wake) const;
   void close_task_stream(core::AgentId agent, std::uint64_t token) const;
 
+  // --- conversations (node/conversations.hpp) ---
+  Task<Result<std::vector<Conversation>>> conversations(core::AgentId agent, ConversationListQuery q) const;
+  Task<Result<ConversationView>> conversation(core::AgentId agent, std::string id, std::uint64_t after,
+                                              std::size_t limit) const;
+
  private:
   template <class R, class Op>
   Task<R> run(Op op) const;

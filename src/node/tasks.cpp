@@ -459,11 +459,13 @@ tasks_detail::StepEnv TaskService::step_env() const {
   env.retention_ms = config_.retention_ms;
   env.message_ttl_ms = ctx_.config->max_ttl_ms;
   env.max_wire_bytes = ctx_.config->max_payload_bytes;
+  env.conversations = ctx_.config->conversations;
   return env;
 }
 
 void TaskService::after_commit(const StepOutcome& out) {
   for (const auto& [agent, seq] : out.appended) inboxes_->appended(agent, seq);
+  ctx_.counters->conversations_created.inc(out.conversations_created);
   for (const auto& rec : out.outbox) direct_->track(rec);
   if (!out.event) return;
   const auto& t = out.task;

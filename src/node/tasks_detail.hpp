@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "node/node_config.hpp"
 #include "store/store.hpp"
 #include "tasks/machine.hpp"
 
@@ -24,8 +25,9 @@ struct StepEnv {
   core::UnixMs now = 0;
   tasks::Limits limits;
   std::int64_t retention_ms = 0;
-  std::int64_t message_ttl_ms = 0;  // lifetime of the task messages to other daemons
-  std::size_t max_wire_bytes = 0;   // largest task message another daemon accepts (its payload limit)
+  std::int64_t message_ttl_ms = 0;   // lifetime of the task messages to other daemons
+  std::size_t max_wire_bytes = 0;    // largest task message another daemon accepts (its payload limit)
+  ConversationConfig conversations;  // task events are messages of the task's context (its conversation)
 };
 
 // What a committed job leaves for the service to do on its thread.
@@ -38,6 +40,7 @@ struct StepOutcome {
   std::vector<std::pair<core::AgentId, core::Seq>> appended;  // task events put in local inboxes
   std::vector<store::OutboxRecord> outbox;                    // task messages to other daemons
   std::vector<core::AgentId> parties;                         // local parties to wake
+  std::uint64_t conversations_created = 0;                    // views the events started (node/conversations.hpp)
 };
 
 // Commits step `e` (taking `before`, none for a new task, to `after`): the

@@ -4,6 +4,7 @@
 
 #include "crypto/crypto.hpp"
 #include "direct/delivery.hpp"
+#include "node/conversations.hpp"
 #include "node/inboxes.hpp"
 #include "node/tasks.hpp"
 #include "node/tasks_detail.hpp"
@@ -49,7 +50,7 @@ tasks::Event shareable(tasks::Event e) {
 }
 
 Result<core::Seq> append_event(store::Store& s, const StepEnv& env, const tasks::Task& t, const tasks::Event& e,
-                               const std::string& body, const core::AgentId& party) {
+                               const std::string& body, const core::AgentId& party, StepOutcome& out) {
   store::InboxRecord rec;
   rec.agent = party;
   rec.sender = party == t.requester ? t.assignee : t.requester;
@@ -60,7 +61,13 @@ Result<core::Seq> append_event(store::Store& s, const StepEnv& env, const tasks:
   rec.content.performative = std::string(tasks::to_string(e.kind));
   rec.content.conversation_id = t.context_id;
   rec.content.protocol = std::string(tasks::kProtocol);
-  return s.append_inbox(rec);
+  auto seq = s.append_inbox(rec);
+  if (!seq) return seq;
+  auto noted = ConversationService::note(s, env.conversations, party, false, rec.sender, rec.request_id, *seq, env.now,
+                                         rec.content);
+  if (!noted) return noted.error();
+  out.conversations_created += *noted ? 1 : 0;
+  return seq;
 }
 
 }  // namespace
@@ -82,7 +89,7 @@ Result<void> commit_step(store::Store& s, const StepEnv& env, const LocalAgents&
   for (const auto& p : parties) {
     if (only && p != *only) continue;
     if (local.contains(p)) {
-      auto seq = append_event(s, env, after, e, body, p);
+      auto seq = append_event(s, env, after, e, body, p, out);
       if (!seq) {
         if (seq.error() == store::error::not_found) continue;  // the agent was deleted
         return seq.error();
@@ -166,7 +173,7 @@ Result<core::Seq> apply_event(store::Store& s, const StepEnv& env, const LocalAg
       if (logged->empty() || logged->front().sequence != e.sequence || !local.contains(rec.agent)) {
         return core::Seq{0};
       }
-      auto seq = append_event(s, env, *copy, e, logged->front().body, rec.agent);
+      auto seq = append_event(s, env, *copy, e, logged->front().body, rec.agent, out);
       if (!seq) return seq.error();
       out.appended.emplace_back(rec.agent, *seq);
       out.parties.push_back(rec.agent);
@@ -240,6 +247,7 @@ Task<Result<direct::DeliveryResult>> TaskService::receive(direct::Delivery d) {
   if (outcome->stale || !outcome->event) {
     for (const auto& [agent, seq] : outcome->appended) inboxes_->appended(agent, seq);
     for (const auto& agent : outcome->parties) notify(agent);
+    ctx_.counters->conversations_created.inc(outcome->conversations_created);
     co_return delivered;
   }
   after_commit(*outcome);

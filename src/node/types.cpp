@@ -21,4 +21,15 @@ std::optional<AgentState> parse_agent_state(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+std::string_view to_string(ConversationState s) noexcept {
+  return s == ConversationState::expired ? "expired" : "active";
+}
+
+std::optional<ConversationState> parse_conversation_state(std::string_view s) noexcept {
+  for (auto v : {ConversationState::active, ConversationState::expired}) {
+    if (to_string(v) == s) return v;
+  }
+  return std::nullopt;
+}
+
 }  // namespace agentmesh::node

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/ids.hpp"
+#include "core/metrics.hpp"
 #include "core/multiaddr.hpp"
 #include "core/peer_id.hpp"
 #include "core/pressure.hpp"
@@ -218,6 +219,61 @@ struct TaskResult {
   // The action went to the home's daemon and its answer has not come yet
   // (the outbox keeps sending it); `task` is this daemon's copy.
   bool pending = false;
+};
+
+// A conversation as one local agent sees it: the messages carrying its
+// conversation_id that the agent sent or received (node/conversations.hpp).
+enum class ConversationState { active, expired };
+std::string_view to_string(ConversationState s) noexcept;
+std::optional<ConversationState> parse_conversation_state(std::string_view s) noexcept;
+
+struct Conversation {
+  std::string id;
+  std::vector<core::AgentId> participants;  // the agent included
+  std::string protocol;
+  std::uint64_t messages = 0;  // every message so far, also those no longer kept
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  ConversationState state = ConversationState::active;
+  std::int64_t expires_ms = 0;  // when it expires unless another message comes
+};
+
+struct ConversationEntry {
+  std::uint64_t index = 0;  // its place in the conversation, from 1
+  bool sent = false;        // sent by the agent; otherwise received
+  core::AgentId from;
+  core::AgentId to;
+  core::RequestId request_id;
+  core::Seq seq;  // received: the agent's inbox seq
+  std::int64_t time_ms = 0;
+  MessageContent content;
+};
+
+// GET /v1/agents/{id}/conversations/{cid}: the record and a page of messages.
+struct ConversationView {
+  Conversation conversation;
+  std::vector<ConversationEntry> messages;
+  std::uint64_t first_kept = 0;  // the oldest message index still kept (older ones were dropped)
+};
+
+struct ConversationListQuery {
+  std::optional<ConversationState> state;
+  std::string after;  // ids greater than this
+  std::size_t limit = 100;
+};
+
+// GET /v1/diagnostics/conversations and /metrics.
+struct ConversationStats {
+  std::uint64_t views = 0;  // conversation views kept (one per local participant)
+  std::uint64_t active = 0;
+  std::uint64_t created = 0;       // views started since the daemon started
+  std::uint64_t purged = 0;        // expired views deleted since the daemon started
+  double average_messages = 0;     // over the views kept
+  double average_duration_ms = 0;  // first to last message, over the views kept
+  // Views that went idle (expired) since the daemon started: their lengths
+  // (messages) and durations (first to last message).
+  core::Histogram::Snapshot ended_messages;
+  core::Histogram::Snapshot ended_duration_ms;
 };
 
 struct TaskListQuery {

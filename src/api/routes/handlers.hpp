@@ -60,6 +60,11 @@ Task get_dead_letter(RouteContext& c);
 Task retry_dead_letter(RouteContext& c);
 Task delete_dead_letter(RouteContext& c);
 
+// routes/conversations.cpp: an agent's conversations and their messages
+Task list_conversations(RouteContext& c);
+Task get_conversation(RouteContext& c);
+Task conversation_diagnostics(RouteContext& c);
+
 // routes/tasks.cpp: tasks, the parties' actions, task event streams
 Task create_task(RouteContext& c);
 Task list_tasks(RouteContext& c);

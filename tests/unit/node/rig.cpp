@@ -87,6 +87,7 @@ Rig::Rig(boost::asio::io_context& io, std::shared_ptr<core::ManualClock> c, std:
   topics = std::make_shared<TopicService>(ctx, agents, inboxes, mesh);
   direct = std::make_shared<DirectService>(ctx, agents, inboxes, directory, mesh);
   tasks = std::make_shared<TaskService>(ctx, agents, inboxes, directory, direct);
+  conversations = std::make_shared<ConversationService>(ctx, agents);
   std::string why;
   if (!tasks->load(why)) throw std::runtime_error("tasks: " + why);
   agents->add_observer(inboxes->agent_observer());

@@ -19,6 +19,7 @@
 #include "core/clock.hpp"
 #include "node/agents.hpp"
 #include "node/context.hpp"
+#include "node/conversations.hpp"
 #include "node/direct.hpp"
 #include "node/directory.hpp"
 #include "node/inboxes.hpp"
@@ -103,6 +104,7 @@ struct Rig {
   std::shared_ptr<TopicService> topics;
   std::shared_ptr<DirectService> direct;
   std::shared_ptr<TaskService> tasks;
+  std::shared_ptr<ConversationService> conversations;
 };
 
 }  // namespace agentmesh::node::test
