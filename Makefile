@@ -5,7 +5,7 @@
 #   make test    build with ASan+UBSan and run the whole test suite
 #   make bench   build (release), run the benchmarks, update docs/benchmarks.md
 #   make fuzz    build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
-#   make soak    the crash-safety tests with SOAK_RUNS kill -9 runs per victim (default 50)
+#   make soak    the crash-safety tests (messages, tasks) with SOAK_RUNS kill -9 runs per victim (default 50)
 #   make install copy the binary to $(PREFIX)/bin (default ~/.local)
 
 FUZZ_SECONDS ?= 60
@@ -41,8 +41,9 @@ test: dev
 
 soak: deps
 	@cmake --preset dev >/dev/null
-	@cmake --build --preset dev -j $(JOBS) --target direct_integration_test
+	@cmake --build --preset dev -j $(JOBS) --target direct_integration_test tasks_integration_test
 	AGENTMESH_CRASH_RUNS=$(SOAK_RUNS) build/dev/tests/direct_integration_test --gtest_filter='*DirectCrashTest*'
+	AGENTMESH_TASK_CRASH_RUNS=$(SOAK_RUNS) build/dev/tests/tasks_integration_test --gtest_filter='*TaskCrashTest*'
 
 bench: deps
 	@scripts/bench.sh

@@ -29,7 +29,7 @@ TEST_F(ApiTest, AgentLifecycle) {
   ASSERT_EQ(list.at("agents").as_array().size(), 1u);
   const auto& a = list.at("agents").as_array()[0];
   EXPECT_EQ(a.at("name").as_string(), "alice");
-  EXPECT_FALSE(a.as_object().contains("token"));  // shown once only
+  EXPECT_FALSE(a.as_object().contains("token"));          // shown once only
   EXPECT_EQ(a.at("capabilities").as_array().size(), 2u);  // sorted, deduplicated
 
   EXPECT_EQ(js(req("GET", "/v1/agents/" + alice.id)).at("name").as_string(), "alice");

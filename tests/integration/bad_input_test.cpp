@@ -3,8 +3,9 @@
 // keys and tokens, names for the database files) and every row of every
 // table, before and after.
 
-#include <fstream>
 #include <sqlite3.h>
+
+#include <fstream>
 
 #include "integration/fixture.hpp"
 
@@ -71,8 +72,8 @@ TEST_F(BadInputTest, EveryCaseGetsItsErrorAndChangesNothing) {
   create("bob");
   ASSERT_EQ(send("alice", "bob", "existing").status, 202);
   const std::string deep = std::string(10000, '[') + std::string(10000, ']');
-  const std::string deep_obj = R"({"to":"bob","body":"x","metadata":)" + std::string(5000, '[') +
-                               std::string(5000, ']') + "}";
+  const std::string deep_obj =
+      R"({"to":"bob","body":"x","metadata":)" + std::string(5000, '[') + std::string(5000, ']') + "}";
   const Case cases[] = {
       {"truncated json", "POST", "/v1/agents/alice/messages", R"({"to":"bob","bo)", 400, "malformed_json"},
       {"10000-deep nesting", "POST", "/v1/agents/alice/messages", deep, 400, "malformed_json"},
@@ -80,8 +81,7 @@ TEST_F(BadInputTest, EveryCaseGetsItsErrorAndChangesNothing) {
       {"invalid utf-8", "POST", "/v1/agents/alice/messages", "{\"to\":\"bob\",\"body\":\"\xc3\x28\"}", 400,
        "malformed_json"},
       {"wrong type to", "POST", "/v1/agents/alice/messages", R"({"to":["bob"],"body":"x"})", 400, "invalid_field"},
-      {"wrong type body", "POST", "/v1/agents/alice/messages", R"({"to":"bob","body":{"a":1}})", 400,
-       "invalid_field"},
+      {"wrong type body", "POST", "/v1/agents/alice/messages", R"({"to":"bob","body":{"a":1}})", 400, "invalid_field"},
       {"huge number", "POST", "/v1/agents/alice/messages", R"({"to":"bob","body":"x","ttl_ms":1e999})", 400,
        "invalid_field"},
       {"huge integer", "POST", "/v1/agents/bob/inbox/ack", R"({"up_to":99999999999999999999999})", 400,
@@ -90,8 +90,7 @@ TEST_F(BadInputTest, EveryCaseGetsItsErrorAndChangesNothing) {
       {"ack beyond last", "POST", "/v1/agents/bob/inbox/ack", R"({"up_to":2})", 400, "ack_beyond_last"},
       {"unknown field", "POST", "/v1/agents/alice/messages", R"({"to":"bob","body":"x","prio":1})", 400,
        "unknown_field"},
-      {"unknown sender", "POST", "/v1/agents/nobody/messages", R"({"to":"bob","body":"x"})", 404,
-       "unknown_agent"},
+      {"unknown sender", "POST", "/v1/agents/nobody/messages", R"({"to":"bob","body":"x"})", 404, "unknown_agent"},
       {"unknown recipient", "POST", "/v1/agents/alice/messages", R"({"to":"carol","body":"x"})", 404,
        "unknown_recipient"},
       {"unknown id recipient", "POST", "/v1/agents/alice/messages",

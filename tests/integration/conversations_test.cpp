@@ -34,10 +34,8 @@ TEST(ConversationsTest, AnExchangeAcrossDaemonsIsTrackedOnBothAndRepliesFillThem
   TempDir dir;
   AliceAndBob mesh(dir.path());
   ASSERT_TRUE(mesh.ready()) << mesh.a.log();
-  Daemon& a = mesh.a;
-  Daemon& b = mesh.b;
-  const auto& alice = mesh.alice;
-  const auto& bob = mesh.bob;
+  Daemon &a = mesh.a, &b = mesh.b;
+  const TestAgent &alice = mesh.alice, &bob = mesh.bob;
   auto asked = request(a, alice, "POST", "/v1/agents/" + alice.id + "/messages",
                        json::object{{"to", bob.id},
                                     {"body", "what is the price?"},

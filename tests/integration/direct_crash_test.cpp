@@ -121,17 +121,10 @@ TEST_P(DirectCrashTest, EveryAcceptedMessageArrivesExactlyOnceAfterKill9) {
   EXPECT_EQ(b.stop(), 0);
 }
 
-int runs() {
-  const char* env = std::getenv("AGENTMESH_CRASH_RUNS");
-  const int n = env ? std::atoi(env) : 10;
-  return n > 0 ? n : 10;
-}
-
 INSTANTIATE_TEST_SUITE_P(Victims, DirectCrashTest,
-                         ::testing::Combine(::testing::Values("sender", "receiver"), ::testing::Range(0, runs())),
-                         [](const auto& info) {
-                           return std::get<0>(info.param) + "_run" + std::to_string(std::get<1>(info.param));
-                         });
+                         ::testing::Combine(::testing::Values("sender", "receiver"),
+                                            ::testing::Range(0, crash_runs("AGENTMESH_CRASH_RUNS", 10))),
+                         [](const auto& info) { return victim_run_name(info.param); });
 
 }  // namespace
 }  // namespace agentmesh::testutil

@@ -6,12 +6,13 @@
 // with another body, garbage frames, and an ack forged for another daemon's
 // message. Each is refused, counted by reason, and never delivered.
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
 
 #include "direct/envelope_crypto.hpp"
 #include "pubsub/service.hpp"
@@ -85,7 +86,9 @@ class Attacker {
   template <class T>
   T run(transport::Task<T> task) {
     std::optional<T> out;
-    auto store = [](transport::Task<T> t, std::optional<T>& o) -> transport::Task<void> { o.emplace(co_await std::move(t)); };
+    auto store = [](transport::Task<T> t, std::optional<T>& o) -> transport::Task<void> {
+      o.emplace(co_await std::move(t));
+    };
     asio::co_spawn(ioc_, store(std::move(task), out), [](const std::exception_ptr& e) {
       if (e) std::rethrow_exception(e);
     });
@@ -326,18 +329,20 @@ TEST(DirectSecurityTest, AnAckForgedByAThirdDaemonIsIgnored) {
   wd::InboxItem item{wd::InboxItem::Kind::ack, wd::encode(forged)};
   auto published = m.pubsub().publish(topic, wd::encode(item));
   ASSERT_TRUE(published && published->peers >= 1);
-  ASSERT_TRUE(eventually([&] {
-    m.run_until([] { return false; }, 50ms);
-    return get_json(a, "/v1/diagnostics/direct").at("sent").at("acks_invalid").to_number<int>() >= 1;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        m.run_until([] { return false; }, 50ms);
+        return get_json(a, "/v1/diagnostics/direct").at("sent").at("acks_invalid").to_number<int>() >= 1;
+      },
+      20s));
   auto status = get_json(a, "/v1/agents/" + alice.id + "/messages/" + rid);
   EXPECT_EQ(status.at("state").as_string(), "queued") << json::serialize(status);
   EXPECT_TRUE(get_json(a, "/v1/deadletters").at("dead_letters").as_array().empty());
 
   b.start();
-  ASSERT_TRUE(eventually([&] {
-    return get_json(a, "/v1/agents/" + alice.id + "/messages/" + rid).at("state").as_string() == "accepted";
-  }, 30s));
+  ASSERT_TRUE(eventually(
+      [&] { return get_json(a, "/v1/agents/" + alice.id + "/messages/" + rid).at("state").as_string() == "accepted"; },
+      30s));
   EXPECT_EQ(inbox_size(b, bob), 1u);
   EXPECT_EQ(a.stop(), 0);
   EXPECT_EQ(b.stop(), 0);

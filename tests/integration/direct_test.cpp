@@ -3,9 +3,9 @@
 // receipts and GET .../messages/{request_id}, a recipient offline and back
 // before expiry, offline past expiry (dead letter), a blocked sender.
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <set>
 
 #include "testutil/testutil.hpp"
@@ -24,8 +24,8 @@ std::pair<int, json::value> send(Daemon& d, const Agent& from, const std::string
                                  json::object extra = {}) {
   extra["to"] = to;
   extra["body"] = body;
-  auto r = d.client(from.token).request("POST", "/v1/agents/" + from.id + "/messages", json::serialize(extra),
-                                        "application/json");
+  auto r = d.client(from.token)
+               .request("POST", "/v1/agents/" + from.id + "/messages", json::serialize(extra), "application/json");
   if (!r) return {0, {}};
   boost::system::error_code ec;
   auto v = json::parse(r->body, ec);
@@ -127,7 +127,8 @@ TEST(DirectMessagesTest, DirectGossipAndLoopbackPathsWithReceipts) {
                 .request("GET", "/v1/agents/" + alice2.id + "/messages/" + str(r1, "request_id"), "", "")
                 ->status,
             404);
-  EXPECT_EQ(a.client(alice.token).request("GET", "/v1/agents/" + alice.id + "/messages/" + std::string(32, '0'), "", "")
+  EXPECT_EQ(a.client(alice.token)
+                .request("GET", "/v1/agents/" + alice.id + "/messages/" + std::string(32, '0'), "", "")
                 ->status,
             404);
   EXPECT_EQ(a.client(alice.token).request("GET", "/v1/agents/" + alice.id + "/messages/xyz", "", "")->status, 400);
@@ -139,8 +140,8 @@ TEST(DirectMessagesTest, DirectGossipAndLoopbackPathsWithReceipts) {
   EXPECT_EQ(send(a, alice, "not-an-agent", "x").first, 404);
 
   // The CLI: --wait prints the final state and the path.
-  auto out = run_cli({"send", "--from", "alice", "--to", bob.id, "via the cli", "--wait", "--data-dir",
-                      a.data_dir().string()});
+  auto out = run_cli(
+      {"send", "--from", "alice", "--to", bob.id, "via the cli", "--wait", "--data-dir", a.data_dir().string()});
   EXPECT_EQ(out.status, 0) << out.err;
   EXPECT_NE(out.out.find("accepted request_id="), std::string::npos) << out.out;
   EXPECT_NE(out.out.find("path=direct"), std::string::npos) << out.out;
@@ -171,10 +172,13 @@ TEST(DirectMessagesTest, RecipientOfflineThenBackBeforeExpiryIsDelivered) {
   ASSERT_EQ(st, 202) << json::serialize(r);
   const auto rid = str(r, "request_id");
   // Attempts fail meanwhile; the status says why.
-  ASSERT_TRUE(eventually([&] {
-    auto s = status(a, alice, rid);
-    return str(s, "state") == "queued" && str(s, "last_error") != "<absent>";
-  }, 20s)) << json::serialize(status(a, alice, rid));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto s = status(a, alice, rid);
+        return str(s, "state") == "queued" && str(s, "last_error") != "<absent>";
+      },
+      20s))
+      << json::serialize(status(a, alice, rid));
   b.start();  // b redials a (its remembered peer); a retries at once on the new connection
   ASSERT_TRUE(eventually([&] { return str(status(a, alice, rid), "state") == "accepted"; }, 30s))
       << json::serialize(status(a, alice, rid)) << a.log();
@@ -198,8 +202,8 @@ TEST(DirectMessagesTest, ExpiryAndRejectionBecomeDeadLetters) {
   const auto& bob = mesh.bob;
 
   // Blocked: bob refuses alice; the ack is authenticated, so the rejection is final.
-  auto blocked = b.admin().request("POST", "/v1/agents/bob/blocks", R"({"sender":")" + alice.id + "\"}",
-                                   "application/json");
+  auto blocked =
+      b.admin().request("POST", "/v1/agents/bob/blocks", R"({"sender":")" + alice.id + "\"}", "application/json");
   ASSERT_TRUE(blocked && blocked->status == 201) << (blocked ? blocked->body : "");
   auto [st1, r1] = send(a, alice, bob.id, "let me in", {{"wait", "ack"}});
   ASSERT_EQ(st1, 200) << json::serialize(r1);

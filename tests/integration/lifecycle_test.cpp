@@ -1,13 +1,14 @@
 // Daemon lifecycle: one daemon per data dir, permission checks, graceful
 // shutdown (streams, deadline, second signal), persistence across restarts.
 
+#include <sys/stat.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <csignal>
 #include <fstream>
-#include <sys/stat.h>
 #include <thread>
 
 #include "integration/fixture.hpp"
@@ -59,11 +60,14 @@ TEST_F(LifecycleTest, GracefulShutdownEndsAnOpenSseStreamCleanly) {
   std::atomic<bool> opened{false};
   std::thread reader([&] {
     std::string err;
-    (void)client.stream("/v1/agents/b/events", {}, [&](std::string_view d) {
-      text += d;
-      opened = true;
-      return true;  // read until the daemon closes the stream
-    }, err);
+    (void)client.stream(
+        "/v1/agents/b/events", {},
+        [&](std::string_view d) {
+          text += d;
+          opened = true;
+          return true;  // read until the daemon closes the stream
+        },
+        err);
   });
   ASSERT_TRUE(eventually([&] { return opened.load(); }));
   const auto start = std::chrono::steady_clock::now();
@@ -79,8 +83,8 @@ class StuckReader {
   StuckReader(std::uint16_t port, const std::string& token) : sock_(ioc_) {
     sock_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     sock_.set_option(asio::socket_base::receive_buffer_size(4096));
-    const std::string req = "GET /v1/agents/b/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
-                            "\r\n\r\n";
+    const std::string req =
+        "GET /v1/agents/b/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
     asio::write(sock_, asio::buffer(req));
   }
 

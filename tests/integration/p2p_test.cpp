@@ -1,8 +1,9 @@
 // Daemons connecting to each other over 127.0.0.1: bootstrap, identify,
 // ping, restarts, the peers API and CLI.
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 #include "testutil/testutil.hpp"
 
@@ -157,7 +158,8 @@ TEST_F(P2pTest, DialErrorsAreReportedAndChangeNothing) {
   // The right address with another peer's id: the Noise handshake catches it.
   const auto a_addr = p2p_addr(a);
   // (The spec's PeerId for seed 0x01 x 32: nobody here has that key.)
-  const auto wrong = a_addr.substr(0, a_addr.find("/p2p/")) + "/p2p/12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5";
+  const auto wrong =
+      a_addr.substr(0, a_addr.find("/p2p/")) + "/p2p/12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5";
   auto mismatch = post(R"({"addr":")" + wrong + "\"}");
   EXPECT_EQ(mismatch.status, 502);
   EXPECT_NE(mismatch.body.find("differs"), std::string::npos) << mismatch.body;

@@ -1,10 +1,10 @@
 // Topics across daemons on 127.0.0.1: publish as an agent, live subscribers
 // on other daemons, exactly-once delivery along a line, attribution.
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <map>
 #include <mutex>
 #include <set>
@@ -37,16 +37,19 @@ TEST(PubsubIntegrationTest, ThreeDaemonsInALineDeliverEveryMessageOnceWithItsAge
   TopicReader end0(*d[0], "news");
   TopicReader end2(*d[2], "news");
   // Both ends' subscriptions reach the middle daemon.
-  ASSERT_TRUE(eventually([&] {
-    auto t = get_json(*d[1], "/v1/topics");
-    return t.is_object() && t.at("topics").as_array().size() == 1 &&
-           t.at("topics").as_array()[0].at("peers").to_number<int>() == 2;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto t = get_json(*d[1], "/v1/topics");
+        return t.is_object() && t.at("topics").as_array().size() == 1 &&
+               t.at("topics").as_array()[0].at("peers").to_number<int>() == 2;
+      },
+      20s));
 
   // The middle daemon publishes as alice with her own token (no "as").
   for (int i = 0; i < 20; ++i) {
-    auto r = d[1]->client(alice_token).request("POST", "/v1/topics/news/messages",
-                                                 R"({"body":"m)" + std::to_string(i) + "\"}", "application/json");
+    auto r = d[1]->client(alice_token)
+                 .request("POST", "/v1/topics/news/messages", R"({"body":"m)" + std::to_string(i) + "\"}",
+                          "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
   }
@@ -69,11 +72,13 @@ TEST(PubsubIntegrationTest, ThreeDaemonsInALineDeliverEveryMessageOnceWithItsAge
   // An end publishes: the other end gets it through the middle, which
   // forwards only topics it has joined; so it joins now (a live subscriber).
   TopicReader middle(*d[1], "news");
-  ASSERT_TRUE(eventually([&] {
-    auto p = get_json(*d[1], "/v1/topics");
-    return p.is_object() && !p.at("topics").as_array().empty() &&
-           p.at("topics").as_array()[0].at("mesh").to_number<int>() == 2;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto p = get_json(*d[1], "/v1/topics");
+        return p.is_object() && !p.at("topics").as_array().empty() &&
+               p.at("topics").as_array()[0].at("mesh").to_number<int>() == 2;
+      },
+      20s));
   auto bob = d[0]->admin().request("POST", "/v1/agents", R"({"name":"bob"})", "application/json");
   ASSERT_TRUE(bob && bob->status == 201);
   auto r = d[0]->admin().request("POST", "/v1/topics/news/messages", R"({"body":"from the end","as":"bob"})",
@@ -92,11 +97,11 @@ TEST(PubsubIntegrationTest, ThreeDaemonsInALineDeliverEveryMessageOnceWithItsAge
   // Errors: admin without "as", an agent token publishing as another agent.
   auto no_as = d[0]->admin().request("POST", "/v1/topics/news/messages", R"({"body":"x"})", "application/json");
   EXPECT_EQ(no_as->status, 400);
-  auto spoof = d[1]->client(alice_token).request("POST", "/v1/topics/news/messages",
-                                                 R"({"body":"x","as":"someone"})", "application/json");
+  auto spoof = d[1]->client(alice_token)
+                   .request("POST", "/v1/topics/news/messages", R"({"body":"x","as":"someone"})", "application/json");
   EXPECT_EQ(spoof->status, 403);
-  auto bad_topic = d[0]->admin().request("POST", "/v1/topics/%01/messages", R"({"body":"x","as":"bob"})",
-                                         "application/json");
+  auto bad_topic =
+      d[0]->admin().request("POST", "/v1/topics/%01/messages", R"({"body":"x","as":"bob"})", "application/json");
   EXPECT_EQ(bad_topic->status, 400);
 
   // The CLI.
@@ -119,9 +124,9 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   ASSERT_EQ(sub.admin().request("POST", "/v1/agents", R"({"name":"carol"})", "application/json")->status, 201);
   // bob subscribes too, so the publishing daemon is in the topic and retains
   // its messages for replay to a daemon that restarts.
-  ASSERT_EQ(pub.admin().request("POST", "/v1/agents/bob/subscriptions", R"({"topic":"news"})", "application/json")
-                ->status,
-            201);
+  ASSERT_EQ(
+      pub.admin().request("POST", "/v1/agents/bob/subscriptions", R"({"topic":"news"})", "application/json")->status,
+      201);
   auto publish = [&](const std::string& body) {
     auto p = pub.admin().request("POST", "/v1/topics/news/messages", R"({"body":")" + body + R"(","as":"bob"})",
                                  "application/json");
@@ -131,16 +136,18 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   auto r = sub.admin().request("POST", "/v1/agents/carol/subscriptions", R"({"topic":"news"})", "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 201) << r->body;
-  EXPECT_EQ(sub.admin().request("POST", "/v1/agents/carol/subscriptions", R"({"topic":"news"})", "application/json")
-                ->status,
-            409);
+  EXPECT_EQ(
+      sub.admin().request("POST", "/v1/agents/carol/subscriptions", R"({"topic":"news"})", "application/json")->status,
+      409);
   auto inbox = [&] { return get_json(sub, "/v1/agents/carol/inbox?limit=1000").at("messages").as_array(); };
   // Wait until the publisher sees carol's daemon subscribed.
-  ASSERT_TRUE(eventually([&] {
-    auto t = get_json(pub, "/v1/topics");
-    return t.is_object() && !t.at("topics").as_array().empty() &&
-           t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto t = get_json(pub, "/v1/topics");
+        return t.is_object() && !t.at("topics").as_array().empty() &&
+               t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
+      },
+      20s));
   for (int i = 0; i < 10; ++i) publish("n" + std::to_string(i));
   ASSERT_TRUE(eventually([&] { return inbox().size() >= 10; }, 20s));
   std::this_thread::sleep_for(300ms);
@@ -156,19 +163,23 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   // The subscription survives a restart of its daemon, and what was published
   // while it was down arrives through topic replay from pub: no gap.
   ASSERT_EQ(sub.stop(), 0);
-  ASSERT_TRUE(eventually([&] {
-    auto t = get_json(pub, "/v1/topics");
-    return t.at("topics").as_array()[0].at("peers").to_number<int>() == 0;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto t = get_json(pub, "/v1/topics");
+        return t.at("topics").as_array()[0].at("peers").to_number<int>() == 0;
+      },
+      20s));
   for (int i = 10; i < 15; ++i) publish("n" + std::to_string(i));
   sub.start();
   auto listed = get_json(sub, "/v1/agents/carol/subscriptions");
   ASSERT_EQ(listed.at("subscriptions").as_array().size(), 1u);
-  ASSERT_TRUE(eventually([&] {
-    auto t = get_json(pub, "/v1/topics");
-    return t.is_object() && !t.at("topics").as_array().empty() &&
-           t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto t = get_json(pub, "/v1/topics");
+        return t.is_object() && !t.at("topics").as_array().empty() &&
+               t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
+      },
+      20s));
   for (int i = 15; i < 20; ++i) publish("n" + std::to_string(i));
   ASSERT_TRUE(eventually([&] { return inbox().size() >= 20; }, 20s)) << sub.log();
   std::this_thread::sleep_for(300ms);
@@ -188,11 +199,13 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   ASSERT_TRUE(del);
   EXPECT_EQ(del->status, 200) << del->body;
   EXPECT_EQ(sub.admin().request("DELETE", "/v1/agents/carol/subscriptions?topic=news", "", "")->status, 404);
-  ASSERT_TRUE(eventually([&] {
-    auto t = get_json(pub, "/v1/topics");
-    return t.is_object() &&
-           (t.at("topics").as_array().empty() || t.at("topics").as_array()[0].at("peers").to_number<int>() == 0);
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto t = get_json(pub, "/v1/topics");
+        return t.is_object() &&
+               (t.at("topics").as_array().empty() || t.at("topics").as_array()[0].at("peers").to_number<int>() == 0);
+      },
+      20s));
   publish("after");
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(inbox().size(), 20u);
@@ -222,15 +235,17 @@ TEST(PubsubIntegrationTest, PeerExchangeConnectsPeersThatOnlyKnewTheHub) {
   };
   for (auto* d : {&a, &b, &c}) {
     ASSERT_EQ(d->admin().request("POST", "/v1/agents", R"({"name":"ag"})", "application/json")->status, 201);
-    ASSERT_EQ(d->admin().request("POST", "/v1/agents/ag/subscriptions", R"({"topic":"px"})", "application/json")
-                  ->status,
-              201);
+    ASSERT_EQ(
+        d->admin().request("POST", "/v1/agents/ag/subscriptions", R"({"topic":"px"})", "application/json")->status,
+        201);
   }
-  ASSERT_TRUE(eventually([&] {
-    auto t = get_json(b, "/v1/topics");
-    return t.is_object() && !t.at("topics").as_array().empty() &&
-           t.at("topics").as_array()[0].at("mesh").to_number<int>() == 2;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto t = get_json(b, "/v1/topics");
+        return t.is_object() && !t.at("topics").as_array().empty() &&
+               t.at("topics").as_array()[0].at("mesh").to_number<int>() == 2;
+      },
+      20s));
   ASSERT_FALSE(connected(c, a_id));
   // a publishes steadily (about 20/s) until c is connected to a.
   std::atomic<bool> stop{false};
@@ -243,10 +258,12 @@ TEST(PubsubIntegrationTest, PeerExchangeConnectsPeersThatOnlyKnewTheHub) {
   });
   // c has had first deliveries from b, in its mesh, for 10 s (score 10 + 1,
   // above accept_px); then b leaves.
-  ASSERT_TRUE(eventually([&] {
-    auto d = get_json(c, "/v1/diagnostics/pubsub");
-    return d.at("messages").at("delivered_total").to_number<int>() >= 200;
-  }, 60s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto d = get_json(c, "/v1/diagnostics/pubsub");
+        return d.at("messages").at("delivered_total").to_number<int>() >= 200;
+      },
+      60s));
   auto del = b.admin().request("DELETE", "/v1/agents/ag/subscriptions?topic=px", "", "");
   ASSERT_TRUE(del && del->status == 200);
   const bool dialed = eventually([&] { return connected(c, a_id); }, 20s);
@@ -276,10 +293,13 @@ TEST(PubsubIntegrationTest, TheDirectoryFindsAgentsOnOtherDaemonsByCapability) {
   const std::string alice = std::string(json::parse(created->body).at("agent_id").as_string());
   const std::string a_peer = std::string(get_json(a, "/v1/node").at("peer_id").as_string());
   json::value found;
-  ASSERT_TRUE(eventually([&] {
-    found = get_json(b, "/v1/directory?capability=translate&online=true");
-    return found.is_object() && found.at("agents").as_array().size() == 1;
-  }, 20s)) << b.log();
+  ASSERT_TRUE(eventually(
+      [&] {
+        found = get_json(b, "/v1/directory?capability=translate&online=true");
+        return found.is_object() && found.at("agents").as_array().size() == 1;
+      },
+      20s))
+      << b.log();
   const auto& e = found.at("agents").as_array()[0];
   EXPECT_EQ(e.at("agent_id").as_string(), alice);
   EXPECT_EQ(e.at("peer_id").as_string(), a_peer);
@@ -309,9 +329,8 @@ TEST(PubsubIntegrationTest, TheDirectoryFindsAgentsOnOtherDaemonsByCapability) {
   // A change is republished at once (not after the minute).
   auto patched = a.admin().request("PATCH", "/v1/agents/alice", R"({"capabilities":["dance"]})", "application/json");
   ASSERT_TRUE(patched && patched->status == 200) << (patched ? patched->body : "");
-  ASSERT_TRUE(eventually([&] {
-    return get_json(b, "/v1/directory?capability=dance").at("agents").as_array().size() == 1;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] { return get_json(b, "/v1/directory?capability=dance").at("agents").as_array().size() == 1; }, 20s));
   EXPECT_TRUE(get_json(b, "/v1/directory?capability=translate").at("agents").as_array().empty());
   // The CLI.
   auto out = run_cli({"find", "--capability", "dance", "--data-dir", b.data_dir().string()});
@@ -339,8 +358,8 @@ TEST(PubsubIntegrationTest, StoppedAndDeletedAgentsGoOfflineInOtherDirectoriesAt
   b.start();
   std::map<std::string, std::string> ids;
   for (const auto* name : {"alice", "amos"}) {
-    auto created = a.admin().request("POST", "/v1/agents", R"({"name":")" + std::string(name) + "\"}",
-                                     "application/json");
+    auto created =
+        a.admin().request("POST", "/v1/agents", R"({"name":")" + std::string(name) + "\"}", "application/json");
     ASSERT_TRUE(created && created->status == 201);
     ids[name] = std::string(json::parse(created->body).at("agent_id").as_string());
   }
@@ -407,12 +426,14 @@ TEST_P(PubsubTopologyTest, ThousandMessagesFromTwoPublishersReachEverySubscriber
       ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
     }
   }
-  ASSERT_TRUE(eventually([&] {
-    for (auto& r : readers) {
-      if (r->count() < 1000) return false;
-    }
-    return true;
-  }, 60s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (auto& r : readers) {
+          if (r->count() < 1000) return false;
+        }
+        return true;
+      },
+      60s));
   std::this_thread::sleep_for(500ms);
   for (std::size_t i = 0; i < readers.size(); ++i) {
     const auto msgs = readers[i]->messages();
@@ -441,12 +462,14 @@ TEST_P(PubsubTopologyTest, ThousandMessagesFromTwoPublishersReachEverySubscriber
     for (const auto& m : reader.messages()) n += m.at("body").as_string() == body ? 1 : 0;
     return n;
   };
-  ASSERT_TRUE(eventually([&] {
-    for (auto& reader : readers) {
-      if (count(*reader, "after restart") != 1) return false;
-    }
-    return true;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (auto& reader : readers) {
+          if (count(*reader, "after restart") != 1) return false;
+        }
+        return true;
+      },
+      20s));
   readers.clear();
   for (auto& daemon : d) EXPECT_EQ(daemon->stop(), 0) << daemon->log();
 }

@@ -140,7 +140,8 @@ TEST_F(StreamTest, SseWithAgentTokenAndIsolation) {
   EXPECT_EQ(own.messages().size(), 1u);
   std::string err;
   auto c = daemon_->client(b.token);
-  auto status = c.stream("/v1/agents/a/events", {}, [](std::string_view) { return false; }, err);
+  auto status = c.stream(
+      "/v1/agents/a/events", {}, [](std::string_view) { return false; }, err);
   ASSERT_TRUE(status);
   EXPECT_EQ(*status, 403);
   EXPECT_NE(err.find("forbidden"), std::string::npos);
@@ -170,7 +171,8 @@ TEST_F(StreamTest, StreamsPerAgentAreLimited) {
   ASSERT_TRUE(eventually([&] { return js(req("GET", "/v1/agents/b")).at("streams").as_int64() == 2; }));
   std::string err;
   auto c = daemon_->admin();
-  auto third = c.stream("/v1/agents/b/events", {}, [](std::string_view) { return false; }, err);
+  auto third = c.stream(
+      "/v1/agents/b/events", {}, [](std::string_view) { return false; }, err);
   ASSERT_TRUE(third);
   EXPECT_EQ(*third, 429);
   EXPECT_NE(err.find("too_many_streams"), std::string::npos);
@@ -189,10 +191,13 @@ TEST_F(StreamTest, SseHeartbeatOnAnIdleStream) {
   create("b");
   std::string text, err;
   auto c = daemon_->admin();
-  auto status = c.stream("/v1/agents/b/events", {}, [&](std::string_view d) {
-    text += d;
-    return text.find(": heartbeat") == std::string::npos;
-  }, err);
+  auto status = c.stream(
+      "/v1/agents/b/events", {},
+      [&](std::string_view d) {
+        text += d;
+        return text.find(": heartbeat") == std::string::npos;
+      },
+      err);
   ASSERT_TRUE(status);
   EXPECT_EQ(*status, 200);
   EXPECT_NE(text.find(": heartbeat"), std::string::npos);

@@ -214,6 +214,16 @@ TestAgent create_agent(const Daemon& d, const std::string& name) {
   return {std::string(v.at("agent_id").as_string()), std::string(v.at("token").as_string())};
 }
 
+int crash_runs(const char* var, int fallback) {
+  const char* env = std::getenv(var);
+  const int n = env ? std::atoi(env) : fallback;
+  return n > 0 ? n : fallback;
+}
+
+std::string victim_run_name(const std::tuple<std::string, int>& param) {
+  return std::get<0>(param) + "_run" + std::to_string(std::get<1>(param));
+}
+
 std::string Reply::text(std::string_view key) const {
   if (!body.is_object() || !body.as_object().contains(key)) return "<absent>";
   const auto& v = body.at(key);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "cli/http_client.hpp"
@@ -94,6 +95,12 @@ struct TestAgent {
   std::string id;
   std::string token;
 };
+// Crash tests: how many kill -9 runs per victim (`var` from the environment,
+// as `make soak` sets it, else `fallback`), and "<victim>_run<N>" test names
+// for (victim, run) parameters.
+int crash_runs(const char* var, int fallback);
+std::string victim_run_name(const std::tuple<std::string, int>& param);
+
 // An API answer: the status (0 when the daemon did not answer) and the JSON
 // body (null when it is not JSON).
 struct Reply {

@@ -3,9 +3,8 @@
 // (integration and interop tests). The destructor stops at the next chunk
 // (an event or the 15 s heartbeat) or when the daemon closes the stream.
 
-#include <boost/json.hpp>
-
 #include <atomic>
+#include <boost/json.hpp>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -16,18 +15,20 @@
 
 namespace agentmesh::testutil {
 
-
 // Collects a topic's SSE events from one daemon on a thread.
 class TopicReader {
  public:
   TopicReader(const Daemon& d, const std::string& escaped_topic) {
     thread_ = std::thread([this, c = d.admin(), escaped_topic]() mutable {
       std::string err;
-      (void)c.stream("/v1/topics/" + escaped_topic + "/events", {}, [this](std::string_view chunk) {
-        std::lock_guard<std::mutex> lock(mu_);
-        text_.append(chunk);
-        return !stop_;
-      }, err);
+      (void)c.stream(
+          "/v1/topics/" + escaped_topic + "/events", {},
+          [this](std::string_view chunk) {
+            std::lock_guard<std::mutex> lock(mu_);
+            text_.append(chunk);
+            return !stop_;
+          },
+          err);
     });
   }
   ~TopicReader() {
