@@ -157,7 +157,8 @@ Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& li
     if (*v) *opt.out = std::move(**v);
   }
   if (req.to.empty() && req.content.in_reply_to.empty()) {
-    return f.bad("to", "is required (it may be left out of a reply: in_reply_to names the message answered)");
+    why = "field \"to\" is required (a reply may leave it out: in_reply_to names the message it answers)";
+    return error::missing_field;
   }
   // Task messages between daemons are the task service's alone.
   if (req.content.protocol == tasks::kProtocol) return f.bad("protocol", "is reserved for task messages");

@@ -101,7 +101,7 @@ TEST(ConversationsTest, AnExchangeAcrossDaemonsIsTrackedOnBothAndRepliesFillThem
       {"GET", base + "/conversations/deal-7?after=x", nullptr, 400, "invalid_field"},
       {"POST", base + "/messages", json::object{{"in_reply_to", "nothing-like-it"}, {"body", "?"}}, 404,
        "unknown_reply_target"},
-      {"POST", base + "/messages", json::object{{"body", "to whom?"}}, 400, "invalid_field"},
+      {"POST", base + "/messages", json::object{{"body", "to whom?"}}, 400, "missing_field"},
   };
   for (const auto& c : bad) {
     auto r = request(a, alice, c.method, c.path, c.body);

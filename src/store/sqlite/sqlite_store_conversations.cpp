@@ -124,9 +124,18 @@ Result<void> SqliteStore::drop_conversation(const AgentId& agent, const std::str
 }
 
 Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const ConversationLimits& limits) {
-  auto existing = get_conversation(m.agent, m.conversation);
-  if (!existing) return failed(existing.error());
-  const bool created = !existing->has_value();
+  std::optional<std::uint64_t> messages;  // the view's count so far, if it exists
+  {
+    auto q = query(kGetConversation);
+    q.bind_blob(1, m.agent.span()).bind_text(2, m.conversation);
+    const int rc = q.step();
+    if (rc == SQLITE_ROW) {
+      messages = static_cast<std::uint64_t>(q.int64(3));
+    } else if (rc != SQLITE_DONE) {
+      return failed(sqlite::map_error(rc));
+    }
+  }
+  const bool created = !messages;
   if (created) {
     auto q = query(kInsertConversation);
     q.bind_blob(1, m.agent.span()).bind_text(2, m.conversation).bind_text(3, m.content.protocol).bind(4, m.time_ms);
@@ -147,7 +156,7 @@ Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const Conver
     auto q = query(kTouchConversation);
     q.bind_blob(1, m.agent.span()).bind_text(2, m.conversation).bind(3, m.time_ms).bind_text(4, m.content.protocol);
     if (auto r = q.exec(); !r) return failed(r.error());
-    m.index = (*existing)->messages + 1;
+    m.index = *messages + 1;
   }
   for (const auto* who : {&m.agent, &m.peer}) {
     auto q = query(kAddParticipant);

@@ -1,10 +1,9 @@
-#include "api/dto.hpp"
-#include "api/requests.hpp"
-
 #include <gtest/gtest.h>
 
+#include "api/dto.hpp"
 #include "api/error.hpp"
 #include "api/error_table.hpp"
+#include "api/requests.hpp"
 #include "core/error.hpp"
 #include "direct/error.hpp"
 #include "node/error.hpp"
@@ -29,6 +28,18 @@ TEST(JsonMappingTest, ParsesAFullSendRequest) {
   EXPECT_EQ(r->content.metadata, (store::Metadata{{"a", "1"}}));
   EXPECT_EQ(r->ttl_ms, 5000);
   EXPECT_EQ(r->idempotency_key, "k");
+}
+
+TEST(JsonMappingTest, AReplyMayLeaveOutTheRecipientButNothingElseMay) {
+  std::string why;
+  auto r = parse_send(R"({"in_reply_to":"q1","body":"ten"})", limits(), why);
+  ASSERT_TRUE(r) << why;
+  EXPECT_TRUE(r->to.empty());  // the node fills it in from the message answered
+  EXPECT_EQ(r->content.in_reply_to, "q1");
+  auto no_to = parse_send(R"({"body":"ten"})", limits(), why);
+  ASSERT_FALSE(no_to);
+  EXPECT_EQ(no_to.error(), error::missing_field);
+  EXPECT_EQ(parse_send(R"({"to":"","in_reply_to":"q1","body":"x"})", limits(), why).error(), error::invalid_field);
 }
 
 TEST(JsonMappingTest, Base64BodyIsDecodedAndDefaultsToOctetStream) {
@@ -65,8 +76,7 @@ TEST(JsonMappingTest, RejectsBadSendBodiesWithTheRightError) {
       {"metadata not strings", R"({"to":"bob","body":"x","metadata":{"a":1}})", error::invalid_field},
       {"metadata array", R"({"to":"bob","body":"x","metadata":["a"]})", error::invalid_field},
       {"empty key", R"({"to":"bob","body":"x","idempotency_key":""})", error::invalid_field},
-      {"control char content type", "{\"to\":\"bob\",\"body\":\"x\",\"content_type\":\"a\\nb\"}",
-       error::invalid_field},
+      {"control char content type", "{\"to\":\"bob\",\"body\":\"x\",\"content_type\":\"a\\nb\"}", error::invalid_field},
   };
   for (const auto& c : cases) {
     std::string why;
