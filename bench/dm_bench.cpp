@@ -16,17 +16,18 @@
 //   latency_p50_ms/p99_ms   send -> receipt with "wait": "ack" (the receipt
 //                           comes after bob's inbox commit and the ack), at
 //                           a fixed offered rate, direct path
+//   task_*                  the task phase (task_phase.hpp), on the same daemons
 //   nats_reqrep_per_s       16 requesters, closed loop
 //   nats_latency_p50_ms/p99 at the same offered rate
 //
 //   dm_bench <agentmesh binary> [seconds per phase] [latency rate]
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -37,6 +38,7 @@
 #include <thread>
 
 #include "bench_util.hpp"
+#include "task_phase.hpp"
 
 namespace json = boost::json;
 using namespace agentmesh::bench;
@@ -44,6 +46,7 @@ using namespace agentmesh::bench;
 namespace {
 
 constexpr int kSenders = 16;
+constexpr int kTaskLatencyRate = 200;  // tasks/s offered in the task latency phase (issue 13)
 constexpr std::size_t kPayload = 256;
 
 struct Endpoint {
@@ -245,14 +248,16 @@ void nats_phase(int seconds, int rate) {
     std::_Exit(127);
   }
   std::unique_ptr<Nats> probe;
-  wait_until([&] {
-    try {
-      probe = std::make_unique<Nats>(port);
-      return true;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }, std::chrono::seconds(10));
+  wait_until(
+      [&] {
+        try {
+          probe = std::make_unique<Nats>(port);
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(10));
   if (!probe) {
     std::fprintf(stderr, "dm_bench: nats-server did not start (is it installed?)\n");
     ::kill(pid, SIGTERM);
@@ -343,7 +348,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "dm_bench: bob never reached alice's directory\n");
     return 1;
   }
-  const Endpoint ep{a.port(), std::string(alice.at("token").as_string()), std::string(alice.at("agent_id").as_string())};
+  const Endpoint ep{a.port(), std::string(alice.at("token").as_string()),
+                    std::string(alice.at("agent_id").as_string())};
 
   std::fprintf(stderr, "dm_bench: direct path throughput\n");
   std::printf("direct_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds, 1));
@@ -356,17 +362,20 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "dm_bench: wait=ack closed loop\n");
   std::printf("wait_ack_per_s=%.0f\n", closed_loop_wait_ack(ep, bob, seconds));
   std::fprintf(stderr, "dm_bench: latency at %d/s offered\n", rate);
-  const auto body_ack = json::serialize(json::object{{"to", bob}, {"body", std::string(kPayload, 'x')}, {"wait", "ack"}});
+  const auto body_ack =
+      json::serialize(json::object{{"to", bob}, {"body", std::string(kPayload, 'x')}, {"wait", "ack"}});
   auto lat = open_loop(rate, seconds, [&] {
     auto c = std::make_shared<Conn>(ep.port, ep.token);
-    return std::function<bool()>([c, &ep, &body_ack] {
-      return c->request("POST", "/v1/agents/" + ep.agent + "/messages", body_ack) == 200;
-    });
+    return std::function<bool()>(
+        [c, &ep, &body_ack] { return c->request("POST", "/v1/agents/" + ep.agent + "/messages", body_ack) == 200; });
   });
   std::printf("latency_rate=%d\nlatency_samples=%zu\nlatency_p50_ms=%.3f\nlatency_p99_ms=%.3f\n", rate, lat.size(),
               percentile(lat, 0.5), percentile(lat, 0.99));
   std::printf("rss_a_kb=%ld\nrss_b_kb=%ld\n", rss_kb(a.pid()), rss_kb(b.pid()));
   std::fflush(stdout);
+  std::fprintf(stderr, "dm_bench: tasks (16 requesters on A, 16 workers on B)\n");
+  TaskBenchSetup tasks{a.port(), a.token(), b.port(), b.token(), ep.token, ep.agent};
+  if (!task_phase(tasks, seconds, kTaskLatencyRate)) return 1;
   std::fprintf(stderr, "dm_bench: NATS request/reply\n");
   nats_phase(seconds, rate);
   return 0;

@@ -200,6 +200,21 @@ judged with each sender pipelining its requests (HTTP/1.1; every request is stil
 trips of 16 clients on the same 2 cores become the limit. Both daemons, the 16 HTTP client threads and, for the
 reference, nats-server share the 2 cores.
 
+## Tasks: 2 daemons, 16 requesters, 16 workers
+
+bench/task_phase.cpp, run by dm_bench on the same two daemons right after the rows above (so those are the
+reference): 16 requester threads for alice on A, 16 worker agents on B. A requester creates a task for its worker
+and follows the task's event stream (SSE) until its `completed` step; the worker follows its own task event stream,
+accepts what it is offered and, once the accept comes back as a step, completes the task with a 256-byte
+artifact. A lifecycle is three steps decided and committed (fsync) at A and applied at B, and two actions sent from
+B to A, each an authenticated direct message with its ack.
+
+| measure | tasks | reference (rows above) | target |
+|---|---|---|---|
+| full lifecycles/s (create -> accept -> complete, seen completed by the requester), closed loop | {dm['task_lifecycles_per_s']:,.0f} | {dm['direct_pipelined_accepted_per_s']:,.0f} pipelined messages/s | >= 25% of it: {ok(dm['task_lifecycles_per_s'], 0.25 * dm['direct_pipelined_accepted_per_s'])} ({100 * dm['task_lifecycles_per_s'] / dm['direct_pipelined_accepted_per_s']:.0f}%) |
+| create -> completed seen, p50 at {dm['task_latency_rate']:.0f} tasks/s offered | {dm['task_latency_p50_ms']:.2f} ms | {dm['latency_p50_ms']:.2f} ms `"wait": "ack"` p50 | <= 3x: {ok(dm['task_latency_p50_ms'], 3 * dm['latency_p50_ms'] + 1e-9, False)} ({dm['task_latency_p50_ms'] / dm['latency_p50_ms']:.1f}x) |
+| create -> completed seen, p99 | {dm['task_latency_p99_ms']:.2f} ms | {dm['latency_p99_ms']:.2f} ms `"wait": "ack"` p99 | <= 4x: {ok(dm['task_latency_p99_ms'], 4 * dm['latency_p99_ms'] + 1e-9, False)} ({dm['task_latency_p99_ms'] / dm['latency_p99_ms']:.1f}x) |
+
 ## Agent directory
 
 bench/registry_bench.cpp: the in-memory directory filled to its bound of 100,000 remote agents.
