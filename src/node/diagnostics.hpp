@@ -76,8 +76,8 @@ struct Diagnostics {
   StoreFigures store;
   DirectStats direct;
   TaskStats tasks;
-  // Read from the store: filled in by NodeHandle::diagnostics (for the API),
-  // not by the health sampler.
+  // Read from the store: filled in only by NodeHandle::diagnostics(true)
+  // (/metrics, /v1/diagnostics/conversations), not for health or other routes.
   ConversationStats conversations;
   transport::TransportDiagnostics transport;
   std::size_t bootstrap_peers = 0;  // configured

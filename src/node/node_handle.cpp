@@ -257,9 +257,10 @@ Task<Result<void>> NodeHandle::disconnect(core::PeerId peer) const {
   return run_sync<Result<void>>([peer](Node& n) -> Result<void> { return n.peers().disconnect(peer); });
 }
 
-Task<Result<Diagnostics>> NodeHandle::diagnostics() const {
-  return run_sync<Result<Diagnostics>>([](Node& n) -> Result<Diagnostics> {
+Task<Result<Diagnostics>> NodeHandle::diagnostics(bool with_conversations) const {
+  return run_sync<Result<Diagnostics>>([with_conversations](Node& n) -> Result<Diagnostics> {
     auto d = n.diagnostics();
+    if (!with_conversations) return d;
     if (auto c = n.conversations().stats()) d.conversations = *c;  // a failing store shows in d.store
     return d;
   });

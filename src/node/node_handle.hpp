@@ -106,7 +106,9 @@ class NodeHandle {
   Task<Result<void>> disconnect(core::PeerId peer) const;
 
   // --- observability ---
-  Task<Result<Diagnostics>> diagnostics() const;
+  // with_conversations: also the conversation figures (read from the store;
+  // only /metrics and /v1/diagnostics/conversations need them).
+  Task<Result<Diagnostics>> diagnostics(bool with_conversations = false) const;
   Task<Result<HealthReport>> health(bool draining) const;
 
   // --- tasks (node/tasks.hpp) ---

@@ -68,7 +68,7 @@ Task get_conversation(RouteContext& c) {
 }
 
 Task conversation_diagnostics(RouteContext& c) {
-  auto d = co_await c.node().diagnostics();
+  auto d = co_await c.node().diagnostics(true);
   if (!d) co_return error_response(d.error());
   co_return json_response(200, conversation_stats_json(d->conversations));
 }

@@ -15,7 +15,7 @@ Task health(RouteContext& c) {
 }
 
 Task metrics(RouteContext& c) {
-  auto d = co_await c.node().diagnostics();
+  auto d = co_await c.node().diagnostics(true);
   if (!d) co_return error_response(d.error());
   Response r;
   r.content_type = "text/plain; version=0.0.4";
