@@ -20,7 +20,10 @@
 //   nats_reqrep_per_s       16 requesters, closed loop
 //   nats_latency_p50_ms/p99 at the same offered rate
 //
-//   dm_bench <agentmesh binary> [seconds per phase] [latency rate]
+//   dm_bench <agentmesh binary> [seconds per phase] [latency rate] [phases]
+//
+// `phases` (default "all"): "tasks" runs only the task phase, for profiling
+// it alone; its figures then have no reference rows next to them.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -331,6 +334,11 @@ int main(int argc, char** argv) {
   const std::string binary = argv[1];
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
   const int rate = argc > 3 ? std::atoi(argv[3]) : 1000;
+  const std::string phases = argc > 4 ? argv[4] : "all";
+  if (phases != "all" && phases != "tasks") {
+    std::fprintf(stderr, "dm_bench: phases must be all or tasks\n");
+    return 2;
+  }
   std::signal(SIGPIPE, SIG_IGN);
 
   TempDir dir("agentmesh-dm-bench");
@@ -351,6 +359,10 @@ int main(int argc, char** argv) {
   const Endpoint ep{a.port(), std::string(alice.at("token").as_string()),
                     std::string(alice.at("agent_id").as_string())};
 
+  if (phases == "tasks") {
+    TaskBenchSetup tasks{a.port(), a.token(), b.port(), b.token(), ep.token, ep.agent, a.pid(), b.pid()};
+    return task_phase(tasks, seconds, kTaskLatencyRate) ? 0 : 1;
+  }
   std::fprintf(stderr, "dm_bench: direct path throughput\n");
   std::printf("direct_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds, 1));
   std::printf("direct_pipelined_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds, 8));
@@ -374,7 +386,7 @@ int main(int argc, char** argv) {
   std::printf("rss_a_kb=%ld\nrss_b_kb=%ld\n", rss_kb(a.pid()), rss_kb(b.pid()));
   std::fflush(stdout);
   std::fprintf(stderr, "dm_bench: tasks (16 requesters on A, 16 workers on B)\n");
-  TaskBenchSetup tasks{a.port(), a.token(), b.port(), b.token(), ep.token, ep.agent};
+  TaskBenchSetup tasks{a.port(), a.token(), b.port(), b.token(), ep.token, ep.agent, a.pid(), b.pid()};
   if (!task_phase(tasks, seconds, kTaskLatencyRate)) return 1;
   std::fprintf(stderr, "dm_bench: NATS request/reply\n");
   nats_phase(seconds, rate);

@@ -1,5 +1,6 @@
 #include "task_phase.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <cstdio>
@@ -149,6 +150,7 @@ bool task_phase(const TaskBenchSetup& s, int seconds, int rate) {
   std::atomic<bool> stop_load{false};
   std::vector<std::thread> requesters;
   const auto start = Clock::now();
+  const double cpu_a0 = cpu_seconds(s.pid_a), cpu_b0 = cpu_seconds(s.pid_b);
   for (int i = 0; i < kPairs; ++i) {
     requesters.emplace_back([&, i] {
       Conn create(s.port_a, s.requester_token);
@@ -159,7 +161,10 @@ bool task_phase(const TaskBenchSetup& s, int seconds, int rate) {
   stop_load = true;
   for (auto& t : requesters) t.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("task_lifecycles_per_s=%.0f\ntask_failures=%ld\n", done.load() / elapsed, failed.load());
+  const double lifecycles = std::max<double>(1, done.load());
+  std::printf("task_lifecycles_per_s=%.0f\ntask_failures=%ld\ntask_cpu_ms_a=%.3f\ntask_cpu_ms_b=%.3f\n",
+              done.load() / elapsed, failed.load(), 1e3 * (cpu_seconds(s.pid_a) - cpu_a0) / lifecycles,
+              1e3 * (cpu_seconds(s.pid_b) - cpu_b0) / lifecycles);
   std::fflush(stdout);
 
   // Latency at `rate` offered, spread over the workers.

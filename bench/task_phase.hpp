@@ -12,6 +12,10 @@
 //                               accept -> complete, seen completed by the
 //                               requester, per second
 //   task_latency_p50_ms/p99_ms  create -> completed seen, at `rate` offered
+//   task_cpu_ms_a/_b            each daemon's CPU time per lifecycle in the
+//                               closed loop
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <string>
@@ -25,6 +29,8 @@ struct TaskBenchSetup {
   std::string admin_b;
   std::string requester_token;
   std::string requester_id;
+  pid_t pid_a = -1;  // for the daemons' CPU time per lifecycle
+  pid_t pid_b = -1;
 };
 
 // Returns false (after saying why on stderr) if the phase could not run.

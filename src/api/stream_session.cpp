@@ -158,6 +158,7 @@ struct SseWatch {
   explicit SseWatch(const asio::any_io_executor& ex) : wake(ex) {}
   asio::steady_timer wake;
   bool peer_gone = false;
+  bool woken = false;  // a wake while the source was read (the timer had no wait to cancel)
   std::array<char, 512> sink{};
 };
 
@@ -195,7 +196,10 @@ asio::awaitable<void> run_sse(beast::tcp_stream stream, StreamRequest s, Session
     stop = true;
     watch->wake.cancel();
   };
-  s.signal->on_wake = [watch] { watch->wake.cancel(); };
+  s.signal->on_wake = [watch] {
+    watch->woken = true;
+    watch->wake.cancel();
+  };
   Source source(s, node, settings);
   watch_sse_client(stream, watch);
   auto send = [&](std::string text) -> asio::awaitable<bool> {
@@ -213,6 +217,7 @@ asio::awaitable<void> run_sse(beast::tcp_stream stream, StreamRequest s, Session
       co_await send(std::move(bye));
       break;
     }
+    watch->woken = false;
     auto batch = co_await source.next(kStreamBatch);
     if (batch.end_reason) {
       json::object reason;
@@ -228,6 +233,7 @@ asio::awaitable<void> run_sse(beast::tcp_stream stream, StreamRequest s, Session
       ok = co_await send(std::move(text));
       continue;
     }
+    if (watch->woken) continue;
     watch->wake.expires_after(settings.heartbeat);
     auto [ec] = co_await watch->wake.async_wait(kTuple);
     std::string heartbeat = ": heartbeat\n\n";
@@ -257,6 +263,7 @@ struct WsState {
   asio::steady_timer wake;
   bool stop = false;
   bool closed = false;
+  bool woken = false;               // as SseWatch::woken
   std::deque<std::string> replies;  // for the client; drained before events
 };
 
@@ -292,6 +299,7 @@ asio::awaitable<void> ws_writer(websocket::stream<beast::tcp_stream>& ws, Source
       st.replies.pop_front();
       if (!co_await write(text)) co_return;
     }
+    st.woken = false;
     auto batch = co_await source.next(kStreamBatch);
     if (batch.end_reason) {
       co_await ws.async_close(websocket::close_reason(websocket::close_code::policy_error, *batch.end_reason), kTuple);
@@ -304,7 +312,7 @@ asio::awaitable<void> ws_writer(websocket::stream<beast::tcp_stream>& ws, Source
       ++stats.ws_messages;
       if (st.stop || st.closed) break;
     }
-    if (!batch.events.empty() || !st.replies.empty()) continue;
+    if (!batch.events.empty() || !st.replies.empty() || st.woken) continue;
     st.wake.expires_after(settings.heartbeat);
     co_await st.wake.async_wait(kTuple);
   }
@@ -325,7 +333,10 @@ asio::awaitable<void> run_ws(beast::tcp_stream stream, http::request<http::strin
     beast::error_code ec;
     beast::get_lowest_layer(ws).socket().close(ec);
   };
-  s.signal->on_wake = [&st] { st.wake.cancel(); };
+  s.signal->on_wake = [&st] {
+    st.woken = true;
+    st.wake.cancel();
+  };
   Source source(s, node, settings);
   if (auto [ec] = co_await ws.async_accept(upgrade, kTuple); !ec) {
     ws.text(true);

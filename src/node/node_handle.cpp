@@ -309,11 +309,13 @@ Task<Result<std::vector<tasks::Event>>> NodeHandle::task_events(core::AgentId ag
       [agent, id, after, limit](Node& n) { return n.tasks().events(agent, id, after, limit); });
 }
 
-Task<Result<std::uint64_t>> NodeHandle::open_task_stream(core::AgentId agent, std::function<void()> wake) const {
-  return run_sync<Result<std::uint64_t>>([agent, wake = std::move(wake)](Node& n) mutable -> Result<std::uint64_t> {
-    if (auto slot = n.inboxes().open_stream(agent); !slot) return slot.error();
-    return n.tasks().watch(agent, std::move(wake));
-  });
+Task<Result<std::uint64_t>> NodeHandle::open_task_stream(core::AgentId agent, std::optional<core::TaskId> task,
+                                                         std::function<void()> wake) const {
+  return run_sync<Result<std::uint64_t>>(
+      [agent, task, wake = std::move(wake)](Node& n) mutable -> Result<std::uint64_t> {
+        if (auto slot = n.inboxes().open_stream(agent); !slot) return slot.error();
+        return n.tasks().watch(agent, task, std::move(wake));
+      });
 }
 
 void NodeHandle::close_task_stream(core::AgentId agent, std::uint64_t token) const {

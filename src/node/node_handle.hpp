@@ -119,9 +119,10 @@ class NodeHandle {
   Task<Result<std::vector<tasks::Event>>> task_events(core::AgentId agent, core::TaskId id, std::uint64_t after,
                                                       std::size_t limit) const;
   // Counts a stream against the agent's limit (too_many_streams) and wakes
-  // it when a task the agent is a party to takes a step. A token for
-  // close_task_stream().
-  Task<Result<std::uint64_t>> open_task_stream(core::AgentId agent, std::function<void()> wake) const;
+  // it when a task the agent is a party to takes a step (with `task`: only
+  // that one). A token for close_task_stream().
+  Task<Result<std::uint64_t>> open_task_stream(core::AgentId agent, std::optional<core::TaskId> task,
+                                               std::function<void()> wake) const;
   void close_task_stream(core::AgentId agent, std::uint64_t token) const;
 
   // --- conversations (node/conversations.hpp) ---

@@ -374,7 +374,7 @@ Task<Result<TaskResult>> TaskService::act_remote(core::AgentId actor, tasks::Tas
     // message back to this copy: wait a little for it to land.
     auto timer = std::make_shared<asio::steady_timer>(ctx_.ex);
     timer->expires_after(std::chrono::milliseconds(std::clamp<std::int64_t>(req.wait_ms, 1, 2'000)));
-    const auto token = watch(actor, [timer] { timer->cancel(); });
+    const auto token = watch(actor, cmd.task, [timer] { timer->cancel(); });
     for (;;) {
       auto now = get(actor, cmd.task);
       if (now && now->sequence > seen) break;
@@ -432,9 +432,10 @@ Result<std::vector<tasks::Event>> TaskService::events(const core::AgentId& agent
   return out;
 }
 
-std::uint64_t TaskService::watch(const core::AgentId& agent, std::function<void()> wake) {
+std::uint64_t TaskService::watch(const core::AgentId& agent, std::optional<core::TaskId> task,
+                                 std::function<void()> wake) {
   const auto token = next_watch_++;
-  watchers_[agent].emplace(token, std::move(wake));
+  watchers_[agent].emplace(token, Watcher{task, std::move(wake)});
   return token;
 }
 
@@ -445,11 +446,14 @@ void TaskService::unwatch(const core::AgentId& agent, std::uint64_t token) {
   if (it->second.empty()) watchers_.erase(it);
 }
 
-void TaskService::notify(const core::AgentId& agent) {
+void TaskService::notify(const core::AgentId& agent, const std::optional<core::TaskId>& task) {
   auto it = watchers_.find(agent);
   if (it == watchers_.end()) return;
-  auto wakers = it->second;  // a waker may unwatch
-  for (auto& [token, wake] : wakers) wake();
+  std::vector<std::function<void()>> wakers;  // a waker may unwatch
+  for (const auto& [token, w] : it->second) {
+    if (!w.task || !task || *w.task == *task) wakers.push_back(w.wake);
+  }
+  for (auto& wake : wakers) wake();
 }
 
 tasks_detail::StepEnv TaskService::step_env() const {
@@ -493,7 +497,7 @@ void TaskService::after_commit(const StepOutcome& out) {
     open_[t.id] = {t.requester, t.state};
     if (out.home) schedule(t);
   }
-  for (const auto& agent : out.parties) notify(agent);
+  for (const auto& agent : out.parties) notify(agent, t.id);
 }
 
 void TaskService::schedule(const tasks::Task& t) {

@@ -90,8 +90,10 @@ class TaskService : public std::enable_shared_from_this<TaskService> {
                                            std::size_t limit) const;
 
   // Live streams: `wake` runs (on the node thread) when a task `agent` is a
-  // party to takes a step. A token for unwatch().
-  std::uint64_t watch(const core::AgentId& agent, std::function<void()> wake);
+  // party to takes a step (with `task`: only that task's steps, so a
+  // requester's streams of many tasks are not all woken by each step). A
+  // token for unwatch().
+  std::uint64_t watch(const core::AgentId& agent, std::optional<core::TaskId> task, std::function<void()> wake);
   void unwatch(const core::AgentId& agent, std::uint64_t token);
 
   // Fires due timers and purges ended tasks past retention. The next due time.
@@ -110,7 +112,9 @@ class TaskService : public std::enable_shared_from_this<TaskService> {
   void fire(core::TaskId id);
   std::vector<core::AgentId> candidates(const core::AgentId& requester, const std::string& capability);
   void schedule(const tasks::Task& t);
-  void notify(const core::AgentId& agent);
+  // Wakes the watchers of `agent`'s tasks, and of `task` (every one of the
+  // agent's when it is not known).
+  void notify(const core::AgentId& agent, const std::optional<core::TaskId>& task);
 
   ServiceContext ctx_;
   const TaskConfig& config_;
@@ -126,7 +130,11 @@ class TaskService : public std::enable_shared_from_this<TaskService> {
   std::unordered_map<core::TaskId, std::pair<core::AgentId, tasks::TaskState>> open_;
   // When each agent was last offered a task (candidate order).
   std::unordered_map<core::AgentId, core::UnixMs> last_offered_;
-  std::unordered_map<core::AgentId, std::map<std::uint64_t, std::function<void()>>> watchers_;
+  struct Watcher {
+    std::optional<core::TaskId> task;  // none: all of the agent's tasks
+    std::function<void()> wake;
+  };
+  std::unordered_map<core::AgentId, std::map<std::uint64_t, Watcher>> watchers_;
   std::uint64_t next_watch_ = 1;
   core::UnixMs next_purge_ms_ = 0;
   TaskStats stats_;

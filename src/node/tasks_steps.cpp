@@ -246,7 +246,8 @@ Task<Result<direct::DeliveryResult>> TaskService::receive(direct::Delivery d) {
   if (outcome->stale) ++stats_.stale;
   if (outcome->stale || !outcome->event) {
     for (const auto& [agent, seq] : outcome->appended) inboxes_->appended(agent, seq);
-    for (const auto& agent : outcome->parties) notify(agent);
+    const auto task = outcome->stale ? std::optional<core::TaskId>(outcome->task.id) : std::nullopt;
+    for (const auto& agent : outcome->parties) notify(agent, task);
     ctx_.counters->conversations_created.inc(outcome->conversations_created);
     co_return delivered;
   }

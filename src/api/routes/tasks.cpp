@@ -51,7 +51,7 @@ Task open_task_stream(RouteContext& c, std::optional<core::TaskId> task) {
   after = *resumed;
   auto signal = std::make_shared<StreamSignal>();
   std::function<void()> wake = [signal] { signal->wake(); };  // named: no temporaries in a co_await operand
-  auto token = co_await c.node().open_task_stream(c.agent, std::move(wake));
+  auto token = co_await c.node().open_task_stream(c.agent, task, std::move(wake));
   if (!token) co_return error_response(token.error());
   StreamRequest s;
   s.source = task ? StreamRequest::Source::task : StreamRequest::Source::tasks;

@@ -109,6 +109,33 @@ TEST_F(TaskServiceTest, ThePassedDeadlineFailsTheTaskForEveryParty) {
   EXPECT_EQ(a_->tasks->stats().open, 0u);
 }
 
+// A stream of one task is woken by that task's steps only; a stream of all
+// of an agent's tasks by every one of them.
+TEST_F(TaskServiceTest, AWatcherOfOneTaskIsWokenOnlyByItsSteps) {
+  CreateTaskRequest req;
+  req.to = "w1";
+  req.input = text("one");
+  auto first = a_->await(a_->tasks->create(alice_, req));
+  ASSERT_TRUE(first);
+  req.input = text("two");
+  auto second = a_->await(a_->tasks->create(alice_, req));
+  ASSERT_TRUE(second);
+  int of_first = 0, of_all = 0;
+  const auto t1 = a_->tasks->watch(alice_, first->task.id, [&] { ++of_first; });
+  const auto t2 = a_->tasks->watch(alice_, std::nullopt, [&] { ++of_all; });
+  ASSERT_TRUE(act(w1_, second->task.id, tasks::Action::accept));
+  EXPECT_EQ(of_first, 0);
+  EXPECT_EQ(of_all, 1);
+  ASSERT_TRUE(act(w1_, first->task.id, tasks::Action::accept));  // also the sentinel for the first step
+  EXPECT_EQ(of_first, 1);
+  EXPECT_EQ(of_all, 2);
+  a_->tasks->unwatch(alice_, t1);
+  a_->tasks->unwatch(alice_, t2);
+  ASSERT_TRUE(act(w1_, first->task.id, tasks::Action::complete));
+  EXPECT_EQ(of_first, 1);
+  EXPECT_EQ(of_all, 2);
+}
+
 TEST_F(TaskServiceTest, RepeatedRequestIdsAnswerTheFirstResult) {
   CreateTaskRequest req;
   req.to = "w1";
