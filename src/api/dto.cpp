@@ -7,6 +7,7 @@
 #include "core/base64.hpp"
 #include "core/hex.hpp"
 #include "core/utf8.hpp"
+#include "tasks/codec.hpp"
 
 namespace agentmesh::api {
 namespace json = boost::json;
@@ -23,7 +24,17 @@ void put_body(json::object& o, const std::string& body) {
 
 void put_content(json::object& o, const node::MessageContent& c) {
   o["content_type"] = c.content_type;
-  put_body(o, c.body);
+  // A task step in an inbox or a conversation: the step in the public form
+  // of the task event streams (docs/api.md, "Tasks"), not the store's bytes.
+  if (c.content_type == node::kTaskEventContentType) {
+    if (auto e = tasks::decode_event(c.body)) {
+      o["task_event"] = task_event_json(*e);
+    } else {
+      put_body(o, c.body);
+    }
+  } else {
+    put_body(o, c.body);
+  }
   const std::pair<const char*, const std::string*> optional[] = {{"performative", &c.performative},
                                                                  {"conversation_id", &c.conversation_id},
                                                                  {"reply_with", &c.reply_with},

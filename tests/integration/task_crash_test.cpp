@@ -6,9 +6,10 @@
 // clients simply retry what got no answer. Afterwards every task is
 // completed on both daemons with the same state_sequence and its artifact
 // exactly once, and each agent's inbox holds each step once.
-// Each (victim, run) pair is its own test. `make test` makes 5 runs per
-// victim (about 25 s each here: the cold suite must stay under 30 minutes on
-// 2 cores); `make soak` runs SOAK_RUNS per victim (AGENTMESH_TASK_CRASH_RUNS).
+// Each (victim, run) pair is its own test. `make test` makes 10 runs per
+// victim, as issue 13 asks (about 30 s each here, two at a time: the cold
+// suite must stay under 30 minutes on 2 cores); `make soak` runs SOAK_RUNS
+// per victim (AGENTMESH_TASK_CRASH_RUNS).
 
 #include <gtest/gtest.h>
 
@@ -97,8 +98,8 @@ std::map<std::string, std::vector<int>> steps_in_inbox(const Daemon& d, const Te
     const auto& msgs = r.body.at("messages").as_array();
     if (msgs.empty()) return out;
     for (const auto& m : msgs) {
-      auto e = json::parse(m.at("body").as_string());  // the stored step (tasks/codec)
-      out[field(e, "task")].push_back(e.at("sequence").to_number<int>());
+      const auto& e = m.at("task_event");
+      out[field(e, "task_id")].push_back(e.at("state_sequence").to_number<int>());
     }
     after = msgs.back().at("seq").to_number<std::uint64_t>();
   }
@@ -293,7 +294,7 @@ TEST_P(TaskCrashTest, EveryTaskEndsCompletedOnceOnBothDaemonsAfterKill9) {
 
 INSTANTIATE_TEST_SUITE_P(Victims, TaskCrashTest,
                          ::testing::Combine(::testing::Values("requester", "assignee"),
-                                            ::testing::Range(0, crash_runs("AGENTMESH_TASK_CRASH_RUNS", 5))),
+                                            ::testing::Range(0, crash_runs("AGENTMESH_TASK_CRASH_RUNS", 10))),
                          [](const auto& info) { return victim_run_name(info.param); });
 
 }  // namespace

@@ -56,8 +56,9 @@ std::vector<std::pair<std::string, std::string>> task_events(const Daemon& d, co
   auto v = get_json(d, "/v1/agents/" + a.id + "/inbox?limit=1000");
   for (const auto& m : v.at("messages").as_array()) {
     if (m.at("content_type").as_string() != "application/vnd.agentmesh.task-event+json") continue;
-    auto e = json::parse(m.at("body").as_string());
-    out.emplace_back(std::string(e.at("kind").as_string()), json::serialize(e.at("sequence")));
+    EXPECT_FALSE(m.as_object().contains("body")) << m;  // the public form only, not the stored bytes
+    const auto& e = m.at("task_event");
+    out.emplace_back(std::string(e.at("kind").as_string()), json::serialize(e.at("state_sequence")));
   }
   return out;
 }
