@@ -19,7 +19,7 @@ import re
 import sys
 
 # Bottom to top (docs/architecture.md, Layers).
-LAYERS = ["core", "crypto", "store", "wire", "transport", "pubsub", "registry", "direct", "tasks", "node", "api", "daemon",
+LAYERS = ["core", "crypto", "store", "wire", "transport", "pubsub", "registry", "direct", "tasks", "a2a", "node", "api", "daemon",
           "cli"]
 CONFINED = {
     "sodium.h": ["src/crypto/"],

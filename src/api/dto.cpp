@@ -64,6 +64,18 @@ json::object agent_json(const node::AgentInfo& a) {
   o["acked_seq"] = a.inbox.acked.value;
   o["unacked"] = a.inbox.unacked();
   o["streams"] = a.streams;
+  if (a.a2a) {
+    json::array skills;
+    for (const auto& s : a.a2a->skills) {
+      skills.push_back(json::object{{"id", s.id},
+                                    {"name", s.name},
+                                    {"description", s.description},
+                                    {"tags", string_array(s.tags)},
+                                    {"examples", string_array(s.examples)}});
+    }
+    o["a2a"] =
+        json::object{{"enabled", a.a2a->enabled}, {"description", a.a2a->description}, {"skills", std::move(skills)}};
+  }
   return o;
 }
 

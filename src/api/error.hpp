@@ -38,6 +38,8 @@ enum class error {
   dial_failed,
   // No connection to (or memory of) that peer.
   unknown_peer,
+  // The client's address sent requests faster than the listener allows.
+  rate_limited,
 };
 
 const boost::system::error_category& error_category() noexcept;

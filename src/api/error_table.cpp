@@ -40,6 +40,7 @@ const std::vector<Entry>& table() {
     add(error::method_not_allowed, 405, "method_not_allowed", false);
     add(error::bad_request, 400, "bad_request", false);
     add(error::too_many_connections, 503, "too_many_connections", true);
+    add(error::rate_limited, 429, "rate_limited", true);
     add(error::dial_failed, 502, "dial_failed", true);
     add(error::unknown_peer, 404, "unknown_peer", false);
     add(core::error::invalid_multiaddr, 400, "invalid_multiaddr", false);
@@ -60,6 +61,8 @@ const std::vector<Entry>& table() {
     add(node::error::outbox_full, 503, "outbox_full", true);
     add(node::error::unknown_conversation, 404, "unknown_conversation", false);
     add(node::error::unknown_reply_target, 404, "unknown_reply_target", false);
+    add(node::error::unknown_token, 404, "unknown_token", false);
+    add(node::error::too_many_tokens, 409, "too_many_tokens", false);
 
     add(direct::error::idempotency_conflict, 409, "idempotency_conflict", false);
     add(direct::error::unknown_recipient, 404, "unknown_recipient", false);

@@ -25,6 +25,10 @@ struct Request {
   std::string authorization;
   std::string content_type;
   std::string last_event_id;
+  std::string host;         // the Host header
+  std::string accept;       // the Accept header
+  std::string a2a_version;  // the A2A-Version header
+  std::string remote;       // the client's address
   std::string body;
   bool websocket_upgrade = false;
 };
@@ -74,7 +78,10 @@ struct ApiStats {
   std::uint64_t connections_open = 0;
   std::uint64_t connections_total = 0;
   std::uint64_t connections_rejected = 0;
-  std::uint64_t bad_requests = 0;  // unparseable HTTP, over-limit headers or bodies
+  std::uint64_t bad_requests = 0;                      // unparseable HTTP, over-limit headers or bodies
+  std::uint64_t header_timeouts = 0;                   // connections closed: a request header not finished in time
+  std::uint64_t connections_rejected_per_address = 0;  // over max_connections_per_address
+  std::uint64_t rate_limited = 0;                      // requests refused: over the per-address rate
   std::uint64_t sse_events = 0;
   std::uint64_t ws_messages = 0;
 };

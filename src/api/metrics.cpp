@@ -116,6 +116,8 @@ void render_http(std::string& out, const ApiStats& s) {
   prom::counter(out, "agentmesh_http_connections_rejected_total", "connections refused over the limit",
                 s.connections_rejected);
   prom::counter(out, "agentmesh_http_bad_requests_total", "unparseable or over-limit HTTP requests", s.bad_requests);
+  prom::counter(out, "agentmesh_http_header_timeouts_total",
+                "connections closed because a request header was not finished in time", s.header_timeouts);
   prom::counter(out, "agentmesh_sse_events_total", "SSE message events sent", s.sse_events);
   prom::counter(out, "agentmesh_ws_messages_total", "WebSocket messages sent", s.ws_messages);
 }

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <limits>
 
+#include "a2a/profile.hpp"
 #include "api/error.hpp"
 #include "api/request_fields.hpp"
 #include "core/base64.hpp"
@@ -53,11 +54,76 @@ Result<node::CreateAgentRequest> parse_create_agent(std::string_view body, const
   return req;
 }
 
+namespace {
+
+Result<a2a::Skill> parse_skill(const json::value& v, std::string& why) {
+  if (!v.is_object()) {
+    why = "field \"a2a.skills\" must be an array of objects";
+    return error::invalid_field;
+  }
+  Fields f(v.get_object(), why);
+  if (auto r = f.only({"id", "name", "description", "tags", "examples"}); !r) return r.error();
+  a2a::Skill s;
+  auto id = f.required_string("id", a2a::kMaxSkillIdBytes);
+  if (!id) return id.error();
+  s.id = std::move(*id);
+  auto name = f.required_string("name", a2a::kMaxSkillNameBytes);
+  if (!name) return name.error();
+  s.name = std::move(*name);
+  auto description = f.string("description", a2a::kMaxSkillTextBytes);
+  if (!description) return description.error();
+  if (*description) s.description = std::move(**description);
+  auto tags = f.string_array("tags", a2a::kMaxSkillTags, a2a::kMaxTagBytes);
+  if (!tags) return tags.error();
+  if (*tags) s.tags = std::move(**tags);
+  auto examples = f.string_array("examples", a2a::kMaxSkillExamples, a2a::kMaxSkillTextBytes);
+  if (!examples) return examples.error();
+  if (*examples) s.examples = std::move(**examples);
+  return s;
+}
+
+// "a2a": {"enabled", "description"?, "skills"?}: the whole profile, checked
+// by a2a::validate.
+Result<a2a::Profile> parse_a2a_profile(const json::value& v, std::string& why) {
+  if (!v.is_object()) {
+    why = "field \"a2a\" must be an object";
+    return error::invalid_field;
+  }
+  Fields f(v.get_object(), why);
+  if (auto r = f.only({"enabled", "description", "skills"}); !r) return r.error();
+  a2a::Profile p;
+  auto enabled = f.boolean("enabled");
+  if (!enabled) return enabled.error();
+  if (!*enabled) {
+    why = "field \"a2a.enabled\" is required";
+    return error::missing_field;
+  }
+  p.enabled = **enabled;
+  auto description = f.string("description", a2a::kMaxDescriptionBytes);
+  if (!description) return description.error();
+  if (*description) p.description = std::move(**description);
+  if (const auto* skills = f.get("skills")) {
+    if (!skills->is_array()) return f.bad("a2a.skills", "must be an array of objects");
+    if (skills->get_array().size() > a2a::kMaxSkills) {
+      return f.bad("a2a.skills", fmt::format("must have at most {} items", a2a::kMaxSkills));
+    }
+    for (const auto& item : skills->get_array()) {
+      auto s = parse_skill(item, why);
+      if (!s) return s.error();
+      p.skills.push_back(std::move(*s));
+    }
+  }
+  if (!a2a::validate(p, why)) return error::invalid_field;
+  return p;
+}
+
+}  // namespace
+
 Result<node::UpdateAgentRequest> parse_update_agent(std::string_view body, const JsonLimits& limits, std::string& why) {
   auto o = parse_object(body, limits, why);
   if (!o) return o.error();
   Fields f(*o, why);
-  if (auto r = f.only({"capabilities", "state", "display_name"}); !r) return r.error();
+  if (auto r = f.only({"capabilities", "state", "display_name", "a2a"}); !r) return r.error();
   node::UpdateAgentRequest req;
   auto caps = f.string_array("capabilities", 64, 64);
   if (!caps) return caps.error();
@@ -71,6 +137,11 @@ Result<node::UpdateAgentRequest> parse_update_agent(std::string_view body, const
   auto display = f.string("display_name", 128);
   if (!display) return display.error();
   req.display_name = std::move(*display);
+  if (const auto* profile = f.get("a2a")) {
+    auto p = parse_a2a_profile(*profile, why);
+    if (!p) return p.error();
+    req.a2a = std::move(*p);
+  }
   return req;
 }
 
@@ -275,6 +346,30 @@ Result<std::string> parse_subscription(std::string_view body, const JsonLimits& 
   if (!valid_topic(*topic))
     return f.bad("topic", "must be 1-256 bytes of UTF-8 without control characters, not under agentmesh/");
   return std::move(*topic);
+}
+
+Result<A2aTokenRequest> parse_a2a_token(std::string_view body, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(body.empty() ? std::string_view("{}") : body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"label", "expires_in_s"}); !r) return r.error();
+  A2aTokenRequest req;
+  auto label = f.string("label", 128);
+  if (!label) return label.error();
+  if (*label) {
+    if (!core::is_valid_utf8(**label)) return f.bad("label", "must be UTF-8");
+    req.label = std::move(**label);
+  }
+  auto expires = f.unsigned_int("expires_in_s");
+  if (!expires) return expires.error();
+  if (*expires) {
+    constexpr std::uint64_t kMaxS = 3650ULL * 24 * 3600;
+    if (**expires == 0 || **expires > kMaxS) {
+      return f.bad("expires_in_s", fmt::format("must be 1-{} (10 years); leave it out for no expiry", kMaxS));
+    }
+    req.ttl_ms = static_cast<std::int64_t>(**expires) * 1000;
+  }
+  return req;
 }
 
 Result<core::AgentId> parse_block(std::string_view body, const JsonLimits& limits, std::string& why) {

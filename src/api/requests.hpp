@@ -51,6 +51,13 @@ Result<TopicPublishRequest> parse_topic_publish(std::string_view body, const Jso
 Result<std::string> parse_subscription(std::string_view body, const JsonLimits& limits, std::string& why);
 // POST /v1/agents/{id}/blocks: {"sender": "<agent id>"}.
 Result<core::AgentId> parse_block(std::string_view body, const JsonLimits& limits, std::string& why);
+
+// POST /v1/agents/{id}/a2a/tokens: {"label"?, "expires_in_s"?}.
+struct A2aTokenRequest {
+  std::string label;
+  std::int64_t ttl_ms = 0;  // 0: never expires
+};
+Result<A2aTokenRequest> parse_a2a_token(std::string_view body, const JsonLimits& limits, std::string& why);
 // {"addr": MULTIADDR} for POST /v1/peers.
 Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& limits, std::string& why);
 

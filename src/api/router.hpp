@@ -36,6 +36,8 @@ struct RouterConfig {
   std::string version = AGENTMESH_VERSION;
 };
 
+// The local API. Implements the server's RequestHandler (api/server.hpp)
+// without naming it, so this header stays light: the server adapts it.
 class Router {
  public:
   Router(node::NodeHandle node, RouterConfig config, ApiStats& stats);

@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "api/error.hpp"
@@ -49,26 +50,54 @@ asio::awaitable<void> wait_forever(asio::steady_timer& t) {
   co_await t.async_wait(kTuple);
 }
 
-Request request_of(http::request<http::string_body>& req) {
+Request request_of(http::request<http::string_body>& req, const std::string& remote) {
   Request r;
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
   r.authorization = std::string(req[http::field::authorization]);
   r.content_type = std::string(req[http::field::content_type]);
   r.last_event_id = std::string(req["Last-Event-ID"]);
+  r.host = std::string(req[http::field::host]);
+  r.accept = std::string(req[http::field::accept]);
+  r.a2a_version = std::string(req["A2A-Version"]);
+  r.remote = remote;
   r.websocket_upgrade = beast::websocket::is_upgrade(req);
   r.body = std::move(req.body());
   return r;
 }
 
+// The local API's Router as the server's handler.
+class RouterHandler final : public RequestHandler {
+ public:
+  RouterHandler(node::NodeHandle n, RouterConfig rc, ApiStats& stats) : router_(std::move(n), std::move(rc), stats) {}
+  asio::awaitable<Response> handle(Request req) override { return router_.handle(std::move(req)); }
+  void set_draining() override { router_.set_draining(); }
+  Response refused(Refusal why) const override {
+    return error_response(why == Refusal::rate_limited ? error_code(error::rate_limited)
+                                                       : error_code(error::too_many_connections));
+  }
+
+ private:
+  Router router_;
+};
+
+// A client address's open connections and request bucket.
+struct AddressState {
+  std::size_t connections = 0;
+  double tokens = 0;
+  std::chrono::steady_clock::time_point refilled;
+};
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io, ApiConfig c, RouterConfig rc, node::NodeHandle n, std::shared_ptr<spdlog::logger> l,
-       std::shared_ptr<core::TaskReporter> t)
+  Impl(asio::io_context& io, ApiConfig c, const HandlerFactory& make_handler, JsonLimits j, node::NodeHandle n,
+       std::shared_ptr<spdlog::logger> l, std::shared_ptr<core::TaskReporter> t)
       : ioc(io),
         cfg(std::move(c)),
-        router(n, std::move(rc), stats),
+        handler(make_handler(stats)),
+        json(j),
+        node(std::move(n)),
         acceptor(io),
         log(std::move(l)),
         tasks(std::move(t)) {}
@@ -76,21 +105,28 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::io_context& ioc;
   ApiConfig cfg;
   ApiStats stats;
-  Router router;
+  std::shared_ptr<RequestHandler> handler;
+  JsonLimits json;
+  node::NodeHandle node;
   tcp::acceptor acceptor;
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<core::TaskReporter> tasks;
   std::unordered_set<SessionCtl*> sessions;
+  // Only with per-address limits: addresses with open connections or a
+  // bucket not yet full again (swept when the map grows).
+  std::unordered_map<std::string, AddressState> addresses;
   bool draining = false;
 
+  // A request from `address` may go on (takes a token); false: over the rate.
+  bool take_request(const std::string& address);
+  void sweep_addresses();
+
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> reject(tcp::socket sock);
-  asio::awaitable<void> run_session(tcp::socket sock);
+  asio::awaitable<void> reject(tcp::socket sock, Refusal why);
+  asio::awaitable<void> run_session(tcp::socket sock, std::string remote);
   asio::awaitable<void> handle_pipelined(std::shared_ptr<Pipeline> p, std::shared_ptr<Pipeline::Slot> slot,
                                          Request req);
-  StreamSettings stream_settings() const {
-    return StreamSettings{cfg.stream_heartbeat, cfg.write_timeout, router.config().json};
-  }
+  StreamSettings stream_settings() const { return StreamSettings{cfg.stream_heartbeat, cfg.write_timeout, json}; }
 };
 
 // One HTTP connection: a reader and a writer coroutine over a Pipeline. The
@@ -101,22 +137,47 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 // and a stream request for every response before it to be written. The writer
 // sends responses strictly in request order.
 struct Session {
-  Session(Server::Impl& impl, tcp::socket sock)
-      : impl(impl), stream(std::move(sock)), p(std::make_shared<Pipeline>(impl.ioc)) {}
+  Session(Server::Impl& impl, tcp::socket sock, std::string remote)
+      : impl(impl), stream(std::move(sock)), p(std::make_shared<Pipeline>(impl.ioc)), remote(std::move(remote)) {}
 
   asio::awaitable<void> reader();
   asio::awaitable<void> writer();
   asio::awaitable<void> linger_close();
+  asio::awaitable<beast::error_code> read_request(beast::flat_buffer& buffer,
+                                                  http::request_parser<http::string_body>& parser);
   void bad_request(const beast::error_code& ec);
 
   Server::Impl& impl;
   beast::tcp_stream stream;
   std::shared_ptr<Pipeline> p;
+  std::string remote;  // the client's address
   SessionCtl ctl;
   // A stream request ends the pipeline; it runs after reader and writer finish.
   std::optional<Response> stream_resp;
   std::optional<http::request<http::string_body>> stream_req;
 };
+
+// One request: an idle keep-alive connection may wait idle_timeout for its
+// first byte; from then on the whole header must arrive within
+// header_timeout (a client that starts a request and never finishes it is
+// closed within seconds, not held for the idle timeout), and the body within
+// idle_timeout. A timeout ends the connection without an answer.
+asio::awaitable<beast::error_code> Session::read_request(beast::flat_buffer& buffer,
+                                                         http::request_parser<http::string_body>& parser) {
+  if (buffer.size() == 0) {
+    stream.expires_after(impl.cfg.idle_timeout);
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+  stream.expires_after(impl.cfg.header_timeout);
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+  if (ec == beast::error::timeout) ++impl.stats.header_timeouts;
+  if (ec || parser.is_done()) co_return ec;
+  stream.expires_after(impl.cfg.idle_timeout);
+  std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
+  co_return ec;
+}
 
 // An unparseable or over-limit request: answered, then the connection closes.
 void Session::bad_request(const beast::error_code& ec) {
@@ -144,14 +205,26 @@ asio::awaitable<void> Session::reader() {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(impl.cfg.max_header_bytes));
     parser.body_limit(impl.cfg.max_body_bytes);
-    stream.expires_after(impl.cfg.idle_timeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+    auto ec = co_await read_request(buffer, parser);
     p->buffered = buffer.size();
     if (ec) {
       if (!benign(ec) && !impl.draining) bad_request(ec);
       break;
     }
-    auto r = request_of(parser.get());
+    auto r = request_of(parser.get(), remote);
+    if (!impl.take_request(remote)) {
+      ++impl.stats.rate_limited;
+      auto slot = std::make_shared<Pipeline::Slot>();
+      slot->resp = impl.handler->refused(Refusal::rate_limited);
+      ++impl.stats.requests[{"rate_limited", slot->resp.status}];
+      slot->version = parser.get().version();
+      slot->keep_alive = parser.get().keep_alive();
+      slot->ready = true;
+      p->slots.push_back(slot);
+      p->wake();
+      if (!slot->keep_alive) break;
+      continue;
+    }
     const std::string_view path = std::string_view(r.target).substr(0, r.target.find('?'));
     const bool send = r.method == "POST" && path.ends_with("/messages") && !r.websocket_upgrade;
     const bool maybe_stream = r.websocket_upgrade || path.ends_with("/events") || path.ends_with("/ws");
@@ -167,7 +240,7 @@ asio::awaitable<void> Session::reader() {
     } else {
       while (maybe_stream ? !p->slots.empty() : p->in_flight > 0) co_await wait_forever(p->reader_wake);
       ctl.busy = true;
-      Response resp = co_await impl.router.handle(std::move(r));
+      Response resp = co_await impl.handler->handle(std::move(r));
       ctl.busy = false;
       ++impl.stats.requests[{
           resp.route, resp.stream && resp.stream->framing == StreamRequest::Framing::websocket ? 101 : resp.status}];
@@ -259,18 +332,61 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     ++stats.connections_total;
     if (sessions.size() >= cfg.max_connections) {
       ++stats.connections_rejected;
-      core::spawn(ioc.get_executor(), tasks, "http_reject", {}, reject(std::move(sock)));
+      core::spawn(ioc.get_executor(), tasks, "http_reject", {}, reject(std::move(sock), Refusal::too_many_connections));
       continue;
     }
-    core::spawn(ioc.get_executor(), tasks, "http_session", {},
-                [self, sock = std::move(sock)]() mutable { return self->run_session(std::move(sock)); });
+    beast::error_code rec;
+    const auto remote = sock.remote_endpoint(rec).address().to_string();
+    if (cfg.max_connections_per_address > 0) {
+      if (addresses.size() > 4096) sweep_addresses();
+      if (addresses[remote].connections >= cfg.max_connections_per_address) {
+        ++stats.connections_rejected_per_address;
+        core::spawn(ioc.get_executor(), tasks, "http_reject", {},
+                    reject(std::move(sock), Refusal::too_many_connections));
+        continue;
+      }
+    }
+    core::spawn(ioc.get_executor(), tasks, "http_session", {}, [self, sock = std::move(sock), remote]() mutable {
+      return self->run_session(std::move(sock), remote);
+    });
   }
 }
 
-asio::awaitable<void> Server::Impl::reject(tcp::socket sock) {
+bool Server::Impl::take_request(const std::string& address) {
+  if (cfg.requests_per_second_per_address <= 0) return true;
+  auto& a = addresses[address];
+  const auto now = std::chrono::steady_clock::now();
+  if (a.refilled == std::chrono::steady_clock::time_point{}) {
+    a.tokens = cfg.request_burst_per_address;
+  } else {
+    const std::chrono::duration<double> elapsed = now - a.refilled;
+    a.tokens =
+        std::min(cfg.request_burst_per_address, a.tokens + elapsed.count() * cfg.requests_per_second_per_address);
+  }
+  a.refilled = now;
+  if (a.tokens < 1) return false;
+  a.tokens -= 1;
+  return true;
+}
+
+// Forgets addresses with no connection whose bucket has refilled: they are
+// where a new address starts. Bounds the map by the addresses active within
+// one refill period.
+void Server::Impl::sweep_addresses() {
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(addresses, [&](const auto& kv) {
+    const auto& a = kv.second;
+    if (a.connections > 0) return false;
+    if (cfg.requests_per_second_per_address <= 0) return true;
+    const std::chrono::duration<double> elapsed = now - a.refilled;
+    return a.tokens + elapsed.count() * cfg.requests_per_second_per_address >= cfg.request_burst_per_address;
+  });
+}
+
+asio::awaitable<void> Server::Impl::reject(tcp::socket sock, Refusal why) {
   beast::tcp_stream stream(std::move(sock));
   stream.expires_after(std::chrono::seconds(2));
-  auto res = to_beast(error_response(error::too_many_connections), 11, false);
+  auto res = to_beast(handler->refused(why), 11, false);
   co_await http::async_write(stream, res, kTuple);
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -279,21 +395,23 @@ asio::awaitable<void> Server::Impl::reject(tcp::socket sock) {
 asio::awaitable<void> Server::Impl::handle_pipelined(std::shared_ptr<Pipeline> p, std::shared_ptr<Pipeline::Slot> slot,
                                                      Request req) {
   auto self = shared_from_this();  // this handler may outlive its session
-  slot->resp = co_await router.handle(std::move(req));
+  slot->resp = co_await handler->handle(std::move(req));
   ++stats.requests[{slot->resp.route, slot->resp.status}];
   slot->ready = true;
   --p->in_flight;
   p->wake();
 }
 
-asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
+asio::awaitable<void> Server::Impl::run_session(tcp::socket sock, std::string remote) {
   using namespace asio::experimental::awaitable_operators;
   auto self = shared_from_this();
   // Responses are small and often several go out back to back (pipelining,
   // stream events): without this, Nagle holds each one for the peer's delayed ACK.
   beast::error_code nodelay_ec;
   sock.set_option(tcp::no_delay(true), nodelay_ec);
-  Session s(*this, std::move(sock));
+  const bool counted = cfg.max_connections_per_address > 0;
+  if (counted) ++addresses[remote].connections;
+  Session s(*this, std::move(sock), remote);
   s.ctl.stop = [&s] {
     // Idle: stop reading now. Otherwise the writer closes after the last response.
     if (s.p->slots.empty() && !s.ctl.busy) s.stream.socket().cancel();
@@ -308,18 +426,24 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
   struct Leave {
     Impl& impl;
     SessionCtl* ctl;
+    const std::string& remote;
+    bool counted;
     ~Leave() {
       impl.sessions.erase(ctl);
       --impl.stats.connections_open;
+      if (counted) {
+        auto it = impl.addresses.find(remote);
+        if (it != impl.addresses.end() && it->second.connections > 0) --it->second.connections;
+      }
     }
-  } leave{*this, &s.ctl};
+  } leave{*this, &s.ctl, remote, counted};
 
   co_await (s.reader() && s.writer());
 
   if (s.stream_resp) {
     const auto settings = stream_settings();
     co_await run_stream(std::move(s.stream), std::move(*s.stream_req), std::move(*s.stream_resp->stream), s.ctl,
-                        settings, router.node(), stats);
+                        settings, node, stats);
     co_return;
   }
   beast::error_code ec;
@@ -327,8 +451,17 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock) {
 }
 
 Server::Server(asio::io_context& ioc, ApiConfig config, RouterConfig router_config, node::NodeHandle node,
-               std::shared_ptr<spdlog::logger> log, std::shared_ptr<core::TaskReporter> tasks)
-    : impl_(std::make_shared<Impl>(ioc, std::move(config), std::move(router_config), node, std::move(log),
+               std::shared_ptr<spdlog::logger> log, std::shared_ptr<core::TaskReporter> tasks) {
+  const auto json = router_config.json;
+  HandlerFactory make = [node, rc = std::move(router_config)](ApiStats& stats) mutable {
+    return std::make_shared<RouterHandler>(node, std::move(rc), stats);
+  };
+  impl_ = std::make_shared<Impl>(ioc, std::move(config), make, json, node, std::move(log), std::move(tasks));
+}
+
+Server::Server(asio::io_context& ioc, ApiConfig config, HandlerFactory make_handler, JsonLimits json,
+               node::NodeHandle node, std::shared_ptr<spdlog::logger> log, std::shared_ptr<core::TaskReporter> tasks)
+    : impl_(std::make_shared<Impl>(ioc, std::move(config), make_handler, json, std::move(node), std::move(log),
                                    std::move(tasks))) {}
 
 Server::~Server() {
@@ -344,7 +477,7 @@ Result<std::uint16_t> Server::listen(std::string& why) {
     why = fmt::format("API host \"{}\" is not an IP address", cfg.host);
     return make_error_code(boost::system::errc::invalid_argument);
   }
-  if (!addr.is_loopback()) {
+  if (cfg.loopback_only && !addr.is_loopback()) {
     why = fmt::format("the API binds to loopback addresses only (127.0.0.1 or ::1), not {}", cfg.host);
     return make_error_code(boost::system::errc::invalid_argument);
   }
@@ -369,7 +502,7 @@ void Server::start() {
 asio::awaitable<void> Server::shutdown(std::chrono::milliseconds deadline) {
   auto impl = impl_;
   impl->draining = true;
-  impl->router.set_draining();
+  impl->handler->set_draining();
   beast::error_code ec;
   impl->acceptor.close(ec);
   for (auto* s : std::vector<SessionCtl*>(impl->sessions.begin(), impl->sessions.end())) s->stop();

@@ -1,6 +1,8 @@
 #pragma once
-// The local HTTP API server: Boost.Beast HTTP/1.1 with keep-alive, SSE and
-// WebSocket streams, bound to a loopback address only.
+// The HTTP server: Boost.Beast HTTP/1.1 with keep-alive, SSE and WebSocket
+// streams. It serves the local API (a Router, bound to a loopback address
+// only) and the A2A gateway (api/a2a_gateway.hpp, which may face a network:
+// per-address connection and request-rate limits).
 //
 // Each connection is one coroutine that owns its socket:
 // read a request (header and body size limits, idle timeout), hand it to the
@@ -15,11 +17,13 @@
 // the daemon; the NodeHandle dispatches when it is not). Beast stays inside
 // server.cpp, stream_session.cpp and http_response.cpp.
 
+#include <spdlog/logger.h>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
-#include <spdlog/logger.h>
 #include <string>
 
 #include "api/router.hpp"
@@ -45,19 +49,51 @@ struct ApiConfig {
   std::size_t max_header_bytes = kDefaultMaxHeaderBytes;
   // A keep-alive connection idle this long is closed.
   std::chrono::seconds idle_timeout{60};
+  // A request's header must arrive whole this long after its first byte;
+  // otherwise the connection is closed (counted as header_timeouts).
+  std::chrono::seconds header_timeout{10};
   // A response or stream write that makes no progress this long closes the connection.
   std::chrono::seconds write_timeout{30};
   // Concurrent connections; more get 503 too_many_connections.
   std::size_t max_connections = 1024;
+  // Only loopback addresses may be bound (the local API; the A2A gateway may clear it).
+  bool loopback_only = true;
+  // Per client address (0: no limit): concurrent connections (more are
+  // refused at once), and a request rate with a burst (token bucket; a
+  // request over it is answered 429 rate_limited and the connection kept).
+  std::size_t max_connections_per_address = 0;
+  double requests_per_second_per_address = 0;
+  double request_burst_per_address = 0;
   // SSE comment / WebSocket ping interval on an idle stream.
   std::chrono::seconds stream_heartbeat{15};
 };
 
+// Why a listener refused a connection or a request before its handler saw it.
+enum class Refusal { too_many_connections, rate_limited };
+
+// What a listener serves.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual boost::asio::awaitable<Response> handle(Request req) = 0;
+  // The listener is shutting down: new requests get 503.
+  virtual void set_draining() = 0;
+  // The answer to a connection or request the listener's limits refused.
+  virtual Response refused(Refusal why) const = 0;
+};
+
 class Server {
  public:
-  // `tasks`: where exceptions that end sessions are reported (may be null).
+  // Makes the handler, which may keep a reference to the server's stats.
+  using HandlerFactory = std::function<std::shared_ptr<RequestHandler>(ApiStats& stats)>;
+
+  // The local API: a Router. `tasks`: where exceptions that end sessions are
+  // reported (may be null).
   Server(boost::asio::io_context& ioc, ApiConfig config, RouterConfig router_config, node::NodeHandle node,
          std::shared_ptr<spdlog::logger> log, std::shared_ptr<core::TaskReporter> tasks = nullptr);
+  // Any handler; `json` bounds the WebSocket frames of its streams.
+  Server(boost::asio::io_context& ioc, ApiConfig config, HandlerFactory make_handler, JsonLimits json,
+         node::NodeHandle node, std::shared_ptr<spdlog::logger> log, std::shared_ptr<core::TaskReporter> tasks);
   ~Server();
 
   // Binds and listens. Returns the bound port. `why` explains a failure.

@@ -23,6 +23,7 @@ int run(int argc, char** argv) {
   add_dead_letter_commands(app, g);
   add_task_commands(app, g);
   add_conversation_commands(app, g);
+  add_a2a_commands(app, g);
   add_health_command(app, g, status);
   try {
     app.parse(argc, argv);

@@ -63,6 +63,7 @@ void add_peer_commands(CLI::App& app, Global& g);
 void add_dead_letter_commands(CLI::App& app, Global& g);
 void add_task_commands(CLI::App& app, Global& g);
 void add_conversation_commands(CLI::App& app, Global& g);
+void add_a2a_commands(CLI::App& app, Global& g);
 void add_health_command(CLI::App& app, Global& g, int& status);
 
 }  // namespace agentmesh::cli

@@ -30,6 +30,14 @@ void add_daemon_command(CLI::App& app, int& status) {
       "trace|debug|info|warn|error|critical|off (default info)");
   d->add_option_function<std::string>(
       "--log-format", [df](const std::string& v) { df->log_format = v; }, "text|json (default text)");
+  d->add_option_function<std::string>(
+      "--a2a", [df](const std::string& v) { df->a2a = v; },
+      "serve the A2A gateway on HOST:PORT (off by default; port 0 = any, written to <data dir>/a2a.port)");
+  d->add_flag("--a2a-insecure", df->a2a_insecure,
+              "let the A2A gateway bind a non-loopback address without TLS (put a TLS proxy in front)");
+  d->add_option_function<std::string>(
+      "--a2a-public-url", [df](const std::string& v) { df->a2a_public_url = v; },
+      "the base URL Agent Cards give (default http:// and the request's Host)");
   d->callback([df, &status] {
     std::string why;
     auto cfg = daemon::resolve_config(*df, daemon::process_env(), why);

@@ -30,6 +30,7 @@ std::string FixedId<N, Tag>::to_string() const {
 template class FixedId<32, AgentIdTag>;
 template class FixedId<16, RequestIdTag>;
 template class FixedId<16, TaskIdTag>;
+template class FixedId<16, TokenIdTag>;
 
 Result<void> validate_agent_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return error::invalid_name;

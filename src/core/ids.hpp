@@ -61,11 +61,14 @@ class FixedId {
 struct AgentIdTag {};
 struct RequestIdTag {};
 struct TaskIdTag {};
+struct TokenIdTag {};
 
 using AgentId = FixedId<32, AgentIdTag>;
 using RequestId = FixedId<16, RequestIdTag>;
 // A task's id: 16 random bytes, 32 hex characters (tasks/).
 using TaskId = FixedId<16, TaskIdTag>;
+// An A2A caller token's id: 16 random bytes (node/a2a_tokens.hpp).
+using TokenId = FixedId<16, TokenIdTag>;
 
 // Per-recipient inbox sequence number. 0 means "before the first message".
 struct Seq {

@@ -195,6 +195,7 @@ bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& 
   std::int64_t dial_timeout_ms = cfg.node.transport.dial_timeout.count();
   std::int64_t deadline_ms = cfg.shutdown_deadline.count();
   std::int64_t idle_s = cfg.api.idle_timeout.count();
+  std::int64_t header_s = cfg.api.header_timeout.count();
   std::int64_t heartbeat_s = cfg.api.stream_heartbeat.count();
   std::int64_t retention_s = cfg.node.idempotency_retention_ms / 1000;
   std::int64_t acked_retention_s = cfg.node.acked_retention_ms / 1000;
@@ -207,6 +208,7 @@ bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& 
       !read_int(file, "api", "max_connections", cfg.api.max_connections, 1, 100'000, why) ||
       !read_int(file, "api", "max_header_bytes", cfg.api.max_header_bytes, 1024, 1 << 20, why) ||
       !read_int(file, "api", "idle_timeout_s", idle_s, 1, 86'400, why) ||
+      !read_int(file, "api", "header_timeout_s", header_s, 1, 3'600, why) ||
       !read_int(file, "api", "stream_heartbeat_s", heartbeat_s, 1, 3'600, why) ||
       !read_int(file, "messages", "max_payload_bytes", cfg.node.max_payload_bytes, 1, 64 << 20, why) ||
       !read_int(file, "messages", "idempotency_retention_s", retention_s, 1, 30 * 86'400, why) ||
@@ -230,12 +232,82 @@ bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& 
   cfg.shutdown_deadline = std::chrono::milliseconds(deadline_ms);
   cfg.node.transport.dial_timeout = std::chrono::milliseconds(dial_timeout_ms);
   cfg.api.idle_timeout = std::chrono::seconds(idle_s);
+  cfg.api.header_timeout = std::chrono::seconds(header_s);
   cfg.api.stream_heartbeat = std::chrono::seconds(heartbeat_s);
   cfg.node.idempotency_retention_ms = retention_s * 1000;
   cfg.node.acked_retention_ms = acked_retention_s * 1000;
   conv.idle_timeout_ms = conv_idle_s * 1000;
   conv.retention_ms = conv_retention_s * 1000;
   cfg.api.max_body_bytes = body_set ? max_body : 2 * cfg.node.max_payload_bytes + 64 * 1024;
+  return true;
+}
+
+// The A2A gateway: [a2a] in the file, AGENTMESH_A2A / AGENTMESH_A2A_PUBLIC_URL,
+// and the flags, in that order of precedence (lowest first).
+bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup& env, DaemonConfig& cfg,
+              std::string& why) {
+  bool ok = true;
+  auto listen = read_string(file, "a2a", "listen", ok, why);
+  auto public_url = read_string(file, "a2a", "public_url", ok, why);
+  bool insecure = false;
+  if (const auto* sec = file.get_as<toml::table>("a2a"); sec && sec->get("insecure")) {
+    const auto* b = sec->get("insecure")->as_boolean();
+    if (!b) {
+      why = "config: a2a.insecure must be true or false";
+      return false;
+    }
+    insecure = b->get();
+  }
+  if (!ok) return false;
+  if (auto e = env("AGENTMESH_A2A")) listen = e;
+  if (auto e = env("AGENTMESH_A2A_PUBLIC_URL")) public_url = e;
+  if (flags.a2a) listen = flags.a2a;
+  if (flags.a2a_public_url) public_url = flags.a2a_public_url;
+  cfg.a2a_insecure = insecure || flags.a2a_insecure;
+  if (!listen) return true;
+  auto hp = parse_host_port(*listen);
+  if (!hp) {
+    why = fmt::format("A2A address \"{}\" is not HOST:PORT", *listen);
+    return false;
+  }
+  api::ApiConfig a;
+  a.host = hp->first;
+  a.port = hp->second;
+  a.loopback_only = false;  // checked when the daemon binds it (a2a_insecure)
+  a.max_connections = 1024;
+  a.max_connections_per_address = 32;
+  a.requests_per_second_per_address = 50;
+  a.request_burst_per_address = 100;
+  a.header_timeout = std::chrono::seconds(5);
+  a.idle_timeout = std::chrono::seconds(30);
+  a.max_body_bytes = 2u << 20;
+  std::int64_t header_s = a.header_timeout.count();
+  std::int64_t blocking_s = 60;
+  std::int64_t rps = 50;
+  std::int64_t burst = 100;
+  if (!read_int(file, "a2a", "max_connections", a.max_connections, 1, 100'000, why) ||
+      !read_int(file, "a2a", "max_connections_per_address", a.max_connections_per_address, 1, 100'000, why) ||
+      !read_int(file, "a2a", "requests_per_second_per_address", rps, 1, 1'000'000, why) ||
+      !read_int(file, "a2a", "request_burst_per_address", burst, 1, 1'000'000, why) ||
+      !read_int(file, "a2a", "header_timeout_s", header_s, 1, 600, why) ||
+      !read_int(file, "a2a", "max_body_bytes", a.max_body_bytes, 1024, 64 << 20, why) ||
+      !read_int(file, "a2a", "max_blocking_s", blocking_s, 1, 3'600, why)) {
+    return false;
+  }
+  a.requests_per_second_per_address = static_cast<double>(rps);
+  a.request_burst_per_address = static_cast<double>(burst);
+  a.header_timeout = std::chrono::seconds(header_s);
+  cfg.a2a = a;
+  cfg.a2a_gateway.max_blocking = std::chrono::seconds(blocking_s);
+  if (public_url) {
+    auto url = *public_url;
+    while (url.ends_with('/')) url.pop_back();
+    if (!(url.starts_with("http://") || url.starts_with("https://")) || url.find_first_of(" \t\"<>") != url.npos) {
+      why = fmt::format("A2A public URL \"{}\" must be an http:// or https:// URL", *public_url);
+      return false;
+    }
+    cfg.a2a_gateway.public_url = url;
+  }
   return true;
 }
 
@@ -251,7 +323,7 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   auto file = read_config_file(flags, env, why);
   if (!file) return file.error();
   auto strings = read_file_strings(*file, why);
-  if (!strings || !read_file_numbers(*file, cfg, why)) return kInvalid;
+  if (!strings || !read_file_numbers(*file, cfg, why) || !read_a2a(*file, flags, env, cfg, why)) return kInvalid;
   const auto& [file_data_dir, file_name, file_level, file_format, file_api, file_listen, file_bootstrap] = *strings;
 
   // 2. Environment over the file, 3. flags over both.

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "api/a2a_gateway.hpp"
 #include "api/server.hpp"
 #include "core/result.hpp"
 #include "node/node_config.hpp"
@@ -27,10 +28,16 @@ struct DaemonConfig {
 
   node::NodeConfig node;
   api::ApiConfig api;
-  std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+  std::string log_level = "info";   // trace, debug, info, warn, error, critical, off
   std::string log_format = "text";  // text | json
   // How long in-flight requests get to finish after SIGTERM/SIGINT.
   std::chrono::milliseconds shutdown_deadline = kDefaultShutdownDeadline;
+  // The A2A gateway's listener: off unless --a2a, AGENTMESH_A2A or [a2a]
+  // listen names an address. It may bind a non-loopback address only with
+  // a2a_insecure (this build has no TLS for it: put a TLS proxy in front).
+  std::optional<api::ApiConfig> a2a;
+  api::A2aGatewayConfig a2a_gateway;
+  bool a2a_insecure = false;
 };
 
 // Command-line values; unset options are nullopt.
@@ -41,6 +48,9 @@ struct DaemonFlags {
   std::optional<std::string> config;
   std::optional<std::string> log_level;
   std::optional<std::string> log_format;
+  std::optional<std::string> a2a;  // host:port
+  std::optional<std::string> a2a_public_url;
+  bool a2a_insecure = false;
   // --listen / --bootstrap, repeatable; empty = not given.
   std::vector<std::string> listen;
   std::vector<std::string> bootstrap;

@@ -1,11 +1,15 @@
 #include "daemon/daemon.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "api/a2a_gateway.hpp"
 #include "api/server.hpp"
 #include "core/fs.hpp"
 #include "core/spawn.hpp"
@@ -16,6 +20,56 @@
 namespace agentmesh::daemon {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// The A2A gateway's listener, when configured: bound, its port in
+// <data dir>/a2a.port, accepting. nullptr when not configured; an error when
+// it cannot start (`why` says why).
+Result<std::unique_ptr<api::Server>> start_a2a(asio::io_context& ioc, const DaemonConfig& config,
+                                               const node::NodeHandle& node, Logging& logging,
+                                               std::shared_ptr<core::TaskReporter> tasks, std::string& why) {
+  std::unique_ptr<api::Server> none;
+  if (!config.a2a) return none;
+  const auto& a = *config.a2a;
+  auto log = logging.get("a2a");
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(a.host, ec);
+  if (ec) {
+    why = fmt::format("A2A host \"{}\" is not an IP address", a.host);
+    return make_error_code(boost::system::errc::invalid_argument);
+  }
+  if (!addr.is_loopback()) {
+    if (!config.a2a_insecure) {
+      why = fmt::format(
+          "the A2A gateway would listen on {} without TLS, which this build does not have for it: bind a loopback "
+          "address behind a TLS-terminating proxy, or pass --a2a-insecure",
+          a.host);
+      return make_error_code(boost::system::errc::invalid_argument);
+    }
+    log->warn(
+        "A2A gateway on {} without TLS (--a2a-insecure): bearer tokens and task contents cross the network "
+        "in clear text; anyone on the path can read them and replay the tokens",
+        a.host);
+  }
+  api::A2aGatewayConfig gateway = config.a2a_gateway;
+  api::Server::HandlerFactory make = [node, gateway, log](api::ApiStats&) {
+    return std::make_shared<api::A2aGateway>(node, gateway, log);
+  };
+  api::JsonLimits json;
+  auto server = std::make_unique<api::Server>(ioc, a, make, json, node, log, std::move(tasks));
+  auto port = server->listen(why);
+  if (!port) return port.error();
+  if (auto r = write_port_file(config.node.data_dir, a.host, *port, "a2a.port"); !r) {
+    why = fmt::format("cannot write {}: {}", (config.node.data_dir / "a2a.port").string(), r.error().message());
+    return r.error();
+  }
+  server->start();
+  log->info("A2A gateway listening on http://{}:{}", a.host, *port);
+  return server;
+}
+
+}  // namespace
 
 int run_daemon(const DaemonConfig& config) {
   // Nothing the daemon creates is for other users: the database, its WAL,
@@ -67,6 +121,13 @@ int run_daemon(const DaemonConfig& config) {
     return 1;
   }
   server.start();
+  auto a2a = start_a2a(ioc, config, node::NodeHandle(*node), logging, (*node)->task_reporter(), why);
+  if (!a2a) {
+    log->critical("{}", why);
+    (*node)->stop();
+    remove_port_file(dir);
+    return 1;
+  }
   if (auto r = (*node)->start_network(why); !r) {
     log->critical("{}", why);
     (*node)->stop();
@@ -90,6 +151,7 @@ int run_daemon(const DaemonConfig& config) {
     signals.async_wait(on_signal);
     core::spawn(ioc.get_executor(), (*node)->task_reporter(), "shutdown", {}, [&]() -> asio::awaitable<void> {
       (*node)->prepare_stop();
+      if (*a2a) co_await (*a2a)->shutdown(config.shutdown_deadline);
       co_await server.shutdown(config.shutdown_deadline);
       (*node)->stop();  // the writer finishes and commits every queued job
       ioc.stop();
@@ -100,6 +162,7 @@ int run_daemon(const DaemonConfig& config) {
   ioc.run();
   (*node)->stop();
   remove_port_file(dir);
+  remove_port_file(dir, "a2a.port");
   log->info("stopped cleanly");
   return 0;
 }

@@ -1,11 +1,12 @@
 #include "daemon/data_dir.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "core/fs.hpp"
 #include "core/hex.hpp"
@@ -71,15 +72,16 @@ Result<std::string> load_or_create_admin_token(const std::filesystem::path& dir,
   return token;
 }
 
-Result<void> write_port_file(const std::filesystem::path& dir, const std::string& host, std::uint16_t port) {
+Result<void> write_port_file(const std::filesystem::path& dir, const std::string& host, std::uint16_t port,
+                             std::string_view file) {
   const bool v6 = host.find(':') != std::string::npos;
   const auto text = v6 ? fmt::format("[{}]:{}\n", host, port) : fmt::format("{}:{}\n", host, port);
-  return core::write_file_atomic(dir / "api.port", text, 0600);
+  return core::write_file_atomic(dir / file, text, 0600);
 }
 
-void remove_port_file(const std::filesystem::path& dir) {
+void remove_port_file(const std::filesystem::path& dir, std::string_view file) {
   std::error_code ec;
-  std::filesystem::remove(dir / "api.port", ec);
+  std::filesystem::remove(dir / file, ec);
 }
 
 }  // namespace agentmesh::daemon

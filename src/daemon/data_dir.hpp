@@ -32,7 +32,8 @@ class DataDirLock {
 // absent. Refuses a token file readable by group or others.
 Result<std::string> load_or_create_admin_token(const std::filesystem::path& dir, std::string& why);
 
-Result<void> write_port_file(const std::filesystem::path& dir, const std::string& host, std::uint16_t port);
-void remove_port_file(const std::filesystem::path& dir);
+Result<void> write_port_file(const std::filesystem::path& dir, const std::string& host, std::uint16_t port,
+                             std::string_view file = "api.port");
+void remove_port_file(const std::filesystem::path& dir, std::string_view file = "api.port");
 
 }  // namespace agentmesh::daemon

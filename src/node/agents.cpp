@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "a2a/profile.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/utf8.hpp"
@@ -137,6 +138,10 @@ AgentInfo AgentService::info_of(const store::AgentRecord& rec) {
   out.capabilities = rec.capabilities;
   out.state = from_store(rec.state);
   out.created_ms = rec.created_ms;
+  if (!rec.a2a.empty()) {
+    // Written by encode() above; a record this version cannot read shows no profile.
+    if (auto p = a2a::decode(rec.a2a)) out.a2a = std::move(*p);
+  }
   return out;
 }
 
@@ -194,6 +199,11 @@ Task<Result<AgentInfo>> AgentService::update(core::AgentId id, UpdateAgentReques
   if (req.capabilities) rec.capabilities = std::move(*req.capabilities);
   if (req.state) rec.state = to_store(*req.state);
   if (req.display_name) rec.display_name = std::move(*req.display_name);
+  if (req.a2a) {
+    std::string why;
+    if (!a2a::validate(*req.a2a, why)) co_return error::invalid_agent_field;
+    rec.a2a = a2a::encode(*req.a2a);
+  }
   auto valid = validated(std::move(rec));
   if (!valid) co_return valid.error();
   rec = std::move(*valid);

@@ -32,6 +32,10 @@ enum class error {
   // A reply names no recipient and its in_reply_to matches no message the
   // agent received in a conversation it still keeps.
   unknown_reply_target,
+  // The agent has no A2A token with that id (or it was revoked).
+  unknown_token,
+  // The agent has the maximum number of A2A tokens; revoke some first.
+  too_many_tokens,
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -9,6 +9,7 @@
 #include "core/condition.hpp"
 #include "core/fs.hpp"
 #include "crypto/key_file.hpp"
+#include "node/a2a_tokens.hpp"
 #include "node/agents.hpp"
 #include "node/conversations.hpp"
 #include "node/direct.hpp"
@@ -36,7 +37,7 @@ class Category final : public boost::system::error_category {
     switch (static_cast<core::condition>(core::condition_of(cond))) {
       case core::condition::not_found:
         return e == error::unknown_agent || e == error::unknown_dead_letter || e == error::unknown_message ||
-               e == error::unknown_conversation || e == error::unknown_reply_target;
+               e == error::unknown_conversation || e == error::unknown_reply_target || e == error::unknown_token;
       case core::condition::invalid_input:
         return e == error::invalid_capability || e == error::invalid_agent_field;
       case core::condition::retryable:
@@ -71,6 +72,10 @@ class Category final : public boost::system::error_category {
         return "the agent has no conversation with that id";
       case error::unknown_reply_target:
         return "in_reply_to matches no message this agent received in a kept conversation; give \"to\"";
+      case error::unknown_token:
+        return "the agent has no A2A token with that id";
+      case error::too_many_tokens:
+        return "the agent has the maximum number of A2A tokens (256); revoke some first";
     }
     return "unknown node error";
   }
@@ -176,11 +181,13 @@ Result<void> Node::open_services(std::string& why, crypto::SigningKey node_key) 
   direct_ = std::make_shared<DirectService>(c, agents_, inboxes_, directory_, mesh_);
   tasks_ = std::make_shared<TaskService>(c, agents_, inboxes_, directory_, direct_);
   conversations_ = std::make_shared<ConversationService>(c, agents_);
+  a2a_tokens_ = std::make_shared<A2aTokenService>(c, agents_);
   peers_ = std::make_shared<PeerService>(c, host_);
   for (auto r : {agents_->load(why), inboxes_->load(why), topics_->load(why), directory_->load(why), direct_->load(why),
-                 tasks_->load(why), peers_->load(why)}) {
+                 tasks_->load(why), a2a_tokens_->load(why), peers_->load(why)}) {
     if (!r) return r;
   }
+  agents_->add_observer(a2a_tokens_->agent_observer());
   agents_->add_observer(inboxes_->agent_observer());
   agents_->add_observer(directory_->agent_observer());
   agents_->add_observer(topics_->agent_observer());

@@ -60,6 +60,7 @@ class DirectoryService;
 class PeerService;
 class TaskService;
 class ConversationService;
+class A2aTokenService;
 class Mesh;
 struct ServiceContext;
 
@@ -100,6 +101,7 @@ class Node : public std::enable_shared_from_this<Node> {
   PeerService& peers() { return *peers_; }
   TaskService& tasks() { return *tasks_; }
   ConversationService& conversations() { return *conversations_; }
+  A2aTokenService& a2a_tokens() { return *a2a_tokens_; }
   const AgentService& agents() const { return *agents_; }
   const InboxService& inboxes() const { return *inboxes_; }
 
@@ -130,6 +132,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::shared_ptr<PeerService> peers_;
   std::shared_ptr<TaskService> tasks_;
   std::shared_ptr<ConversationService> conversations_;
+  std::shared_ptr<A2aTokenService> a2a_tokens_;
   mutable HealthMonitor health_;
   Ticker health_ticker_;  // samples the figures for the health monitor
   std::chrono::steady_clock::time_point started_;

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "node/a2a_tokens.hpp"
 #include "node/agents.hpp"
 #include "node/conversations.hpp"
 #include "node/diagnostics.hpp"
@@ -88,6 +89,29 @@ Task<Result<std::optional<core::AgentId>>> NodeHandle::agent_for_token(std::stri
   return run_sync<Result<std::optional<core::AgentId>>>(
       [token = std::move(token)](Node& n) -> Result<std::optional<core::AgentId>> {
         return n.agents().for_token(token);
+      });
+}
+
+Task<Result<CreatedA2aToken>> NodeHandle::create_a2a_token(core::AgentId agent, std::string label,
+                                                           std::int64_t ttl_ms) const {
+  return run<Result<CreatedA2aToken>>([agent, label = std::move(label), ttl_ms](Node& n) mutable {
+    return n.a2a_tokens().create(agent, std::move(label), ttl_ms);
+  });
+}
+
+Task<Result<std::vector<A2aTokenInfo>>> NodeHandle::a2a_tokens(core::AgentId agent) const {
+  return run_sync<Result<std::vector<A2aTokenInfo>>>(
+      [agent](Node& n) -> Result<std::vector<A2aTokenInfo>> { return n.a2a_tokens().list(agent); });
+}
+
+Task<Result<void>> NodeHandle::revoke_a2a_token(core::AgentId agent, core::TokenId id) const {
+  return run<Result<void>>([agent, id](Node& n) { return n.a2a_tokens().revoke(agent, id); });
+}
+
+Task<Result<std::optional<A2aCaller>>> NodeHandle::a2a_caller(std::string token) const {
+  return run_sync<Result<std::optional<A2aCaller>>>(
+      [token = std::move(token)](Node& n) -> Result<std::optional<A2aCaller>> {
+        return n.a2a_tokens().authenticate(token);
       });
 }
 
@@ -316,6 +340,25 @@ Task<Result<std::uint64_t>> NodeHandle::open_task_stream(core::AgentId agent, st
         if (auto slot = n.inboxes().open_stream(agent); !slot) return slot.error();
         return n.tasks().watch(agent, task, std::move(wake));
       });
+}
+
+Task<Result<std::uint64_t>> NodeHandle::watch_task(core::AgentId agent, core::TaskId task,
+                                                   std::function<void()> wake) const {
+  return run_sync<Result<std::uint64_t>>(
+      [agent, task, wake = std::move(wake)](Node& n) mutable -> Result<std::uint64_t> {
+        return n.tasks().watch(agent, task, std::move(wake));
+      });
+}
+
+void NodeHandle::unwatch_task(core::AgentId agent, std::uint64_t token) const {
+  auto node = node_.lock();
+  if (!node) return;
+  auto unwatch = [node, agent, token] { node->tasks().unwatch(agent, token); };
+  if (node->on_node_thread()) {
+    unwatch();
+  } else {
+    boost::asio::post(node->executor(), unwatch);
+  }
 }
 
 void NodeHandle::close_task_stream(core::AgentId agent, std::uint64_t token) const {

@@ -58,6 +58,13 @@ class NodeHandle {
   Task<Result<AgentInfo>> update_agent(core::AgentId id, UpdateAgentRequest req) const;
   Task<Result<std::size_t>> delete_agent(core::AgentId id) const;
   Task<Result<std::optional<core::AgentId>>> agent_for_token(std::string token) const;
+
+  // --- A2A caller tokens (node/a2a_tokens.hpp) ---
+  Task<Result<CreatedA2aToken>> create_a2a_token(core::AgentId agent, std::string label, std::int64_t ttl_ms) const;
+  Task<Result<std::vector<A2aTokenInfo>>> a2a_tokens(core::AgentId agent) const;
+  Task<Result<void>> revoke_a2a_token(core::AgentId agent, core::TokenId id) const;
+  // nullopt: unknown, revoked or expired.
+  Task<Result<std::optional<A2aCaller>>> a2a_caller(std::string token) const;
   // Just the id of a local agent named by id or name (unknown_agent): what
   // every agent-scoped request resolves first.
   Task<Result<core::AgentId>> resolve_agent(std::string ref) const;
@@ -124,6 +131,10 @@ class NodeHandle {
   Task<Result<std::uint64_t>> open_task_stream(core::AgentId agent, std::optional<core::TaskId> task,
                                                std::function<void()> wake) const;
   void close_task_stream(core::AgentId agent, std::uint64_t token) const;
+  // The same wake without a stream slot, for the daemon's own consumers
+  // (the A2A gateway's blocking calls), which bound their watches themselves.
+  Task<Result<std::uint64_t>> watch_task(core::AgentId agent, core::TaskId task, std::function<void()> wake) const;
+  void unwatch_task(core::AgentId agent, std::uint64_t token) const;
 
   // --- conversations (node/conversations.hpp) ---
   Task<Result<std::vector<Conversation>>> conversations(core::AgentId agent, ConversationListQuery q) const;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "a2a/profile.hpp"
 #include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "core/multiaddr.hpp"
@@ -46,7 +47,8 @@ struct AgentInfo {
   AgentState state = AgentState::running;
   std::int64_t created_ms = 0;
   InboxPosition inbox;
-  std::size_t streams = 0;  // open SSE/WebSocket streams
+  std::size_t streams = 0;          // open SSE/WebSocket streams
+  std::optional<a2a::Profile> a2a;  // its A2A profile, once set
 };
 
 struct CreateAgentRequest {
@@ -60,10 +62,33 @@ struct CreatedAgent {
   std::string token;  // shown once; only its hash is stored
 };
 
+// An A2A caller's token (node/a2a_tokens.hpp).
+struct A2aTokenInfo {
+  core::TokenId id = core::TokenId::from_array({});
+  core::AgentId agent;
+  std::string label;
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;  // 0: never
+  bool expired = false;
+};
+
+struct CreatedA2aToken {
+  A2aTokenInfo info;
+  std::string token;  // shown once
+};
+
+// Who calls, once a token checks out.
+struct A2aCaller {
+  core::TokenId token = core::TokenId::from_array({});
+  core::AgentId agent;  // the agent it may call
+  std::string label;
+};
+
 struct UpdateAgentRequest {
   std::optional<std::vector<std::string>> capabilities;
   std::optional<AgentState> state;
   std::optional<std::string> display_name;
+  std::optional<a2a::Profile> a2a;  // replaces the whole profile (a2a::validate)
 };
 
 struct SendRequest {

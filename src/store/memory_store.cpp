@@ -88,6 +88,7 @@ Result<void> MemoryStore::delete_agent(const AgentId& id) {
   std::erase_if(d.inbox, [&](const auto& kv) { return kv.first.first == id; });
   std::erase_if(d.subscriptions, [&](const auto& s) { return s.first.first == id; });
   std::erase_if(d.blocks, [&](const auto& b) { return b.first == id; });
+  std::erase_if(d.a2a_tokens, [&](const auto& t) { return t.agent == id; });
   std::erase_if(d.conversations, [&](const auto& c) { return c.first.first == id; });
   std::erase_if(d.conversation_messages, [&](const auto& c) { return c.first.first == id; });
   return {};
@@ -296,6 +297,33 @@ Result<std::vector<Subscription>> MemoryStore::list_subscriptions() {
   Lock lock(shared_->mu);
   std::vector<Subscription> out;
   for (const auto& [key, created] : shared_->data.subscriptions) out.push_back({key.first, key.second, created});
+  return out;
+}
+
+Result<void> MemoryStore::put_a2a_token(const A2aTokenRecord& record) {
+  Lock lock(shared_->mu);
+  auto& d = shared_->data;
+  if (!d.agents.contains(record.agent)) return error::not_found;
+  for (const auto& t : d.a2a_tokens) {
+    if (t.id == record.id || t.token_hash == record.token_hash) return error::conflict;
+  }
+  d.a2a_tokens.push_back(record);
+  return {};
+}
+
+Result<void> MemoryStore::delete_a2a_token(const core::TokenId& id) {
+  Lock lock(shared_->mu);
+  if (std::erase_if(shared_->data.a2a_tokens, [&](const auto& t) { return t.id == id; }) == 0) {
+    return error::not_found;
+  }
+  return {};
+}
+
+Result<std::vector<A2aTokenRecord>> MemoryStore::list_a2a_tokens() {
+  Lock lock(shared_->mu);
+  auto out = shared_->data.a2a_tokens;
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return std::pair(a.created_ms, a.id) < std::pair(b.created_ms, b.id); });
   return out;
 }
 

@@ -35,6 +35,7 @@ struct AgentRecord {
   AgentState state = AgentState::running;
   Digest token_hash{};  // SHA-256 of the agent's API token; the token itself is never stored
   UnixMs created_ms = 0;
+  std::string a2a;  // the agent's A2A profile (a2a/profile.hpp, its stored form); empty: never set
 };
 
 // The FIPA-ACL style fields and the payload of one message. Used by the
@@ -126,6 +127,19 @@ struct OutboxRecord {
 // A remote peer remembered for reconnecting (the transport's peer store).
 // Ids and addresses are kept in their text forms; the transport validates
 // them again when it loads them.
+// An A2A caller's credential for one published agent (node/a2a_tokens.hpp):
+// only the token's hash is stored.
+struct A2aTokenRecord {
+  core::TokenId id = core::TokenId::from_array({});
+  AgentId agent;  // the agent its bearer may call
+  std::string label;
+  Digest token_hash{};  // SHA-256 of the token
+  UnixMs created_ms = 0;
+  UnixMs expires_ms = 0;  // 0: never
+
+  friend bool operator==(const A2aTokenRecord&, const A2aTokenRecord&) = default;
+};
+
 // A durable topic subscription: the topic's messages go into the agent's inbox.
 struct Subscription {
   AgentId agent;

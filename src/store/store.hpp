@@ -46,8 +46,8 @@ class Store {
   virtual Result<void> insert_agent(const AgentRecord& agent) = 0;
   // Replaces name, display name, capabilities, state. not_found, conflict.
   virtual Result<void> update_agent(const AgentRecord& agent) = 0;
-  // Removes the agent, its cursor, its inbox rows, subscriptions, block list
-  // and conversation views. not_found.
+  // Removes the agent, its cursor, its inbox rows, subscriptions, block list,
+  // A2A tokens and conversation views. not_found.
   virtual Result<void> delete_agent(const AgentId& id) = 0;
   virtual Result<std::vector<AgentRecord>> list_agents() = 0;
 
@@ -126,6 +126,14 @@ class Store {
   virtual Result<void> delete_subscription(const AgentId& agent, const std::string& topic) = 0;
   // Ordered by agent, then topic.
   virtual Result<std::vector<Subscription>> list_subscriptions() = 0;
+
+  // --- A2A caller tokens (node/a2a_tokens.hpp) ---
+  // not_found for an unknown agent; conflict when the id or hash exists.
+  virtual Result<void> put_a2a_token(const A2aTokenRecord& record) = 0;
+  // not_found when absent.
+  virtual Result<void> delete_a2a_token(const core::TokenId& id) = 0;
+  // Ordered by creation.
+  virtual Result<std::vector<A2aTokenRecord>> list_a2a_tokens() = 0;
 
   // --- tasks (tasks/; node/tasks.hpp) ---
   // Inserts or replaces by id.

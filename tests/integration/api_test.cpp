@@ -1,6 +1,8 @@
 // Every route of the local API and every error code it documents, against the
 // real daemon binary.
 
+#include <tuple>
+
 #include "integration/fixture.hpp"
 
 namespace agentmesh::testutil {
@@ -50,6 +52,105 @@ TEST_F(ApiTest, AgentLifecycle) {
   // The deleted agent's token no longer works, and its key file is gone.
   EXPECT_EQ(req("GET", "/v1/agents/" + alice.id, "", alice.token).status, 401);
   EXPECT_FALSE(std::filesystem::exists(daemon_->data_dir() / "agents" / (alice.id + ".key")));
+}
+
+TEST_F(ApiTest, AnAgentsA2aProfileIsSetShownCheckedAndKeptAcrossRestarts) {
+  create("tr", R"(,"capabilities":["translate"])");
+  EXPECT_FALSE(js(req("GET", "/v1/agents/tr")).as_object().contains("a2a"));  // never set
+  const std::string profile =
+      R"({"a2a":{"enabled":true,"description":"Translates.","skills":[{"id":"translate","name":"Translate",)"
+      R"("tags":["text"],"examples":["en->de: hello"]}]}})";
+  auto patched = req("PATCH", "/v1/agents/tr", profile);
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  const auto shown = js(patched).at("a2a");
+  EXPECT_TRUE(shown.at("enabled").as_bool());
+  EXPECT_EQ(shown.at("description").as_string(), "Translates.");
+  EXPECT_EQ(shown.at("skills").at(0).at("examples").at(0).as_string(), "en->de: hello");
+  EXPECT_EQ(shown.at("skills").at(0).at("description").as_string(), "");
+
+  // Bad profiles: 400 with the field named, and the agent unchanged.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"a2a":true})", "invalid_field"},
+      {R"({"a2a":{"description":"x"}})", "missing_field"},
+      {R"({"a2a":{"enabled":true,"colour":"red"}})", "unknown_field"},
+      {R"({"a2a":{"enabled":true,"skills":{}}})", "invalid_field"},
+      {R"({"a2a":{"enabled":true,"skills":[{"id":"a b","name":"n"}]}})", "invalid_field"},
+      {R"({"a2a":{"enabled":true,"skills":[{"id":"a","name":"n"},{"id":"a","name":"m"}]}})", "invalid_field"},
+      {R"({"a2a":{"enabled":true,"skills":[{"name":"n"}]}})", "missing_field"},
+      {R"({"a2a":{"enabled":true,"description":")" + std::string(3000, 'd') + R"("}})", "invalid_field"},
+  };
+  for (const auto& [body, error] : bad) {
+    auto r = req("PATCH", "/v1/agents/tr", body);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_EQ(code(r), error) << body << " -> " << r.body;
+    EXPECT_EQ(js(req("GET", "/v1/agents/tr")).at("a2a"), shown) << body;
+  }
+  // Another field's PATCH keeps the profile; a new profile replaces it whole.
+  ASSERT_EQ(req("PATCH", "/v1/agents/tr", R"({"display_name":"TR"})").status, 200);
+  EXPECT_EQ(js(req("GET", "/v1/agents/tr")).at("a2a"), shown);
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();
+  EXPECT_EQ(js(req("GET", "/v1/agents/tr")).at("a2a"), shown);
+  auto off = req("PATCH", "/v1/agents/tr", R"({"a2a":{"enabled":false}})");
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_FALSE(js(off).at("a2a").at("enabled").as_bool());
+  EXPECT_TRUE(js(off).at("a2a").at("skills").as_array().empty());
+}
+
+TEST_F(ApiTest, A2aTokensAreAdminOnlyShownOnceAndRevocable) {
+  auto tr = create("tr");
+  create("other");
+  const std::string base = "/v1/agents/tr/a2a/tokens";
+  auto made = req("POST", base, R"({"label":"acme","expires_in_s":3600})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const auto t = js(made);
+  EXPECT_EQ(t.at("token").as_string().size(), 68u);
+  EXPECT_EQ(t.at("agent_id").as_string(), tr.id);
+  EXPECT_EQ(t.at("label").as_string(), "acme");
+  EXPECT_EQ(t.at("expires_ms").as_int64() - t.at("created_ms").as_int64(), 3'600'000);
+  EXPECT_FALSE(t.at("expired").as_bool());
+  auto never = req("POST", base, "");  // no body: no label, no expiry
+  ASSERT_EQ(never.status, 201) << never.body;
+  EXPECT_FALSE(js(never).as_object().contains("expires_ms"));
+
+  auto list = js(req("GET", base)).at("tokens").as_array();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].at("token_id"), t.at("token_id"));
+  for (const auto& item : list) EXPECT_FALSE(item.as_object().contains("token"));
+  EXPECT_TRUE(js(req("GET", "/v1/agents/other/a2a/tokens")).at("tokens").as_array().empty());
+
+  // Admin only; bad input changes nothing.
+  EXPECT_EQ(req("GET", base, "", tr.token).status, 403);
+  EXPECT_EQ(req("POST", base, "{}", tr.token).status, 403);
+  const std::vector<std::tuple<std::string, std::string, std::string, int, std::string>> bad = {
+      {"POST", base, R"({"label":5})", 400, "invalid_field"},
+      {"POST", base, R"({"expires_in_s":0})", 400, "invalid_field"},
+      {"POST", base, R"({"expires_in_s":-5})", 400, "invalid_field"},
+      {"POST", base, R"({"scope":"all"})", 400, "unknown_field"},
+      {"POST", base, "[", 400, "malformed_json"},
+      {"POST", "/v1/agents/nobody/a2a/tokens", "{}", 404, "unknown_agent"},
+      {"DELETE", base + "/zz", "", 400, "invalid_field"},
+      {"DELETE", base + "/" + std::string(32, '0'), "", 404, "unknown_token"},
+      // A token is revoked through its own agent only.
+      {"DELETE", "/v1/agents/other/a2a/tokens/" + std::string(t.at("token_id").as_string()), "", 404, "unknown_token"},
+  };
+  for (const auto& [method, target, body, status, error] : bad) {
+    auto r = req(method, target, body);
+    EXPECT_EQ(r.status, status) << method << " " << target << " " << body << " -> " << r.body;
+    EXPECT_EQ(code(r), error) << method << " " << target << " " << body;
+  }
+  EXPECT_EQ(js(req("GET", base)).at("tokens").as_array().size(), 2u);
+
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();  // kept across restarts
+  EXPECT_EQ(js(req("GET", base)).at("tokens").as_array().size(), 2u);
+  auto revoked = req("DELETE", base + "/" + std::string(t.at("token_id").as_string()));
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_TRUE(js(revoked).at("revoked").as_bool());
+  EXPECT_EQ(js(req("GET", base)).at("tokens").as_array().size(), 1u);
+  ASSERT_EQ(req("DELETE", "/v1/agents/tr").status, 200);  // the agent takes its tokens along
+  create("tr");
+  EXPECT_TRUE(js(req("GET", base)).at("tokens").as_array().empty());
 }
 
 TEST_F(ApiTest, AgentKeyFilesArePrivate) {

@@ -131,6 +131,28 @@ TEST_F(CliTest, HelpOnEverySubcommand) {
   }
 }
 
+TEST_F(CliTest, A2aTokensAreMintedListedAndRevoked) {
+  ASSERT_EQ(cli({"agent", "create", "tr"}).status, 0);
+  auto r = cli({"a2a", "token", "create", "--agent", "tr", "--label", "acme", "--expires", "30d", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto created = boost::json::parse(r.out);
+  EXPECT_TRUE(std::string(created.at("token").as_string()).starts_with("amt_"));
+  const std::string id(created.at("token_id").as_string());
+  r = cli({"a2a", "token", "list", "--agent", "tr"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(id + "  acme  created "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expires "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("amt_"), std::string::npos);  // never the token itself
+  r = cli({"a2a", "token", "create", "--agent", "tr", "--expires", "30x"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--expires"), std::string::npos) << r.err;
+  EXPECT_EQ(cli({"a2a", "token", "revoke", "--agent", "tr", id}).status, 0);
+  r = cli({"a2a", "token", "revoke", "--agent", "tr", id});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown_token"), std::string::npos) << r.err;
+  EXPECT_NE(cli({"a2a", "token", "list", "--agent", "tr"}).out.find("no A2A tokens"), std::string::npos);
+}
+
 TEST_F(CliTest, AgentTokenFromTheCommandLine) {
   auto bob = create("bob");
   create("carol");

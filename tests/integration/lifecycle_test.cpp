@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -109,6 +110,60 @@ TEST_F(LifecycleTest, ShutdownDeadlineClosesStuckStreams) {
   EXPECT_GE(took, std::chrono::milliseconds(900));  // waited for the deadline
   EXPECT_LT(took, std::chrono::seconds(8));
   EXPECT_NE(daemon_->log().find("shutdown deadline passed"), std::string::npos);
+}
+
+// A raw connection to the API, for requests the HTTP client would not send.
+class RawConnection {
+ public:
+  explicit RawConnection(std::uint16_t port) : sock_(ioc_) {
+    sock_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    timeval tv{10, 0};  // no read waits longer than this
+    ::setsockopt(sock_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  void write(const std::string& bytes) { asio::write(sock_, asio::buffer(bytes)); }
+  // Everything until the daemon closes the connection, or what came before
+  // the read timeout; `closed` says which.
+  std::string read_until_closed(bool& closed) {
+    std::string out;
+    std::array<char, 4096> buf;
+    for (;;) {
+      boost::system::error_code ec;
+      const auto n = sock_.read_some(asio::buffer(buf), ec);
+      out.append(buf.data(), n);
+      if (ec) {
+        closed = ec == asio::error::eof || ec == asio::error::connection_reset;
+        return out;
+      }
+    }
+  }
+
+ private:
+  asio::io_context ioc_;
+  asio::ip::tcp::socket sock_;
+};
+
+TEST_F(LifecycleTest, AnUnfinishedRequestHeaderIsClosedWithinTheHeaderTimeout) {
+  const auto cfg = dir_.path() / "header.toml";
+  std::ofstream(cfg) << "[api]\nheader_timeout_s = 1\n";
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_ = std::make_unique<Daemon>(dir_.path() / "data", std::vector<std::string>{"--config", cfg.string()});
+  daemon_->start();
+  RawConnection idle(daemon_->port());  // connected, sends nothing yet
+  RawConnection slow(daemon_->port());
+  slow.write("GET /v1/health HTTP/1.1\r\nHost: x\r\n");  // never finished
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  EXPECT_EQ(slow.read_until_closed(closed), "");  // closed without an answer...
+  EXPECT_TRUE(closed);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(900));  // ...after the header timeout,
+  EXPECT_LT(took, std::chrono::seconds(5));         // not the 60 s idle timeout
+  // A connection idle before its first request is held to the idle timeout
+  // only: past the header timeout it still serves a request.
+  idle.write("GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto answer = idle.read_until_closed(closed);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_NE(req("GET", "/metrics").body.find("agentmesh_http_header_timeouts_total 1\n"), std::string::npos);
 }
 
 TEST_F(LifecycleTest, SecondSignalExitsAtOnce) {

@@ -86,4 +86,44 @@ Task remove_block(RouteContext& c) {
       200, json::object{{"agent_id", c.agent.to_string()}, {"sender", (*sender)->to_string()}, {"deleted", true}});
 }
 
+namespace {
+
+json::object a2a_token_json(const node::A2aTokenInfo& t) {
+  json::object o{{"token_id", t.id.to_string()},
+                 {"agent_id", t.agent.to_string()},
+                 {"label", t.label},
+                 {"created_ms", t.created_ms},
+                 {"expired", t.expired}};
+  if (t.expires_ms != 0) o["expires_ms"] = t.expires_ms;
+  return o;
+}
+
+}  // namespace
+
+Task create_a2a_token(RouteContext& c) {
+  auto req = parse_a2a_token(c.req.body, c.config().json, c.why);
+  if (!req) co_return c.error(req.error());
+  auto created = co_await c.node().create_a2a_token(c.agent, std::move(req->label), req->ttl_ms);
+  if (!created) co_return error_response(created.error());
+  auto o = a2a_token_json(created->info);
+  o["token"] = created->token;
+  co_return json_response(201, o);
+}
+
+Task list_a2a_tokens(RouteContext& c) {
+  auto tokens = co_await c.node().a2a_tokens(c.agent);
+  if (!tokens) co_return error_response(tokens.error());
+  json::array arr;
+  for (const auto& t : *tokens) arr.push_back(a2a_token_json(t));
+  co_return json_response(200, json::object{{"tokens", std::move(arr)}});
+}
+
+Task revoke_a2a_token(RouteContext& c) {
+  auto id = core::TokenId::parse(c.params.at(1));
+  if (!id) co_return error_response(error::invalid_field, "a token id is 32 hex characters");
+  auto r = co_await c.node().revoke_a2a_token(c.agent, *id);
+  if (!r) co_return error_response(r.error());
+  co_return json_response(200, json::object{{"token_id", id->to_string()}, {"revoked", true}});
+}
+
 }  // namespace agentmesh::api::routes

@@ -21,6 +21,9 @@ Task delete_agent(RouteContext& c);
 Task list_blocks(RouteContext& c);
 Task add_block(RouteContext& c);
 Task remove_block(RouteContext& c);
+Task create_a2a_token(RouteContext& c);
+Task list_a2a_tokens(RouteContext& c);
+Task revoke_a2a_token(RouteContext& c);
 
 // routes/messages.cpp: sending, status, the inbox
 Task send_message(RouteContext& c);

@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 9> kMigrations = {
+constexpr std::array<const char*, 10> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -233,6 +233,19 @@ CREATE TABLE conversation_messages(
 CREATE INDEX conversation_messages_reply ON conversation_messages(agent, reply_with)
   WHERE sent = 0 AND reply_with != '';
 CREATE INDEX conversation_messages_request ON conversation_messages(agent, request_id) WHERE sent = 0;
+)sql",
+    // 10: an agent's A2A profile (a2a/profile.hpp; empty: never set) and
+    // the tokens of its A2A callers (node/a2a_tokens.hpp).
+    R"sql(
+ALTER TABLE agents ADD COLUMN a2a BLOB NOT NULL DEFAULT x'';
+CREATE TABLE a2a_tokens(
+  id BLOB PRIMARY KEY,
+  agent BLOB NOT NULL,
+  label TEXT NOT NULL,
+  token_hash BLOB NOT NULL UNIQUE,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 )sql",
 };
 

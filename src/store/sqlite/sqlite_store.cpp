@@ -110,7 +110,8 @@ Result<void> SqliteStore::insert_agent(const AgentRecord& a) {
         .bind_blob(4, std::string_view(caps))
         .bind(5, static_cast<std::int64_t>(a.state))
         .bind_blob(6, a.token_hash)
-        .bind(7, a.created_ms);
+        .bind(7, a.created_ms)
+        .bind_blob(8, std::string_view(a.a2a));
     if (auto r = q.exec(); !r) return r;
   }
   auto q = query(kInsertCursor);
@@ -126,7 +127,8 @@ Result<void> SqliteStore::update_agent(const AgentRecord& a) {
       .bind_text(3, a.display_name)
       .bind_blob(4, std::string_view(caps))
       .bind(5, static_cast<std::int64_t>(a.state))
-      .bind_blob(6, a.token_hash);
+      .bind_blob(6, a.token_hash)
+      .bind_blob(7, std::string_view(a.a2a));
   if (auto r = q.exec(); !r) return r;
   if (db_.changes() == 0) return error::not_found;
   return {};
@@ -139,7 +141,7 @@ Result<void> SqliteStore::delete_agent(const AgentId& id) {
     if (auto r = q.exec(); !r) return r;
     if (db_.changes() == 0) return error::not_found;
   }
-  for (const char* sql : {kDeleteCursor, kDeleteInbox, kDeleteAgentSubscriptions, kDeleteAgentBlocks,
+  for (const char* sql : {kDeleteCursor, kDeleteInbox, kDeleteAgentSubscriptions, kDeleteAgentBlocks, kDeleteAgentA2aTokens,
                           kDeleteAgentConversations, kDeleteAgentParticipants, kDeleteAgentConversationMessages}) {
     auto q = query(sql);
     q.bind_blob(1, id.span());
@@ -169,6 +171,8 @@ Result<std::vector<AgentRecord>> SqliteStore::list_agents() {
     if (hash.size() != a.token_hash.size()) return error::corrupt;
     std::copy(hash.begin(), hash.end(), a.token_hash.begin());
     a.created_ms = q.int64(6);
+    const auto profile = q.blob(7);
+    a.a2a.assign(profile.begin(), profile.end());
     out.push_back(std::move(a));
   }
   if (rc != SQLITE_DONE) return sqlite::map_error(rc);

@@ -19,15 +19,15 @@ inline constexpr const char* kSavepoint = "SAVEPOINT job";
 inline constexpr const char* kRelease = "RELEASE job";
 inline constexpr const char* kRollbackTo = "ROLLBACK TO job";
 inline constexpr const char* kInsertAgent =
-    "INSERT INTO agents(id,name,display_name,capabilities,state,token_hash,created_ms) VALUES(?,?,?,?,?,?,?)";
+    "INSERT INTO agents(id,name,display_name,capabilities,state,token_hash,created_ms,a2a) VALUES(?,?,?,?,?,?,?,?)";
 inline constexpr const char* kInsertCursor = "INSERT INTO inbox_cursors(agent) VALUES(?)";
 inline constexpr const char* kUpdateAgent =
-    "UPDATE agents SET name=?2, display_name=?3, capabilities=?4, state=?5, token_hash=?6 WHERE id=?1";
+    "UPDATE agents SET name=?2, display_name=?3, capabilities=?4, state=?5, token_hash=?6, a2a=?7 WHERE id=?1";
 inline constexpr const char* kDeleteAgent = "DELETE FROM agents WHERE id=?";
 inline constexpr const char* kDeleteCursor = "DELETE FROM inbox_cursors WHERE agent=?";
 inline constexpr const char* kDeleteInbox = "DELETE FROM inbox WHERE agent=?";
 inline constexpr const char* kListAgents =
-    "SELECT id,name,display_name,capabilities,state,token_hash,created_ms FROM agents ORDER BY created_ms, name";
+    "SELECT id,name,display_name,capabilities,state,token_hash,created_ms,a2a FROM agents ORDER BY created_ms, name";
 inline constexpr const char* kBumpSeq = "UPDATE inbox_cursors SET last_seq=last_seq+1 WHERE agent=? RETURNING last_seq";
 inline constexpr const char* kInsertInbox =
     "INSERT INTO inbox(agent,seq,sender,request_id,received_ms,content_type,body,performative,conversation_id,"
@@ -83,6 +83,12 @@ inline constexpr const char* kPutDirectory =
 inline constexpr const char* kPurgeDirectory = "DELETE FROM directory WHERE expires_ms < ?";
 inline constexpr const char* kListDirectory =
     "SELECT agent, advert, last_seen_ms, expires_ms FROM directory ORDER BY last_seen_ms DESC LIMIT ?";
+inline constexpr const char* kPutA2aToken =
+    "INSERT INTO a2a_tokens(id,agent,label,token_hash,created_ms,expires_ms) VALUES(?,?,?,?,?,?)";
+inline constexpr const char* kDeleteA2aToken = "DELETE FROM a2a_tokens WHERE id=?";
+inline constexpr const char* kDeleteAgentA2aTokens = "DELETE FROM a2a_tokens WHERE agent=?";
+inline constexpr const char* kListA2aTokens =
+    "SELECT id,agent,label,token_hash,created_ms,expires_ms FROM a2a_tokens ORDER BY created_ms, id";
 inline constexpr const char* kPutSubscription = "INSERT INTO subscriptions(agent, topic, created_ms) VALUES(?,?,?)";
 inline constexpr const char* kAgentExists = "SELECT 1 FROM agents WHERE id=?";
 inline constexpr const char* kDeleteSubscription = "DELETE FROM subscriptions WHERE agent=? AND topic=?";
@@ -163,6 +169,9 @@ class SqliteStore final : public Store {
   Result<void> put_subscription(const AgentId& agent, const std::string& topic, UnixMs created_ms) override;
   Result<void> delete_subscription(const AgentId& agent, const std::string& topic) override;
   Result<std::vector<Subscription>> list_subscriptions() override;
+  Result<void> put_a2a_token(const A2aTokenRecord& record) override;
+  Result<void> delete_a2a_token(const core::TokenId& id) override;
+  Result<std::vector<A2aTokenRecord>> list_a2a_tokens() override;
   Result<void> put_task(const TaskRecord& r) override;
   Result<std::optional<TaskRecord>> get_task(const core::TaskId& id) override;
   Result<std::vector<TaskRecord>> list_tasks(const TaskQuery& q) override;

@@ -213,6 +213,52 @@ Result<void> SqliteStore::delete_subscription(const AgentId& agent, const std::s
   return {};
 }
 
+Result<void> SqliteStore::put_a2a_token(const A2aTokenRecord& r) {
+  auto exists = query(kAgentExists);
+  exists.bind_blob(1, r.agent.span());
+  const int rc = exists.step();
+  if (rc == SQLITE_DONE) return error::not_found;
+  if (rc != SQLITE_ROW) return sqlite::map_error(rc);
+  auto q = query(kPutA2aToken);
+  q.bind_blob(1, r.id.span())
+      .bind_blob(2, r.agent.span())
+      .bind_text(3, r.label)
+      .bind_blob(4, r.token_hash)
+      .bind(5, r.created_ms)
+      .bind(6, r.expires_ms);
+  return q.exec();
+}
+
+Result<void> SqliteStore::delete_a2a_token(const core::TokenId& id) {
+  auto q = query(kDeleteA2aToken);
+  q.bind_blob(1, id.span());
+  if (auto r = q.exec(); !r) return r;
+  if (db_.changes() == 0) return error::not_found;
+  return {};
+}
+
+Result<std::vector<A2aTokenRecord>> SqliteStore::list_a2a_tokens() {
+  auto q = query(kListA2aTokens);
+  std::vector<A2aTokenRecord> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    A2aTokenRecord r;
+    auto id = id_column<core::TokenId>(q, 0);
+    auto agent = id_column<AgentId>(q, 1);
+    const auto hash = q.blob(3);
+    if (!id || !agent || hash.size() != r.token_hash.size()) return error::corrupt;
+    r.id = *id;
+    r.agent = *agent;
+    r.label = q.text(2);
+    std::copy(hash.begin(), hash.end(), r.token_hash.begin());
+    r.created_ms = q.int64(4);
+    r.expires_ms = q.int64(5);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+  return out;
+}
+
 Result<std::vector<Subscription>> SqliteStore::list_subscriptions() {
   auto q = query(kListSubscriptions);
   std::vector<Subscription> out;

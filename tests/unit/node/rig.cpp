@@ -133,6 +133,7 @@ template Result<std::size_t> Rig::await(Task<Result<std::size_t>>);
 template Result<direct::DeliveryResult> Rig::await(Task<Result<direct::DeliveryResult>>);
 template Result<AgentInfo> Rig::await(Task<Result<AgentInfo>>);
 template Result<TaskResult> Rig::await(Task<Result<TaskResult>>);
+template Result<CreatedA2aToken> Rig::await(Task<Result<CreatedA2aToken>>);
 
 core::AgentId Rig::create_agent(const std::string& name, std::vector<std::string> capabilities) {
   CreateAgentRequest req;

@@ -19,11 +19,14 @@ TEST_P(StoreTest, AgentsInsertListUpdateDelete) {
   EXPECT_EQ((*list)[0].capabilities, a.capabilities);
   EXPECT_EQ((*list)[0].token_hash, a.token_hash);
 
+  EXPECT_EQ(store_->list_agents()->at(0).a2a, "");  // never set
   a.state = AgentState::draining;
   a.capabilities = {"x"};
+  a.a2a = std::string("{\"v\":1}\0bytes", 13);  // opaque to the store, binary-safe
   txn([&] { ASSERT_TRUE(store_->update_agent(a)); });
   EXPECT_EQ(store_->list_agents()->at(0).state, AgentState::draining);
   EXPECT_EQ(store_->list_agents()->at(0).capabilities, std::vector<std::string>{"x"});
+  EXPECT_EQ(store_->list_agents()->at(0).a2a, a.a2a);
 
   txn([&] { ASSERT_TRUE(store_->delete_agent(a.id)); });
   EXPECT_TRUE(store_->list_agents()->empty());
@@ -50,6 +53,40 @@ TEST_P(StoreTest, PeersAreKeptByRecencyAndSurviveReopen) {
   });
   EXPECT_EQ(store_->list_peers(1).value().size(), 1u);
   EXPECT_EQ(store_->list_peers(10).value().size(), 1u);
+}
+
+TEST_P(StoreTest, A2aTokensBelongToTheirAgentAndKeepOnlyAHash) {
+  auto a = make_agent("a2a-a");
+  auto b = make_agent("a2a-b");
+  auto token = [](std::uint8_t n, const AgentRecord& agent, UnixMs created) {
+    A2aTokenRecord r;
+    r.id = core::TokenId::from_array({n});
+    r.agent = agent.id;
+    r.label = "caller " + std::to_string(n);
+    r.token_hash.fill(n);
+    r.created_ms = created;
+    r.expires_ms = n == 2 ? 0 : created + 1000;
+    return r;
+  };
+  const auto t1 = token(1, a, 200), t2 = token(2, a, 100), t3 = token(3, b, 300);
+  txn([&] {
+    ASSERT_TRUE(store_->insert_agent(a));
+    ASSERT_TRUE(store_->insert_agent(b));
+    for (const auto& t : {t1, t2, t3}) ASSERT_TRUE(store_->put_a2a_token(t));
+    EXPECT_EQ(store_->put_a2a_token(t1).error(), error::conflict);  // same id
+    auto same_hash = token(9, a, 1);
+    same_hash.token_hash = t1.token_hash;
+    EXPECT_EQ(store_->put_a2a_token(same_hash).error(), error::conflict);
+    EXPECT_EQ(store_->put_a2a_token(token(8, make_agent("nobody"), 1)).error(), error::not_found);
+  });
+  auto reopened = open();
+  EXPECT_EQ(reopened->list_a2a_tokens().value(), (std::vector<A2aTokenRecord>{t2, t1, t3}));  // by creation
+  txn([&] {
+    ASSERT_TRUE(store_->delete_a2a_token(t1.id));
+    EXPECT_EQ(store_->delete_a2a_token(t1.id).error(), error::not_found);
+    ASSERT_TRUE(store_->delete_agent(a.id));  // takes its tokens along
+  });
+  EXPECT_EQ(store_->list_a2a_tokens().value(), std::vector<A2aTokenRecord>{t3});
 }
 
 TEST_P(StoreTest, SubscriptionsBelongToTheirAgent) {

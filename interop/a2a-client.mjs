@@ -1,0 +1,181 @@
+// The A2A interop check (tests/interop/a2a_test.cpp runs it): the pinned
+// @a2a-js/sdk client against an agentmesh daemon's A2A gateway, with the
+// agent's worker in this process driving the daemon's local HTTP API as any
+// agent would (it never sees A2A).
+//
+// Environment: A2A_URL (the gateway, http://127.0.0.1:PORT), A2A_AGENT (the
+// published agent's name), A2A_TOKEN (a token for it), A2A_OTHER_TOKEN (a
+// second caller's token), API_URL (the local API), WORKER_TOKEN (the agent's
+// API token). Prints one "ok <check>" line per check; exits non-zero on the
+// first failure.
+import { Role, TaskState } from '@a2a-js/sdk';
+import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`missing ${k}`);
+  return v;
+};
+const [gateway, agent, token, otherToken, api, workerToken] =
+  ['A2A_URL', 'A2A_AGENT', 'A2A_TOKEN', 'A2A_OTHER_TOKEN', 'API_URL', 'WORKER_TOKEN'].map(env);
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  console.log(`ok ${what}`);
+}
+
+// --- the worker: the agent's own task API, polled ---
+const seen = new Set();
+let stopping = false;
+async function apiCall(method, path, body) {
+  const r = await fetch(`${api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${workerToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  return JSON.parse(text);
+}
+const textOf = (parts) => parts.filter((p) => p.kind === 'text').map((p) => p.text).join('');
+async function work(t) {
+  const base = `/v1/agents/${agent}/tasks/${t.task_id}`;
+  const input = textOf(t.input);
+  await apiCall('POST', `${base}/accept`, {});
+  if (input.startsWith('slow:')) {
+    await apiCall('POST', `${base}/progress`, { parts: [{ kind: 'text', text: 'started' }], percent: 10 });
+    return;  // never completes: the caller cancels it
+  }
+  if (input.startsWith('ask:')) {
+    await apiCall('POST', `${base}/input-required`, { parts: [{ kind: 'text', text: 'which language?' }] });
+    for (;;) {  // until the caller answers
+      const now = await apiCall('GET', base);
+      if (now.state === 'working') {
+        const answer = textOf(now.messages[now.messages.length - 1].parts);
+        await apiCall('POST', `${base}/complete`, {
+          artifacts: [{ name: 'answer', index: 0, last: true, parts: [{ kind: 'text', text: `${input} -> ${answer}` }] }],
+        });
+        return;
+      }
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+  await apiCall('POST', `${base}/progress`, {
+    parts: [{ kind: 'text', text: 'halfway' }], percent: 50,
+    artifacts: [{ name: 'echo', index: 0, parts: [{ kind: 'text', text: 'echo: ' }] }],
+  });
+  await apiCall('POST', `${base}/complete`, {
+    artifacts: [{ name: 'echo', index: 1, last: true, parts: [{ kind: 'text', text: input }] },
+                { name: 'data', index: 0, last: true, parts: [{ kind: 'data', data: { length: input.length } }] }],
+  });
+}
+async function worker() {
+  while (!stopping) {
+    const list = await apiCall('GET', `/v1/agents/${agent}/tasks?role=assignee&state=submitted`);
+    for (const t of list.tasks) {
+      if (seen.has(t.task_id)) continue;
+      seen.add(t.task_id);
+      work(t).catch((e) => { console.error(`worker: ${e.message}`); process.exit(1); });
+    }
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+// --- the A2A clients ---
+function clientFor(bearer) {
+  const fetchImpl = (url, init) => fetch(url, {
+    ...init, headers: { ...(init?.headers ?? {}), authorization: `Bearer ${bearer}` },
+  });
+  const options = ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+    transports: [new JsonRpcTransportFactory({ fetchImpl })],
+  });
+  return new ClientFactory(options).createFromUrl(`${gateway}/agents/${agent}/`);  // the card is relative to it
+}
+// The SDK's typed values: enums as numbers, a part's content as {$case, value}.
+const message = (text, extra = {}) => ({
+  message: {
+    messageId: crypto.randomUUID(), role: Role.ROLE_USER, parts: [{ content: { $case: 'text', value: text } }],
+    ...extra,
+  },
+});
+const { TASK_STATE_SUBMITTED: SUBMITTED, TASK_STATE_WORKING: WORKING, TASK_STATE_COMPLETED: COMPLETED,
+        TASK_STATE_CANCELED: CANCELED, TASK_STATE_INPUT_REQUIRED: INPUT_REQUIRED } = TaskState;
+const until = async (f, what) => {
+  const end = Date.now() + 20000;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+};
+
+async function main() {
+  const work = worker();
+  const client = await clientFor(token);
+  const card = await client.getAgentCard();
+  check(card.supportedInterfaces.some((i) => i.protocolBinding === 'JSONRPC'), 'card lists JSON-RPC');
+  check(card.capabilities.extensions.some((e) => e.params?.agentId?.length === 64), 'card carries the mesh agent id');
+
+  // A blocking call returns the completed task with its artifacts.
+  const done = await client.sendMessage(message('hello mesh'));
+  check(done.status.state === COMPLETED, 'blocking SendMessage returns completed');
+  const echo = done.artifacts.find((a) => a.artifactId === 'echo');
+  check(echo.parts.map((p) => p.content.value).join('') === 'echo: hello mesh', 'artifact chunks in order');
+  const data = done.artifacts.find((a) => a.artifactId === 'data');
+  check(data.parts[0].content.value.length === 10, 'a data part is JSON');
+  check(done.history[0].parts[0].content.value === 'hello mesh', 'history starts with the input');
+
+  // returnImmediately, then GetTask until completed; ListTasks sees it.
+  const submitted = await client.sendMessage({ ...message('later'), configuration: { returnImmediately: true } });
+  check(submitted.status.state === SUBMITTED || submitted.status.state === WORKING,
+        'returnImmediately returns the open task');
+  await until(async () => (await client.getTask({ id: submitted.id })).status.state === COMPLETED,
+              'GetTask sees completed');
+  check(true, 'GetTask polls to completed');
+  const listed = await client.listTasks({ status: TaskState.TASK_STATE_UNSPECIFIED, pageSize: 1 });
+  check(listed.tasks.length === 1 && listed.totalSize === 2 && listed.nextPageToken !== '', 'ListTasks pages');
+  const rest = await client.listTasks({ status: TaskState.TASK_STATE_UNSPECIFIED, pageSize: 10,
+                                        pageToken: listed.nextPageToken });
+  check(rest.tasks.length === 1 && rest.nextPageToken === '', 'ListTasks next page');
+
+  // The same messageId again: the same task, not a second one.
+  const repeat = message('once');
+  const first = await client.sendMessage(repeat);
+  const second = await client.sendMessage(repeat);
+  check(first.id === second.id, 'a repeated messageId returns the same task');
+
+  // input_required round trip.
+  const asked = await client.sendMessage(message('ask: translate hi'));
+  check(asked.status.state === INPUT_REQUIRED, 'blocking SendMessage returns at input_required');
+  check(asked.status.message.parts[0].content.value === 'which language?', 'the status message asks');
+  const answered = await client.sendMessage(message('German', { taskId: asked.id, contextId: asked.contextId }));
+  check(answered.status.state === COMPLETED, 'the answer completes the task');
+  check(answered.artifacts[0].parts[0].content.value === 'ask: translate hi -> German', 'the worker saw the answer');
+
+  // Cancel during work.
+  const slow = await client.sendMessage({ ...message('slow: forever'), configuration: { returnImmediately: true } });
+  await until(async () => (await client.getTask({ id: slow.id })).status.state === WORKING, 'working');
+  const canceled = await client.cancelTask({ id: slow.id });
+  check(canceled.status.state === CANCELED, 'CancelTask during work');
+  let refused = null;
+  try { await client.cancelTask({ id: done.id }); } catch (e) { refused = e; }
+  check(refused !== null && /cancel/i.test(`${refused.name} ${refused.message}`), 'a completed task is not cancelable');
+
+  // Another caller sees none of this caller's tasks.
+  const other = await clientFor(otherToken);
+  let hidden = null;
+  try { await other.getTask({ id: done.id }); } catch (e) { hidden = e; }
+  check(hidden !== null, "another caller cannot read this caller's task");
+  check((await other.listTasks({ status: TaskState.TASK_STATE_UNSPECIFIED })).tasks.length === 0, "another caller's ListTasks is empty");
+
+  // A wrong token is refused.
+  let denied = null;
+  try { await (await clientFor('amt_' + '0'.repeat(64))).getTask({ id: done.id }); } catch (e) { denied = e; }
+  check(denied !== null, 'a wrong token is refused');
+
+  stopping = true;
+  await work;
+}
+
+main().then(() => process.exit(0), (e) => { console.error(e.stack ?? String(e)); process.exit(1); });

@@ -1,0 +1,178 @@
+// api/a2a_gateway: routing, Agent Cards, authentication and the JSON-RPC
+// framing of the A2A gateway. The methods are in api/a2a_methods.cpp.
+
+#include "api/a2a_gateway.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "a2a/card.hpp"
+#include "a2a/jsonrpc.hpp"
+#include "api/a2a_call.hpp"
+
+namespace agentmesh::api {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kCardSuffix = "/.well-known/agent-card.json";
+
+Response json_body(int status, const json::value& body) {
+  Response r;
+  r.status = status;
+  r.body = json::serialize(body);
+  return r;
+}
+
+// An HTTP-level refusal, in the JSON-RPC error shape (id null).
+Response rpc_refusal(int status, a2a::RpcCode code, std::string message) {
+  auto r = json_body(status, a2a::error_envelope(a2a::RpcError{code, std::move(message), nullptr}));
+  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"agentmesh-a2a\"");
+  return r;
+}
+
+bool published(const node::AgentInfo& a) { return a.a2a && a.a2a->enabled; }
+
+// "Host" values a card may echo: host names, IPv4, [IPv6], and a port.
+bool plausible_host(std::string_view h) {
+  if (h.empty() || h.size() > 255) return false;
+  for (char c : h) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '-' || c == ':' || c == '[' || c == ']';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+A2aGateway::A2aGateway(node::NodeHandle node, A2aGatewayConfig config, std::shared_ptr<spdlog::logger> log)
+    : node_(std::move(node)), config_(std::move(config)), log_(std::move(log)) {}
+
+Response A2aGateway::refused(Refusal why) const {
+  return why == Refusal::rate_limited
+             ? rpc_refusal(429, a2a::RpcCode::internal_error, "too many requests from this address; slow down")
+             : rpc_refusal(503, a2a::RpcCode::internal_error, "too many connections; retry later");
+}
+
+std::string A2aGateway::base_url(const Request& req) const {
+  if (!config_.public_url.empty()) return config_.public_url;
+  return "http://" + (plausible_host(req.host) ? req.host : std::string("localhost"));
+}
+
+boost::asio::awaitable<Response> A2aGateway::handle(Request req) {
+  if (draining_) co_return rpc_refusal(503, a2a::RpcCode::internal_error, "the daemon is shutting down");
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  if (path == kCardSuffix) {
+    if (req.method != "GET") co_return rpc_refusal(405, a2a::RpcCode::invalid_request, "GET the card");
+    co_return co_await root_card(req);
+  }
+  constexpr std::string_view kAgents = "/agents/";
+  if (path.starts_with(kAgents)) {
+    const auto rest = std::string_view(path).substr(kAgents.size());
+    const auto slash = rest.find('/');
+    const std::string name(rest.substr(0, slash));
+    const auto tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    if (!name.empty() && tail == kCardSuffix) {
+      if (req.method != "GET") co_return rpc_refusal(405, a2a::RpcCode::invalid_request, "GET the card");
+      co_return co_await card(req, name);
+    }
+    if (!name.empty() && tail == "/a2a/jsonrpc") {
+      if (req.method != "POST") co_return rpc_refusal(405, a2a::RpcCode::invalid_request, "JSON-RPC is POST");
+      co_return co_await jsonrpc(std::move(req), name);
+    }
+  }
+  co_return rpc_refusal(404, a2a::RpcCode::invalid_request, fmt::format("no A2A route for {}", path.substr(0, 128)));
+}
+
+boost::asio::awaitable<Response> A2aGateway::card(const Request& req, std::string name) {
+  auto agent = co_await node_.agent(std::move(name));
+  if (!agent || !published(*agent)) {
+    co_return rpc_refusal(404, a2a::RpcCode::invalid_request, "no published agent has that name");
+  }
+  auto info = co_await node_.node_info();
+  a2a::CardAgent ca{agent->name,         agent->display_name, agent->id.to_string(), info ? info->peer.to_string() : "",
+                    agent->capabilities, *agent->a2a};
+  ++stats_.cards_served;
+  co_return json_body(200, a2a::agent_card(ca, base_url(req), config_.version, a2a::CardFeatures{}));
+}
+
+boost::asio::awaitable<Response> A2aGateway::root_card(const Request& req) {
+  auto agents = co_await node_.agents();
+  if (!agents) co_return rpc_refusal(503, a2a::RpcCode::internal_error, agents.error().message());
+  std::vector<const node::AgentInfo*> shown;
+  for (const auto& a : *agents) {
+    if (published(a)) shown.push_back(&a);
+  }
+  if (shown.empty()) co_return rpc_refusal(404, a2a::RpcCode::invalid_request, "no agent is published here");
+  if (shown.size() == 1) co_return co_await card(req, shown[0]->name);
+  auto info = co_await node_.node_info();
+  json::array cards;
+  for (const auto* a : shown) {
+    a2a::CardAgent ca{a->name,         a->display_name, a->id.to_string(), info ? info->peer.to_string() : "",
+                      a->capabilities, *a->a2a};
+    cards.push_back(a2a::agent_card(ca, base_url(req), config_.version, a2a::CardFeatures{}));
+  }
+  ++stats_.cards_served;
+  co_return json_body(200, json::object{{"agents", std::move(cards)}});
+}
+
+boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string name) {
+  auto agent = co_await node_.agent(std::move(name));
+  if (!agent || !published(*agent)) {
+    co_return rpc_refusal(404, a2a::RpcCode::invalid_request, "no published agent has that name");
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  std::optional<node::A2aCaller> caller;
+  if (req.authorization.starts_with(kBearer)) {
+    std::string token = req.authorization.substr(kBearer.size());
+    auto found = co_await node_.a2a_caller(std::move(token));
+    if (found && *found && (*found)->agent == agent->id) caller = **found;
+  }
+  if (!caller) {
+    ++stats_.unauthenticated;
+    co_return rpc_refusal(401, a2a::RpcCode::invalid_request,
+                          "unauthenticated: give Authorization: Bearer with an A2A token for this agent");
+  }
+  const std::string_view ct = req.content_type;
+  if (!ct.starts_with("application/json") && !ct.starts_with("application/a2a+json")) {
+    co_return rpc_refusal(415, a2a::RpcCode::invalid_request, "the body must be application/json");
+  }
+  auto rule = a2a::check_version(req.a2a_version);
+  if (auto* e = std::get_if<a2a::RpcError>(&rule)) {
+    ++stats_.errors;
+    co_return json_body(200, a2a::error_envelope(*e));
+  }
+  auto decoded = a2a::decode_body(req.body, std::get<a2a::VersionRule>(rule));
+  if (auto* e = std::get_if<a2a::RpcError>(&decoded)) {
+    ++stats_.errors;
+    co_return json_body(200, a2a::error_envelope(*e));
+  }
+  auto& body = std::get<a2a::RpcBody>(decoded);
+  json::array answers;
+  for (auto& item : body.items) {
+    json::object answer;
+    bool notification = false;
+    if (auto* e = std::get_if<a2a::RpcError>(&item)) {
+      answer = a2a::error_envelope(*e);
+    } else {
+      auto& r = std::get<a2a::RpcRequest>(item);
+      ++stats_.calls;
+      notification = r.notification;
+      Call call{*caller, *agent, std::move(r), req.remote};
+      answer = co_await dispatch(call);
+    }
+    if (answer.contains("error")) ++stats_.errors;
+    if (!notification) answers.push_back(std::move(answer));
+  }
+  if (answers.empty()) {
+    Response r;
+    r.status = 204;
+    co_return r;
+  }
+  if (!body.batch) co_return json_body(200, answers[0]);
+  co_return json_body(200, answers);
+}
+
+}  // namespace agentmesh::api

@@ -1,0 +1,98 @@
+#pragma once
+// api/a2a_gateway: the A2A v1.0 gateway's request handler (docs/a2a.md),
+// served by its own listener (`--a2a HOST:PORT`), never by the local API's.
+//
+//   GET  /.well-known/agent-card.json             the published agent's card (one
+//                                                 published agent), else {"agents": [cards]}
+//   GET  /agents/{name}/.well-known/agent-card.json   an agent's card
+//   POST /agents/{name}/a2a/jsonrpc               the JSON-RPC binding
+//
+// An agent is published when its A2A profile says enabled (PATCH
+// /v1/agents/{id} {"a2a": ...}). JSON-RPC calls need a bearer token minted
+// for that agent (node/a2a_tokens.hpp): the caller. SendMessage creates an
+// agentmesh task for the agent (or answers the caller's task waiting for
+// input); its requester is the daemon's gateway agent (kGatewayAgent), and
+// the task's metadata names the caller (a2a.caller), so each caller sees
+// only its own tasks. The agent works the task through its ordinary inbox and
+// task API. GetTask, ListTasks and CancelTask act on the caller's tasks.
+// Streaming and push notifications are not offered (the card says so; their
+// methods answer UnsupportedOperationError and
+// PushNotificationNotSupportedError); the 0.3 method names answer
+// VersionNotSupportedError.
+//
+// Threading: the node's executor (the daemon runs the listener there).
+
+#include <spdlog/logger.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/http_types.hpp"
+#include "api/server.hpp"
+#include "node/node_handle.hpp"
+
+namespace agentmesh::api {
+
+inline constexpr std::string_view kGatewayAgent = "a2a-gateway";
+
+struct A2aGatewayConfig {
+  // The base URL cards give (e.g. "https://mesh.example:8443", no trailing
+  // slash); empty: http:// and the request's Host header.
+  std::string public_url;
+  // A blocking SendMessage returns the task by then, whatever its state.
+  std::chrono::milliseconds max_blocking{60'000};
+  // Blocking SendMessage calls waiting at once; past it, they return at once.
+  std::size_t max_waiting = 1024;
+  std::string version = AGENTMESH_VERSION;
+};
+
+// The gateway's figures (GET /v1/diagnostics/a2a, /metrics).
+struct A2aStats {
+  std::uint64_t calls = 0;            // JSON-RPC requests decoded
+  std::uint64_t errors = 0;           // answered with an error
+  std::uint64_t unauthenticated = 0;  // no, a wrong or revoked token
+  std::uint64_t tasks_created = 0;    // by SendMessage
+  std::uint64_t waiting = 0;          // blocking SendMessage calls waiting now
+  std::uint64_t cards_served = 0;
+};
+
+class A2aGateway final : public RequestHandler {
+ public:
+  A2aGateway(node::NodeHandle node, A2aGatewayConfig config, std::shared_ptr<spdlog::logger> log);
+
+  boost::asio::awaitable<Response> handle(Request req) override;
+  void set_draining() override { draining_ = true; }
+  Response refused(Refusal why) const override;
+
+  const A2aStats& stats() const { return stats_; }
+
+ private:
+  struct Call;
+  boost::asio::awaitable<Response> card(const Request& req, std::string name);
+  boost::asio::awaitable<Response> root_card(const Request& req);
+  boost::asio::awaitable<Response> jsonrpc(Request req, std::string name);
+  boost::asio::awaitable<boost::json::object> dispatch(Call& call);
+  boost::asio::awaitable<boost::json::object> send_message(Call& call);
+  boost::asio::awaitable<boost::json::object> get_task(Call& call);
+  boost::asio::awaitable<boost::json::object> list_tasks(Call& call);
+  boost::asio::awaitable<boost::json::object> cancel_task(Call& call);
+  boost::asio::awaitable<Result<core::AgentId>> gateway_agent();
+  // The caller's task, or nullopt (not found, or another caller's).
+  boost::asio::awaitable<std::optional<tasks::Task>> callers_task(const Call& call, const core::TaskId& id);
+  boost::asio::awaitable<Result<tasks::Task>> wait_for(core::AgentId gateway, tasks::Task task);
+  boost::asio::awaitable<void> ack_gateway_inbox(core::AgentId gateway);
+  std::string base_url(const Request& req) const;
+
+  node::NodeHandle node_;
+  A2aGatewayConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+  A2aStats stats_;
+  std::optional<core::AgentId> gateway_;
+  std::chrono::steady_clock::time_point last_ack_{};
+  bool draining_ = false;
+};
+
+}  // namespace agentmesh::api

@@ -1,0 +1,145 @@
+// The A2A gateway against the pinned @a2a-js/sdk client (interop/a2a-client.mjs):
+// a daemon with --a2a on 127.0.0.1, an agent published with an A2A profile,
+// two callers' tokens, and the agent's worker driving the local API from the
+// script. Also the gateway's refusals over plain HTTP: no token, a token of
+// another agent, an unpublished agent, malformed JSON-RPC.
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "integration/fixture.hpp"
+
+namespace agentmesh::testutil {
+namespace {
+
+// Runs `timeout 120 node a2a-client.mjs` in interop/ with `env` added.
+RunResult run_script(const std::vector<std::pair<std::string, std::string>>& env) {
+  TempDir io;
+  const auto out_path = io.path() / "out", err_path = io.path() / "err";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    if (::chdir(AGENTMESH_INTEROP_DIR) != 0) ::_exit(126);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    ::execlp("timeout", "timeout", "120", "node", "a2a-client.mjs", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  RunResult r;
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::stringstream so, se;
+  so << std::ifstream(out_path).rdbuf();
+  se << std::ifstream(err_path).rdbuf();
+  r.out = so.str();
+  r.err = se.str();
+  return r;
+}
+
+class A2aGatewayTest : public DaemonTest {
+ protected:
+  void SetUp() override {
+    daemon_ = std::make_unique<Daemon>(dir_.path() / "data", std::vector<std::string>{"--a2a", "127.0.0.1:0"});
+    daemon_->start();
+    std::ifstream port_file(daemon_->data_dir() / "a2a.port");
+    std::string line;
+    std::getline(port_file, line);
+    ASSERT_FALSE(line.empty()) << daemon_->log();
+    a2a_port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+    worker_ = create("tr", R"(,"capabilities":["translate"])");
+    auto profile = req("PATCH", "/v1/agents/tr", R"({"a2a":{"enabled":true,"description":"Echoes and translates."}})");
+    ASSERT_EQ(profile.status, 200) << profile.body;
+    token_ = mint("tr");
+  }
+  std::string mint(const std::string& agent) {
+    auto r = req("POST", "/v1/agents/" + agent + "/a2a/tokens", R"({"label":"test"})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::string(js(r).at("token").as_string());
+  }
+  // A request to the gateway.
+  cli::HttpResponse gateway(const std::string& method, const std::string& target, const std::string& body,
+                            const std::string& token) {
+    cli::HttpClient c("127.0.0.1", a2a_port_, token, false);
+    auto r = c.request(method, target, body, "application/json", {{"A2A-Version", "1.0"}});
+    EXPECT_TRUE(r) << method << " " << target;
+    return r ? *r : cli::HttpResponse{};
+  }
+  static std::int64_t rpc_code(const cli::HttpResponse& r) {
+    auto v = js(r);
+    if (!v.is_object() || !v.as_object().contains("error")) return 0;
+    return v.at("error").at("code").as_int64();
+  }
+
+  std::uint16_t a2a_port_ = 0;
+  AgentInfo worker_;
+  std::string token_;
+};
+
+TEST_F(A2aGatewayTest, TheJsSdkClientRunsTasksOnAMeshAgent) {
+  const auto other = mint("tr");
+  auto r = run_script({{"A2A_URL", "http://127.0.0.1:" + std::to_string(a2a_port_)},
+                       {"A2A_AGENT", "tr"},
+                       {"A2A_TOKEN", token_},
+                       {"A2A_OTHER_TOKEN", other},
+                       {"API_URL", "http://127.0.0.1:" + std::to_string(daemon_->port())},
+                       {"WORKER_TOKEN", worker_.token}});
+  EXPECT_EQ(r.status, 0) << r.out << r.err << daemon_->log();
+  std::size_t checks = 0;
+  for (auto at = r.out.find("ok "); at != std::string::npos; at = r.out.find("\nok ", at + 1)) ++checks;
+  EXPECT_EQ(checks, 20u) << r.out;  // every check in the script ran
+  for (const char* check :
+       {"ok card lists JSON-RPC", "ok blocking SendMessage returns completed", "ok artifact chunks in order",
+        "ok ListTasks next page", "ok a repeated messageId returns the same task", "ok the answer completes the task",
+        "ok CancelTask during work", "ok another caller's ListTasks is empty", "ok a wrong token is refused"}) {
+    EXPECT_NE(r.out.find(check), std::string::npos) << check << "\n" << r.out << r.err;
+  }
+}
+
+TEST_F(A2aGatewayTest, RefusalsAreJsonRpcErrorsAndChangeNothing) {
+  create("shy");  // never published
+  const auto shys = mint("shy");
+  const std::string rpc = "/agents/tr/a2a/jsonrpc";
+  const std::string get =
+      R"({"jsonrpc":"2.0","id":1,"method":"GetTask","params":{"id":")" + std::string(32, '0') + R"("}})";
+  auto r = gateway("POST", rpc, get, "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.headers["www-authenticate"].rfind("Bearer", 0), 0u);
+  EXPECT_EQ(gateway("POST", rpc, get, shys).status, 401);  // a token of another agent
+  EXPECT_EQ(gateway("POST", "/agents/shy/a2a/jsonrpc", get, shys).status, 404);
+  EXPECT_EQ(gateway("GET", "/agents/shy/.well-known/agent-card.json", "", "").status, 404);
+  auto card = gateway("GET", "/.well-known/agent-card.json", "", "");  // the one published agent
+  ASSERT_EQ(card.status, 200) << card.body;
+  EXPECT_EQ(js(card).at("name").as_string(), "tr");
+  const std::vector<std::pair<std::string, std::int64_t>> bad = {
+      {"{", -32700},
+      {"[]", -32600},
+      {R"({"jsonrpc":"2.0","id":2,"method":"Nope"})", -32601},
+      {R"({"jsonrpc":"2.0","id":3,"method":"SendMessage","params":{}})", -32602},
+      {R"({"jsonrpc":"2.0","id":4,"method":"SendMessage","params":{"message":{"messageId":"m","parts":[{"raw":"aGk="}]}}})",
+       -32005},
+      {R"({"jsonrpc":"2.0","id":5,"method":"SendStreamingMessage","params":{}})", -32004},
+      {R"({"jsonrpc":"2.0","id":6,"method":"CreateTaskPushNotificationConfig","params":{}})", -32003},
+      {get, -32001},
+  };
+  for (const auto& [body, code] : bad) {
+    auto a = gateway("POST", rpc, body, token_);
+    EXPECT_EQ(a.status, 200) << body;
+    EXPECT_EQ(rpc_code(a), code) << body << " -> " << a.body;
+  }
+  cli::HttpClient v9("127.0.0.1", a2a_port_, token_, false);
+  auto version = v9.request("POST", rpc, get, "application/json", {{"A2A-Version", "9.9"}});
+  ASSERT_TRUE(version);
+  EXPECT_EQ(rpc_code(*version), -32009);
+  // Nothing above made a task.
+  EXPECT_TRUE(js(req("GET", "/v1/agents/tr/tasks?role=assignee")).at("tasks").as_array().empty());
+}
+
+}  // namespace
+}  // namespace agentmesh::testutil
