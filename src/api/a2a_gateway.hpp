@@ -49,16 +49,6 @@ struct A2aGatewayConfig {
   std::string version = AGENTMESH_VERSION;
 };
 
-// The gateway's figures (GET /v1/diagnostics/a2a, /metrics).
-struct A2aStats {
-  std::uint64_t calls = 0;            // JSON-RPC requests decoded
-  std::uint64_t errors = 0;           // answered with an error
-  std::uint64_t unauthenticated = 0;  // no, a wrong or revoked token
-  std::uint64_t tasks_created = 0;    // by SendMessage
-  std::uint64_t waiting = 0;          // blocking SendMessage calls waiting now
-  std::uint64_t cards_served = 0;
-};
-
 class A2aGateway final : public RequestHandler {
  public:
   A2aGateway(node::NodeHandle node, A2aGatewayConfig config, std::shared_ptr<spdlog::logger> log);

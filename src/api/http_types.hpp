@@ -86,4 +86,21 @@ struct ApiStats {
   std::uint64_t ws_messages = 0;
 };
 
+// The A2A gateway's own figures (api/a2a_gateway.hpp).
+struct A2aStats {
+  std::uint64_t calls = 0;            // JSON-RPC requests decoded
+  std::uint64_t errors = 0;           // answered with an error
+  std::uint64_t unauthenticated = 0;  // refused: no token, a wrong, revoked or expired one
+  std::uint64_t tasks_created = 0;    // by SendMessage
+  std::uint64_t waiting = 0;          // blocking SendMessage calls waiting now
+  std::uint64_t cards_served = 0;
+};
+
+// The A2A listener's figures, for the local API's GET /v1/diagnostics/a2a
+// and /metrics.
+struct A2aFigures {
+  ApiStats listener;
+  A2aStats gateway;
+};
+
 }  // namespace agentmesh::api

@@ -142,7 +142,33 @@ void render_transport_metrics(std::string& out, const transport::TransportDiagno
 void render_pubsub_metrics(std::string& out, const node::PubsubFigures& p);
 void render_direct_metrics(std::string& out, const node::DirectStats& d);
 
-std::string render_metrics(const node::Diagnostics& d, const ApiStats& http, const node::ProcessFigures& process) {
+// The A2A listener and gateway, when running.
+void render_a2a(std::string& out, const A2aFigures& a) {
+  const auto& l = a.listener;
+  const auto& g = a.gateway;
+  prom::gauge(out, "agentmesh_a2a_connections", "open connections to the A2A gateway",
+              static_cast<double>(l.connections_open));
+  prom::counter(out, "agentmesh_a2a_connections_total", "accepted A2A gateway connections", l.connections_total);
+  prom::header(out, "agentmesh_a2a_refused_total", "counter", "A2A gateway connections and requests refused, by why");
+  const std::pair<const char*, std::uint64_t> refused[] = {
+      {"connections", l.connections_rejected},
+      {"connections_per_address", l.connections_rejected_per_address},
+      {"rate", l.rate_limited},
+      {"header_timeout", l.header_timeouts},
+      {"bad_request", l.bad_requests},
+      {"unauthenticated", g.unauthenticated}};
+  for (const auto& [reason, n] : refused) {
+    prom::sample(out, "agentmesh_a2a_refused_total", fmt::format("reason=\"{}\"", reason), static_cast<double>(n));
+  }
+  prom::counter(out, "agentmesh_a2a_calls_total", "JSON-RPC calls to the A2A gateway", g.calls);
+  prom::counter(out, "agentmesh_a2a_errors_total", "A2A gateway calls answered with an error", g.errors);
+  prom::counter(out, "agentmesh_a2a_tasks_created_total", "tasks created by A2A SendMessage", g.tasks_created);
+  prom::gauge(out, "agentmesh_a2a_waiting_calls", "blocking SendMessage calls waiting", static_cast<double>(g.waiting));
+  prom::counter(out, "agentmesh_a2a_cards_served_total", "Agent Cards served", g.cards_served);
+}
+
+std::string render_metrics(const node::Diagnostics& d, const ApiStats& http, const node::ProcessFigures& process,
+                           const std::optional<A2aFigures>& a2a) {
   std::string out;
   out.reserve(16 * 1024);
   render_messages(out, d);
@@ -153,6 +179,7 @@ std::string render_metrics(const node::Diagnostics& d, const ApiStats& http, con
   render_pubsub_metrics(out, d.pubsub);
   render_direct_metrics(out, d.direct);
   render_http(out, http);
+  if (a2a) render_a2a(out, *a2a);
   render_process(out, process, d.task_exceptions);
   return out;
 }

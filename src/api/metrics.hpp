@@ -6,6 +6,7 @@
 //
 // Threading: pure function.
 
+#include <optional>
 #include <string>
 
 #include "api/http_types.hpp"
@@ -13,6 +14,7 @@
 
 namespace agentmesh::api {
 
-std::string render_metrics(const node::Diagnostics& d, const ApiStats& http, const node::ProcessFigures& process);
+std::string render_metrics(const node::Diagnostics& d, const ApiStats& http, const node::ProcessFigures& process,
+                           const std::optional<A2aFigures>& a2a = std::nullopt);
 
 }  // namespace agentmesh::api

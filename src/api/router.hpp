@@ -18,6 +18,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "api/http_types.hpp"
@@ -34,6 +36,8 @@ struct RouterConfig {
   std::string admin_token;
   JsonLimits json;
   std::string version = AGENTMESH_VERSION;
+  // The A2A listener's figures; unset or nullopt: it is not running.
+  std::function<std::optional<A2aFigures>()> a2a;
 };
 
 // The local API. Implements the server's RequestHandler (api/server.hpp)

@@ -74,6 +74,7 @@ const Route kRoutes[] = {
     {"GET", "/v1/diagnostics/direct", Auth::admin, kNoBody, &routes::direct_diagnostics},
     {"GET", "/v1/diagnostics/tasks", Auth::admin, kNoBody, &routes::task_diagnostics},
     {"GET", "/v1/diagnostics/conversations", Auth::admin, kNoBody, &routes::conversation_diagnostics},
+    {"GET", "/v1/diagnostics/a2a", Auth::admin, kNoBody, &routes::a2a_diagnostics},
 };
 
 }  // namespace

@@ -283,18 +283,27 @@ bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup
   a.max_body_bytes = 2u << 20;
   std::int64_t header_s = a.header_timeout.count();
   std::int64_t blocking_s = 60;
-  std::int64_t rps = 50;
+  double rps = 50;
   std::int64_t burst = 100;
+  if (const auto* sec = file.get_as<toml::table>("a2a"); sec && sec->get("requests_per_second_per_address")) {
+    const auto* n = sec->get("requests_per_second_per_address");
+    const auto v = n->is_integer() ? static_cast<double>(n->as_integer()->get())
+                                   : (n->is_floating_point() ? n->as_floating_point()->get() : -1.0);
+    if (!(v > 0 && v <= 1e6)) {
+      why = "config: a2a.requests_per_second_per_address must be a number above 0, at most 1000000";
+      return false;
+    }
+    rps = v;
+  }
   if (!read_int(file, "a2a", "max_connections", a.max_connections, 1, 100'000, why) ||
       !read_int(file, "a2a", "max_connections_per_address", a.max_connections_per_address, 1, 100'000, why) ||
-      !read_int(file, "a2a", "requests_per_second_per_address", rps, 1, 1'000'000, why) ||
       !read_int(file, "a2a", "request_burst_per_address", burst, 1, 1'000'000, why) ||
       !read_int(file, "a2a", "header_timeout_s", header_s, 1, 600, why) ||
       !read_int(file, "a2a", "max_body_bytes", a.max_body_bytes, 1024, 64 << 20, why) ||
       !read_int(file, "a2a", "max_blocking_s", blocking_s, 1, 3'600, why)) {
     return false;
   }
-  a.requests_per_second_per_address = static_cast<double>(rps);
+  a.requests_per_second_per_address = rps;
   a.request_burst_per_address = static_cast<double>(burst);
   a.header_timeout = std::chrono::seconds(header_s);
   cfg.a2a = a;

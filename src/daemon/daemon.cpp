@@ -23,14 +23,18 @@ namespace asio = boost::asio;
 
 namespace {
 
+// The A2A gateway's listener and handler (null when not configured).
+struct A2a {
+  std::unique_ptr<api::Server> server;
+  std::shared_ptr<api::A2aGateway> gateway;
+};
+
 // The A2A gateway's listener, when configured: bound, its port in
-// <data dir>/a2a.port, accepting. nullptr when not configured; an error when
-// it cannot start (`why` says why).
-Result<std::unique_ptr<api::Server>> start_a2a(asio::io_context& ioc, const DaemonConfig& config,
-                                               const node::NodeHandle& node, Logging& logging,
-                                               std::shared_ptr<core::TaskReporter> tasks, std::string& why) {
-  std::unique_ptr<api::Server> none;
-  if (!config.a2a) return none;
+// <data dir>/a2a.port, accepting, in `out`. An error when it cannot start
+// (`why` says why).
+Result<void> start_a2a(asio::io_context& ioc, const DaemonConfig& config, const node::NodeHandle& node,
+                       Logging& logging, std::shared_ptr<core::TaskReporter> tasks, A2a& out, std::string& why) {
+  if (!config.a2a) return {};
   const auto& a = *config.a2a;
   auto log = logging.get("a2a");
   boost::system::error_code ec;
@@ -53,8 +57,9 @@ Result<std::unique_ptr<api::Server>> start_a2a(asio::io_context& ioc, const Daem
         a.host);
   }
   api::A2aGatewayConfig gateway = config.a2a_gateway;
-  api::Server::HandlerFactory make = [node, gateway, log](api::ApiStats&) {
-    return std::make_shared<api::A2aGateway>(node, gateway, log);
+  api::Server::HandlerFactory make = [node, gateway, log, &out](api::ApiStats&) {
+    out.gateway = std::make_shared<api::A2aGateway>(node, gateway, log);
+    return out.gateway;
   };
   api::JsonLimits json;
   auto server = std::make_unique<api::Server>(ioc, a, make, json, node, log, std::move(tasks));
@@ -66,7 +71,8 @@ Result<std::unique_ptr<api::Server>> start_a2a(asio::io_context& ioc, const Daem
   }
   server->start();
   log->info("A2A gateway listening on http://{}:{}", a.host, *port);
-  return server;
+  out.server = std::move(server);
+  return {};
 }
 
 }  // namespace
@@ -109,6 +115,11 @@ int run_daemon(const DaemonConfig& config) {
   api::RouterConfig router_config;
   router_config.admin_token = *token;
   router_config.json.max_payload_bytes = config.node.max_payload_bytes;
+  auto a2a = std::make_shared<A2a>();
+  router_config.a2a = [a2a]() -> std::optional<api::A2aFigures> {
+    if (!a2a->server || !a2a->gateway) return std::nullopt;
+    return api::A2aFigures{a2a->server->stats(), a2a->gateway->stats()};
+  };
   api::Server server(ioc, config.api, router_config, node::NodeHandle(*node), logging.get("api"),
                      (*node)->task_reporter());
   auto port = server.listen(why);
@@ -121,8 +132,8 @@ int run_daemon(const DaemonConfig& config) {
     return 1;
   }
   server.start();
-  auto a2a = start_a2a(ioc, config, node::NodeHandle(*node), logging, (*node)->task_reporter(), why);
-  if (!a2a) {
+  if (auto started = start_a2a(ioc, config, node::NodeHandle(*node), logging, (*node)->task_reporter(), *a2a, why);
+      !started) {
     log->critical("{}", why);
     (*node)->stop();
     remove_port_file(dir);
@@ -151,7 +162,7 @@ int run_daemon(const DaemonConfig& config) {
     signals.async_wait(on_signal);
     core::spawn(ioc.get_executor(), (*node)->task_reporter(), "shutdown", {}, [&]() -> asio::awaitable<void> {
       (*node)->prepare_stop();
-      if (*a2a) co_await (*a2a)->shutdown(config.shutdown_deadline);
+      if (a2a->server) co_await a2a->server->shutdown(config.shutdown_deadline);
       co_await server.shutdown(config.shutdown_deadline);
       (*node)->stop();  // the writer finishes and commits every queued job
       ioc.stop();

@@ -139,6 +139,44 @@ TEST_F(A2aGatewayTest, RefusalsAreJsonRpcErrorsAndChangeNothing) {
   EXPECT_EQ(rpc_code(*version), -32009);
   // Nothing above made a task.
   EXPECT_TRUE(js(req("GET", "/v1/agents/tr/tasks?role=assignee")).at("tasks").as_array().empty());
+  // Each refusal is counted.
+  auto d = js(req("GET", "/v1/diagnostics/a2a"));
+  EXPECT_TRUE(d.at("enabled").as_bool());
+  EXPECT_EQ(d.at("refused").at("unauthenticated").as_int64(), 2) << d;
+  EXPECT_GE(d.at("errors").as_int64(), 9) << d;
+  EXPECT_GE(d.at("cards_served").as_int64(), 1) << d;
+  EXPECT_NE(req("GET", "/metrics").body.find("agentmesh_a2a_refused_total{reason=\"unauthenticated\"} 2\n"),
+            std::string::npos);
+}
+
+TEST_F(A2aGatewayTest, PerAddressConnectionAndRateLimits) {
+  const auto cfg = dir_.path() / "a2a.toml";
+  // One request per 1000 s after a burst of 3: no refill during the test.
+  std::ofstream(cfg) << "[a2a]\nmax_connections_per_address = 2\nrequests_per_second_per_address = 0.001\n"
+                        "request_burst_per_address = 3\n";
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_ = std::make_unique<Daemon>(dir_.path() / "data",
+                                     std::vector<std::string>{"--a2a", "127.0.0.1:0", "--config", cfg.string()});
+  daemon_->start();
+  std::ifstream port_file(daemon_->data_dir() / "a2a.port");
+  std::string line;
+  std::getline(port_file, line);
+  a2a_port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+  // Two connections held open: a third is answered 503 and closed.
+  cli::HttpClient first("127.0.0.1", a2a_port_, "", true), second("127.0.0.1", a2a_port_, "", true);
+  ASSERT_EQ(first.request("GET", "/.well-known/agent-card.json")->status, 200);
+  ASSERT_EQ(second.request("GET", "/.well-known/agent-card.json")->status, 200);
+  auto third = gateway("GET", "/.well-known/agent-card.json", "", "");
+  EXPECT_EQ(third.status, 503) << third.body;
+  // The burst of 3 is spent (2 above, 1 refused is not counted): the next
+  // request passes, the one after is 429, on a connection that stays open.
+  ASSERT_EQ(first.request("GET", "/.well-known/agent-card.json")->status, 200);
+  auto limited = first.request("GET", "/.well-known/agent-card.json");
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429) << limited->body;
+  auto d = js(req("GET", "/v1/diagnostics/a2a"));
+  EXPECT_EQ(d.at("refused").at("connections_per_address").as_int64(), 1) << d;
+  EXPECT_EQ(d.at("refused").at("rate").as_int64(), 1) << d;
 }
 
 }  // namespace

@@ -19,7 +19,9 @@ Task metrics(RouteContext& c) {
   if (!d) co_return error_response(d.error());
   Response r;
   r.content_type = "text/plain; version=0.0.4";
-  r.body = render_metrics(*d, c.stats, node::read_process_figures());
+  std::optional<A2aFigures> a2a;
+  if (c.config().a2a) a2a = c.config().a2a();
+  r.body = render_metrics(*d, c.stats, node::read_process_figures(), a2a);
   co_return r;
 }
 
@@ -33,6 +35,32 @@ Task pubsub_diagnostics(RouteContext& c) {
   auto d = co_await c.node().diagnostics();
   if (!d) co_return error_response(d.error());
   co_return json_response(200, pubsub_diagnostics_json(d->pubsub));
+}
+
+// Synchronous: the figures are the listener's own, on this executor.
+Task a2a_diagnostics(RouteContext& c) {
+  std::optional<A2aFigures> a;
+  if (c.config().a2a) a = c.config().a2a();
+  if (!a) co_return json_response(200, boost::json::object{{"enabled", false}});
+  const auto& l = a->listener;
+  const auto& g = a->gateway;
+  co_return json_response(200, boost::json::object{{"enabled", true},
+                                                   {"connections_open", l.connections_open},
+                                                   {"connections_total", l.connections_total},
+                                                   {"refused",
+                                                    boost::json::object{
+                                                        {"connections", l.connections_rejected},
+                                                        {"connections_per_address", l.connections_rejected_per_address},
+                                                        {"rate", l.rate_limited},
+                                                        {"header_timeout", l.header_timeouts},
+                                                        {"bad_request", l.bad_requests},
+                                                        {"unauthenticated", g.unauthenticated},
+                                                    }},
+                                                   {"calls", g.calls},
+                                                   {"errors", g.errors},
+                                                   {"tasks_created", g.tasks_created},
+                                                   {"waiting", g.waiting},
+                                                   {"cards_served", g.cards_served}});
 }
 
 Task direct_diagnostics(RouteContext& c) {

@@ -83,6 +83,7 @@ Task answer_task(RouteContext& c);
 Task task_events(RouteContext& c);
 Task all_task_events(RouteContext& c);
 Task task_diagnostics(RouteContext& c);
+Task a2a_diagnostics(RouteContext& c);
 
 // routes/diagnostics.cpp: health, metrics, diagnostics
 Task health(RouteContext& c);
