@@ -162,6 +162,29 @@ async function main() {
   try { await client.cancelTask({ id: done.id }); } catch (e) { refused = e; }
   check(refused !== null && /cancel/i.test(`${refused.name} ${refused.message}`), 'a completed task is not cancelable');
 
+  // Streaming: the task, then its steps in order, ending after the final status.
+  check(card.capabilities.streaming === true, 'card says streaming');
+  const streamed = [];
+  for await (const ev of client.sendMessageStream(message('stream me'))) streamed.push(ev.payload);
+  check(streamed[0].$case === 'task', 'a stream starts with the task');
+  const states = streamed.filter((p) => p.$case === 'statusUpdate').map((p) => p.value.status.state);
+  check(states.includes(WORKING) && states[states.length - 1] === COMPLETED, 'status updates through working to completed');
+  const pieces = streamed.filter((p) => p.$case === 'artifactUpdate' && p.value.artifact.artifactId === 'echo');
+  check(pieces.map((c) => c.value.artifact.parts[0].content.value).join('') === 'echo: stream me' &&
+        !pieces[0].value.append && pieces[1].value.append && pieces[1].value.lastChunk, 'artifact updates in order');
+  check(streamed[streamed.length - 1].$case === 'statusUpdate', 'the stream ends after the final status');
+
+  // SubscribeToTask: the task, then its steps until canceled.
+  const watched = await client.sendMessage({ ...message('slow: watch me'), configuration: { returnImmediately: true } });
+  await until(async () => (await client.getTask({ id: watched.id })).status.state === WORKING, 'working');
+  const sub = client.resubscribeTask({ id: watched.id });
+  const head = await sub.next();
+  check(head.value.payload.$case === 'task', 'SubscribeToTask starts with the task');
+  await client.cancelTask({ id: watched.id });
+  const tail = [];
+  for await (const ev of sub) tail.push(ev.payload);
+  check(tail.length > 0 && tail[tail.length - 1].value.status.state === CANCELED, 'SubscribeToTask follows it to canceled');
+
   // Another caller sees none of this caller's tasks.
   const other = await clientFor(otherToken);
   let hidden = null;

@@ -188,6 +188,50 @@ json::object task_json(const tasks::Task& t, std::optional<std::size_t> history_
   return o;
 }
 
+bool stream_ends(tasks::TaskState s) noexcept {
+  return tasks::terminal(s) || s == tasks::TaskState::input_required || s == tasks::TaskState::auth_required;
+}
+
+std::vector<json::object> stream_responses(const tasks::Event& e, std::string_view context_id,
+                                           const core::AgentId& requester) {
+  std::vector<json::object> out;
+  const auto task = e.task.to_string();
+  for (const auto& c : e.chunks) {
+    json::array ps;
+    for (const auto& p : c.parts) ps.push_back(part_json(p));
+    out.push_back(json::object{
+        {"artifactUpdate",
+         json::object{{"taskId", task},
+                      {"contextId", context_id},
+                      {"artifact", json::object{{"artifactId", c.name}, {"name", c.name}, {"parts", std::move(ps)}}},
+                      {"append", c.index > 0},
+                      {"lastChunk", c.last}}}});
+  }
+  json::object status{{"state", state_name(e.state)}, {"timestamp", timestamp(e.time_ms)}};
+  std::vector<tasks::Part> parts;
+  std::string_view role = "ROLE_AGENT";
+  if (e.message) {
+    parts = e.message->parts;
+    if (e.message->from == requester) role = "ROLE_USER";
+  } else if (!e.reason.empty() && tasks::terminal(e.state)) {
+    tasks::Part reason;
+    reason.text = e.reason;
+    parts.push_back(std::move(reason));
+  }
+  if (!parts.empty()) {
+    json::array ps;
+    for (const auto& p : parts) ps.push_back(part_json(p));
+    status["message"] = json::object{{"messageId", fmt::format("{}:s{}", task, e.sequence)},
+                                     {"role", role},
+                                     {"parts", std::move(ps)},
+                                     {"taskId", task},
+                                     {"contextId", context_id}};
+  }
+  out.push_back(json::object{
+      {"statusUpdate", json::object{{"taskId", task}, {"contextId", context_id}, {"status", std::move(status)}}}});
+  return out;
+}
+
 std::variant<InboundMessage, RpcError> message_of(const json::value& v) {
   if (!v.is_object()) return invalid("message must be an object");
   const auto& o = v.get_object();

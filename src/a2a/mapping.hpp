@@ -40,6 +40,16 @@ boost::json::object part_json(const tasks::Part& p);
 // `history_length`: the last N messages of the history; nullopt: all.
 boost::json::object task_json(const tasks::Task& t, std::optional<std::size_t> history_length = std::nullopt);
 
+// A task's step as the StreamResponse objects of a stream (the `result` of
+// each JSON-RPC envelope): an artifactUpdate per artifact chunk, then a
+// statusUpdate with the state after the step (its message, or the reason a
+// task ended). `requester` decides a message's role.
+std::vector<boost::json::object> stream_responses(const tasks::Event& e, std::string_view context_id,
+                                                  const core::AgentId& requester);
+// Whether a stream of the task ends after this state: terminal, or waiting
+// for the client (input or auth required).
+bool stream_ends(tasks::TaskState s) noexcept;
+
 // An A2A Message sent by a client (SendMessage's `message`).
 struct InboundMessage {
   std::string message_id;  // required: the idempotency key

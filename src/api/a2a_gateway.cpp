@@ -17,6 +17,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kCardSuffix = "/.well-known/agent-card.json";
+// What the gateway offers, as its cards say.
+constexpr a2a::CardFeatures kFeatures{true, false};
 
 Response json_body(int status, const json::value& body) {
   Response r;
@@ -95,7 +97,7 @@ boost::asio::awaitable<Response> A2aGateway::card(const Request& req, std::strin
   a2a::CardAgent ca{agent->name,         agent->display_name, agent->id.to_string(), info ? info->peer.to_string() : "",
                     agent->capabilities, *agent->a2a};
   ++stats_.cards_served;
-  co_return json_body(200, a2a::agent_card(ca, base_url(req), config_.version, a2a::CardFeatures{}));
+  co_return json_body(200, a2a::agent_card(ca, base_url(req), config_.version, kFeatures));
 }
 
 boost::asio::awaitable<Response> A2aGateway::root_card(const Request& req) {
@@ -112,7 +114,7 @@ boost::asio::awaitable<Response> A2aGateway::root_card(const Request& req) {
   for (const auto* a : shown) {
     a2a::CardAgent ca{a->name,         a->display_name, a->id.to_string(), info ? info->peer.to_string() : "",
                       a->capabilities, *a->a2a};
-    cards.push_back(a2a::agent_card(ca, base_url(req), config_.version, a2a::CardFeatures{}));
+    cards.push_back(a2a::agent_card(ca, base_url(req), config_.version, kFeatures));
   }
   ++stats_.cards_served;
   co_return json_body(200, json::object{{"agents", std::move(cards)}});
@@ -150,6 +152,17 @@ boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string na
     co_return json_body(200, a2a::error_envelope(*e));
   }
   auto& body = std::get<a2a::RpcBody>(decoded);
+  if (!body.batch) {
+    if (auto* r = std::get_if<a2a::RpcRequest>(&body.items[0]);
+        r && !r->legacy &&
+        (r->method == a2a::Method::send_streaming_message || r->method == a2a::Method::subscribe_to_task)) {
+      ++stats_.calls;
+      Call call{*caller, *agent, std::move(*r), req.remote};
+      auto resp = co_await stream(call);
+      if (!resp.stream) ++stats_.errors;
+      co_return resp;
+    }
+  }
   json::array answers;
   for (auto& item : body.items) {
     json::object answer;

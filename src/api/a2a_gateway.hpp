@@ -15,8 +15,9 @@
 // the task's metadata names the caller (a2a.caller), so each caller sees
 // only its own tasks. The agent works the task through its ordinary inbox and
 // task API. GetTask, ListTasks and CancelTask act on the caller's tasks.
-// Streaming and push notifications are not offered (the card says so; their
-// methods answer UnsupportedOperationError and
+// SendStreamingMessage and SubscribeToTask answer an SSE stream of the
+// task's steps (a CustomTaskStream on the task's event log). Push
+// notifications are not offered (the card says so; their methods answer
 // PushNotificationNotSupportedError); the 0.3 method names answer
 // VersionNotSupportedError.
 //
@@ -29,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "api/http_types.hpp"
 #include "api/server.hpp"
@@ -65,7 +67,13 @@ class A2aGateway final : public RequestHandler {
   boost::asio::awaitable<Response> root_card(const Request& req);
   boost::asio::awaitable<Response> jsonrpc(Request req, std::string name);
   boost::asio::awaitable<boost::json::object> dispatch(Call& call);
+  struct Submit {
+    bool immediately = false;
+    std::optional<std::size_t> history;
+  };
+  boost::asio::awaitable<std::variant<tasks::Task, boost::json::object>> submit(Call& call, Submit& how);
   boost::asio::awaitable<boost::json::object> send_message(Call& call);
+  boost::asio::awaitable<Response> stream(Call& call);
   boost::asio::awaitable<boost::json::object> get_task(Call& call);
   boost::asio::awaitable<boost::json::object> list_tasks(Call& call);
   boost::asio::awaitable<boost::json::object> cancel_task(Call& call);

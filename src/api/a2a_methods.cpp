@@ -136,9 +136,7 @@ asio::awaitable<json::object> A2aGateway::dispatch(Call& call) {
       co_return co_await cancel_task(call);
     case a2a::Method::send_streaming_message:
     case a2a::Method::subscribe_to_task:
-      co_return fail(r, RpcCode::unsupported_operation,
-                     "this gateway does not stream (its card says capabilities.streaming = false): use SendMessage "
-                     "and GetTask");
+      co_return fail(r, RpcCode::invalid_request, "a streaming method cannot be part of a batch");
     case a2a::Method::create_push_config:
     case a2a::Method::get_push_config:
     case a2a::Method::list_push_configs:
@@ -230,7 +228,9 @@ asio::awaitable<Result<tasks::Task>> A2aGateway::wait_for(core::AgentId gateway,
   co_return out;
 }
 
-asio::awaitable<json::object> A2aGateway::send_message(Call& call) {
+// SendMessage's and SendStreamingMessage's common part: the task created
+// (or answered), or the error envelope.
+asio::awaitable<std::variant<tasks::Task, json::object>> A2aGateway::submit(Call& call, Submit& how) {
   const auto& r = call.req;
   const auto& p = r.params;
   const auto* message = p.if_contains("message");
@@ -241,8 +241,6 @@ asio::awaitable<json::object> A2aGateway::send_message(Call& call) {
     co_return a2a::error_envelope(*e);
   }
   auto& m = std::get<a2a::InboundMessage>(parsed);
-  bool immediately = false;
-  std::optional<std::size_t> history;
   if (const auto* c = p.if_contains("configuration")) {
     if (!c->is_object()) co_return fail(r, RpcCode::invalid_params, "params.configuration must be an object");
     const auto& co = c->get_object();
@@ -251,11 +249,11 @@ asio::awaitable<json::object> A2aGateway::send_message(Call& call) {
     }
     if (const auto* ri = co.if_contains("returnImmediately")) {
       if (!ri->is_bool()) co_return fail(r, RpcCode::invalid_params, "returnImmediately must be true or false");
-      immediately = ri->get_bool();
+      how.immediately = ri->get_bool();
     }
     auto h = history_length(co);
     if (auto* why = std::get_if<std::string>(&h)) co_return fail(r, RpcCode::invalid_params, *why);
-    history = std::get<std::optional<std::size_t>>(h);
+    how.history = std::get<std::optional<std::size_t>>(h);
   }
   if (!m.context_id.empty() && !printable_ascii(m.context_id)) {
     co_return fail(r, RpcCode::invalid_params, "message.contextId must be printable ASCII");
@@ -292,10 +290,80 @@ asio::awaitable<json::object> A2aGateway::send_message(Call& call) {
   }
   if (!result) co_return fail_with(r, result.error());
   co_await ack_gateway_inbox(*gateway);
-  if (immediately) co_return ok(r, json::object{{"task", a2a::task_json(result->task, history)}});
-  auto done = co_await wait_for(*gateway, std::move(result->task));
-  if (!done) co_return fail_with(r, done.error());
-  co_return ok(r, json::object{{"task", a2a::task_json(*done, history)}});
+  co_return std::move(result->task);
+}
+
+asio::awaitable<json::object> A2aGateway::send_message(Call& call) {
+  Submit how;
+  auto submitted = co_await submit(call, how);
+  if (auto* e = std::get_if<json::object>(&submitted)) co_return std::move(*e);
+  auto& task = std::get<tasks::Task>(submitted);
+  if (how.immediately) co_return ok(call.req, json::object{{"task", a2a::task_json(task, how.history)}});
+  auto gateway = co_await gateway_agent();
+  if (!gateway) co_return fail_with(call.req, gateway.error());
+  auto done = co_await wait_for(*gateway, std::move(task));
+  if (!done) co_return fail_with(call.req, done.error());
+  co_return ok(call.req, json::object{{"task", a2a::task_json(*done, how.history)}});
+}
+
+// SendStreamingMessage and SubscribeToTask: an SSE stream of JSON-RPC
+// envelopes, the task first, then its steps, until it ends or waits for the
+// client. Errors before the stream are a JSON body.
+asio::awaitable<Response> A2aGateway::stream(Call& call) {
+  const auto& r = call.req;
+  auto error = [&](json::object e) {
+    Response resp;
+    resp.body = json::serialize(e);
+    return resp;
+  };
+  tasks::Task task;
+  std::optional<std::size_t> history;
+  if (r.method == a2a::Method::send_streaming_message) {
+    Submit how;
+    auto submitted = co_await submit(call, how);
+    if (auto* e = std::get_if<json::object>(&submitted)) co_return error(std::move(*e));
+    task = std::move(std::get<tasks::Task>(submitted));
+    history = how.history;
+  } else {
+    auto id = task_id_of(r.params, "id");
+    if (!id) co_return error(fail(r, RpcCode::task_not_found, "params.id names no task"));
+    auto mine = co_await callers_task(call, *id);
+    if (!mine) co_return error(fail(r, RpcCode::task_not_found, "no such task"));
+    if (a2a::stream_ends(mine->state)) {
+      co_return error(
+          fail(r, RpcCode::unsupported_operation,
+               fmt::format("the task is {}: there is nothing to subscribe to", a2a::state_name(mine->state))));
+    }
+    task = std::move(*mine);
+  }
+  auto gateway = co_await gateway_agent();
+  if (!gateway) co_return error(fail_with(r, gateway.error()));
+  auto custom = std::make_shared<CustomTaskStream>();
+  custom->preface.push_back(ok(r, json::object{{"task", a2a::task_json(task, history)}}));
+  custom->ended = a2a::stream_ends(task.state);
+  custom->render = [id = r.id, context = task.context_id, requester = task.requester](const tasks::Event& e) {
+    std::vector<json::object> out;
+    for (auto& o : a2a::stream_responses(e, context, requester)) out.push_back(a2a::result_envelope(id, std::move(o)));
+    return out;
+  };
+  custom->ends = [](const tasks::Event& e) { return a2a::stream_ends(e.state); };
+  auto signal = std::make_shared<StreamSignal>();
+  std::function<void()> wake = [signal] { signal->wake(); };
+  auto token = co_await node_.watch_task(*gateway, task.id, std::move(wake));
+  if (!token) co_return error(fail_with(r, token.error()));
+  StreamRequest s;
+  s.source = StreamRequest::Source::task;
+  s.framing = StreamRequest::Framing::sse;
+  s.agent = *gateway;
+  s.task = task.id;
+  s.after = core::Seq{task.sequence};
+  s.signal = signal;
+  s.custom = std::move(custom);
+  s.lease = std::shared_ptr<void>(
+      nullptr, [node = node_, agent = *gateway, token = *token](void*) { node.unwatch_task(agent, token); });
+  Response resp;
+  resp.stream = std::move(s);
+  co_return resp;
 }
 
 asio::awaitable<json::object> A2aGateway::get_task(Call& call) {

@@ -5,6 +5,7 @@
 //
 // Threading: values only. ApiStats is updated on the API's executor.
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -44,6 +45,16 @@ struct StreamSignal {
   }
 };
 
+// A task stream in another protocol's shape (the A2A gateway's
+// StreamResponse envelopes): SSE data events without ids, and no closing or
+// shutdown event (its clients read every event as a response).
+struct CustomTaskStream {
+  std::vector<boost::json::object> preface;  // sent first
+  bool ended = false;                        // after the preface: nothing more
+  std::function<std::vector<boost::json::object>(const tasks::Event&)> render;
+  std::function<bool(const tasks::Event&)> ends;  // the last step to send
+};
+
 // What a stream route hands the HTTP session: the stream it opened.
 struct StreamRequest {
   // inbox: an agent's inbox (task events as `task`); topic: a subscriber;
@@ -57,6 +68,7 @@ struct StreamRequest {
   core::Seq after;                                    // inbox, tasks: after this seq; task: this state_sequence
   core::TaskId task = core::TaskId::from_array({});   // task: which
   std::shared_ptr<node::TopicSubscriber> subscriber;  // topic: its queue
+  std::shared_ptr<CustomTaskStream> custom;           // task, SSE only: rendered by it
   std::shared_ptr<StreamSignal> signal;
   // Releases the stream's slot or subscription when the last copy goes,
   // however the stream ends.

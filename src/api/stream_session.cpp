@@ -117,6 +117,13 @@ class Source {
 
   asio::awaitable<Batch> next_task_events(std::size_t max) {
     Batch b;
+    const auto* custom = s_.custom.get();
+    if (custom && !prefaced_) {
+      prefaced_ = true;
+      for (const auto& o : custom->preface) b.events.push_back(Event{std::nullopt, "message", o});
+      ended_ = custom->ended;
+      co_return b;
+    }
     if (ended_) {
       b.end_reason = "task_ended";
       co_return b;
@@ -127,8 +134,14 @@ class Source {
       co_return b;
     }
     for (const auto& e : *events) {
-      b.events.push_back(Event{e.sequence, "task", task_event_json(e)});
       after_ = core::Seq{e.sequence};
+      if (custom) {
+        for (auto& o : custom->render(e)) b.events.push_back(Event{std::nullopt, "message", std::move(o)});
+        ended_ = custom->ends(e);
+        if (ended_) break;
+        continue;
+      }
+      b.events.push_back(Event{e.sequence, "task", task_event_json(e)});
       ended_ = ended_ || tasks::terminal(e.state);
     }
     co_return b;
@@ -150,6 +163,7 @@ class Source {
   const StreamSettings& settings_;
   core::Seq after_;
   bool ended_ = false;
+  bool prefaced_ = false;  // a custom stream's preface was sent
 };
 
 // State the SSE stream shares with its disconnect watcher, which may complete
@@ -213,17 +227,21 @@ asio::awaitable<void> run_sse(beast::tcp_stream stream, StreamRequest s, Session
   if (ok) ok = co_await send(std::move(retry));
   while (ok && !watch->peer_gone) {
     if (stop) {
-      auto bye = sse::event("shutdown", R"({"reason":"daemon stopping"})");
-      co_await send(std::move(bye));
+      if (!s.custom) {
+        auto bye = sse::event("shutdown", R"({"reason":"daemon stopping"})");
+        co_await send(std::move(bye));
+      }
       break;
     }
     watch->woken = false;
     auto batch = co_await source.next(kStreamBatch);
     if (batch.end_reason) {
-      json::object reason;
-      reason["reason"] = *batch.end_reason;
-      auto closed = sse::event("closed", json::serialize(reason));
-      co_await send(std::move(closed));
+      if (!s.custom) {
+        json::object reason;
+        reason["reason"] = *batch.end_reason;
+        auto closed = sse::event("closed", json::serialize(reason));
+        co_await send(std::move(closed));
+      }
       break;
     }
     if (!batch.events.empty()) {

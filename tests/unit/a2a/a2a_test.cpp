@@ -223,6 +223,38 @@ TEST(A2aMappingTest, ATaskInA2aJson) {
   EXPECT_EQ(task_json(failed).at("status").at("message").at("parts").at(0).at("text").as_string(), "deadline_exceeded");
 }
 
+TEST(A2aMappingTest, AStepAsStreamResponses) {
+  tasks::Event e;
+  e.task = core::TaskId::from_array({4});
+  e.sequence = 5;
+  e.state = tasks::TaskState::working;
+  e.time_ms = 1764742806123;
+  tasks::Part p;
+  p.text = "chunk";
+  e.chunks = {tasks::ArtifactChunk{"out", 0, false, {p}}, tasks::ArtifactChunk{"out", 1, true, {p}}};
+  tasks::StatusMessage m;
+  m.from = core::AgentId::from_array({8});
+  m.parts = {p};
+  e.message = m;
+  const auto requester = core::AgentId::from_array({9});
+  auto out = stream_responses(e, "ctx", requester);
+  ASSERT_EQ(out.size(), 3u);  // two artifact chunks, then the status
+  EXPECT_FALSE(out[0].at("artifactUpdate").at("append").as_bool());
+  EXPECT_TRUE(out[1].at("artifactUpdate").at("append").as_bool());
+  EXPECT_TRUE(out[1].at("artifactUpdate").at("lastChunk").as_bool());
+  EXPECT_EQ(out[1].at("artifactUpdate").at("artifact").at("artifactId").as_string(), "out");
+  const auto& status = out[2].at("statusUpdate").at("status");
+  EXPECT_EQ(status.at("state").as_string(), "TASK_STATE_WORKING");
+  EXPECT_EQ(status.at("message").at("role").as_string(), "ROLE_AGENT");
+  EXPECT_EQ(out[2].at("statusUpdate").at("contextId").as_string(), "ctx");
+  e.message->from = requester;  // the requester's answer
+  EXPECT_EQ(stream_responses(e, "ctx", requester).back().at("statusUpdate").at("status").at("message").at("role"),
+            "ROLE_USER");
+  EXPECT_FALSE(stream_ends(tasks::TaskState::working));
+  EXPECT_TRUE(stream_ends(tasks::TaskState::input_required));
+  EXPECT_TRUE(stream_ends(tasks::TaskState::canceled));
+}
+
 TEST(A2aMappingTest, AnInboundMessageAsTaskParts) {
   auto v = json::parse(R"({"messageId":"m1","role":"ROLE_USER","contextId":"c","parts":[
       {"text":"hi"},{"data":{"a":[1,2]},"mediaType":"application/json"},
