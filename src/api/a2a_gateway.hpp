@@ -78,6 +78,7 @@ class A2aGateway final : public RequestHandler {
   boost::asio::awaitable<boost::json::object> list_tasks(Call& call);
   boost::asio::awaitable<boost::json::object> cancel_task(Call& call);
   boost::asio::awaitable<Result<core::AgentId>> gateway_agent();
+  void forget_gateway_if_gone(const error_code& ec);
   // The caller's task, or nullopt (not found, or another caller's).
   boost::asio::awaitable<std::optional<tasks::Task>> callers_task(const Call& call, const core::TaskId& id);
   boost::asio::awaitable<Result<tasks::Task>> wait_for(core::AgentId gateway, tasks::Task task);

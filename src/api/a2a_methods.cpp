@@ -148,6 +148,10 @@ asio::awaitable<json::object> A2aGateway::dispatch(Call& call) {
   co_return fail(r, RpcCode::method_not_found, "unknown method");
 }
 
+void A2aGateway::forget_gateway_if_gone(const error_code& ec) {
+  if (ec == node::error::unknown_agent) gateway_.reset();  // deleted: made again on the next call
+}
+
 asio::awaitable<Result<core::AgentId>> A2aGateway::gateway_agent() {
   if (gateway_) co_return *gateway_;
   std::string name(kGatewayAgent);
@@ -187,6 +191,7 @@ asio::awaitable<std::optional<tasks::Task>> A2aGateway::callers_task(const Call&
   auto gateway = co_await gateway_agent();
   if (!gateway) co_return std::nullopt;
   auto t = co_await node_.task(*gateway, id);
+  if (!t) forget_gateway_if_gone(t.error());
   if (!t || !belongs_to(*t, call.caller)) co_return std::nullopt;
   co_return std::move(*t);
 }
@@ -285,10 +290,21 @@ asio::awaitable<std::variant<tasks::Task, json::object>> A2aGateway::submit(Call
     std::erase_if(create.metadata, [](const auto& kv) { return kv.first.starts_with("a2a."); });
     create.metadata.emplace_back(std::string(kCallerKey), caller_id(call.caller));
     create.metadata.emplace_back(std::string(kMessageKey), m.message_id);
+    auto retry = create;
     result = co_await node_.create_task(*gateway, std::move(create));
+    if (!result && result.error() == node::error::unknown_agent) {
+      // The gateway agent was deleted: make it again, once.
+      forget_gateway_if_gone(result.error());
+      gateway = co_await gateway_agent();
+      if (!gateway) co_return fail_with(r, gateway.error());
+      result = co_await node_.create_task(*gateway, std::move(retry));
+    }
     if (result && !result->duplicate) ++stats_.tasks_created;
   }
-  if (!result) co_return fail_with(r, result.error());
+  if (!result) {
+    forget_gateway_if_gone(result.error());
+    co_return fail_with(r, result.error());
+  }
   co_await ack_gateway_inbox(*gateway);
   co_return std::move(result->task);
 }
@@ -430,7 +446,10 @@ asio::awaitable<json::object> A2aGateway::list_tasks(Call& call) {
   std::vector<tasks::Task> mine;
   for (;;) {
     auto batch = co_await node_.tasks(*gateway, q);
-    if (!batch) co_return fail_with(r, batch.error());
+    if (!batch) {
+      forget_gateway_if_gone(batch.error());
+      co_return fail_with(r, batch.error());
+    }
     for (auto& t : *batch) {
       if (belongs_to(t, call.caller) && (!since || t.updated_ms > *since)) mine.push_back(std::move(t));
     }

@@ -107,7 +107,12 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   // and not an id the mesh knows), recipient_unavailable and blocked (a local
   // recipient), idempotency_conflict, outbox_full, the store's (queue_full,
   // stopped, io).
-  Task<Result<SendReceipt>> send(core::AgentId from, SendRequest req);
+  //
+  // `known_recipient`: the caller knows the recipient exists (a task's home,
+  // named by the task copy): no advert or route is needed now, only a key to
+  // seal to; the outbox keeps trying until a path appears (the home's daemon
+  // restarting before this daemon ever saw its agent's advert).
+  Task<Result<SendReceipt>> send(core::AgentId from, SendRequest req, bool known_recipient = false);
   // Where a message `sender` sent to another daemon stands. unknown_message.
   Result<SendReceipt> status(const core::AgentId& sender, const core::RequestId& id) const;
   // Sends a dead letter again: into a local inbox, or back into the outbox
@@ -157,8 +162,9 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
 
   // sending (node/direct_send.cpp)
   bool known_remote(const core::AgentId& from, const core::AgentId& to);
+  bool sealable(const core::AgentId& from, const core::AgentId& to);
   Task<Result<SendReceipt>> send_local(core::AgentId from, core::AgentId to, store::AgentState state, SendRequest req);
-  Task<Result<SendReceipt>> send_remote(core::AgentId from, core::AgentId to, SendRequest req);
+  Task<Result<SendReceipt>> send_remote(core::AgentId from, core::AgentId to, SendRequest req, bool known_recipient);
   Task<Result<SendReceipt>> requeue(std::int64_t id, store::DeadLetterRecord dl);
   Task<SendReceipt> wait_receipt(core::AgentId from, core::RequestId id, std::int64_t wait_ms);
   bool outbox_full(std::size_t more_bytes) const;

@@ -53,7 +53,7 @@ SendReceipt receipt_of(const store::OutboxRecord& r, bool in_flight) {
   return out;
 }
 
-Task<Result<SendReceipt>> DirectService::send(core::AgentId from, SendRequest req) {
+Task<Result<SendReceipt>> DirectService::send(core::AgentId from, SendRequest req, bool known_recipient) {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   const auto& config = *ctx_.config;
   const auto* sender = agents_->find(from);
@@ -77,7 +77,7 @@ Task<Result<SendReceipt>> DirectService::send(core::AgentId from, SendRequest re
     ctx_.counters->rejected.inc();
     co_return direct::error::unknown_recipient;
   }
-  co_return co_await send_remote(from, *remote, std::move(req));
+  co_return co_await send_remote(from, *remote, std::move(req), known_recipient);
 }
 
 // Loopback is final at the answer: no outbox row (writing one cost a quarter
@@ -126,10 +126,15 @@ Task<Result<SendReceipt>> DirectService::send_local(core::AgentId from, core::Ag
 // that can be sealed to. Any other id gets unknown_recipient at once rather
 // than a dead letter later.
 bool DirectService::known_remote(const core::AgentId& from, const core::AgentId& to) {
-  const auto* key = agents_->signing_key(from);
-  if (!key || !keys_.get(*key, to)) return false;
+  if (!sealable(from, to)) return false;
   if (directory_->find(to)) return true;
   return mesh_->topic_peer_count(std::string(wire::direct::kInboxTopicPrefix) + to.to_string()) > 0;
+}
+
+// A key to seal to: the sender's signing key and the pair key with `to`.
+bool DirectService::sealable(const core::AgentId& from, const core::AgentId& to) {
+  const auto* key = agents_->signing_key(from);
+  return key && keys_.get(*key, to);
 }
 
 bool DirectService::outbox_full(std::size_t more_bytes) const {
@@ -137,9 +142,10 @@ bool DirectService::outbox_full(std::size_t more_bytes) const {
          tracker_.bytes() + more_bytes > ctx_.config->direct.max_outbox_bytes;
 }
 
-Task<Result<SendReceipt>> DirectService::send_remote(core::AgentId from, core::AgentId to, SendRequest req) {
+Task<Result<SendReceipt>> DirectService::send_remote(core::AgentId from, core::AgentId to, SendRequest req,
+                                                     bool known_recipient) {
   auto self = shared_from_this();
-  if (!known_remote(from, to)) {
+  if (!(known_recipient ? sealable(from, to) : known_remote(from, to))) {
     ctx_.counters->rejected.inc();
     co_return direct::error::unknown_recipient;
   }

@@ -347,7 +347,7 @@ Task<Result<TaskResult>> TaskService::act_remote(core::AgentId actor, tasks::Tas
   send.wait_ms = std::max<std::int64_t>(req.wait_ms, 1);
   const auto seen = copy.sequence;
   auto direct = direct_;
-  auto receipt = co_await direct->send(actor, std::move(send));
+  auto receipt = co_await direct->send(actor, std::move(send), true);  // the copy names its home
   if (!receipt) {
     if (receipt.error() == direct::error::idempotency_conflict) co_return tasks::error::idempotency_conflict;
     co_return receipt.error();

@@ -156,6 +156,22 @@ TEST_F(A2aGatewayTest, RefusalsAreJsonRpcErrorsAndChangeNothing) {
             std::string::npos);
 }
 
+TEST_F(A2aGatewayTest, TheGatewayAgentIsMadeAgainWhenDeleted) {
+  auto send = [&](const std::string& id) {
+    return gateway("POST", "/agents/tr/a2a/jsonrpc",
+                   R"({"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":")" + id +
+                       R"(","parts":[{"text":"x"}]},"configuration":{"returnImmediately":true}}})",
+                   token_);
+  };
+  auto first = send("m1");
+  ASSERT_TRUE(js(first).as_object().contains("result")) << first.body;
+  ASSERT_EQ(req("DELETE", "/v1/agents/a2a-gateway").status, 200);
+  auto again = send("m2");
+  ASSERT_TRUE(js(again).as_object().contains("result")) << again.body;
+  EXPECT_EQ(js(again).at("result").at("task").at("status").at("state").as_string(), "TASK_STATE_SUBMITTED");
+  EXPECT_EQ(req("GET", "/v1/agents/a2a-gateway").status, 200);
+}
+
 TEST_F(A2aGatewayTest, PerAddressConnectionAndRateLimits) {
   const auto cfg = dir_.path() / "a2a.toml";
   // One request per 1000 s after a burst of 3: no refill during the test.
