@@ -39,6 +39,8 @@ constexpr auto kTuple = asio::as_tuple(use_awaitable);
 constexpr std::size_t kMaxWriteBatch = 64 * 1024;
 // Requests one connection may have queued or in progress (HTTP pipelining).
 constexpr std::size_t kMaxPipeline = 64;
+// Per-address entries past which idle ones are swept (both limits add entries).
+constexpr std::size_t kMaxAddresses = 4096;
 
 bool benign(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
@@ -338,7 +340,7 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     beast::error_code rec;
     const auto remote = sock.remote_endpoint(rec).address().to_string();
     if (cfg.max_connections_per_address > 0) {
-      if (addresses.size() > 4096) sweep_addresses();
+      if (addresses.size() > kMaxAddresses) sweep_addresses();
       if (addresses[remote].connections >= cfg.max_connections_per_address) {
         ++stats.connections_rejected_per_address;
         core::spawn(ioc.get_executor(), tasks, "http_reject", {},
@@ -354,6 +356,7 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 
 bool Server::Impl::take_request(const std::string& address) {
   if (cfg.requests_per_second_per_address <= 0) return true;
+  if (addresses.size() > kMaxAddresses && !addresses.contains(address)) sweep_addresses();
   auto& a = addresses[address];
   const auto now = std::chrono::steady_clock::now();
   if (a.refilled == std::chrono::steady_clock::time_point{}) {

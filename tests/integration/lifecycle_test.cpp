@@ -19,7 +19,19 @@ namespace {
 
 namespace asio = boost::asio;
 
-using LifecycleTest = DaemonTest;
+class LifecycleTest : public DaemonTest {
+ protected:
+  // Stops the daemon and starts it again on the same data dir with `toml` as
+  // its config file; the stop's exit status.
+  int restart_with_config(const std::string& toml) {
+    const auto cfg = dir_.path() / "test.toml";
+    std::ofstream(cfg) << toml;
+    const int status = daemon_->stop();
+    daemon_ = std::make_unique<Daemon>(dir_.path() / "data", std::vector<std::string>{"--config", cfg.string()});
+    daemon_->start();
+    return status;
+  }
+};
 
 TEST_F(LifecycleTest, SecondDaemonOnTheSameDataDirIsRefused) {
   Daemon second(daemon_->data_dir());
@@ -95,11 +107,7 @@ class StuckReader {
 };
 
 TEST_F(LifecycleTest, ShutdownDeadlineClosesStuckStreams) {
-  const auto cfg = dir_.path() / "fast.toml";
-  std::ofstream(cfg) << "shutdown_deadline_ms = 1000\n";
-  ASSERT_EQ(daemon_->stop(), 0);
-  daemon_ = std::make_unique<Daemon>(dir_.path() / "data", std::vector<std::string>{"--config", cfg.string()});
-  daemon_->start();
+  ASSERT_EQ(restart_with_config("shutdown_deadline_ms = 1000\n"), 0);
   create("b");
   fill_inbox("b", 12);
   StuckReader stuck(daemon_->port(), daemon_->admin_token());
@@ -143,11 +151,7 @@ class RawConnection {
 };
 
 TEST_F(LifecycleTest, AnUnfinishedRequestHeaderIsClosedWithinTheHeaderTimeout) {
-  const auto cfg = dir_.path() / "header.toml";
-  std::ofstream(cfg) << "[api]\nheader_timeout_s = 1\n";
-  ASSERT_EQ(daemon_->stop(), 0);
-  daemon_ = std::make_unique<Daemon>(dir_.path() / "data", std::vector<std::string>{"--config", cfg.string()});
-  daemon_->start();
+  ASSERT_EQ(restart_with_config("[api]\nheader_timeout_s = 1\n"), 0);
   RawConnection idle(daemon_->port());  // connected, sends nothing yet
   RawConnection slow(daemon_->port());
   slow.write("GET /v1/health HTTP/1.1\r\nHost: x\r\n");  // never finished

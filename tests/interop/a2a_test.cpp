@@ -46,17 +46,22 @@ RunResult run_script(const std::vector<std::pair<std::string, std::string>>& env
 class A2aGatewayTest : public DaemonTest {
  protected:
   void SetUp() override {
-    daemon_ = std::make_unique<Daemon>(dir_.path() / "data", std::vector<std::string>{"--a2a", "127.0.0.1:0"});
-    daemon_->start();
-    std::ifstream port_file(daemon_->data_dir() / "a2a.port");
-    std::string line;
-    std::getline(port_file, line);
-    ASSERT_FALSE(line.empty()) << daemon_->log();
-    a2a_port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+    start_gateway({});
+    ASSERT_NE(a2a_port_, 0) << daemon_->log();
     worker_ = create("tr", R"(,"capabilities":["translate"])");
     auto profile = req("PATCH", "/v1/agents/tr", R"({"a2a":{"enabled":true,"description":"Echoes and translates."}})");
     ASSERT_EQ(profile.status, 200) << profile.body;
     token_ = mint("tr");
+  }
+  // (Re)starts the daemon with the gateway on a free port, and `extra` arguments.
+  void start_gateway(std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"--a2a", "127.0.0.1:0"});
+    daemon_ = std::make_unique<Daemon>(dir_.path() / "data", std::move(extra));
+    daemon_->start();
+    std::ifstream port_file(daemon_->data_dir() / "a2a.port");
+    std::string line;
+    std::getline(port_file, line);
+    a2a_port_ = line.empty() ? 0 : static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
   }
   std::string mint(const std::string& agent) {
     auto r = req("POST", "/v1/agents/" + agent + "/a2a/tokens", R"({"label":"test"})");
@@ -178,13 +183,8 @@ TEST_F(A2aGatewayTest, PerAddressConnectionAndRateLimits) {
   std::ofstream(cfg) << "[a2a]\nmax_connections_per_address = 2\nrequests_per_second_per_address = 0.001\n"
                         "request_burst_per_address = 3\n";
   ASSERT_EQ(daemon_->stop(), 0);
-  daemon_ = std::make_unique<Daemon>(dir_.path() / "data",
-                                     std::vector<std::string>{"--a2a", "127.0.0.1:0", "--config", cfg.string()});
-  daemon_->start();
-  std::ifstream port_file(daemon_->data_dir() / "a2a.port");
-  std::string line;
-  std::getline(port_file, line);
-  a2a_port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+  start_gateway({"--config", cfg.string()});
+  ASSERT_NE(a2a_port_, 0) << daemon_->log();
   // Two connections held open: a third is answered 503 and closed.
   cli::HttpClient first("127.0.0.1", a2a_port_, "", true), second("127.0.0.1", a2a_port_, "", true);
   ASSERT_EQ(first.request("GET", "/.well-known/agent-card.json")->status, 200);
