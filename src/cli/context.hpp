@@ -65,5 +65,8 @@ void add_task_commands(CLI::App& app, Global& g);
 void add_conversation_commands(CLI::App& app, Global& g);
 void add_a2a_commands(CLI::App& app, Global& g);
 void add_health_command(CLI::App& app, Global& g, int& status);
+namespace mcp {
+void add_mcp_command(CLI::App& app, Global& g, int& status);
+}
 
 }  // namespace agentmesh::cli

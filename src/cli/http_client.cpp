@@ -1,10 +1,13 @@
 #include "cli/http_client.hpp"
 
+#include <poll.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <optional>
 
 namespace agentmesh::cli {
@@ -103,7 +106,8 @@ Result<HttpResponse> HttpClient::exchange(Connection& c, std::string_view method
 }
 
 Result<int> HttpClient::stream(std::string_view target, const std::map<std::string, std::string>& extra_headers,
-                               const std::function<bool(std::string_view)>& on_data, std::string& error_body) {
+                               const std::function<bool(std::string_view)>& on_data, std::string& error_body,
+                               const std::function<bool()>& on_idle, std::chrono::milliseconds idle_tick) {
   asio::io_context ioc;
   auto stream = connect(ioc, host_, port_);
   if (!stream) return stream.error();
@@ -132,6 +136,16 @@ Result<int> HttpClient::stream(std::string_view target, const std::map<std::stri
   }
   char chunk[8192];
   for (;;) {
+    if (on_idle) {
+      // Wait for bytes at most one tick at a time, so the caller can stop.
+      pollfd p{stream->socket().native_handle(), POLLIN, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(idle_tick.count()));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) {
+        if (!on_idle()) break;
+        continue;
+      }
+    }
     const auto n = stream->socket().read_some(asio::buffer(chunk), ec);
     if (n > 0 && !on_data(std::string_view(chunk, n))) break;
     if (ec) break;  // EOF: the server ended the stream

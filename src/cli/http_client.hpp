@@ -6,6 +6,7 @@
 // Beast stays inside http_client.cpp. Copies share a kept-alive connection:
 // use one client per thread.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,9 +33,14 @@ class HttpClient {
 
   // GET `target` and feed the body to `on_data` as it arrives, until the
   // server closes the connection or on_data returns false. The response
-  // status is returned; a non-2xx body is returned in `error_body`.
+  // status is returned; a non-2xx body is returned in `error_body`. With
+  // `on_idle`, it is called whenever `idle_tick` passes without bytes (and
+  // stops the stream by returning false): the caller's deadlines and
+  // cancellation.
   Result<int> stream(std::string_view target, const std::map<std::string, std::string>& extra_headers,
-                     const std::function<bool(std::string_view)>& on_data, std::string& error_body);
+                     const std::function<bool(std::string_view)>& on_data, std::string& error_body,
+                     const std::function<bool()>& on_idle = {},
+                     std::chrono::milliseconds idle_tick = std::chrono::milliseconds(1000));
 
  private:
   struct Connection;

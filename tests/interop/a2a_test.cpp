@@ -12,36 +12,10 @@
 #include <sstream>
 
 #include "integration/fixture.hpp"
+#include "interop/js_peer.hpp"
 
 namespace agentmesh::testutil {
 namespace {
-
-// Runs `timeout 120 node a2a-client.mjs` in interop/ with `env` added.
-RunResult run_script(const std::vector<std::pair<std::string, std::string>>& env) {
-  TempDir io;
-  const auto out_path = io.path() / "out", err_path = io.path() / "err";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    if (::chdir(AGENTMESH_INTEROP_DIR) != 0) ::_exit(126);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::execlp("timeout", "timeout", "120", "node", "a2a-client.mjs", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  RunResult r;
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::stringstream so, se;
-  so << std::ifstream(out_path).rdbuf();
-  se << std::ifstream(err_path).rdbuf();
-  r.out = so.str();
-  r.err = se.str();
-  return r;
-}
 
 class A2aGatewayTest : public DaemonTest {
  protected:
@@ -89,12 +63,12 @@ class A2aGatewayTest : public DaemonTest {
 
 TEST_F(A2aGatewayTest, TheJsSdkClientRunsTasksOnAMeshAgent) {
   const auto other = mint("tr");
-  auto r = run_script({{"A2A_URL", "http://127.0.0.1:" + std::to_string(a2a_port_)},
-                       {"A2A_AGENT", "tr"},
-                       {"A2A_TOKEN", token_},
-                       {"A2A_OTHER_TOKEN", other},
-                       {"API_URL", "http://127.0.0.1:" + std::to_string(daemon_->port())},
-                       {"WORKER_TOKEN", worker_.token}});
+  auto r = run_node_script("a2a-client.mjs", {{"A2A_URL", "http://127.0.0.1:" + std::to_string(a2a_port_)},
+                                              {"A2A_AGENT", "tr"},
+                                              {"A2A_TOKEN", token_},
+                                              {"A2A_OTHER_TOKEN", other},
+                                              {"API_URL", "http://127.0.0.1:" + std::to_string(daemon_->port())},
+                                              {"WORKER_TOKEN", worker_.token}});
   EXPECT_EQ(r.status, 0) << r.out << r.err << daemon_->log();
   std::size_t checks = 0;
   for (auto at = r.out.find("ok "); at != std::string::npos; at = r.out.find("\nok ", at + 1)) ++checks;

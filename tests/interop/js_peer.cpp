@@ -1,10 +1,13 @@
 #include "js_peer.hpp"
 
-#include <csignal>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
 
 namespace agentmesh::testutil {
 
@@ -114,5 +117,38 @@ std::optional<boost::json::object> JsPeer::wait_for(const std::function<bool(con
 }
 
 std::string JsPeer::transcript() const { return stdout_text_; }
+
+}  // namespace agentmesh::testutil
+
+namespace agentmesh::testutil {
+
+RunResult run_node_script(const std::string& script, const std::vector<std::pair<std::string, std::string>>& env) {
+  TempDir io;
+  const auto out_path = io.path() / "out", err_path = io.path() / "err";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    if (::chdir(AGENTMESH_INTEROP_DIR) != 0) ::_exit(126);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    ::execlp("timeout", "timeout", "120", "node", script.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);  // also here: whichever runs first
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::kill(-pid, SIGKILL);  // anything the script left running
+  RunResult r;
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::stringstream so, se;
+  so << std::ifstream(out_path).rdbuf();
+  se << std::ifstream(err_path).rdbuf();
+  r.out = so.str();
+  r.err = se.str();
+  return r;
+}
 
 }  // namespace agentmesh::testutil

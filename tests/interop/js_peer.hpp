@@ -4,15 +4,23 @@
 // Construction fails the test (never skips) when node or the pinned packages
 // are missing: run scripts/install-deps.sh.
 
+#include <sys/types.h>
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
+#include "testutil/testutil.hpp"
+
 namespace agentmesh::testutil {
+
+// Runs `timeout 120 node <script>` in interop/ with `env` added, in a process
+// group of its own that is killed when it ends (what the script started, such
+// as daemons, goes with it). Its stdout and stderr are returned.
+RunResult run_node_script(const std::string& script, const std::vector<std::pair<std::string, std::string>>& env);
 
 class JsPeer {
  public:

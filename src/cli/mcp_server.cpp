@@ -1,0 +1,364 @@
+// The MCP protocol over stdio: JSON-RPC 2.0, one message per line
+// (docs/mcp.md). Revisions: 2025-11-25 (the initialize handshake) and
+// 2026-07-28 (stateless: server/discover, the version in each request's _meta).
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "cli/mcp.hpp"
+#include "cli/sse_client.hpp"
+
+namespace agentmesh::cli::mcp {
+namespace {
+
+constexpr std::string_view kLegacy = "2025-11-25";
+constexpr std::string_view kModern = "2026-07-28";
+constexpr std::string_view kVersionKey = "io.modelcontextprotocol/protocolVersion";
+constexpr std::size_t kMaxInFlight = 64;
+constexpr std::size_t kMaxLine = 4 << 20;
+
+enum Code {
+  kParse = -32700,
+  kInvalidRequest = -32600,
+  kNoMethod = -32601,
+  kInvalidParams = -32602,
+  kInternal = -32603,
+  kUnsupportedVersion = -32022
+};
+
+class Server {
+ public:
+  Server(DaemonLink& d, std::string about)
+      : d_(d), about_(std::move(about)), tools_(make_tools(d)), resources_(d, [this](const std::string& uri) {
+          notify("notifications/resources/updated", json::object{{"uri", uri}});
+        }) {}
+
+  int run() {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (line.empty() || line == "\r") continue;
+      if (line.size() > kMaxLine) {
+        reply_error(nullptr, kInvalidRequest, "message over 4 MiB");
+        continue;
+      }
+      boost::system::error_code ec;
+      auto v = json::parse(line, ec);
+      if (ec) {
+        reply_error(nullptr, kParse, fmt::format("not JSON: {}", ec.message()));
+        continue;
+      }
+      dispatch(std::move(v));
+    }
+    // stdin ended: the client is gone. Cancel what runs and wait for it.
+    {
+      std::unique_lock lock(mu_);
+      for (auto& [id, flag] : running_) flag->store(true);
+      idle_.wait(lock, [&] { return running_.empty(); });
+    }
+    return 0;
+  }
+
+ private:
+  void dispatch(json::value v) {
+    if (v.is_array()) {
+      reply_error(nullptr, kInvalidRequest, "batches are not part of MCP");
+      return;
+    }
+    if (!v.is_object()) {
+      reply_error(nullptr, kInvalidRequest, "a JSON-RPC message is an object");
+      return;
+    }
+    auto& o = v.as_object();
+    const auto* method = o.if_contains("method");
+    const auto* id = o.if_contains("id");
+    if (!method) return;  // a response to something we never send: ignore
+    if (!method->is_string() || (id && !id->is_string() && !id->is_int64() && !id->is_uint64())) {
+      reply_error(id ? *id : json::value(nullptr), kInvalidRequest, "method must be a string, id a string or integer");
+      return;
+    }
+    const std::string m(method->as_string());
+    json::object params;
+    if (const auto* p = o.if_contains("params")) {
+      if (!p->is_object()) {
+        if (id) reply_error(*id, kInvalidParams, "params must be an object");
+        return;
+      }
+      params = p->as_object();
+    }
+    if (!id) {
+      notification(m, params);
+      return;
+    }
+    request(*id, m, std::move(params));
+  }
+
+  void notification(const std::string& m, const json::object& params) {
+    if (m == "notifications/cancelled") {
+      const auto* rid = params.if_contains("requestId");
+      if (!rid) return;
+      std::lock_guard lock(mu_);
+      if (auto it = running_.find(json::serialize(*rid)); it != running_.end()) it->second->store(true);
+    }
+    // notifications/initialized and others need nothing.
+  }
+
+  // The revision a request speaks: modern when its _meta names a version.
+  std::optional<std::string> modern_version(const json::object& params) const {
+    const auto* meta = params.if_contains("_meta");
+    if (!meta || !meta->is_object()) return std::nullopt;
+    const auto* v = meta->as_object().if_contains(kVersionKey);
+    if (!v) return std::nullopt;
+    return v->is_string() ? std::string(v->as_string()) : std::string("(not a string)");
+  }
+
+  void request(const json::value& id, const std::string& m, json::object params) {
+    const auto modern = modern_version(params);
+    if (modern && *modern != kModern && *modern != kLegacy) {
+      reply_error(id, kUnsupportedVersion, "Unsupported protocol version",
+                  json::object{{"supported", json::array{kModern, kLegacy}}, {"requested", *modern}});
+      return;
+    }
+    const bool stateless = modern && *modern == kModern;
+    if (m == "initialize") {
+      reply(id, initialize(params), false);
+      return;
+    }
+    if (m == "server/discover") {
+      reply(id, discover(), true);
+      return;
+    }
+    if (!stateless && !initialized_.load()) {
+      reply_error(id, kInvalidRequest,
+                  fmt::format("send initialize first (revision {}), or give {} \"{}\" in the request's _meta", kLegacy,
+                              kVersionKey, kModern));
+      return;
+    }
+    if (m == "ping") {
+      reply(id, json::object{}, stateless);
+    } else if (m == "tools/list") {
+      reply(id, list_tools(), stateless);
+    } else if (m == "tools/call") {
+      start_call(id, std::move(params), stateless);
+    } else if (m == "resources/list") {
+      reply(id, resources_.list(), stateless);
+    } else if (m == "resources/templates/list") {
+      reply(id, resources_.templates(), stateless);
+    } else if (m == "resources/read") {
+      read_resource(id, params, stateless);
+    } else if (m == "resources/subscribe" || m == "resources/unsubscribe") {
+      const auto* uri = params.if_contains("uri");
+      if (!uri || !uri->is_string()) return reply_error(id, kInvalidParams, "uri (a string) is required");
+      const std::string u(uri->as_string());
+      if (m == "resources/unsubscribe") {
+        resources_.unsubscribe(u);
+      } else if (auto why = resources_.subscribe(u)) {
+        return reply_error(id, kInvalidParams, *why);
+      }
+      reply(id, json::object{}, stateless);
+    } else {
+      reply_error(id, kNoMethod, fmt::format("no method {}", m));
+    }
+  }
+
+  json::object capabilities() const {
+    return json::object{{"tools", json::object{{"listChanged", false}}},
+                        {"resources", json::object{{"subscribe", true}, {"listChanged", false}}}};
+  }
+
+  json::object server_info() const {
+    return json::object{{"name", "agentmesh"}, {"title", "agentmesh"}, {"version", AGENTMESH_VERSION}};
+  }
+
+  std::string instructions() const {
+    return fmt::format(
+        "You are {} on an agentmesh network. Use find_agents to see who is there, send_message and "
+        "wait_for_messages to talk, create_task to ask another agent for work and wait_for_task for its result; "
+        "when others give you tasks, accept_task then complete_task.",
+        about_);
+  }
+
+  json::object initialize(const json::object& params) {
+    // 2025-11-25: answer the version asked for when we speak it, else ours;
+    // the client decides whether it can go on.
+    std::string version(kLegacy);
+    if (const auto* v = params.if_contains("protocolVersion"); v && v->is_string() && v->as_string() == kModern) {
+      version = kModern;
+    }
+    initialized_.store(true);
+    return json::object{{"protocolVersion", version},
+                        {"capabilities", capabilities()},
+                        {"serverInfo", server_info()},
+                        {"instructions", instructions()}};
+  }
+
+  json::object discover() const {
+    return json::object{{"supportedVersions", json::array{kModern, kLegacy}},
+                        {"capabilities", capabilities()},
+                        {"serverInfo", server_info()},
+                        {"instructions", instructions()}};
+  }
+
+  json::object list_tools() const {
+    json::array out;
+    for (const auto& t : tools_) {
+      out.push_back(json::object{{"name", t.name},
+                                 {"title", t.title},
+                                 {"description", t.description},
+                                 {"inputSchema", t.input_schema},
+                                 {"outputSchema", t.output_schema},
+                                 {"annotations", json::object{{"title", t.title},
+                                                              {"readOnlyHint", t.read_only},
+                                                              {"destructiveHint", t.destructive},
+                                                              {"idempotentHint", t.idempotent},
+                                                              {"openWorldHint", t.open_world}}}});
+    }
+    return json::object{{"tools", std::move(out)}};
+  }
+
+  void read_resource(const json::value& id, const json::object& params, bool stateless) {
+    const auto* uri = params.if_contains("uri");
+    if (!uri || !uri->is_string()) return reply_error(id, kInvalidParams, "uri (a string) is required");
+    auto r = resources_.read(std::string(uri->as_string()));
+    if (auto* err = std::get_if<std::pair<int, std::string>>(&r)) return reply_error(id, err->first, err->second);
+    reply(id, std::get<json::object>(r), stateless);
+  }
+
+  void start_call(const json::value& id, json::object params, bool stateless) {
+    const auto* name = params.if_contains("name");
+    if (!name || !name->is_string()) return reply_error(id, kInvalidParams, "name (a string) is required");
+    const Tool* tool = nullptr;
+    for (const auto& t : tools_) {
+      if (t.name == name->as_string()) tool = &t;
+    }
+    if (!tool) return reply_error(id, kInvalidParams, fmt::format("no tool {}", std::string(name->as_string())));
+    json::object args;
+    if (const auto* a = params.if_contains("arguments")) {
+      if (!a->is_object()) return reply_error(id, kInvalidParams, "arguments must be an object");
+      args = a->as_object();
+    }
+    json::value token = nullptr;
+    if (const auto* meta = params.if_contains("_meta"); meta && meta->is_object()) {
+      if (const auto* t = meta->as_object().if_contains("progressToken")) token = *t;
+    }
+    auto flag = std::make_shared<std::atomic<bool>>(false);
+    const auto key = json::serialize(id);
+    {
+      std::lock_guard lock(mu_);
+      if (running_.size() >= kMaxInFlight) {
+        return reply_error(id, kInternal, fmt::format("{} calls already running; retry when one ends", kMaxInFlight));
+      }
+      if (running_.count(key)) return reply_error(id, kInvalidRequest, "a request with this id is still running");
+      running_[key] = flag;
+    }
+    std::thread([this, id, key, tool, args = std::move(args), token, flag, stateless] {
+      CallContext ctx;
+      ctx.cancelled = [flag] { return flag->load(); };
+      ctx.progress = [this, token](double progress, const std::string& message) {
+        if (token.is_null()) return;
+        notify("notifications/progress",
+               json::object{{"progressToken", token}, {"progress", progress}, {"message", message}});
+      };
+      json::object result;
+      try {
+        result = render(tool->run(args, ctx));
+      } catch (const BadArgument& e) {
+        result = render(failure("invalid_argument", e.message, false));
+      } catch (const std::exception& e) {
+        result = render(failure("internal", e.what(), false));
+      }
+      if (!flag->load()) reply(id, std::move(result), stateless);  // a cancelled request gets no answer
+      std::lock_guard lock(mu_);
+      running_.erase(key);
+      idle_.notify_all();
+    }).detach();
+  }
+
+  static json::object render(const ToolResult& r) {
+    json::object out{{"content", json::array{json::object{{"type", "text"}, {"text", r.text}}}}};
+    if (r.error) {
+      // No structuredContent: it would have to match the tool's output schema.
+      out["isError"] = true;
+      out["content"].as_array().push_back(json::object{{"type", "text"}, {"text", json::serialize(r.structured)}});
+      out["_meta"] = json::object{{"agentmesh/error", r.structured}};
+    } else {
+      out["structuredContent"] = r.structured;
+    }
+    return out;
+  }
+
+  void write(const json::value& v) {
+    const auto text = json::serialize(v);
+    std::lock_guard lock(out_mu_);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  }
+
+  void reply(const json::value& id, json::object result, bool stateless) {
+    if (stateless) result["resultType"] = "complete";
+    write(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}});
+  }
+
+  void reply_error(const json::value& id, int code, const std::string& message, json::value data = nullptr) {
+    json::object err{{"code", code}, {"message", message}};
+    if (!data.is_null()) err["data"] = std::move(data);
+    write(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}});
+  }
+
+  void notify(const std::string& method, json::object params) {
+    write(json::object{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}});
+  }
+
+  DaemonLink& d_;
+  std::string about_;
+  std::vector<Tool> tools_;
+  Resources resources_;
+  std::atomic<bool> initialized_{false};
+  std::mutex mu_;
+  std::condition_variable idle_;
+  std::map<std::string, std::shared_ptr<std::atomic<bool>>> running_;  // by serialized request id
+  std::mutex out_mu_;
+};
+
+}  // namespace
+
+int serve(DaemonLink& d, const std::string& instance_description) {
+  std::ios::sync_with_stdio(false);
+  Server s(d, instance_description);
+  return s.run();
+}
+
+bool DaemonLink::stream(
+    const std::string& target, const std::string& last_event_id,
+    const std::function<bool(const std::string& type, const std::string& id, const std::string& data)>& on_event,
+    const std::function<bool()>& on_idle, std::string& why) const {
+  auto c = connect(why);
+  if (!c) return false;
+  std::map<std::string, std::string> headers;
+  if (!last_event_id.empty()) headers["Last-Event-ID"] = last_event_id;
+  SseParser parser;
+  std::string error_body;
+  auto handle = [&](const SseEvent& e) { return on_event(e.type, e.id, e.data); };
+  auto r = c->stream(
+      target, headers, [&](std::string_view bytes) { return parser.feed(bytes, handle); }, error_body, on_idle);
+  if (!r) {
+    why = fmt::format("the daemon of data dir {} does not answer ({})J", data_dir_.string(), r.error().message());
+    return false;
+  }
+  if (*r >= 400) {
+    why = error_body;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace agentmesh::cli::mcp
