@@ -3,7 +3,7 @@
 // test kills this script's process group afterwards, so nothing outlives it),
 // then two MCP servers acting as alice (daemon a) and bob (daemon b):
 // schemas, messages, a task from create to complete, wait_for_messages with
-// progress, resource update notifications, bad arguments, and the daemon
+// progress, resource update notifications, bad arguments, cancellation, and the daemon
 // killed and restarted under a running server.
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -146,6 +146,15 @@ try {
   let threw = false;
   try { await alice.callTool({ name: 'no_such_tool', arguments: {} }); } catch (e) { threw = e.code === -32602; }
   check(threw, 'an unknown tool is -32602');
+
+  // A cancelled call (notifications/cancelled) ends; the server goes on.
+  const ac = new AbortController();
+  const pending = bob.callTool({ name: 'wait_for_messages', arguments: { after: 1000000, timeout_s: 50 } },
+    undefined, { signal: ac.signal });
+  setTimeout(() => ac.abort(), 100);
+  let aborted = false;
+  try { await pending; } catch { aborted = true; }
+  check(aborted && !data(await bob.callTool({ name: 'whoami', arguments: {} })).error, 'cancellation');
 
   // Kill daemon b under bob's server: a clear error naming the data dir; after a restart, it works again.
   daemons[1].kill('SIGKILL');

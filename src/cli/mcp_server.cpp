@@ -58,10 +58,11 @@ class Server {
       }
       dispatch(std::move(v));
     }
-    // stdin ended: the client is gone. Cancel what runs and wait for it.
+    // stdin ended: the client is done sending. Calls that wait end their waits
+    // now; every running call is still answered before the process exits.
+    closing_.store(true);
     {
       std::unique_lock lock(mu_);
-      for (auto& [id, flag] : running_) flag->store(true);
       idle_.wait(lock, [&] { return running_.empty(); });
     }
     return 0;
@@ -261,7 +262,7 @@ class Server {
     }
     std::thread([this, id, key, tool, args = std::move(args), token, flag, stateless] {
       CallContext ctx;
-      ctx.cancelled = [flag] { return flag->load(); };
+      ctx.cancelled = [this, flag] { return flag->load() || closing_.load(); };
       ctx.progress = [this, token](double progress, const std::string& message) {
         if (token.is_null()) return;
         notify("notifications/progress",
@@ -323,6 +324,7 @@ class Server {
   std::vector<Tool> tools_;
   Resources resources_;
   std::atomic<bool> initialized_{false};
+  std::atomic<bool> closing_{false};  // stdin ended
   std::mutex mu_;
   std::condition_variable idle_;
   std::map<std::string, std::shared_ptr<std::atomic<bool>>> running_;  // by serialized request id
