@@ -25,6 +25,8 @@ build/release/bench/pubsub_bench build/release/apps/agentmesh/agentmesh "$second
 (cd interop && node --import ./polyfill.mjs bench-gossip.mjs "$seconds" 200) >> "$out/pubsub.txt"
 echo "bench: direct messages (2 daemons, then NATS request/reply)" >&2
 build/release/bench/dm_bench build/release/apps/agentmesh/agentmesh "$seconds" 1000 > "$out/dm.txt"
+echo "bench: clients (the Python client and agentmesh mcp, next to the raw API)" >&2
+python3 bench/clients_bench.py build/release/apps/agentmesh/agentmesh "$seconds" > "$out/clients.txt"
 
 python3 - "$out" "$seconds" <<'PY'
 import json, sys, subprocess, datetime, platform, os
@@ -37,6 +39,7 @@ e2e = dict(l.strip().split("=", 1) for l in open(f"{out}/e2e.txt") if "=" in l)
 p2p = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/p2p.txt") if "=" in l)}
 ps = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/pubsub.txt") if "=" in l)}
 dm = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/dm.txt") if "=" in l)}
+cl = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/clients.txt") if "=" in l)}
 def ladder(prefix):
     rates = sorted({int(k[len(prefix) + 5:].split("_")[0]) for k in ps if k.startswith(prefix + "rate_")})
     return ", ".join(f"{r:,}: {ps[f'{prefix}rate_{r}_delivered_per_s']:,.0f}" for r in rates)
@@ -214,6 +217,20 @@ B to A, each an authenticated direct message with its ack.
 | full lifecycles/s (create -> accept -> complete, seen completed by the requester), closed loop | {dm['task_lifecycles_per_s']:,.0f} | {dm['direct_pipelined_accepted_per_s']:,.0f} pipelined messages/s | >= 25% of it: {ok(dm['task_lifecycles_per_s'], 0.25 * dm['direct_pipelined_accepted_per_s'])} ({100 * dm['task_lifecycles_per_s'] / dm['direct_pipelined_accepted_per_s']:.0f}%) |
 | create -> completed seen, p50 at {dm['task_latency_rate']:.0f} tasks/s offered | {dm['task_latency_p50_ms']:.2f} ms | {dm['latency_p50_ms']:.2f} ms `"wait": "ack"` p50 | <= 3x: {ok(dm['task_latency_p50_ms'], 3 * dm['latency_p50_ms'] + 1e-9, False)} ({dm['task_latency_p50_ms'] / dm['latency_p50_ms']:.1f}x) |
 | create -> completed seen, p99 | {dm['task_latency_p99_ms']:.2f} ms | {dm['latency_p99_ms']:.2f} ms `"wait": "ack"` p99 | <= 4x: {ok(dm['task_latency_p99_ms'], 4 * dm['latency_p99_ms'] + 1e-9, False)} ({dm['task_latency_p99_ms'] / dm['latency_p99_ms']:.1f}x) |
+
+## Clients: the Python client and `agentmesh mcp`
+
+One daemon on 127.0.0.1, loopback sends of 256 bytes from agent a to agent b, one at a time (each answered after its
+fsync'd commit); bench/clients_bench.py, each measure next to the raw API in the same run.
+
+| measure | result | reference (same run) | target |
+|---|---|---|---|
+| sends/s, `agentmesh.Client.send` over its keep-alive connection | {cl['python_client_sends_per_s']:,.0f} | {cl['python_raw_sends_per_s']:,.0f} with a bare `http.client` loop | >= 50%: {ok(cl['python_client_ratio'], 0.5)} ({100 * cl['python_client_ratio']:.0f}%) |
+| `send_message` tools/call round trip through `agentmesh mcp` (stdio), p50 | {cl['mcp_send_p50_ms']:.3f} ms | {cl['raw_send_p50_ms']:.3f} ms one raw HTTP send | adds < 1 ms: {ok(cl['mcp_added_p50_ms'], 1, False)} (+{cl['mcp_added_p50_ms']:.3f} ms) |
+| the same, p99 | {cl['mcp_send_p99_ms']:.3f} ms | {cl['raw_send_p99_ms']:.3f} ms | |
+
+The two send loops take turns in 0.25 s slices on the same daemon, so both meet the same disk and store state; the
+commit (fsync) dominates each send, and the client adds JSON encoding, header building and a dataclass per send.
 
 ## Agent directory
 

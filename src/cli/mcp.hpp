@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -50,12 +51,18 @@ class DaemonLink {
   void set_token(std::string token) { token_ = std::move(token); }
 
  private:
-  std::optional<HttpClient> connect(std::string& why) const;
+  // A client for the daemon as found now; keep_alive ones come from (and
+  // return to) a small pool, so calls reuse connections.
+  std::optional<HttpClient> connect(std::string& why, bool keep_alive = false) const;
+  void give_back(HttpClient c) const;
 
   Global g_;
   std::string agent_;
   std::filesystem::path data_dir_;
   std::string token_;
+  mutable std::mutex pool_mu_;
+  mutable std::vector<HttpClient> pool_;  // idle keep-alive clients of the address last found
+  mutable std::string pool_key_;          // that address and token
 };
 
 // What a tool call may use besides its arguments.

@@ -159,7 +159,7 @@ DaemonLink::DaemonLink(Global g, std::string agent)
 
 std::string DaemonLink::agent_path() const { return "/v1/agents/" + url_escape(agent_); }
 
-std::optional<HttpClient> DaemonLink::connect(std::string& why) const {
+std::optional<HttpClient> DaemonLink::connect(std::string& why, bool keep_alive) const {
   std::string api = g_.api;
   if (api.empty()) api = daemon::process_env()("AGENTMESH_API").value_or("");
   if (api.empty()) {
@@ -180,15 +180,41 @@ std::optional<HttpClient> DaemonLink::connect(std::string& why) const {
   if (token.empty()) {
     if (auto text = core::read_small_file(data_dir_ / "api-token", 256)) token = trim(*text);
   }
-  return HttpClient(hp->first, hp->second, token);
+  if (!keep_alive) return HttpClient(hp->first, hp->second, token);
+  const auto key = fmt::format("{}:{} {}", hp->first, hp->second, token);
+  std::lock_guard lock(pool_mu_);
+  if (key != pool_key_) {  // the daemon moved (a restart on another port), or another token: start afresh
+    pool_.clear();
+    pool_key_ = key;
+  }
+  if (!pool_.empty()) {
+    auto c = std::move(pool_.back());
+    pool_.pop_back();
+    return c;
+  }
+  return HttpClient(hp->first, hp->second, token, true);
+}
+
+void DaemonLink::give_back(HttpClient c) const {
+  std::lock_guard lock(pool_mu_);
+  if (pool_.size() < 16) pool_.push_back(std::move(c));
 }
 
 DaemonLink::Answer DaemonLink::call(std::string_view method, const std::string& target, const json::value& body) const {
   Answer out;
-  auto c = connect(out.unreachable);
+  auto c = connect(out.unreachable, true);
   if (!c) return out;
   const std::string text = body.is_null() ? std::string() : json::serialize(body);
   auto r = c->request(method, target, text);
+  if (!r) {
+    // A kept connection the daemon closed while it was idle fails before any
+    // answer, so the request was not processed: send it once on a new one.
+    c = connect(out.unreachable, false);
+    if (!c) return out;
+    r = c->request(method, target, text);
+  } else {
+    give_back(std::move(*c));
+  }
   if (!r) {
     out.unreachable = fmt::format("the daemon of data dir {} does not answer ({}); is it running?", data_dir_.string(),
                                   r.error().message());
