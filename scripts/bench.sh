@@ -226,7 +226,7 @@ fsync'd commit); bench/clients_bench.py, each measure next to the raw API in the
 | measure | result | reference (same run) | target |
 |---|---|---|---|
 | sends/s, `agentmesh.Client.send` over its keep-alive connection | {cl['python_client_sends_per_s']:,.0f} | {cl['python_raw_sends_per_s']:,.0f} with a bare `http.client` loop | >= 50%: {ok(cl['python_client_ratio'], 0.5)} ({100 * cl['python_client_ratio']:.0f}%) |
-| `send_message` tools/call round trip through `agentmesh mcp` (stdio), p50 | {cl['mcp_send_p50_ms']:.3f} ms | {cl['raw_send_p50_ms']:.3f} ms one raw HTTP send | adds < 1 ms: {ok(cl['mcp_added_p50_ms'], 1, False)} (+{cl['mcp_added_p50_ms']:.3f} ms) |
+| `send_message` tools/call round trip through `agentmesh mcp` (stdio), p50 | {cl['mcp_send_p50_ms']:.3f} ms | {cl['raw_send_p50_ms']:.3f} ms one raw HTTP send | adds < 1 ms: {ok(cl['mcp_added_p50_ms'], 1, False)} ({cl['mcp_added_p50_ms']:+.3f} ms) |
 | the same, p99 | {cl['mcp_send_p99_ms']:.3f} ms | {cl['raw_send_p99_ms']:.3f} ms | |
 
 The two send loops take turns in 0.25 s slices on the same daemon, so both meet the same disk and store state; the
