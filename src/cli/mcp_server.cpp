@@ -134,7 +134,7 @@ class Server {
       return;
     }
     if (m == "server/discover") {
-      reply(id, discover(), true);
+      reply(id, cacheable(discover(), true), true);
       return;
     }
     if (!stateless && !initialized_.load()) {
@@ -146,13 +146,13 @@ class Server {
     if (m == "ping") {
       reply(id, json::object{}, stateless);
     } else if (m == "tools/list") {
-      reply(id, list_tools(), stateless);
+      reply(id, cacheable(list_tools(), stateless), stateless);
     } else if (m == "tools/call") {
       start_call(id, std::move(params), stateless);
     } else if (m == "resources/list") {
-      reply(id, resources_.list(), stateless);
+      reply(id, cacheable(resources_.list(), stateless), stateless);
     } else if (m == "resources/templates/list") {
-      reply(id, resources_.templates(), stateless);
+      reply(id, cacheable(resources_.templates(), stateless), stateless);
     } else if (m == "resources/read") {
       read_resource(id, params, stateless);
     } else if (m == "resources/subscribe" || m == "resources/unsubscribe") {
@@ -201,8 +201,20 @@ class Server {
                         {"instructions", instructions()}};
   }
 
+  // 2026-07-28: list and read results say how long a client may cache them
+  // (never: resources change, and a client should not keep a stale tool list
+  // across a server upgrade).
+  static json::object cacheable(json::object r, bool stateless) {
+    if (stateless) {
+      r["ttlMs"] = 0;
+      r["cacheScope"] = "private";
+    }
+    return r;
+  }
+
   json::object discover() const {
-    return json::object{{"supportedVersions", json::array{kModern, kLegacy}},
+    return json::object{{"_meta", json::object{{"io.modelcontextprotocol/serverInfo", server_info()}}},
+                        {"supportedVersions", json::array{kModern, kLegacy}},
                         {"capabilities", capabilities()},
                         {"serverInfo", server_info()},
                         {"instructions", instructions()}};
@@ -230,7 +242,7 @@ class Server {
     if (!uri || !uri->is_string()) return reply_error(id, kInvalidParams, "uri (a string) is required");
     auto r = resources_.read(std::string(uri->as_string()));
     if (auto* err = std::get_if<std::pair<int, std::string>>(&r)) return reply_error(id, err->first, err->second);
-    reply(id, std::get<json::object>(r), stateless);
+    reply(id, cacheable(std::get<json::object>(r), stateless), stateless);
   }
 
   void start_call(const json::value& id, json::object params, bool stateless) {

@@ -1,0 +1,101 @@
+// `agentmesh mcp` driven by @modelcontextprotocol/client 2.4.0 pinned to the
+// stateless revision 2026-07-28 (server/discover, the version in every request's
+// _meta), run by tests/interop/mcp_test.cpp: the same flows as mcp-client.mjs
+// except resource subscriptions (2026-07-28 moves them to subscriptions/listen,
+// which the server does not offer yet). Two daemons on 127.0.0.1 in $MCP_DIR;
+// the test kills this script's process group afterwards.
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+const BIN = process.env.AGENTMESH_BINARY;
+const DIR = process.env.MCP_DIR;
+let checks = 0;
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  checks++;
+}
+async function eventually(probe, what, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+function startDaemon(name, extra = []) {
+  return spawn(BIN, ['daemon', '--data-dir', `${DIR}/${name}`, '--api', '127.0.0.1:0', '--listen',
+    '/ip4/127.0.0.1/tcp/0', ...extra], { stdio: ['ignore', 'ignore', openSync(`${DIR}/${name}.log`, 'a')] });
+}
+async function api(name, path) {
+  try {
+    const port = readFileSync(`${DIR}/${name}/api.port`, 'utf8').trim();
+    const token = readFileSync(`${DIR}/${name}/api-token`, 'utf8').trim();
+    const r = await fetch(`http://${port}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return r.ok ? await r.json() : null;
+  } catch { return null; }
+}
+async function connect(name, agent, extra = []) {
+  const transport = new StdioClientTransport({
+    command: BIN, args: ['mcp', '--data-dir', `${DIR}/${name}`, '--agent', agent, '--create', '--no-spawn', ...extra],
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'agentmesh-interop-2026', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(transport);
+  return client;
+}
+const data = (r) => r.structuredContent;
+
+const daemons = [];
+try {
+  daemons.push(startDaemon('a'));
+  const nodeA = await eventually(() => api('a', '/v1/node'), 'daemon a');
+  daemons.push(startDaemon('b', ['--bootstrap', nodeA.listen_addrs[0]]));
+  await eventually(() => api('b', '/v1/health'), 'daemon b');
+
+  const alice = await connect('a', 'alice');
+  const bob = await connect('b', 'bob', ['--capability', 'translate']);
+  check(alice.getNegotiatedProtocolVersion() === '2026-07-28', `negotiated ${alice.getNegotiatedProtocolVersion()}`);
+
+  const { tools } = await alice.listTools();
+  check(tools.length === 23 && tools.every((t) => t.inputSchema && t.outputSchema && t.annotations), 'tools');
+  const bobId = data(await bob.callTool({ name: 'whoami', arguments: {} })).agent_id;
+  check(bobId.length === 64, 'whoami');
+  await eventually(async () => data(await alice.callTool({ name: 'find_agents',
+    arguments: { capability: 'translate' } })).agents.some((a) => a.agent_id === bobId), 'bob in a\'s directory');
+
+  let progressed = false;
+  const waiting = bob.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 40 } }, {
+    onprogress: () => { progressed = true; }, timeout: 60000,
+  });
+  await eventually(() => progressed, 'a progress notification', 20000);
+  check(true, 'wait_for_messages sends progress');
+  const sent = data(await alice.callTool({ name: 'send_message', arguments: { to: bobId, text: 'hello bob',
+    wait_for_ack: true } }));
+  check(sent.state === 'accepted', `send: ${sent.state}`);
+  const got = data(await waiting);
+  check(got.messages[0].body === 'hello bob', 'wait returns the message');
+
+  const task = data(await alice.callTool({ name: 'create_task', arguments: { capability: 'translate',
+    text: 'bonjour' } }));
+  await eventually(async () => data(await bob.callTool({ name: 'list_tasks', arguments: { role: 'assignee' } }))
+    .tasks.some((t) => t.task_id === task.task_id), 'the offer at bob');
+  await bob.callTool({ name: 'accept_task', arguments: { task_id: task.task_id } });
+  await bob.callTool({ name: 'complete_task', arguments: { task_id: task.task_id, text: 'hello' } });
+  const result = data(await alice.callTool({ name: 'wait_for_task', arguments: { task_id: task.task_id } }));
+  check(result.state === 'completed' && result.artifacts[0].parts[0].text === 'hello', 'the task completes');
+  const res = await alice.readResource({ uri: `agentmesh://tasks/${task.task_id}` });
+  check(JSON.parse(res.contents[0].text).state === 'completed', 'read a resource');
+
+  const bad = await alice.callTool({ name: 'send_message', arguments: { to: bobId } });
+  check(bad.isError === true, 'bad arguments are an isError result');
+  await alice.close();
+  await bob.close();
+  console.log(`mcp 2026-07-28 interop: ${checks} checks passed`);
+} finally {
+  for (const d of daemons) d.kill('SIGKILL');
+}
