@@ -1,9 +1,8 @@
 // `agentmesh mcp` driven by @modelcontextprotocol/client 2.4.0 pinned to the
 // stateless revision 2026-07-28 (server/discover, the version in every request's
-// _meta), run by tests/interop/mcp_test.cpp: the same flows as mcp-client.mjs
-// except resource subscriptions (2026-07-28 moves them to subscriptions/listen,
-// which the server does not offer yet). Two daemons on 127.0.0.1 in $MCP_DIR;
-// the test kills this script's process group afterwards.
+// _meta), run by tests/interop/mcp_test.cpp: the same flows as mcp-client.mjs,
+// resource updates through subscriptions/listen. Two daemons on 127.0.0.1 in
+// $MCP_DIR; the test kills this script's process group afterwards.
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -79,6 +78,19 @@ try {
   check(sent.state === 'accepted', `send: ${sent.state}`);
   const got = data(await waiting);
   check(got.messages[0].body === 'hello bob', 'wait returns the message');
+
+  // Resource updates through subscriptions/listen: alice's inbox changes when bob replies.
+  const updates = [];
+  alice.setNotificationHandler('notifications/resources/updated', (n) => { updates.push(n.params.uri); });
+  const sub = await alice.listen({ resourceSubscriptions: ['agentmesh://inbox', 'not-ours://x'] });
+  check(JSON.stringify(sub.honoredFilter.resourceSubscriptions) === '["agentmesh://inbox"]',
+    `honored filter: ${JSON.stringify(sub.honoredFilter)}`);
+  await bob.callTool({ name: 'send_message', arguments: { to: data(await alice.callTool({ name: 'whoami',
+    arguments: {} })).agent_id, text: 'hi alice' } });
+  await eventually(() => updates.includes('agentmesh://inbox'), 'a resource update on the listen stream');
+  check(true, 'resource updates arrive on subscriptions/listen');
+  await sub.close();
+  check((await sub.closed) === 'local', 'the subscription closes');
 
   const task = data(await alice.callTool({ name: 'create_task', arguments: { capability: 'translate',
     text: 'bonjour' } }));

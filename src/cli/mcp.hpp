@@ -114,19 +114,25 @@ ToolResult wait_task(const DaemonLink& d, const std::string& task_id, double tim
                      const std::vector<std::string>& until, CallContext& ctx);
 
 // The resources and their subscriptions (agentmesh://inbox,
-// agentmesh://conversations/{id}, agentmesh://tasks/{id}).
+// agentmesh://conversations/{id}, agentmesh://tasks/{id}). A listener is a
+// set of uris and how to tell it that one changed: the 2025-11-25
+// resources/subscribe calls share one (key ""), each 2026-07-28
+// subscriptions/listen request is one (keyed by its request id).
 class Resources {
  public:
   using Notify = std::function<void(const std::string& uri)>;
-  Resources(const DaemonLink& d, Notify notify);
+  explicit Resources(const DaemonLink& d);
   ~Resources();
 
   json::object list() const;
   json::object templates() const;
   // The contents, or a JSON-RPC error (code, message).
   std::variant<json::object, std::pair<int, std::string>> read(const std::string& uri) const;
-  std::optional<std::string> subscribe(const std::string& uri);  // an error message when the uri is not ours
-  void unsubscribe(const std::string& uri);
+  bool ours(const std::string& uri) const;
+  // Adds `uris` (ours only) to the listener `key`, made with `notify` when new.
+  void subscribe(const std::string& key, const std::vector<std::string>& uris, const Notify& notify);
+  void unsubscribe(const std::string& key, const std::string& uri);
+  void drop(const std::string& key);  // the listener and all its uris
 
  private:
   struct State;

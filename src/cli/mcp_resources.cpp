@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -34,16 +35,17 @@ std::optional<std::string> route_of(const DaemonLink& d, const std::string& uri)
 }  // namespace
 
 struct Resources::State {
+  struct Listener {
+    std::set<std::string> uris;
+    Notify notify;
+  };
   std::mutex mu;
-  std::set<std::string> subscribed;
+  std::map<std::string, Listener> listeners;
   std::atomic<bool> stop{false};
   std::thread watcher;
-  Notify notify;
 };
 
-Resources::Resources(const DaemonLink& d, Notify notify) : d_(d), state_(std::make_shared<State>()) {
-  state_->notify = std::move(notify);
-}
+Resources::Resources(const DaemonLink& d) : d_(d), state_(std::make_shared<State>()) {}
 
 Resources::~Resources() {
   state_->stop = true;
@@ -85,11 +87,16 @@ std::variant<json::object, std::pair<int, std::string>> Resources::read(const st
        json::array{json::object{{"uri", uri}, {"mimeType", "application/json"}, {"text", json::serialize(a.body)}}}}};
 }
 
-std::optional<std::string> Resources::subscribe(const std::string& uri) {
-  if (!route_of(d_, uri)) return fmt::format("Resource not found: {}", uri);
+bool Resources::ours(const std::string& uri) const { return route_of(d_, uri).has_value(); }
+
+void Resources::subscribe(const std::string& key, const std::vector<std::string>& uris, const Notify& notify) {
   std::lock_guard lock(state_->mu);
-  state_->subscribed.insert(uri);
-  if (state_->watcher.joinable()) return std::nullopt;
+  auto& listener = state_->listeners[key];
+  if (!listener.notify) listener.notify = notify;
+  for (const auto& uri : uris) {
+    if (ours(uri)) listener.uris.insert(uri);
+  }
+  if (state_->watcher.joinable()) return;
   // Follow the inbox from its end: what arrives from now on changes something.
   std::string last;
   if (auto a = d_.call("GET", d_.agent_path()); a.status == 200) last = str(a.body, "last_seq");
@@ -108,26 +115,32 @@ std::optional<std::string> Resources::subscribe(const std::string& uri) {
               if (type == "task") changed.push_back(std::string(kTasks) + str(v, "task_id"));
               if (auto c = str(v, "conversation_id"); !c.empty()) changed.push_back(std::string(kConversations) + c);
             }
-            std::vector<std::string> send;
+            std::vector<std::pair<Notify, std::string>> send;
             {
               std::lock_guard guard(state->mu);
-              for (auto& u : changed) {
-                if (state->subscribed.count(u)) send.push_back(u);
+              for (const auto& entry : state->listeners) {
+                for (const auto& u : changed) {
+                  if (entry.second.uris.count(u)) send.emplace_back(entry.second.notify, u);
+                }
               }
             }
-            for (const auto& u : send) state->notify(u);
+            for (const auto& [tell, u] : send) tell(u);
             return !state->stop.load();
           },
           [&] { return !state->stop.load(); }, why);
       for (int i = 0; i < 10 && !state->stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
-  return std::nullopt;
 }
 
-void Resources::unsubscribe(const std::string& uri) {
+void Resources::unsubscribe(const std::string& key, const std::string& uri) {
   std::lock_guard lock(state_->mu);
-  state_->subscribed.erase(uri);
+  if (auto it = state_->listeners.find(key); it != state_->listeners.end()) it->second.uris.erase(uri);
+}
+
+void Resources::drop(const std::string& key) {
+  std::lock_guard lock(state_->mu);
+  state_->listeners.erase(key);
 }
 
 }  // namespace agentmesh::cli::mcp

@@ -38,9 +38,7 @@ enum Code {
 class Server {
  public:
   Server(DaemonLink& d, std::string about)
-      : d_(d), about_(std::move(about)), tools_(make_tools(d)), resources_(d, [this](const std::string& uri) {
-          notify("notifications/resources/updated", json::object{{"uri", uri}});
-        }) {}
+      : d_(d), about_(std::move(about)), tools_(make_tools(d)), resources_(d) {}
 
   int run() {
     std::string line;
@@ -60,9 +58,10 @@ class Server {
     }
     // stdin ended: the client is done sending. Calls that wait end their waits
     // now; every running call is still answered before the process exits.
-    closing_.store(true);
     {
       std::unique_lock lock(mu_);
+      closing_.store(true);
+      ended_.notify_all();
       idle_.wait(lock, [&] { return running_.empty(); });
     }
     return 0;
@@ -108,6 +107,7 @@ class Server {
       if (!rid) return;
       std::lock_guard lock(mu_);
       if (auto it = running_.find(json::serialize(*rid)); it != running_.end()) it->second->store(true);
+      ended_.notify_all();
     }
     // notifications/initialized and others need nothing.
   }
@@ -160,11 +160,17 @@ class Server {
       if (!uri || !uri->is_string()) return reply_error(id, kInvalidParams, "uri (a string) is required");
       const std::string u(uri->as_string());
       if (m == "resources/unsubscribe") {
-        resources_.unsubscribe(u);
-      } else if (auto why = resources_.subscribe(u)) {
-        return reply_error(id, kInvalidParams, *why);
+        resources_.unsubscribe("", u);
+      } else if (!resources_.ours(u)) {
+        return reply_error(id, kInvalidParams, fmt::format("Resource not found: {}", u));
+      } else {
+        resources_.subscribe("", {u}, [this](const std::string& changed) {
+          notify("notifications/resources/updated", json::object{{"uri", changed}});
+        });
       }
       reply(id, json::object{}, stateless);
+    } else if (m == "subscriptions/listen") {
+      listen(id, params);
     } else {
       reply_error(id, kNoMethod, fmt::format("no method {}", m));
     }
@@ -295,6 +301,56 @@ class Server {
     }).detach();
   }
 
+  // 2026-07-28 subscriptions/listen: an open request that delivers the
+  // notifications it asked for (stamped with its id), acknowledged first, and
+  // answered when the server ends (no answer when the client cancels it).
+  void listen(const json::value& id, const json::object& params) {
+    const auto* filter = params.if_contains("notifications");
+    if (!filter || !filter->is_object())
+      return reply_error(id, kInvalidParams, "notifications (an object) is required");
+    json::object agreed;
+    for (const char* k : {"toolsListChanged", "resourcesListChanged"}) {
+      // Our lists never change: honoured trivially, nothing will come.
+      if (const auto* v = filter->as_object().if_contains(k); v && v->is_bool() && v->as_bool()) agreed[k] = true;
+    }
+    std::vector<std::string> uris;
+    if (const auto* subs = filter->as_object().if_contains("resourceSubscriptions")) {
+      if (!subs->is_array()) return reply_error(id, kInvalidParams, "resourceSubscriptions must be an array of uris");
+      json::array kept;
+      for (const auto& u : subs->as_array()) {
+        if (!u.is_string()) return reply_error(id, kInvalidParams, "resourceSubscriptions must be an array of uris");
+        if (resources_.ours(std::string(u.as_string()))) {
+          uris.emplace_back(u.as_string());
+          kept.push_back(u);
+        }
+      }
+      agreed["resourceSubscriptions"] = std::move(kept);
+    }
+    const auto key = json::serialize(id);
+    auto flag = std::make_shared<std::atomic<bool>>(false);
+    {
+      std::lock_guard lock(mu_);
+      if (running_.count(key)) return reply_error(id, kInvalidRequest, "a request with this id is still running");
+      running_[key] = flag;
+    }
+    const json::object stamp{{"io.modelcontextprotocol/subscriptionId", id}};
+    notify("notifications/subscriptions/acknowledged", json::object{{"notifications", agreed}, {"_meta", stamp}});
+    resources_.subscribe(key, uris, [this, stamp](const std::string& changed) {
+      notify("notifications/resources/updated", json::object{{"uri", changed}, {"_meta", stamp}});
+    });
+    std::thread([this, id, key, flag, stamp] {
+      {
+        std::unique_lock lock(mu_);
+        ended_.wait(lock, [&] { return flag->load() || closing_.load(); });
+      }
+      resources_.drop(key);
+      if (!flag->load()) reply(id, json::object{{"_meta", stamp}}, true);
+      std::lock_guard lock(mu_);
+      running_.erase(key);
+      idle_.notify_all();
+    }).detach();
+  }
+
   static json::object render(const ToolResult& r) {
     json::object out{{"content", json::array{json::object{{"type", "text"}, {"text", r.text}}}}};
     if (r.error) {
@@ -339,6 +395,7 @@ class Server {
   std::atomic<bool> closing_{false};  // stdin ended
   std::mutex mu_;
   std::condition_variable idle_;
+  std::condition_variable ended_;                                      // a listen request was cancelled, or stdin ended
   std::map<std::string, std::shared_ptr<std::atomic<bool>>> running_;  // by serialized request id
   std::mutex out_mu_;
 };

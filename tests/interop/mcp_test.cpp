@@ -21,7 +21,7 @@ TEST(McpInterop, SdkClientDrivesTwoAgentsOnTwoDaemons) {
   EXPECT_NE(r.out.find("mcp interop: 26 checks passed"), std::string::npos) << r.out << r.err;
 }
 
-// The same flows (without resource subscriptions) with the 2026-07-28 client
+// The same flows (resource updates through subscriptions/listen) with the 2026-07-28 client
 // of @modelcontextprotocol/client 2.4.0, pinned to that revision.
 TEST(McpInterop, StatelessRevisionClientDrivesTwoAgents) {
   TempDir dir;
@@ -29,7 +29,7 @@ TEST(McpInterop, StatelessRevisionClientDrivesTwoAgents) {
   auto r = run_node_script("mcp-client-2026.mjs",
                            {{"AGENTMESH_BINARY", agentmesh_binary()}, {"MCP_DIR", dir.path().string()}});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("mcp 2026-07-28 interop: 9 checks passed"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("mcp 2026-07-28 interop: 12 checks passed"), std::string::npos) << r.out << r.err;
 }
 
 }  // namespace
