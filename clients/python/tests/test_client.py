@@ -33,6 +33,11 @@ class ClientTest(DaemonTest):
         self.assertEqual([a.name for a in self.c.agents.list()], ["alice"])
         changed = self.c.agents.update("alice", capabilities=["x"], state="draining", display_name="A")
         self.assertEqual((changed.capabilities, changed.state, changed.display_name), (["x"], "draining", "A"))
+        published = self.c.agents.update("alice", a2a={"enabled": True, "description": "Summarizes."})
+        self.assertEqual((published.a2a["enabled"], published.a2a["description"]), (True, "Summarizes."))
+        with self.assertRaises(agentmesh.BadRequest) as e:
+            self.c.agents.update("alice", state="asleep")
+        self.assertEqual(e.exception.code, "invalid_field")
         with self.assertRaises(agentmesh.Conflict) as e:
             self.c.agents.create("alice")
         self.assertEqual((e.exception.code, e.exception.status, e.exception.retryable), ("name_taken", 409, False))

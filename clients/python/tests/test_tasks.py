@@ -113,6 +113,23 @@ class MeshTest(DaemonTest):
             break
         self.assertEqual(task.wait(timeout=20).artifact_text(), "hello")
 
+    def test_peers(self) -> None:
+        a, b = self.linked()
+        ca = a.client()
+        self.addCleanup(ca.close)
+        peer = ca.peers.list()[0]
+        with b.client() as cb:
+            b_node = cb.node()
+        self.assertEqual(peer["peer_id"], b_node["peer_id"])
+        self.assertEqual(ca.peers.disconnect(peer["peer_id"])["disconnected"], True)
+        with self.assertRaises(agentmesh.NotFound) as e:
+            ca.peers.disconnect(peer["peer_id"])
+        self.assertEqual(e.exception.code, "unknown_peer")
+        self.assertEqual(ca.peers.connect(b_node["listen_addrs"][0]), {"peer_id": peer["peer_id"], "connected": True})
+        with self.assertRaises(agentmesh.BadRequest) as e:
+            ca.peers.connect("not-a-multiaddr")
+        self.assertEqual(e.exception.code, "invalid_multiaddr")
+
     def test_expired_message_becomes_a_dead_letter_and_retries(self) -> None:
         a, b = self.linked()
         ca, cb = a.client(), b.client()
