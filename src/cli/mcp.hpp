@@ -140,6 +140,21 @@ class Resources {
   std::shared_ptr<State> state_;
 };
 
+// One MCP session: each line given to handle() is one JSON-RPC message from
+// the client; `out` gets each message for the client, whole (never two calls
+// at once). serve() runs one on stdin/stdout; the fuzz target drives one.
+class Session {
+ public:
+  Session(DaemonLink& d, std::string about, std::function<void(const std::string&)> out);
+  ~Session();  // finish()es
+  void handle(std::string_view line);
+  void finish();  // the client is done: waits end, every running call is answered
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Runs the server until stdin ends. Returns the exit status.
 int serve(DaemonLink& d, const std::string& instance_description);
 

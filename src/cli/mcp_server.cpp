@@ -37,34 +37,25 @@ enum Code {
 
 class Server {
  public:
-  Server(DaemonLink& d, std::string about)
-      : d_(d), about_(std::move(about)), tools_(make_tools(d)), resources_(d) {}
+  Server(DaemonLink& d, std::string about, std::function<void(const std::string&)> out)
+      : d_(d), about_(std::move(about)), out_(std::move(out)), tools_(make_tools(d)), resources_(d) {}
 
-  int run() {
-    std::string line;
-    while (std::getline(std::cin, line)) {
-      if (line.empty() || line == "\r") continue;
-      if (line.size() > kMaxLine) {
-        reply_error(nullptr, kInvalidRequest, "message over 4 MiB");
-        continue;
-      }
-      boost::system::error_code ec;
-      auto v = json::parse(line, ec);
-      if (ec) {
-        reply_error(nullptr, kParse, fmt::format("not JSON: {}", ec.message()));
-        continue;
-      }
-      dispatch(std::move(v));
-    }
-    // stdin ended: the client is done sending. Calls that wait end their waits
-    // now; every running call is still answered before the process exits.
-    {
-      std::unique_lock lock(mu_);
-      closing_.store(true);
-      ended_.notify_all();
-      idle_.wait(lock, [&] { return running_.empty(); });
-    }
-    return 0;
+  void handle(std::string_view line) {
+    if (line.empty() || line == "\r") return;
+    if (line.size() > kMaxLine) return reply_error(nullptr, kInvalidRequest, "message over 4 MiB");
+    boost::system::error_code ec;
+    auto v = json::parse(line, ec);
+    if (ec) return reply_error(nullptr, kParse, fmt::format("not JSON: {}", ec.message()));
+    dispatch(std::move(v));
+  }
+
+  // The client is done sending. Calls that wait end their waits now; every
+  // running call is still answered before this returns.
+  void finish() {
+    std::unique_lock lock(mu_);
+    closing_.store(true);
+    ended_.notify_all();
+    idle_.wait(lock, [&] { return running_.empty(); });
   }
 
  private:
@@ -80,9 +71,18 @@ class Server {
     auto& o = v.as_object();
     const auto* method = o.if_contains("method");
     const auto* id = o.if_contains("id");
-    if (!method) return;  // a response to something we never send: ignore
-    if (!method->is_string() || (id && !id->is_string() && !id->is_int64() && !id->is_uint64())) {
-      reply_error(id ? *id : json::value(nullptr), kInvalidRequest, "method must be a string, id a string or integer");
+    const bool good_id = !id || id->is_string() || id->is_int64() || id->is_uint64();
+    if (!method) {
+      // A response (to nothing: the server sends no requests) is ignored;
+      // anything else is not JSON-RPC.
+      if (!o.contains("result") && !o.contains("error")) {
+        reply_error(good_id && id ? *id : json::value(nullptr), kInvalidRequest, "a request needs a method");
+      }
+      return;
+    }
+    if (!method->is_string() || !good_id) {
+      reply_error(good_id && id ? *id : json::value(nullptr), kInvalidRequest,
+                  "method must be a string, id a string or integer");
       return;
     }
     const std::string m(method->as_string());
@@ -367,9 +367,7 @@ class Server {
   void write(const json::value& v) {
     const auto text = json::serialize(v);
     std::lock_guard lock(out_mu_);
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
+    out_(text);
   }
 
   void reply(const json::value& id, json::object result, bool stateless) {
@@ -389,6 +387,7 @@ class Server {
 
   DaemonLink& d_;
   std::string about_;
+  std::function<void(const std::string&)> out_;  // one whole message, called under out_mu_
   std::vector<Tool> tools_;
   Resources resources_;
   std::atomic<bool> initialized_{false};
@@ -402,10 +401,27 @@ class Server {
 
 }  // namespace
 
+struct Session::Impl : Server {
+  using Server::Server;
+};
+
+Session::Session(DaemonLink& d, std::string about, std::function<void(const std::string&)> out)
+    : impl_(std::make_unique<Impl>(d, std::move(about), std::move(out))) {}
+Session::~Session() { impl_->finish(); }
+void Session::handle(std::string_view line) { impl_->handle(line); }
+void Session::finish() { impl_->finish(); }
+
 int serve(DaemonLink& d, const std::string& instance_description) {
   std::ios::sync_with_stdio(false);
-  Server s(d, instance_description);
-  return s.run();
+  Session s(d, instance_description, [](const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  });
+  std::string line;
+  while (std::getline(std::cin, line)) s.handle(line);
+  s.finish();
+  return 0;
 }
 
 bool DaemonLink::stream(

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "cli/mcp.hpp"
 #include "integration/fixture.hpp"
 
 namespace agentmesh::testutil {
@@ -106,6 +107,63 @@ TEST_F(McpCliTest, WithoutARunningDaemonItSaysWhereItLookedOrStartsOne) {
   EXPECT_TRUE(std::filesystem::exists(dir / "mcp" / "m.token"));
   EXPECT_EQ(std::filesystem::status(dir / "mcp" / "m.token").permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+// Bad input of every kind, with no daemon behind the server: every request gets
+// exactly one answer, every answer is a JSON-RPC 2.0 object, and tool failures
+// are isError results naming the data dir.
+TEST(McpSession, EveryRequestGetsOneWellFormedAnswer) {
+  TempDir dir;
+  cli::Global g;
+  g.data_dir = (dir.path() / "no-daemon").string();
+  cli::mcp::DaemonLink link(g, "x");
+  std::vector<std::string> out;
+  std::mutex mu;
+  {
+    cli::mcp::Session s(link, "test", [&](const std::string& text) {
+      std::lock_guard lock(mu);
+      out.push_back(text);
+    });
+    const std::vector<std::string> lines{
+        "",
+        "{",
+        "[]",
+        "null",
+        "42",
+        R"({"jsonrpc":"2.0"})",
+        R"({"jsonrpc":"2.0","id":{},"method":"ping"})",
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01"}})",
+        R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"send_message","arguments":{"to":5}}})",
+        R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"whoami"}})",
+        R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"check_inbox","arguments":{"limit":1e300}}})",
+        R"({"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"agentmesh://tasks/"}})",
+        R"({"jsonrpc":"2.0","id":6,"method":"resources/subscribe","params":{"uri":7}})",
+        R"({"jsonrpc":"2.0","id":7,"method":"subscriptions/listen","params":{"notifications":{"resourceSubscriptions":"x"}}})",
+        R"({"jsonrpc":"2.0","id":8,"method":"subscriptions/listen","params":{"notifications":{}}})",
+        R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"wait_for_messages","arguments":{"timeout_s":55}}})",
+        R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":[1]}})"};
+    for (const auto& l : lines) s.handle(l);
+    s.finish();
+  }
+  std::map<std::string, int> answers;
+  for (const auto& text : out) {
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    ASSERT_FALSE(ec) << text;
+    const auto& o = v.as_object();
+    EXPECT_EQ(o.at("jsonrpc"), "2.0") << text;
+    if (o.contains("method")) continue;
+    ++answers[json::serialize(o.at("id"))];
+    if (json::serialize(o.at("id")) == "3") {
+      const auto& r = o.at("result").as_object();
+      EXPECT_EQ(r.at("isError"), true);
+      EXPECT_EQ(r.at("_meta").at("agentmesh/error").at("error"), "daemon_unavailable");
+      EXPECT_NE(json::serialize(r).find("no-daemon"), std::string::npos) << text;
+    }
+  }
+  for (const char* id : {"1", "2", "3", "4", "5", "6", "7", "8", "9"}) EXPECT_EQ(answers[id], 1) << "id " << id;
+  // "{", "[]", "null", "42", an object without a method, an id that is an object.
+  EXPECT_EQ(answers["null"], 6);
 }
 
 }  // namespace
