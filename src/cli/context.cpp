@@ -87,26 +87,6 @@ json::value call(const Global& g, std::string_view method, const std::string& ta
   return v;
 }
 
-std::string url_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out += fmt::format("%{:02X}", ch);
-    }
-  }
-  return out;
-}
-
-std::string str(const json::value& v, std::string_view key) {
-  if (!v.is_object()) return {};
-  const auto* f = v.as_object().if_contains(key);
-  if (!f) return {};
-  if (f->is_string()) return std::string(f->as_string());
-  return json::serialize(*f);
-}
-
 void print_json(const json::value& v) { std::cout << json::serialize(v) << "\n"; }
 
 std::string format_time(std::int64_t ms) {
@@ -116,18 +96,6 @@ std::string format_time(std::int64_t ms) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   return fmt::format("{}.{:03}Z", buf, ms % 1000);
-}
-
-std::string body_text(const json::object& m) {
-  if (const auto* b = m.if_contains("body")) return std::string(b->as_string());
-  if (const auto* b = m.if_contains("body_base64")) return "[base64] " + std::string(b->as_string());
-  return {};
-}
-
-std::string join(const json::array& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(sep)) + std::string(item.as_string());
-  return out;
 }
 
 void print_message(const json::object& m) {

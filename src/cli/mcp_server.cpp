@@ -15,7 +15,6 @@
 #include <thread>
 
 #include "cli/mcp.hpp"
-#include "cli/sse_client.hpp"
 
 namespace agentmesh::cli::mcp {
 namespace {
@@ -422,30 +421,6 @@ int serve(DaemonLink& d, const std::string& instance_description) {
   while (std::getline(std::cin, line)) s.handle(line);
   s.finish();
   return 0;
-}
-
-bool DaemonLink::stream(
-    const std::string& target, const std::string& last_event_id,
-    const std::function<bool(const std::string& type, const std::string& id, const std::string& data)>& on_event,
-    const std::function<bool()>& on_idle, std::string& why) const {
-  auto c = connect(why);
-  if (!c) return false;
-  std::map<std::string, std::string> headers;
-  if (!last_event_id.empty()) headers["Last-Event-ID"] = last_event_id;
-  SseParser parser;
-  std::string error_body;
-  auto handle = [&](const SseEvent& e) { return on_event(e.type, e.id, e.data); };
-  auto r = c->stream(
-      target, headers, [&](std::string_view bytes) { return parser.feed(bytes, handle); }, error_body, on_idle);
-  if (!r) {
-    why = fmt::format("the daemon of data dir {} does not answer ({})J", data_dir_.string(), r.error().message());
-    return false;
-  }
-  if (*r >= 400) {
-    why = error_body;
-    return false;
-  }
-  return true;
 }
 
 }  // namespace agentmesh::cli::mcp
