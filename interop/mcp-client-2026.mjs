@@ -3,43 +3,13 @@
 // _meta), run by tests/interop/mcp_test.cpp: the same flows as mcp-client.mjs,
 // resource updates through subscriptions/listen. Two daemons on 127.0.0.1 in
 // $MCP_DIR; the test kills this script's process group afterwards.
-import { spawn } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { BIN, api, check, checksPassed, data, eventually, mcpArgs, startDaemon } from './mcp-harness.mjs';
 
-const BIN = process.env.AGENTMESH_BINARY;
-const DIR = process.env.MCP_DIR;
-let checks = 0;
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-  checks++;
-}
-async function eventually(probe, what, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-function startDaemon(name, extra = []) {
-  return spawn(BIN, ['daemon', '--data-dir', `${DIR}/${name}`, '--api', '127.0.0.1:0', '--listen',
-    '/ip4/127.0.0.1/tcp/0', ...extra], { stdio: ['ignore', 'ignore', openSync(`${DIR}/${name}.log`, 'a')] });
-}
-async function api(name, path) {
-  try {
-    const port = readFileSync(`${DIR}/${name}/api.port`, 'utf8').trim();
-    const token = readFileSync(`${DIR}/${name}/api-token`, 'utf8').trim();
-    const r = await fetch(`http://${port}${path}`, { headers: { authorization: `Bearer ${token}` } });
-    return r.ok ? await r.json() : null;
-  } catch { return null; }
-}
 async function connect(name, agent, extra = []) {
   const transport = new StdioClientTransport({
-    command: BIN, args: ['mcp', '--data-dir', `${DIR}/${name}`, '--agent', agent, '--create', '--no-spawn', ...extra],
+    command: BIN, args: mcpArgs(name, agent, extra),
     stderr: 'pipe',
   });
   const client = new Client({ name: 'agentmesh-interop-2026', version: '1.0.0' },
@@ -47,7 +17,6 @@ async function connect(name, agent, extra = []) {
   await client.connect(transport);
   return client;
 }
-const data = (r) => r.structuredContent;
 
 const daemons = [];
 try {
@@ -107,7 +76,7 @@ try {
   check(bad.isError === true, 'bad arguments are an isError result');
   await alice.close();
   await bob.close();
-  console.log(`mcp 2026-07-28 interop: ${checks} checks passed`);
+  console.log(`mcp 2026-07-28 interop: ${checksPassed()} checks passed`);
 } finally {
   for (const d of daemons) d.kill('SIGKILL');
 }

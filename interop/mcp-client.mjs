@@ -5,54 +5,21 @@
 // schemas, messages, a task from create to complete, wait_for_messages with
 // progress, resource update notifications, bad arguments, cancellation, and the daemon
 // killed and restarted under a running server.
-import { spawn } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import Ajv from 'ajv';
+import { BIN, DIR, api, check, checksPassed, data, eventually, mcpArgs, startDaemon } from './mcp-harness.mjs';
 
-const BIN = process.env.AGENTMESH_BINARY;
-const DIR = process.env.MCP_DIR;
-let checks = 0;
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-  checks++;
-}
-async function eventually(probe, what, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-function startDaemon(name, extra = []) {
-  const p = spawn(BIN, ['daemon', '--data-dir', `${DIR}/${name}`, '--api', '127.0.0.1:0',
-    '--listen', '/ip4/127.0.0.1/tcp/0', ...extra], { stdio: ['ignore', 'ignore', openSync(`${DIR}/${name}.log`, 'a')] });
-  return p;
-}
-async function api(name, path) {
-  try {
-    const port = readFileSync(`${DIR}/${name}/api.port`, 'utf8').trim();
-    const token = readFileSync(`${DIR}/${name}/api-token`, 'utf8').trim();
-    const r = await fetch(`http://${port}${path}`, { headers: { authorization: `Bearer ${token}` } });
-    return r.ok ? await r.json() : null;
-  } catch { return null; }
-}
 async function connect(name, agent, extra = []) {
   const transport = new StdioClientTransport({
-    command: BIN, args: ['mcp', '--data-dir', `${DIR}/${name}`, '--agent', agent, '--create', '--no-spawn', ...extra],
+    command: BIN, args: mcpArgs(name, agent, extra),
     stderr: 'pipe',
   });
   const client = new Client({ name: 'agentmesh-interop', version: '1.0.0' });
   await client.connect(transport);
   return client;
 }
-const data = (r) => r.structuredContent;
 
 const daemons = [];
 try {
@@ -171,7 +138,7 @@ try {
 
   await alice.close();
   await bob.close();
-  console.log(`mcp interop: ${checks} checks passed`);
+  console.log(`mcp interop: ${checksPassed()} checks passed`);
 } finally {
   for (const d of daemons) d.kill('SIGKILL');
 }

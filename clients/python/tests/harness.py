@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -10,7 +11,7 @@ import tempfile
 import time
 import unittest
 from pathlib import Path
-from typing import Callable, List, Optional, TypeVar
+from typing import Callable, Iterator, List, Optional, TypeVar
 import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package under test, not an installed one
@@ -40,6 +41,21 @@ def eventually(probe: Callable[[], Optional[T]], timeout: float = 20.0, what: st
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def environment(values: "dict[str, str]") -> Iterator[None]:
+    """Sets environment variables for the block, restoring what was there after it."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 class Daemon:

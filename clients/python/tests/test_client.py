@@ -10,7 +10,7 @@ import threading
 import unittest
 from pathlib import Path
 
-from harness import DaemonTest, binary, eventually  # first: it puts the package under test on the path
+from harness import DaemonTest, binary, environment, eventually  # first: it puts the package under test on the path
 
 import agentmesh
 
@@ -244,17 +244,8 @@ class ClientTest(DaemonTest):
     def test_finding_the_daemon(self) -> None:
         port = self.c._transport.locator.address()[1]
         token = (self.d.data_dir / "api-token").read_text().strip()
-        env = {"AGENTMESH_API": f"127.0.0.1:{port}", "AGENTMESH_TOKEN": token}
-        old = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
+        with environment({"AGENTMESH_API": f"127.0.0.1:{port}", "AGENTMESH_TOKEN": token}):
             self.assertEqual(agentmesh.Client().agents.list(), [])
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
         self.assertEqual(agentmesh.Client(api=f"127.0.0.1:{port}", token=token).agents.list(), [])
         empty = self.tmp / "nothing-here"
         with self.assertRaises(agentmesh.DaemonUnavailable) as e:
@@ -273,11 +264,8 @@ class ClientTest(DaemonTest):
 
 class SpawnTest(DaemonTest):
     def test_spawn_starts_a_daemon_for_a_named_instance(self) -> None:
-        env = {"XDG_DATA_HOME": str(self.tmp), "AGENTMESH_LISTEN": "/ip4/127.0.0.1/tcp/0",
-               "AGENTMESH_BINARY": binary()}
-        old = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
+        with environment({"XDG_DATA_HOME": str(self.tmp), "AGENTMESH_LISTEN": "/ip4/127.0.0.1/tcp/0",
+                          "AGENTMESH_BINARY": binary()}):
             c = agentmesh.Client(name="spawned", spawn=True)
             self.assertIsNotNone(c.spawned)
             self.addCleanup(lambda: (c.spawned.kill(), c.spawned.wait()))
@@ -289,12 +277,6 @@ class SpawnTest(DaemonTest):
             self.assertIsNone(again.spawned)
             self.assertEqual([a.name for a in again.agents.list()], ["a"])
             self.assertTrue((self.tmp / "agentmesh-spawned" / "daemon.log").exists())
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
 
 
 class PackageTest(unittest.TestCase):
