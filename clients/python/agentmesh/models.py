@@ -61,6 +61,14 @@ def artifact(name: str, parts: Any, index: int = 0, last: bool = True) -> Dict[s
     return {"name": name, "index": index, "last": last, "parts": parts_of(parts)}
 
 
+def _body(raw: Dict[str, Any]) -> Union[str, bytes, None]:
+    """`body` (UTF-8 text) or the decoded `body_base64`."""
+    body = raw.get("body")
+    if body is None and "body_base64" in raw:
+        return base64.b64decode(raw["body_base64"])
+    return body
+
+
 def _get(raw: Dict[str, Any], key: str, default: Any = None) -> Any:
     v = raw.get(key, default)
     return default if v is None else v
@@ -132,9 +140,7 @@ class Message:
 
     @classmethod
     def from_json(cls, raw: Dict[str, Any]) -> "Message":
-        body: Union[str, bytes, None] = raw.get("body")
-        if body is None and "body_base64" in raw:
-            body = base64.b64decode(raw["body_base64"])
+        body = _body(raw)
         return cls(_get(raw, "seq", 0), raw.get("request_id", ""), raw.get("from", ""), raw.get("to", ""),
                    _get(raw, "received_ms", 0), raw.get("content_type", ""), body, raw.get("performative"),
                    raw.get("conversation_id"), raw.get("reply_with"), raw.get("in_reply_to"), raw.get("protocol"),
@@ -170,9 +176,7 @@ class TopicMessage:
 
     @classmethod
     def from_json(cls, raw: Dict[str, Any]) -> "TopicMessage":
-        body: Union[str, bytes, None] = raw.get("body")
-        if body is None and "body_base64" in raw:
-            body = base64.b64decode(raw["body_base64"])
+        body = _body(raw)
         return cls(raw.get("topic", ""), raw.get("message_id", ""), raw.get("from_peer", ""), raw.get("from_agent"),
                    raw.get("content_type", ""), body, _get(raw, "received_ms", 0), _get(raw, "dropped", 0), raw)
 
@@ -226,9 +230,7 @@ class ConversationMessage:
 
     @classmethod
     def from_json(cls, raw: Dict[str, Any]) -> "ConversationMessage":
-        body: Union[str, bytes, None] = raw.get("body")
-        if body is None and "body_base64" in raw:
-            body = base64.b64decode(raw["body_base64"])
+        body = _body(raw)
         return cls(_get(raw, "index", 0), raw.get("direction", ""), raw.get("from", ""), raw.get("to", ""),
                    _get(raw, "time_ms", 0), body, raw.get("task_event"), raw)
 
@@ -291,8 +293,6 @@ class DeadLetter:
 
     @classmethod
     def from_json(cls, raw: Dict[str, Any]) -> "DeadLetter":
-        body: Union[str, bytes, None] = raw.get("body")
-        if body is None and "body_base64" in raw:
-            body = base64.b64decode(raw["body_base64"])
+        body = _body(raw)
         return cls(_get(raw, "id", 0), raw.get("request_id", ""), raw.get("from", ""), raw.get("to", ""),
                    raw.get("reason", ""), _get(raw, "attempts", 0), body, raw)
