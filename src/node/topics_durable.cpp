@@ -9,9 +9,10 @@
 namespace agentmesh::node {
 
 // Each durable subscriber gets the message in its inbox once: the request id
-// is derived from the message id, and the dedup row outlives gossip's seen
-// cache, so a message seen again (IWANT, a second path, a restart) is not
-// delivered twice.
+// is derived from the message id and the subscribing agent (the dedup table is
+// keyed by sender and request id, and every subscriber of this daemon shares
+// the sender), and the dedup row outlives gossip's seen cache, so a message
+// seen again (IWANT, a second path, a restart) is not delivered twice.
 void TopicService::deliver_durable(const TopicEvent& e, std::optional<std::int64_t> replayed_received_ms) {
   auto it = durable_.find(e.topic);
   if (it == durable_.end()) return;
@@ -21,12 +22,14 @@ void TopicService::deliver_durable(const TopicEvent& e, std::optional<std::int64
   } else if (auto peer = core::PeerId::parse(e.from_peer)) {
     sender = core::AgentId::from_array(peer->public_key());  // a plain libp2p publisher: its peer key
   }
-  core::RequestId::Bytes rid{};
-  crypto::blake2b(rid, crypto::as_bytes(std::string("agentmesh/topic/v1") + e.message_id));
+  const auto rid_input = std::string("agentmesh/topic/v2") + e.message_id;
   const auto now = ctx_.now_ms();
   for (const auto& [agent, subscribed_ms] : it->second) {
     if (replayed_received_ms && *replayed_received_ms < subscribed_ms) continue;  // from before it subscribed
     if (inboxes_->blocks(agent, sender)) continue;
+    core::RequestId::Bytes rid{};
+    const auto& subscriber = agent.bytes();
+    crypto::blake2b(rid, crypto::as_bytes(rid_input + std::string(subscriber.begin(), subscriber.end())));
     direct::Delivery d;
     d.record.agent = agent;
     d.record.sender = sender;

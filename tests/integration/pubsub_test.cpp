@@ -213,6 +213,53 @@ TEST(PubsubIntegrationTest, DurableSubscriptionsFillTheInboxOnceAndSurviveAResta
   EXPECT_EQ(sub.stop(), 0);
 }
 
+// Two durable subscribers on one daemon each get every message once (the
+// inbox request id is per subscriber: with one id for both, the dedup table
+// took the second agent's copy for a duplicate and dropped it).
+TEST(PubsubIntegrationTest, TwoDurableSubscribersOnOneDaemonEachGetEveryMessage) {
+  TempDir dir;
+  Daemon pub(dir.path() / "pub");
+  pub.start();
+  Daemon sub(dir.path() / "sub", {"--bootstrap", p2p_addr(pub)});
+  sub.start();
+  ASSERT_EQ(pub.admin().request("POST", "/v1/agents", R"({"name":"bob"})", "application/json")->status, 201);
+  for (const auto* name : {"carol", "dave"}) {
+    ASSERT_EQ(sub.admin()
+                  .request("POST", "/v1/agents", std::string(R"({"name":")") + name + R"("})", "application/json")
+                  ->status,
+              201);
+    ASSERT_EQ(sub.admin()
+                  .request("POST", std::string("/v1/agents/") + name + "/subscriptions", R"({"topic":"pair"})",
+                           "application/json")
+                  ->status,
+              201);
+  }
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto t = get_json(pub, "/v1/topics");
+        return t.is_object() && !t.at("topics").as_array().empty() &&
+               t.at("topics").as_array()[0].at("peers").to_number<int>() == 1;
+      },
+      20s));
+  for (const auto* body : {"m1", "m2", "m3", "sentinel"}) {
+    auto p = pub.admin().request("POST", "/v1/topics/pair/messages",
+                                 std::string(R"({"body":")") + body + R"(","as":"bob"})", "application/json");
+    ASSERT_TRUE(p && p->status == 200) << (p ? p->body : "");
+  }
+  for (const auto* name : {"carol", "dave"}) {
+    auto inbox = [&] { return get_json(sub, std::string("/v1/agents/") + name + "/inbox").at("messages").as_array(); };
+    auto bodies = [&] {
+      std::multiset<std::string> out;
+      for (const auto& m : inbox()) out.insert(std::string(m.at("body").as_string()));
+      return out;
+    };
+    ASSERT_TRUE(eventually([&] { return bodies().size() >= 4; }, 20s)) << name << " " << sub.log();
+    EXPECT_EQ(bodies(), (std::multiset<std::string>{"m1", "m2", "m3", "sentinel"})) << name;
+  }
+  EXPECT_EQ(pub.stop(), 0);
+  EXPECT_EQ(sub.stop(), 0);
+}
+
 // Peer exchange end to end: a and c know only the hub b. While a's messages
 // reach c through b (so c scores b above accept_px), b leaves the topic; its
 // PRUNE to c offers a with a's signed peer record, and c dials a from it.
