@@ -4,17 +4,19 @@
 
 #include "transport/host.hpp"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include "core/spawn.hpp"
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <cstring>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 
+#include "core/spawn.hpp"
 #include "transport/detail/host_state.hpp"
 #include "transport/detail/negotiate.hpp"
 #include "transport/detail/timeout.hpp"
@@ -147,7 +149,7 @@ Task<void> Host::handle_inbound(tcp::socket socket) {
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
   socket.set_option(tcp::no_delay(true), ec);
-  set_buffers(socket);
+  tune_socket(socket);
   const auto remote_addr = detail::to_multiaddr(remote);
   ++handshakes_in_;
   auto upgrading = upgrade(std::move(socket), Direction::inbound, identity_, std::nullopt, remote_addr, config_.yamux,
@@ -208,14 +210,14 @@ Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
   auto connect_task = connecting();
   auto connected = co_await detail::with_timeout(std::move(connect_task), config_.dial_timeout);
   if (!connected) {
-    auto ec = connected.error() == make_error_code(error::timeout) ? make_error_code(error::dial_timeout)
-                                                                  : connected.error();
+    auto ec =
+        connected.error() == make_error_code(error::timeout) ? make_error_code(error::dial_timeout) : connected.error();
     count_failure(diag_.dial_failures, ec);
     co_return ec;
   }
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  set_buffers(socket);
+  tune_socket(socket);
   ++diag_.dialed;
 
   auto upgrading = upgrade(std::move(socket), Direction::outbound, identity_, expected, addr.without_peer_id(),
@@ -235,8 +237,8 @@ Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
   }
   if (stopped_) co_return make_error_code(error::going_away);
   auto kept = adopt(std::move(up->connection), std::move(up->initial));
-  if (auto it = peers_.find(peer); it != peers_.end() && it->second->conn == kept &&
-                                    kept->direction() == Direction::outbound) {
+  if (auto it = peers_.find(peer);
+      it != peers_.end() && it->second->conn == kept && kept->direction() == Direction::outbound) {
     it->second->dialed = addr.without_peer_id();
   }
   co_return peer;
@@ -462,11 +464,16 @@ void Host::count_failure(std::map<std::string, std::uint64_t>& table, error_code
   ++table[detail::reason_label(ec)];
 }
 
-void Host::set_buffers(tcp::socket& socket) const {
-  if (config_.socket_buffer_bytes <= 0) return;
-  boost::system::error_code ignored;  // best effort: the kernel caps them at net.core.[rw]mem_max
-  socket.set_option(asio::socket_base::send_buffer_size(config_.socket_buffer_bytes), ignored);
-  socket.set_option(asio::socket_base::receive_buffer_size(config_.socket_buffer_bytes), ignored);
+void Host::tune_socket(tcp::socket& socket) const {
+  boost::system::error_code ignored;  // best effort: the kernel caps buffers at net.core.[rw]mem_max
+  if (config_.socket_buffer_bytes > 0) {
+    socket.set_option(asio::socket_base::send_buffer_size(config_.socket_buffer_bytes), ignored);
+    socket.set_option(asio::socket_base::receive_buffer_size(config_.socket_buffer_bytes), ignored);
+  }
+  if (config_.stall_timeout.count() > 0) {
+    using user_timeout = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
+    socket.set_option(user_timeout(static_cast<int>(config_.stall_timeout.count())), ignored);
+  }
 }
 
 double Host::unit_random() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }

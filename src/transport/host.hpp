@@ -29,6 +29,8 @@
 // Threading: every member runs on the executor given to create() (the
 // node's); the API reaches the host through the node on that executor.
 
+#include <spdlog/logger.h>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -39,7 +41,6 @@
 #include <memory>
 #include <optional>
 #include <random>
-#include <spdlog/logger.h>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -160,7 +161,8 @@ class Host : public std::enable_shared_from_this<Host> {
   std::size_t count(Direction direction) const;
   void count_failure(std::map<std::string, std::uint64_t>& table, error_code ec);
   double unit_random();
-  void set_buffers(boost::asio::ip::tcp::socket& socket) const;
+  // Buffers (socket_buffer_bytes) and the stall timeout, on every connection.
+  void tune_socket(boost::asio::ip::tcp::socket& socket) const;
 
   Executor ex_;
   crypto::SigningKey identity_;
