@@ -6,6 +6,7 @@
 #   make bench   build (release), run the benchmarks, update docs/benchmarks.md
 #   make fuzz    build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
 #   make soak    the crash-safety tests (messages, tasks) with SOAK_RUNS kill -9 runs per victim (default 50)
+#   make chaos   the fault-harness scenarios (tests/netsim) under load for 30 minutes each, in parallel (root)
 #   make install copy the binary to $(PREFIX)/bin (default ~/.local)
 
 FUZZ_SECONDS ?= 60
@@ -14,7 +15,7 @@ PREFIX ?= $(HOME)/.local
 ARGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: deps deps-build release dev run test soak bench fuzz install clean
+.PHONY: deps deps-build release dev run test soak chaos bench fuzz install clean
 
 # Everything: build packages, plus Node.js and the pinned js-libp2p packages
 # (interop/) that the test suite needs.
@@ -44,6 +45,13 @@ soak: deps
 	@cmake --build --preset dev -j $(JOBS) --target direct_integration_test tasks_integration_test
 	AGENTMESH_CRASH_RUNS=$(SOAK_RUNS) build/dev/tests/direct_integration_test --gtest_filter='*DirectCrashTest*'
 	AGENTMESH_TASK_CRASH_RUNS=$(SOAK_RUNS) build/dev/tests/tasks_integration_test --gtest_filter='*TaskCrashTest*'
+
+CHAOS_SCENARIOS ?= loss partition crashes
+
+chaos: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(JOBS) --target agentmesh
+	@scripts/chaos.sh $(CHAOS_SCENARIOS)
 
 bench: deps
 	@scripts/bench.sh

@@ -27,6 +27,7 @@ packages=(
   lld  # make test: links the large sanitizer-build executables ~4x faster than GNU ld (cmake/sanitizers.cmake)
   python3 curl procps
   python3-venv  # make test: the Python client's package test installs it with pip into a venv
+  nftables iproute2  # make test: the fault harness (tests/netsim) drops packets and partitions with nftables, shapes with tc
   universal-ctags  # make test: the shape test (tests/shape_test.py) measures functions with it
   nats-server  # make bench: the reference for the direct-message benchmark (NATS request/reply)
 )

@@ -1,0 +1,236 @@
+"""The simulated network: host namespaces, the router namespace, and the faults applied in it.
+
+Mechanisms (this kernel has no netem):
+- delay and jitter: the userspace delay line (delayline.py) on the router's TUN device ``dl0``;
+- random loss and partitions: nftables rules in the router's forward chain (``numgen random`` for loss), applied
+  to packets as they arrive from a host, before the delay line;
+- bandwidth caps: ``tc tbf`` on both ends of a host's veth pair (the router's side shapes what the host receives,
+  the host's side what it sends);
+- link down/up: the router's side of a host's veth pair set down (the host is cut off from every other host).
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import ns as nsmod
+from .ns import NetsimError, run
+
+DELAYLINE = Path(__file__).with_name("delayline.py")
+
+
+def host_addr(index: int) -> str:
+    return f"10.254.{index + 1}.2"
+
+
+def subnet(index: int) -> str:
+    return f"10.254.{index + 1}.0/24"
+
+
+class Network:
+    """N host namespaces joined through one router namespace. Use as a context manager: leaving it removes every
+    namespace, process and rule it made, also on an exception or Ctrl-C."""
+
+    def __init__(self, hosts: Sequence[str], workdir: Path, run_id: Optional[int] = None) -> None:
+        self.hosts = list(hosts)
+        self.index = {h: i for i, h in enumerate(self.hosts)}
+        self.workdir = workdir
+        self.run_id = run_id if run_id is not None else os.getpid()
+        self.router = nsmod.ns_name(self.run_id, "router")
+        self.delay_ms = [[0.0] * len(self.hosts) for _ in self.hosts]
+        self.jitter_ms = [[0.0] * len(self.hosts) for _ in self.hosts]
+        self.loss: Dict[Tuple[int, int], float] = {}  # (src, dst) -> percent
+        self.partitions: Dict[str, Tuple[List[int], List[int]]] = {}
+        self.bandwidth: Dict[int, int] = {}  # host -> kbit/s
+        self.down: set = set()
+        self.delayline: Optional[subprocess.Popen] = None
+        self.delayline_stats: Dict[str, int] = {}
+        self._dropped: Dict[str, int] = {}  # counts of rules since removed
+
+    def ns(self, host: str) -> str:
+        return nsmod.ns_name(self.run_id, host)
+
+    def addr(self, host: str) -> str:
+        return host_addr(self.index[host])
+
+    # --- setup and teardown ---
+
+    def __enter__(self) -> "Network":
+        try:
+            self.create()
+        except BaseException:
+            self.destroy()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.destroy()
+
+    def create(self) -> None:
+        nsmod.remove_stale()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        r = self.router
+        nsmod.create(r)
+        run(["sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
+             "net.ipv4.conf.default.rp_filter=0"], ns=r)
+        for i, h in enumerate(self.hosts):
+            hn = self.ns(h)
+            nsmod.create(hn)
+            run(["ip", "link", "add", f"vr{i}", "netns", r, "type", "veth", "peer", "name", "eth0", "netns", hn])
+            run(["ip", "-n", r, "addr", "add", f"10.254.{i + 1}.1/24", "dev", f"vr{i}"])
+            run(["ip", "-n", r, "link", "set", f"vr{i}", "up"])
+            run(["ip", "-n", hn, "addr", "add", f"{host_addr(i)}/24", "dev", "eth0"])
+            run(["ip", "-n", hn, "link", "set", "eth0", "up"])
+            run(["ip", "-n", hn, "route", "add", "default", "via", f"10.254.{i + 1}.1"])
+            run(["ip", "-n", r, "rule", "add", "iif", f"vr{i}", "lookup", "100", "priority", "100"])
+        self._start_delayline()
+        self._apply_rules()
+
+    def _start_delayline(self) -> None:
+        cfg = self.workdir / "delays.json"
+        ready = self.workdir / "delayline.ready"
+        ready.unlink(missing_ok=True)
+        self._write_delays()
+        log = open(self.workdir / "delayline.log", "w")
+        self.delayline = subprocess.Popen(
+            ["ip", "netns", "exec", self.router, sys.executable, str(DELAYLINE), "--config", str(cfg), "--stats",
+             str(self.workdir / "delayline.stats.json"), "--ready", str(ready)], stdout=log, stderr=log)
+        deadline = time.monotonic() + 10
+        while not ready.exists():
+            if self.delayline.poll() is not None or time.monotonic() > deadline:
+                raise NetsimError(f"the delay line did not start: see {self.workdir / 'delayline.log'}")
+            time.sleep(0.02)
+        r = self.router
+        run(["sysctl", "-qw", "net.ipv4.conf.dl0.rp_filter=0"], ns=r)
+        run(["ip", "-n", r, "link", "set", "dl0", "up"])
+        run(["ip", "-n", r, "route", "add", "default", "dev", "dl0", "table", "100"])
+
+    def destroy(self) -> None:
+        if self.delayline and self.delayline.poll() is None:
+            self.delayline.send_signal(signal.SIGTERM)
+            try:
+                self.delayline.wait(5)
+            except subprocess.TimeoutExpired:
+                self.delayline.kill()
+                self.delayline.wait()
+        stats = self.workdir / "delayline.stats.json"
+        if stats.exists():
+            try:
+                self.delayline_stats = json.loads(stats.read_text())
+            except ValueError:
+                pass
+        for name in nsmod.ours(self.run_id):
+            nsmod.delete(name)
+
+    # --- delay ---
+
+    def set_rtt(self, a: str, b: str, rtt_ms: float, jitter_ms: float = 0.0) -> None:
+        i, j = self.index[a], self.index[b]
+        self.delay_ms[i][j] = self.delay_ms[j][i] = rtt_ms / 2.0
+        self.jitter_ms[i][j] = self.jitter_ms[j][i] = jitter_ms
+        self._write_delays()
+
+    def commit_delays(self) -> None:
+        self._write_delays()
+        if self.delayline and self.delayline.poll() is None:
+            self.delayline.send_signal(signal.SIGHUP)
+
+    def _write_delays(self) -> None:
+        tmp = self.workdir / "delays.json.tmp"
+        tmp.write_text(json.dumps({"delay_ms": self.delay_ms, "jitter_ms": self.jitter_ms}))
+        os.replace(tmp, self.workdir / "delays.json")
+
+    def one_way_ms(self, a: str, b: str) -> float:
+        return self.delay_ms[self.index[a]][self.index[b]]
+
+    # --- loss and partitions (nftables) ---
+
+    def set_loss(self, percent: float, pairs: Optional[Iterable[Tuple[str, str]]] = None) -> None:
+        """Random loss on the given directed pairs (both directions of each), or on every link."""
+        if pairs is None:
+            pairs = [(a, b) for a in self.hosts for b in self.hosts if a != b]
+        for a, b in pairs:
+            for key in ((self.index[a], self.index[b]), (self.index[b], self.index[a])):
+                if percent > 0:
+                    self.loss[key] = percent
+                else:
+                    self.loss.pop(key, None)
+        self._apply_rules()
+
+    def partition(self, name: str, group: Sequence[str], rest: Optional[Sequence[str]] = None) -> None:
+        """Drops all traffic between ``group`` and ``rest`` (default: every other host)."""
+        g = [self.index[h] for h in group]
+        others = [self.index[h] for h in (rest if rest is not None else self.hosts) if self.index[h] not in g]
+        self.partitions[name] = (g, others)
+        self._apply_rules()
+
+    def heal(self, name: str) -> None:
+        self.partitions.pop(name, None)
+        self._apply_rules()
+
+    def _apply_rules(self) -> None:
+        if self.delayline is not None:  # the table exists: keep its counts before the rules are replaced
+            for k, v in self._counters().items():
+                self._dropped[k] = self._dropped.get(k, 0) + v
+        lines = ["table inet netsim", "delete table inet netsim", "table inet netsim {", " chain forward {",
+                 "  type filter hook forward priority 0; policy accept;",
+                 '  iifname "dl0" accept comment "already judged on the way in"']
+        for name, (g, others) in sorted(self.partitions.items()):
+            for a in g:
+                for b in others:
+                    for s, d in ((a, b), (b, a)):
+                        lines.append(f'  ip saddr {subnet(s)} ip daddr {subnet(d)} counter drop '
+                                     f'comment "partition {name}"')
+        for (s, d), pct in sorted(self.loss.items()):
+            lines.append(f'  ip saddr {subnet(s)} ip daddr {subnet(d)} numgen random mod 10000 lt '
+                         f'{int(round(pct * 100))} counter drop comment "loss"')
+        lines += [" }", "}"]
+        run(["nft", "-f", "-"], ns=self.router, input_text="\n".join(lines) + "\n")
+
+    def drop_counters(self) -> Dict[str, int]:
+        """Packets dropped so far by each kind of rule (loss, partition NAME), removed rules included."""
+        out = dict(self._dropped)
+        for k, v in self._counters().items():
+            out[k] = out.get(k, 0) + v
+        return out
+
+    def _counters(self) -> Dict[str, int]:
+        out: Dict[str, int] = {}
+        p = run(["nft", "-j", "list", "table", "inet", "netsim"], ns=self.router, check=False)
+        if p.returncode != 0:
+            return out  # not created yet
+        for item in json.loads(p.stdout).get("nftables", []):
+            rule = item.get("rule")
+            if not rule or "comment" not in rule:
+                continue
+            for e in rule.get("expr", []):
+                if "counter" in e:
+                    out[rule["comment"]] = out.get(rule["comment"], 0) + e["counter"]["packets"]
+        return out
+
+    # --- bandwidth and links ---
+
+    def set_bandwidth(self, host: str, kbit: Optional[int]) -> None:
+        """Caps what ``host`` sends and receives at ``kbit`` kbit/s (None removes the cap)."""
+        i = self.index[host]
+        for ns, dev in ((self.router, f"vr{i}"), (self.ns(host), "eth0")):
+            if kbit:
+                burst = max(kbit * 1000 // 8 // 50, 3000)  # 20 ms of the rate, at least two full frames
+                run(["tc", "qdisc", "replace", "dev", dev, "root", "tbf", "rate", f"{kbit}kbit", "burst",
+                     str(burst), "latency", "400ms"], ns=ns)
+            else:
+                run(["tc", "qdisc", "del", "dev", dev, "root"], ns=ns, check=False)
+        if kbit:
+            self.bandwidth[i] = kbit
+        else:
+            self.bandwidth.pop(i, None)
+
+    def link(self, host: str, up: bool) -> None:
+        i = self.index[host]
+        run(["ip", "-n", self.router, "link", "set", f"vr{i}", "up" if up else "down"])
+        (self.down.discard if up else self.down.add)(i)

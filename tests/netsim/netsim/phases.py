@@ -1,0 +1,326 @@
+"""The scenario phases: all_pairs, topic and steady (load under a fault schedule)."""
+
+import concurrent.futures
+import itertools
+import threading
+import time
+from typing import Any, Callable, Dict, List, Tuple
+
+from . import checker, ops
+from .daemons import Indeterminate, Refused
+from .runner import Run, shortest_paths
+
+
+def run(r: Run, ph: Dict[str, Any]) -> None:
+    {"all_pairs": all_pairs, "topic": topic, "steady": steady}[ph["kind"]](r, ph)
+
+
+# --- all pairs ---
+
+def all_pairs(r: Run, ph: Dict[str, Any]) -> None:
+    """Every agent sends to every other with ``"wait": "ack"``; a host pair passes when every agent pair between the
+    two hosts was acked. Repeated ``rounds`` times."""
+    rounds = int(ph.get("rounds", 3))
+    agents = list(r.agents)
+    pairs = [(a, b) for a in agents for b in agents if a != b]
+    host_pairs = [(x, y) for x in r.hosts for y in r.hosts if x != y]
+    lines = ["## All-pairs direct messages\n", "| round | host pairs | agent pairs | slowest ack (ms) |",
+             "|---|---|---|---|"]
+    all_met = True
+    for k in range(1, rounds + 1):
+        futs = []
+        for a, b in pairs:
+            h = r.agents[a]
+            futs.append(r.api(h).submit(ops.send, r.history, h, a, b, "ack", 10_000, None, f"all_pairs {k}"))
+        results = [f.result() for f in futs]
+        good = {(op["from"], op["to"]) for op in results
+                if op["type"] == "ok" and (op.get("result") or {}).get("state") == "accepted"}
+        agent_ok = len(good)
+        host_ok = sum(1 for x, y in host_pairs
+                      if all((a, b) in good for a in r.by_host[x] for b in r.by_host[y]))
+        slowest = max(op["complete_ms"] - op["invoke_ms"] for op in results)
+        lines.append(f"| {k} | {host_ok}/{len(host_pairs)} | {agent_ok}/{len(pairs)} | {slowest:.0f} |")
+        if host_ok != len(host_pairs) or agent_ok != len(pairs):
+            all_met = False
+            for op in results:
+                if (op["from"], op["to"]) not in good:
+                    lines.append(f"|  | failed: {r.agents[op['from']]} -> {r.agents[op['to']]} | "
+                                 f"{op.get('result') or op.get('error')} | |")
+    r.section("\n".join(lines) + "\n")
+    r.target(f"all-pairs, {rounds} consecutive rounds", "every round complete" if all_met else "incomplete",
+             f"{len(host_pairs)}/{len(host_pairs)} host pairs, {len(pairs)}/{len(pairs)} agent pairs", all_met)
+
+
+# --- topics ---
+
+def subscribe_all(r: Run, name: str) -> None:
+    """Every agent subscribes durably to ``name``; returns once every daemon sees every other in the topic."""
+    for a, h in r.agents.items():
+        status, body = r.api(h).call("POST", f"/v1/agents/{a}/subscriptions", {"topic": name})
+        if status not in (201, 409):
+            raise RuntimeError(f"subscribe {a}: HTTP {status} {body}")
+    r.subscribers[name] = list(r.agents)
+    deadline = time.monotonic() + 30
+    while True:
+        ready = True
+        for h in r.hosts:
+            status, body = r.api(h).call("GET", "/v1/topics?internal=true")
+            entry = next((t for t in body.get("topics", []) if t["topic"] == name), None)
+            if not entry or entry.get("peers", 0) < len(r.hosts) - 1:
+                ready = False
+        if ready:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topic {name}: not every daemon sees every other subscribed after 30 s")
+        time.sleep(0.1)
+
+
+def topic(r: Run, ph: Dict[str, Any]) -> None:
+    """Every agent subscribes durably; one agent per host publishes; every subscriber must get every message. The
+    spread latency is judged against the shortest-path one-way delay between publisher and subscriber hosts."""
+    name = ph.get("topic", "netsim/spread")
+    per_host = int(ph.get("per_host", 3))
+    r.require_topic_delivery = True
+    subscribe_all(r, name)
+    publishers = [r.by_host[h][0] for h in r.hosts]
+    for k in range(per_host):
+        futs = [r.api(r.agents[p]).submit(ops.publish, r.history, r.agents[p], p, name, "topic") for p in publishers]
+        for f in futs:
+            if f.result()["type"] != "ok":
+                raise RuntimeError(f"publish failed: {f.result()}")
+        time.sleep(0.2)
+    want = per_host * len(publishers)
+    deadline = time.monotonic() + float(ph.get("deadline_s", 20))
+    while time.monotonic() < deadline:
+        counts = [sum(1 for m in r.api(h).submit(lambda api, a=a: ops.inbox(api, a)).result()
+                      if m.get("protocol") == checker.TOPIC_PROTOCOL) for a, h in r.agents.items()]
+        if min(counts) >= want:
+            break
+        time.sleep(0.25)
+    # Spread against the shortest path, from the inboxes as they are now.
+    state = {"inboxes": {a: r.api(h).submit(lambda api, a=a: ops.inbox(api, a)).result() for a, h in r.agents.items()},
+             "subscribers": {name: list(r.agents)}}
+    res = checker.check([op for op in r.history.ops if op.get("op") == "publish"], state, True, r.agents)
+    sp = shortest_paths(r.net.delay_ms)
+    excess = []
+    rows = []
+    for s in res.spread_ms:
+        i, j = r.net.index[s["from_host"]], r.net.index[s["to_host"]]
+        excess.append(s["ms"] - 1.5 * sp[i][j])
+        rows.append((s["from_host"], s["to_host"], sp[i][j], s["ms"]))
+    worst = sorted(rows, key=lambda x: x[3] - 1.5 * x[2], reverse=True)[:6]
+    lines = ["## Topic spread\n",
+             f"{len(publishers)} publishers x {per_host} messages, {len(r.agents)} durable subscribers; delivery ratio "
+             f"min {min(res.topic_ratio.values()):.3f}.", "",
+             "| publisher host | subscriber host | shortest-path one-way (ms) | spread (ms) |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {d:.0f} | {m:.0f} |" for a, b, d, m in worst]
+    r.section("\n".join(lines) + "\n")
+    p99 = checker.percentile(excess, 99)
+    r.target("topic: every subscriber got every message", f"ratio min {min(res.topic_ratio.values()):.3f}", "1.000",
+             not any(k.startswith("topic_") and v for k, v in res.anomalies.items()))
+    r.target("topic spread p99 minus 1.5x shortest-path one-way delay", f"{p99:.0f} ms" if p99 is not None else "-",
+             "<= 20 ms", p99 is not None and p99 <= 20)
+
+
+# --- steady load under faults ---
+
+class Faults:
+    """Runs a phase's fault schedule on a thread: each ``[[phase.fault]]`` entry at its ``at_s``."""
+
+    def __init__(self, r: Run, specs: List[Dict[str, Any]], start: float) -> None:
+        self.r = r
+        self.start = start
+        self.events: List[Tuple[float, str, Callable[[], None]]] = []
+        self.stop = threading.Event()
+        self.last_heal = 0.0
+        self.errors: List[str] = []
+        for k, spec in enumerate(specs):
+            self.expand(k, spec)
+        self.events.sort(key=lambda e: e[0])
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def at(self, t: float, label: str, fn: Callable[[], None]) -> None:
+        self.events.append((t, label, fn))
+
+    def band(self, t0: float, t1: float, label: str) -> None:
+        self.r.faults.append((self.start * 1000 + t0 * 1000, self.start * 1000 + t1 * 1000, label))
+
+    def healed(self) -> None:
+        self.last_heal = time.time()
+
+    def expand(self, k: int, f: Dict[str, Any]) -> None:
+        r, net = self.r, self.r.net
+        kind, t = f["kind"], float(f.get("at_s", 0))
+        dur = float(f.get("for_s", 0))
+        if kind == "partition":
+            group, name = f["group"], f"p{k}"
+            self.at(t, f"partition {group}", lambda: net.partition(name, group))
+            self.at(t + dur, f"heal {group}", lambda: (net.heal(name), self.healed()))
+            self.band(t, t + dur, f"partition {'+'.join(group)}")
+        elif kind == "loss":
+            pct = float(f["percent"])
+            self.at(t, f"loss {pct}%", lambda: net.set_loss(pct))
+            self.at(t + dur, "loss off", lambda: (net.set_loss(0), self.healed()))
+            self.band(t, t + dur, f"loss {pct:g}%")
+        elif kind == "bandwidth":
+            host, kbit = f["host"], int(f["kbit"])
+            self.at(t, f"cap {host} {kbit} kbit/s", lambda: net.set_bandwidth(host, kbit))
+            if dur:
+                self.at(t + dur, f"uncap {host}", lambda: (net.set_bandwidth(host, None), self.healed()))
+            self.band(t, t + (dur or 1), f"{host} {kbit} kbit/s")
+        elif kind == "link_down":
+            host = f["host"]
+            self.at(t, f"link down {host}", lambda: net.link(host, False))
+            self.at(t + dur, f"link up {host}", lambda: (net.link(host, True), self.healed()))
+            self.band(t, t + dur, f"{host} down")
+        elif kind in ("kill", "crashes"):
+            count = int(f.get("count", 1))
+            every = float(f.get("every_s", 0))
+            lo, hi = f.get("pause_s", [f.get("restart_after_s", 2)] * 2)
+            for n in range(count):
+                host = f.get("host") or r.rng.choice(r.hosts)
+                at = t + n * every
+                pause = r.rng.uniform(float(lo), float(hi))
+                self.at(at, f"kill -9 {host}", lambda h=host: self.kill(h))
+                self.at(at + pause, f"restart {host}", lambda h=host: self.restart(h))
+                self.band(at, at + pause, f"kill {host}")
+        else:
+            raise ValueError(f"unknown fault kind {kind!r}")
+
+    def kill(self, host: str) -> None:
+        ops.fault(self.r.history, "kill", "start", host=host)
+        self.r.daemons[host].kill()
+
+    def restart(self, host: str) -> None:
+        d = self.r.daemons[host]
+        if d.running():
+            return
+        d.start(wait=True)
+        ops.fault(self.r.history, "kill", "end", host=host)
+        self.healed()
+
+    def loop(self) -> None:
+        for t, label, fn in self.events:
+            while not self.stop.is_set() and time.time() < self.start + t:
+                self.stop.wait(min(0.05, max(0.0, self.start + t - time.time())))
+            if self.stop.is_set():
+                return
+            print(f"  t={time.time() - self.start:5.1f}s {label}", flush=True)
+            ops.fault(self.r.history, "event", label)
+            try:
+                fn()
+            except Exception as e:  # a fault that cannot be applied ends the run as a failure
+                self.errors.append(f"{label}: {e}")
+
+    def end(self) -> float:
+        """Waits for the schedule to finish; returns the seconds it ran."""
+        self.thread.join()
+        return (self.events[-1][0] if self.events else 0.0)
+
+
+def steady(r: Run, ph: Dict[str, Any]) -> None:
+    """Sends at ``rate`` per second for ``duration_s`` from random agents to random other agents (``"wait":
+    "queued"``) while the fault schedule runs; then waits until every accepted message is final."""
+    rate = float(ph.get("rate", 20))
+    duration = float(ph.get("duration_s", 30))
+    start = time.time()
+    if r.load_start_ms is None:
+        r.load_start_ms = start * 1000
+    topic_rate = float(ph.get("topic_rate", 0))
+    if topic_rate:
+        subscribe_all(r, "netsim/steady")
+        start = time.time()
+        r.load_start_ms = start * 1000
+    faults = Faults(r, ph.get("fault", []), start)
+    faults.thread.start()
+    agents = list(r.agents)
+    futs: List[concurrent.futures.Future] = []
+    n = 0
+    published = 0
+    rss: Dict[str, List[Tuple[float, float]]] = {h: [] for h in r.hosts}
+    next_rss = start
+    while time.time() < start + duration:
+        due = start + n / rate
+        if time.time() < due:
+            time.sleep(min(0.01, due - time.time()))
+            continue
+        a = r.rng.choice(agents)
+        b = r.rng.choice([x for x in agents if x != a])
+        h = r.agents[a]
+        futs.append(r.api(h).submit(ops.send, r.history, h, a, b, "queued", 10_000, ph.get("ttl_ms"), "steady"))
+        n += 1
+        while topic_rate and published < (time.time() - start) * topic_rate:
+            p = r.rng.choice(agents)
+            futs.append(r.api(r.agents[p]).submit(ops.publish, r.history, r.agents[p], p, "netsim/steady", "steady"))
+            published += 1
+        if time.time() >= next_rss:
+            for host, d in r.daemons.items():
+                v = d.rss_bytes()
+                if v:
+                    rss[host].append((time.time() - start, v / 1e6))
+            next_rss += float(ph.get("rss_every_s", 10))
+    faults.end()
+    for f in futs:
+        f.result()
+    load_end = time.time()
+    heal_at = faults.last_heal or load_end
+    sent_ok = [op for op in r.history.ops if op.get("op") == "send" and op.get("phase") == "steady"
+               and op["type"] == "ok"]
+    drained = drain(r, sent_ok, float(ph.get("drain_s", 60)))
+    # When the last accepted message reached its inbox, from the inboxes themselves.
+    received: Dict[str, float] = {}
+    for a, h in r.agents.items():
+        for m in r.api(h).submit(lambda api, a=a: ops.inbox(api, a)).result():
+            req = checker.body_req(m, "req")
+            if req:
+                received[req] = min(received.get(req, m["received_ms"]), m["received_ms"])
+    last = max((received[op["req"]] for op in sent_ok if op["req"] in received), default=heal_at * 1000)
+    drain_s = max(0.0, last / 1000 - heal_at) if drained else None
+    kinds: Dict[str, int] = {}
+    for op in r.history.ops:
+        if op.get("op") == "send" and op.get("phase") == "steady":
+            kinds[op["type"]] = kinds.get(op["type"], 0) + 1
+    lines = [f"## Steady load under faults\n", f"{n} sends in {duration:.0f} s ({rate:g}/s offered): "
+             f"{kinds.get('ok', 0)} accepted, {kinds.get('fail', 0)} refused, {kinds.get('info', 0)} indeterminate.",
+             "", "Faults: " + "; ".join(f"{label} at {t:.1f} s" for t, label, _ in sorted(faults.events)) + "."]
+    if r.net.drop_counters():
+        lines.append(f"Packets dropped by the router: {r.net.drop_counters()}.")
+    if faults.errors:
+        lines.append(f"Faults that could not be applied: {faults.errors}")
+    r.section("\n".join(lines) + "\n")
+    limit = float(ph.get("drain_target_s", 30))
+    r.target("every accepted message delivered, counted from the end of the last fault",
+             f"{drain_s:.1f} s" if drain_s is not None else f"not within {ph.get('drain_s', 60)} s",
+             f"<= {limit:g} s", drain_s is not None and drain_s <= limit and not faults.errors)
+    if any(rss.values()) and ph.get("rss_target"):
+        worst = 0.0
+        for host, pts in rss.items():
+            base = next((v for t, v in pts if t >= 60), None)
+            if base:
+                worst = max(worst, max(v for _, v in pts) / base)
+        r.figures.append(("rss.svg", __import__("netsim.plots", fromlist=["timeline"]).timeline(
+            rss, [], "daemon RSS", "MB")))
+        r.target("RSS within 2x its value after the first minute", f"{worst:.2f}x", "<= 2x", worst <= 2.0)
+
+
+def drain(r: Run, sent_ok: List[Dict[str, Any]], deadline_s: float) -> bool:
+    """Polls the senders' receipts until every accepted remote send is final (accepted, rejected or expired)."""
+    pending = [op for op in sent_ok if r.agents[op["to"]] != op["host"] and op.get("request_id")]
+    deadline = time.time() + deadline_s
+    while pending and time.time() < deadline:
+        still = []
+        for op in pending:
+            try:
+                status, rc = r.api(op["host"]).call("GET", f"/v1/agents/{op['from']}/messages/{op['request_id']}",
+                                                    timeout=5)
+            except (Refused, Indeterminate):
+                still.append(op)
+                continue
+            if status != 200 or rc.get("state") not in checker.FINAL_STATES:
+                still.append(op)
+        pending = still
+        if pending:
+            time.sleep(0.25)
+    if pending:
+        print(f"  {len(pending)} accepted messages not final after {deadline_s} s", flush=True)
+    return not pending

@@ -1,0 +1,292 @@
+"""A run: the network, the daemons, the agents, the scenario's phases, the final state, the checker and the report.
+
+Usage: ``python3 tests/netsim/run.py SCENARIO.toml --agentmesh BIN [--out DIR] [--profile chaos]``.
+"""
+
+import itertools
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+import tomllib
+import traceback
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import checker, ns as nsmod, ops, plots
+from .daemons import Daemon, Indeterminate, Refused
+from .net import Network
+
+
+class Target:
+    def __init__(self, name: str, value: str, target: str, met: bool) -> None:
+        self.name, self.value, self.target, self.met = name, value, target, met
+
+
+def load_scenario(path: Path, profile: Optional[str]) -> Dict[str, Any]:
+    with open(path, "rb") as f:
+        sc = tomllib.load(f)
+    if "network" in sc:
+        # The hosts, round trips and agents of another scenario file (its phases are not taken).
+        with open(path.parent / sc["network"], "rb") as f:
+            base = tomllib.load(f)
+        for k, v in base.items():
+            if k != "phase" and k != "name":
+                sc.setdefault(k, v)
+    if profile:
+        for ph in sc.get("phase", []):
+            ph.update(ph.get(profile, {}))
+            for f in ph.get("fault", []):
+                f.update(f.get(profile, {}))
+    return sc
+
+
+def shortest_paths(delay: List[List[float]]) -> List[List[float]]:
+    n = len(delay)
+    d = [[0.0 if i == j else delay[i][j] for j in range(n)] for i in range(n)]
+    for k, i, j in itertools.product(range(n), repeat=3):
+        if d[i][k] + d[k][j] < d[i][j]:
+            d[i][j] = d[i][k] + d[k][j]
+    return d
+
+
+class Run:
+    def __init__(self, scenario: Dict[str, Any], binary: Path, out: Path, seed: Optional[int] = None) -> None:
+        self.sc = scenario
+        self.binary = binary
+        self.out = out
+        self.hosts: List[str] = scenario["hosts"]
+        self.rng = random.Random(seed if seed is not None else scenario.get("seed", 1))
+        self.history = ops.History(out / "history.jsonl")
+        self.daemons: Dict[str, Daemon] = {}
+        self.agents: Dict[str, str] = {}  # agent id -> host
+        self.by_host: Dict[str, List[str]] = {h: [] for h in self.hosts}
+        self.subscribers: Dict[str, List[str]] = {}
+        self.targets: List[Target] = []
+        self.sections: List[str] = []
+        self.figures: List[Tuple[str, str]] = []
+        self.faults: List[Tuple[float, float, str]] = []  # (start ms, end ms, label)
+        self.load_start_ms: Optional[float] = None
+        self.require_topic_delivery = False
+        self.net: Optional[Network] = None
+
+    # --- helpers the phases use ---
+
+    def target(self, name: str, value: str, target: str, met: bool) -> None:
+        self.targets.append(Target(name, value, target, met))
+        print(f"  {'ok  ' if met else 'MISS'} {name}: {value} (target {target})", flush=True)
+
+    def section(self, text: str) -> None:
+        self.sections.append(text)
+
+    def api(self, host: str):
+        return self.daemons[host].api
+
+    def rtt(self, a: str, b: str) -> float:
+        key = self.sc.get("rtt_ms", {})
+        return float(key.get(f"{a} {b}", key.get(f"{b} {a}", self.sc.get("default_rtt_ms", 0))))
+
+    def directory_complete(self, host: str) -> bool:
+        try:
+            status, body = self.api(host).call("GET", "/v1/directory?online=true", timeout=5)
+        except (Refused, Indeterminate):
+            return False
+        if status != 200:
+            return False
+        return {a["agent_id"] for a in body["agents"]} >= set(self.agents)
+
+    def wait_directories(self, deadline_s: float) -> Optional[float]:
+        """Seconds until every running daemon lists every agent online, or None at the deadline."""
+        start = time.monotonic()
+        pending = [h for h in self.hosts if self.daemons[h].running()]
+        while pending:
+            pending = [h for h in pending if not self.directory_complete(h)]
+            if not pending:
+                break
+            if time.monotonic() - start > deadline_s:
+                print(f"  directories incomplete after {deadline_s} s on {pending}", flush=True)
+                return None
+            time.sleep(0.1)
+        return time.monotonic() - start
+
+    def wait_connected(self, deadline_s: float) -> Optional[float]:
+        start = time.monotonic()
+        want = len(self.hosts) - 1
+        while True:
+            counts = {}
+            for h in self.hosts:
+                try:
+                    status, body = self.api(h).call("GET", "/v1/peers", timeout=5)
+                    counts[h] = len(body.get("peers", [])) if status == 200 else 0
+                except (Refused, Indeterminate):
+                    counts[h] = 0
+            if all(c >= want for c in counts.values()):
+                return time.monotonic() - start
+            if time.monotonic() - start > deadline_s:
+                print(f"  peers still missing after {deadline_s} s: {counts}", flush=True)
+                return None
+            time.sleep(0.1)
+
+    # --- the run ---
+
+    def execute(self) -> bool:
+        problem = nsmod.requirements_problem()
+        if problem:
+            print(f"netsim: cannot run: {problem}", file=sys.stderr)
+            return False
+        ok = False
+        with Network(self.hosts, self.out / "net") as net:
+            self.net = net
+            try:
+                self.setup()
+                from . import phases  # noqa: PLC0415 (phases imports this module's types)
+                for ph in self.sc.get("phase", []):
+                    print(f"phase {ph['kind']}", flush=True)
+                    phases.run(self, ph)
+                ok = self.finish()
+            except Exception:
+                traceback.print_exc()
+                self.section("## The run stopped\n\n```\n" + traceback.format_exc() + "```\n")
+                self.write_report(None)
+            finally:
+                for d in self.daemons.values():
+                    d.stop()
+                    d.api.close()
+                self.history.close()
+        print(f"report: {self.out / 'report.md'}", flush=True)
+        return ok
+
+    def setup(self) -> None:
+        jitter = float(self.sc.get("jitter_ms", 0))
+        for a, b in itertools.combinations(self.hosts, 2):
+            self.net.set_rtt(a, b, self.rtt(a, b), jitter)
+        self.net.commit_delays()
+        extra = list(self.sc.get("daemon_args", []))
+        for j, h in enumerate(self.hosts):
+            boot = [f"/ip4/{self.net.addr(self.hosts[i])}/tcp/7782" for i in range(j)]
+            self.daemons[h] = Daemon(self.net, h, self.binary, self.out / "hosts", boot, extra)
+        for d in self.daemons.values():
+            d.start(wait=False)
+        for d in self.daemons.values():
+            d.wait_ready()
+        started = time.monotonic()
+        for h in self.hosts:
+            for k in range(int(self.sc.get("agents_per_host", 2))):
+                caps = ["netsim", f"host-{h}"]
+                status, body = self.api(h).call("POST", "/v1/agents", {"name": f"{h}-{k}", "capabilities": caps})
+                if status != 201:
+                    raise RuntimeError(f"create agent on {h}: HTTP {status} {body}")
+                self.agents[body["agent_id"]] = h
+                self.by_host[h].append(body["agent_id"])
+        connected = self.wait_connected(30)
+        complete = self.wait_directories(float(self.sc.get("directory_deadline_s", 90)))
+        total = time.monotonic() - started
+        self.section("## Start\n\n"
+                     f"{len(self.hosts)} hosts, {len(self.agents)} agents. Every pair of daemons connected "
+                     f"{'after %.1f s' % connected if connected is not None else 'NOT within 30 s'}; every directory "
+                     f"complete (all agents online everywhere) "
+                     f"{'%.1f s after the agents were created' % total if complete is not None else 'NOT in time'}.\n")
+        if complete is None:
+            raise RuntimeError("the directories never became complete")
+        print(f"  directories complete {total:.1f} s after the agents were created", flush=True)
+
+    # --- the end ---
+
+    def collect_state(self) -> Dict[str, Any]:
+        inboxes = {}
+        for agent, host in self.agents.items():
+            inboxes[agent] = self.api(host).submit(lambda api, a=agent: ops.inbox(api, a)).result()
+        receipts = {}
+        for op in self.history.ops:
+            if op.get("op") != "send" or not op.get("request_id") or self.agents.get(op["to"]) == op["host"]:
+                continue
+            status, rc = self.api(op["host"]).call("GET", f"/v1/agents/{op['from']}/messages/{op['request_id']}")
+            if status == 200:
+                receipts[op["request_id"]] = rc
+        return {"inboxes": inboxes, "receipts": receipts, "subscribers": self.subscribers}
+
+    def finish(self) -> bool:
+        state = self.collect_state()
+        (self.out / "state.json").write_text(json.dumps(state))
+        result = checker.check(self.history.ops, state, self.require_topic_delivery, self.agents)
+        return self.write_report(result)
+
+    def write_report(self, result: Optional[checker.Result]) -> bool:
+        lines = [f"# netsim run: {self.sc.get('name', '?')}", "",
+                 f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; hosts {', '.join(self.hosts)}; "
+                 f"history `history.jsonl`, final state `state.json`, daemon logs under `hosts/`.", ""]
+        ok = result is not None and result.ok and all(t.met for t in self.targets)
+        lines.append(f"**Outcome: {'PASS' if ok else 'FAIL'}**\n")
+        if result is not None:
+            lines.append("## Checker\n")
+            lines.append("| " + " | ".join(result.counts) + " |")
+            lines.append("|" + "---|" * len(result.counts))
+            lines.append("| " + " | ".join(str(v) for v in result.counts.values()) + " |\n")
+            if result.ok:
+                lines.append("No anomaly: every acknowledged message is in its recipient's inbox exactly once, nothing "
+                             "arrived that was not sent, and every final receipt agrees with the inboxes.\n")
+            for kind, ids in sorted(result.anomalies.items()):
+                lines.append(f"### {kind}: {len(ids)}\n")
+                lines += [f"- `{i}`" for i in ids[:200]]
+                lines.append("")
+            self.latency_section(result, lines)
+            if result.topic_ratio:
+                ratios = list(result.topic_ratio.values())
+                lines.append(f"Topic delivery ratio per durable subscriber: min {min(ratios):.3f}, mean "
+                             f"{sum(ratios) / len(ratios):.3f} ({len(ratios)} subscribers, "
+                             f"{result.counts['publishes_ok']} messages published).\n")
+        lines.append("## Targets\n\n| | measured | target | |\n|---|---|---|---|")
+        for t in self.targets:
+            lines.append(f"| {t.name} | {t.value} | {t.target} | {'met' if t.met else '**missed**'} |")
+        lines.append("")
+        lines += self.sections
+        if self.net and self.net.delayline_stats:
+            lines.append(f"Delay line: {json.dumps(self.net.delayline_stats)}\n")
+        for name, svg in self.figures:
+            (self.out / name).write_text(svg)
+            lines.append(f"![{name}]({name})\n")
+        (self.out / "report.md").write_text("\n".join(lines) + "\n")
+        if result is not None and not result.ok:
+            print("ANOMALIES:", flush=True)
+            for kind, ids in sorted(result.anomalies.items()):
+                print(f"  {kind}: {len(ids)}: {', '.join(ids[:20])}", flush=True)
+        return ok
+
+    def latency_section(self, result: checker.Result, lines: List[str]) -> None:
+        def row(name: str, vs: List[float]) -> str:
+            ps = [checker.percentile(vs, p) for p in (50, 90, 99)]
+            cells = " | ".join("-" if v is None else f"{v:.0f}" for v in ps + [max(vs) if vs else None])
+            return f"| {name} | {len(vs)} | {cells} |"
+
+        lines.append("## Latency (ms)\n\n| | n | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|")
+        lines.append(row("direct message: send to inbox", result.delivery_ms))
+        if result.ack_ms:
+            lines.append(row('direct message: `"wait": "ack"` answer', result.ack_ms))
+        if result.spread_ms:
+            lines.append(row("topic: publish to subscriber inbox", [s["ms"] for s in result.spread_ms]))
+        lines.append("")
+        series = {"send -> inbox": result.delivery_ms}
+        if result.ack_ms:
+            series["wait=ack answer"] = result.ack_ms
+        if result.spread_ms:
+            series["topic spread"] = [s["ms"] for s in result.spread_ms]
+        self.figures.append(("latency-cdf.svg", plots.cdf(series, "latency CDF", "milliseconds")))
+        if result.deliveries and self.load_start_ms is not None:
+            t0 = self.load_start_ms
+            sent: Dict[int, int] = {}
+            got: Dict[int, int] = {}
+            for op in self.history.ops:
+                if op.get("op") == "send" and op.get("type") == "ok" and op["invoke_ms"] >= t0:
+                    sent[int((op["invoke_ms"] - t0) // 1000)] = sent.get(int((op["invoke_ms"] - t0) // 1000), 0) + 1
+            for d in result.deliveries:
+                if d["invoke_ms"] >= t0:
+                    k = int((d["received_ms"] - t0) // 1000)
+                    got[k] = got.get(k, 0) + 1
+            end = max(list(sent) + list(got) + [0])
+            series2 = {"accepted (202) per s": [(s, sent.get(s, 0)) for s in range(end + 1)],
+                       "delivered per s": [(s, got.get(s, 0)) for s in range(end + 1)]}
+            faults = [((a - t0) / 1000, (b - t0) / 1000, label) for a, b, label in self.faults]
+            self.figures.append(("delivery-over-time.svg",
+                                 plots.timeline(series2, faults, "direct messages over time", "messages per second")))
