@@ -153,6 +153,7 @@ json::object directory_view_json(const node::DirectoryView& v) {
   o["capabilities"] = string_array(v.capabilities);
   o["display_name"] = v.display_name;
   o["online"] = v.online;
+  o["presence"] = v.presence;
   o["local"] = v.local;
   o["seq"] = v.seq;
   o["expires_ms"] = v.expires_ms;

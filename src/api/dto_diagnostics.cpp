@@ -141,6 +141,14 @@ json::object pubsub_diagnostics_json(const node::PubsubFigures& p) {
                                 {"published_total", p.adverts.published},
                                 {"received_total", p.adverts.received},
                                 {"refused_full_total", p.adverts.refused_full}};
+  const auto& l = p.adverts.liveness;
+  out["presence"] = json::object{{"beacons_published_total", p.adverts.beacons_published},
+                                 {"beacons_received_total", p.adverts.beacons_received},
+                                 {"daemons_tracked", l.tracked},
+                                 {"daemons_suspect", l.suspect},
+                                 {"daemons_offline", l.offline},
+                                 {"became_suspect_total", l.became_suspect},
+                                 {"became_offline_total", l.became_offline}};
   out["scores"] = scores_json(p.scores);
   out["attribution"] = json::object{{"verifications_total", p.subscribers.verifications},
                                     {"cache_hits_total", p.subscribers.binding_cache_hits}};

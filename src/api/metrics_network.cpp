@@ -80,6 +80,17 @@ void render_pubsub_metrics(std::string& out, const node::PubsubFigures& p) {
               static_cast<double>(p.service.queued));
   prom::counter(out, "agentmesh_pubsub_outbound_dropped_total", "RPCs dropped: a peer's queue was full",
                 p.service.rpcs_dropped);
+  const auto& a = p.adverts;
+  two_way(out, "agentmesh_presence_beacons_total", "counter", "liveness beacons", "direction",
+          {"published", double(a.beacons_published)}, {"received", double(a.beacons_received)});
+  prom::header(out, "agentmesh_presence_daemons", "gauge", "daemons hosting known agents, by presence");
+  const auto online = a.liveness.tracked - a.liveness.suspect - a.liveness.offline;
+  for (const auto& [state, n] : std::initializer_list<std::pair<const char*, std::size_t>>{
+           {"online", online}, {"suspect", a.liveness.suspect}, {"offline", a.liveness.offline}}) {
+    prom::sample(out, "agentmesh_presence_daemons", fmt::format("state=\"{}\"", state), static_cast<double>(n));
+  }
+  two_way(out, "agentmesh_presence_transitions_total", "counter", "daemons that became suspect or offline", "to",
+          {"suspect", double(a.liveness.became_suspect)}, {"offline", double(a.liveness.became_offline)});
 }
 
 void render_direct_metrics(std::string& out, const node::DirectStats& d) {

@@ -190,6 +190,27 @@ Result<FileStrings> read_file_strings(const toml::table& file, std::string& why)
   return s;
 }
 
+// [presence]: the liveness beacons and the failure detector's thresholds.
+bool read_presence(const toml::table& file, DaemonConfig& cfg, std::string& why) {
+  auto& p = cfg.node.presence;
+  std::int64_t interval = p.beacon_interval.count();
+  std::int64_t suspect = p.suspect_after.count();
+  std::int64_t offline = p.offline_after.count();
+  if (!read_int(file, "presence", "beacon_interval_ms", interval, 100, 60'000, why) ||
+      !read_int(file, "presence", "suspect_after_ms", suspect, 200, 3'600'000, why) ||
+      !read_int(file, "presence", "offline_after_ms", offline, 200, 3'600'000, why)) {
+    return false;
+  }
+  if (offline <= suspect) {
+    why = "presence.offline_after_ms must be larger than presence.suspect_after_ms";
+    return false;
+  }
+  p.beacon_interval = std::chrono::milliseconds(interval);
+  p.suspect_after = std::chrono::milliseconds(suspect);
+  p.offline_after = std::chrono::milliseconds(offline);
+  return true;
+}
+
 // The file's limits and timeouts, each checked against its range.
 bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& why) {
   std::int64_t dial_timeout_ms = cfg.node.transport.dial_timeout.count();
@@ -332,7 +353,9 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   auto file = read_config_file(flags, env, why);
   if (!file) return file.error();
   auto strings = read_file_strings(*file, why);
-  if (!strings || !read_file_numbers(*file, cfg, why) || !read_a2a(*file, flags, env, cfg, why)) return kInvalid;
+  if (!strings || !read_file_numbers(*file, cfg, why) || !read_presence(*file, cfg, why) ||
+      !read_a2a(*file, flags, env, cfg, why))
+    return kInvalid;
   const auto& [file_data_dir, file_name, file_level, file_format, file_api, file_listen, file_bootstrap] = *strings;
 
   // 2. Environment over the file, 3. flags over both.

@@ -14,20 +14,6 @@ std::span<const std::uint8_t> data_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-DirectoryView view_of(const registry::DirectoryEntry& e, std::int64_t now_ms) {
-  DirectoryView v;
-  v.agent_id = e.agent.to_string();
-  v.peer_id = e.peer.to_string();
-  for (const auto& a : e.addrs) v.addrs.push_back(a.with_peer_id(e.peer).to_string());
-  v.capabilities = e.capabilities;
-  v.display_name = e.display_name;
-  v.seq = e.seq;
-  v.expires_ms = e.expires_ms;
-  v.last_seen_ms = e.last_seen_ms;
-  v.online = registry::Directory::online(e, now_ms);
-  return v;
-}
-
 registry::DirectoryEntry entry_of(wire::advert::Advert advert) {
   registry::DirectoryEntry e(advert.peer);
   e.agent = core::AgentId::from_array(advert.agent);
@@ -43,7 +29,33 @@ registry::DirectoryEntry entry_of(wire::advert::Advert advert) {
 
 DirectoryService::DirectoryService(ServiceContext ctx, std::shared_ptr<AgentService> agents, std::shared_ptr<Mesh> mesh,
                                    registry::DirectoryConfig config)
-    : ctx_(std::move(ctx)), agents_(std::move(agents)), mesh_(std::move(mesh)), directory_(config) {}
+    : ctx_(std::move(ctx)),
+      agents_(std::move(agents)),
+      mesh_(std::move(mesh)),
+      directory_(config),
+      liveness_(ctx_.config->presence) {}
+
+registry::Presence DirectoryService::presence_of(const registry::DirectoryEntry& e, std::int64_t now_ms) const {
+  if (!registry::Directory::online(e, now_ms)) return registry::Presence::offline;  // expired or withdrawn
+  const auto p = liveness_.presence(e.peer, now_ms);
+  return p == registry::Presence::unknown ? registry::Presence::online : p;  // unknown: by the advert alone
+}
+
+DirectoryView DirectoryService::remote_view(const registry::DirectoryEntry& e, std::int64_t now_ms) const {
+  DirectoryView v;
+  v.agent_id = e.agent.to_string();
+  v.peer_id = e.peer.to_string();
+  for (const auto& a : e.addrs) v.addrs.push_back(a.with_peer_id(e.peer).to_string());
+  v.capabilities = e.capabilities;
+  v.display_name = e.display_name;
+  v.seq = e.seq;
+  v.expires_ms = e.expires_ms;
+  v.last_seen_ms = e.last_seen_ms;
+  const auto p = presence_of(e, now_ms);
+  v.online = p != registry::Presence::offline;
+  v.presence = registry::presence_name(p);
+  return v;
+}
 
 Result<void> DirectoryService::load(std::string& why) {
   auto rows = ctx_.storage->reader().list_directory(registry::DirectoryConfig{}.max_entries);
@@ -88,6 +100,8 @@ AgentService::Observer DirectoryService::agent_observer() {
 void DirectoryService::start() {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   mesh_->join(std::string(wire::advert::kTopic));
+  mesh_->join(std::string(wire::advert::kBeaconTopic));
+  next_beacon_ms_ = ctx_.now_ms() + ctx_.config->presence.beacon_interval.count();
   // The first round follows soon, once the first peers are connected.
   next_round_ms_ = ctx_.now_ms() + kAdvertMinGap.count();
   std::weak_ptr<DirectoryService> weak = weak_from_this();
@@ -117,11 +131,47 @@ std::optional<core::UnixMs> DirectoryService::tick() {
     next_round_ms_ = now + std::chrono::milliseconds(kAdvertInterval).count();
     if (!stopped_) publish_round();
   }
+  if (now >= next_beacon_ms_) {
+    next_beacon_ms_ = now + ctx_.config->presence.beacon_interval.count();
+    if (!stopped_) publish_beacon();
+  }
+  liveness_.tick(now);
   if (directory_.expire(now) > 0) {
     const auto cutoff = now - registry::DirectoryConfig{}.keep_offline.count();
     persist([cutoff](store::Store& s) { return s.purge_directory(cutoff); });
   }
-  return wanted_ ? std::max(earliest, now) : next_round_ms_;
+  return std::min(wanted_ ? std::max(earliest, now) : next_round_ms_, next_beacon_ms_);
+}
+
+// Only daemons that host running agents beacon: presence is about agents.
+void DirectoryService::publish_beacon() {
+  const auto all = agents_->all();
+  if (std::none_of(all.begin(), all.end(), [](const auto* a) { return a->state == store::AgentState::running; })) {
+    return;
+  }
+  if (auto r = mesh_->publish(std::string(wire::advert::kBeaconTopic), std::string()); r) ++beacons_published_;
+}
+
+pubsub::Validation DirectoryService::validate_beacon(const wire::pubsub::Message& m) {
+  // Signed by its daemon (StrictSign, checked by the router); nothing else in it.
+  if (!m.from || (m.data && !m.data->empty())) return pubsub::Validation::reject;
+  return pubsub::Validation::accept;
+}
+
+void DirectoryService::on_beacon(const core::PeerId& author) {
+  AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
+  ++beacons_received_;
+  liveness_.heard(author, ctx_.now_ms());
+}
+
+void DirectoryService::beacon_soon() {
+  next_beacon_ms_ = ctx_.now_ms();
+  ticker_.wake();
+}
+
+void DirectoryService::on_peer_disconnected(const core::PeerId& peer) {
+  AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
+  liveness_.disconnected(peer, ctx_.now_ms());
 }
 
 void DirectoryService::publish(const wire::advert::Advert& advert) {
@@ -196,7 +246,10 @@ void DirectoryService::on_advert(const wire::pubsub::Message& m) {
   ++received_;
   auto e = entry_of(std::move(*advert));
   e.last_seen_ms = ctx_.now_ms();
-  if (agents_->find(e.agent)) return;  // one of ours, hosted here (an old advert coming back)
+  if (agents_->find(e.agent)) return;
+  // An advert is signed by its agent, and its publisher is its host (validate()).
+  if (e.expires_ms != static_cast<std::int64_t>(e.seq))
+    liveness_.heard(e.peer, e.last_seen_ms);  // one of ours, hosted here (an old advert coming back)
   store::DirectoryRecord row;
   row.agent = e.agent;
   row.advert = *m.data;
@@ -233,6 +286,7 @@ DirectoryView DirectoryService::local_view(const store::AgentRecord& a) const {
   v.display_name = a.display_name;
   v.last_seen_ms = ctx_.now_ms();
   v.online = a.state == store::AgentState::running;
+  v.presence = v.online ? "online" : "offline";
   v.local = true;
   return v;
 }
@@ -251,7 +305,7 @@ std::vector<DirectoryView> DirectoryService::search(const std::string& capabilit
   }
   const auto remote = capability.empty() ? directory_.all() : directory_.with_capability(capability);
   for (const auto* e : remote) {
-    auto v = view_of(*e, now);
+    auto v = remote_view(*e, now);
     if (!online_only || v.online) out.push_back(std::move(v));
   }
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.agent_id < y.agent_id; });
@@ -261,12 +315,18 @@ std::vector<DirectoryView> DirectoryService::search(const std::string& capabilit
 std::optional<DirectoryView> DirectoryService::entry(const core::AgentId& agent) const {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   if (const auto* a = agents_->find(agent)) return local_view(*a);
-  if (const auto* e = directory_.find(agent)) return view_of(*e, ctx_.now_ms());
+  if (const auto* e = directory_.find(agent)) return remote_view(*e, ctx_.now_ms());
   return std::nullopt;
 }
 
 DirectoryStats DirectoryService::stats() const {
-  return DirectoryStats{directory_.size(), published_, received_, directory_.refused_full()};
+  return DirectoryStats{directory_.size(),
+                        published_,
+                        received_,
+                        directory_.refused_full(),
+                        beacons_published_,
+                        beacons_received_,
+                        liveness_.stats(ctx_.now_ms())};
 }
 
 }  // namespace agentmesh::node

@@ -11,8 +11,12 @@
 // its advert expires.
 //
 // Presence: an entry is online until its advert's expiry (three intervals:
-// two adverts can be lost); offline entries stay for keep_offline (1 h), then
-// tick() drops them, here and in SQLite.
+// two adverts can be lost), unless the failure detector (registry/liveness)
+// says its daemon is gone: every daemon hosting running agents publishes a
+// beacon on agentmesh/beacons/1 every beacon interval (1 s), and a daemon
+// silent for 4 intervals (or whose connection to us closed) is `suspect`,
+// for 12 intervals `offline`. Offline entries stay for keep_offline (1 h),
+// then tick() drops them, here and in SQLite.
 //
 // Other daemons' adverts pass validate() (the agent's signature, the
 // publishing daemon is the advert's host, not expired, newer than what we
@@ -33,6 +37,7 @@
 #include "node/types.hpp"
 #include "pubsub/router.hpp"
 #include "registry/directory.hpp"
+#include "registry/liveness.hpp"
 #include "wire/advert.hpp"
 
 namespace agentmesh::node {
@@ -42,6 +47,9 @@ struct DirectoryStats {
   std::uint64_t published = 0;
   std::uint64_t received = 0;
   std::uint64_t refused_full = 0;
+  std::uint64_t beacons_published = 0;
+  std::uint64_t beacons_received = 0;
+  registry::LivenessStats liveness;  // the daemons hosting them
 };
 
 class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
@@ -72,6 +80,13 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   pubsub::Validation validate(const wire::pubsub::Message& m) const;
   void on_advert(const wire::pubsub::Message& m);
 
+  // --- presence: the beacons topic and connections ---
+  static pubsub::Validation validate_beacon(const wire::pubsub::Message& m);
+  void on_beacon(const core::PeerId& author);
+  void on_peer_disconnected(const core::PeerId& peer);
+  // The next beacon now (a peer joined the beacons topic).
+  void beacon_soon();
+
   // --- queries ---
   // Local agents and remote ones, ordered by id. `capability` empty: all.
   std::vector<DirectoryView> search(const std::string& capability, bool online_only) const;
@@ -82,6 +97,9 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
 
  private:
   void publish_round();
+  void publish_beacon();
+  registry::Presence presence_of(const registry::DirectoryEntry& e, std::int64_t now_ms) const;
+  DirectoryView remote_view(const registry::DirectoryEntry& e, std::int64_t now_ms) const;
   void withdraw(const core::AgentId& agent);
   void publish(const wire::advert::Advert& advert);
   DirectoryView local_view(const store::AgentRecord& a) const;
@@ -91,13 +109,17 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   std::shared_ptr<AgentService> agents_;
   std::shared_ptr<Mesh> mesh_;
   registry::Directory directory_;
+  registry::Liveness liveness_;
   Ticker ticker_;
   core::UnixMs last_round_ms_ = 0;
   core::UnixMs next_round_ms_ = 0;
+  core::UnixMs next_beacon_ms_ = 0;
   bool wanted_ = false;
   bool stopped_ = false;
   std::uint64_t published_ = 0;
   std::uint64_t received_ = 0;
+  std::uint64_t beacons_published_ = 0;
+  std::uint64_t beacons_received_ = 0;
 };
 
 }  // namespace agentmesh::node

@@ -208,6 +208,7 @@ void Node::wire_network() {
       auto d = directory.lock();
       return d ? d->validate(m) : pubsub::Validation::ignore;
     }
+    if (*m.topic == wire::advert::kBeaconTopic) return DirectoryService::validate_beacon(m);
     // Inbox topics carry sealed envelopes and MAC'd acks: relays cannot
     // check them; the recipient (and the sender, for acks) does.
     if (m.topic->starts_with(wd::kInboxTopicPrefix)) return pubsub::Validation::accept;
@@ -220,6 +221,8 @@ void Node::wire_network() {
     if (!self || self->stopped_) return;
     if (*m.topic == wire::advert::kTopic) {
       self->directory_->on_advert(m);
+    } else if (*m.topic == wire::advert::kBeaconTopic) {
+      self->directory_->on_beacon(author);
     } else if (m.topic->starts_with(wd::kInboxTopicPrefix)) {
       self->direct_->on_inbox_item(m);
     } else {
@@ -231,6 +234,8 @@ void Node::wire_network() {
     if (!self || self->stopped_) return;
     if (topic == wire::advert::kTopic) {
       self->directory_->wake();  // a new peer learns our agents at once, not within a minute
+    } else if (topic == wire::advert::kBeaconTopic) {
+      self->directory_->beacon_soon();  // a returning daemon shows online as soon as it is connected
     } else if (topic.starts_with(wd::kInboxTopicPrefix)) {
       if (auto agent = core::AgentId::parse(std::string_view(topic).substr(wd::kInboxTopicPrefix.size()))) {
         self->direct_->on_inbox_route(*agent);
@@ -247,8 +252,10 @@ void Node::wire_network() {
   observer.connected = [direct = std::weak_ptr(direct_)](const transport::PeerInfo& info) {
     if (auto d = direct.lock()) d->on_peer_connected(info.peer);
   };
-  observer.disconnected = [direct = std::weak_ptr(direct_)](const core::PeerId& peer) {
+  observer.disconnected = [direct = std::weak_ptr(direct_),
+                           directory = std::weak_ptr(directory_)](const core::PeerId& peer) {
     if (auto d = direct.lock()) d->on_peer_disconnected(peer);
+    if (auto d = directory.lock()) d->on_peer_disconnected(peer);
   };
   host_->add_observer(std::move(observer));
 }

@@ -8,6 +8,7 @@
 
 #include "direct/receiver.hpp"
 #include "direct/retry.hpp"
+#include "registry/liveness.hpp"
 #include "store/records.hpp"
 #include "store/writer.hpp"
 #include "tasks/machine.hpp"
@@ -104,6 +105,9 @@ struct NodeConfig {
   // The task lifecycle: default timeouts, bounds, retention, size limits.
   TaskConfig tasks;
   ConversationConfig conversations;
+  // Presence of remote agents: liveness beacons and the failure detector
+  // (registry/liveness.hpp; [presence] in the configuration file).
+  registry::LivenessConfig presence;
   // The node-to-node transport: listen and bootstrap addresses, limits.
   transport::TransportConfig transport;
 };

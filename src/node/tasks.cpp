@@ -112,7 +112,7 @@ LocalAgents TaskService::local_agents() const {
 std::vector<core::AgentId> TaskService::candidates(const core::AgentId& requester, const std::string& capability) {
   struct Candidate {
     core::AgentId id;
-    bool online;
+    int presence;  // 0 online, 1 suspect (its daemon has gone quiet), 2 offline
     bool local;
     core::UnixMs last;
   };
@@ -127,10 +127,11 @@ std::vector<core::AgentId> TaskService::candidates(const core::AgentId& requeste
       continue;
     }
     auto it = last_offered_.find(*id);
-    found.push_back({*id, v.online || v.local, v.local, it == last_offered_.end() ? 0 : it->second});
+    const int presence = v.local ? (v.online ? 0 : 2) : (v.presence == "online" ? 0 : v.presence == "suspect" ? 1 : 2);
+    found.push_back({*id, presence, v.local, it == last_offered_.end() ? 0 : it->second});
   }
   std::stable_sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.online != b.online) return a.online;
+    if (a.presence != b.presence) return a.presence < b.presence;
     if (a.local != b.local) return a.local;
     return a.last < b.last;
   });

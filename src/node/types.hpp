@@ -197,6 +197,9 @@ struct DirectoryView {
   std::int64_t expires_ms = 0;
   std::int64_t last_seen_ms = 0;
   bool online = false;
+  // "online", "suspect" (its daemon has gone quiet or our connection to it
+  // closed: still listed online) or "offline".
+  std::string presence;
   bool local = false;
 };
 

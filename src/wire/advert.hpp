@@ -22,6 +22,9 @@ namespace agentmesh::wire::advert {
 
 inline constexpr std::uint32_t kVersion = 1;
 inline constexpr std::string_view kTopic = "agentmesh/adverts/1";
+// Liveness beacons: an empty message, signed by the daemon (StrictSign), every
+// beacon interval from every daemon that hosts running agents.
+inline constexpr std::string_view kBeaconTopic = "agentmesh/beacons/1";
 inline constexpr std::size_t kMaxBytes = 8 * 1024;
 inline constexpr std::size_t kMaxAddrs = 16;
 inline constexpr std::size_t kMaxCapabilities = 64;

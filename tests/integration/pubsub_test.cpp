@@ -397,6 +397,55 @@ TEST(PubsubIntegrationTest, TheDirectoryFindsAgentsOnOtherDaemonsByCapability) {
 
 // An agent that stops running or is deleted is withdrawn at once (a signed
 // advert whose expiry is its seq), not left online until its advert expires.
+// Presence (issue 16): a daemon killed with -9 withdraws nothing; its agents
+// show suspect within 5 s and offline within 15 s on the daemons still
+// connected (beacons and the lost connection), and online again within 2 s
+// of its return.
+TEST(PubsubIntegrationTest, AKilledDaemonsAgentsGoSuspectThenOfflineAndComeBack) {
+  TempDir dir;
+  Daemon a(dir.path() / "a");
+  a.start();
+  Daemon c(dir.path() / "c", {"--bootstrap", p2p_addr(a)});
+  c.start();
+  auto created =
+      c.admin().request("POST", "/v1/agents", R"({"name":"victim","capabilities":["x"]})", "application/json");
+  ASSERT_TRUE(created && created->status == 201);
+  const auto victim = std::string(json::parse(created->body).at("agent_id").as_string());
+  auto presence = [&] {
+    auto e = get_json(a, "/v1/directory/" + victim);
+    return e.is_object() ? std::string(e.at("presence").as_string()) : std::string();
+  };
+  ASSERT_TRUE(eventually([&] { return presence() == "online"; }, 20s)) << a.log();
+  // Beacons are flowing: a hears c's.
+  ASSERT_TRUE(eventually(
+      [&] {
+        return get_json(a, "/v1/diagnostics/pubsub").at("presence").at("beacons_received_total").to_number<int>() >= 2;
+      },
+      20s));
+
+  c.kill9();
+  const auto killed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually([&] { return presence() == "suspect"; }, 5s));
+  EXPECT_TRUE(get_json(a, "/v1/directory/" + victim).at("online").as_bool());  // suspect is still listed online
+  ASSERT_TRUE(eventually(
+      [&] { return presence() == "offline"; },
+      15s - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed)));
+  EXPECT_FALSE(get_json(a, "/v1/directory/" + victim).at("online").as_bool());
+  EXPECT_TRUE(get_json(a, "/v1/directory?capability=x&online=true").at("agents").as_array().empty());
+  auto diag = get_json(a, "/v1/diagnostics/pubsub").at("presence");
+  EXPECT_EQ(diag.at("daemons_offline").to_number<int>(), 1);
+  EXPECT_GE(diag.at("became_offline_total").to_number<int>(), 1);
+
+  c.start();
+  ASSERT_TRUE(eventually([&] { return presence() == "online"; }, 2s)) << c.log();
+  EXPECT_EQ(get_json(a, "/v1/directory?capability=x&online=true").at("agents").as_array().size(), 1u);
+  auto metrics = a.admin().request("GET", "/metrics", "", "");
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  EXPECT_NE(metrics->body.find("agentmesh_presence_daemons{state=\"online\"} 1"), std::string::npos) << metrics->body;
+  EXPECT_EQ(a.stop(), 0);
+  EXPECT_EQ(c.stop(), 0);
+}
+
 TEST(PubsubIntegrationTest, StoppedAndDeletedAgentsGoOfflineInOtherDirectoriesAtOnce) {
   TempDir dir;
   Daemon a(dir.path() / "a");

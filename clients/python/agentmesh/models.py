@@ -191,12 +191,15 @@ class DirectoryEntry:
     local: bool
     addrs: List[str]
     raw: Dict[str, Any] = field(repr=False)
+    # "online", "suspect" (its daemon went quiet: still counted online) or "offline".
+    presence: str = "online"
 
     @classmethod
     def from_json(cls, raw: Dict[str, Any]) -> "DirectoryEntry":
+        online = bool(raw.get("online", False))
         return cls(raw.get("agent_id", ""), raw.get("peer_id", ""), _get(raw, "capabilities", []),
-                   raw.get("display_name"), bool(raw.get("online", False)), bool(raw.get("local", False)),
-                   _get(raw, "addrs", []), raw)
+                   raw.get("display_name"), online, bool(raw.get("local", False)),
+                   _get(raw, "addrs", []), raw, raw.get("presence") or ("online" if online else "offline"))
 
 
 @dataclass

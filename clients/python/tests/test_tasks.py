@@ -102,6 +102,7 @@ class MeshTest(DaemonTest):
         alice = ca.agents.create("alice")
         bob = cb.agents.create("bob", capabilities=["translate"])
         eventually(lambda: ca.directory.list(capability="translate", online=True), 20, "bob's advert at a")
+        self.assertEqual(ca.directory.get(bob.agent_id).presence, "online")
         r = alice.send(to=bob.agent_id, body="across", wait_for_ack=True, timeout_ms=10000)
         self.assertEqual((r.state, r.seq), ("accepted", 1))
         self.assertEqual(ca.message_status("alice", r.request_id).state, "accepted")

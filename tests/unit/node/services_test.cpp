@@ -96,9 +96,11 @@ TEST_F(ServicesTest, RetentionPrunesAckedMessagesAndExpiredDedupRows) {
   EXPECT_EQ(again->seq.value, 3u);
 }
 
-// Presence: online until the advert's expiry, offline for an hour after it,
-// then gone (here and in the store).
-TEST_F(ServicesTest, PresenceExpiresWithTheAdvertAndTheEntryGoesAnHourLater) {
+// Presence: online while its daemon is heard (adverts, beacons); suspect
+// after 4 s of silence, offline after 12 s (registry/liveness); one beacon
+// brings it back; offline for an hour after its advert expired, then gone
+// (here and in the store).
+TEST_F(ServicesTest, PresenceFollowsTheDaemonAndTheEntryGoesAnHourAfterItsAdvert) {
   auto a = rig("a");
   auto b = rig("b");
   const auto bob = b->create_agent("bob", {"translate"});
@@ -108,13 +110,24 @@ TEST_F(ServicesTest, PresenceExpiresWithTheAdvertAndTheEntryGoesAnHourLater) {
   ASSERT_EQ(online.size(), 1u);
   EXPECT_EQ(online[0].agent_id, bob.to_string());
   EXPECT_EQ(online[0].peer_id, b->mesh->self().to_string());
+  EXPECT_EQ(online[0].presence, "online");
   b->mesh->forward = nullptr;  // b goes quiet
-  clock_->advance(std::chrono::milliseconds(DirectoryService::kAdvertLifetimeMs - 1));
-  EXPECT_TRUE(a->directory->entry(bob)->online);
+  clock_->advance(4s - 1ms);
+  EXPECT_EQ(a->directory->entry(bob)->presence, "online");
   clock_->advance(1ms);
+  EXPECT_EQ(a->directory->entry(bob)->presence, "suspect");
+  EXPECT_TRUE(a->directory->entry(bob)->online);  // suspect still counts as online
+  clock_->advance(8s);
+  EXPECT_EQ(a->directory->entry(bob)->presence, "offline");
   EXPECT_FALSE(a->directory->entry(bob)->online);
   EXPECT_TRUE(a->directory->search("translate", true).empty());
   EXPECT_EQ(a->directory->search("translate", false).size(), 1u);
+  a->directory->on_beacon(b->mesh->self());  // b is back
+  EXPECT_EQ(a->directory->entry(bob)->presence, "online");
+  // The advert's expiry still rules: past it, offline whatever the beacons say.
+  clock_->advance(std::chrono::milliseconds(DirectoryService::kAdvertLifetimeMs));
+  a->directory->on_beacon(b->mesh->self());
+  EXPECT_EQ(a->directory->entry(bob)->presence, "offline");
   clock_->advance(1h);
   a->directory->tick();
   EXPECT_FALSE(a->directory->entry(bob));
