@@ -137,10 +137,10 @@ json::object pubsub_diagnostics_json(const node::PubsubFigures& p) {
   out["queues"] = std::move(queues);
   out["topics"] = std::move(topics);
   out["replay"] = pubsub_replay_json(s);
-  out["adverts"] = json::object{{"directory_agents", p.adverts.agents},
-                                {"published_total", p.adverts.published},
-                                {"received_total", p.adverts.received},
-                                {"refused_full_total", p.adverts.refused_full}};
+  out["adverts"] =
+      json::object{{"directory_agents", p.adverts.agents},   {"published_total", p.adverts.published},
+                   {"received_total", p.adverts.received},   {"refused_full_total", p.adverts.refused_full},
+                   {"catch_ups_total", p.adverts.catch_ups}, {"caught_up_total", p.adverts.caught_up_adverts}};
   const auto& l = p.adverts.liveness;
   out["presence"] = json::object{{"beacons_published_total", p.adverts.beacons_published},
                                  {"beacons_received_total", p.adverts.beacons_received},

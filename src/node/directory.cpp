@@ -164,6 +164,43 @@ void DirectoryService::on_beacon(const core::PeerId& author) {
   liveness_.heard(author, ctx_.now_ms());
 }
 
+void DirectoryService::catch_up_from(const core::PeerId& peer) {
+  AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
+  if (stopped_ || catch_ups_running_ >= kMaxCatchUps) return;
+  const auto now = ctx_.now_ms();
+  auto& last = caught_up_from_[peer];
+  if (last != 0 && now - last < kCatchUpGap.count()) return;
+  last = now;
+  if (caught_up_from_.size() > 4096) {  // bounded: forget the peers asked longest ago
+    std::erase_if(caught_up_from_, [&](const auto& kv) { return now - kv.second >= kCatchUpGap.count(); });
+  }
+  ++catch_ups_running_;
+  ++catch_ups_;
+  const auto since =
+      std::max<std::int64_t>(now - std::chrono::milliseconds(kAdvertInterval).count() - kAdvertMinGap.count() * 5, 0);
+  std::weak_ptr<DirectoryService> weak = weak_from_this();
+  // Replayed messages passed the router's checks and this service's
+  // validate() (signature, host binding, expiry, newer than ours).
+  auto handler = [weak](const pubsub::MessageId&, const wire::pubsub::Message& m, const core::PeerId&, std::uint64_t) {
+    if (auto self = weak.lock()) {
+      ++self->caught_up_adverts_;
+      self->on_advert(m);
+    }
+  };
+  ctx_.spawn("directory_catch_up", peer.to_string(), [weak, peer, since, handler]() -> Task<void> {
+    auto self = weak.lock();
+    if (!self) co_return;
+    auto mesh = self->mesh_;
+    self.reset();
+    auto r =
+        co_await mesh->replay_from(peer, std::string(wire::advert::kTopic), static_cast<std::uint64_t>(since), handler);
+    self = weak.lock();
+    if (!self) co_return;
+    --self->catch_ups_running_;
+    if (!r) self->ctx_.log->debug("directory: catching up from {} failed: {}", peer.to_string(), r.error().message());
+  });
+}
+
 void DirectoryService::beacon_soon() {
   next_beacon_ms_ = ctx_.now_ms();
   ticker_.wake();
@@ -320,13 +357,17 @@ std::optional<DirectoryView> DirectoryService::entry(const core::AgentId& agent)
 }
 
 DirectoryStats DirectoryService::stats() const {
-  return DirectoryStats{directory_.size(),
-                        published_,
-                        received_,
-                        directory_.refused_full(),
-                        beacons_published_,
-                        beacons_received_,
-                        liveness_.stats(ctx_.now_ms())};
+  DirectoryStats s;
+  s.agents = directory_.size();
+  s.published = published_;
+  s.received = received_;
+  s.refused_full = directory_.refused_full();
+  s.beacons_published = beacons_published_;
+  s.beacons_received = beacons_received_;
+  s.catch_ups = catch_ups_;
+  s.caught_up_adverts = caught_up_adverts_;
+  s.liveness = liveness_.stats(ctx_.now_ms());
+  return s;
 }
 
 }  // namespace agentmesh::node

@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "node/agents.hpp"
@@ -49,7 +50,9 @@ struct DirectoryStats {
   std::uint64_t refused_full = 0;
   std::uint64_t beacons_published = 0;
   std::uint64_t beacons_received = 0;
-  registry::LivenessStats liveness;  // the daemons hosting them
+  std::uint64_t catch_ups = 0;          // replays of the adverts topic asked for
+  std::uint64_t caught_up_adverts = 0;  // new adverts they brought
+  registry::LivenessStats liveness;     // the daemons hosting them
 };
 
 class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
@@ -60,6 +63,8 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   // Republishing on a change or a new peer waits at least this long after
   // the last round, so a burst of changes costs one round.
   static constexpr std::chrono::milliseconds kAdvertMinGap{1000};
+  static constexpr std::size_t kMaxCatchUps = 3;
+  static constexpr std::chrono::milliseconds kCatchUpGap{30'000};
 
   DirectoryService(ServiceContext ctx, std::shared_ptr<AgentService> agents, std::shared_ptr<Mesh> mesh,
                    registry::DirectoryConfig config = {});
@@ -73,6 +78,12 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   void stop();
   // Publish soon: something changed, or a peer joined the adverts topic.
   void wake();
+  // `peer` joined the adverts topic (a new or restored connection): ask it
+  // for the adverts it received in the last advert interval (topic replay,
+  // /agentmesh/topic-replay/1.0.0), so a joining or healed daemon sees every
+  // live agent within a few round trips, not at the next republish. At most
+  // kMaxCatchUps at a time, each peer at most once per kCatchUpGap.
+  void catch_up_from(const core::PeerId& peer);
   // Publishes a round when due, expires presence; the next due time.
   std::optional<core::UnixMs> tick();
 
@@ -120,6 +131,10 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   std::uint64_t received_ = 0;
   std::uint64_t beacons_published_ = 0;
   std::uint64_t beacons_received_ = 0;
+  std::size_t catch_ups_running_ = 0;
+  std::unordered_map<core::PeerId, core::UnixMs> caught_up_from_;  // when each peer was last asked
+  std::uint64_t catch_ups_ = 0;
+  std::uint64_t caught_up_adverts_ = 0;
 };
 
 }  // namespace agentmesh::node

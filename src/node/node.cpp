@@ -220,6 +220,7 @@ void Node::wire_network() {
     auto self = weak.lock();
     if (!self || self->stopped_) return;
     if (*m.topic == wire::advert::kTopic) {
+      self->mesh_->retain(m);  // served to daemons that join or return (DirectoryService::catch_up_from)
       self->directory_->on_advert(m);
     } else if (*m.topic == wire::advert::kBeaconTopic) {
       self->directory_->on_beacon(author);
@@ -233,7 +234,8 @@ void Node::wire_network() {
     auto self = weak.lock();
     if (!self || self->stopped_) return;
     if (topic == wire::advert::kTopic) {
-      self->directory_->wake();  // a new peer learns our agents at once, not within a minute
+      self->directory_->wake();               // a new peer learns our agents at once, not within a minute
+      self->directory_->catch_up_from(peer);  // and we learn what it knows
     } else if (topic == wire::advert::kBeaconTopic) {
       self->directory_->beacon_soon();  // a returning daemon shows online as soon as it is connected
     } else if (topic.starts_with(wd::kInboxTopicPrefix)) {

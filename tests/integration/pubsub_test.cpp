@@ -446,6 +446,39 @@ TEST(PubsubIntegrationTest, AKilledDaemonsAgentsGoSuspectThenOfflineAndComeBack)
   EXPECT_EQ(c.stop(), 0);
 }
 
+// Directory convergence (issue 16): a daemon that joins through one
+// neighbour sees the agents hosted further away within 2 s (it replays the
+// adverts the neighbour received), not at their next republish a minute later.
+TEST(PubsubIntegrationTest, ADaemonJoiningThroughOneNeighbourSeesFartherAgentsAtOnce) {
+  TempDir dir;
+  Daemon a(dir.path() / "a");
+  a.start();
+  Daemon b(dir.path() / "b", {"--bootstrap", p2p_addr(a)});
+  b.start();
+  auto created = a.admin().request("POST", "/v1/agents", R"({"name":"far","capabilities":["x"]})", "application/json");
+  ASSERT_TRUE(created && created->status == 201);
+  const auto far = std::string(json::parse(created->body).at("agent_id").as_string());
+  auto sees_far = [&](Daemon& d) {
+    auto list = get_json(d, "/v1/directory?capability=x&online=true");
+    return list.is_object() && list.at("agents").as_array().size() == 1;
+  };
+  ASSERT_TRUE(eventually([&] { return sees_far(b); }, 20s)) << b.log();
+
+  Daemon c(dir.path() / "c", {"--bootstrap", p2p_addr(b)});  // knows only b
+  c.start();
+  ASSERT_TRUE(eventually([&] { return sees_far(c); }, 2s)) << c.log();
+  EXPECT_EQ(get_json(c, "/v1/directory/" + far).at("presence").as_string(), "online");
+  auto adverts = get_json(c, "/v1/diagnostics/pubsub").at("adverts");
+  EXPECT_GE(adverts.at("catch_ups_total").to_number<int>(), 1);
+  EXPECT_GE(adverts.at("caught_up_total").to_number<int>(), 1);
+  // c is not connected to a: the advert came through b's replay.
+  auto peers = get_json(c, "/v1/peers").at("peers").as_array();
+  for (const auto& p : peers) EXPECT_NE(p.at("peer_id").as_string(), get_json(a, "/v1/node").at("peer_id").as_string());
+  EXPECT_EQ(c.stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
+  EXPECT_EQ(a.stop(), 0);
+}
+
 TEST(PubsubIntegrationTest, StoppedAndDeletedAgentsGoOfflineInOtherDirectoriesAtOnce) {
   TempDir dir;
   Daemon a(dir.path() / "a");
