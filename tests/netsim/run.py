@@ -7,7 +7,6 @@ so. See tests/netsim/README.md.
 """
 
 import argparse
-import os
 import shutil
 import signal
 import sys

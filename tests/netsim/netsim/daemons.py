@@ -61,34 +61,25 @@ class HostApi:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         conn: Optional[http.client.HTTPConnection] = getattr(self._local, "conn", None)
-        fresh = conn is None
         if conn is None:
             conn = http.client.HTTPConnection("127.0.0.1", API_PORT, timeout=timeout)
             self._local.conn = conn
         conn.timeout = timeout
-        if conn.sock is not None:
+        if conn.sock is None:
+            try:
+                conn.connect()
+            except OSError as e:  # refused, or no route: the request was never sent
+                self._drop()
+                raise Refused(str(e)) from None
+        else:
             conn.sock.settimeout(timeout)
         try:
-            try:
-                conn.connect() if conn.sock is None else None
-            except ConnectionRefusedError as e:
-                raise Refused(str(e)) from None
-            except OSError as e:
-                raise Refused(str(e)) from None
             conn.request(method, path, body=data, headers=headers)
             resp = conn.getresponse()
             raw = resp.read()
-        except (Refused, KeyboardInterrupt):
-            self._drop()
-            raise
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
-            self._drop()
-            if not fresh:
-                # A reused connection the daemon had closed (it restarted, or it timed the connection out): the
-                # request may not have been read. The caller decides; sends carry idempotency keys.
-                raise Indeterminate(f"connection lost: {e}") from None
-            raise Indeterminate(f"connection lost: {e}") from None
         except (TimeoutError, OSError, http.client.HTTPException) as e:
+            # Sent, or possibly sent: a reused connection the daemon had closed (it restarted, or timed the
+            # connection out) may not have been read, a timeout may have been. Sends carry idempotency keys.
             self._drop()
             raise Indeterminate(f"{type(e).__name__}: {e}") from None
         try:

@@ -5,10 +5,8 @@ Usage: ``python3 tests/netsim/run.py SCENARIO.toml --agentmesh BIN [--out DIR] [
 
 import itertools
 import json
-import math
 import random
 import sys
-import tempfile
 import time
 import tomllib
 import traceback
@@ -88,21 +86,23 @@ class Run:
         key = self.sc.get("rtt_ms", {})
         return float(key.get(f"{a} {b}", key.get(f"{b} {a}", self.sc.get("default_rtt_ms", 0))))
 
-    def directory_complete(self, host: str) -> bool:
+    def directory_complete(self, host: str, presence: Optional[str] = None) -> bool:
+        """Every agent is listed online here (with ``presence``: exactly that presence, e.g. not suspect)."""
         try:
             status, body = self.api(host).call("GET", "/v1/directory?online=true", timeout=5)
         except (Refused, Indeterminate):
             return False
         if status != 200:
             return False
-        return {a["agent_id"] for a in body["agents"]} >= set(self.agents)
+        return {a["agent_id"] for a in body["agents"]
+                if presence is None or a.get("presence", presence) == presence} >= set(self.agents)
 
-    def wait_directories(self, deadline_s: float) -> Optional[float]:
+    def wait_directories(self, deadline_s: float, presence: Optional[str] = None) -> Optional[float]:
         """Seconds until every running daemon lists every agent online, or None at the deadline."""
         start = time.monotonic()
         pending = [h for h in self.hosts if self.daemons[h].running()]
         while pending:
-            pending = [h for h in pending if not self.directory_complete(h)]
+            pending = [h for h in pending if not self.directory_complete(h, presence)]
             if not pending:
                 break
             if time.monotonic() - start > deadline_s:
