@@ -174,9 +174,8 @@ class Network:
         self._apply_rules()
 
     def _apply_rules(self) -> None:
-        if self.delayline is not None:  # the table exists: keep its counts before the rules are replaced
-            for k, v in self._counters().items():
-                self._dropped[k] = self._dropped.get(k, 0) + v
+        for k, v in self._counters().items():  # keep the counts of the rules about to be replaced
+            self._dropped[k] = self._dropped.get(k, 0) + v
         lines = ["table inet netsim", "delete table inet netsim", "table inet netsim {", " chain forward {",
                  "  type filter hook forward priority 0; policy accept;",
                  '  iifname "dl0" accept comment "already judged on the way in"']

@@ -5,7 +5,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from .daemons import HostApi, Indeterminate, Refused
 
@@ -37,6 +37,22 @@ class History:
         self._f.close()
 
 
+def _perform(history: History, op: Dict[str, Any], call: Callable[[], Tuple[int, Any]],
+             judge: Callable[[int, Any], str]) -> Dict[str, Any]:
+    """Runs ``call``, classifies its outcome (``judge`` for an answer; refused = fail, unknown = info), records it."""
+    op["invoke_ms"] = now_ms()
+    try:
+        status, resp = call()
+        op.update(http=status, result=resp, type=judge(status, resp))
+    except Refused as e:
+        op.update(type="fail", error=f"refused: {e}")
+    except Indeterminate as e:
+        op.update(type="info", error=str(e))
+    op["complete_ms"] = now_ms()
+    history.record(op)
+    return op
+
+
 def send(api: HostApi, history: History, host: str, frm: str, to: str, wait: str = "queued",
          timeout_ms: int = 10_000, ttl_ms: Optional[int] = None, phase: str = "") -> Dict[str, Any]:
     """POST /v1/agents/{frm}/messages, run on one of ``api``'s threads; returns the history line."""
@@ -49,41 +65,25 @@ def send(api: HostApi, history: History, host: str, frm: str, to: str, wait: str
         body["timeout_ms"] = timeout_ms
     if ttl_ms:
         body["ttl_ms"] = ttl_ms
-    op["invoke_ms"] = now_ms()
-    try:
-        status, resp = api.request("POST", f"/v1/agents/{frm}/messages", body,
-                                   timeout=(timeout_ms / 1000.0 + 10) if wait == "ack" else 15)
-        op["http"] = status
-        op["result"] = resp
+
+    def judge(status: int, resp: Any) -> str:
         if status in (200, 202) and isinstance(resp, dict):
             op["request_id"] = resp.get("request_id")
-            op["type"] = "fail" if resp.get("state") in ("rejected", "expired") else "ok"
-        else:
-            op["type"] = "fail"
-    except Refused as e:
-        op.update(type="fail", error=f"refused: {e}")
-    except Indeterminate as e:
-        op.update(type="info", error=str(e))
-    op["complete_ms"] = now_ms()
-    history.record(op)
-    return op
+            return "fail" if resp.get("state") in ("rejected", "expired") else "ok"
+        return "fail"
+
+    timeout = (timeout_ms / 1000.0 + 10) if wait == "ack" else 15
+    return _perform(history, op, lambda: api.request("POST", f"/v1/agents/{frm}/messages", body, timeout=timeout),
+                    judge)
 
 
 def publish(api: HostApi, history: History, host: str, frm: str, topic: str, phase: str = "") -> Dict[str, Any]:
     req = new_req()
     op: Dict[str, Any] = {"op": "publish", "req": req, "host": host, "from": frm, "topic": topic, "phase": phase}
-    op["invoke_ms"] = now_ms()
-    try:
-        status, resp = api.request("POST", f"/v1/topics/{topic.replace('/', '%2F')}/messages",
-                                   {"as": frm, "body": json.dumps({"pub": req}), "content_type": "application/json"})
-        op.update(http=status, result=resp, type="ok" if status == 200 else "fail")
-    except Refused as e:
-        op.update(type="fail", error=f"refused: {e}")
-    except Indeterminate as e:
-        op.update(type="info", error=str(e))
-    op["complete_ms"] = now_ms()
-    history.record(op)
-    return op
+    body = {"as": frm, "body": json.dumps({"pub": req}), "content_type": "application/json"}
+    return _perform(history, op,
+                    lambda: api.request("POST", f"/v1/topics/{topic.replace('/', '%2F')}/messages", body),
+                    lambda status, _: "ok" if status == 200 else "fail")
 
 
 def fault(history: History, kind: str, action: str, **fields: Any) -> None:
