@@ -56,20 +56,25 @@ Presence Liveness::judge(const Peer& p, std::int64_t now_ms) const {
   return Presence::online;
 }
 
+Presence Liveness::observe(const Peer& p, std::int64_t now_ms) const {
+  const auto now = judge(p, now_ms);
+  if (now != p.reported) {
+    if (now == Presence::suspect) ++became_suspect_;
+    if (now == Presence::offline) ++became_offline_;
+    p.reported = now;
+  }
+  return now;
+}
+
 Presence Liveness::presence(const core::PeerId& peer, std::int64_t now_ms) const {
   auto it = peers_.find(peer);
-  return it == peers_.end() ? Presence::unknown : judge(it->second, now_ms);
+  return it == peers_.end() ? Presence::unknown : observe(it->second, now_ms);
 }
 
 void Liveness::tick(std::int64_t now_ms) {
   for (auto it = peers_.begin(); it != peers_.end();) {
-    auto& p = it->second;
-    const auto now = judge(p, now_ms);
-    if (now != p.reported) {
-      if (now == Presence::suspect) ++became_suspect_;
-      if (now == Presence::offline) ++became_offline_;
-      p.reported = now;
-    }
+    const auto& p = it->second;
+    const auto now = observe(p, now_ms);
     if (now == Presence::offline && now_ms - p.last_heard_ms > config_.keep_offline.count()) {
       it = peers_.erase(it);
     } else {
@@ -82,7 +87,7 @@ LivenessStats Liveness::stats(std::int64_t now_ms) const {
   LivenessStats s;
   s.tracked = peers_.size();
   for (const auto& [peer, p] : peers_) {
-    const auto now = judge(p, now_ms);
+    const auto now = observe(p, now_ms);
     if (now == Presence::suspect) ++s.suspect;
     if (now == Presence::offline) ++s.offline;
   }

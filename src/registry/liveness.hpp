@@ -45,7 +45,7 @@ struct LivenessStats {
   std::size_t suspect = 0;
   std::size_t offline = 0;
   std::uint64_t heard = 0;
-  std::uint64_t became_suspect = 0;  // transitions, counted when presence() first sees them
+  std::uint64_t became_suspect = 0;  // transitions, counted when presence(), stats() or tick() first sees them
   std::uint64_t became_offline = 0;
 };
 
@@ -71,16 +71,20 @@ class Liveness {
     std::int64_t last_heard_ms = 0;
     double mean_interval_ms = 0;
     std::int64_t disconnected_ms = -1;  // -1: connected, or heard since
-    Presence reported = Presence::online;
+    // The last presence observed. Observing (presence(), stats(), tick()) is
+    // what counts a transition, so a reader never sees a daemon offline while
+    // became_offline has not counted it yet.
+    mutable Presence reported = Presence::online;
   };
   Presence judge(const Peer& p, std::int64_t now_ms) const;
+  Presence observe(const Peer& p, std::int64_t now_ms) const;
   void evict_one();
 
   LivenessConfig config_;
   std::unordered_map<core::PeerId, Peer> peers_;
   std::uint64_t heard_ = 0;
-  std::uint64_t became_suspect_ = 0;
-  std::uint64_t became_offline_ = 0;
+  mutable std::uint64_t became_suspect_ = 0;
+  mutable std::uint64_t became_offline_ = 0;
 };
 
 }  // namespace agentmesh::registry

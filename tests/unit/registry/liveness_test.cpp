@@ -80,6 +80,23 @@ TEST(LivenessTest, TickCountsTransitionsAndForgetsLongOfflineDaemons) {
   EXPECT_EQ(l.presence(p, 100'000), Presence::unknown);
 }
 
+// Whoever reads a daemon as offline (the directory, diagnostics) also finds
+// the transition counted, without waiting for the next tick.
+TEST(LivenessTest, AReaderThatSeesOfflineSeesItCounted) {
+  Liveness l;
+  auto p = new_peer();
+  beacons(l, p, 0, 2'000);
+  EXPECT_EQ(l.presence(p, 20'000), Presence::offline);
+  EXPECT_EQ(l.stats(20'000).became_offline, 1u);
+  EXPECT_EQ(l.stats(20'000).became_suspect, 0u);  // went straight from online to offline as observed
+  l.tick(21'000);
+  EXPECT_EQ(l.stats(21'000).became_offline, 1u);  // counted once
+  beacons(l, p, 22'000, 22'000);
+  EXPECT_EQ(l.presence(p, 22'000), Presence::online);
+  EXPECT_EQ(l.presence(p, 40'000), Presence::offline);
+  EXPECT_EQ(l.stats(40'000).became_offline, 2u);
+}
+
 TEST(LivenessTest, TrackingIsBounded) {
   LivenessConfig c;
   c.max_tracked = 3;
