@@ -110,6 +110,7 @@ class Daemon:
         self.peer_id: Optional[str] = None
         self.starts = 0
         self.kills = 0
+        self.meant_running = False  # started by the run and not since killed or stopped by it
 
     @property
     def listen_addr(self) -> str:
@@ -133,6 +134,7 @@ class Daemon:
                                      stderr=log, env=env, start_new_session=True)
         log.close()
         self.starts += 1
+        self.meant_running = True
         if wait:
             self.wait_ready()
 
@@ -160,12 +162,26 @@ class Daemon:
 
     def kill(self) -> None:
         """kill -9."""
+        self.meant_running = False
         if self.running():
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
             self.kills += 1
 
+    def died(self) -> Optional[str]:
+        """How the daemon ended, if it ended without the run asking it to, with the end of its log."""
+        if not self.meant_running or self.running():
+            return None
+        code = self.proc.returncode
+        how = f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
+        try:
+            tail = self.log_path.read_text(errors="replace").splitlines()[-40:]
+        except OSError:
+            tail = []
+        return f"daemon on {self.host} {how}; the end of {self.log_path}:\n" + "\n".join(tail)
+
     def stop(self, timeout: float = 20) -> None:
+        self.meant_running = False
         if not self.running():
             return
         self.proc.send_signal(signal.SIGTERM)

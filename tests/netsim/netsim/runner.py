@@ -63,6 +63,7 @@ class Run:
         self.by_host: Dict[str, List[str]] = {h: [] for h in self.hosts}
         self.subscribers: Dict[str, List[str]] = {}
         self.targets: List[Target] = []
+        self.result: Optional[checker.Result] = None
         self.sections: List[str] = []
         self.figures: List[Tuple[str, str]] = []
         self.faults: List[Tuple[float, float, str]] = []  # (start ms, end ms, label)
@@ -151,6 +152,13 @@ class Run:
                 self.section("## The run stopped\n\n```\n" + traceback.format_exc() + "```\n")
                 self.write_report(None)
             finally:
+                deaths = [why for why in (d.died() for d in self.daemons.values()) if why]
+                for why in deaths:
+                    print(why, file=sys.stderr, flush=True)
+                if deaths:
+                    ok = False
+                    self.section("## Daemons that died\n\n```\n" + "\n\n".join(deaths) + "\n```\n")
+                    self.write_report(self.result, failed=True)
                 for d in self.daemons.values():
                     d.stop()
                     d.api.close()
@@ -210,14 +218,14 @@ class Run:
     def finish(self) -> bool:
         state = self.collect_state()
         (self.out / "state.json").write_text(json.dumps(state))
-        result = checker.check(self.history.ops, state, self.require_topic_delivery, self.agents)
-        return self.write_report(result)
+        self.result = checker.check(self.history.ops, state, self.require_topic_delivery, self.agents)
+        return self.write_report(self.result)
 
-    def write_report(self, result: Optional[checker.Result]) -> bool:
+    def write_report(self, result: Optional[checker.Result], failed: bool = False) -> bool:
         lines = [f"# netsim run: {self.sc.get('name', '?')}", "",
                  f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; hosts {', '.join(self.hosts)}; "
                  f"history `history.jsonl`, final state `state.json`, daemon logs under `hosts/`.", ""]
-        ok = result is not None and result.ok and all(t.met for t in self.targets)
+        ok = not failed and result is not None and result.ok and all(t.met for t in self.targets)
         lines.append(f"**Outcome: {'PASS' if ok else 'FAIL'}**\n")
         if result is not None:
             lines.append("## Checker\n")
