@@ -6,10 +6,11 @@
 // clients simply retry what got no answer. Afterwards every task is
 // completed on both daemons with the same state_sequence and its artifact
 // exactly once, and each agent's inbox holds each step once.
-// Each (victim, run) pair is its own test. `make test` makes 5 runs per
-// victim (about 35 s each here, two at a time; issue 13 asks 10, but with 10
-// a cold `make test` took 31 minutes on 2 cores, over its 30-minute budget);
-// `make soak` runs SOAK_RUNS per victim (AGENTMESH_TASK_CRASH_RUNS).
+// Each (victim, run) pair is its own test. `make test` makes 3 runs per
+// victim (about 40 s each here, two at a time; issue 13 asks 10, but a cold
+// `make test` must stay under 30 minutes on 2 cores, and the fault harness
+// kills daemons under load across six hosts too); `make soak` runs
+// SOAK_RUNS per victim (AGENTMESH_TASK_CRASH_RUNS).
 
 #include <gtest/gtest.h>
 
@@ -294,7 +295,7 @@ TEST_P(TaskCrashTest, EveryTaskEndsCompletedOnceOnBothDaemonsAfterKill9) {
 
 INSTANTIATE_TEST_SUITE_P(Victims, TaskCrashTest,
                          ::testing::Combine(::testing::Values("requester", "assignee"),
-                                            ::testing::Range(0, crash_runs("AGENTMESH_TASK_CRASH_RUNS", 5))),
+                                            ::testing::Range(0, crash_runs("AGENTMESH_TASK_CRASH_RUNS", 3))),
                          [](const auto& info) { return victim_run_name(info.param); });
 
 }  // namespace
