@@ -11,11 +11,12 @@ namespace json = boost::json;
 
 namespace {
 
-json::array strings(const std::vector<std::string>& v) { return json::array(v.begin(), v.end()); }
-
 json::object skill_json(const Skill& s) {
-  json::object o{{"id", s.id}, {"name", s.name}, {"description", s.description}, {"tags", strings(s.tags)}};
-  if (!s.examples.empty()) o["examples"] = strings(s.examples);
+  json::object o{{"id", s.id},
+                 {"name", s.name},
+                 {"description", s.description},
+                 {"tags", json::array(s.tags.begin(), s.tags.end())}};
+  if (!s.examples.empty()) o["examples"] = json::array(s.examples.begin(), s.examples.end());
   return o;
 }
 

@@ -41,8 +41,6 @@ bool texts_ok(const std::vector<std::string>& v, std::size_t max_items, std::siz
   return std::all_of(v.begin(), v.end(), [&](const std::string& s) { return text_ok(s, max_bytes, why, field); });
 }
 
-json::array strings(const std::vector<std::string>& v) { return json::array(v.begin(), v.end()); }
-
 Result<std::vector<std::string>> strings_of(const json::object& o, std::string_view key) {
   std::vector<std::string> out;
   const auto* v = o.if_contains(key);
@@ -101,8 +99,8 @@ std::string encode(const Profile& p) {
     skills.push_back(json::object{{"id", s.id},
                                   {"name", s.name},
                                   {"description", s.description},
-                                  {"tags", strings(s.tags)},
-                                  {"examples", strings(s.examples)}});
+                                  {"tags", json::array(s.tags.begin(), s.tags.end())},
+                                  {"examples", json::array(s.examples.begin(), s.examples.end())}});
   }
   return json::serialize(
       json::object{{"v", 1}, {"enabled", p.enabled}, {"description", p.description}, {"skills", std::move(skills)}});

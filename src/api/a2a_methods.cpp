@@ -14,6 +14,7 @@
 
 #include "a2a/mapping.hpp"
 #include "api/a2a_call.hpp"
+#include "core/awaitable.hpp"
 #include "core/error.hpp"
 #include "core/hex.hpp"
 #include "crypto/crypto.hpp"
@@ -32,7 +33,7 @@ constexpr std::string_view kCallerKey = "a2a.caller";
 constexpr std::string_view kMessageKey = "a2a.message_id";
 constexpr std::size_t kDefaultPageSize = 50;
 constexpr std::size_t kMaxPageSize = 100;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using core::kTuple;
 
 json::object fail(const a2a::RpcRequest& r, RpcCode code, std::string message) {
   return a2a::error_envelope(a2a::RpcError{code, std::move(message), r.id});

@@ -24,6 +24,7 @@
 #include "api/http_response.hpp"
 #include "api/pipeline.hpp"
 #include "api/stream_session.hpp"
+#include "core/awaitable.hpp"
 #include "core/spawn.hpp"
 
 namespace agentmesh::api {
@@ -34,7 +35,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using asio::use_awaitable;
-constexpr auto kTuple = asio::as_tuple(use_awaitable);
+using core::kTuple;
 // Ready responses written together once this many bytes are gathered.
 constexpr std::size_t kMaxWriteBatch = 64 * 1024;
 // Requests one connection may have queued or in progress (HTTP pipelining).

@@ -18,6 +18,7 @@
 #include "api/dto.hpp"
 #include "api/error_table.hpp"
 #include "api/sse.hpp"
+#include "core/awaitable.hpp"
 #include "tasks/codec.hpp"
 
 namespace agentmesh::api {
@@ -29,7 +30,7 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using core::kTuple;
 constexpr std::size_t kStreamBatch = 256;
 constexpr std::size_t kMaxWsMessage = 64 * 1024;
 

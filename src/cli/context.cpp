@@ -14,14 +14,10 @@
 namespace agentmesh::cli {
 namespace json = boost::json;
 
-namespace {
-
-std::string trim(std::string s) {
+std::string trim_end(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
 }
-
-}  // namespace
 
 void fail(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
@@ -56,14 +52,14 @@ HttpClient client(const Global& g) {
       fail(fmt::format("no running daemon found: cannot read {} ({}); start one with `agentmesh daemon`",
                        (dir / "api.port").string(), text.error().message()));
     }
-    api = trim(*text);
+    api = trim_end(*text);
   }
   auto hp = daemon::parse_host_port(api);
   if (!hp) fail(fmt::format("API address \"{}\" is not HOST:PORT", api));
   std::string token = g.token;
   if (token.empty()) token = env("AGENTMESH_TOKEN").value_or("");
   if (token.empty()) {
-    if (auto text = core::read_small_file(dir / "api-token", 256)) token = trim(*text);
+    if (auto text = core::read_small_file(dir / "api-token", 256)) token = trim_end(*text);
   }
   return HttpClient(hp->first, hp->second, token);
 }

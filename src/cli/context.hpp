@@ -42,6 +42,8 @@ boost::json::value call(const Global& g, std::string_view method, const std::str
                         const std::string& body = {});
 
 std::string url_escape(std::string_view s);
+// `s` without trailing spaces and line ends (a file's content).
+std::string trim_end(std::string s);
 // A field as text ("" when absent; non-strings serialized).
 std::string str(const boost::json::value& v, std::string_view key);
 void print_json(const boost::json::value& v);

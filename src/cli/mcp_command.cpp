@@ -20,11 +20,6 @@
 namespace agentmesh::cli::mcp {
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 struct McpFlags {
   std::string agent;
   bool create = false;
@@ -123,7 +118,7 @@ void prepare_agent(const Global& g, DaemonLink& d, const McpFlags& f) {
     for (const auto& c : f.capabilities) caps.emplace_back(c);
     d.call("PATCH", d.agent_path(), json::object{{"capabilities", std::move(caps)}});
   }
-  if (auto text = core::read_small_file(file, 256)) d.set_token(trim(*text));
+  if (auto text = core::read_small_file(file, 256)) d.set_token(trim_end(*text));
 }
 
 }  // namespace

@@ -11,15 +11,6 @@
 #include "daemon/config.hpp"
 
 namespace agentmesh::cli::mcp {
-namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-}  // namespace
-
 DaemonLink::DaemonLink(Global g, std::string agent)
     : g_(std::move(g)), agent_(std::move(agent)), data_dir_(data_dir_of(g_)), token_(g_.token) {
   if (token_.empty()) {
@@ -39,7 +30,7 @@ std::optional<HttpClient> DaemonLink::connect(std::string& why, bool keep_alive)
                         data_dir_.string(), (data_dir_ / "api.port").string());
       return std::nullopt;
     }
-    api = trim(*text);
+    api = trim_end(*text);
   }
   auto hp = daemon::parse_host_port(api);
   if (!hp) {
@@ -48,7 +39,7 @@ std::optional<HttpClient> DaemonLink::connect(std::string& why, bool keep_alive)
   }
   std::string token = token_;
   if (token.empty()) {
-    if (auto text = core::read_small_file(data_dir_ / "api-token", 256)) token = trim(*text);
+    if (auto text = core::read_small_file(data_dir_ / "api-token", 256)) token = trim_end(*text);
   }
   if (!keep_alive) return HttpClient(hp->first, hp->second, token);
   const auto key = fmt::format("{}:{} {}", hp->first, hp->second, token);

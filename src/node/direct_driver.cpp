@@ -4,6 +4,7 @@
 // Also the outbound dm streams (one per peer, opened on first use, acks read
 // back on the same stream) and the service's lifecycle.
 
+#include "core/bytes.hpp"
 #include "crypto/crypto.hpp"
 #include "direct/error.hpp"
 #include "node/direct.hpp"
@@ -31,9 +32,7 @@ std::array<std::uint8_t, N> array_of(std::span<const std::uint8_t> s) {
   return out;
 }
 
-std::span<const std::uint8_t> bytes_of(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+using core::bytes_of;
 
 std::string inbox_topic(const core::AgentId& agent) { return std::string(wd::kInboxTopicPrefix) + agent.to_string(); }
 

@@ -7,6 +7,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/awaitable.hpp"
+#include "core/bytes.hpp"
 #include "core/condition.hpp"
 #include "direct/delivery.hpp"
 #include "direct/error.hpp"
@@ -28,9 +30,7 @@ namespace {
 // Acks queued on one inbound stream before the stream counts as stuck.
 constexpr std::size_t kMaxAckQueue = 4 * 1024 * 1024;
 
-std::span<const std::uint8_t> bytes_of(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+using core::bytes_of;
 
 direct::error direct_error_of(const error_code& ec) { return static_cast<direct::error>(ec.value()); }
 
@@ -178,7 +178,7 @@ Task<void> DirectService::serve_stream(std::shared_ptr<transport::Stream> stream
   const auto limit = ctx_.config->direct.max_inflight_per_stream;
   wd::Limits limits;
   limits.max_envelope_bytes = ctx_.config->max_payload_bytes + 64 * 1024;
-  constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+  using core::kTuple;
   while (!flow->broken && !stopped_) {
     while (flow->in_flight >= limit && !flow->broken) co_await flow->signal.async_wait(kTuple);
     auto msg = co_await reader.read(limits.max_envelope_bytes);

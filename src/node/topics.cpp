@@ -5,6 +5,7 @@
 
 #include <limits>
 
+#include "core/bytes.hpp"
 #include "core/hex.hpp"
 #include "crypto/crypto.hpp"
 #include "node/error.hpp"
@@ -21,9 +22,7 @@ namespace {
 constexpr std::uint64_t kBindingLifetimeMs = 24ULL * 3600 * 1000;
 constexpr std::size_t kMaxPeerNames = 4096;
 
-std::span<const std::uint8_t> bytes_of(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+using core::bytes_of;
 
 }  // namespace
 

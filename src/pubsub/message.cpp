@@ -1,12 +1,11 @@
 #include "pubsub/message.hpp"
 
+#include "core/bytes.hpp"
 #include "pubsub/error.hpp"
 
 namespace agentmesh::pubsub {
 namespace {
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+using core::bytes_of;
 }  // namespace
 
 void sign(wire::pubsub::Message& m, const crypto::SigningKey& key, std::uint64_t seqno) {

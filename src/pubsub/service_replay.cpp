@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/bytes.hpp"
 #include "pubsub/error.hpp"
 #include "pubsub/service.hpp"
 #include "transport/connection.hpp"
@@ -26,9 +27,7 @@ std::uint64_t wall_ms() {
           .count());
 }
 
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+using core::bytes_of;
 }  // namespace
 
 void Service::retain(const wire::pubsub::Message& message) {
@@ -58,7 +57,8 @@ Task<void> Service::serve_replay(std::shared_ptr<transport::Stream> stream) {
   replay_.expire(wall_ms());
   // Only topics we are in: what we retained is what we received as a member.
   std::vector<ReplayBuffer::Entry> entries;
-  if (router_.is_joined(request->topic)) entries = replay_.since(request->topic, request->since_ms, request->max_messages);
+  if (router_.is_joined(request->topic))
+    entries = replay_.since(request->topic, request->since_ms, request->max_messages);
   wire::replay::Batch batch;
   std::size_t batch_bytes = 0;
   auto flush = [&]() -> Task<bool> {

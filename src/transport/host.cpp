@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstring>
 
+#include "core/awaitable.hpp"
 #include "core/spawn.hpp"
 #include "transport/detail/host_state.hpp"
 #include "transport/detail/negotiate.hpp"
@@ -30,7 +31,7 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using core::kTuple;
 }  // namespace
 
 std::shared_ptr<Host> Host::create(Executor ex, crypto::SigningKey identity, TransportConfig config,

@@ -1,12 +1,13 @@
 #include "transport/secure_channel.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <algorithm>
 #include <cstring>
 
+#include "core/awaitable.hpp"
 #include "crypto/crypto.hpp"
 
 namespace agentmesh::transport {
@@ -14,7 +15,7 @@ namespace agentmesh::transport {
 namespace asio = boost::asio;
 
 namespace {
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using core::kTuple;
 // The read buffer starts small (an idle connection costs little) and grows
 // to hold several maximal frames per read once traffic needs it.
 constexpr std::size_t kInitialReadBuffer = 4 * 1024;
@@ -22,7 +23,9 @@ constexpr std::size_t kMaxReadBuffer = 4 * (2 + wire::noise::kMaxMessage);
 }  // namespace
 
 SecureChannel::SecureChannel(Socket socket, wire::noise::TransportKeys keys, core::PeerId remote, std::string pending)
-    : socket_(std::move(socket)), keys_(std::move(keys)), remote_(remote),
+    : socket_(std::move(socket)),
+      keys_(std::move(keys)),
+      remote_(remote),
       rbuf_(std::max(kInitialReadBuffer, pending.size())) {
   std::memcpy(rbuf_.data(), pending.data(), pending.size());
   rlen_ = pending.size();

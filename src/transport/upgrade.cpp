@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/awaitable.hpp"
 #include "transport/detail/negotiate.hpp"
 #include "wire/noise.hpp"
 #include "wire/yamux_frame.hpp"
@@ -15,7 +16,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using core::kTuple;
 constexpr std::string_view kYamux = "/yamux/1.0.0";
 
 // The raw socket before Noise, with a buffer of bytes read but not used.

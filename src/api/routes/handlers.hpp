@@ -12,6 +12,10 @@ namespace agentmesh::api::routes {
 
 using Task = boost::asio::awaitable<Response>;
 
+// The error text of a topic name that is not valid (routes/topics.cpp, routes/streams.cpp).
+inline constexpr std::string_view kBadTopic =
+    "a topic is 1-256 bytes of UTF-8 without control characters, not under agentmesh/ (reserved)";
+
 // routes/agents.cpp: agents and their block lists
 Task list_agents(RouteContext& c);
 Task create_agent(RouteContext& c);

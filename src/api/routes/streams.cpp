@@ -11,9 +11,6 @@ namespace agentmesh::api::routes {
 
 namespace {
 
-constexpr std::string_view kBadTopic =
-    "a topic is 1-256 bytes of UTF-8 without control characters, not under agentmesh/ (reserved)";
-
 Task open_inbox(RouteContext& c, StreamRequest::Framing framing) {
   if (framing == StreamRequest::Framing::websocket && !c.req.websocket_upgrade) {
     co_return error_response(error::bad_request, "this route needs a WebSocket upgrade");

@@ -13,11 +13,6 @@
 namespace agentmesh::api::routes {
 namespace json = boost::json;
 
-namespace {
-constexpr std::string_view kBadTopic =
-    "a topic is 1-256 bytes of UTF-8 without control characters, not under agentmesh/ (reserved)";
-}  // namespace
-
 Task list_topics(RouteContext& c) {
   auto topics = co_await c.node().topics();
   if (!topics) co_return error_response(topics.error());

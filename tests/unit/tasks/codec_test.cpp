@@ -9,7 +9,7 @@
 namespace agentmesh::tasks {
 namespace {
 
-AgentId agent(std::uint8_t n) {
+AgentId agent_n(std::uint8_t n) {
   AgentId::Bytes b{};
   b[31] = n;
   return AgentId::from_array(b);
@@ -21,18 +21,18 @@ Task full_task() {
   id[3] = 0xab;
   t.id = TaskId::from_array(id);
   t.context_id = "conv-1";
-  t.requester = agent(1);
-  t.assignee = agent(2);
+  t.requester = agent_n(1);
+  t.assignee = agent_n(2);
   t.capability = "translate";
-  t.candidates = {agent(3), agent(4)};
-  t.former = {agent(5)};
+  t.candidates = {agent_n(3), agent_n(4)};
+  t.former = {agent_n(5)};
   t.attempt = 2;
   t.state = TaskState::working;
   t.sequence = 9;
   t.input = {Part{Part::Kind::text, "hi", "text/plain", "", "", 0},
              Part{Part::Kind::data, R"({"a":[1,2]})", "application/json", "", "", 0},
              Part{Part::Kind::file, "", "image/png", "file:///tmp/x.png", "x.png", 1234}};
-  t.messages = {StatusMessage{agent(2), {Part{Part::Kind::text, "half", "", "", "", 0}}, 50, 17}};
+  t.messages = {StatusMessage{agent_n(2), {Part{Part::Kind::text, "half", "", "", "", 0}}, 50, 17}};
   t.reason = "";
   t.artifacts = {Artifact{"out", {Part{Part::Kind::text, "abc", "", "", "", 0}}, 1, false}};
   t.artifact_bytes = 3;
@@ -59,9 +59,9 @@ TEST(TaskCodecTest, EventAndCommandMessagesRoundTrip) {
   e.kind = EventKind::offered;
   e.state = TaskState::working;
   e.attempt = 2;
-  e.assignee = agent(2);
+  e.assignee = agent_n(2);
   e.time_ms = 17;
-  e.message = StatusMessage{agent(2), {}, 100, 17};
+  e.message = StatusMessage{agent_n(2), {}, 100, 17};
   e.chunks = {ArtifactChunk{"out", 0, true, {Part{Part::Kind::text, "x", "", "", "", 0}}}};
   e.reason = "why";
   e.snapshot = full_task();
@@ -75,7 +75,7 @@ TEST(TaskCodecTest, EventAndCommandMessagesRoundTrip) {
   Command c;
   c.task = e.task;
   c.action = Action::complete;
-  c.actor = agent(2);
+  c.actor = agent_n(2);
   c.attempt = 2;
   c.parts = {Part{Part::Kind::text, "done", "", "", "", 0}};
   c.percent = 100;
@@ -89,7 +89,7 @@ TEST(TaskCodecTest, EventAndCommandMessagesRoundTrip) {
 TEST(TaskCodecTest, MalformedMessagesAreRefused) {
   Command c;
   c.task = full_task().id;
-  c.actor = agent(2);
+  c.actor = agent_n(2);
   const std::string good = encode_message(c);
   ASSERT_TRUE(decode_message(good));
   const std::vector<std::string> bad = {
@@ -132,7 +132,7 @@ TEST(TaskFingerprintTest, CoversTheActionAndItsPayloadOnly) {
   a.parts = {Part{Part::Kind::text, "x", "", "", "", 0}};
   auto b = a;
   b.attempt = 7;  // derived by the daemon, not stated by the caller
-  b.actor = agent(8);
+  b.actor = agent_n(8);
   EXPECT_EQ(fingerprint(a), fingerprint(b));
   b.parts[0].text = "y";
   EXPECT_NE(fingerprint(a), fingerprint(b));
