@@ -112,13 +112,13 @@ void add_action(CLI::App& task, Global& g, const char* name, const char* path, c
   a->add_option("--request-id", o->request_id, "makes retries of this action safe");
   a->callback([o, &g, path] {
     json::object body;
-    auto parts = parts_of(*o);
+    auto given = parts_of(*o);
     if (!o->artifact.empty()) {
-      if (parts.empty()) fail("--artifact needs TEXT or --data");
+      if (given.empty()) fail("--artifact needs TEXT or --data");
       body["artifacts"] =
-          json::array{json::object{{"name", o->artifact}, {"index", o->index}, {"last", o->last}, {"parts", parts}}};
-    } else if (!parts.empty()) {
-      body["parts"] = std::move(parts);
+          json::array{json::object{{"name", o->artifact}, {"index", o->index}, {"last", o->last}, {"parts", given}}};
+    } else if (!given.empty()) {
+      body["parts"] = std::move(given);
     }
     if (o->percent >= 0) body["percent"] = o->percent;
     if (!o->reason.empty()) body["reason"] = o->reason;

@@ -170,7 +170,7 @@ struct DirectService::Flow {
 };
 
 Task<void> DirectService::serve_stream(std::shared_ptr<transport::Stream> stream) {
-  auto self = shared_from_this();
+  auto keep_alive = shared_from_this();  // this service lives as long as the stream is served
   auto writer = std::make_shared<transport::LpWriteQueue>(stream, kMaxAckQueue);
   transport::LpReader reader(*stream);
   const auto peer = stream->peer();

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/awaitable.hpp"
+#include "core/bytes.hpp"
 #include "core/spawn.hpp"
 #include "crypto/crypto.hpp"
 #include "transport/error.hpp"
@@ -21,9 +22,7 @@ using core::kTuple;
 constexpr auto kForever = std::chrono::steady_clock::time_point::max();
 constexpr std::chrono::seconds kCloseGrace{2};
 
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+using core::bytes_of;
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

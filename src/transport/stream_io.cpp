@@ -3,8 +3,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include "core/spawn.hpp"
 
+#include "core/bytes.hpp"
+#include "core/spawn.hpp"
 #include "core/varint.hpp"
 #include "transport/error.hpp"
 #include "wire/error.hpp"
@@ -12,9 +13,7 @@
 namespace agentmesh::transport {
 
 namespace {
-std::span<const std::uint8_t> bytes_of(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+using core::bytes_of;
 }  // namespace
 
 Task<Result<std::string>> LpReader::read(std::size_t max) {
