@@ -53,7 +53,17 @@ class HostApi:
         return self.pool.submit(self.request, method, path, body, timeout).result()
 
     def request(self, method: str, path: str, body: Any = None, timeout: float = 15) -> Tuple[int, Any]:
-        """Must run on one of this API's threads. Returns (status, decoded JSON body)."""
+        """Must run on one of this API's threads. Returns (status, decoded JSON body). A GET that fails on a
+        reused connection (the daemon may have closed it as idle) is tried once more on a new one."""
+        reused = getattr(self._local, "conn", None) is not None and self._local.conn.sock is not None
+        try:
+            return self._request(method, path, body, timeout)
+        except Indeterminate:
+            if method != "GET" or not reused:
+                raise
+            return self._request(method, path, body, timeout)
+
+    def _request(self, method: str, path: str, body: Any, timeout: float) -> Tuple[int, Any]:
         token = self.token_file.read_text().strip()
         headers = {"Authorization": f"Bearer {token}"}
         data = None

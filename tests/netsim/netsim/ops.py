@@ -77,10 +77,15 @@ def send(api: HostApi, history: History, host: str, frm: str, to: str, wait: str
                     judge)
 
 
-def publish(api: HostApi, history: History, host: str, frm: str, topic: str, phase: str = "") -> Dict[str, Any]:
+def publish(api: HostApi, history: History, host: str, frm: str, topic: str, phase: str = "",
+            pad_bytes: int = 0) -> Dict[str, Any]:
+    """Publishes ``{"pub": req}`` as ``frm``; ``pad_bytes`` adds that many bytes of padding to the body."""
     req = new_req()
     op: Dict[str, Any] = {"op": "publish", "req": req, "host": host, "from": frm, "topic": topic, "phase": phase}
-    body = {"as": frm, "body": json.dumps({"pub": req}), "content_type": "application/json"}
+    content: Dict[str, Any] = {"pub": req}
+    if pad_bytes:
+        content["pad"] = "x" * pad_bytes
+    body = {"as": frm, "body": json.dumps(content), "content_type": "application/json"}
     return _perform(history, op,
                     lambda: api.request("POST", f"/v1/topics/{topic.replace('/', '%2F')}/messages", body),
                     lambda status, _: "ok" if status == 200 else "fail")

@@ -287,7 +287,8 @@ def steady(r: Run, ph: Dict[str, Any]) -> None:
         n += 1
         while topic_rate and published < (time.time() - start) * topic_rate:
             p = r.rng.choice(agents)
-            futs.append(r.api(r.agents[p]).submit(ops.publish, r.history, r.agents[p], p, "netsim/steady", "steady"))
+            futs.append(r.api(r.agents[p]).submit(ops.publish, r.history, r.agents[p], p, "netsim/steady", "steady",
+                                                  int(ph.get("topic_body_bytes", 0))))
             published += 1
         if time.time() >= next_rss:
             for host, d in r.daemons.items():

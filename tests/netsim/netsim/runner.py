@@ -270,6 +270,10 @@ class Run:
 
         lines.append("## Latency (ms)\n\n| | n | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|")
         lines.append(row("direct message: send to inbox", result.delivery_ms))
+        focus = self.sc.get("focus_host")
+        if focus:
+            lines.append(row(f"direct message to {focus}: send to inbox",
+                             [d["received_ms"] - d["invoke_ms"] for d in result.deliveries if d["to_host"] == focus]))
         if result.ack_ms:
             lines.append(row('direct message: `"wait": "ack"` answer', result.ack_ms))
         if result.spread_ms:
