@@ -276,9 +276,9 @@ def steady(r: Run, ph: Dict[str, Any]) -> None:
     rss: Dict[str, List[Tuple[float, float]]] = {h: [] for h in r.hosts}
     next_rss = start
     while time.time() < start + duration:
-        due = start + n / rate
-        if time.time() < due:
-            time.sleep(min(0.01, due - time.time()))
+        early = start + n / rate - time.time()
+        if early > 0:
+            time.sleep(min(0.01, early))
             continue
         a = r.rng.choice(agents)
         b = r.rng.choice([x for x in agents if x != a])
