@@ -1,18 +1,18 @@
 #include "pubsub/service.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/address.hpp>
+#include "core/spawn.hpp"
 #include <boost/asio/post.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "core/awaitable.hpp"
 #include "core/pressure.hpp"
-#include "core/spawn.hpp"
 #include "core/varint.hpp"
 #include "transport/connection.hpp"
 #include "transport/error.hpp"
 #include "transport/stream_io.hpp"
 #include "wire/replay.hpp"
+#include "core/awaitable.hpp"
 
 namespace agentmesh::pubsub {
 
@@ -65,10 +65,9 @@ Service::Service(Executor ex, transport::Host& host, const crypto::SigningKey& k
       key_(key),
       config_(std::move(config)),
       log_(std::move(log)),
-      router_(
-          host.peer_id(), config_.gossip,
-          [this](const core::PeerId& to, wire::pubsub::Rpc rpc) { enqueue(to, std::move(rpc)); },
-          std::random_device{}()),
+      router_(host.peer_id(), config_.gossip,
+              [this](const core::PeerId& to, wire::pubsub::Rpc rpc) { enqueue(to, std::move(rpc)); },
+              std::random_device{}()),
       replay_(config_.replay),
       heartbeat_timer_(ex) {
   // Like js-libp2p v3: a random start, then +1 per message.
@@ -104,8 +103,8 @@ void Service::start() {
     auto self = weak.lock();
     if (!self || self->stopped_) return;
     for (const auto& p : peers) {
-      auto peer =
-          core::PeerId::from_multihash({reinterpret_cast<const std::uint8_t*>(p.peer_id.data()), p.peer_id.size()});
+      auto peer = core::PeerId::from_multihash(
+          {reinterpret_cast<const std::uint8_t*>(p.peer_id.data()), p.peer_id.size()});
       if (!peer || *peer == self->host_.peer_id() || self->host_.connected(*peer) || p.signed_peer_record.empty()) {
         continue;
       }
@@ -113,9 +112,8 @@ void Service::start() {
         auto s = weak.lock();
         if (!s) co_return;
         auto r = co_await s->host_.dial_record(peer, record);
-        if (!r)
-          s->log_->debug("peer exchange from {}: dialing {} failed: {}", from.to_string(), peer.to_string(),
-                         r.error().message());
+        if (!r) s->log_->debug("peer exchange from {}: dialing {} failed: {}", from.to_string(), peer.to_string(),
+                               r.error().message());
       };
       core::spawn(self->ex_, self->host_.tasks(), "pubsub_px_dial", peer->to_string(), dial);
     }
@@ -259,8 +257,8 @@ Task<void> Service::read_inbound(std::shared_ptr<transport::Stream> stream) {
     // Messages seen already (most copies in a mesh) are counted and skipped
     // by the decoder instead of being copied out.
     const auto keep = [this, &peer](const wire::pubsub::MessageView& m) { return !router_.drop_seen(peer, m); };
-    auto rpc =
-        wire::pubsub::decode({reinterpret_cast<const std::uint8_t*>(msg->data()), msg->size()}, config_.limits, keep);
+    auto rpc = wire::pubsub::decode({reinterpret_cast<const std::uint8_t*>(msg->data()), msg->size()}, config_.limits,
+                                    keep);
     if (!rpc) {
       ++stats_.rpcs_invalid;
       log_->warn("malformed gossipsub RPC from {}: {}; stream reset", peer.to_string(), rpc.error().message());

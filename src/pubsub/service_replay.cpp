@@ -5,12 +5,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "core/bytes.hpp"
 #include "pubsub/error.hpp"
 #include "pubsub/service.hpp"
 #include "transport/connection.hpp"
 #include "transport/stream_io.hpp"
 #include "wire/replay.hpp"
+#include "core/bytes.hpp"
 
 namespace agentmesh::pubsub {
 
@@ -57,8 +57,7 @@ Task<void> Service::serve_replay(std::shared_ptr<transport::Stream> stream) {
   replay_.expire(wall_ms());
   // Only topics we are in: what we retained is what we received as a member.
   std::vector<ReplayBuffer::Entry> entries;
-  if (router_.is_joined(request->topic))
-    entries = replay_.since(request->topic, request->since_ms, request->max_messages);
+  if (router_.is_joined(request->topic)) entries = replay_.since(request->topic, request->since_ms, request->max_messages);
   wire::replay::Batch batch;
   std::size_t batch_bytes = 0;
   auto flush = [&]() -> Task<bool> {

@@ -1,16 +1,16 @@
 #include "transport/connection.hpp"
 
-#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include "core/spawn.hpp"
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <cstring>
 
-#include "core/awaitable.hpp"
-#include "core/bytes.hpp"
-#include "core/spawn.hpp"
 #include "crypto/crypto.hpp"
 #include "transport/error.hpp"
+#include "core/awaitable.hpp"
+#include "core/bytes.hpp"
 
 namespace agentmesh::transport {
 
@@ -136,8 +136,8 @@ Connection::Connection(SecureChannel channel, Direction direction, core::Multiad
 
 Connection::~Connection() = default;
 
-void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed, NoticeHandler on_notice,
-                       std::shared_ptr<core::TaskReporter> tasks) {
+void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandler on_closed,
+                       NoticeHandler on_notice, std::shared_ptr<core::TaskReporter> tasks) {
   pending_input_ = std::move(initial);
   on_stream_ = std::move(on_stream);
   on_closed_ = std::move(on_closed);
@@ -152,13 +152,9 @@ void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandl
     self->finish(make_error_code(boost::system::errc::io_error));
   };
   const auto ex = channel_.socket().get_executor();
-  asio::co_spawn(
-      ex, [self]() { return self->read_loop(); }, on_error);
-  asio::co_spawn(
-      ex, [self]() { return self->write_loop(); }, on_error);
-  if (keepalive_.count() > 0)
-    asio::co_spawn(
-        ex, [self]() { return self->keepalive_loop(); }, on_error);
+  asio::co_spawn(ex, [self]() { return self->read_loop(); }, on_error);
+  asio::co_spawn(ex, [self]() { return self->write_loop(); }, on_error);
+  if (keepalive_.count() > 0) asio::co_spawn(ex, [self]() { return self->keepalive_loop(); }, on_error);
 }
 
 Task<void> Connection::read_loop() {

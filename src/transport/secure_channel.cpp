@@ -1,14 +1,14 @@
 #include "transport/secure_channel.hpp"
 
-#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <cstring>
 
-#include "core/awaitable.hpp"
 #include "crypto/crypto.hpp"
+#include "core/awaitable.hpp"
 
 namespace agentmesh::transport {
 
@@ -23,9 +23,7 @@ constexpr std::size_t kMaxReadBuffer = 4 * (2 + wire::noise::kMaxMessage);
 }  // namespace
 
 SecureChannel::SecureChannel(Socket socket, wire::noise::TransportKeys keys, core::PeerId remote, std::string pending)
-    : socket_(std::move(socket)),
-      keys_(std::move(keys)),
-      remote_(remote),
+    : socket_(std::move(socket)), keys_(std::move(keys)), remote_(remote),
       rbuf_(std::max(kInitialReadBuffer, pending.size())) {
   std::memcpy(rbuf_.data(), pending.data(), pending.size());
   rlen_ = pending.size();
