@@ -48,7 +48,9 @@ struct Service::Link {
   explicit Link(Executor ex) : signal(ex, kForever) {}
   std::shared_ptr<transport::Stream> out;
   std::deque<std::string> queue;  // encoded RPCs
-  asio::steady_timer signal;      // cancelled when the queue grows or the link closes
+  std::size_t queued_bytes = 0;
+  std::uint64_t dropped = 0;
+  asio::steady_timer signal;  // cancelled when the queue grows or the link closes
   bool closed = false;
   core::PressureGate pressure;
 };
@@ -167,11 +169,15 @@ void Service::enqueue(const core::PeerId& peer, wire::pubsub::Rpc rpc) {
   auto it = links_.find(peer);
   if (it == links_.end()) return;
   auto& link = *it->second;
-  if (link.queue.size() >= config_.max_queued_rpcs) {
+  auto encoded = wire::pubsub::encode(rpc);
+  if (link.queue.size() >= config_.max_queued_rpcs ||
+      (!link.queue.empty() && link.queued_bytes + encoded.size() > config_.max_queued_bytes)) {
     ++stats_.rpcs_dropped;
+    ++link.dropped;
     return;
   }
-  link.queue.push_back(wire::pubsub::encode(rpc));
+  link.queued_bytes += encoded.size();
+  link.queue.push_back(std::move(encoded));
   stats_.max_queued = std::max(stats_.max_queued, link.queue.size());
   switch (link.pressure.check(link.queue.size(), config_.max_queued_rpcs, std::chrono::steady_clock::now())) {
     case core::PressureGate::Level::info:
@@ -226,6 +232,7 @@ Task<void> Service::write_loop(core::PeerId peer, std::shared_ptr<Link> link) {
     std::size_t count = 0;
     while (!link->queue.empty() && (count == 0 || batch.size() + link->queue.front().size() <= kMaxBatchBytes)) {
       core::append_lp(batch, link->queue.front());
+      link->queued_bytes -= link->queue.front().size();
       link->queue.pop_front();
       ++count;
     }
@@ -305,6 +312,8 @@ ServiceStats Service::stats() const {
   for (const auto& [peer, link] : links_) {
     s.queued += link->queue.size();
     if (link->out) ++s.peers;
+    s.links.push_back({.peer = peer, .queued = link->queue.size(), .queued_bytes = link->queued_bytes,
+                       .dropped = link->dropped});
   }
   return s;
 }

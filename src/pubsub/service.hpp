@@ -6,8 +6,12 @@
 // dropped), opens one outbound meshsub stream per peer for everything we
 // write, reads the peer's inbound streams, and runs the heartbeat.
 //
-// Outbound queues: one per peer, bounded (max_queued_rpcs); when full the
-// newest RPC is dropped and counted, the publisher is never slowed.
+// Outbound queues: one per peer, bounded (max_queued_rpcs and
+// max_queued_bytes); when full the newest RPC is dropped and counted (in
+// total and per peer), the publisher is never slowed. A peer behind a slow
+// link thus loses gossip (repaired by IHAVE/IWANT where it can be), while the
+// transport sends its direct messages and acks ahead of the gossip that is
+// already queued (transport/traffic.hpp).
 // A peer whose meshsub stream cannot be opened (it does not speak gossipsub)
 // is removed from the router.
 //
@@ -45,6 +49,9 @@ struct ServiceConfig {
   wire::pubsub::Limits limits;
   // RPCs queued per peer before new ones are dropped.
   std::size_t max_queued_rpcs = 4096;
+  // Encoded bytes queued per peer before new RPCs are dropped (one RPC is
+  // always taken into an empty queue): at 1 Mbit/s, 8 s of gossip.
+  std::size_t max_queued_bytes = 1024 * 1024;
   ReplayConfig replay;
   // A replay request that has not finished by then is abandoned.
   std::chrono::milliseconds replay_timeout{10'000};
@@ -63,6 +70,14 @@ struct PublishResult {
   std::size_t peers = 0;
 };
 
+// One peer's outbound queue.
+struct LinkStats {
+  core::PeerId peer;
+  std::size_t queued = 0;  // RPCs
+  std::size_t queued_bytes = 0;
+  std::uint64_t dropped = 0;  // RPCs dropped because the queue was full
+};
+
 struct ServiceStats {
   std::uint64_t rpcs_in = 0;
   std::uint64_t rpcs_out = 0;
@@ -78,6 +93,7 @@ struct ServiceStats {
   std::uint64_t replay_invalid = 0;             // malformed requests or batches (stream reset)
   std::size_t retained = 0;                     // messages in the replay buffer
   std::size_t retained_bytes = 0;
+  std::vector<LinkStats> links;  // unordered
 };
 
 class Service : public std::enable_shared_from_this<Service> {

@@ -61,6 +61,12 @@ struct TransportConfig {
   // where autotuning varies between 1.3 and 2.2). Kernel memory, used only
   // while data is in flight.
   int socket_buffer_bytes = 4 * 1024 * 1024;
+  // At most this much data the kernel has not sent yet per connection
+  // (TCP_NOTSENT_LOWAT; 0: no limit). The rest waits in the connection's
+  // queues, where control frames and other streams can go ahead of it: with
+  // a 4 MiB buffer and no limit, a 1 Mbit/s link held 30 s of gossip in front
+  // of every ack and window update (tests/netsim, slow_receiver).
+  int unsent_lowat_bytes = 32 * 1024;
   // Multiplexer settings per connection.
   yamux::SessionConfig yamux;
   // Sent in identify.

@@ -198,7 +198,7 @@ Task<void> Connection::write_loop() {
   for (;;) {
     if (closed_) co_return;
     if (session_.has_output()) {
-      session_.take_output(out);
+      session_.take_output(out, kWriteBudget);
       auto r = co_await channel_.write(bytes_of(out));
       drained_.cancel();
       if (!r) {

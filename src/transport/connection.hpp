@@ -10,7 +10,8 @@
 // Threading: a Connection and its Streams belong to one executor (the
 // node's). Each connection runs three coroutines: the read loop (decrypt,
 // feed the session, wake streams), the write loop (one write in flight,
-// drains the session's output) and keep-alive (yamux ping; two missed
+// drains the session's output, kWriteBudget at a time: control frames first,
+// then a data frame per stream in turn) and keep-alive (yamux ping; two missed
 // intervals close the connection). Stream operations are awaitables that
 // wait on the session's flow control; a stream's writer also waits while the
 // connection's unsent output is above kMaxBacklog, so a slow socket holds
@@ -105,6 +106,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using NoticeHandler = std::function<void(const Connection&, std::string_view what)>;
 
   static constexpr std::size_t kMaxBacklog = 4 * 1024 * 1024;
+  // Bytes taken from the session per socket write: the session's turn-taking
+  // between streams happens at this granularity.
+  static constexpr std::size_t kWriteBudget = 64 * 1024;
 
   Connection(SecureChannel channel, Direction direction, core::Multiaddr remote_addr, yamux::SessionConfig yamux,
              std::chrono::milliseconds keepalive);

@@ -471,6 +471,10 @@ void Host::tune_socket(tcp::socket& socket) const {
     socket.set_option(asio::socket_base::send_buffer_size(config_.socket_buffer_bytes), ignored);
     socket.set_option(asio::socket_base::receive_buffer_size(config_.socket_buffer_bytes), ignored);
   }
+  if (config_.unsent_lowat_bytes > 0) {
+    using notsent_lowat = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>;
+    socket.set_option(notsent_lowat(config_.unsent_lowat_bytes), ignored);
+  }
   if (config_.stall_timeout.count() > 0) {
     using user_timeout = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
     socket.set_option(user_timeout(static_cast<int>(config_.stall_timeout.count())), ignored);

@@ -30,16 +30,54 @@ bool Session::remote_parity(std::uint32_t id) const {
 void Session::emit(FrameType type, std::uint16_t flags, std::uint32_t id, std::uint32_t length,
                    std::span<const std::uint8_t> payload) {
   const auto header = wire::yamux::encode({.type = type, .flags = flags, .stream_id = id, .length = length});
-  output_.append(reinterpret_cast<const char*>(header.data()), header.size());
-  output_.append(reinterpret_cast<const char*>(payload.data()), payload.size());
   ++stats_.frames_out;
+  if (type != FrameType::data) {
+    control_.append(reinterpret_cast<const char*>(header.data()), header.size());
+    return;
+  }
+  std::string frame;
+  frame.reserve(header.size() + payload.size());
+  frame.append(reinterpret_cast<const char*>(header.data()), header.size());
+  frame.append(reinterpret_cast<const char*>(payload.data()), payload.size());
+  data_bytes_ += frame.size();
+  auto& q = queued_[id];
+  if (q.empty()) turns_.push_back(id);
+  q.push_back(std::move(frame));
 }
 
-std::string Session::take_output() { return std::exchange(output_, {}); }
+void Session::drop_queued(std::uint32_t id) {
+  auto it = queued_.find(id);
+  if (it == queued_.end()) return;
+  for (const auto& f : it->second) data_bytes_ -= f.size();
+  queued_.erase(it);
+  std::erase(turns_, id);
+}
 
-void Session::take_output(std::string& into) {
+std::string Session::take_output() {
+  std::string out;
+  take_output(out);
+  return out;
+}
+
+void Session::take_output(std::string& into, std::size_t budget) {
   into.clear();
-  output_.swap(into);
+  into.swap(control_);
+  bool first = true;
+  while (!turns_.empty() && (first || into.size() < budget)) {
+    const auto id = turns_.front();
+    turns_.pop_front();
+    auto it = queued_.find(id);
+    auto& q = it->second;
+    into += q.front();
+    data_bytes_ -= q.front().size();
+    q.pop_front();
+    if (q.empty()) {
+      queued_.erase(it);
+    } else {
+      turns_.push_back(id);
+    }
+    first = false;
+  }
 }
 
 std::vector<Event> Session::take_events() { return std::exchange(events_, {}); }
@@ -47,6 +85,9 @@ std::vector<Event> Session::take_events() { return std::exchange(events_, {}); }
 Result<void> Session::fail(error_code ec) {
   if (!dead_) {
     dead_ = true;
+    queued_.clear();  // the connection closes after the GoAway: no data follows it
+    turns_.clear();
+    data_bytes_ = 0;
     emit(FrameType::go_away, 0, 0, static_cast<std::uint32_t>(GoAwayCode::protocol_error));
   }
   return ec;
@@ -95,7 +136,7 @@ Result<void> Session::on_frame(const FrameHeader& h, std::span<const std::uint8_
   switch (h.type) {
     case FrameType::ping:
       if (h.flags & kSyn) {
-        if (output_.size() >= config_.max_control_backlog) {
+        if (control_.size() >= config_.max_control_backlog) {
           ++stats_.pings_dropped;
         } else {
           emit(FrameType::ping, kAck, 0, h.length);
@@ -154,6 +195,7 @@ Result<void> Session::on_stream_frame(const FrameHeader& h, std::span<const std:
     s.reset = true;
     s.buffer.clear();
     s.offset = 0;
+    drop_queued(h.stream_id);  // the peer discards it anyway
     events_.push_back({Event::Kind::reset, h.stream_id});
     maybe_forget(h.stream_id);
     return {};
@@ -274,6 +316,7 @@ void Session::reset(std::uint32_t id) {
   s.reset = true;
   s.buffer.clear();
   s.offset = 0;
+  drop_queued(id);
   if (!dead_) emit(FrameType::window_update, kRst, id, 0);
   maybe_forget(id);
 }
