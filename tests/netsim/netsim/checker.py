@@ -146,7 +146,7 @@ def check(history: Iterable[Dict[str, Any]], state: Dict[str, Any], require_topi
             first = min(got, key=lambda m: m["received_ms"])
             r.delivery_ms.append(first["received_ms"] - op["invoke_ms"])
             r.deliveries.append({"req": req, "invoke_ms": op["invoke_ms"], "received_ms": first["received_ms"],
-                                 "to_host": host_of.get(op.get("to"))})
+                                 "to_host": host_of.get(op.get("to")), "from_host": op.get("host")})
         if kind == "ok" and (op.get("result") or {}).get("state") == "accepted" and op.get("wait") == "ack":
             r.ack_ms.append(op["complete_ms"] - op["invoke_ms"])
         rid = op.get("request_id")

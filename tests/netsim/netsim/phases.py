@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import itertools
+import json
 import threading
 import time
 from typing import Any, Callable, Dict, List, Tuple
@@ -254,6 +255,21 @@ class Faults:
         return (self.events[-1][0] if self.events else 0.0)
 
 
+def save_diagnostics(r: Run, when: str) -> None:
+    """Writes every daemon's transport and pubsub diagnostics to ``diagnostics/HOST-WHEN-KIND.json`` (queue
+    depths, waits and drops per peer and traffic class: what makes a slow link's backlog visible)."""
+    out = r.out / "diagnostics"
+    out.mkdir(exist_ok=True)
+    for h in r.hosts:
+        for kind in ("transport", "pubsub", "direct"):
+            try:
+                status, body = r.api(h).call("GET", f"/v1/diagnostics/{kind}", timeout=5)
+            except Exception as e:  # a daemon killed by the schedule: say so in the file
+                status, body = 0, {"error": str(e)}
+            (out / f"{h}-{when}-{kind}.json").write_text(json.dumps(body if status == 200 else {"status": status},
+                                                                     indent=1))
+
+
 def steady(r: Run, ph: Dict[str, Any]) -> None:
     """Sends at ``rate`` per second for ``duration_s`` from random agents to random other agents (``"wait":
     "queued"``) while the fault schedule runs; then waits until every accepted message is final."""
@@ -275,7 +291,11 @@ def steady(r: Run, ph: Dict[str, Any]) -> None:
     published = 0
     rss: Dict[str, List[Tuple[float, float]]] = {h: [] for h in r.hosts}
     next_rss = start
+    mid_saved = False
     while time.time() < start + duration:
+        if not mid_saved and time.time() >= start + duration / 2:
+            save_diagnostics(r, "mid-load")
+            mid_saved = True
         early = start + n / rate - time.time()
         if early > 0:
             time.sleep(min(0.01, early))
@@ -300,6 +320,7 @@ def steady(r: Run, ph: Dict[str, Any]) -> None:
     for f in futs:
         f.result()
     load_end = time.time()
+    save_diagnostics(r, "end-of-load")
     heal_at = faults.last_heal or load_end
     sent_ok = [op for op in r.history.ops if op.get("op") == "send" and op.get("phase") == "steady"
                and op["type"] == "ok"]

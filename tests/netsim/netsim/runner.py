@@ -274,6 +274,12 @@ class Run:
         if focus:
             lines.append(row(f"direct message to {focus}: send to inbox",
                              [d["received_ms"] - d["invoke_ms"] for d in result.deliveries if d["to_host"] == focus]))
+            lines.append(row(f"direct message from {focus}: send to inbox",
+                             [d["received_ms"] - d["invoke_ms"] for d in result.deliveries
+                              if d.get("from_host") == focus]))
+            lines.append(row(f"direct message between other hosts: send to inbox",
+                             [d["received_ms"] - d["invoke_ms"] for d in result.deliveries
+                              if focus not in (d["to_host"], d.get("from_host"))]))
         if result.ack_ms:
             lines.append(row('direct message: `"wait": "ack"` answer', result.ack_ms))
         if result.spread_ms:
