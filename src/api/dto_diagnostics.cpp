@@ -23,6 +23,49 @@ json::object health_json(const node::HealthReport& r, std::string_view version, 
   return o;
 }
 
+namespace {
+
+json::array transport_queues_json(const std::vector<transport::PeerQueues>& queues) {
+  json::array peers;
+  for (const auto& q : queues) {
+    json::object traffic;
+    for (const auto& f : q.traffic) {
+      json::object out;
+      out["queued_bytes"] = f.out_queued_bytes;
+      out["queued_frames"] = f.out_queued_frames;
+      out["enqueued_bytes_total"] = f.out_enqueued_bytes;
+      out["sent_bytes_total"] = f.out_sent_bytes;
+      out["enqueue_bytes_per_s"] = f.out_enqueue_rate;
+      out["drain_bytes_per_s"] = f.out_drain_rate;
+      out["dwell_p50_ms"] = f.out_dwell_p50_ms;
+      out["dwell_p99_ms"] = f.out_dwell_p99_ms;
+      json::object in;
+      in["buffered_bytes"] = f.in_buffered_bytes;
+      in["received_bytes_total"] = f.in_bytes;
+      in["read_bytes_total"] = f.in_read_bytes;
+      in["receive_bytes_per_s"] = f.in_rate;
+      in["read_bytes_per_s"] = f.in_read_rate;
+      in["dwell_p50_ms"] = f.in_dwell_p50_ms;
+      in["dwell_p99_ms"] = f.in_dwell_p99_ms;
+      json::object t;
+      t["out"] = std::move(out);
+      t["in"] = std::move(in);
+      t["app_queued"] = f.app_queued;
+      t["dropped_total"] = f.dropped;
+      traffic[transport::to_string(f.traffic)] = std::move(t);
+    }
+    json::object pacing;
+    pacing["write_budget_bytes"] = q.write_budget;
+    pacing["unsent_limit_bytes"] = q.unsent_limit;
+    pacing["drain_bytes_per_s"] = q.drain_rate;
+    peers.push_back(
+        json::object{{"peer_id", q.peer.to_string()}, {"pacing", std::move(pacing)}, {"traffic", std::move(traffic)}});
+  }
+  return peers;
+}
+
+}  // namespace
+
 json::object transport_diagnostics_json(const transport::TransportDiagnostics& d) {
   json::object connections;
   connections["inbound"] = d.connections_inbound;
@@ -58,6 +101,7 @@ json::object transport_diagnostics_json(const transport::TransportDiagnostics& d
   o["streams"] = std::move(streams);
   o["bytes"] = json::object{{"in_total", d.bytes_in}, {"out_total", d.bytes_out}};
   o["protocols"] = std::move(protocols);
+  o["queues"] = transport_queues_json(d.queues);
   return o;
 }
 

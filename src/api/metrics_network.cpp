@@ -27,6 +27,72 @@ void two_way(std::string& out, std::string_view name, std::string_view type, std
 
 }  // namespace
 
+namespace {
+
+core::Histogram::Snapshot dwell_snapshot(const transport::DwellHistogram& h) {
+  core::Histogram::Snapshot s;
+  s.bounds.assign(h.kBoundsMs.begin(), h.kBoundsMs.end());
+  std::uint64_t seen = 0;
+  for (const auto c : h.counts) s.cumulative.push_back(seen += c);
+  s.sum = h.sum_ms;
+  s.count = h.count;
+  return s;
+}
+
+// Per peer and traffic class (transport/traffic.hpp): one series per
+// connected peer, so as many as the connection limit allows.
+void render_queue_metrics(std::string& out, const std::vector<transport::PeerQueues>& queues) {
+  struct Series {
+    std::string_view name, type, help;
+    double (*value)(const transport::TrafficFigures&);
+    std::string_view extra;  // more labels
+  };
+  static constexpr Series kSeries[] = {
+      {"agentmesh_p2p_queue_bytes", "gauge", "bytes waiting per peer and traffic class (out: to send, in: to read)",
+       [](const transport::TrafficFigures& f) { return double(f.out_queued_bytes); }, ",direction=\"out\""},
+      {"agentmesh_p2p_queue_bytes", "", "", [](const transport::TrafficFigures& f) { return double(f.in_buffered_bytes); },
+       ",direction=\"in\""},
+      {"agentmesh_p2p_queue_sent_bytes_total", "counter", "bytes handed to the socket per peer and traffic class",
+       [](const transport::TrafficFigures& f) { return double(f.out_sent_bytes); }, ""},
+      {"agentmesh_p2p_queue_received_bytes_total", "counter", "bytes received per peer and traffic class",
+       [](const transport::TrafficFigures& f) { return double(f.in_bytes); }, ""},
+      {"agentmesh_p2p_queue_app_queued", "gauge", "items the layer above queues per peer (gossip: RPCs)",
+       [](const transport::TrafficFigures& f) { return double(f.app_queued); }, ""},
+      {"agentmesh_p2p_queue_dropped_total", "counter", "items dropped per peer (gossip: RPCs, control: ping answers)",
+       [](const transport::TrafficFigures& f) { return double(f.dropped); }, ""},
+  };
+  for (const auto& s : kSeries) {
+    if (!s.type.empty()) prom::header(out, s.name, s.type, s.help);
+    for (const auto& q : queues) {
+      const auto peer = q.peer.to_string();
+      for (const auto& f : q.traffic) {
+        prom::sample(out, s.name, fmt::format("peer=\"{}\",traffic=\"{}\"{}", peer, transport::to_string(f.traffic), s.extra),
+                     s.value(f));
+      }
+    }
+  }
+  // Waits by traffic class over all peers (per peer: the JSON's quantiles).
+  std::array<transport::DwellHistogram, transport::kTrafficClasses> out_dwell, in_dwell;
+  for (const auto& q : queues) {
+    for (const auto& f : q.traffic) {
+      out_dwell[static_cast<std::size_t>(f.traffic)].merge(f.out_dwell);
+      in_dwell[static_cast<std::size_t>(f.traffic)].merge(f.in_dwell);
+    }
+  }
+  constexpr std::string_view kDwell = "agentmesh_p2p_queue_dwell_seconds";
+  prom::header(out, kDwell, "histogram", "wait per traffic class (out: queued to the socket, in: received to read)");
+  for (std::size_t i = 0; i < transport::kTrafficClasses; ++i) {
+    const auto traffic = transport::to_string(static_cast<transport::Traffic>(i));
+    for (const auto& [direction, h] : {std::pair{"out", &out_dwell[i]}, std::pair{"in", &in_dwell[i]}}) {
+      if (h->count == 0) continue;
+      prom::histogram_samples(out, kDwell, fmt::format("traffic=\"{}\",direction=\"{}\"", traffic, direction),
+                              dwell_snapshot(*h), 1e-3);
+    }
+  }
+}
+
+}  // namespace
+
 void render_transport_metrics(std::string& out, const transport::TransportDiagnostics& d) {
   two_way(out, "agentmesh_p2p_connections", "gauge", "open peer connections by direction", "direction",
           {"inbound", double(d.connections_inbound)}, {"outbound", double(d.connections_outbound)});
@@ -54,6 +120,7 @@ void render_transport_metrics(std::string& out, const transport::TransportDiagno
   prom::counter(out, "agentmesh_p2p_identify_failed_total", "identify exchanges failed", d.identify_failed);
   prom::counter(out, "agentmesh_p2p_pings_ok_total", "/ipfs/ping round trips", d.pings_ok);
   prom::counter(out, "agentmesh_p2p_pings_failed_total", "/ipfs/ping failures", d.pings_failed);
+  render_queue_metrics(out, d.queues);
 }
 
 void render_pubsub_metrics(std::string& out, const node::PubsubFigures& p) {

@@ -3,6 +3,7 @@
 
 #include "node/node.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <sys/stat.h>
 
@@ -28,6 +29,30 @@
 #include "wire/direct.hpp"
 
 namespace agentmesh::node {
+
+namespace {
+
+// Pubsub's per-peer RPC queue sits in front of the transport's gossip queue:
+// its depth and drops belong to the same row of /v1/diagnostics/transport.
+void add_gossip_queues(std::vector<transport::PeerQueues>& queues, const std::vector<pubsub::LinkStats>& links) {
+  for (const auto& link : links) {
+    auto q = std::find_if(queues.begin(), queues.end(), [&](const auto& e) { return e.peer == link.peer; });
+    if (q == queues.end()) continue;  // gone from the transport already
+    auto t = std::find_if(q->traffic.begin(), q->traffic.end(),
+                          [](const auto& f) { return f.traffic == transport::Traffic::gossip; });
+    if (t == q->traffic.end()) {
+      transport::TrafficFigures f;
+      f.traffic = transport::Traffic::gossip;
+      t = q->traffic.insert(std::find_if(q->traffic.begin(), q->traffic.end(),
+                                         [](const auto& e) { return e.traffic > transport::Traffic::gossip; }),
+                            f);
+    }
+    t->app_queued = link.queued;
+    t->dropped = link.dropped;
+  }
+}
+
+}  // namespace
 namespace {
 
 class Category final : public boost::system::error_category {
@@ -340,6 +365,7 @@ Diagnostics Node::diagnostics() const {
   const auto& router = pubsub_->router();
   d.pubsub.router = router.counters();
   d.pubsub.service = pubsub_->stats();
+  add_gossip_queues(d.transport.queues, d.pubsub.service.links);
   d.pubsub.topics = topics_->topics();
   const auto now = std::chrono::steady_clock::now();
   for (const auto& p : router.peers()) d.pubsub.scores.emplace_back(router.score(p, now), p.to_string());

@@ -66,7 +66,7 @@ struct TransportConfig {
   // queues, where control frames and other streams can go ahead of it: with
   // a 4 MiB buffer and no limit, a 1 Mbit/s link held 30 s of gossip in front
   // of every ack and window update (tests/netsim, slow_receiver).
-  int unsent_lowat_bytes = 32 * 1024;
+  int unsent_lowat_bytes = 16 * 1024;
   // Multiplexer settings per connection.
   yamux::SessionConfig yamux;
   // Sent in identify.

@@ -6,9 +6,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <atomic>
 #include <cstring>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "crypto/crypto.hpp"
 #include "transport/error.hpp"
+#include "transport/tcp_info.hpp"
 #include "core/awaitable.hpp"
 #include "core/bytes.hpp"
 
@@ -85,7 +89,8 @@ Task<Result<void>> Stream::read_exact(std::span<std::uint8_t> out) {
 Task<Result<void>> Stream::write(std::span<const std::uint8_t> data) {
   while (!data.empty()) {
     if (conn_->closed_ || conn_->closing_) co_return make_error_code(error::connection_closed);
-    if (conn_->session_.output_size() >= Connection::kMaxBacklog) {
+    if (conn_->session_.queued(id_) >= Connection::kStreamBacklog ||
+        conn_->session_.output_size() >= Connection::kMaxBacklog) {
       co_await conn_->drained_.async_wait(kTuple);
       continue;
     }
@@ -105,6 +110,11 @@ Result<void> Stream::close_write() {
   auto r = conn_->session_.close_write(id_);
   conn_->flush();
   return r;
+}
+
+void Stream::set_protocol(std::string p) {
+  conn_->session_.set_traffic(id_, traffic_of(p));
+  protocol_ = std::move(p);
 }
 
 void Stream::reset() {
@@ -143,6 +153,16 @@ void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandl
   on_closed_ = std::move(on_closed);
   on_notice_ = std::move(on_notice);
   tasks_ = std::move(tasks);
+  // The low-water mark the host set (Host::tune_socket) bounds the pacing;
+  // without one (the kernel's default is "none") writes are not paced.
+  int lowat = 0;
+  socklen_t len = sizeof lowat;
+  if (::getsockopt(channel_.socket().native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, &len) == 0 &&
+      lowat > 0 && lowat <= static_cast<int>(kFastWriteBudget)) {
+    max_unsent_ = unsent_limit_ = lowat;
+    budget_ = static_cast<std::size_t>(lowat);
+  }
+  rate_since_ = Clock::now();
   auto self = shared_from_this();
   // An exception ends the connection too (reported, then closed as an I/O
   // error), never silently.
@@ -198,7 +218,7 @@ Task<void> Connection::write_loop() {
   for (;;) {
     if (closed_) co_return;
     if (session_.has_output()) {
-      session_.take_output(out, kWriteBudget);
+      session_.take_output(out, write_budget());
       auto r = co_await channel_.write(bytes_of(out));
       drained_.cancel();
       if (!r) {
@@ -315,7 +335,42 @@ ConnectionStats Connection::stats() const {
   return {.bytes_in = channel_.bytes_in(),
           .bytes_out = channel_.bytes_out(),
           .open_streams = session_.open_streams(),
-          .session = session_.stats()};
+          .session = session_.stats(),
+          .traffic = session_.traffic(),
+          .write_budget = budget_,
+          .unsent_limit = unsent_limit_,
+          .drain_rate = drain_rate_};
 }
+
+std::size_t Connection::write_budget() {
+  if (max_unsent_ == 0) return kFastWriteBudget;  // pacing off
+  const auto now = Clock::now();
+  const auto elapsed = now - rate_since_;
+  if (elapsed < kRateWindow) return budget_;
+  // The rate the link drains: what the peer acknowledged over the window, or
+  // the kernel's own latest sample when higher (a window that was partly idle
+  // under-measures). What we handed over is no measure: the kernel takes
+  // whatever fits under the low-water mark at once.
+  TcpSendInfo info;
+  if (!read_tcp_send_info(channel_.socket().native_handle(), info)) return budget_;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  const double acked_per_s = static_cast<double>(info.bytes_acked - rate_acked_) / seconds;
+  const double per_s = std::max(acked_per_s, static_cast<double>(info.delivery_rate));
+  drain_rate_ = per_s;
+  const auto target = static_cast<std::size_t>(per_s * std::chrono::duration<double>(kQueueTarget).count());
+  budget_ = std::clamp(target, kMinWriteBudget, kFastWriteBudget);
+  set_unsent_limit(static_cast<int>(budget_));
+  rate_since_ = now;
+  rate_acked_ = info.bytes_acked;
+  return budget_;
+}
+
+void Connection::set_unsent_limit(int bytes) {
+  if (bytes <= 0 || bytes == unsent_limit_) return;
+  if (::setsockopt(channel_.socket().native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes) == 0) {
+    unsent_limit_ = bytes;
+  }
+}
+
 
 }  // namespace agentmesh::transport

@@ -10,12 +10,14 @@
 // Threading: a Connection and its Streams belong to one executor (the
 // node's). Each connection runs three coroutines: the read loop (decrypt,
 // feed the session, wake streams), the write loop (one write in flight,
-// drains the session's output, kWriteBudget at a time: control frames first,
-// then a data frame per stream in turn) and keep-alive (yamux ping; two missed
-// intervals close the connection). Stream operations are awaitables that
-// wait on the session's flow control; a stream's writer also waits while the
-// connection's unsent output is above kMaxBacklog, so a slow socket holds
-// writers back instead of growing memory.
+// drains the session's output in the session's order: control frames first,
+// then data frames by stream in turns, bulk traffic last; a bounded amount per
+// write while the kernel still holds unsent bytes) and keep-alive (yamux
+// ping; two missed intervals close the connection). Stream operations are
+// awaitables that wait on the session's flow control; a stream's writer also
+// waits while its own queued data is above kStreamBacklog or the connection's
+// is above kMaxBacklog, so a slow socket holds writers back instead of
+// growing memory, and one stream's backlog does not hold back the others.
 //
 // Ownership: Host holds shared_ptr<Connection>; a Stream holds its
 // Connection (shared_ptr) and the Connection holds its streams weakly.
@@ -73,7 +75,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   const core::PeerId& peer() const;
   Connection& connection() { return *conn_; }
   const std::string& protocol() const { return protocol_; }
-  void set_protocol(std::string p) { protocol_ = std::move(p); }
+  // Also tags the stream's traffic class (transport/traffic.hpp).
+  void set_protocol(std::string p);
 
  private:
   friend class Connection;
@@ -92,6 +95,12 @@ struct ConnectionStats {
   std::uint64_t bytes_out = 0;
   std::size_t open_streams = 0;
   yamux::SessionStats session;
+  TrafficTable traffic;
+  // Pacing (Connection::write_budget): bytes per write, unsent bytes the
+  // kernel may hold, and the drain rate they were sized from (bytes/s).
+  std::size_t write_budget = 0;
+  int unsent_limit = 0;
+  double drain_rate = 0;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -106,9 +115,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using NoticeHandler = std::function<void(const Connection&, std::string_view what)>;
 
   static constexpr std::size_t kMaxBacklog = 4 * 1024 * 1024;
-  // Bytes taken from the session per socket write: the session's turn-taking
-  // between streams happens at this granularity.
-  static constexpr std::size_t kWriteBudget = 64 * 1024;
+  static constexpr std::size_t kStreamBacklog = 256 * 1024;
+  // Pacing (write_loop): both what one write takes from the session and what
+  // the kernel may hold unsent (TCP_NOTSENT_LOWAT) are sized to kQueueTarget
+  // of the rate the link drains (the bytes the peer acknowledged over the
+  // last kRateWindow, or the kernel's delivery rate sample), within
+  // [kMinWriteBudget, kFastWriteBudget] (the configured low-water mark until
+  // the first measurement): a direct message or an ack queued now waits
+  // behind about that much, not behind seconds of gossip, and a fast link
+  // still gets large writes. Without a configured mark, no pacing. The
+  // scheduling itself is the session's (yamux_session.hpp).
+  static constexpr std::size_t kFastWriteBudget = 1024 * 1024;
+  static constexpr std::size_t kMinWriteBudget = 2 * 1024;
+  static constexpr std::chrono::milliseconds kQueueTarget{50};
+  static constexpr std::chrono::milliseconds kRateWindow{200};
 
   Connection(SecureChannel channel, Direction direction, core::Multiaddr remote_addr, yamux::SessionConfig yamux,
              std::chrono::milliseconds keepalive);
@@ -149,6 +169,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void flush() { write_signal_.cancel(); }
   void finish(error_code reason);
   void forget(std::uint32_t id);
+  // What the next write may take (see kQueueTarget); adjusts the socket's
+  // low-water mark when the measured rate changes it.
+  std::size_t write_budget();
+  void set_unsent_limit(int bytes);
 
   static std::uint64_t next_id();
 
@@ -174,6 +198,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   error_code close_reason_;
   int loops_ = 0;  // read + write loops still running
+
+  // Pacing state (write_budget).
+  int max_unsent_ = 0;      // the low-water mark the host configured (0: none)
+  int unsent_limit_ = 0;    // the one set now
+  std::size_t budget_ = kFastWriteBudget;
+  Clock::time_point rate_since_{};
+  std::uint64_t rate_acked_ = 0;
+  double drain_rate_ = 0;  // the peer's acknowledged bytes when the window began
 
   std::optional<std::uint32_t> ping_outstanding_;
   Clock::time_point ping_sent_;

@@ -457,8 +457,44 @@ TransportDiagnostics Host::diagnostics() const {
     d.streams_open += s.open_streams;
     d.window_stalls += s.session.window_stalls;
     if (s.session.window_violations > 0) d.frames_rejected["window_exceeded"] += s.session.window_violations;
+    d.queues.push_back(queue_figures(peer, s));
   }
+  std::sort(d.queues.begin(), d.queues.end(), [](const PeerQueues& a, const PeerQueues& b) { return a.peer < b.peer; });
   return d;
+}
+
+PeerQueues Host::queue_figures(const core::PeerId& peer, const ConnectionStats& s) {
+  const auto now = std::chrono::steady_clock::now();
+  PeerQueues q(peer);
+  q.write_budget = s.write_budget;
+  q.unsent_limit = s.unsent_limit;
+  q.drain_rate = s.drain_rate;
+  for (std::size_t i = 0; i < kTrafficClasses; ++i) {
+    const auto& t = s.traffic[i];
+    if (t.out_enqueued_bytes == 0 && t.in_bytes == 0) continue;
+    TrafficFigures f;
+    f.traffic = static_cast<Traffic>(i);
+    f.out_queued_bytes = t.out_queued_bytes;
+    f.out_queued_frames = t.out_queued_frames;
+    f.out_enqueued_bytes = t.out_enqueued_bytes;
+    f.out_sent_bytes = t.out_sent_bytes;
+    f.out_enqueue_rate = t.out_enqueue_rate.per_second(now);
+    f.out_drain_rate = t.out_drain_rate.per_second(now);
+    f.out_dwell_p50_ms = t.out_dwell.quantile(0.5);
+    f.out_dwell_p99_ms = t.out_dwell.quantile(0.99);
+    f.in_buffered_bytes = t.in_buffered_bytes;
+    f.in_bytes = t.in_bytes;
+    f.in_read_bytes = t.in_read_bytes;
+    f.in_rate = t.in_rate.per_second(now);
+    f.in_read_rate = t.in_read_rate.per_second(now);
+    f.in_dwell_p50_ms = t.in_dwell.quantile(0.5);
+    f.in_dwell_p99_ms = t.in_dwell.quantile(0.99);
+    f.out_dwell = t.out_dwell;
+    f.in_dwell = t.in_dwell;
+    if (f.traffic == Traffic::control) f.dropped = s.session.pings_dropped;
+    q.traffic.push_back(f);
+  }
+  return q;
 }
 
 void Host::count_failure(std::map<std::string, std::uint64_t>& table, error_code ec) {

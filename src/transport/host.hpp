@@ -57,6 +57,8 @@
 
 namespace agentmesh::transport {
 
+struct ConnectionStats;
+
 template <class T>
 using Task = boost::asio::awaitable<T>;
 
@@ -160,6 +162,7 @@ class Host : public std::enable_shared_from_this<Host> {
   wire::identify::Info own_info(const Connection& conn) const;
   std::size_t count(Direction direction) const;
   void count_failure(std::map<std::string, std::uint64_t>& table, error_code ec);
+  static PeerQueues queue_figures(const core::PeerId& peer, const ConnectionStats& s);
   double unit_random();
   // Buffers (socket_buffer_bytes) and the stall timeout, on every connection.
   void tune_socket(boost::asio::ip::tcp::socket& socket) const;

@@ -11,6 +11,7 @@
 
 #include "core/multiaddr.hpp"
 #include "core/peer_id.hpp"
+#include "transport/traffic.hpp"
 
 namespace agentmesh::transport {
 
@@ -30,6 +31,46 @@ struct PeerInfo {
   std::string agent_version;                    // from identify
   std::vector<std::string> protocols;           // from identify
   bool signed_record = false;                   // identify carried a valid signed peer record
+};
+
+// One traffic class on the connection to one peer (transport/traffic.hpp):
+// what waits to be sent and what waits to be read. Rates are bytes per second
+// over the last ten seconds; waits in milliseconds (bucket upper bounds).
+struct TrafficFigures {
+  Traffic traffic = Traffic::other;
+  std::size_t out_queued_bytes = 0;
+  std::size_t out_queued_frames = 0;
+  std::uint64_t out_enqueued_bytes = 0;
+  std::uint64_t out_sent_bytes = 0;
+  double out_enqueue_rate = 0;
+  double out_drain_rate = 0;
+  double out_dwell_p50_ms = 0;
+  double out_dwell_p99_ms = 0;
+  std::size_t in_buffered_bytes = 0;
+  std::uint64_t in_bytes = 0;
+  std::uint64_t in_read_bytes = 0;
+  double in_rate = 0;
+  double in_read_rate = 0;
+  double in_dwell_p50_ms = 0;
+  double in_dwell_p99_ms = 0;
+  DwellHistogram out_dwell;  // the distributions behind the quantiles
+  DwellHistogram in_dwell;
+  // Drops: the transport drops no data (writers wait); what the layers above
+  // queue per peer and drop when full is added by them (gossip: pubsub's
+  // per-peer RPC queue; control: yamux ping answers).
+  std::size_t app_queued = 0;
+  std::uint64_t dropped = 0;
+};
+
+struct PeerQueues {
+  explicit PeerQueues(core::PeerId p) : peer(p) {}
+  core::PeerId peer;
+  std::vector<TrafficFigures> traffic;  // classes that carried anything, in enum order
+  // The connection's pacing: bytes per write, unsent bytes the kernel may
+  // hold (TCP_NOTSENT_LOWAT), the drain rate they follow (bytes/s).
+  std::size_t write_budget = 0;
+  int unsent_limit = 0;
+  double drain_rate = 0;
 };
 
 // GET /v1/diagnostics/transport and /metrics.
@@ -60,6 +101,7 @@ struct TransportDiagnostics {
   std::uint64_t px_dials = 0;              // peers dialed from peer exchange records
   std::uint64_t pings_ok = 0;
   std::uint64_t pings_failed = 0;
+  std::vector<PeerQueues> queues;  // by peer id
 };
 
 }  // namespace agentmesh::transport

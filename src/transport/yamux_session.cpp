@@ -16,8 +16,12 @@ using wire::yamux::kInitialWindow;
 using wire::yamux::kRst;
 using wire::yamux::kSyn;
 
-Session::Session(Role role, SessionConfig config)
-    : role_(role), config_(config), next_id_(role == Role::client ? 1 : 2) {
+namespace {
+const core::SystemClock kSystemClock;
+}  // namespace
+
+Session::Session(Role role, SessionConfig config, const core::Clock* clock)
+    : role_(role), config_(config), clock_(clock ? clock : &kSystemClock), next_id_(role == Role::client ? 1 : 2) {
   config_.receive_window = std::max(config_.receive_window, kInitialWindow);
   config_.max_frame_payload = std::max<std::size_t>(config_.max_frame_payload, 1);
 }
@@ -31,26 +35,50 @@ void Session::emit(FrameType type, std::uint16_t flags, std::uint32_t id, std::u
                    std::span<const std::uint8_t> payload) {
   const auto header = wire::yamux::encode({.type = type, .flags = flags, .stream_id = id, .length = length});
   ++stats_.frames_out;
+  const auto now = clock_->mono();
   if (type != FrameType::data) {
+    if (control_.empty()) control_since_ = now;
     control_.append(reinterpret_cast<const char*>(header.data()), header.size());
+    ++control_frames_;
+    auto& l = lane(Traffic::control);
+    l.out_enqueued_bytes += header.size();
+    l.out_enqueue_rate.add(now, header.size());
     return;
   }
   std::string frame;
   frame.reserve(header.size() + payload.size());
   frame.append(reinterpret_cast<const char*>(header.data()), header.size());
   frame.append(reinterpret_cast<const char*>(payload.data()), payload.size());
-  data_bytes_ += frame.size();
   auto& q = queued_[id];
-  if (q.empty()) turns_.push_back(id);
-  q.push_back(std::move(frame));
+  if (q.frames.empty()) {
+    auto s = streams_.find(id);
+    q.traffic = s == streams_.end() ? Traffic::other : s->second.traffic;
+    turns(q.traffic).push_back(id);
+  }
+  auto& l = lane(q.traffic);
+  l.out_queued_bytes += frame.size();
+  ++l.out_queued_frames;
+  l.out_enqueued_bytes += frame.size();
+  l.out_enqueue_rate.add(now, frame.size());
+  data_bytes_ += frame.size();
+  q.bytes += frame.size();
+  q.frames.push_back({std::move(frame), now});
 }
 
 void Session::drop_queued(std::uint32_t id) {
   auto it = queued_.find(id);
   if (it == queued_.end()) return;
-  for (const auto& f : it->second) data_bytes_ -= f.size();
+  auto& l = lane(it->second.traffic);
+  l.out_queued_bytes -= it->second.bytes;
+  l.out_queued_frames -= it->second.frames.size();
+  data_bytes_ -= it->second.bytes;
+  std::erase(turns(it->second.traffic), id);
   queued_.erase(it);
-  std::erase(turns_, id);
+}
+
+std::size_t Session::queued(std::uint32_t id) const {
+  auto it = queued_.find(id);
+  return it == queued_.end() ? 0 : it->second.bytes;
 }
 
 std::string Session::take_output() {
@@ -59,25 +87,120 @@ std::string Session::take_output() {
   return out;
 }
 
-void Session::take_output(std::string& into, std::size_t budget) {
-  into.clear();
-  into.swap(control_);
-  bool first = true;
-  while (!turns_.empty() && (first || into.size() < budget)) {
-    const auto id = turns_.front();
-    turns_.pop_front();
-    auto it = queued_.find(id);
-    auto& q = it->second;
-    into += q.front();
-    data_bytes_ -= q.front().size();
-    q.pop_front();
-    if (q.empty()) {
-      queued_.erase(it);
-    } else {
-      turns_.push_back(id);
-    }
-    first = false;
+void Session::take_frame(std::uint32_t id, std::string& into, core::Clock::MonoTime now, std::size_t room) {
+  auto it = queued_.find(id);
+  auto& q = it->second;
+  auto& f = q.frames.front();
+  auto n = f.frame.size();
+  auto& l = lane(q.traffic);
+  // A frame larger than the room left is split (a data frame without flags:
+  // the rest keeps its place with a header of its own), so what is written
+  // per take stays near the budget however large the stream's writes were.
+  const auto header = wire::yamux::decode({reinterpret_cast<const std::uint8_t*>(f.frame.data()), kHeaderSize},
+                                          0xffffffffU);
+  const std::size_t payload = std::max(room, kMinSplit + kHeaderSize) - kHeaderSize;
+  if (header && header->flags == 0 && n > kHeaderSize + payload) {
+    auto first = *header;
+    first.length = static_cast<std::uint32_t>(payload);
+    const auto h1 = wire::yamux::encode(first);
+    into.append(reinterpret_cast<const char*>(h1.data()), h1.size());
+    into.append(f.frame, kHeaderSize, payload);
+    auto rest = *header;
+    rest.length = header->length - first.length;
+    const auto h2 = wire::yamux::encode(rest);
+    f.frame.erase(0, payload);
+    std::memcpy(f.frame.data(), h2.data(), h2.size());
+    const auto taken = kHeaderSize + payload;
+    l.out_queued_bytes -= payload;
+    l.out_sent_bytes += taken;
+    l.out_enqueued_bytes += kHeaderSize;  // the new header
+    l.out_drain_rate.add(now, taken);
+    data_bytes_ -= payload;
+    q.bytes -= payload;
+    turns(q.traffic).push_front(id);  // its turn is not over: the rest goes next
+    return;
   }
+  into += f.frame;
+  l.out_queued_bytes -= n;
+  --l.out_queued_frames;
+  l.out_sent_bytes += n;
+  ++l.out_sent_frames;
+  l.out_drain_rate.add(now, n);
+  l.out_dwell.observe(now - f.at);
+  data_bytes_ -= n;
+  q.bytes -= n;
+  q.frames.pop_front();
+  if (q.frames.empty()) {
+    queued_.erase(it);
+  } else {
+    turns(q.traffic).push_back(id);
+  }
+}
+
+void Session::take_output(std::string& into, std::size_t budget) {
+  const auto now = clock_->mono();
+  into.clear();
+  if (!control_.empty()) {
+    auto& l = lane(Traffic::control);
+    l.out_sent_bytes += control_.size();
+    l.out_sent_frames += control_frames_;
+    l.out_drain_rate.add(now, control_.size());
+    l.out_dwell.observe(now - control_since_);
+    control_frames_ = 0;
+    into.swap(control_);
+  }
+  auto& interactive = turns_[0];
+  auto& bulk = turns_[1];
+  bool took = false;
+  bool took_bulk = false;
+  const auto take_from = [&](std::deque<std::uint32_t>& turn) {
+    const auto id = turn.front();
+    turn.pop_front();
+    take_frame(id, into, now, budget > into.size() ? budget - into.size() : 0);
+    took = true;
+  };
+  if (!bulk.empty() && bulk_waited_ >= kBulkPatience) {
+    take_from(bulk);
+    took_bulk = true;
+  }
+  while (!interactive.empty() && (!took || into.size() < budget)) take_from(interactive);
+  while (!bulk.empty() && (!took || into.size() < budget)) {
+    take_from(bulk);
+    took_bulk = true;
+  }
+  if (took_bulk || bulk.empty()) {
+    bulk_waited_ = 0;
+  } else {
+    ++bulk_waited_;
+  }
+}
+
+void Session::set_traffic(std::uint32_t id, Traffic traffic) {
+  auto s = streams_.find(id);
+  if (s == streams_.end()) return;
+  s->second.traffic = traffic;
+  auto it = queued_.find(id);
+  if (it == queued_.end() || it->second.traffic == traffic) return;
+  auto& q = it->second;
+  auto& from = lane(q.traffic);
+  auto& to = lane(traffic);
+  from.out_queued_bytes -= q.bytes;
+  from.out_queued_frames -= q.frames.size();
+  to.out_queued_bytes += q.bytes;
+  to.out_queued_frames += q.frames.size();
+  if (is_bulk(q.traffic) != is_bulk(traffic)) {
+    std::erase(turns(q.traffic), id);
+    turns(traffic).push_back(id);
+  }
+  q.traffic = traffic;
+}
+
+TrafficTable Session::traffic() const {
+  TrafficTable t = traffic_;
+  for (const auto& [id, s] : streams_) {
+    t[static_cast<std::size_t>(s.traffic)].in_buffered_bytes += s.buffer.size() - s.offset;
+  }
+  return t;
 }
 
 std::vector<Event> Session::take_events() { return std::exchange(events_, {}); }
@@ -85,9 +208,8 @@ std::vector<Event> Session::take_events() { return std::exchange(events_, {}); }
 Result<void> Session::fail(error_code ec) {
   if (!dead_) {
     dead_ = true;
-    queued_.clear();  // the connection closes after the GoAway: no data follows it
-    turns_.clear();
-    data_bytes_ = 0;
+    // The connection closes after the GoAway: no data follows it.
+    while (!queued_.empty()) drop_queued(queued_.begin()->first);
     emit(FrameType::go_away, 0, 0, static_cast<std::uint32_t>(GoAwayCode::protocol_error));
   }
   return ec;
@@ -223,6 +345,11 @@ Result<void> Session::on_stream_frame(const FrameHeader& h, std::span<const std:
       emit(FrameType::window_update, 0, h.stream_id, static_cast<std::uint32_t>(payload.size()));
     } else if (!s.remote_fin) {
       s.recv_window -= static_cast<std::uint32_t>(payload.size());
+      const auto now = clock_->mono();
+      if (s.buffer.size() == s.offset) s.unread_since = now;
+      auto& l = lane(s.traffic);
+      l.in_bytes += payload.size();
+      l.in_rate.add(now, payload.size());
       s.buffer.append(reinterpret_cast<const char*>(payload.data()), payload.size());
       events_.push_back({Event::Kind::readable, h.stream_id});
     }
@@ -279,9 +406,14 @@ Result<std::size_t> Session::read(std::uint32_t id, std::span<std::uint8_t> out)
   if (n == 0) return std::size_t{0};
   std::memcpy(out.data(), s.buffer.data() + s.offset, n);
   s.offset += n;
+  auto& l = lane(s.traffic);
+  const auto now = clock_->mono();
+  l.in_read_bytes += n;
+  l.in_read_rate.add(now, n);
   if (s.offset == s.buffer.size()) {
     s.buffer.clear();
     s.offset = 0;
+    l.in_dwell.observe(now - s.unread_since);
   } else if (s.offset >= 64 * 1024 && s.offset * 2 >= s.buffer.size()) {
     s.buffer.erase(0, s.offset);
     s.offset = 0;

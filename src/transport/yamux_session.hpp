@@ -21,6 +21,17 @@
 //   back once half of it has been consumed, so a stream's buffered data never
 //   exceeds its window.
 //
+// Output scheduling
+//   Control frames (window updates, pings, GoAway, stream open, accept and
+//   reset) go out before any data, so flow control and liveness never wait
+//   behind a stream's bulk. Data frames (and a stream's FIN, after its data)
+//   wait in one queue per stream; take_output() takes them a frame per stream
+//   in turn, streams of bulk traffic (transport/traffic.hpp: gossip, replay)
+//   only when no other stream has data, except that bulk gets a frame after
+//   kBulkPatience takes without one, so it is slowed, never starved. The
+//   owner tags each stream with its traffic class (set_traffic); the session
+//   keeps queue depths, rates and waits per class (traffic()).
+//
 // Limits (SessionConfig): inbound streams open at once (more are RST),
 // outbound streams awaiting ACK (open_stream fails with too_many_streams),
 // and pending control output (ping answers beyond it are dropped, counted).
@@ -31,12 +42,15 @@
 // Thread safety: none; one connection owns it on one executor.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/result.hpp"
+#include "transport/traffic.hpp"
 #include "wire/yamux_frame.hpp"
 
 namespace agentmesh::transport::yamux {
@@ -59,7 +73,7 @@ struct SessionConfig {
   std::size_t max_inbound_streams = kDefaultMaxInboundStreams;
   // Streams we opened that the peer has not acknowledged yet (ACK backlog).
   std::size_t max_unacked_outbound = kDefaultMaxUnackedOutbound;
-  // Largest data frame we send.
+  // Largest data frame we queue (take_output splits frames to its budget).
   std::size_t max_frame_payload = kDefaultMaxFramePayload;
   // Output backlog above which ping answers are dropped (a peer that floods
   // pings without reading cannot grow our memory).
@@ -93,7 +107,13 @@ struct SessionStats {
 
 class Session {
  public:
-  explicit Session(Role role, SessionConfig config = {});
+  // Takes without a bulk frame after which bulk data gets one.
+  static constexpr std::uint32_t kBulkPatience = 4;
+  // The smallest payload a frame is split to when a take's budget is short.
+  static constexpr std::size_t kMinSplit = 512;
+
+  // `clock` (monotonic scale) times queue waits; REQUIRES: it outlives the session.
+  explicit Session(Role role, SessionConfig config = {}, const core::Clock* clock = nullptr);
 
   // --- input ---
   // Parses every complete frame in `bytes` (partial frames are buffered).
@@ -104,13 +124,17 @@ class Session {
   // Events since the last call, in order.
   std::vector<Event> take_events();
 
-  // --- output ---
-  bool has_output() const { return !output_.empty(); }
-  std::size_t output_size() const { return output_.size(); }
+  // --- output --- (scheduling: see the top of this file)
+  bool has_output() const { return !control_.empty() || data_bytes_ != 0; }
+  std::size_t output_size() const { return control_.size() + data_bytes_; }
+  // Data bytes stream `id` has queued.
+  std::size_t queued(std::uint32_t id) const;
+  // Everything queued, in the order it would be sent.
   std::string take_output();
-  // The same into `into` (cleared first), swapping buffers so that both
-  // keep their capacity: no allocation per write.
-  void take_output(std::string& into);
+  // Into `into` (cleared first): all control frames, then data frames in
+  // turns until `budget` bytes are reached; a frame that does not fit is
+  // split (at least kMinSplit bytes of payload are taken per take).
+  void take_output(std::string& into, std::size_t budget = SIZE_MAX);
 
   // --- streams ---
   // going_away (either side sent GoAway, or the session is dead) or
@@ -144,6 +168,11 @@ class Session {
   };
   StreamState stream(std::uint32_t id) const;
   std::size_t open_streams() const { return streams_.size(); }
+  // What stream `id` carries (untagged: other); data it already queued moves
+  // with it.
+  void set_traffic(std::uint32_t id, Traffic traffic);
+  // Queue figures per traffic class, inbound buffers included.
+  TrafficTable traffic() const;
 
   // --- session ---
   void ping(std::uint32_t value);
@@ -166,10 +195,28 @@ class Session {
     std::uint32_t consumed = 0;  // read since the last window update
     std::string buffer;          // received, not yet read
     std::size_t offset = 0;      // read position in buffer
+    Traffic traffic = Traffic::other;
+    core::Clock::MonoTime unread_since{};  // arrival of the oldest unread byte
+  };
+  struct Queued {
+    std::string frame;
+    core::Clock::MonoTime at;
+  };
+  struct OutQueue {
+    std::deque<Queued> frames;
+    std::size_t bytes = 0;
+    Traffic traffic = Traffic::other;
   };
 
   void emit(wire::yamux::FrameType type, std::uint16_t flags, std::uint32_t id, std::uint32_t length,
             std::span<const std::uint8_t> payload = {});
+  // Drops the data a reset stream had queued.
+  void drop_queued(std::uint32_t id);
+  // Moves the front frame of `id`'s queue into `into`, or its first `room`
+  // bytes (at least kMinSplit of payload) when it is larger.
+  void take_frame(std::uint32_t id, std::string& into, core::Clock::MonoTime now, std::size_t room);
+  std::deque<std::uint32_t>& turns(Traffic t) { return turns_[is_bulk(t) ? 1 : 0]; }
+  TrafficStats& lane(Traffic t) { return traffic_[static_cast<std::size_t>(t)]; }
   // Handles every complete frame in `in`; `used` = bytes consumed.
   Result<void> parse(std::span<const std::uint8_t> in, std::size_t& used);
   Result<void> on_frame(const wire::yamux::FrameHeader& h, std::span<const std::uint8_t> payload);
@@ -180,8 +227,16 @@ class Session {
 
   Role role_;
   SessionConfig config_;
+  const core::Clock* clock_;
   std::string input_;
-  std::string output_;
+  std::string control_;  // frames that go first
+  std::size_t control_frames_ = 0;
+  core::Clock::MonoTime control_since_{};
+  std::map<std::uint32_t, OutQueue> queued_;     // data frames per stream
+  std::array<std::deque<std::uint32_t>, 2> turns_;  // streams with data queued, next first: [0] other, [1] bulk
+  std::uint32_t bulk_waited_ = 0;                 // takes since bulk last got a frame while it had some
+  std::size_t data_bytes_ = 0;
+  TrafficTable traffic_;
   std::vector<Event> events_;
   std::map<std::uint32_t, Stream> streams_;
   std::uint32_t next_id_;

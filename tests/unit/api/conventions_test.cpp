@@ -118,6 +118,14 @@ TEST(MetricsTest, EveryNameAndTypeFollowsPrometheusConventions) {
   d.direct.sent.failures_by_reason[direct::Failure::timeout] = 2;
   d.direct.received.rejected_by_reason[direct::error::blocked] = 1;
   d.transport.dial_failures["connection_refused"] = 1;
+  transport::PeerQueues peer(core::PeerId::from_ed25519(core::PeerId::PublicKey{}));
+  transport::TrafficFigures gossip;
+  gossip.traffic = transport::Traffic::gossip;
+  gossip.out_queued_bytes = 4096;
+  gossip.dropped = 3;
+  gossip.out_dwell.observe(std::chrono::milliseconds(30));
+  peer.traffic.push_back(gossip);
+  d.transport.queues.push_back(peer);
   core::Histogram commits{0.5, 1, 5};
   commits.observe(0.7);
   d.store.commit_latency_ms = commits.snapshot();
@@ -133,7 +141,10 @@ TEST(MetricsTest, EveryNameAndTypeFollowsPrometheusConventions) {
         "# TYPE agentmesh_queue_dwell_seconds histogram", "# TYPE process_resident_memory_bytes gauge",
         "# TYPE process_cpu_seconds_total counter", "# TYPE process_open_fds gauge",
         "# TYPE agentmesh_store_database_bytes gauge", "agentmesh_task_exceptions_total{where=\"dm_receive\"} 1",
-        "# TYPE agentmesh_inbox_unacked_messages gauge", "agentmesh_inbox_depth{agent=\"alice\"} 2"}) {
+        "# TYPE agentmesh_inbox_unacked_messages gauge", "agentmesh_inbox_depth{agent=\"alice\"} 2",
+        "# TYPE agentmesh_p2p_queue_dwell_seconds histogram",
+        "agentmesh_p2p_queue_dwell_seconds_bucket{traffic=\"gossip\",direction=\"out\",le=\"0.05\"} 1",
+        "traffic=\"gossip\",direction=\"out\"} 4096", "traffic=\"gossip\"} 3"}) {
     EXPECT_NE(text.find(needle), std::string::npos) << needle;
   }
   EXPECT_EQ(text.find("_ms"), std::string::npos);

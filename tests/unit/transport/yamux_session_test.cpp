@@ -292,5 +292,141 @@ TEST_F(YamuxPipeTest, PingFloodWithoutReadingIsBounded) {
   EXPECT_GT(s.stats().pings_dropped, 0u);
 }
 
+// The output is scheduled, not first in first out: control frames go ahead
+// of queued data, streams take turns a frame at a time, and a reset stream's
+// queued data is dropped (issue 16: a slow link must not hold acks and
+// window updates behind a window's worth of gossip).
+TEST(YamuxOutputTest, ControlGoesFirstStreamsTakeTurnsAndAResetDropsItsData) {
+  Session s(Role::client, SessionConfig{.max_frame_payload = 100});
+  const auto big = s.open_stream().value();
+  const auto small = s.open_stream().value();
+  const auto gone = s.open_stream().value();
+  s.take_output();                                                    // the three SYNs
+  ASSERT_EQ(s.write(big, b(std::string(1000, 'b'))).value(), 1000u);  // ten frames
+  ASSERT_EQ(s.write(gone, b(std::string(300, 'g'))).value(), 300u);
+  ASSERT_EQ(s.write(small, b(std::string(50, 's'))).value(), 50u);
+  EXPECT_EQ(s.queued(big), 10u * (12 + 100));
+  s.ping(7);  // queued after all of that, sent before it
+  s.reset(gone);
+  EXPECT_EQ(s.queued(gone), 0u);
+  EXPECT_EQ(s.output_size(), 12u * 2 + 10 * (12 + 100) + (12 + 50));
+
+  std::string out;
+  s.take_output(out, 1);  // at least one data frame whatever the budget
+  EXPECT_EQ(out, frame(FrameType::ping, wire::yamux::kSyn, 0, 7) +
+                     frame(FrameType::window_update, wire::yamux::kRst, gone, 0) +
+                     frame(FrameType::data, 0, big, 100, std::string(100, 'b')));
+  s.take_output(out, 1);
+  EXPECT_EQ(out, frame(FrameType::data, 0, small, 50, std::string(50, 's')));  // its turn: not after big's ten
+  s.take_output(out);
+  EXPECT_EQ(out.size(), 9u * (12 + 100));
+  EXPECT_EQ(out.find('g'), std::string::npos);
+  EXPECT_FALSE(s.has_output());
+}
+
+// Bulk traffic (gossip) waits while another stream has data, but gets a
+// frame after kBulkPatience takes without one: slowed, never starved.
+TEST(YamuxOutputTest, BulkYieldsToOtherStreamsButIsNotStarved) {
+  Session s(Role::client, SessionConfig{.max_frame_payload = 100});
+  const auto gossip = s.open_stream().value();
+  const auto dm = s.open_stream().value();
+  s.set_traffic(gossip, Traffic::gossip);
+  s.set_traffic(dm, Traffic::direct);
+  s.take_output();
+  ASSERT_EQ(s.write(gossip, b(std::string(500, 'g'))).value(), 500u);
+  ASSERT_EQ(s.write(dm, b(std::string(1000, 'd'))).value(), 1000u);
+  std::string out;
+  std::string order;
+  while (s.has_output()) {
+    s.take_output(out, 1);
+    ASSERT_EQ(out.size(), 12u + 100);
+    order += out.back();
+  }
+  // The direct stream's frames first, one gossip frame after every
+  // kBulkPatience of them, then the rest of the gossip.
+  EXPECT_EQ(order, "ddddgddddgddggg");
+  static_assert(Session::kBulkPatience == 4);
+}
+
+// A frame larger than what is left of a take's budget is split; the rest
+// keeps its place, and the peer reads the data whole.
+TEST(YamuxOutputTest, AFrameLargerThanTheBudgetIsSplit) {
+  Session s(Role::client);
+  Session peer(Role::server);
+  const auto id = s.open_stream().value();
+  ASSERT_TRUE(peer.on_bytes(b(s.take_output())));
+  ASSERT_EQ(s.write(id, b(std::string(1500, 'a') + std::string(1500, 'z'))).value(), 3000u);  // one frame
+  std::string out;
+  std::string all;
+  s.take_output(out, 1012);
+  EXPECT_EQ(out, frame(FrameType::data, 0, id, 1000, std::string(1000, 'a')));
+  EXPECT_EQ(s.queued(id), 12u + 2000);
+  all += out;
+  s.take_output(out, 100);  // at least kMinSplit of payload
+  EXPECT_EQ(out, frame(FrameType::data, 0, id, 500 + 12, std::string(500, 'a') + std::string(12, 'z')));
+  all += out;
+  s.take_output(out);
+  EXPECT_EQ(out, frame(FrameType::data, 0, id, 1488, std::string(1488, 'z')));
+  EXPECT_FALSE(s.has_output());
+  all += out;
+  ASSERT_TRUE(peer.on_bytes(b(all)));
+  std::array<std::uint8_t, 4000> buf{};
+  ASSERT_EQ(peer.read(id, buf).value(), 3000u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), 3000), std::string(1500, 'a') + std::string(1500, 'z'));
+}
+
+// Tagging a stream with data already queued moves that data to its class.
+TEST(YamuxOutputTest, RetaggingMovesQueuedDataToTheNewClass) {
+  Session s(Role::client, SessionConfig{.max_frame_payload = 100});
+  const auto id = s.open_stream().value();
+  const auto other = s.open_stream().value();
+  s.take_output();
+  ASSERT_TRUE(s.write(id, b(std::string(200, 'r'))));
+  ASSERT_TRUE(s.write(other, b(std::string(100, 'o'))));
+  const auto at = [&](Traffic t) { return s.traffic()[static_cast<std::size_t>(t)]; };
+  EXPECT_EQ(at(Traffic::other).out_queued_bytes, 2u * 112 + 112);
+  s.set_traffic(id, Traffic::replay);
+  EXPECT_EQ(at(Traffic::other).out_queued_bytes, 112u);
+  EXPECT_EQ(at(Traffic::replay).out_queued_bytes, 2u * 112);
+  EXPECT_EQ(at(Traffic::replay).out_queued_frames, 2u);
+  std::string out;
+  s.take_output(out, 1);
+  EXPECT_EQ(out.back(), 'o');  // replay is bulk now: it goes after
+}
+
+// Queue figures per class: depth, bytes sent, and how long data waited,
+// outbound (to the socket) and inbound (to the reader), on a manual clock.
+TEST(YamuxOutputTest, TrafficFiguresCountDepthAndWaitsPerClass) {
+  core::ManualClock clock;
+  Session client(Role::client, {}, &clock);
+  Session server(Role::server, {}, &clock);
+  const auto id = client.open_stream().value();
+  client.set_traffic(id, Traffic::direct);
+  ASSERT_TRUE(client.write(id, b(std::string(300, 'x'))));
+  const auto direct = [](const Session& s) { return s.traffic()[static_cast<std::size_t>(Traffic::direct)]; };
+  EXPECT_EQ(direct(client).out_queued_bytes, 12u + 300);
+  EXPECT_EQ(direct(client).out_queued_frames, 1u);
+  clock.advance(std::chrono::milliseconds(40));
+  const auto out = client.take_output();
+  EXPECT_EQ(direct(client).out_queued_bytes, 0u);
+  EXPECT_EQ(direct(client).out_sent_bytes, 12u + 300);
+  EXPECT_EQ(direct(client).out_dwell.count, 1u);
+  EXPECT_EQ(direct(client).out_dwell.quantile(0.99), 50);  // 40 ms: the bucket up to 50
+  EXPECT_GT(client.traffic()[static_cast<std::size_t>(Traffic::control)].out_sent_bytes, 0u);  // the SYN
+
+  ASSERT_TRUE(server.on_bytes(b(out)));
+  server.set_traffic(id, Traffic::direct);  // what the host does once the protocol is chosen
+  EXPECT_EQ(direct(server).in_buffered_bytes, 300u);
+  clock.advance(std::chrono::milliseconds(3));
+  std::array<std::uint8_t, 100> buf{};
+  ASSERT_EQ(server.read(id, buf).value(), 100u);
+  EXPECT_EQ(direct(server).in_dwell.count, 0u);  // not empty yet
+  std::array<std::uint8_t, 400> rest{};
+  ASSERT_EQ(server.read(id, rest).value(), 200u);
+  EXPECT_EQ(direct(server).in_buffered_bytes, 0u);
+  EXPECT_EQ(direct(server).in_read_bytes, 300u);
+  EXPECT_EQ(direct(server).in_dwell.quantile(0.5), 5);  // 3 ms
+}
+
 }  // namespace
 }  // namespace agentmesh::transport::yamux

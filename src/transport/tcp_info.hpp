@@ -1,0 +1,20 @@
+#pragma once
+// What the kernel knows about a TCP connection's sending side (TCP_INFO),
+// for the connection's pacing (connection.hpp). Separate from Asio: the
+// kernel's <linux/tcp.h> and the C library's <netinet/tcp.h> cannot be in one
+// translation unit.
+
+#include <cstdint>
+
+namespace agentmesh::transport {
+
+struct TcpSendInfo {
+  std::uint64_t bytes_acked = 0;    // acknowledged by the peer since the connection opened
+  std::uint64_t delivery_rate = 0;  // the kernel's latest delivery rate sample, bytes per second
+  std::uint32_t notsent_bytes = 0;  // written, not sent yet
+};
+
+// False when the socket cannot say (not TCP, an old kernel).
+bool read_tcp_send_info(int fd, TcpSendInfo& out);
+
+}  // namespace agentmesh::transport
