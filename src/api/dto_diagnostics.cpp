@@ -58,6 +58,9 @@ json::array transport_queues_json(const std::vector<transport::PeerQueues>& queu
     pacing["write_budget_bytes"] = q.write_budget;
     pacing["unsent_limit_bytes"] = q.unsent_limit;
     pacing["drain_bytes_per_s"] = q.drain_rate;
+    pacing["bulk_bytes_per_s"] = q.bulk_rate;
+    pacing["queue_delay_ms"] = q.queue_delay_ms;
+    pacing["bulk_throttled_total"] = q.bulk_throttled;
     peers.push_back(
         json::object{{"peer_id", q.peer.to_string()}, {"pacing", std::move(pacing)}, {"traffic", std::move(traffic)}});
   }

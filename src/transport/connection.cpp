@@ -218,7 +218,18 @@ Task<void> Connection::write_loop() {
   for (;;) {
     if (closed_) co_return;
     if (session_.has_output()) {
-      session_.take_output(out, write_budget());
+      pace();
+      const auto allowance = bulk_allowance();
+      if (allowance == 0 && !session_.has_interactive_output()) {
+        // Only bulk data is queued and its allowance is spent: wait for the
+        // refill (or for other output: flush() ends the wait).
+        const double wait_s = (yamux::Session::kMinSplit - bulk_tokens_) / bulk_rate_;
+        write_signal_.expires_after(std::chrono::microseconds(static_cast<std::int64_t>(wait_s * 1e6) + 1000));
+        co_await write_signal_.async_wait(kTuple);
+        write_signal_.expires_at(kForever);
+        continue;
+      }
+      bulk_tokens_ -= static_cast<double>(session_.take_output(out, budget_, allowance));
       auto r = co_await channel_.write(bytes_of(out));
       drained_.cancel();
       if (!r) {
@@ -339,20 +350,29 @@ ConnectionStats Connection::stats() const {
           .traffic = session_.traffic(),
           .write_budget = budget_,
           .unsent_limit = unsent_limit_,
-          .drain_rate = drain_rate_};
+          .drain_rate = drain_rate_,
+          .bulk_rate = bulk_rate_,
+          .queue_delay_ms = static_cast<double>(queue_delay_.count()) / 1000,
+          .bulk_throttled = bulk_throttled_};
 }
 
-std::size_t Connection::write_budget() {
-  if (max_unsent_ == 0) return kFastWriteBudget;  // pacing off
+void Connection::pace() {
+  if (max_unsent_ == 0) return;  // pacing off
   const auto now = Clock::now();
+  if (bulk_rate_ > 0) {
+    const double dt = std::chrono::duration<double>(now - bulk_refill_at_).count();
+    const double burst = bulk_rate_ * std::chrono::duration<double>(kRateWindow).count() + yamux::Session::kMinSplit;
+    bulk_tokens_ = std::min(bulk_tokens_ + bulk_rate_ * dt, burst);
+  }
+  bulk_refill_at_ = now;
   const auto elapsed = now - rate_since_;
-  if (elapsed < kRateWindow) return budget_;
+  if (elapsed < kRateWindow) return;
   // The rate the link drains: what the peer acknowledged over the window, or
   // the kernel's own latest sample when higher (a window that was partly idle
   // under-measures). What we handed over is no measure: the kernel takes
   // whatever fits under the low-water mark at once.
   TcpSendInfo info;
-  if (!read_tcp_send_info(channel_.socket().native_handle(), info)) return budget_;
+  if (!read_tcp_send_info(channel_.socket().native_handle(), info)) return;
   const double seconds = std::chrono::duration<double>(elapsed).count();
   const double acked_per_s = static_cast<double>(info.bytes_acked - rate_acked_) / seconds;
   const double per_s = std::max(acked_per_s, static_cast<double>(info.delivery_rate));
@@ -362,7 +382,23 @@ std::size_t Connection::write_budget() {
   set_unsent_limit(static_cast<int>(budget_));
   rate_since_ = now;
   rate_acked_ = info.bytes_acked;
-  return budget_;
+  // Bulk yields to a queue in the path (LEDBAT's idea, per connection): the
+  // round trip above its minimum is time our packets wait in some queue.
+  queue_delay_ = std::chrono::microseconds(info.rtt_us > info.min_rtt_us ? info.rtt_us - info.min_rtt_us : 0);
+  if (queue_delay_ > kBulkDelayTarget) {
+    bulk_rate_ = bulk_rate_ == 0 ? per_s / 2 : bulk_rate_ * 0.75;
+    bulk_rate_ = std::max(bulk_rate_, kMinBulkRate);
+    if (bulk_tokens_ > 0) bulk_tokens_ = 0;
+    ++bulk_throttled_;
+  } else if (bulk_rate_ > 0 && queue_delay_ < kBulkDelayTarget / 2) {
+    bulk_rate_ += std::max(kMinBulkRate, bulk_rate_ / 10);
+    if (bulk_rate_ > 2 * per_s) bulk_rate_ = 0;  // the link has room again: no limit
+  }
+}
+
+std::size_t Connection::bulk_allowance() const {
+  if (bulk_rate_ == 0) return SIZE_MAX;
+  return bulk_tokens_ > 0 ? static_cast<std::size_t>(bulk_tokens_) : 0;
 }
 
 void Connection::set_unsent_limit(int bytes) {

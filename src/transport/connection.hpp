@@ -101,6 +101,9 @@ struct ConnectionStats {
   std::size_t write_budget = 0;
   int unsent_limit = 0;
   double drain_rate = 0;
+  double bulk_rate = 0;  // bytes/s bulk traffic may take; 0: no limit
+  double queue_delay_ms = 0;  // round trip above its minimum, at the last measurement
+  std::uint64_t bulk_throttled = 0;  // measurements that cut the bulk rate
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -129,6 +132,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t kMinWriteBudget = 2 * 1024;
   static constexpr std::chrono::milliseconds kQueueTarget{50};
   static constexpr std::chrono::milliseconds kRateWindow{200};
+  // Bulk traffic (gossip, replay) yields to queues in the path: when the
+  // round trip exceeds its minimum by more than kBulkDelayTarget, the rate
+  // bulk data may take is cut (to half the drain rate, then by a quarter per
+  // window, not below kMinBulkRate, which keeps gossip's own control
+  // messages moving); below half the target it grows again by a tenth, and
+  // once above twice the drain rate the limit is lifted. Bulk's excess then
+  // waits in, and is dropped from, the bounded queue of the layer above
+  // (pubsub's per peer), where it is counted, instead of in the network's
+  // queues in front of direct messages and acks.
+  static constexpr std::chrono::milliseconds kBulkDelayTarget{50};
+  static constexpr double kMinBulkRate = 4 * 1024;
 
   Connection(SecureChannel channel, Direction direction, core::Multiaddr remote_addr, yamux::SessionConfig yamux,
              std::chrono::milliseconds keepalive);
@@ -169,9 +183,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void flush() { write_signal_.cancel(); }
   void finish(error_code reason);
   void forget(std::uint32_t id);
-  // What the next write may take (see kQueueTarget); adjusts the socket's
-  // low-water mark when the measured rate changes it.
-  std::size_t write_budget();
+  // Measures the link once per kRateWindow: sets the write budget and the
+  // socket's low-water mark (kQueueTarget) and the bulk rate (kBulkDelayTarget);
+  // refills the bulk allowance.
+  void pace();
+  // Bulk bytes the next write may take (SIZE_MAX: no limit).
+  std::size_t bulk_allowance() const;
   void set_unsent_limit(int bytes);
 
   static std::uint64_t next_id();
@@ -204,8 +221,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int unsent_limit_ = 0;    // the one set now
   std::size_t budget_ = kFastWriteBudget;
   Clock::time_point rate_since_{};
-  std::uint64_t rate_acked_ = 0;
-  double drain_rate_ = 0;  // the peer's acknowledged bytes when the window began
+  std::uint64_t rate_acked_ = 0;  // the peer's acknowledged bytes when the window began
+  double drain_rate_ = 0;
+  std::chrono::microseconds queue_delay_{0};
+  double bulk_rate_ = 0;  // bytes/s bulk data may take; 0: no limit
+  double bulk_tokens_ = 0;
+  Clock::time_point bulk_refill_at_{};
+  std::uint64_t bulk_throttled_ = 0;
 
   std::optional<std::uint32_t> ping_outstanding_;
   Clock::time_point ping_sent_;

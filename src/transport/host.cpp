@@ -469,6 +469,9 @@ PeerQueues Host::queue_figures(const core::PeerId& peer, const ConnectionStats& 
   q.write_budget = s.write_budget;
   q.unsent_limit = s.unsent_limit;
   q.drain_rate = s.drain_rate;
+  q.bulk_rate = s.bulk_rate;
+  q.queue_delay_ms = s.queue_delay_ms;
+  q.bulk_throttled = s.bulk_throttled;
   for (std::size_t i = 0; i < kTrafficClasses; ++i) {
     const auto& t = s.traffic[i];
     if (t.out_enqueued_bytes == 0 && t.in_bytes == 0) continue;

@@ -71,6 +71,9 @@ struct PeerQueues {
   std::size_t write_budget = 0;
   int unsent_limit = 0;
   double drain_rate = 0;
+  double bulk_rate = 0;  // bytes/s gossip and replay may take; 0: no limit
+  double queue_delay_ms = 0;
+  std::uint64_t bulk_throttled = 0;
 };
 
 // GET /v1/diagnostics/transport and /metrics.

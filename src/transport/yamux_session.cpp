@@ -137,7 +137,7 @@ void Session::take_frame(std::uint32_t id, std::string& into, core::Clock::MonoT
   }
 }
 
-void Session::take_output(std::string& into, std::size_t budget) {
+std::size_t Session::take_output(std::string& into, std::size_t budget, std::size_t bulk_allowance) {
   const auto now = clock_->mono();
   into.clear();
   if (!control_.empty()) {
@@ -152,28 +152,35 @@ void Session::take_output(std::string& into, std::size_t budget) {
   auto& interactive = turns_[0];
   auto& bulk = turns_[1];
   bool took = false;
-  bool took_bulk = false;
-  const auto take_from = [&](std::deque<std::uint32_t>& turn) {
+  std::size_t bulk_taken = 0;
+  const auto room = [&] { return budget > into.size() ? budget - into.size() : 0; };
+  const auto take_from = [&](std::deque<std::uint32_t>& turn, std::size_t limit) {
     const auto id = turn.front();
     turn.pop_front();
-    take_frame(id, into, now, budget > into.size() ? budget - into.size() : 0);
+    const auto before = into.size();
+    take_frame(id, into, now, limit);
     took = true;
+    return into.size() - before;
   };
-  if (!bulk.empty() && bulk_waited_ >= kBulkPatience) {
-    take_from(bulk);
-    took_bulk = true;
+  // Bulk data goes only within its allowance (at least kMinSplit of payload
+  // when any is allowed).
+  const auto bulk_room = [&] { return bulk_allowance > bulk_taken ? bulk_allowance - bulk_taken : 0; };
+  if (!bulk.empty() && bulk_waited_ >= kBulkPatience && bulk_room() > 0) {
+    bulk_taken += take_from(bulk, std::min(room(), bulk_room()));
   }
-  while (!interactive.empty() && (!took || into.size() < budget)) take_from(interactive);
-  while (!bulk.empty() && (!took || into.size() < budget)) {
-    take_from(bulk);
-    took_bulk = true;
+  while (!interactive.empty() && (!took || into.size() < budget)) take_from(interactive, room());
+  while (!bulk.empty() && (!took || into.size() < budget) && bulk_room() > 0) {
+    bulk_taken += take_from(bulk, std::min(room(), bulk_room()));
   }
-  if (took_bulk || bulk.empty()) {
+  if (bulk_taken > 0 || bulk.empty()) {
     bulk_waited_ = 0;
   } else {
     ++bulk_waited_;
   }
+  return bulk_taken;
 }
+
+bool Session::has_interactive_output() const { return !control_.empty() || !turns_[0].empty(); }
 
 void Session::set_traffic(std::uint32_t id, Traffic traffic) {
   auto s = streams_.find(id);

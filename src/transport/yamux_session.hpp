@@ -132,9 +132,12 @@ class Session {
   // Everything queued, in the order it would be sent.
   std::string take_output();
   // Into `into` (cleared first): all control frames, then data frames in
-  // turns until `budget` bytes are reached; a frame that does not fit is
-  // split (at least kMinSplit bytes of payload are taken per take).
-  void take_output(std::string& into, std::size_t budget = SIZE_MAX);
+  // turns until `budget` bytes are reached, bulk data only up to
+  // `bulk_allowance`; a frame that does not fit is split (at least kMinSplit
+  // bytes of payload are taken per frame). Returns the bulk bytes taken.
+  std::size_t take_output(std::string& into, std::size_t budget = SIZE_MAX, std::size_t bulk_allowance = SIZE_MAX);
+  // Output other than bulk data is queued.
+  bool has_interactive_output() const;
 
   // --- streams ---
   // going_away (either side sent GoAway, or the session is dead) or

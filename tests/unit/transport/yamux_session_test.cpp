@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "transport/error.hpp"
 #include "wire/error.hpp"
 
@@ -373,6 +375,31 @@ TEST(YamuxOutputTest, AFrameLargerThanTheBudgetIsSplit) {
   std::array<std::uint8_t, 4000> buf{};
   ASSERT_EQ(peer.read(id, buf).value(), 3000u);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), 3000), std::string(1500, 'a') + std::string(1500, 'z'));
+}
+
+// Bulk data goes out only within the allowance the connection gives it (its
+// rate once a queue builds in the path); other data is not limited.
+TEST(YamuxOutputTest, BulkStaysWithinItsAllowance) {
+  Session s(Role::client);
+  const auto gossip = s.open_stream().value();
+  const auto dm = s.open_stream().value();
+  s.set_traffic(gossip, Traffic::gossip);
+  s.set_traffic(dm, Traffic::direct);
+  s.take_output();
+  ASSERT_TRUE(s.write(gossip, b(std::string(5000, 'g'))));
+  std::string out;
+  EXPECT_EQ(s.take_output(out, SIZE_MAX, 0), 0u);
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(s.has_interactive_output());
+  ASSERT_TRUE(s.write(dm, b(std::string(3000, 'd'))));
+  EXPECT_TRUE(s.has_interactive_output());
+  for (int i = 0; i < 6; ++i) {  // past kBulkPatience: still nothing of bulk without an allowance
+    EXPECT_EQ(s.take_output(out, 600, 0), 0u);
+    EXPECT_EQ(out.find('g'), std::string::npos);
+  }
+  EXPECT_EQ(s.take_output(out, SIZE_MAX, 1012), 1012u);  // a frame of 1000 bytes of gossip
+  EXPECT_EQ(std::count(out.begin(), out.end(), 'g'), 1000);
+  EXPECT_EQ(s.queued(gossip), 12u + 4000);
 }
 
 // Tagging a stream with data already queued moves that data to its class.
