@@ -72,9 +72,19 @@ TEST_F(P2pTest, TwoDaemonsConnectThroughABootstrapAddressIdentifyAndPing) {
   auto diag = get_json(a, "/v1/diagnostics/transport");
   EXPECT_EQ(diag.at("connections").at("inbound").to_number<int>(), 1);
   EXPECT_GE(diag.at("handshakes").at("ok_total").to_number<int>(), 1);
+  // Queue figures per peer and traffic class: identify and ping are control.
+  const auto& queues = diag.at("queues").as_array();
+  ASSERT_EQ(queues.size(), 1u) << json::serialize(diag);
+  EXPECT_EQ(queues[0].at("peer_id").as_string(), peer_id(b));
+  const auto& control = queues[0].at("traffic").at("control");
+  EXPECT_GT(control.at("out").at("sent_bytes_total").to_number<double>(), 0.0);
+  EXPECT_GT(control.at("in").at("read_bytes_total").to_number<double>(), 0.0);
+  EXPECT_GT(queues[0].at("pacing").at("write_budget_bytes").to_number<double>(), 0.0);
   auto metrics = a.admin().request("GET", "/metrics", "", "");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("agentmesh_p2p_connections{direction=\"inbound\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("agentmesh_p2p_queue_sent_bytes_total{peer=\"" + peer_id(b) + "\",traffic=\"control\"}"),
+            std::string::npos);
 }
 
 TEST_F(P2pTest, FiveDaemonsInALineAllConnectToTheirNeighbours) {
