@@ -25,42 +25,54 @@ json::object health_json(const node::HealthReport& r, std::string_view version, 
 
 namespace {
 
+// One direction of a queue; `names` are the direction's own words for its
+// queued bytes, what went in and what came out.
+struct FlowNames {
+  const char* queued;
+  const char* added;
+  const char* removed;
+  const char* add_rate;
+  const char* remove_rate;
+};
+
+json::object flow_json(const transport::QueueFlow& f, std::chrono::steady_clock::time_point at, const FlowNames& n) {
+  json::object o;
+  o[n.queued] = f.queued_bytes;
+  o[n.added] = f.added_bytes;
+  o[n.removed] = f.removed_bytes;
+  o[n.add_rate] = f.add_rate.per_second(at);
+  o[n.remove_rate] = f.remove_rate.per_second(at);
+  o["dwell_p50_ms"] = f.dwell.quantile(0.5);
+  o["dwell_p99_ms"] = f.dwell.quantile(0.99);
+  return o;
+}
+
 json::array transport_queues_json(const std::vector<transport::PeerQueues>& queues) {
+  static constexpr FlowNames kOut{"queued_bytes", "enqueued_bytes_total", "sent_bytes_total", "enqueue_bytes_per_s",
+                                  "drain_bytes_per_s"};
+  static constexpr FlowNames kIn{"buffered_bytes", "received_bytes_total", "read_bytes_total", "receive_bytes_per_s",
+                                 "read_bytes_per_s"};
   json::array peers;
   for (const auto& q : queues) {
     json::object traffic;
     for (const auto& f : q.traffic) {
-      json::object out;
-      out["queued_bytes"] = f.out_queued_bytes;
-      out["queued_frames"] = f.out_queued_frames;
-      out["enqueued_bytes_total"] = f.out_enqueued_bytes;
-      out["sent_bytes_total"] = f.out_sent_bytes;
-      out["enqueue_bytes_per_s"] = f.out_enqueue_rate;
-      out["drain_bytes_per_s"] = f.out_drain_rate;
-      out["dwell_p50_ms"] = f.out_dwell_p50_ms;
-      out["dwell_p99_ms"] = f.out_dwell_p99_ms;
-      json::object in;
-      in["buffered_bytes"] = f.in_buffered_bytes;
-      in["received_bytes_total"] = f.in_bytes;
-      in["read_bytes_total"] = f.in_read_bytes;
-      in["receive_bytes_per_s"] = f.in_rate;
-      in["read_bytes_per_s"] = f.in_read_rate;
-      in["dwell_p50_ms"] = f.in_dwell_p50_ms;
-      in["dwell_p99_ms"] = f.in_dwell_p99_ms;
+      auto out = flow_json(f.stats.out, q.at, kOut);
+      out["queued_frames"] = f.stats.queued_frames;
       json::object t;
       t["out"] = std::move(out);
-      t["in"] = std::move(in);
+      t["in"] = flow_json(f.stats.in, q.at, kIn);
       t["app_queued"] = f.app_queued;
       t["dropped_total"] = f.dropped;
       traffic[transport::to_string(f.traffic)] = std::move(t);
     }
+    const auto& p = q.pacing;
     json::object pacing;
-    pacing["write_budget_bytes"] = q.write_budget;
-    pacing["unsent_limit_bytes"] = q.unsent_limit;
-    pacing["drain_bytes_per_s"] = q.drain_rate;
-    pacing["bulk_bytes_per_s"] = q.bulk_rate;
-    pacing["queue_delay_ms"] = q.queue_delay_ms;
-    pacing["bulk_throttled_total"] = q.bulk_throttled;
+    pacing["write_budget_bytes"] = p.write_budget;
+    pacing["unsent_limit_bytes"] = p.unsent_limit;
+    pacing["drain_bytes_per_s"] = p.drain_rate;
+    pacing["bulk_bytes_per_s"] = p.bulk_rate;
+    pacing["queue_delay_ms"] = p.queue_delay_ms;
+    pacing["bulk_throttled_total"] = p.bulk_throttled;
     peers.push_back(
         json::object{{"peer_id", q.peer.to_string()}, {"pacing", std::move(pacing)}, {"traffic", std::move(traffic)}});
   }

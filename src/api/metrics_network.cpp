@@ -49,13 +49,13 @@ void render_queue_metrics(std::string& out, const std::vector<transport::PeerQue
   };
   static constexpr Series kSeries[] = {
       {"agentmesh_p2p_queue_bytes", "gauge", "bytes waiting per peer and traffic class (out: to send, in: to read)",
-       [](const transport::TrafficFigures& f) { return double(f.out_queued_bytes); }, ",direction=\"out\""},
-      {"agentmesh_p2p_queue_bytes", "", "", [](const transport::TrafficFigures& f) { return double(f.in_buffered_bytes); },
+       [](const transport::TrafficFigures& f) { return double(f.stats.out.queued_bytes); }, ",direction=\"out\""},
+      {"agentmesh_p2p_queue_bytes", "", "", [](const transport::TrafficFigures& f) { return double(f.stats.in.queued_bytes); },
        ",direction=\"in\""},
       {"agentmesh_p2p_queue_sent_bytes_total", "counter", "bytes handed to the socket per peer and traffic class",
-       [](const transport::TrafficFigures& f) { return double(f.out_sent_bytes); }, ""},
+       [](const transport::TrafficFigures& f) { return double(f.stats.out.removed_bytes); }, ""},
       {"agentmesh_p2p_queue_received_bytes_total", "counter", "bytes received per peer and traffic class",
-       [](const transport::TrafficFigures& f) { return double(f.in_bytes); }, ""},
+       [](const transport::TrafficFigures& f) { return double(f.stats.in.added_bytes); }, ""},
       {"agentmesh_p2p_queue_app_queued", "gauge", "items the layer above queues per peer (gossip: RPCs)",
        [](const transport::TrafficFigures& f) { return double(f.app_queued); }, ""},
       {"agentmesh_p2p_queue_dropped_total", "counter", "items dropped per peer (gossip: RPCs, control: ping answers)",
@@ -75,8 +75,8 @@ void render_queue_metrics(std::string& out, const std::vector<transport::PeerQue
   std::array<transport::DwellHistogram, transport::kTrafficClasses> out_dwell, in_dwell;
   for (const auto& q : queues) {
     for (const auto& f : q.traffic) {
-      out_dwell[static_cast<std::size_t>(f.traffic)].merge(f.out_dwell);
-      in_dwell[static_cast<std::size_t>(f.traffic)].merge(f.in_dwell);
+      out_dwell[static_cast<std::size_t>(f.traffic)].merge(f.stats.out.dwell);
+      in_dwell[static_cast<std::size_t>(f.traffic)].merge(f.stats.in.dwell);
     }
   }
   constexpr std::string_view kDwell = "agentmesh_p2p_queue_dwell_seconds";

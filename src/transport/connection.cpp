@@ -159,8 +159,8 @@ void Connection::start(std::string initial, StreamHandler on_stream, ClosedHandl
   socklen_t len = sizeof lowat;
   if (::getsockopt(channel_.socket().native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, &len) == 0 &&
       lowat > 0 && lowat <= static_cast<int>(kFastWriteBudget)) {
-    max_unsent_ = unsent_limit_ = lowat;
-    budget_ = static_cast<std::size_t>(lowat);
+    max_unsent_ = pacing_.unsent_limit = lowat;
+    pacing_.write_budget = static_cast<std::size_t>(lowat);
   }
   rate_since_ = Clock::now();
   auto self = shared_from_this();
@@ -223,13 +223,13 @@ Task<void> Connection::write_loop() {
       if (allowance == 0 && !session_.has_interactive_output()) {
         // Only bulk data is queued and its allowance is spent: wait for the
         // refill (or for other output: flush() ends the wait).
-        const double wait_s = (yamux::Session::kMinSplit - bulk_tokens_) / bulk_rate_;
+        const double wait_s = (yamux::Session::kMinSplit - bulk_tokens_) / pacing_.bulk_rate;
         write_signal_.expires_after(std::chrono::microseconds(static_cast<std::int64_t>(wait_s * 1e6) + 1000));
         co_await write_signal_.async_wait(kTuple);
         write_signal_.expires_at(kForever);
         continue;
       }
-      bulk_tokens_ -= static_cast<double>(session_.take_output(out, budget_, allowance));
+      bulk_tokens_ -= static_cast<double>(session_.take_output(out, pacing_.write_budget, allowance));
       auto r = co_await channel_.write(bytes_of(out));
       drained_.cancel();
       if (!r) {
@@ -348,21 +348,17 @@ ConnectionStats Connection::stats() const {
           .open_streams = session_.open_streams(),
           .session = session_.stats(),
           .traffic = session_.traffic(),
-          .write_budget = budget_,
-          .unsent_limit = unsent_limit_,
-          .drain_rate = drain_rate_,
-          .bulk_rate = bulk_rate_,
-          .queue_delay_ms = static_cast<double>(queue_delay_.count()) / 1000,
-          .bulk_throttled = bulk_throttled_};
+          .pacing = pacing_};
 }
 
 void Connection::pace() {
   if (max_unsent_ == 0) return;  // pacing off
   const auto now = Clock::now();
-  if (bulk_rate_ > 0) {
+  if (pacing_.bulk_rate > 0) {
     const double dt = std::chrono::duration<double>(now - bulk_refill_at_).count();
-    const double burst = bulk_rate_ * std::chrono::duration<double>(kRateWindow).count() + yamux::Session::kMinSplit;
-    bulk_tokens_ = std::min(bulk_tokens_ + bulk_rate_ * dt, burst);
+    const double window_s = std::chrono::duration<double>(kRateWindow).count();
+    const double burst = pacing_.bulk_rate * window_s + yamux::Session::kMinSplit;
+    bulk_tokens_ = std::min(bulk_tokens_ + pacing_.bulk_rate * dt, burst);
   }
   bulk_refill_at_ = now;
   const auto elapsed = now - rate_since_;
@@ -376,35 +372,36 @@ void Connection::pace() {
   const double seconds = std::chrono::duration<double>(elapsed).count();
   const double acked_per_s = static_cast<double>(info.bytes_acked - rate_acked_) / seconds;
   const double per_s = std::max(acked_per_s, static_cast<double>(info.delivery_rate));
-  drain_rate_ = per_s;
+  pacing_.drain_rate = per_s;
   const auto target = static_cast<std::size_t>(per_s * std::chrono::duration<double>(kQueueTarget).count());
-  budget_ = std::clamp(target, kMinWriteBudget, kFastWriteBudget);
-  set_unsent_limit(static_cast<int>(budget_));
+  pacing_.write_budget = std::clamp(target, kMinWriteBudget, kFastWriteBudget);
+  set_unsent_limit(static_cast<int>(pacing_.write_budget));
   rate_since_ = now;
   rate_acked_ = info.bytes_acked;
   // Bulk yields to a queue in the path (LEDBAT's idea, per connection): the
   // round trip above its minimum is time our packets wait in some queue.
-  queue_delay_ = std::chrono::microseconds(info.rtt_us > info.min_rtt_us ? info.rtt_us - info.min_rtt_us : 0);
-  if (queue_delay_ > kBulkDelayTarget) {
-    bulk_rate_ = bulk_rate_ == 0 ? per_s / 2 : bulk_rate_ * 0.75;
-    bulk_rate_ = std::max(bulk_rate_, kMinBulkRate);
+  const std::chrono::microseconds queue_delay(info.rtt_us > info.min_rtt_us ? info.rtt_us - info.min_rtt_us : 0);
+  pacing_.queue_delay_ms = static_cast<double>(queue_delay.count()) / 1000;
+  if (queue_delay > kBulkDelayTarget) {
+    pacing_.bulk_rate = pacing_.bulk_rate == 0 ? per_s / 2 : pacing_.bulk_rate * 0.75;
+    pacing_.bulk_rate = std::max(pacing_.bulk_rate, kMinBulkRate);
     if (bulk_tokens_ > 0) bulk_tokens_ = 0;
-    ++bulk_throttled_;
-  } else if (bulk_rate_ > 0 && queue_delay_ < kBulkDelayTarget / 2) {
-    bulk_rate_ += std::max(kMinBulkRate, bulk_rate_ / 10);
-    if (bulk_rate_ > 2 * per_s) bulk_rate_ = 0;  // the link has room again: no limit
+    ++pacing_.bulk_throttled;
+  } else if (pacing_.bulk_rate > 0 && queue_delay < kBulkDelayTarget / 2) {
+    pacing_.bulk_rate += std::max(kMinBulkRate, pacing_.bulk_rate / 10);
+    if (pacing_.bulk_rate > 2 * per_s) pacing_.bulk_rate = 0;  // the link has room again: no limit
   }
 }
 
 std::size_t Connection::bulk_allowance() const {
-  if (bulk_rate_ == 0) return SIZE_MAX;
+  if (pacing_.bulk_rate == 0) return SIZE_MAX;
   return bulk_tokens_ > 0 ? static_cast<std::size_t>(bulk_tokens_) : 0;
 }
 
 void Connection::set_unsent_limit(int bytes) {
-  if (bytes <= 0 || bytes == unsent_limit_) return;
+  if (bytes <= 0 || bytes == pacing_.unsent_limit) return;
   if (::setsockopt(channel_.socket().native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes) == 0) {
-    unsent_limit_ = bytes;
+    pacing_.unsent_limit = bytes;
   }
 }
 

@@ -96,14 +96,7 @@ struct ConnectionStats {
   std::size_t open_streams = 0;
   yamux::SessionStats session;
   TrafficTable traffic;
-  // Pacing (Connection::write_budget): bytes per write, unsent bytes the
-  // kernel may hold, and the drain rate they were sized from (bytes/s).
-  std::size_t write_budget = 0;
-  int unsent_limit = 0;
-  double drain_rate = 0;
-  double bulk_rate = 0;  // bytes/s bulk traffic may take; 0: no limit
-  double queue_delay_ms = 0;  // round trip above its minimum, at the last measurement
-  std::uint64_t bulk_throttled = 0;  // measurements that cut the bulk rate
+  Pacing pacing;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -216,18 +209,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   error_code close_reason_;
   int loops_ = 0;  // read + write loops still running
 
-  // Pacing state (write_budget).
+  // Pacing state (pace()).
   int max_unsent_ = 0;      // the low-water mark the host configured (0: none)
-  int unsent_limit_ = 0;    // the one set now
-  std::size_t budget_ = kFastWriteBudget;
   Clock::time_point rate_since_{};
   std::uint64_t rate_acked_ = 0;  // the peer's acknowledged bytes when the window began
-  double drain_rate_ = 0;
-  std::chrono::microseconds queue_delay_{0};
-  double bulk_rate_ = 0;  // bytes/s bulk data may take; 0: no limit
   double bulk_tokens_ = 0;
   Clock::time_point bulk_refill_at_{};
-  std::uint64_t bulk_throttled_ = 0;
+  Pacing pacing_{.write_budget = kFastWriteBudget};
 
   std::optional<std::uint32_t> ping_outstanding_;
   Clock::time_point ping_sent_;

@@ -464,38 +464,15 @@ TransportDiagnostics Host::diagnostics() const {
 }
 
 PeerQueues Host::queue_figures(const core::PeerId& peer, const ConnectionStats& s) {
-  const auto now = std::chrono::steady_clock::now();
   PeerQueues q(peer);
-  q.write_budget = s.write_budget;
-  q.unsent_limit = s.unsent_limit;
-  q.drain_rate = s.drain_rate;
-  q.bulk_rate = s.bulk_rate;
-  q.queue_delay_ms = s.queue_delay_ms;
-  q.bulk_throttled = s.bulk_throttled;
+  q.at = std::chrono::steady_clock::now();
+  q.pacing = s.pacing;
   for (std::size_t i = 0; i < kTrafficClasses; ++i) {
-    const auto& t = s.traffic[i];
-    if (t.out_enqueued_bytes == 0 && t.in_bytes == 0) continue;
-    TrafficFigures f;
-    f.traffic = static_cast<Traffic>(i);
-    f.out_queued_bytes = t.out_queued_bytes;
-    f.out_queued_frames = t.out_queued_frames;
-    f.out_enqueued_bytes = t.out_enqueued_bytes;
-    f.out_sent_bytes = t.out_sent_bytes;
-    f.out_enqueue_rate = t.out_enqueue_rate.per_second(now);
-    f.out_drain_rate = t.out_drain_rate.per_second(now);
-    f.out_dwell_p50_ms = t.out_dwell.quantile(0.5);
-    f.out_dwell_p99_ms = t.out_dwell.quantile(0.99);
-    f.in_buffered_bytes = t.in_buffered_bytes;
-    f.in_bytes = t.in_bytes;
-    f.in_read_bytes = t.in_read_bytes;
-    f.in_rate = t.in_rate.per_second(now);
-    f.in_read_rate = t.in_read_rate.per_second(now);
-    f.in_dwell_p50_ms = t.in_dwell.quantile(0.5);
-    f.in_dwell_p99_ms = t.in_dwell.quantile(0.99);
-    f.out_dwell = t.out_dwell;
-    f.in_dwell = t.in_dwell;
-    if (f.traffic == Traffic::control) f.dropped = s.session.pings_dropped;
-    q.traffic.push_back(f);
+    if (!s.traffic[i].used()) continue;
+    const auto traffic = static_cast<Traffic>(i);
+    q.traffic.push_back({.traffic = traffic,
+                         .stats = s.traffic[i],
+                         .dropped = traffic == Traffic::control ? s.session.pings_dropped : 0});
   }
   return q;
 }

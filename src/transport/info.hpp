@@ -3,6 +3,7 @@
 // and counters (GET /v1/diagnostics/transport, /metrics). Plain values,
 // light to include (no Asio).
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -34,27 +35,10 @@ struct PeerInfo {
 };
 
 // One traffic class on the connection to one peer (transport/traffic.hpp):
-// what waits to be sent and what waits to be read. Rates are bytes per second
-// over the last ten seconds; waits in milliseconds (bucket upper bounds).
+// what waits to be sent and what waits to be read.
 struct TrafficFigures {
   Traffic traffic = Traffic::other;
-  std::size_t out_queued_bytes = 0;
-  std::size_t out_queued_frames = 0;
-  std::uint64_t out_enqueued_bytes = 0;
-  std::uint64_t out_sent_bytes = 0;
-  double out_enqueue_rate = 0;
-  double out_drain_rate = 0;
-  double out_dwell_p50_ms = 0;
-  double out_dwell_p99_ms = 0;
-  std::size_t in_buffered_bytes = 0;
-  std::uint64_t in_bytes = 0;
-  std::uint64_t in_read_bytes = 0;
-  double in_rate = 0;
-  double in_read_rate = 0;
-  double in_dwell_p50_ms = 0;
-  double in_dwell_p99_ms = 0;
-  DwellHistogram out_dwell;  // the distributions behind the quantiles
-  DwellHistogram in_dwell;
+  TrafficStats stats;
   // Drops: the transport drops no data (writers wait); what the layers above
   // queue per peer and drop when full is added by them (gossip: pubsub's
   // per-peer RPC queue; control: yamux ping answers).
@@ -65,15 +49,9 @@ struct TrafficFigures {
 struct PeerQueues {
   explicit PeerQueues(core::PeerId p) : peer(p) {}
   core::PeerId peer;
-  std::vector<TrafficFigures> traffic;  // classes that carried anything, in enum order
-  // The connection's pacing: bytes per write, unsent bytes the kernel may
-  // hold (TCP_NOTSENT_LOWAT), the drain rate they follow (bytes/s).
-  std::size_t write_budget = 0;
-  int unsent_limit = 0;
-  double drain_rate = 0;
-  double bulk_rate = 0;  // bytes/s gossip and replay may take; 0: no limit
-  double queue_delay_ms = 0;
-  std::uint64_t bulk_throttled = 0;
+  std::chrono::steady_clock::time_point at;  // when taken: the rates are per second up to then
+  std::vector<TrafficFigures> traffic;       // classes that carried anything, in enum order
+  Pacing pacing;
 };
 
 // GET /v1/diagnostics/transport and /metrics.

@@ -84,32 +84,16 @@ double RateWindow::per_second(std::chrono::steady_clock::time_point now) const {
   return static_cast<double>(sum) / kSeconds;
 }
 
-void RateWindow::merge(const RateWindow& other) {
-  for (std::size_t i = 0; i < kSeconds; ++i) {
-    if (other.second_[i] > second_[i]) {
-      second_[i] = other.second_[i];
-      bytes_[i] = other.bytes_[i];
-    } else if (other.second_[i] == second_[i]) {
-      bytes_[i] += other.bytes_[i];
-    }
-  }
+void QueueFlow::add(TimePoint now, std::size_t n) {
+  queued_bytes += n;
+  added_bytes += n;
+  add_rate.add(now, n);
 }
 
-void TrafficStats::merge(const TrafficStats& o) {
-  out_queued_bytes += o.out_queued_bytes;
-  out_queued_frames += o.out_queued_frames;
-  out_enqueued_bytes += o.out_enqueued_bytes;
-  out_sent_bytes += o.out_sent_bytes;
-  out_sent_frames += o.out_sent_frames;
-  out_enqueue_rate.merge(o.out_enqueue_rate);
-  out_drain_rate.merge(o.out_drain_rate);
-  out_dwell.merge(o.out_dwell);
-  in_buffered_bytes += o.in_buffered_bytes;
-  in_bytes += o.in_bytes;
-  in_read_bytes += o.in_read_bytes;
-  in_rate.merge(o.in_rate);
-  in_read_rate.merge(o.in_read_rate);
-  in_dwell.merge(o.in_dwell);
+void QueueFlow::remove(TimePoint now, std::size_t n) {
+  queued_bytes -= n;
+  removed_bytes += n;
+  remove_rate.add(now, n);
 }
 
 }  // namespace agentmesh::transport

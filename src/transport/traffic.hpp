@@ -50,7 +50,6 @@ class RateWindow {
  public:
   void add(std::chrono::steady_clock::time_point now, std::uint64_t n);
   double per_second(std::chrono::steady_clock::time_point now) const;
-  void merge(const RateWindow& other);
 
  private:
   static constexpr std::size_t kSeconds = 10;
@@ -59,28 +58,44 @@ class RateWindow {
   std::array<std::int64_t, kSeconds> second_{};
 };
 
-// One traffic class on one connection (or, summed, on one peer).
-struct TrafficStats {
-  // Outbound: frames queued in the session, not yet handed to the socket.
-  std::size_t out_queued_bytes = 0;
-  std::size_t out_queued_frames = 0;
-  std::uint64_t out_enqueued_bytes = 0;
-  std::uint64_t out_sent_bytes = 0;
-  std::uint64_t out_sent_frames = 0;
-  RateWindow out_enqueue_rate;
-  RateWindow out_drain_rate;
-  DwellHistogram out_dwell;  // enqueue to hand-over to the socket
-  // Inbound: data received and not yet read by the stream's owner.
-  std::size_t in_buffered_bytes = 0;
-  std::uint64_t in_bytes = 0;
-  std::uint64_t in_read_bytes = 0;
-  RateWindow in_rate;
-  RateWindow in_read_rate;
-  DwellHistogram in_dwell;  // arrival of the oldest unread byte to the read that empties the buffer
+// One direction of one class's queue: what waits now, what went in and out
+// (bytes, and per second), and how long it waited.
+struct QueueFlow {
+  using TimePoint = std::chrono::steady_clock::time_point;
+  std::size_t queued_bytes = 0;
+  std::uint64_t added_bytes = 0;    // out: queued to send; in: received
+  std::uint64_t removed_bytes = 0;  // out: handed to the socket; in: read by the stream's owner
+  RateWindow add_rate;
+  RateWindow remove_rate;
+  DwellHistogram dwell;
 
-  void merge(const TrafficStats& other);
+  void add(TimePoint now, std::size_t n);
+  void remove(TimePoint now, std::size_t n);
+  void discard(std::size_t n) { queued_bytes -= n; }  // dropped unsent or unread (a reset)
+};
+
+// One traffic class on one connection.
+struct TrafficStats {
+  QueueFlow out;  // frames queued in the session; dwell: queued to handed to the socket
+  QueueFlow in;   // data received, not read yet; dwell: arrival of the oldest unread byte to the read that empties it
+  std::size_t queued_frames = 0;  // out
+  std::uint64_t sent_frames = 0;  // out
+
+  bool used() const { return out.added_bytes != 0 || in.added_bytes != 0; }
 };
 
 using TrafficTable = std::array<TrafficStats, kTrafficClasses>;
+
+// A connection's pacing (Connection::pace): what one write takes from the
+// session, what the kernel may hold unsent (TCP_NOTSENT_LOWAT), the drain
+// rate both follow, and the rate bulk traffic may take.
+struct Pacing {
+  std::size_t write_budget = 0;
+  int unsent_limit = 0;
+  double drain_rate = 0;             // bytes/s
+  double bulk_rate = 0;              // bytes/s; 0: no limit
+  double queue_delay_ms = 0;         // round trip above its minimum, at the last measurement
+  std::uint64_t bulk_throttled = 0;  // measurements that cut the bulk rate
+};
 
 }  // namespace agentmesh::transport

@@ -40,9 +40,7 @@ void Session::emit(FrameType type, std::uint16_t flags, std::uint32_t id, std::u
     if (control_.empty()) control_since_ = now;
     control_.append(reinterpret_cast<const char*>(header.data()), header.size());
     ++control_frames_;
-    auto& l = lane(Traffic::control);
-    l.out_enqueued_bytes += header.size();
-    l.out_enqueue_rate.add(now, header.size());
+    lane(Traffic::control).out.add(now, header.size());
     return;
   }
   std::string frame;
@@ -56,10 +54,8 @@ void Session::emit(FrameType type, std::uint16_t flags, std::uint32_t id, std::u
     turns(q.traffic).push_back(id);
   }
   auto& l = lane(q.traffic);
-  l.out_queued_bytes += frame.size();
-  ++l.out_queued_frames;
-  l.out_enqueued_bytes += frame.size();
-  l.out_enqueue_rate.add(now, frame.size());
+  l.out.add(now, frame.size());
+  ++l.queued_frames;
   data_bytes_ += frame.size();
   q.bytes += frame.size();
   q.frames.push_back({std::move(frame), now});
@@ -69,8 +65,8 @@ void Session::drop_queued(std::uint32_t id) {
   auto it = queued_.find(id);
   if (it == queued_.end()) return;
   auto& l = lane(it->second.traffic);
-  l.out_queued_bytes -= it->second.bytes;
-  l.out_queued_frames -= it->second.frames.size();
+  l.out.discard(it->second.bytes);
+  l.queued_frames -= it->second.frames.size();
   data_bytes_ -= it->second.bytes;
   std::erase(turns(it->second.traffic), id);
   queued_.erase(it);
@@ -87,46 +83,49 @@ std::string Session::take_output() {
   return out;
 }
 
+bool Session::take_part(OutQueue& q, std::string& into, std::size_t payload, core::Clock::MonoTime now) {
+  auto& f = q.frames.front();
+  const auto header =
+      wire::yamux::decode({reinterpret_cast<const std::uint8_t*>(f.frame.data()), kHeaderSize}, 0xffffffffU);
+  if (!header || header->flags != 0) return false;  // a frame with flags goes whole
+  auto first = *header;
+  first.length = static_cast<std::uint32_t>(payload);
+  const auto h1 = wire::yamux::encode(first);
+  into.append(reinterpret_cast<const char*>(h1.data()), h1.size());
+  into.append(f.frame, kHeaderSize, payload);
+  // The rest: what follows the taken payload, under a header of its own
+  // (written over the last kHeaderSize bytes taken).
+  auto rest = *header;
+  rest.length = header->length - first.length;
+  const auto h2 = wire::yamux::encode(rest);
+  f.frame.erase(0, payload);
+  std::memcpy(f.frame.data(), h2.data(), h2.size());
+  auto& l = lane(q.traffic);
+  l.out.add(now, kHeaderSize);  // the new header
+  l.out.remove(now, kHeaderSize + payload);
+  data_bytes_ -= payload;
+  q.bytes -= payload;
+  return true;
+}
+
 void Session::take_frame(std::uint32_t id, std::string& into, core::Clock::MonoTime now, std::size_t room) {
   auto it = queued_.find(id);
   auto& q = it->second;
   auto& f = q.frames.front();
-  auto n = f.frame.size();
-  auto& l = lane(q.traffic);
-  // A frame larger than the room left is split (a data frame without flags:
-  // the rest keeps its place with a header of its own), so what is written
-  // per take stays near the budget however large the stream's writes were.
-  const auto header = wire::yamux::decode({reinterpret_cast<const std::uint8_t*>(f.frame.data()), kHeaderSize},
-                                          0xffffffffU);
+  const auto n = f.frame.size();
+  // A frame larger than the room left is split, so what is written per take
+  // stays near the budget however large the stream's writes were.
   const std::size_t payload = std::max(room, kMinSplit + kHeaderSize) - kHeaderSize;
-  if (header && header->flags == 0 && n > kHeaderSize + payload) {
-    auto first = *header;
-    first.length = static_cast<std::uint32_t>(payload);
-    const auto h1 = wire::yamux::encode(first);
-    into.append(reinterpret_cast<const char*>(h1.data()), h1.size());
-    into.append(f.frame, kHeaderSize, payload);
-    auto rest = *header;
-    rest.length = header->length - first.length;
-    const auto h2 = wire::yamux::encode(rest);
-    f.frame.erase(0, payload);
-    std::memcpy(f.frame.data(), h2.data(), h2.size());
-    const auto taken = kHeaderSize + payload;
-    l.out_queued_bytes -= payload;
-    l.out_sent_bytes += taken;
-    l.out_enqueued_bytes += kHeaderSize;  // the new header
-    l.out_drain_rate.add(now, taken);
-    data_bytes_ -= payload;
-    q.bytes -= payload;
+  if (n > kHeaderSize + payload && take_part(q, into, payload, now)) {
     turns(q.traffic).push_front(id);  // its turn is not over: the rest goes next
     return;
   }
+  auto& l = lane(q.traffic);
   into += f.frame;
-  l.out_queued_bytes -= n;
-  --l.out_queued_frames;
-  l.out_sent_bytes += n;
-  ++l.out_sent_frames;
-  l.out_drain_rate.add(now, n);
-  l.out_dwell.observe(now - f.at);
+  l.out.remove(now, n);
+  l.out.dwell.observe(now - f.at);
+  --l.queued_frames;
+  ++l.sent_frames;
   data_bytes_ -= n;
   q.bytes -= n;
   q.frames.pop_front();
@@ -142,10 +141,9 @@ std::size_t Session::take_output(std::string& into, std::size_t budget, std::siz
   into.clear();
   if (!control_.empty()) {
     auto& l = lane(Traffic::control);
-    l.out_sent_bytes += control_.size();
-    l.out_sent_frames += control_frames_;
-    l.out_drain_rate.add(now, control_.size());
-    l.out_dwell.observe(now - control_since_);
+    l.out.remove(now, control_.size());
+    l.out.dwell.observe(now - control_since_);
+    l.sent_frames += control_frames_;
     control_frames_ = 0;
     into.swap(control_);
   }
@@ -184,17 +182,20 @@ bool Session::has_interactive_output() const { return !control_.empty() || !turn
 
 void Session::set_traffic(std::uint32_t id, Traffic traffic) {
   auto s = streams_.find(id);
-  if (s == streams_.end()) return;
+  if (s == streams_.end() || s->second.traffic == traffic) return;
+  const auto unread = s->second.buffer.size() - s->second.offset;
+  lane(s->second.traffic).in.queued_bytes -= unread;
+  lane(traffic).in.queued_bytes += unread;
   s->second.traffic = traffic;
   auto it = queued_.find(id);
   if (it == queued_.end() || it->second.traffic == traffic) return;
   auto& q = it->second;
   auto& from = lane(q.traffic);
   auto& to = lane(traffic);
-  from.out_queued_bytes -= q.bytes;
-  from.out_queued_frames -= q.frames.size();
-  to.out_queued_bytes += q.bytes;
-  to.out_queued_frames += q.frames.size();
+  from.out.queued_bytes -= q.bytes;
+  from.queued_frames -= q.frames.size();
+  to.out.queued_bytes += q.bytes;
+  to.queued_frames += q.frames.size();
   if (is_bulk(q.traffic) != is_bulk(traffic)) {
     std::erase(turns(q.traffic), id);
     turns(traffic).push_back(id);
@@ -202,12 +203,10 @@ void Session::set_traffic(std::uint32_t id, Traffic traffic) {
   q.traffic = traffic;
 }
 
-TrafficTable Session::traffic() const {
-  TrafficTable t = traffic_;
-  for (const auto& [id, s] : streams_) {
-    t[static_cast<std::size_t>(s.traffic)].in_buffered_bytes += s.buffer.size() - s.offset;
-  }
-  return t;
+void Session::discard_unread(Stream& s) {
+  lane(s.traffic).in.discard(s.buffer.size() - s.offset);
+  s.buffer.clear();
+  s.offset = 0;
 }
 
 std::vector<Event> Session::take_events() { return std::exchange(events_, {}); }
@@ -322,8 +321,7 @@ Result<void> Session::on_stream_frame(const FrameHeader& h, std::span<const std:
     if (s.outbound && !s.acked) --unacked_outbound_;
     s.acked = true;
     s.reset = true;
-    s.buffer.clear();
-    s.offset = 0;
+    discard_unread(s);
     drop_queued(h.stream_id);  // the peer discards it anyway
     events_.push_back({Event::Kind::reset, h.stream_id});
     maybe_forget(h.stream_id);
@@ -340,8 +338,7 @@ Result<void> Session::on_stream_frame(const FrameHeader& h, std::span<const std:
       // The peer ignored our window: reset this stream, keep the session.
       ++stats_.window_violations;
       s.reset = true;
-      s.buffer.clear();
-      s.offset = 0;
+      discard_unread(s);
       emit(FrameType::window_update, kRst, h.stream_id, 0);
       events_.push_back({Event::Kind::reset, h.stream_id});
       maybe_forget(h.stream_id);
@@ -354,9 +351,7 @@ Result<void> Session::on_stream_frame(const FrameHeader& h, std::span<const std:
       s.recv_window -= static_cast<std::uint32_t>(payload.size());
       const auto now = clock_->mono();
       if (s.buffer.size() == s.offset) s.unread_since = now;
-      auto& l = lane(s.traffic);
-      l.in_bytes += payload.size();
-      l.in_rate.add(now, payload.size());
+      lane(s.traffic).in.add(now, payload.size());
       s.buffer.append(reinterpret_cast<const char*>(payload.data()), payload.size());
       events_.push_back({Event::Kind::readable, h.stream_id});
     }
@@ -413,14 +408,13 @@ Result<std::size_t> Session::read(std::uint32_t id, std::span<std::uint8_t> out)
   if (n == 0) return std::size_t{0};
   std::memcpy(out.data(), s.buffer.data() + s.offset, n);
   s.offset += n;
-  auto& l = lane(s.traffic);
+  auto& l = lane(s.traffic).in;
   const auto now = clock_->mono();
-  l.in_read_bytes += n;
-  l.in_read_rate.add(now, n);
+  l.remove(now, n);
   if (s.offset == s.buffer.size()) {
     s.buffer.clear();
     s.offset = 0;
-    l.in_dwell.observe(now - s.unread_since);
+    l.dwell.observe(now - s.unread_since);
   } else if (s.offset >= 64 * 1024 && s.offset * 2 >= s.buffer.size()) {
     s.buffer.erase(0, s.offset);
     s.offset = 0;
@@ -453,8 +447,7 @@ void Session::reset(std::uint32_t id) {
   if (s.outbound && !s.acked) --unacked_outbound_;
   s.acked = true;
   s.reset = true;
-  s.buffer.clear();
-  s.offset = 0;
+  discard_unread(s);
   drop_queued(id);
   if (!dead_) emit(FrameType::window_update, kRst, id, 0);
   maybe_forget(id);
@@ -465,8 +458,7 @@ void Session::release(std::uint32_t id) {
   if (it == streams_.end()) return;
   auto& s = it->second;
   s.released = true;
-  s.buffer.clear();
-  s.offset = 0;
+  discard_unread(s);
   if (!s.reset && !s.local_fin) {
     reset(id);  // also forgets it
     return;

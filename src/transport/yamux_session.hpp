@@ -175,7 +175,7 @@ class Session {
   // with it.
   void set_traffic(std::uint32_t id, Traffic traffic);
   // Queue figures per traffic class, inbound buffers included.
-  TrafficTable traffic() const;
+  const TrafficTable& traffic() const { return traffic_; }
 
   // --- session ---
   void ping(std::uint32_t value);
@@ -215,6 +215,11 @@ class Session {
             std::span<const std::uint8_t> payload = {});
   // Drops the data a reset stream had queued.
   void drop_queued(std::uint32_t id);
+  // Drops what the stream received and nobody read.
+  void discard_unread(Stream& s);
+  // Moves the first `payload` bytes of the front frame's payload into `into`
+  // as a frame of their own; false (nothing moved) for a frame with flags.
+  bool take_part(OutQueue& q, std::string& into, std::size_t payload, core::Clock::MonoTime now);
   // Moves the front frame of `id`'s queue into `into`, or its first `room`
   // bytes (at least kMinSplit of payload) when it is larger.
   void take_frame(std::uint32_t id, std::string& into, core::Clock::MonoTime now, std::size_t room);

@@ -121,9 +121,9 @@ TEST(MetricsTest, EveryNameAndTypeFollowsPrometheusConventions) {
   transport::PeerQueues peer(core::PeerId::from_ed25519(core::PeerId::PublicKey{}));
   transport::TrafficFigures gossip;
   gossip.traffic = transport::Traffic::gossip;
-  gossip.out_queued_bytes = 4096;
+  gossip.stats.out.queued_bytes = 4096;
   gossip.dropped = 3;
-  gossip.out_dwell.observe(std::chrono::milliseconds(30));
+  gossip.stats.out.dwell.observe(std::chrono::milliseconds(30));
   peer.traffic.push_back(gossip);
   d.transport.queues.push_back(peer);
   core::Histogram commits{0.5, 1, 5};

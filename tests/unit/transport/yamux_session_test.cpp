@@ -411,11 +411,11 @@ TEST(YamuxOutputTest, RetaggingMovesQueuedDataToTheNewClass) {
   ASSERT_TRUE(s.write(id, b(std::string(200, 'r'))));
   ASSERT_TRUE(s.write(other, b(std::string(100, 'o'))));
   const auto at = [&](Traffic t) { return s.traffic()[static_cast<std::size_t>(t)]; };
-  EXPECT_EQ(at(Traffic::other).out_queued_bytes, 2u * 112 + 112);
+  EXPECT_EQ(at(Traffic::other).out.queued_bytes, 2u * 112 + 112);
   s.set_traffic(id, Traffic::replay);
-  EXPECT_EQ(at(Traffic::other).out_queued_bytes, 112u);
-  EXPECT_EQ(at(Traffic::replay).out_queued_bytes, 2u * 112);
-  EXPECT_EQ(at(Traffic::replay).out_queued_frames, 2u);
+  EXPECT_EQ(at(Traffic::other).out.queued_bytes, 112u);
+  EXPECT_EQ(at(Traffic::replay).out.queued_bytes, 2u * 112);
+  EXPECT_EQ(at(Traffic::replay).queued_frames, 2u);
   std::string out;
   s.take_output(out, 1);
   EXPECT_EQ(out.back(), 'o');  // replay is bulk now: it goes after
@@ -431,28 +431,28 @@ TEST(YamuxOutputTest, TrafficFiguresCountDepthAndWaitsPerClass) {
   client.set_traffic(id, Traffic::direct);
   ASSERT_TRUE(client.write(id, b(std::string(300, 'x'))));
   const auto direct = [](const Session& s) { return s.traffic()[static_cast<std::size_t>(Traffic::direct)]; };
-  EXPECT_EQ(direct(client).out_queued_bytes, 12u + 300);
-  EXPECT_EQ(direct(client).out_queued_frames, 1u);
+  EXPECT_EQ(direct(client).out.queued_bytes, 12u + 300);
+  EXPECT_EQ(direct(client).queued_frames, 1u);
   clock.advance(std::chrono::milliseconds(40));
   const auto out = client.take_output();
-  EXPECT_EQ(direct(client).out_queued_bytes, 0u);
-  EXPECT_EQ(direct(client).out_sent_bytes, 12u + 300);
-  EXPECT_EQ(direct(client).out_dwell.count, 1u);
-  EXPECT_EQ(direct(client).out_dwell.quantile(0.99), 50);  // 40 ms: the bucket up to 50
-  EXPECT_GT(client.traffic()[static_cast<std::size_t>(Traffic::control)].out_sent_bytes, 0u);  // the SYN
+  EXPECT_EQ(direct(client).out.queued_bytes, 0u);
+  EXPECT_EQ(direct(client).out.removed_bytes, 12u + 300);
+  EXPECT_EQ(direct(client).out.dwell.count, 1u);
+  EXPECT_EQ(direct(client).out.dwell.quantile(0.99), 50);  // 40 ms: the bucket up to 50
+  EXPECT_GT(client.traffic()[static_cast<std::size_t>(Traffic::control)].out.removed_bytes, 0u);  // the SYN
 
   ASSERT_TRUE(server.on_bytes(b(out)));
   server.set_traffic(id, Traffic::direct);  // what the host does once the protocol is chosen
-  EXPECT_EQ(direct(server).in_buffered_bytes, 300u);
+  EXPECT_EQ(direct(server).in.queued_bytes, 300u);
   clock.advance(std::chrono::milliseconds(3));
   std::array<std::uint8_t, 100> buf{};
   ASSERT_EQ(server.read(id, buf).value(), 100u);
-  EXPECT_EQ(direct(server).in_dwell.count, 0u);  // not empty yet
+  EXPECT_EQ(direct(server).in.dwell.count, 0u);  // not empty yet
   std::array<std::uint8_t, 400> rest{};
   ASSERT_EQ(server.read(id, rest).value(), 200u);
-  EXPECT_EQ(direct(server).in_buffered_bytes, 0u);
-  EXPECT_EQ(direct(server).in_read_bytes, 300u);
-  EXPECT_EQ(direct(server).in_dwell.quantile(0.5), 5);  // 3 ms
+  EXPECT_EQ(direct(server).in.queued_bytes, 0u);
+  EXPECT_EQ(direct(server).in.removed_bytes, 300u);
+  EXPECT_EQ(direct(server).in.dwell.quantile(0.5), 5);  // 3 ms
 }
 
 }  // namespace
