@@ -38,7 +38,10 @@ std::int64_t wall_ms() {
 // --- Stream ---
 
 Stream::Stream(std::shared_ptr<Connection> conn, std::uint32_t id)
-    : conn_(std::move(conn)), id_(id), signal_(conn_->channel_.socket().get_executor(), kForever) {}
+    : conn_(std::move(conn)),
+      id_(id),
+      backlog_(Connection::kStreamBacklog),
+      signal_(conn_->channel_.socket().get_executor(), kForever) {}
 
 Stream::~Stream() {
   conn_->session_.release(id_);
@@ -89,7 +92,7 @@ Task<Result<void>> Stream::read_exact(std::span<std::uint8_t> out) {
 Task<Result<void>> Stream::write(std::span<const std::uint8_t> data) {
   while (!data.empty()) {
     if (conn_->closed_ || conn_->closing_) co_return make_error_code(error::connection_closed);
-    if (conn_->session_.queued(id_) >= Connection::kStreamBacklog ||
+    if (conn_->session_.queued(id_) >= backlog_ ||
         conn_->session_.output_size() >= Connection::kMaxBacklog) {
       co_await conn_->drained_.async_wait(kTuple);
       continue;
@@ -113,7 +116,9 @@ Result<void> Stream::close_write() {
 }
 
 void Stream::set_protocol(std::string p) {
-  conn_->session_.set_traffic(id_, traffic_of(p));
+  const auto traffic = traffic_of(p);
+  conn_->session_.set_traffic(id_, traffic);
+  backlog_ = is_bulk(traffic) ? Connection::kBulkStreamBacklog : Connection::kStreamBacklog;
   protocol_ = std::move(p);
 }
 
@@ -223,8 +228,7 @@ Task<void> Connection::write_loop() {
       if (allowance == 0 && !session_.has_interactive_output()) {
         // Only bulk data is queued and its allowance is spent: wait for the
         // refill (or for other output: flush() ends the wait).
-        const double wait_s = (yamux::Session::kMinSplit - bulk_tokens_) / pacing_.bulk_rate;
-        write_signal_.expires_after(std::chrono::microseconds(static_cast<std::int64_t>(wait_s * 1e6) + 1000));
+        write_signal_.expires_after(bulk_wait());
         co_await write_signal_.async_wait(kTuple);
         write_signal_.expires_at(kForever);
         continue;
@@ -361,18 +365,29 @@ void Connection::pace() {
     bulk_tokens_ = std::min(bulk_tokens_ + pacing_.bulk_rate * dt, burst);
   }
   bulk_refill_at_ = now;
-  const auto elapsed = now - rate_since_;
-  if (elapsed < kRateWindow) return;
+  TcpSendInfo info;
+  if (!read_tcp_send_info(channel_.socket().native_handle(), info)) return;
+  pacing_.in_flight = static_cast<std::size_t>(info.unacked_bytes + info.notsent_bytes);
+  if (now - rate_since_ >= kRateWindow) measure(info, now);
+  // The bulk window, from the latest sample too: a flood starting on an idle
+  // connection grows by the gain per round trip from what it measures.
+  const double bandwidth = std::max(*std::max_element(drain_history_.begin(), drain_history_.end()),
+                                    static_cast<double>(info.delivery_rate));
+  const auto bdp = static_cast<std::size_t>(kBulkWindowGain * bandwidth * info.min_rtt_us / 1e6);
+  pacing_.bulk_window = std::max({kMinBulkWindow, pacing_.write_budget, bdp});
+  min_rtt_us_ = info.min_rtt_us;
+}
+
+void Connection::measure(const TcpSendInfo& info, Clock::time_point now) {
   // The rate the link drains: what the peer acknowledged over the window, or
   // the kernel's own latest sample when higher (a window that was partly idle
   // under-measures). What we handed over is no measure: the kernel takes
   // whatever fits under the low-water mark at once.
-  TcpSendInfo info;
-  if (!read_tcp_send_info(channel_.socket().native_handle(), info)) return;
-  const double seconds = std::chrono::duration<double>(elapsed).count();
+  const double seconds = std::chrono::duration<double>(now - rate_since_).count();
   const double acked_per_s = static_cast<double>(info.bytes_acked - rate_acked_) / seconds;
   const double per_s = std::max(acked_per_s, static_cast<double>(info.delivery_rate));
   pacing_.drain_rate = per_s;
+  drain_history_[drain_next_++ % drain_history_.size()] = per_s;
   const auto target = static_cast<std::size_t>(per_s * std::chrono::duration<double>(kQueueTarget).count());
   pacing_.write_budget = std::clamp(target, kMinWriteBudget, kFastWriteBudget);
   set_unsent_limit(static_cast<int>(pacing_.write_budget));
@@ -394,8 +409,25 @@ void Connection::pace() {
 }
 
 std::size_t Connection::bulk_allowance() const {
-  if (pacing_.bulk_rate == 0) return SIZE_MAX;
-  return bulk_tokens_ > 0 ? static_cast<std::size_t>(bulk_tokens_) : 0;
+  std::size_t allowance = SIZE_MAX;
+  if (pacing_.bulk_rate > 0) allowance = bulk_tokens_ > 0 ? static_cast<std::size_t>(bulk_tokens_) : 0;
+  if (pacing_.bulk_window > 0) {
+    const auto room = pacing_.bulk_window > pacing_.in_flight ? pacing_.bulk_window - pacing_.in_flight : 0;
+    allowance = std::min(allowance, room);
+  }
+  return allowance;
+}
+
+std::chrono::microseconds Connection::bulk_wait() const {
+  using std::chrono::microseconds;
+  if (pacing_.bulk_rate > 0 && bulk_tokens_ < static_cast<double>(yamux::Session::kMinSplit)) {
+    // Until the rate refills enough for one frame.
+    const double wait_s = (yamux::Session::kMinSplit - bulk_tokens_) / pacing_.bulk_rate;
+    return microseconds(static_cast<std::int64_t>(wait_s * 1e6) + 1000);
+  }
+  // The window: until acknowledgements free some of it (a fraction of the
+  // round trip; the kernel does not say when they arrive).
+  return std::clamp(microseconds(min_rtt_us_ / 8), microseconds(1000), microseconds(10'000));
 }
 
 void Connection::set_unsent_limit(int bytes) {

@@ -26,6 +26,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -87,6 +88,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::uint32_t id_;
   std::string protocol_;
   std::string pushback_;
+  std::size_t backlog_;  // queued bytes a writer waits behind (set_protocol)
   boost::asio::steady_timer signal_;  // cancelled on readable/writable/reset/close
 };
 
@@ -98,6 +100,8 @@ struct ConnectionStats {
   TrafficTable traffic;
   Pacing pacing;
 };
+
+struct TcpSendInfo;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -112,6 +116,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   static constexpr std::size_t kMaxBacklog = 4 * 1024 * 1024;
   static constexpr std::size_t kStreamBacklog = 256 * 1024;
+  // A bulk stream's (gossip, replay) writer waits sooner: what waits behind
+  // a slow link waits in the layer above, which can drop it when stale
+  // (pubsub's per-peer queue), not here, where nothing is ever dropped.
+  static constexpr std::size_t kBulkStreamBacklog = 64 * 1024;
   // Pacing (write_loop): both what one write takes from the session and what
   // the kernel may hold unsent (TCP_NOTSENT_LOWAT) are sized to kQueueTarget
   // of the rate the link drains (the bytes the peer acknowledged over the
@@ -136,6 +144,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // queues in front of direct messages and acks.
   static constexpr std::chrono::milliseconds kBulkDelayTarget{50};
   static constexpr double kMinBulkRate = 4 * 1024;
+  // The rate cut reacts to the smoothed round trip, a second or more late on
+  // a slow path; a flood's first seconds would overflow the path's queue (and
+  // lose the direct messages caught in it) first. So bulk data also waits
+  // while the kernel holds (unsent and unacknowledged) more than the bulk
+  // window: kBulkWindowGain x the highest drain rate of the last
+  // kBandwidthMemory x the minimum round trip, at least the write budget and
+  // kMinBulkWindow. Every connection crossing one bottleneck then queues at
+  // most (gain - 1) x its round trip there, however many there are, and a
+  // flood grows by the gain per round trip instead of all at once.
+  static constexpr double kBulkWindowGain = 1.5;
+  static constexpr std::size_t kMinBulkWindow = 4 * 1024;
+  static constexpr std::chrono::seconds kBandwidthMemory{10};
 
   Connection(SecureChannel channel, Direction direction, core::Multiaddr remote_addr, yamux::SessionConfig yamux,
              std::chrono::milliseconds keepalive);
@@ -180,8 +200,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // socket's low-water mark (kQueueTarget) and the bulk rate (kBulkDelayTarget);
   // refills the bulk allowance.
   void pace();
+  // Once per kRateWindow (pace()).
+  void measure(const TcpSendInfo& info, Clock::time_point now);
   // Bulk bytes the next write may take (SIZE_MAX: no limit).
   std::size_t bulk_allowance() const;
+  // How long a writer with only bulk data and no allowance waits.
+  std::chrono::microseconds bulk_wait() const;
   void set_unsent_limit(int bytes);
 
   static std::uint64_t next_id();
@@ -215,6 +239,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t rate_acked_ = 0;  // the peer's acknowledged bytes when the window began
   double bulk_tokens_ = 0;
   Clock::time_point bulk_refill_at_{};
+  // The drain rate of each of the last kBandwidthMemory / kRateWindow windows.
+  std::array<double, kBandwidthMemory / kRateWindow> drain_history_{};
+  std::size_t drain_next_ = 0;
+  std::uint32_t min_rtt_us_ = 0;
   Pacing pacing_{.write_budget = kFastWriteBudget};
 
   std::optional<std::uint32_t> ping_outstanding_;

@@ -17,6 +17,7 @@ bool read_tcp_send_info(int fd, TcpSendInfo& out) {
   out.bytes_acked = info.tcpi_bytes_acked;
   out.delivery_rate = info.tcpi_delivery_rate;
   out.notsent_bytes = info.tcpi_notsent_bytes;
+  out.unacked_bytes = static_cast<std::uint64_t>(info.tcpi_unacked) * info.tcpi_snd_mss;
   out.rtt_us = info.tcpi_rtt;
   out.min_rtt_us = info.tcpi_min_rtt;
   return true;

@@ -12,6 +12,7 @@ struct TcpSendInfo {
   std::uint64_t bytes_acked = 0;    // acknowledged by the peer since the connection opened
   std::uint64_t delivery_rate = 0;  // the kernel's latest delivery rate sample, bytes per second
   std::uint32_t notsent_bytes = 0;  // written, not sent yet
+  std::uint64_t unacked_bytes = 0;  // sent, not acknowledged yet (segments in flight x MSS)
   std::uint32_t rtt_us = 0;         // smoothed round-trip time
   std::uint32_t min_rtt_us = 0;     // the smallest seen lately (no queue in the path)
 };

@@ -95,6 +95,8 @@ struct Pacing {
   double drain_rate = 0;             // bytes/s
   double bulk_rate = 0;              // bytes/s; 0: no limit
   double queue_delay_ms = 0;         // round trip above its minimum, at the last measurement
+  std::size_t bulk_window = 0;       // bytes the path may hold before bulk data waits; 0: not measured
+  std::size_t in_flight = 0;         // bytes the kernel holds: unsent and unacknowledged
   std::uint64_t bulk_throttled = 0;  // measurements that cut the bulk rate
 };
 
