@@ -72,6 +72,8 @@ json::array transport_queues_json(const std::vector<transport::PeerQueues>& queu
     pacing["drain_bytes_per_s"] = p.drain_rate;
     pacing["bulk_bytes_per_s"] = p.bulk_rate;
     pacing["queue_delay_ms"] = p.queue_delay_ms;
+    pacing["bulk_window_bytes"] = p.bulk_window;
+    pacing["in_flight_bytes"] = p.in_flight;
     pacing["bulk_throttled_total"] = p.bulk_throttled;
     peers.push_back(
         json::object{{"peer_id", q.peer.to_string()}, {"pacing", std::move(pacing)}, {"traffic", std::move(traffic)}});
@@ -183,6 +185,7 @@ json::object pubsub_diagnostics_json(const node::PubsubFigures& p) {
   queues["outbound_depth"] = s.queued;
   queues["outbound_max_depth"] = s.max_queued;
   queues["outbound_dropped_total"] = s.rpcs_dropped;
+  queues["outbound_expired_total"] = s.rpcs_expired;
   queues["subscriber_depth"] = p.subscribers.subscriber_depth;
   queues["subscriber_dropped_total"] = p.subscribers.subscriber_dropped;
   json::array topics;

@@ -145,8 +145,10 @@ void render_pubsub_metrics(std::string& out, const node::PubsubFigures& p) {
   }
   prom::gauge(out, "agentmesh_pubsub_outbound_queue_depth", "RPCs queued to peers",
               static_cast<double>(p.service.queued));
-  prom::counter(out, "agentmesh_pubsub_outbound_dropped_total", "RPCs dropped: a peer's queue was full",
-                p.service.rpcs_dropped);
+  prom::counter(out, "agentmesh_pubsub_outbound_dropped_total",
+                "RPCs dropped: a peer's queue was full, or they waited there too long", p.service.rpcs_dropped);
+  prom::counter(out, "agentmesh_pubsub_outbound_expired_total",
+                "of the dropped RPCs: messages that waited longer than the maximum wait", p.service.rpcs_expired);
   const auto& a = p.adverts;
   two_way(out, "agentmesh_presence_beacons_total", "counter", "liveness beacons", "direction",
           {"published", double(a.beacons_published)}, {"received", double(a.beacons_received)});

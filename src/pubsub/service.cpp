@@ -46,8 +46,12 @@ std::string ip_of(const core::Multiaddr& addr) {
 
 struct Service::Link {
   explicit Link(Executor ex) : signal(ex, kForever) {}
+  struct Queued {
+    std::string rpc;  // encoded
+    std::chrono::steady_clock::time_point expires;
+  };
   std::shared_ptr<transport::Stream> out;
-  std::deque<std::string> queue;  // encoded RPCs
+  std::deque<Queued> queue;
   std::size_t queued_bytes = 0;
   std::uint64_t dropped = 0;
   asio::steady_timer signal;  // cancelled when the queue grows or the link closes
@@ -169,6 +173,18 @@ void Service::enqueue(const core::PeerId& peer, wire::pubsub::Rpc rpc) {
   auto it = links_.find(peer);
   if (it == links_.end()) return;
   auto& link = *it->second;
+  const bool messages = !rpc.publish.empty() || !rpc.encoded_publish.empty();
+  const bool other = !rpc.subscriptions.empty() || !rpc.control.empty();
+  if (messages && other) {
+    // Control and subscriptions must not expire with the messages.
+    wire::pubsub::Rpc rest;
+    rest.subscriptions = std::move(rpc.subscriptions);
+    rest.control = std::move(rpc.control);
+    rpc.subscriptions.clear();
+    rpc.control = {};
+    enqueue(peer, std::move(rest));
+  }
+  const auto now = std::chrono::steady_clock::now();
   auto encoded = wire::pubsub::encode(rpc);
   if (link.queue.size() >= config_.max_queued_rpcs ||
       (!link.queue.empty() && link.queued_bytes + encoded.size() > config_.max_queued_bytes)) {
@@ -177,9 +193,10 @@ void Service::enqueue(const core::PeerId& peer, wire::pubsub::Rpc rpc) {
     return;
   }
   link.queued_bytes += encoded.size();
-  link.queue.push_back(std::move(encoded));
+  link.queue.push_back({std::move(encoded),
+                        messages ? now + config_.max_message_wait : std::chrono::steady_clock::time_point::max()});
   stats_.max_queued = std::max(stats_.max_queued, link.queue.size());
-  switch (link.pressure.check(link.queue.size(), config_.max_queued_rpcs, std::chrono::steady_clock::now())) {
+  switch (link.pressure.check(link.queue.size(), config_.max_queued_rpcs, now)) {
     case core::PressureGate::Level::info:
       log_->info("gossipsub queue to {} is over half full ({} of {})", peer.to_string(), link.queue.size(),
                  config_.max_queued_rpcs);
@@ -222,17 +239,19 @@ Task<void> Service::write_loop(core::PeerId peer, std::shared_ptr<Link> link) {
     // frames) join this write.
     co_await asio::post(ex_, asio::use_awaitable);
     if (link->closed) co_return;
+    drop_expired(*link);
+    if (link->queue.empty()) continue;
     std::size_t bytes = 0;
-    for (const auto& rpc : link->queue) {
+    for (const auto& q : link->queue) {
       if (bytes > kMaxBatchBytes) break;
-      bytes += rpc.size() + 10;
+      bytes += q.rpc.size() + 10;
     }
     std::string batch;
     batch.reserve(bytes);
     std::size_t count = 0;
-    while (!link->queue.empty() && (count == 0 || batch.size() + link->queue.front().size() <= kMaxBatchBytes)) {
-      core::append_lp(batch, link->queue.front());
-      link->queued_bytes -= link->queue.front().size();
+    while (!link->queue.empty() && (count == 0 || batch.size() + link->queue.front().rpc.size() <= kMaxBatchBytes)) {
+      core::append_lp(batch, link->queue.front().rpc);
+      link->queued_bytes -= link->queue.front().rpc.size();
       link->queue.pop_front();
       ++count;
     }
@@ -245,6 +264,26 @@ Task<void> Service::write_loop(core::PeerId peer, std::shared_ptr<Link> link) {
     }
     stats_.rpcs_out += count;
   }
+}
+
+void Service::drop_expired(Link& link) {
+  const auto now = std::chrono::steady_clock::now();
+  // Messages expire in the order they were queued (one wait for all), so
+  // the scan ends at the first that has not; control never expires.
+  std::uint64_t expired = 0;
+  for (auto q = link.queue.begin(); q != link.queue.end();) {
+    if (q->expires == std::chrono::steady_clock::time_point::max()) {
+      ++q;
+      continue;
+    }
+    if (q->expires >= now) break;
+    link.queued_bytes -= q->rpc.size();
+    q = link.queue.erase(q);
+    ++expired;
+  }
+  stats_.rpcs_expired += expired;
+  stats_.rpcs_dropped += expired;
+  link.dropped += expired;
 }
 
 Task<void> Service::read_inbound(std::shared_ptr<transport::Stream> stream) {

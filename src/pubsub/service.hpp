@@ -8,7 +8,11 @@
 //
 // Outbound queues: one per peer, bounded (max_queued_rpcs and
 // max_queued_bytes); when full the newest RPC is dropped and counted (in
-// total and per peer), the publisher is never slowed. A peer behind a slow
+// total and per peer), the publisher is never slowed. Messages that waited
+// longer than max_message_wait are dropped too (counted as dropped, and as
+// expired): on a slow link fresh gossip goes before stale; control and
+// subscriptions are never dropped that way (an RPC carrying both is queued
+// as two). A peer behind a slow
 // link thus loses gossip (repaired by IHAVE/IWANT where it can be), while the
 // transport sends its direct messages and acks ahead of the gossip that is
 // already queued (transport/traffic.hpp).
@@ -52,6 +56,8 @@ struct ServiceConfig {
   // Encoded bytes queued per peer before new RPCs are dropped (one RPC is
   // always taken into an empty queue): at 1 Mbit/s, 8 s of gossip.
   std::size_t max_queued_bytes = 1024 * 1024;
+  // Queued messages not sent by then are dropped.
+  std::chrono::milliseconds max_message_wait{5'000};
   ReplayConfig replay;
   // A replay request that has not finished by then is abandoned.
   std::chrono::milliseconds replay_timeout{10'000};
@@ -75,14 +81,15 @@ struct LinkStats {
   core::PeerId peer;
   std::size_t queued = 0;  // RPCs
   std::size_t queued_bytes = 0;
-  std::uint64_t dropped = 0;  // RPCs dropped because the queue was full
+  std::uint64_t dropped = 0;  // RPCs dropped: the queue was full, or they expired
 };
 
 struct ServiceStats {
   std::uint64_t rpcs_in = 0;
   std::uint64_t rpcs_out = 0;
   std::uint64_t rpcs_invalid = 0;     // undecodable or over a limit (the stream is reset)
-  std::uint64_t rpcs_dropped = 0;     // outbound queue full
+  std::uint64_t rpcs_dropped = 0;     // outbound queue full, or expired in it
+  std::uint64_t rpcs_expired = 0;     // of those: messages past max_message_wait
   std::size_t queued = 0;             // RPCs waiting in all outbound queues now
   std::size_t max_queued = 0;         // the deepest one queue has been
   std::size_t peers = 0;              // peers with an outbound meshsub stream
@@ -135,6 +142,8 @@ class Service : public std::enable_shared_from_this<Service> {
   Service(Executor ex, transport::Host& host, const crypto::SigningKey& key, ServiceConfig config,
           std::shared_ptr<spdlog::logger> log);
   void enqueue(const core::PeerId& peer, wire::pubsub::Rpc rpc);
+  // Drops the link's queued messages past max_message_wait.
+  void drop_expired(Link& link);
   Task<void> open_outbound(core::PeerId peer, std::shared_ptr<Link> link);
   Task<void> write_loop(core::PeerId peer, std::shared_ptr<Link> link);
   Task<void> read_inbound(std::shared_ptr<transport::Stream> stream);
