@@ -46,7 +46,7 @@ soak: deps
 	AGENTMESH_CRASH_RUNS=$(SOAK_RUNS) build/dev/tests/direct_integration_test --gtest_filter='*DirectCrashTest*'
 	AGENTMESH_TASK_CRASH_RUNS=$(SOAK_RUNS) build/dev/tests/tasks_integration_test --gtest_filter='*TaskCrashTest*'
 
-CHAOS_SCENARIOS ?= loss partition crashes
+CHAOS_SCENARIOS ?= loss partition crashes slow_receiver
 
 chaos: deps
 	@cmake --preset dev >/dev/null
