@@ -425,9 +425,14 @@ std::chrono::microseconds Connection::bulk_wait() const {
     const double wait_s = (yamux::Session::kMinSplit - bulk_tokens_) / pacing_.bulk_rate;
     return microseconds(static_cast<std::int64_t>(wait_s * 1e6) + 1000);
   }
-  // The window: until acknowledgements free some of it (a fraction of the
-  // round trip; the kernel does not say when they arrive).
-  return std::clamp(microseconds(min_rtt_us_ / 8), microseconds(1000), microseconds(10'000));
+  // The window: until acknowledgements free a frame's worth of it at the
+  // rate the link drains (the kernel does not say when they arrive), at most
+  // a round trip.
+  const double excess = static_cast<double>(pacing_.in_flight + yamux::Session::kMinSplit) -
+                        static_cast<double>(pacing_.bulk_window);
+  const double wait_us = std::max(excess, 0.0) / std::max(pacing_.drain_rate, kMinBulkRate) * 1e6;
+  const auto longest = std::max(microseconds(min_rtt_us_), microseconds(1000));
+  return std::clamp(microseconds(static_cast<std::int64_t>(wait_us)), microseconds(1000), longest);
 }
 
 void Connection::set_unsent_limit(int bytes) {
