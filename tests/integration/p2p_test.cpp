@@ -79,7 +79,12 @@ TEST_F(P2pTest, TwoDaemonsConnectThroughABootstrapAddressIdentifyAndPing) {
   const auto& control = queues[0].at("traffic").at("control");
   EXPECT_GT(control.at("out").at("sent_bytes_total").to_number<double>(), 0.0);
   EXPECT_GT(control.at("in").at("read_bytes_total").to_number<double>(), 0.0);
-  EXPECT_GT(queues[0].at("pacing").at("write_budget_bytes").to_number<double>(), 0.0);
+  const auto& pacing = queues[0].at("pacing");
+  EXPECT_GT(pacing.at("write_budget_bytes").to_number<double>(), 0.0);
+  // The bulk window is measured from the first write: never below 4 KiB nor the write budget.
+  EXPECT_GE(pacing.at("bulk_window_bytes").to_number<double>(), 4096.0);
+  EXPECT_GE(pacing.at("bulk_window_bytes").to_number<double>(), pacing.at("write_budget_bytes").to_number<double>());
+  EXPECT_TRUE(pacing.as_object().contains("in_flight_bytes")) << json::serialize(pacing);
   auto metrics = a.admin().request("GET", "/metrics", "", "");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("agentmesh_p2p_connections{direction=\"inbound\"} 1"), std::string::npos);
