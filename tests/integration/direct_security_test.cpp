@@ -76,12 +76,7 @@ class Attacker {
   }
 
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 15s) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      ioc_.run_one_for(20ms);
-    }
-    return true;
+    return testutil::run_until(ioc_, pred, deadline);
   }
   template <class T>
   T run(transport::Task<T> task) {

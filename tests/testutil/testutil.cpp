@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdlib>
@@ -38,6 +39,15 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
     if (std::chrono::steady_clock::now() >= end) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+bool run_until(boost::asio::io_context& ioc, const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    ioc.run_one_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 std::string agentmesh_binary() { return AGENTMESH_BINARY; }

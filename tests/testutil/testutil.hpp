@@ -16,6 +16,10 @@
 
 #include "cli/http_client.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace agentmesh::testutil {
 
 // A fresh directory (mode 0700) removed on destruction.
@@ -33,6 +37,11 @@ class TempDir {
 
 // Polls `pred` every few milliseconds until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Runs `ioc`'s handlers until `pred` holds or `timeout` passes (for tests
+// that drive an io_context on their own thread instead of a daemon).
+bool run_until(boost::asio::io_context& ioc, const std::function<bool()>& pred,
+               std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
 // Path of the agentmesh binary under test (set by CMake).
 std::string agentmesh_binary();

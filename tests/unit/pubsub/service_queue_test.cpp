@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pubsub/service.hpp"
+#include "testutil/testutil.hpp"
 
 namespace agentmesh::pubsub {
 namespace {
@@ -47,12 +48,7 @@ class ServiceQueueTest : public ::testing::Test {
   }
 
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 15s) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      ioc_.run_one_for(20ms);
-    }
-    return true;
+    return testutil::run_until(ioc_, pred, deadline);
   }
 
   void connect(Side& from, const Side& to) {

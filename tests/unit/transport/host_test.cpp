@@ -21,6 +21,7 @@
 #include "wire/error.hpp"
 #include "wire/multistream.hpp"
 #include "wire/noise.hpp"
+#include "testutil/testutil.hpp"
 #include "wire/yamux_frame.hpp"
 
 namespace agentmesh::transport {
@@ -56,12 +57,7 @@ class HostTest : public ::testing::Test {
 
   // Runs the io_context until `pred` holds (or the deadline passes).
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 15s) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      ioc_.run_one_for(20ms);
-    }
-    return true;
+    return testutil::run_until(ioc_, pred, deadline);
   }
   // Runs a coroutine to completion.
   template <class T>
