@@ -365,14 +365,17 @@ void Connection::pace() {
     bulk_tokens_ = std::min(bulk_tokens_ + pacing_.bulk_rate * dt, burst);
   }
   bulk_refill_at_ = now;
+  const bool window_due = now - rate_since_ >= kRateWindow;
+  // The bulk window limits only bulk data: without any queued, the kernel is
+  // asked once per rate window, not on every write of a direct message.
+  if (!window_due && !session_.has_bulk_output()) return;
   TcpSendInfo info;
   if (!read_tcp_send_info(channel_.socket().native_handle(), info)) return;
   pacing_.in_flight = static_cast<std::size_t>(info.unacked_bytes + info.notsent_bytes);
-  if (now - rate_since_ >= kRateWindow) measure(info, now);
+  if (window_due) measure(info, now);
   // The bulk window, from the latest sample too: a flood starting on an idle
   // connection grows by the gain per round trip from what it measures.
-  const double bandwidth = std::max(*std::max_element(drain_history_.begin(), drain_history_.end()),
-                                    static_cast<double>(info.delivery_rate));
+  const double bandwidth = std::max(best_drain_rate_, static_cast<double>(info.delivery_rate));
   const auto bdp = static_cast<std::size_t>(kBulkWindowGain * bandwidth * info.min_rtt_us / 1e6);
   pacing_.bulk_window = std::max({kMinBulkWindow, pacing_.write_budget, bdp});
   min_rtt_us_ = info.min_rtt_us;
@@ -388,6 +391,7 @@ void Connection::measure(const TcpSendInfo& info, Clock::time_point now) {
   const double per_s = std::max(acked_per_s, static_cast<double>(info.delivery_rate));
   pacing_.drain_rate = per_s;
   drain_history_[drain_next_++ % drain_history_.size()] = per_s;
+  best_drain_rate_ = *std::max_element(drain_history_.begin(), drain_history_.end());
   const auto target = static_cast<std::size_t>(per_s * std::chrono::duration<double>(kQueueTarget).count());
   pacing_.write_budget = std::clamp(target, kMinWriteBudget, kFastWriteBudget);
   set_unsent_limit(static_cast<int>(pacing_.write_budget));

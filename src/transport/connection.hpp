@@ -242,6 +242,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The drain rate of each of the last kBandwidthMemory / kRateWindow windows.
   std::array<double, kBandwidthMemory / kRateWindow> drain_history_{};
   std::size_t drain_next_ = 0;
+  double best_drain_rate_ = 0;  // the highest of drain_history_ (measure())
   std::uint32_t min_rtt_us_ = 0;
   Pacing pacing_{.write_budget = kFastWriteBudget};
 

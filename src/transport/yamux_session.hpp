@@ -138,6 +138,8 @@ class Session {
   std::size_t take_output(std::string& into, std::size_t budget = SIZE_MAX, std::size_t bulk_allowance = SIZE_MAX);
   // Output other than bulk data is queued.
   bool has_interactive_output() const;
+  // Bulk data is queued.
+  bool has_bulk_output() const { return !turns_[1].empty(); }
 
   // --- streams ---
   // going_away (either side sent GoAway, or the session is dead) or
