@@ -90,5 +90,7 @@ double cpu_seconds(pid_t pid);
 // The q-quantile (0..1) of v; 0 for an empty vector.
 double percentile(std::vector<double> v, double q);
 std::string read_first_line(const std::filesystem::path& p);
+// A TCP port on 127.0.0.1 that was free a moment ago (for a reference server the benchmark starts).
+std::uint16_t free_port();
 
 }  // namespace agentmesh::bench

@@ -7,20 +7,31 @@
 // loopback (Debian's nats-server, a minimal client of its text protocol
 // written here), same payload and concurrency. Prints `key=value` lines:
 //
+//   floor_*                 measured before the daemons start (floor.hpp):
+//                           fsync and loopback round-trip distributions, the
+//                           envelope AEAD, floor_p50_ms / floor_p99_ms
 //   <path>_accepted_per_s   messages bob's inbox accepted per second while 16
 //                           senders queue as fast as A answers (202), for the
 //                           direct stream and the gossip inbox path; one
 //                           request at a time per sender, and (_pipelined_)
 //                           8 pipelined requests per sender
 //   wait_ack_per_s          16 senders each waiting for the ack (closed loop)
-//   latency_p50_ms/p99_ms   send -> receipt with "wait": "ack" (the receipt
-//                           comes after bob's inbox commit and the ack), at
-//                           a fixed offered rate, direct path
+//   latency_<rate>_*        send -> receipt with "wait": "ack" (the receipt
+//                           comes after bob's inbox commit and the ack),
+//                           direct path, open loop at 100, 1,000 and 5,000/s
+//                           offered: p50, p90, p99, p999, max, failed
+//   latency_p50_ms/p99_ms   the same at the `latency rate` argument's rate
+//   breakdown_{a,b}_*       during that phase, from each daemon's /metrics:
+//                           mean wait for the store writer per job, mean
+//                           group commit, jobs per commit
 //   task_*                  the task phase (task_phase.hpp), on the same daemons
 //   nats_reqrep_per_s       16 requesters, closed loop
 //   nats_latency_p50_ms/p99 at the same offered rate
+//   rss_*_after_60s_kb      each daemon's RSS 60 s after its load ended
 //
-//   dm_bench <agentmesh binary> [seconds per phase] [latency rate] [phases]
+//   dm_bench <agentmesh binary> [seconds per phase] [latency rate] [phases] [results.json]
+//
+// `results.json` receives each wait=ack latency histogram (ms buckets).
 //
 // `phases` (default "all"): "tasks" runs only the task phase, for profiling
 // it alone; its figures then have no reference rows next to them.
@@ -33,14 +44,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "bench_util.hpp"
+#include "floor.hpp"
 #include "task_phase.hpp"
 
 namespace json = boost::json;
@@ -121,22 +136,29 @@ double closed_loop_wait_ack(const Endpoint& a, const std::string& to, int second
   return done.load() / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Open loop at `rate` per second spread over kSenders threads; `once` sends
-// one message and returns whether it succeeded. Returns latencies in ms.
-std::vector<double> open_loop(int rate, int seconds, const std::function<std::function<bool()>()>& make_sender) {
+// Open loop at `rate` per second over `senders` threads; `once` sends one
+// message and returns whether it succeeded. A latency runs from the moment the
+// message was due, not from when a sender got to it, so a slow answer that
+// delays the next sends counts against those too (no coordinated omission).
+// Returns the latencies in ms of the messages that succeeded.
+std::vector<double> open_loop(int rate, int seconds, const std::function<std::function<bool()>()>& make_sender,
+                              int senders = kSenders) {
   std::mutex mu;
   std::vector<double> lat;
   const long total = static_cast<long>(rate) * seconds;
-  const auto start = Clock::now();
+  std::vector<std::function<bool()>> once;
+  for (int t = 0; t < senders; ++t) once.push_back(make_sender());
+  const auto start = Clock::now() + std::chrono::milliseconds(50);
   std::vector<std::thread> threads;
-  for (int t = 0; t < kSenders; ++t) {
+  for (int t = 0; t < senders; ++t) {
     threads.emplace_back([&, t] {
-      auto once = make_sender();
       std::vector<double> mine;
-      for (long i = t; i < total; i += kSenders) {
-        std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * i / rate));
-        const auto t0 = now_ns();
-        if (once()) mine.push_back((now_ns() - t0) / 1e6);
+      for (long i = t; i < total; i += senders) {
+        const auto due = start + std::chrono::microseconds(1'000'000LL * i / rate);
+        std::this_thread::sleep_until(due);
+        if (once[static_cast<std::size_t>(t)]()) {
+          mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - due).count());
+        }
       }
       std::lock_guard lock(mu);
       lat.insert(lat.end(), mine.begin(), mine.end());
@@ -144,6 +166,62 @@ std::vector<double> open_loop(int rate, int seconds, const std::function<std::fu
   }
   for (auto& t : threads) t.join();
   return lat;
+}
+
+// Counts per bucket (`le_us`: the bucket's upper bound in µs), bounds growing by
+// 2^(1/4) from 50 µs; the last bucket has no bound.
+json::array histogram(const std::vector<double>& ms) {
+  std::vector<double> bounds;
+  for (double b = 0.05; b < 60'000; b *= 1.189207115) bounds.push_back(b);
+  std::vector<std::uint64_t> counts(bounds.size() + 1, 0);
+  for (const double v : ms) {
+    ++counts[static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin())];
+  }
+  json::array out;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0) continue;
+    json::object bucket{{"count", counts[i]}};
+    if (i < bounds.size()) bucket["le_us"] = std::llround(bounds[i] * 1000);
+    out.push_back(std::move(bucket));
+  }
+  return out;
+}
+
+// The _sum and _count of each store histogram in a daemon's /metrics, to
+// take the difference across a phase: where a message's time goes on each
+// side (waiting for the writer, the group commit, how many jobs share it).
+struct StoreTimes {
+  double dwell_sum_s = 0, dwell_count = 0;    // jobs waiting in the writer's queue
+  double commit_sum_s = 0, commit_count = 0;  // group commits (begin to fsync'd commit)
+  double batch_sum = 0;                       // jobs per commit (its count is commit_count)
+};
+
+StoreTimes store_times(Conn& c) {
+  std::string text;
+  c.request("GET", "/metrics", "", &text);
+  StoreTimes t;
+  auto value = [&](const std::string& prefix) {
+    const auto pos = text.find("\n" + prefix + " ");
+    return pos == std::string::npos ? 0.0 : std::stod(text.substr(pos + prefix.size() + 2));
+  };
+  t.dwell_sum_s = value("agentmesh_queue_dwell_seconds_sum{queue=\"store_writer\"}");
+  t.dwell_count = value("agentmesh_queue_dwell_seconds_count{queue=\"store_writer\"}");
+  t.commit_sum_s = value("agentmesh_store_commit_latency_seconds_sum");
+  t.commit_count = value("agentmesh_store_commit_latency_seconds_count");
+  t.batch_sum = value("agentmesh_store_commit_batch_size_sum");
+  return t;
+}
+
+// Means over the jobs and commits between `before` and `after`.
+void print_store_breakdown(const char* side, const StoreTimes& before, const StoreTimes& after) {
+  const double jobs = after.dwell_count - before.dwell_count, commits = after.commit_count - before.commit_count;
+  std::printf("breakdown_%s_jobs=%.0f\nbreakdown_%s_commits=%.0f\n", side, jobs, side, commits);
+  std::printf("breakdown_%s_writer_wait_ms=%.3f\n", side,
+              jobs > 0 ? 1e3 * (after.dwell_sum_s - before.dwell_sum_s) / jobs : 0);
+  std::printf("breakdown_%s_commit_ms=%.3f\n", side,
+              commits > 0 ? 1e3 * (after.commit_sum_s - before.commit_sum_s) / commits : 0);
+  std::printf("breakdown_%s_jobs_per_commit=%.2f\n", side,
+              commits > 0 ? (after.batch_sum - before.batch_sum) / commits : 0);
 }
 
 // --- NATS: a minimal client of the text protocol (INFO/CONNECT/PING/SUB/PUB/MSG) ---
@@ -227,18 +305,6 @@ class Nats {
   int fd_;
   std::string buf_;
 };
-
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 void nats_phase(int seconds, int rate) {
   const auto port = free_port();
@@ -328,13 +394,14 @@ void nats_phase(int seconds, int rate) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: dm_bench <agentmesh binary> [seconds] [latency rate]\n");
+    std::fprintf(stderr, "usage: dm_bench <agentmesh binary> [seconds] [latency rate] [all|tasks] [results.json]\n");
     return 2;
   }
   const std::string binary = argv[1];
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
   const int rate = argc > 3 ? std::atoi(argv[3]) : 1000;
   const std::string phases = argc > 4 ? argv[4] : "all";
+  const std::string results_path = argc > 5 ? argv[5] : "";
   if (phases != "all" && phases != "tasks") {
     std::fprintf(stderr, "dm_bench: phases must be all or tasks\n");
     return 2;
@@ -342,6 +409,16 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   TempDir dir("agentmesh-dm-bench");
+  if (phases == "all") {
+    // Before the daemons start, on the filesystem their data directories are on.
+    std::fprintf(stderr, "dm_bench: the floor (fsync, loopback round trip, envelope AEAD)\n");
+    const auto floor = measure_floor(dir.path());
+    print_distribution("floor_fsync", floor.fsync_ms);
+    print_distribution("floor_loopback_rtt", floor.loopback_ms);
+    std::printf("floor_envelope_seal_open_us=%.2f\nfloor_p50_ms=%.4f\nfloor_p99_ms=%.4f\n", floor.envelope_seal_open_us,
+                floor.p50_ms(), floor.p99_ms());
+    std::fflush(stdout);
+  }
   DaemonProcess a(binary, dir.path() / "a", {});
   Conn admin_a(a.port(), a.token());
   const std::string a_addr(get_json(admin_a, "/v1/node").at("listen_addrs").at(0).as_string());
@@ -373,22 +450,46 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   std::fprintf(stderr, "dm_bench: wait=ack closed loop\n");
   std::printf("wait_ack_per_s=%.0f\n", closed_loop_wait_ack(ep, bob, seconds));
-  std::fprintf(stderr, "dm_bench: latency at %d/s offered\n", rate);
+  std::fprintf(stderr, "dm_bench: wait=ack latency at 100, 1,000 and 5,000/s offered\n");
   const auto body_ack =
       json::serialize(json::object{{"to", bob}, {"body", std::string(kPayload, 'x')}, {"wait", "ack"}});
-  auto lat = open_loop(rate, seconds, [&] {
-    auto c = std::make_shared<Conn>(ep.port, ep.token);
-    return std::function<bool()>(
-        [c, &ep, &body_ack] { return c->request("POST", "/v1/agents/" + ep.agent + "/messages", body_ack) == 200; });
-  });
-  std::printf("latency_rate=%d\nlatency_samples=%zu\nlatency_p50_ms=%.3f\nlatency_p99_ms=%.3f\n", rate, lat.size(),
-              percentile(lat, 0.5), percentile(lat, 0.99));
+  json::object results;
+  for (const int offered : {100, 1000, 5000}) {
+    const auto store_a = store_times(admin_a), store_b = store_times(admin_b);
+    // Enough senders that one slow answer does not hold up the next message due.
+    auto lat = open_loop(
+        offered, seconds,
+        [&] {
+          auto c = std::make_shared<Conn>(ep.port, ep.token);
+          return std::function<bool()>([c, &ep, &body_ack] {
+            return c->request("POST", "/v1/agents/" + ep.agent + "/messages", body_ack) == 200;
+          });
+        },
+        std::max(kSenders, offered / 100));
+    const auto d = distribution(lat);
+    print_distribution("latency_" + std::to_string(offered), d);
+    std::printf("latency_%d_failed=%ld\n", offered, static_cast<long>(offered) * seconds - static_cast<long>(d.samples));
+    results["wait_ack_" + std::to_string(offered)] = {{"offered_per_s", offered}, {"histogram", histogram(lat)}};
+    if (offered == rate) {
+      print_store_breakdown("a", store_a, store_times(admin_a));
+      print_store_breakdown("b", store_b, store_times(admin_b));
+      std::printf("latency_rate=%d\nlatency_samples=%zu\nlatency_p50_ms=%.3f\nlatency_p99_ms=%.3f\n", rate, d.samples,
+                  d.p50, d.p99);
+    }
+  }
   std::printf("rss_a_kb=%ld\nrss_b_kb=%ld\n", rss_kb(a.pid()), rss_kb(b.pid()));
   std::fflush(stdout);
   std::fprintf(stderr, "dm_bench: tasks (16 requesters on A, 16 workers on B)\n");
   TaskBenchSetup tasks{a.port(), a.token(), b.port(), b.token(), ep.token, ep.agent, a.pid(), b.pid()};
   if (!task_phase(tasks, seconds, kTaskLatencyRate)) return 1;
+  const auto load_ended = Clock::now();
   std::fprintf(stderr, "dm_bench: NATS request/reply\n");
   nats_phase(seconds, rate);
+  std::fprintf(stderr, "dm_bench: daemon memory 60 s after the load\n");
+  std::this_thread::sleep_until(load_ended + std::chrono::seconds(60));
+  std::printf("rss_a_after_60s_kb=%ld\nrss_b_after_60s_kb=%ld\n", rss_kb(a.pid()), rss_kb(b.pid()));
+  if (!results_path.empty()) {
+    std::ofstream(results_path) << json::serialize(results) << "\n";
+  }
   return 0;
 }

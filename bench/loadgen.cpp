@@ -1,6 +1,8 @@
 // End-to-end benchmark against a real daemon process on 127.0.0.1:
 //   1. throughput: 8 keep-alive clients send 256-byte messages for a few
 //      seconds; accepted (202) messages per second.
+//   1b. the reference: redis-server with appendfsync always, the same 8 clients
+//      writing 256-byte values one at a time and 16 pipelined (redis_ref.hpp).
 //   2. latency: one sender offers 1,000 msgs/s for a few seconds while an SSE
 //      client reads the recipient's stream; send -> SSE delivery p50/p99.
 //   3. memory: daemon RSS idle, then with 100 agents and 100,000 stored messages.
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "bench_util.hpp"
+#include "redis_ref.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -28,6 +31,9 @@ namespace json = boost::json;
 using namespace agentmesh::bench;
 
 namespace {
+
+constexpr int kClients = 8;  // throughput phases
+constexpr int kDepth = 16;   // pipelined requests per client
 
 std::string message_body(const std::string& to, const std::string& payload) {
   return json::serialize(json::object{{"to", to}, {"body", payload}});
@@ -56,8 +62,7 @@ int main(int argc, char** argv) {
   const std::string payload(256, 'x');
 
   // 1. Throughput, without and with pipelining.
-  for (const int depth : {1, 16}) {
-    constexpr int kClients = 8;
+  for (const int depth : {1, kDepth}) {
     std::atomic<bool> stop{false};
     std::atomic<long> accepted{0}, failed{0};
     std::vector<std::thread> clients;
@@ -88,6 +93,12 @@ int main(int argc, char** argv) {
     admin.request("GET", "/v1/agents/bob", "", &inbox);
     admin.request("POST", "/v1/agents/bob/inbox/ack",
                   json::serialize(json::object{{"up_to", json::parse(inbox).at("last_seq")}}));
+  }
+
+  // 1b. The durable reference, same clients, depth and payload size: Redis fsyncing every write (redis_ref.hpp).
+  if (const auto redis = redis_reference(dir.path() / "redis", kClients, kDepth, seconds)) {
+    std::printf("redis_depth1_per_s=%.0f\nredis_depth%d_per_s=%.0f\n", redis->depth1_per_s, kDepth,
+                redis->pipelined_per_s);
   }
 
   // 2. Latency at 1,000 msgs/s offered, send -> SSE delivery.
@@ -145,7 +156,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 98; ++i) {
       admin.request("POST", "/v1/agents", R"({"name":"agent-)" + std::to_string(i) + "\"}");
     }
-    constexpr int kMessages = 100000, kClients = 8;
+    constexpr int kMessages = 100000;
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {
       clients.emplace_back([&, c] {

@@ -30,6 +30,7 @@ packages=(
   nftables iproute2  # make test: the fault harness (tests/netsim) drops packets and partitions with nftables, shapes with tc
   universal-ctags  # make test: the shape test (tests/shape_test.py) measures functions with it
   nats-server  # make bench: the reference for the direct-message benchmark (NATS request/reply)
+  redis-server  # make bench: the durable reference for local sends (appendfsync always; bench/redis_ref.cpp)
 )
 
 missing=()
