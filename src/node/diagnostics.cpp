@@ -59,6 +59,7 @@ ProcessFigures read_process_figures() {
     ++p.open_fds;
   }
   if (rlimit r{}; ::getrlimit(RLIMIT_NOFILE, &r) == 0) p.max_fds = r.rlim_cur;
+  p.allocator = core::allocator_figures();
   return p;
 }
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/memory.hpp"
 #include "core/metrics.hpp"
 #include "node/direct.hpp"
 #include "node/directory.hpp"
@@ -65,6 +66,7 @@ struct ProcessFigures {
   std::uint64_t open_fds = 0;
   std::uint64_t max_fds = 0;
   double start_time_seconds = 0;  // Unix time
+  core::AllocatorFigures allocator;  // tcmalloc's figures (release builds; zero otherwise)
 };
 ProcessFigures read_process_figures();
 

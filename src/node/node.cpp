@@ -9,6 +9,7 @@
 
 #include "core/condition.hpp"
 #include "core/fs.hpp"
+#include "core/memory.hpp"
 #include "crypto/key_file.hpp"
 #include "node/a2a_tokens.hpp"
 #include "node/agents.hpp"
@@ -31,6 +32,11 @@
 namespace agentmesh::node {
 
 namespace {
+
+// What a trim leaves in the allocator's free page heap, for the next burst without page faults, and the most one
+// trim returns (core/memory.hpp).
+constexpr std::uint64_t kKeepFreeMemoryBytes = 4u << 20;
+constexpr std::uint64_t kTrimMaxBytes = 16u << 20;
 
 // Pubsub's per-peer RPC queue sits in front of the transport's gossip queue:
 // its depth and drops belong to the same row of /v1/diagnostics/transport.
@@ -303,6 +309,7 @@ Result<void> Node::start_network(std::string& why) {
     auto self = weak.lock();
     if (!self || self->stopped_) return std::nullopt;
     self->sample_health();
+    core::release_free_memory(kKeepFreeMemoryBytes, kTrimMaxBytes);  // core/memory.hpp: the RSS a burst left behind
     return self->ctx_->now_ms() + HealthMonitor::kSampleIntervalMs;
   });
   return {};

@@ -133,7 +133,11 @@ TEST(MetricsTest, EveryNameAndTypeFollowsPrometheusConventions) {
   d.store.dwell_ms = commits.snapshot();
   ApiStats http;
   http.requests[{"/v1/health", 200}] = 3;
-  const auto text = render_metrics(d, http, node::read_process_figures());
+  auto process = node::read_process_figures();
+  process.allocator.available = true;  // as under tcmalloc (release builds); this build has no such allocator
+  process.allocator.free_bytes = 5 << 20;
+  process.allocator.trimmed_bytes_total = 16 << 20;
+  const auto text = render_metrics(d, http, process);
   for (const auto& v : convention_violations(text)) ADD_FAILURE() << v;
   for (const char* needle :
        {"# TYPE agentmesh_store_commit_latency_seconds histogram",
@@ -144,7 +148,8 @@ TEST(MetricsTest, EveryNameAndTypeFollowsPrometheusConventions) {
         "# TYPE agentmesh_inbox_unacked_messages gauge", "agentmesh_inbox_depth{agent=\"alice\"} 2",
         "# TYPE agentmesh_p2p_queue_dwell_seconds histogram",
         "agentmesh_p2p_queue_dwell_seconds_bucket{traffic=\"gossip\",direction=\"out\",le=\"0.05\"} 1",
-        "traffic=\"gossip\",direction=\"out\"} 4096", "traffic=\"gossip\"} 3"}) {
+        "traffic=\"gossip\",direction=\"out\"} 4096", "traffic=\"gossip\"} 3",
+        "agentmesh_allocator_free_bytes 5242880", "agentmesh_allocator_trimmed_bytes_total 16777216"}) {
     EXPECT_NE(text.find(needle), std::string::npos) << needle;
   }
   EXPECT_EQ(text.find("_ms"), std::string::npos);
