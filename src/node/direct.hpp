@@ -179,6 +179,10 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   Task<void> read_acks(core::PeerId peer, std::shared_ptr<Channel> ch);
   void on_ack(std::string_view bytes, bool from_gossip);
   void finish(direct::Action action);
+  // Accepted outcomes wait up to kOutcomeDelay (or until kOutcomeBatch are
+  // queued) and are committed as one job (node/direct_driver.cpp).
+  void queue_outcome(store::OutboxRecord rec);
+  void flush_outcomes();
   // Wakes the `"wait": "ack"` callers of `id` (all of them: every id).
   void wake_waiters(const core::RequestId& id);
   void wake_all_waiters();
@@ -205,6 +209,10 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   // is already durable on its side; a crash before our commit resends and
   // gets the same outcome back as a duplicate).
   std::unordered_map<core::RequestId, store::OutboxRecord> finishing_;
+  // Accepted outcomes not yet submitted (all in finishing_ too), and whether
+  // a flush is scheduled.
+  std::vector<store::OutboxRecord> outcomes_;
+  bool outcome_flush_scheduled_ = false;
   // `"wait": "ack"` callers, woken when their message finishes.
   struct Waiter;
   std::unordered_map<core::RequestId, std::vector<std::shared_ptr<Waiter>>> waiters_;
