@@ -34,7 +34,8 @@
 // `results.json` receives each wait=ack latency histogram (ms buckets).
 //
 // `phases` (default "all"): "tasks" runs only the task phase, for profiling
-// it alone; its figures then have no reference rows next to them.
+// it alone; its figures then have no reference rows next to them. "latency"
+// runs the floor and the wait=ack latency rows only (for comparing builds).
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -390,6 +391,21 @@ void nats_phase(int seconds, int rate) {
   responder.join();
 }
 
+// The throughput rows: both paths, one request at a time and pipelined, then
+// the closed loop waiting for acks.
+void throughput_phases(const Endpoint& ep, Conn& admin_b, const std::string& bob, int seconds) {
+  std::fprintf(stderr, "dm_bench: direct path throughput\n");
+  std::printf("direct_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds, 1));
+  std::printf("direct_pipelined_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds, 8));
+  std::fflush(stdout);
+  std::fprintf(stderr, "dm_bench: gossip inbox path throughput\n");
+  std::printf("gossip_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "gossip", seconds, 1));
+  std::printf("gossip_pipelined_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "gossip", seconds, 8));
+  std::fflush(stdout);
+  std::fprintf(stderr, "dm_bench: wait=ack closed loop\n");
+  std::printf("wait_ack_per_s=%.0f\n", closed_loop_wait_ack(ep, bob, seconds));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -402,14 +418,14 @@ int main(int argc, char** argv) {
   const int rate = argc > 3 ? std::atoi(argv[3]) : 1000;
   const std::string phases = argc > 4 ? argv[4] : "all";
   const std::string results_path = argc > 5 ? argv[5] : "";
-  if (phases != "all" && phases != "tasks") {
-    std::fprintf(stderr, "dm_bench: phases must be all or tasks\n");
+  if (phases != "all" && phases != "tasks" && phases != "latency") {
+    std::fprintf(stderr, "dm_bench: phases must be all, tasks or latency\n");
     return 2;
   }
   std::signal(SIGPIPE, SIG_IGN);
 
   TempDir dir("agentmesh-dm-bench");
-  if (phases == "all") {
+  if (phases != "tasks") {
     // Before the daemons start, on the filesystem their data directories are on.
     std::fprintf(stderr, "dm_bench: the floor (fsync, loopback round trip, envelope AEAD)\n");
     const auto floor = measure_floor(dir.path());
@@ -440,16 +456,7 @@ int main(int argc, char** argv) {
     TaskBenchSetup tasks{a.port(), a.token(), b.port(), b.token(), ep.token, ep.agent, a.pid(), b.pid()};
     return task_phase(tasks, seconds, kTaskLatencyRate) ? 0 : 1;
   }
-  std::fprintf(stderr, "dm_bench: direct path throughput\n");
-  std::printf("direct_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds, 1));
-  std::printf("direct_pipelined_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "direct", seconds, 8));
-  std::fflush(stdout);
-  std::fprintf(stderr, "dm_bench: gossip inbox path throughput\n");
-  std::printf("gossip_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "gossip", seconds, 1));
-  std::printf("gossip_pipelined_accepted_per_s=%.0f\n", throughput(ep, admin_b, bob, bob, "gossip", seconds, 8));
-  std::fflush(stdout);
-  std::fprintf(stderr, "dm_bench: wait=ack closed loop\n");
-  std::printf("wait_ack_per_s=%.0f\n", closed_loop_wait_ack(ep, bob, seconds));
+  if (phases == "all") throughput_phases(ep, admin_b, bob, seconds);
   std::fprintf(stderr, "dm_bench: wait=ack latency at 100, 1,000 and 5,000/s offered\n");
   const auto body_ack =
       json::serialize(json::object{{"to", bob}, {"body", std::string(kPayload, 'x')}, {"wait", "ack"}});
@@ -479,6 +486,10 @@ int main(int argc, char** argv) {
   }
   std::printf("rss_a_kb=%ld\nrss_b_kb=%ld\n", rss_kb(a.pid()), rss_kb(b.pid()));
   std::fflush(stdout);
+  if (phases == "latency") {
+    if (!results_path.empty()) std::ofstream(results_path) << json::serialize(results) << "\n";
+    return 0;
+  }
   std::fprintf(stderr, "dm_bench: tasks (16 requesters on A, 16 workers on B)\n");
   TaskBenchSetup tasks{a.port(), a.token(), b.port(), b.token(), ep.token, ep.agent, a.pid(), b.pid()};
   if (!task_phase(tasks, seconds, kTaskLatencyRate)) return 1;
