@@ -475,7 +475,8 @@ int main(int argc, char** argv) {
         std::max(kSenders, offered / 100));
     const auto d = distribution(lat);
     print_distribution("latency_" + std::to_string(offered), d);
-    std::printf("latency_%d_failed=%ld\n", offered, static_cast<long>(offered) * seconds - static_cast<long>(d.samples));
+    const long failed = static_cast<long>(offered) * seconds - static_cast<long>(d.samples);
+    std::printf("latency_%d_failed=%ld\n", offered, failed);
     results["wait_ack_" + std::to_string(offered)] = {{"offered_per_s", offered}, {"histogram", histogram(lat)}};
     if (offered == rate) {
       print_store_breakdown("a", store_a, store_times(admin_a));

@@ -122,7 +122,9 @@ Distribution distribution(std::vector<double> v) {
   d.samples = v.size();
   if (v.empty()) return d;
   std::sort(v.begin(), v.end());
-  auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))]; };
+  auto at = [&](double q) {
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+  };
   d.p50 = at(0.5);
   d.p90 = at(0.9);
   d.p99 = at(0.99);

@@ -35,9 +35,13 @@ AllocatorFigures allocator_figures() {
   return f;
 }
 
+void release_thread_cache() {
+  if (MallocExtension_MarkThreadIdle != nullptr) MallocExtension_MarkThreadIdle();
+}
+
 std::uint64_t release_free_memory(std::uint64_t keep_bytes, std::uint64_t max_bytes) {
   if (MallocExtension_GetNumericProperty == nullptr || MallocExtension_ReleaseToSystem == nullptr) return 0;
-  if (MallocExtension_MarkThreadIdle != nullptr) MallocExtension_MarkThreadIdle();
+  release_thread_cache();
   const auto before = allocator_figures();
   if (before.free_bytes <= keep_bytes) return 0;
   MallocExtension_ReleaseToSystem(std::min(before.free_bytes - keep_bytes, max_bytes));

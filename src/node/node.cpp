@@ -35,7 +35,7 @@ namespace {
 
 // What a trim leaves in the allocator's free page heap, for the next burst without page faults, and the most one
 // trim returns (core/memory.hpp).
-constexpr std::uint64_t kKeepFreeMemoryBytes = 4u << 20;
+constexpr std::uint64_t kKeepFreeMemoryBytes = 1u << 20;
 constexpr std::uint64_t kTrimMaxBytes = 16u << 20;
 
 // Pubsub's per-peer RPC queue sits in front of the transport's gossip queue:

@@ -1,5 +1,7 @@
 #include "store/writer.hpp"
 
+#include "core/memory.hpp"
+
 namespace agentmesh::store {
 
 Writer::Writer(std::unique_ptr<Store> store, WriterConfig config)
@@ -48,12 +50,25 @@ core::QueueStats Writer::queue_stats() const {
   return s;
 }
 
+namespace {
+// How long the writer waits for a job before it counts as idle.
+constexpr auto kIdleAfter = std::chrono::seconds(1);
+}  // namespace
+
 void Writer::run() {
   std::deque<Queued> batch;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      const auto ready = [this] { return stopping_ || !queue_.empty(); };
+      if (!cv_.wait_for(lock, kIdleAfter, ready)) {
+        // Idle: this thread's allocator cache goes back to the shared lists,
+        // from where the daemon's trim can return it (core/memory.hpp).
+        lock.unlock();
+        core::release_thread_cache();
+        lock.lock();
+        cv_.wait(lock, ready);
+      }
       if (queue_.empty()) return;  // stopping and drained
       const std::size_t n = std::min(queue_.size(), config_.max_batch);
       for (std::size_t i = 0; i < n; ++i) {
