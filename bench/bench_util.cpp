@@ -12,12 +12,14 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -166,10 +168,36 @@ double cpu_seconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+namespace {
+double quantile_of_sorted(const std::vector<double>& v, double q) {
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+}
+}  // namespace
+
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+  return quantile_of_sorted(v, q);
+}
+
+Distribution distribution(std::vector<double> v) {
+  Distribution d;
+  d.samples = v.size();
+  if (v.empty()) return d;
+  std::sort(v.begin(), v.end());
+  d.p50 = quantile_of_sorted(v, 0.5);
+  d.p90 = quantile_of_sorted(v, 0.9);
+  d.p99 = quantile_of_sorted(v, 0.99);
+  d.p999 = quantile_of_sorted(v, 0.999);
+  d.max = v.back();
+  return d;
+}
+
+void print_distribution(const std::string& key, const Distribution& d, const char* unit) {
+  std::printf("%s_samples=%zu\n", key.c_str(), d.samples);
+  const std::pair<const char*, double> rows[] = {{"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99},
+                                                 {"p999", d.p999}, {"max", d.max}};
+  for (const auto& [name, v] : rows) std::printf("%s_%s_%s=%.4f\n", key.c_str(), name, unit, v);
 }
 
 boost::json::value get_json(Conn& c, const std::string& target) {
@@ -199,6 +227,21 @@ std::uint16_t free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+int connect_loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
 }
 
 }  // namespace agentmesh::bench

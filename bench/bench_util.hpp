@@ -89,8 +89,19 @@ long rss_kb(pid_t pid);
 double cpu_seconds(pid_t pid);
 // The q-quantile (0..1) of v; 0 for an empty vector.
 double percentile(std::vector<double> v, double q);
+// p50, p90, p99, p99.9 and max of a sample, in the sample's unit (one sort).
+struct Distribution {
+  std::size_t samples = 0;
+  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+};
+Distribution distribution(std::vector<double> v);
+// `key_samples=...` and `key_p50_<unit>=...` lines for each percentile of `d`.
+void print_distribution(const std::string& key, const Distribution& d, const char* unit = "ms");
 std::string read_first_line(const std::filesystem::path& p);
 // A TCP port on 127.0.0.1 that was free a moment ago (for a reference server the benchmark starts).
 std::uint16_t free_port();
+// A TCP connection to 127.0.0.1:port with TCP_NODELAY (a reference server's
+// client or the floor's round trip): the socket, or -1.
+int connect_loopback(std::uint16_t port);
 
 }  // namespace agentmesh::bench

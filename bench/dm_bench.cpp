@@ -230,14 +230,8 @@ void print_store_breakdown(const char* side, const StoreTimes& before, const Sto
 class Nats {
  public:
   explicit Nats(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("nats connect");
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fd_ = connect_loopback(port);
+    if (fd_ < 0) throw std::runtime_error("nats connect");
     line();  // INFO
     write("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n");
     while (line() != "PONG") {

@@ -79,10 +79,8 @@ Distribution loopback_round_trip() {
     }
     ::close(fd);
   });
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  const int fd = connect_loopback(ntohs(addr.sin_port));
+  const bool connected = fd >= 0;
   std::vector<double> ms;
   ms.reserve(kRoundTrips);
   std::array<char, kRecord> buf{};
@@ -91,7 +89,11 @@ Distribution loopback_round_trip() {
     if (!exchange(fd, buf.data(), true)) break;
     ms.push_back(static_cast<double>(now_ns() - t0) / 1e6);
   }
-  ::close(fd);  // the echo thread's recv ends
+  if (connected) {
+    ::close(fd);  // the echo thread's recv ends
+  } else {
+    ::shutdown(listener, SHUT_RDWR);  // its accept ends
+  }
   echo.join();
   ::close(listener);
   if (ms.size() != static_cast<std::size_t>(kRoundTrips)) throw std::runtime_error("floor: loopback exchange failed");
@@ -117,35 +119,12 @@ double seal_open_us() {
 
 }  // namespace
 
-Distribution distribution(std::vector<double> v) {
-  Distribution d;
-  d.samples = v.size();
-  if (v.empty()) return d;
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) {
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-  };
-  d.p50 = at(0.5);
-  d.p90 = at(0.9);
-  d.p99 = at(0.99);
-  d.p999 = at(0.999);
-  d.max = v.back();
-  return d;
-}
-
 Floor measure_floor(const std::filesystem::path& dir) {
   Floor f;
   f.fsync_ms = fsync_latency(dir);
   f.loopback_ms = loopback_round_trip();
   f.envelope_seal_open_us = seal_open_us();
   return f;
-}
-
-void print_distribution(const std::string& key, const Distribution& d, const char* unit) {
-  std::printf("%s_samples=%zu\n", key.c_str(), d.samples);
-  const std::pair<const char*, double> rows[] = {{"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99},
-                                                 {"p999", d.p999}, {"max", d.max}};
-  for (const auto& [name, v] : rows) std::printf("%s_%s_%s=%.4f\n", key.c_str(), name, unit, v);
 }
 
 }  // namespace agentmesh::bench

@@ -6,17 +6,10 @@
 // the floor.
 
 #include <filesystem>
-#include <string>
-#include <vector>
+
+#include "bench_util.hpp"
 
 namespace agentmesh::bench {
-
-// p50, p90, p99, p99.9 and max of a sample, in the sample's unit.
-struct Distribution {
-  std::size_t samples = 0;
-  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
-};
-Distribution distribution(std::vector<double> v);
 
 struct Floor {
   Distribution fsync_ms;     // fdatasync after appending 256 bytes to a file in `dir`
@@ -28,8 +21,5 @@ struct Floor {
 
 // Takes about two seconds. `dir` must be on the filesystem the daemons' data directories are on.
 Floor measure_floor(const std::filesystem::path& dir);
-
-// `key_p50_ms=...` lines for each percentile of `d`, prefixed by `key`.
-void print_distribution(const std::string& key, const Distribution& d, const char* unit = "ms");
 
 }  // namespace agentmesh::bench

@@ -1,9 +1,6 @@
 #include "redis_ref.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,17 +25,8 @@ const std::string kOk = "+OK\r\n";
 
 class RedisConn {
  public:
-  explicit RedisConn(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd_);
-      throw std::runtime_error("redis connect");
-    }
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  explicit RedisConn(std::uint16_t port) : fd_(connect_loopback(port)) {
+    if (fd_ < 0) throw std::runtime_error("redis connect");
   }
   ~RedisConn() { ::close(fd_); }
   RedisConn(const RedisConn&) = delete;
@@ -52,17 +40,18 @@ class RedisConn {
       off += static_cast<std::size_t>(n);
     }
     const std::size_t want = kOk.size() * static_cast<std::size_t>(replies);
-    std::string got;
+    std::size_t received = 0;
     char buf[4096];
-    while (got.size() < want) {
+    while (received < want) {
       const auto n = ::recv(fd_, buf, sizeof buf, 0);
       if (n <= 0) return false;
-      got.append(buf, static_cast<std::size_t>(n));
-      if (got.compare(0, std::min(got.size(), kOk.size()), kOk, 0, std::min(got.size(), kOk.size())) != 0) {
-        return false;  // an error reply (e.g. -MISCONF when the append-only file cannot be written)
+      // Checked as it arrives: an error reply (e.g. -MISCONF when the append-only file cannot be written) may be
+      // shorter than the replies awaited.
+      for (ssize_t i = 0; i < n; ++i, ++received) {
+        if (buf[i] != kOk[received % kOk.size()]) return false;
       }
     }
-    return got.size() == want;
+    return received == want;
   }
 
  private:
