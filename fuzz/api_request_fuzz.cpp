@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)api::parse_create_agent(body, limits, why);
   (void)api::parse_update_agent(body, limits, why);
   (void)api::parse_ack(body, limits, why);
+  if (auto code = api::parse_login(body, limits, why); code && code->size() > 256) std::abort();
   (void)api::parse_ws_ack(body, limits, why);
   if (auto t = api::parse_create_task(body, limits, why)) {
     if (t->to.empty() == t->capability.empty() || t->input.empty()) std::abort();

@@ -31,6 +31,7 @@ packages=(
   universal-ctags  # make test: the shape test (tests/shape_test.py) measures functions with it
   nats-server  # make bench: the reference for the direct-message benchmark (NATS request/reply)
   redis-server  # make bench: the durable reference for local sends (appendfsync always; bench/redis_ref.cpp)
+  chromium  # make test: the web console's browser tests (tests/console), driven by playwright-core
 )
 
 missing=()
@@ -64,12 +65,16 @@ if [ "${AGENTMESH_SKIP_NODE:-0}" != "1" ]; then
     echo "install-deps: the interop tests need Node.js >= 20 (found $(node --version 2>/dev/null || echo none))" >&2
     exit 1
   fi
-  # The pinned js-libp2p packages, from the committed lockfile. Reinstalled
-  # when the lockfile changes.
-  interop_dir="$(cd "$(dirname "$0")/.." && pwd)/interop"
-  stamp="$interop_dir/node_modules/.package-lock.json"
-  if [ ! -f "$stamp" ] || [ "$interop_dir/package-lock.json" -nt "$stamp" ]; then
-    echo "install-deps: npm ci (interop/)" >&2
-    (cd "$interop_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  fi
+  # The pinned npm packages, from the committed lockfiles: interop/ (the test
+  # harnesses: js-libp2p, the A2A and MCP SDKs, playwright-core) and ui/ (the
+  # web console's front-end packages, compiled into the daemon at build time).
+  # Reinstalled when a lockfile changes.
+  root_dir="$(cd "$(dirname "$0")/.." && pwd)"
+  for npm_dir in "$root_dir/interop" "$root_dir/ui"; do
+    stamp="$npm_dir/node_modules/.package-lock.json"
+    if [ ! -f "$stamp" ] || [ "$npm_dir/package-lock.json" -nt "$stamp" ]; then
+      echo "install-deps: npm ci ($(basename "$npm_dir")/)" >&2
+      (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+  done
 fi

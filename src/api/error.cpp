@@ -60,6 +60,12 @@ class Category final : public boost::system::error_category {
         return "dial failed";
       case error::unknown_peer:
         return "unknown peer";
+      case error::host_not_allowed:
+        return "the Host header must name this listener's loopback address or localhost";
+      case error::csrf_failed:
+        return "a console request that changes state needs its session's X-CSRF-Token from the same origin";
+      case error::invalid_login_code:
+        return "the login code is unknown, already used or expired: run `agentmesh ui` for a new link";
     }
     return "unknown api error";
   }

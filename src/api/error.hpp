@@ -40,6 +40,14 @@ enum class error {
   unknown_peer,
   // The client's address sent requests faster than the listener allows.
   rate_limited,
+  // The Host header names neither this listener's address nor localhost
+  // (a DNS-rebinding page would send its own host name).
+  host_not_allowed,
+  // A console session's state-changing request without its CSRF token, or
+  // from another origin.
+  csrf_failed,
+  // POST /ui/session: the one-time login code is unknown, used or expired.
+  invalid_login_code,
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -43,6 +43,9 @@ const std::vector<Entry>& table() {
     add(error::rate_limited, 429, "rate_limited", true);
     add(error::dial_failed, 502, "dial_failed", true);
     add(error::unknown_peer, 404, "unknown_peer", false);
+    add(error::host_not_allowed, 421, "host_not_allowed", false);
+    add(error::csrf_failed, 403, "csrf_failed", false);
+    add(error::invalid_login_code, 401, "invalid_login_code", false);
     add(core::error::invalid_multiaddr, 400, "invalid_multiaddr", false);
 
     add(core::error::invalid_hex, 400, "invalid_id", false);

@@ -30,6 +30,9 @@ struct Request {
   std::string accept;       // the Accept header
   std::string a2a_version;  // the A2A-Version header
   std::string remote;       // the client's address
+  std::string cookie;       // the Cookie header (the web console's session)
+  std::string origin;       // the Origin header
+  std::string csrf_token;   // the X-CSRF-Token header
   std::string body;
   bool websocket_upgrade = false;
 };

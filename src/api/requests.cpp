@@ -294,6 +294,14 @@ Result<core::Seq> parse_ack(std::string_view body, const JsonLimits& limits, std
   return core::Seq{**up_to};
 }
 
+Result<std::string> parse_login(std::string_view body, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"code"}); !r) return r.error();
+  return f.required_string("code", 256);
+}
+
 Result<core::Seq> parse_ws_ack(std::string_view text, const JsonLimits& limits, std::string& why) {
   auto o = parse_object(text, limits, why);
   if (!o) return o.error();

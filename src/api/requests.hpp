@@ -37,6 +37,8 @@ Result<node::UpdateAgentRequest> parse_update_agent(std::string_view body, const
 Result<node::SendRequest> parse_send(std::string_view body, const JsonLimits& limits, std::string& why);
 // {"up_to": N} for POST .../inbox/ack
 Result<core::Seq> parse_ack(std::string_view body, const JsonLimits& limits, std::string& why);
+// POST /ui/session {"code"}: the web console's one-time login code (at most 256 bytes).
+Result<std::string> parse_login(std::string_view body, const JsonLimits& limits, std::string& why);
 // {"ack": N} sent by WebSocket clients
 Result<core::Seq> parse_ws_ack(std::string_view text, const JsonLimits& limits, std::string& why);
 

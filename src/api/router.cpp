@@ -7,6 +7,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "api/console.hpp"
 #include "api/error.hpp"
 #include "api/error_table.hpp"
 #include "api/routes.hpp"
@@ -139,7 +140,12 @@ Response error_response(const error_code& ec, std::string_view message) {
 }
 
 Router::Router(node::NodeHandle node, RouterConfig config, ApiStats& stats)
-    : node_(std::move(node)), config_(std::move(config)), stats_(stats) {}
+    : node_(std::move(node)), config_(std::move(config)), stats_(stats), console_(config_.console) {
+  if (!console_) {
+    static const core::SystemClock clock;
+    console_ = std::make_shared<ConsoleAuth>(clock);
+  }
+}
 
 std::int64_t Router::uptime_s() const {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
@@ -150,6 +156,16 @@ std::int64_t Router::uptime_s() const {
 boost::asio::awaitable<Response> Router::handle(Request req) {
   const auto qpos = req.target.find('?');
   const std::string_view path = std::string_view(req.target).substr(0, qpos);
+  if (!host_allowed(req.host, config_.listen_host)) {
+    Response resp = error_response(error::host_not_allowed, fmt::format("Host \"{}\" is not this listener", req.host));
+    resp.route = "host_not_allowed";
+    co_return resp;
+  }
+  if (is_console_path(path)) {
+    Response resp = console_response(req, *console_);
+    resp.route = "/ui";
+    co_return resp;
+  }
   const auto segments = split(path, '/');
   const Route* route = nullptr;
   const Route* path_only = nullptr;
@@ -186,7 +202,7 @@ boost::asio::awaitable<Response> Router::authorize_and_run(RouteContext& ctx, st
   ctx.query = std::move(*parsed);
   if (draining_ && route.auth != Auth::none) co_return error_response(node::error::shutting_down);
   if (route.auth != Auth::none) {
-    auto principal = co_await authenticate(ctx.req.authorization);
+    auto principal = co_await authenticate(ctx.req);
     if (!principal) co_return error_response(principal.error());
     ctx.principal = *principal;
     if (route.auth == Auth::admin && !ctx.principal.admin) {
@@ -209,8 +225,14 @@ boost::asio::awaitable<Response> Router::authorize_and_run(RouteContext& ctx, st
 }
 
 // The admin token (compared in constant time) or an agent's token (looked up
-// by its hash): unauthorized otherwise.
-boost::asio::awaitable<Result<Principal>> Router::authenticate(std::string_view authorization) const {
+// by its hash); without a token, a console session (as the admin token):
+// unauthorized otherwise.
+boost::asio::awaitable<Result<Principal>> Router::authenticate(const Request& req) const {
+  const std::string_view authorization = req.authorization;
+  if (authorization.empty() && !req.cookie.empty()) {
+    if (auto ok = console_principal(req, *console_); !ok) co_return ok.error();
+    co_return Principal{true, {}};
+  }
   if (authorization.size() <= 7 || !(authorization.starts_with("Bearer ") || authorization.starts_with("bearer "))) {
     co_return make_error_code(error::unauthorized);
   }

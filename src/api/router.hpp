@@ -3,13 +3,16 @@
 // Request/Response values so it stays free of Beast and can be driven
 // directly in tests.
 //
-// handle(): match the route table (api/routes.hpp: method, path pattern,
-// auth rule, handler), authenticate (Bearer token: the admin token, compared
-// in constant time, or an agent token), authorise by the route's rule (an
-// agent token acts only as its own agent: 403 otherwise), check the content
-// type of a JSON body, then run the route's handler. Every error goes
-// through the one error table (api/error_table.hpp). Stream routes answer a
-// Response carrying a StreamRequest; the HTTP session then runs the stream
+// handle(): refuse a Host that is not this listener's (a DNS-rebinding
+// page's), serve the web console under /ui (api/console.hpp), match the
+// route table (api/routes.hpp: method, path pattern, auth rule, handler),
+// authenticate (Bearer token: the admin token, compared in constant time, or
+// an agent token; without one, the console's session cookie acts as the
+// admin token), authorise by the route's rule (an agent token acts only as
+// its own agent: 403 otherwise), check the content type of a JSON body, then
+// run the route's handler. Every error goes through the one error table
+// (api/error_table.hpp). Stream routes answer a Response carrying a
+// StreamRequest; the HTTP session then runs the stream
 // (api/stream_session.hpp).
 //
 // Threading: the API's executor; the node is reached only through the
@@ -19,6 +22,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -31,6 +35,7 @@ namespace agentmesh::api {
 
 struct RouteContext;
 struct Principal;
+class ConsoleAuth;
 
 struct RouterConfig {
   std::string admin_token;
@@ -38,6 +43,10 @@ struct RouterConfig {
   std::string version = AGENTMESH_VERSION;
   // The A2A listener's figures; unset or nullopt: it is not running.
   std::function<std::optional<A2aFigures>()> a2a;
+  // The address the API listens on: Host headers must name it or localhost.
+  std::string listen_host = "127.0.0.1";
+  // The web console's logins; null: the Router makes its own (system clock).
+  std::shared_ptr<ConsoleAuth> console;
 };
 
 // The local API. Implements the server's RequestHandler (api/server.hpp)
@@ -53,15 +62,17 @@ class Router {
   bool draining() const { return draining_; }
   const RouterConfig& config() const { return config_; }
   const node::NodeHandle& node() const { return node_; }
+  ConsoleAuth& console() const { return *console_; }
   std::int64_t uptime_s() const;
 
  private:
   boost::asio::awaitable<Response> authorize_and_run(RouteContext& ctx, std::string_view query);
-  boost::asio::awaitable<Result<Principal>> authenticate(std::string_view authorization) const;
+  boost::asio::awaitable<Result<Principal>> authenticate(const Request& req) const;
 
   node::NodeHandle node_;
   RouterConfig config_;
   ApiStats& stats_;
+  std::shared_ptr<ConsoleAuth> console_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool draining_ = false;
 };

@@ -75,6 +75,8 @@ const Route kRoutes[] = {
     {"GET", "/v1/diagnostics/tasks", Auth::admin, kNoBody, &routes::task_diagnostics},
     {"GET", "/v1/diagnostics/conversations", Auth::admin, kNoBody, &routes::conversation_diagnostics},
     {"GET", "/v1/diagnostics/a2a", Auth::admin, kNoBody, &routes::a2a_diagnostics},
+    {"POST", "/v1/ui/codes", Auth::admin, kNoBody, &routes::console_code},
+    {"GET", "/v1/diagnostics/console", Auth::admin, kNoBody, &routes::console_diagnostics},
 };
 
 }  // namespace

@@ -64,6 +64,9 @@ Request request_of(http::request<http::string_body>& req, const std::string& rem
   r.accept = std::string(req[http::field::accept]);
   r.a2a_version = std::string(req["A2A-Version"]);
   r.remote = remote;
+  r.cookie = std::string(req[http::field::cookie]);
+  r.origin = std::string(req[http::field::origin]);
+  r.csrf_token = std::string(req["X-CSRF-Token"]);
   r.websocket_upgrade = beast::websocket::is_upgrade(req);
   r.body = std::move(req.body());
   return r;

@@ -25,6 +25,7 @@ int run(int argc, char** argv) {
   add_conversation_commands(app, g);
   add_a2a_commands(app, g);
   add_health_command(app, g, status);
+  add_ui_command(app, g);
   mcp::add_mcp_command(app, g, status);
   try {
     app.parse(argc, argv);

@@ -67,6 +67,7 @@ void add_task_commands(CLI::App& app, Global& g);
 void add_conversation_commands(CLI::App& app, Global& g);
 void add_a2a_commands(CLI::App& app, Global& g);
 void add_health_command(CLI::App& app, Global& g, int& status);
+void add_ui_command(CLI::App& app, Global& g);
 namespace mcp {
 void add_mcp_command(CLI::App& app, Global& g, int& status);
 }

@@ -27,6 +27,9 @@ class HttpClient {
  public:
   HttpClient(std::string host, std::uint16_t port, std::string token = {}, bool keep_alive = false);
 
+  const std::string& host() const { return host_; }
+  std::uint16_t port() const { return port_; }
+
   Result<HttpResponse> request(std::string_view method, std::string_view target, std::string_view body = {},
                                std::string_view content_type = "application/json",
                                const std::map<std::string, std::string>& extra_headers = {});

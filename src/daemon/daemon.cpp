@@ -114,6 +114,7 @@ int run_daemon(const DaemonConfig& config) {
 
   api::RouterConfig router_config;
   router_config.admin_token = *token;
+  router_config.listen_host = config.api.host;
   router_config.json.max_payload_bytes = config.node.max_payload_bytes;
   auto a2a = std::make_shared<A2a>();
   router_config.a2a = [a2a]() -> std::optional<api::A2aFigures> {

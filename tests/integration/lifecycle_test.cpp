@@ -97,7 +97,7 @@ class StuckReader {
     sock_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     sock_.set_option(asio::socket_base::receive_buffer_size(4096));
     const std::string req =
-        "GET /v1/agents/b/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+        "GET /v1/agents/b/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\n\r\n";
     asio::write(sock_, asio::buffer(req));
   }
 
@@ -154,7 +154,7 @@ TEST_F(LifecycleTest, AnUnfinishedRequestHeaderIsClosedWithinTheHeaderTimeout) {
   ASSERT_EQ(restart_with_config("[api]\nheader_timeout_s = 1\n"), 0);
   RawConnection idle(daemon_->port());  // connected, sends nothing yet
   RawConnection slow(daemon_->port());
-  slow.write("GET /v1/health HTTP/1.1\r\nHost: x\r\n");  // never finished
+  slow.write("GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // never finished
   const auto start = std::chrono::steady_clock::now();
   bool closed = false;
   EXPECT_EQ(slow.read_until_closed(closed), "");  // closed without an answer...
@@ -164,7 +164,7 @@ TEST_F(LifecycleTest, AnUnfinishedRequestHeaderIsClosedWithinTheHeaderTimeout) {
   EXPECT_LT(took, std::chrono::seconds(5));         // not the 60 s idle timeout
   // A connection idle before its first request is held to the idle timeout
   // only: past the header timeout it still serves a request.
-  idle.write("GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  idle.write("GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   const auto answer = idle.read_until_closed(closed);
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
   EXPECT_NE(req("GET", "/metrics").body.find("agentmesh_http_header_timeouts_total 1\n"), std::string::npos);

@@ -96,4 +96,8 @@ Task transport_diagnostics(RouteContext& c);
 Task pubsub_diagnostics(RouteContext& c);
 Task direct_diagnostics(RouteContext& c);
 
+// routes/console.cpp: the web console's login codes and figures
+Task console_code(RouteContext& c);
+Task console_diagnostics(RouteContext& c);
+
 }  // namespace agentmesh::api::routes

@@ -1,5 +1,8 @@
 #include "api/router.hpp"
 
+#include "api/console_auth.hpp"
+#include "core/clock.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
@@ -32,6 +35,7 @@ class RouterTest : public ::testing::Test {
     node_ = node::Node::open(ioc_.get_executor(), cfg, log, why).value();
     RouterConfig rc;
     rc.admin_token = kAdmin;
+    rc.console = std::make_shared<ConsoleAuth>(clock_);
     router_ = std::make_unique<Router>(node::NodeHandle(node_), rc, stats_);
     alice_token_ = create("alice");
     bob_token_ = create("bob");
@@ -45,6 +49,9 @@ class RouterTest : public ::testing::Test {
     if (!token.empty()) req.authorization = "Bearer " + token;
     req.content_type = "application/json";
     req.body = std::move(body);
+    return send(std::move(req));
+  }
+  Response send(Request req) {
     std::optional<Response> out;
     asio::co_spawn(ioc_, router_->handle(std::move(req)), [&](std::exception_ptr e, Response r) {
       if (e) std::rethrow_exception(e);
@@ -64,6 +71,7 @@ class RouterTest : public ::testing::Test {
   std::uint64_t last_seq(const core::AgentId& id) { return node_->inboxes().position(id)->last.value; }
 
   testutil::TempDir dir_;
+  core::ManualClock clock_;
   asio::io_context ioc_;
   std::shared_ptr<node::Node> node_;
   ApiStats stats_;
@@ -183,6 +191,140 @@ TEST_F(RouterTest, DeadLetterRetryRedeliversToAnExistingRecipientOnce) {
   EXPECT_EQ(again.status, 404);
   EXPECT_EQ(code(again), "unknown_dead_letter");
   EXPECT_EQ(last_seq(bob), 1u);
+}
+
+// The web console's session: a one-time code from the admin token, a cookie
+// that reads like the admin token, writes only with the CSRF token.
+class ConsoleRouterTest : public RouterTest {
+ protected:
+  static std::string header(const Response& r, std::string_view name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return {};
+  }
+  static Request make(std::string method, std::string target, std::string body = {}) {
+    Request req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.content_type = "application/json";
+    req.body = std::move(body);
+    return req;
+  }
+  // Logs in: the session cookie ("name=value") and the CSRF token.
+  std::pair<std::string, std::string> login() {
+    auto code = call("POST", "/v1/ui/codes", kAdmin);
+    EXPECT_EQ(code.status, 201) << code.body;
+    auto req = make("POST", "/ui/session");
+    req.host = "127.0.0.1:7781";
+    req.body = R"({"code":")" + std::string(json::parse(code.body).at("code").as_string()) + R"("})";
+    auto r = send(req);
+    EXPECT_EQ(r.status, 201) << r.body;
+    const auto cookie = header(r, "Set-Cookie");
+    EXPECT_NE(cookie.find("HttpOnly; SameSite=Strict"), std::string::npos) << cookie;
+    return {cookie.substr(0, cookie.find(';')), std::string(json::parse(r.body).at("csrf").as_string())};
+  }
+  Response as_console(std::string method, std::string target, const std::string& cookie, std::string csrf = {},
+                      std::string body = {}) {
+    auto req = make(std::move(method), std::move(target));
+    req.host = "127.0.0.1:7781";
+    req.cookie = cookie;
+    req.csrf_token = std::move(csrf);
+    req.body = std::move(body);
+    return send(std::move(req));
+  }
+};
+
+TEST_F(ConsoleRouterTest, SessionReadsFreelyAndWritesOnlyWithItsCsrfToken) {
+  const auto [cookie, csrf] = login();
+  EXPECT_EQ(as_console("GET", "/v1/agents", cookie).status, 200);
+  auto r = as_console("POST", "/v1/agents", cookie, "", R"({"name":"carol"})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(code(r), "csrf_failed");
+  EXPECT_EQ(as_console("POST", "/v1/agents", cookie, std::string(64, '0'), R"({"name":"carol"})").status, 403);
+  EXPECT_EQ(node_->agents().size(), 2u);  // refused writes change nothing
+  EXPECT_EQ(as_console("POST", "/v1/agents", cookie, csrf, R"({"name":"carol"})").status, 201);
+  // Another origin is refused even with the token (and a WebSocket upgrade from one too).
+  auto req = make("POST", "/v1/agents");
+  req.host = "127.0.0.1:7781";
+  req.cookie = cookie;
+  req.csrf_token = csrf;
+  req.origin = "http://evil.example";
+  req.body = R"({"name":"dave"})";
+  EXPECT_EQ(send(req).status, 403);
+  req.method = "GET";
+  req.target = "/v1/agents/alice/ws";
+  req.websocket_upgrade = true;
+  EXPECT_EQ(send(req).status, 403);
+  EXPECT_EQ(node_->agents().size(), 3u);
+  // A cookie for another port's daemon, or a made-up one, is no session.
+  EXPECT_EQ(as_console("GET", "/v1/agents", "agentmesh_session_7782=" + cookie.substr(cookie.find('=') + 1)).status,
+            401);
+  EXPECT_EQ(as_console("GET", "/v1/agents", "agentmesh_session_7781=" + std::string(64, 'f')).status, 401);
+}
+
+TEST_F(ConsoleRouterTest, CodesWorkOnceAndOnlyForAMinute) {
+  auto issued = json::parse(call("POST", "/v1/ui/codes", kAdmin).body);
+  EXPECT_EQ(issued.at("path").as_string(), "/ui/#code=" + std::string(issued.at("code").as_string()));
+  EXPECT_EQ(call("POST", "/v1/ui/codes", alice_token_).status, 403);  // an agent token may not log in
+  const std::string body = R"({"code":")" + std::string(issued.at("code").as_string()) + R"("})";
+  auto req = make("POST", "/ui/session", body);
+  clock_.advance(std::chrono::seconds(61));
+  auto r = send(req);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(code(r), "invalid_login_code");
+  for (const auto* bad : {"{}", R"({"code":1})", R"({"code":"x","more":1})", "not json"}) {
+    req.body = bad;
+    EXPECT_EQ(send(req).status / 100, 4) << bad;
+  }
+  const auto [cookie, csrf] = login();
+  // The session ends after 30 idle minutes; each request restarts that time.
+  clock_.advance(std::chrono::minutes(29));
+  EXPECT_EQ(as_console("GET", "/v1/agents", cookie).status, 200);
+  clock_.advance(std::chrono::minutes(29));
+  EXPECT_EQ(as_console("GET", "/ui/session", cookie).status, 200);
+  clock_.advance(std::chrono::minutes(31));
+  EXPECT_EQ(as_console("GET", "/v1/agents", cookie).status, 401);
+}
+
+TEST_F(ConsoleRouterTest, LogoutEndsTheSession) {
+  const auto [cookie, csrf] = login();
+  EXPECT_EQ(as_console("DELETE", "/ui/session", cookie).status, 403);  // without the CSRF token
+  auto r = as_console("DELETE", "/ui/session", cookie, csrf);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(header(r, "Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(as_console("GET", "/v1/agents", cookie).status, 401);
+  EXPECT_EQ(as_console("GET", "/ui/session", cookie).status, 401);
+}
+
+TEST_F(ConsoleRouterTest, ServesItsFilesWithAStrictPolicy) {
+  auto r = as_console("GET", "/ui/", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(r.body.find("app.js"), std::string::npos);
+  EXPECT_NE(header(r, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(header(r, "X-Frame-Options"), "DENY");
+  EXPECT_EQ(as_console("GET", "/ui/vendor/uPlot.iife.min.js", "").status, 200);
+  EXPECT_EQ(as_console("GET", "/ui", "").status, 308);
+  EXPECT_EQ(as_console("GET", "/ui/../api-token", "").status, 404);
+  EXPECT_EQ(as_console("POST", "/ui/app.js", "").status, 405);
+}
+
+TEST_F(ConsoleRouterTest, ForeignHostHeadersAreRefusedEverywhere) {
+  for (const auto* host : {"evil.example", "evil.example:7781", "127.0.0.1.evil.example", "[::2]:7781"}) {
+    auto req = make("GET", "/v1/health");
+    req.host = host;
+    auto r = send(req);
+    EXPECT_EQ(r.status, 421) << host;
+    EXPECT_EQ(code(r), "host_not_allowed");
+    req.target = "/ui/";
+    EXPECT_EQ(send(req).status, 421) << host;
+  }
+  for (const auto* host : {"127.0.0.1:7781", "localhost:7781", "LOCALHOST", "[::1]:7781", ""}) {
+    auto req = make("GET", "/v1/health");
+    req.host = host;
+    EXPECT_EQ(send(req).status, 200) << host;
+  }
 }
 
 }  // namespace
