@@ -22,9 +22,10 @@ JOBS ?= $(shell nproc)
 deps:
 	@scripts/install-deps.sh
 
-# Only what building and running the daemon needs.
+# Only what building and running the daemon needs (Node.js included: the web
+# console's front-end packages in ui/ are compiled into the binary).
 deps-build:
-	@AGENTMESH_SKIP_NODE=1 scripts/install-deps.sh
+	@AGENTMESH_BUILD_ONLY=1 scripts/install-deps.sh
 
 release: deps-build
 	@cmake --preset release >/dev/null
