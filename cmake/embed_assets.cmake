@@ -54,6 +54,7 @@ function(embed_console_assets out_var)
     "app.js|js|${CONSOLE_UI_DIR}/app.js"
     "views.js|js|${CONSOLE_UI_DIR}/views.js"
     "views_net.js|js|${CONSOLE_UI_DIR}/views_net.js"
+    "views_conv.js|js|${CONSOLE_UI_DIR}/views_conv.js"
     "dom.js|js|${CONSOLE_UI_DIR}/dom.js"
     "style.css|css|${CONSOLE_UI_DIR}/style.css"
     "vendor/uPlot.iife.min.js|js|${uplot}/uPlot.iife.min.js"

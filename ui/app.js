@@ -3,12 +3,14 @@
 
 import {api, clear, h, setCsrf, status} from './dom.js';
 import {agentsView, deadLettersView, diagnosticsView, inboxView, overviewView} from './views.js';
+import {conversationsView} from './views_conv.js';
 import {meshView, tasksView, topicsView} from './views_net.js';
 
 const views = {
   overview: overviewView,
   agents: agentsView,
   inbox: inboxView,
+  conversations: conversationsView,
   tasks: tasksView,
   topics: topicsView,
   mesh: meshView,

@@ -206,6 +206,20 @@ async function run() {
   check(true, 'ack from the inbox view');
   await shoot(page, 'inbox');
 
+  // A conversation as a thread: bob's reply sits under alice's question.
+  await a.call('POST', '/v1/agents/alice/messages', {to: 'bob', body: 'what is the price?', conversation_id: 'deal-7',
+    reply_with: 'q1', performative: 'query-ref'});
+  await a.call('POST', '/v1/agents/bob/messages', {in_reply_to: 'q1', body: 'ten', performative: 'inform-ref'});
+  await a.call('POST', '/v1/agents/alice/messages', {to: 'bob', body: 'new topic', conversation_id: 'deal-7'});
+  await page.goto(`http://${a.api}/ui/#/conversations/alice/deal-7`);
+  await page.locator('#conv-thread li', {hasText: 'new topic'}).waitFor();
+  const thread = await page.locator('#conv-thread li').evaluateAll((els) => els.map((e) => [e.textContent, e.style.marginLeft]));
+  check(thread.length === 3 && thread[0][0].includes('what is the price?') && thread[1][0].includes('ten') &&
+      thread[1][1] === '24px' && thread[2][0].includes('new topic') && thread[2][1] === '0px',
+  `the reply is threaded under its question (${JSON.stringify(thread)})`);
+  await page.locator('#conv-list a', {hasText: 'deal-7'}).waitFor();
+  await shoot(page, 'conversations');
+
   // A task through its states on the board: bob asks alice; alice's board moves.
   await page.goto(`http://${a.api}/ui/#/tasks/alice`);
   await page.locator('#task-board [data-column="submitted"]').waitFor();
