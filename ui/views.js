@@ -100,11 +100,12 @@ export function overviewView(root) {
   let stopped = false;
   async function refresh() {
     try {
-      const [health, node, peers, samples] = await Promise.all([
+      const pending = metrics();
+      pending.catch(() => {});  // awaited below; this only keeps an early failure from going unhandled
+      const [health, node, peers] = await Promise.all([
         api('GET', '/v1/health').catch((e) => ({status: 'unhealthy', components: {}, error: e.message})),
-        api('GET', '/v1/node'), api('GET', '/v1/peers'), metrics()]);
+        api('GET', '/v1/node'), api('GET', '/v1/peers')]);
       if (stopped) return;
-      recordRates(samples);
       const card = (title, value, cls) => h('div', {class: 'card'}, h('h3', {}, title), h('div', {class: `big ${cls || ''}`}, value));
       clear(cards).append(
           card('Health', health.status, `state-${health.status}`),
@@ -114,7 +115,6 @@ export function overviewView(root) {
           card('Reachability', peers.peers.length ? 'in the mesh' : 'no peers', peers.peers.length ? 'state-ok' : 'state-degraded'),
           h('div', {class: 'card'}, h('h3', {}, 'Peer id'), h('div', {class: 'mono'}, node.peer_id),
               h('div', {class: 'mono muted'}, (node.listen_addrs || []).join(' '))));
-      for (const c of charts) c.update();
       clear(components).append(table([
         {label: 'component', cell: ([k]) => k},
         {label: 'status', cell: ([, v]) => h('span', {class: `state-${v.status}`}, v.status)},
@@ -123,6 +123,10 @@ export function overviewView(root) {
       for (const tr of components.querySelectorAll('tbody tr')) {
         if (!tr.textContent.includes('ok')) tr.classList.add('warn');
       }
+      const samples = await pending;
+      if (stopped) return;
+      recordRates(samples);
+      for (const c of charts) c.update();
       clear(queues).append(queuesTable(samples));
     } catch (e) {
       status(e.message, true);
@@ -215,17 +219,27 @@ export function renderBody(m) {
   return h('div', {class: 'msg-body'}, m.body);
 }
 
+// A message's details (FIPA fields, path, ids, metadata), built when first opened:
+// a fast inbox renders one summary element per row, not the whole detail.
+function detailsOf(m) {
+  const details = h('details', {}, h('summary', {}, 'details'));
+  details.addEventListener('toggle', () => {
+    if (details.childElementCount > 1) return;
+    const fipa = ['performative', 'conversation_id', 'reply_with', 'in_reply_to', 'protocol', 'path']
+        .filter((k) => m[k]).map((k) => h('div', {}, `${k}: `, h('span', {class: 'mono'}, m[k])));
+    details.append(h('div', {}, h('div', {class: 'mono'}, `request_id: ${m.request_id}`), ...fipa,
+        m.metadata ? h('div', {}, `metadata: ${JSON.stringify(m.metadata)}`) : ''));
+  });
+  return details;
+}
+
 function messageRow(m, acked, onAck) {
-  const fipa = ['performative', 'conversation_id', 'reply_with', 'in_reply_to', 'protocol', 'path']
-      .filter((k) => m[k]).map((k) => h('div', {}, `${k}: `, h('span', {class: 'mono'}, m[k])));
   return h('tr', {'data-seq': m.seq, class: acked ? 'muted' : null},
       h('td', {}, String(m.seq)),
       h('td', {class: 'hide-narrow'}, time(m.received_ms)),
       h('td', {}, h('span', {class: 'mono', title: m.from}, short(m.from))),
       h('td', {}, m.performative || ''),
-      h('td', {}, renderBody(m), h('details', {}, h('summary', {}, 'details'),
-          h('div', {class: 'mono'}, `request_id: ${m.request_id}`), fipa,
-          m.metadata ? h('div', {}, `metadata: ${JSON.stringify(m.metadata)}`) : null)),
+      h('td', {}, renderBody(m), detailsOf(m)),
       h('td', {class: 'nowrap'}, acked ? 'acked' : h('button', {type: 'button', 'aria-label': `Ack up to ${m.seq}`,
         on: {click: () => onAck(m.seq)}}, 'Ack up to here')));
 }
@@ -302,7 +316,8 @@ function openInbox(root, agent) {
   const add = batcher((msgs) => {
     received += msgs.length;
     const frag = document.createDocumentFragment();
-    for (const m of msgs) frag.prepend(messageRow(m, m.seq <= acked, ack));
+    // Only the newest MAX_ROWS of a burst can stay on screen: build no more.
+    for (const m of msgs.slice(-MAX_ROWS)) frag.prepend(messageRow(m, m.seq <= acked, ack));
     tbody.prepend(frag);
     while (tbody.childElementCount > MAX_ROWS) tbody.lastChild.remove();
     counter.textContent = `${received} messages received in this view; ${tbody.childElementCount} shown, newest first.`;
