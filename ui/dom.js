@@ -176,6 +176,20 @@ export async function act(fn, done) {
   }
 }
 
+// A select of this daemon's agents, `current` (a name or id) selected;
+// `onPick(name)` on change. `ready`: the agents, once listed (a failure is
+// shown in the status line when it is awaited through act()).
+export function agentPicker(id, current, onPick) {
+  const sel = h('select', {id, on: {change: () => onPick(sel.value)}});
+  const ready = api('GET', '/v1/agents').then(({agents}) => {
+    sel.append(h('option', {value: ''}, '(choose)'),
+        ...agents.map((a) => h('option', {value: a.name, selected: a.name === current || a.agent_id === current}, a.name)));
+    return agents;
+  });
+  ready.catch(() => {});  // a picker nobody awaits stays empty rather than failing unhandled
+  return {sel, ready};
+}
+
 export function enc(s) {
   return encodeURIComponent(s);
 }

@@ -2,7 +2,7 @@
 // diagnostics and dead letters. Each view renders into `root` and returns
 // its cleanup (streams and timers stop when the view is left).
 
-import {act, api, batcher, clear, enc, field, h, metrics, short, status, stream, sum, table, time} from './dom.js';
+import {act, agentPicker, api, batcher, clear, enc, field, h, metrics, short, status, stream, sum, table, time} from './dom.js';
 
 const WINDOW_S = 15 * 60;
 const SAMPLE_MS = 2000;
@@ -245,14 +245,13 @@ function messageRow(m, acked, onAck) {
 }
 
 export function inboxView(root, [agentRef]) {
-  const picker = h('select', {id: 'inbox-agent', 'aria-label': 'Agent', on: {change: () => {
-    location.hash = `#/inbox/${enc(picker.value)}`;
-  }}});
-  root.append(h('h1', {}, 'Inbox'), h('form', {on: {submit: (e) => e.preventDefault()}}, field('Agent', picker)));
+  const {sel, ready} = agentPicker('inbox-agent', agentRef, (v) => {
+    location.hash = `#/inbox/${enc(v)}`;
+  });
+  root.append(h('h1', {}, 'Inbox'), h('form', {on: {submit: (e) => e.preventDefault()}}, field('Agent', sel)));
   let close = () => {};
   act(async () => {
-    const {agents} = await api('GET', '/v1/agents');
-    picker.append(h('option', {value: ''}, '(choose)'), ...agents.map((a) => h('option', {value: a.name, selected: a.name === agentRef}, a.name)));
+    const agents = await ready;
     const agent = agents.find((a) => a.name === agentRef || a.agent_id === agentRef);
     if (agent) close = openInbox(root, agent);
   });

@@ -2,20 +2,10 @@
 // them as a thread (a reply sits under the message it answers: its
 // in_reply_to names that message's reply_with or request_id).
 
-import {act, api, clear, enc, field, h, short, time} from './dom.js';
+import {act, agentPicker, api, clear, enc, field, h, short, time} from './dom.js';
 import {renderBody} from './views.js';
 
 const POLL_MS = 2000;
-
-function agentSelect(current, onPick) {
-  const sel = h('select', {id: 'conv-agent', on: {change: () => onPick(sel.value)}});
-  act(async () => {
-    const {agents} = await api('GET', '/v1/agents');
-    sel.append(h('option', {value: ''}, '(choose)'),
-        ...agents.map((a) => h('option', {value: a.name, selected: a.name === current}, a.name)));
-  });
-  return sel;
-}
 
 // Messages in commit order, each under the one it answers (depth-first).
 function threaded(messages) {
@@ -67,9 +57,9 @@ export function conversationsView(root, [agent, cid]) {
   const list = h('div', {id: 'conv-list'});
   const thread = h('div');
   root.append(h('h1', {}, 'Conversations'),
-      h('form', {on: {submit: (e) => e.preventDefault()}}, field('Agent', agentSelect(agent, (v) => {
+      h('form', {on: {submit: (e) => e.preventDefault()}}, field('Agent', agentPicker('conv-agent', agent, (v) => {
         location.hash = `#/conversations/${enc(v)}`;
-      }))), list, thread);
+      }).sel)), list, thread);
   if (!agent) return null;
   async function load() {
     const r = await api('GET', `/v1/agents/${enc(agent)}/conversations?state=any&limit=1000`);

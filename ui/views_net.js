@@ -1,22 +1,12 @@
 // The console's views of work and the network: the task board, topics and
 // the mesh (peers, a live graph, the directory).
 
-import {act, api, batcher, bytes, clear, enc, field, h, short, status, stream, table, time} from './dom.js';
+import {act, agentPicker, api, batcher, bytes, clear, enc, field, h, short, status, stream, table, time} from './dom.js';
 import {renderBody} from './views.js';
 
 const STATES = ['submitted', 'working', 'input_required', 'auth_required', 'completed', 'failed', 'canceled', 'rejected'];
 const OPEN = new Set(['submitted', 'working', 'input_required', 'auth_required']);
 const MAX_ROWS = 500;
-
-function agentPicker(id, current, onPick) {
-  const sel = h('select', {id, on: {change: () => onPick(sel.value)}});
-  const ready = api('GET', '/v1/agents').then(({agents}) => {
-    sel.append(h('option', {value: ''}, '(choose)'),
-        ...agents.map((a) => h('option', {value: a.name, selected: a.name === current || a.agent_id === current}, a.name)));
-    return agents;
-  });
-  return {sel, ready};
-}
 
 function text(parts) {
   return (parts || []).map((p) => (p.kind === 'text' ? p.text : p.kind === 'data' ? JSON.stringify(p.data) : p.uri)).join(' ');

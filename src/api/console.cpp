@@ -45,9 +45,7 @@ std::string set_cookie(std::string_view name, std::string_view value, std::int64
 
 // POST /ui/session {"code": "..."}.
 Response login(const Request& req, ConsoleAuth& auth) {
-  if (req.content_type.substr(0, req.content_type.find(';')) != "application/json") {
-    return error_response(error::unsupported_media_type);
-  }
+  if (!is_json_content_type(req.content_type)) return error_response(error::unsupported_media_type);
   std::string why;
   auto code = parse_login(req.body, JsonLimits{}, why);
   if (!code) return error_response(code.error(), why);

@@ -59,16 +59,6 @@ bool percent_decode(std::string_view in, std::string& out, bool plus_is_space) {
   return true;
 }
 
-bool is_json_content_type(std::string_view ct) {
-  auto base = ct.substr(0, ct.find(';'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  if (base.size() != 16) return false;
-  for (std::size_t i = 0; i < base.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(base[i])) != "application/json"[i]) return false;
-  }
-  return true;
-}
-
 // Each route's pattern, split into segments once.
 const std::vector<std::vector<std::string_view>>& split_patterns() {
   static const auto patterns = [] {
@@ -123,6 +113,16 @@ Response method_not_allowed(std::string_view pattern) {
 }
 
 }  // namespace
+
+bool is_json_content_type(std::string_view ct) {
+  auto base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  if (base.size() != 16) return false;
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(base[i])) != "application/json"[i]) return false;
+  }
+  return true;
+}
 
 Response json_response(int status, const json::object& body) {
   Response r;

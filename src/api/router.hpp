@@ -78,6 +78,8 @@ class Router {
 };
 
 Response json_response(int status, const boost::json::object& body);
+// Whether a Content-Type is application/json (any case, any parameters).
+bool is_json_content_type(std::string_view ct);
 Response error_response(const error_code& ec, std::string_view message = {});
 
 }  // namespace agentmesh::api

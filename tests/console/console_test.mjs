@@ -27,6 +27,12 @@ function check(cond, what) {
   checks += 1;
 }
 
+// Waits for `locator` to show, then counts it as a check (a timeout fails the test).
+async function seen(locator, what) {
+  await locator.waitFor();
+  check(await locator.isVisible(), what);
+}
+
 async function until(what, fn, ms = 15000) {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -113,8 +119,7 @@ async function expiredCode(page, a) {
   await fetch(`http://${a.api}/ui/session`, {method: 'POST', headers: {'Content-Type': 'application/json'},
     body: JSON.stringify({code})});
   await page.goto(link);
-  await page.getByText('That login link is used or expired.').waitFor();
-  check(true, 'a spent code is refused in the browser');
+  await seen(page.getByText('That login link is used or expired.'), 'a spent code is refused in the browser');
 }
 
 async function run() {
@@ -177,8 +182,7 @@ async function run() {
   const bob = (await a.call('GET', '/v1/agents/bob')).json;
   const sent = await a.call('POST', `/v1/agents/alice/messages`, {to: 'bob', body: 'hello from alice', performative: 'inform'});
   check(sent.status === 202, 'alice sends');
-  await page.locator('#inbox-rows tr', {hasText: 'hello from alice'}).waitFor();
-  check(true, 'the message appears live');
+  await seen(page.locator('#inbox-rows tr', {hasText: 'hello from alice'}), 'the message appears live');
 
   // A hostile body renders as text and runs nothing; a sentinel after it shows rendering finished.
   await page.evaluate(() => {
@@ -195,15 +199,13 @@ async function run() {
   await page.fill('#send-to', 'alice');
   await page.fill('#send-body', 'reply from the console');
   await page.click('button:has-text("Send as bob")');
-  await until('alice received the reply', async () => {
+  check(await until('alice received the reply', async () => {
     const r = await a.call('GET', '/v1/agents/alice/inbox');
     return r.json.messages.some((m) => m.body === 'reply from the console' && m.from === bob.agent_id);
-  });
-  check(true, 'the send form delivers');
+  }), 'the send form delivers');
   await page.locator('#inbox-rows tr', {hasText: 'sentinel'}).getByRole('button', {name: /Ack up to/}).click();
   await until('bob acked 3', async () => (await a.call('GET', '/v1/agents/bob')).json.acked_seq === 3);
-  await page.locator('#inbox-rows tr', {hasText: 'sentinel'}).getByText('acked').waitFor();
-  check(true, 'ack from the inbox view');
+  await seen(page.locator('#inbox-rows tr', {hasText: 'sentinel'}).getByText('acked'), 'ack from the inbox view');
   await shoot(page, 'inbox');
 
   // A conversation as a thread: bob's reply sits under alice's question.
@@ -249,15 +251,13 @@ async function run() {
   await page.selectOption('#pub-as', 'alice');
   await page.fill('#pub-body', 'fresh news');
   await page.click('button:has-text("Publish")');
-  await page.locator('#tail-rows tr', {hasText: 'fresh news'}).waitFor();
-  check(true, 'the tail shows the published message');
+  await seen(page.locator('#tail-rows tr', {hasText: 'fresh news'}), 'the tail shows the published message');
   await shoot(page, 'topics');
 
   // The mesh view shows the other daemon.
   await page.goto(`http://${a.api}/ui/#/mesh`);
-  await page.locator(`#peers [title="${b.node.peer_id}"]`).waitFor();
-  await page.locator(`svg.graph text[data-peer="${b.node.peer_id}"]`).waitFor();
-  check(true, 'the mesh view shows the peer');
+  await seen(page.locator(`#peers [title="${b.node.peer_id}"]`), 'the peers table shows the other daemon');
+  await seen(page.locator(`svg.graph text[data-peer="${b.node.peer_id}"]`), 'the mesh graph shows the other daemon');
   await shoot(page, 'mesh');
 
   await page.goto(`http://${a.api}/ui/#/diagnostics`);
