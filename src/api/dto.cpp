@@ -167,6 +167,33 @@ json::object node_info_json(const node::NodeInfo& info) {
   o["listen_addrs"] = addr_array(info.listen_addrs);
   o["agent_version"] = info.agent_version;
   o["protocols"] = string_array(info.protocols);
+  o["reachability"] = reachability_json(info.reachability, false);
+  return o;
+}
+
+json::object reachability_json(const transport::AutoNatStatus& s, bool counters) {
+  json::object o;
+  o["state"] = transport::to_string(s.state);
+  o["votes_public"] = s.votes_public;
+  o["votes_private"] = s.votes_private;
+  o["public_addr"] = s.public_addr ? json::value(s.public_addr->to_string()) : json::value(nullptr);
+  o["checked_ms"] = s.checked_ms ? json::value(*s.checked_ms) : json::value(nullptr);
+  json::array observed;
+  for (const auto& [addr, peers] : s.observed) {
+    observed.push_back(json::object{{"addr", addr.to_string()}, {"peers", peers}});
+  }
+  o["observed_addrs"] = std::move(observed);
+  o["service"] = s.service;
+  if (counters) {
+    o["checks_total"] = s.checks;
+    o["answers_total"] = count_map(s.answers);
+    json::object server;
+    server["requests_total"] = s.requests;
+    server["dialed_back_total"] = s.dialed_back;
+    server["dial_back_failed_total"] = s.dial_back_failed;
+    server["refused_total"] = count_map(s.refused);
+    o["server"] = std::move(server);
+  }
   return o;
 }
 

@@ -26,6 +26,9 @@ boost::json::object topic_event_json(const node::TopicEvent& e);
 boost::json::object topic_view_json(const node::TopicView& v);
 boost::json::object directory_view_json(const node::DirectoryView& v);
 boost::json::object node_info_json(const node::NodeInfo& info);
+// AutoNAT's state (GET /v1/node); with `counters`, its client and server
+// counters too (GET /v1/diagnostics/transport).
+boost::json::object reachability_json(const transport::AutoNatStatus& s, bool counters);
 boost::json::object peer_json(const transport::PeerInfo& p);
 
 // GET /v1/health: status, version, uptime and the components.

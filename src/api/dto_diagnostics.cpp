@@ -119,6 +119,7 @@ json::object transport_diagnostics_json(const transport::TransportDiagnostics& d
   o["bytes"] = json::object{{"in_total", d.bytes_in}, {"out_total", d.bytes_out}};
   o["protocols"] = std::move(protocols);
   o["queues"] = transport_queues_json(d.queues);
+  o["autonat"] = reachability_json(d.autonat, true);
   return o;
 }
 
@@ -235,6 +236,7 @@ json::object sent_json(const direct::SenderStats& st) {
   json::object sent;
   sent["attempts_direct"] = st.attempts_direct;
   sent["attempts_gossip"] = st.attempts_gossip;
+  sent["attempts_relay"] = st.attempts_relay;
   sent["attempt_failures"] = st.attempt_failures;
   json::object failures;
   for (const auto& [reason, n] : st.failures_by_reason) failures[direct::to_string(reason)] = n;
@@ -252,6 +254,7 @@ json::object received_json(const node::ReceiverStats& st) {
   json::object received;
   received["direct"] = st.received_direct;
   received["gossip"] = st.received_gossip;
+  received["gossip_relay"] = st.received_relay;
   received["accepted"] = st.accepted;
   received["duplicate"] = st.duplicate;
   received["malformed_frames"] = st.malformed_frames;
@@ -284,6 +287,16 @@ json::object direct_diagnostics_json(const node::DirectStats& d) {
   o["outbox"] = std::move(outbox);
   o["sent"] = sent_json(d.sent);
   o["received"] = received_json(d.received);
+  json::object relay;
+  relay["published"] = d.relay.published;
+  relay["forwarded"] = d.relay.forwarded;
+  relay["for_local"] = d.relay.for_local;
+  relay["dropped_rate"] = d.relay.dropped_rate;
+  relay["dropped_invalid"] = d.relay.dropped_invalid;
+  relay["dropped_expired"] = d.relay.dropped_expired;
+  relay["send_limited"] = d.relay.send_limited;
+  relay["authors"] = d.relay.authors;
+  o["relay"] = std::move(relay);
   o["breakers"] = std::move(breakers);
   o["streams"] = d.streams;
   o["pair_keys"] = json::object{{"cached", d.pair_keys}, {"hits", d.pair_key_hits}, {"misses", d.pair_key_misses}};

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <initializer_list>
 #include <tuple>
 
 #include "api/metrics.hpp"
@@ -18,11 +19,16 @@ void by_reason(std::string& out, std::string_view name, std::string_view help,
     prom::sample(out, name, fmt::format("reason=\"{}\"", reason), static_cast<double>(n));
 }
 
+// One metric with a sample per value of `label`.
+void by_label(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+              std::string_view label, std::initializer_list<std::pair<std::string_view, double>> samples) {
+  prom::header(out, name, type, help);
+  for (const auto& [value, n] : samples) prom::sample(out, name, fmt::format("{}=\"{}\"", label, value), n);
+}
+
 void two_way(std::string& out, std::string_view name, std::string_view type, std::string_view help,
              std::string_view label, std::pair<std::string_view, double> a, std::pair<std::string_view, double> b) {
-  prom::header(out, name, type, help);
-  prom::sample(out, name, fmt::format("{}=\"{}\"", label, a.first), a.second);
-  prom::sample(out, name, fmt::format("{}=\"{}\"", label, b.first), b.second);
+  by_label(out, name, type, help, label, {a, b});
 }
 
 }  // namespace
@@ -93,7 +99,32 @@ void render_queue_metrics(std::string& out, const std::vector<transport::PeerQue
 
 }  // namespace
 
+namespace {
+
+void render_autonat_metrics(std::string& out, const transport::AutoNatStatus& a) {
+  using transport::Reachability;
+  auto is = [&](Reachability r) { return a.state == r ? 1.0 : 0.0; };
+  by_label(out, "agentmesh_reachability", "gauge",
+           "whether peers can dial this daemon (AutoNAT): 1 for the current state", "state",
+           {{"unknown", is(Reachability::unknown)},
+            {"public", is(Reachability::reachable)},
+            {"private", is(Reachability::unreachable)}});
+  prom::header(out, "agentmesh_autonat_answers_total", "counter", "answers to our AutoNAT checks, by status");
+  for (const auto& [status, n] : a.answers) {
+    prom::sample(out, "agentmesh_autonat_answers_total", fmt::format("status=\"{}\"", status), static_cast<double>(n));
+  }
+  by_label(out, "agentmesh_autonat_served_total", "counter", "AutoNAT requests this daemon answered, by result",
+           "result", {{"dialed_back", double(a.dialed_back)}, {"dial_back_failed", double(a.dial_back_failed)}});
+  prom::header(out, "agentmesh_autonat_refused_total", "counter", "AutoNAT requests refused, by reason");
+  for (const auto& [reason, n] : a.refused) {
+    prom::sample(out, "agentmesh_autonat_refused_total", fmt::format("reason=\"{}\"", reason), static_cast<double>(n));
+  }
+}
+
+}  // namespace
+
 void render_transport_metrics(std::string& out, const transport::TransportDiagnostics& d) {
+  render_autonat_metrics(out, d.autonat);
   two_way(out, "agentmesh_p2p_connections", "gauge", "open peer connections by direction", "direction",
           {"inbound", double(d.connections_inbound)}, {"outbound", double(d.connections_outbound)});
   prom::gauge(out, "agentmesh_p2p_handshakes_in_progress", "connection upgrades under way",
@@ -169,8 +200,10 @@ void render_direct_metrics(std::string& out, const node::DirectStats& d) {
               static_cast<double>(d.capacity));
   prom::gauge(out, "agentmesh_outbox_bytes", "payload bytes of the pending messages", static_cast<double>(d.bytes));
   prom::counter(out, "agentmesh_outbox_refused_total", "sends refused because the outbox was full", d.refused_full);
-  two_way(out, "agentmesh_direct_attempts_total", "counter", "delivery attempts to other daemons, by path", "path",
-          {"direct", double(st.attempts_direct)}, {"gossip", double(st.attempts_gossip)});
+  by_label(out, "agentmesh_direct_attempts_total", "counter", "delivery attempts to other daemons, by path", "path",
+           {{"direct", double(st.attempts_direct)},
+            {"gossip", double(st.attempts_gossip - st.attempts_relay)},
+            {"gossip_relay", double(st.attempts_relay)}});
   prom::header(out, "agentmesh_direct_attempt_failures_total", "counter", "failed delivery attempts, by reason");
   for (const auto& [reason, n] : st.failures_by_reason) {
     prom::sample(out, "agentmesh_direct_attempt_failures_total",
@@ -182,8 +215,20 @@ void render_direct_metrics(std::string& out, const node::DirectStats& d) {
   prom::sample(out, "agentmesh_direct_outcomes_total", "outcome=\"expired\"", static_cast<double>(st.expired));
   prom::counter(out, "agentmesh_direct_acks_invalid_total", "acks that did not verify or matched no message",
                 st.acks_invalid);
-  two_way(out, "agentmesh_direct_received_total", "counter", "envelopes received from other daemons, by path", "path",
-          {"direct", double(d.received.received_direct)}, {"gossip", double(d.received.received_gossip)});
+  by_label(out, "agentmesh_direct_received_total", "counter", "envelopes received from other daemons, by path", "path",
+           {{"direct", double(d.received.received_direct)},
+            {"gossip", double(d.received.received_gossip)},
+            {"gossip_relay", double(d.received.received_relay)}});
+  const auto& r = d.relay;
+  by_label(out, "agentmesh_relay_items_total", "counter",
+           "relay topic items: published by us, forwarded for others, addressed to us", "kind",
+           {{"published", double(r.published)}, {"forwarded", double(r.forwarded)}, {"for_local", double(r.for_local)}});
+  by_label(out, "agentmesh_relay_dropped_total", "counter", "relay topic items not forwarded, by reason", "reason",
+           {{"rate", double(r.dropped_rate)},
+            {"invalid", double(r.dropped_invalid)},
+            {"expired", double(r.dropped_expired)},
+            {"own_budget", double(r.send_limited)}});
+  prom::gauge(out, "agentmesh_relay_authors", "authors with a relay rate bucket", static_cast<double>(r.authors));
   prom::counter(out, "agentmesh_direct_received_duplicate_total", "envelopes answered from the dedup table",
                 d.received.duplicate);
   prom::counter(out, "agentmesh_direct_malformed_total", "frames on dm streams or inbox topics that did not decode",

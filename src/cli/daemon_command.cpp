@@ -25,6 +25,8 @@ void add_daemon_command(CLI::App& app, int& status) {
   d->add_option("--listen", df->listen,
                 "peer-to-peer listen multiaddr, repeatable (default /ip4/0.0.0.0/tcp/7782; port 0 picks one)");
   d->add_option("--bootstrap", df->bootstrap, "peer multiaddr to connect to and keep connected, repeatable");
+  d->add_flag("--autonat-service", df->autonat_service,
+              "dial other daemons back when they ask whether they are reachable (AutoNAT; off by default)");
   d->add_option_function<std::string>(
       "--log-level", [df](const std::string& v) { df->log_level = v; },
       "trace|debug|info|warn|error|critical|off (default info)");

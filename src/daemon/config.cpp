@@ -263,6 +263,30 @@ bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& 
   return true;
 }
 
+// AutoNAT's server: p2p.autonat_service in the file, AGENTMESH_AUTONAT_SERVICE
+// (true/false), --autonat-service.
+bool read_autonat(const toml::table& file, const DaemonFlags& flags, const EnvLookup& env, DaemonConfig& cfg,
+                  std::string& why) {
+  bool service = false;
+  if (const auto* sec = file.get_as<toml::table>("p2p"); sec && sec->get("autonat_service")) {
+    const auto* b = sec->get("autonat_service")->as_boolean();
+    if (!b) {
+      why = "config: p2p.autonat_service must be true or false";
+      return false;
+    }
+    service = b->get();
+  }
+  if (auto e = env("AGENTMESH_AUTONAT_SERVICE")) {
+    if (*e != "true" && *e != "false") {
+      why = "AGENTMESH_AUTONAT_SERVICE must be true or false";
+      return false;
+    }
+    service = *e == "true";
+  }
+  cfg.node.transport.autonat.service = service || flags.autonat_service;
+  return true;
+}
+
 // The A2A gateway: [a2a] in the file, AGENTMESH_A2A / AGENTMESH_A2A_PUBLIC_URL,
 // and the flags, in that order of precedence (lowest first).
 bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup& env, DaemonConfig& cfg,
@@ -354,7 +378,7 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   if (!file) return file.error();
   auto strings = read_file_strings(*file, why);
   if (!strings || !read_file_numbers(*file, cfg, why) || !read_presence(*file, cfg, why) ||
-      !read_a2a(*file, flags, env, cfg, why))
+      !read_a2a(*file, flags, env, cfg, why) || !read_autonat(*file, flags, env, cfg, why))
     return kInvalid;
   const auto& [file_data_dir, file_name, file_level, file_format, file_api, file_listen, file_bootstrap] = *strings;
 

@@ -51,6 +51,8 @@ struct DaemonFlags {
   std::optional<std::string> a2a;  // host:port
   std::optional<std::string> a2a_public_url;
   bool a2a_insecure = false;
+  // --autonat-service: answer other daemons' AutoNAT dial-back requests.
+  bool autonat_service = false;
   // --listen / --bootstrap, repeatable; empty = not given.
   std::vector<std::string> listen;
   std::vector<std::string> bootstrap;

@@ -1,5 +1,7 @@
 #include "direct/ack_tracker.hpp"
 
+#include <fmt/format.h>
+
 namespace agentmesh::direct {
 
 namespace {
@@ -28,8 +30,14 @@ AckTracker::Actions AckTracker::tick(UnixMs now) {
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
     const auto id = deadlines_.begin()->second;
     deadlines_.erase(deadlines_.begin());
-    if (auto it = attempts_.find(id); it != attempts_.end()) it->second.deadline.reset();
-    auto more = failed(id, PathFailure{Failure::timeout, {}}, now);
+    PathFailure timeout{Failure::timeout, {}};
+    if (auto it = attempts_.find(id); it != attempts_.end()) {
+      it->second.deadline.reset();
+      if (!it->second.sent) {
+        timeout.detail = fmt::format("not connected within {} ms", config_.retry.connect_timeout.count());
+      }
+    }
+    auto more = failed(id, std::move(timeout), now);
     out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
   for (auto& rec : outbox_.take_expired(now)) {
@@ -67,6 +75,8 @@ void AckTracker::begin(const core::RequestId& id, UnixMs now, Actions& out) {
     if (breaker(*route.peer).allow(breaker_time(now))) {
       a.stage = Path::direct;
       a.peer = route.peer;
+      a.deadline = now + config_.retry.connect_timeout.count();
+      deadlines_.emplace(*a.deadline, id);
       ++stats_.attempts_direct;
       attempts_[id] = std::move(a);
       out.push_back(Action{Action::Kind::send_direct, id, route.peer, {}, {}});
@@ -88,6 +98,7 @@ void AckTracker::to_gossip_or_fail(const core::RequestId& id, Attempt& a, UnixMs
   }
   a.stage = Path::gossip;
   a.peer.reset();
+  a.sent = false;
   ++stats_.attempts_gossip;
   out.push_back(Action{Action::Kind::send_gossip, id, std::nullopt, {}, {}});
 }
@@ -97,10 +108,15 @@ void AckTracker::clear_deadline(const core::RequestId& id, Attempt& a) {
   a.deadline.reset();
 }
 
-void AckTracker::sent(const core::RequestId& id, UnixMs now) {
+void AckTracker::sent(const core::RequestId& id, UnixMs now, bool relayed) {
   auto it = attempts_.find(id);
   if (it == attempts_.end()) return;  // finished meanwhile (a late ack)
   clear_deadline(id, it->second);
+  it->second.sent = true;
+  if (relayed && it->second.stage == Path::gossip) {
+    it->second.stage = Path::gossip_relay;
+    ++stats_.attempts_relay;
+  }
   it->second.deadline = now + config_.retry.attempt_timeout.count();
   deadlines_.emplace(*it->second.deadline, id);
 }
@@ -163,7 +179,7 @@ void AckTracker::finish(const core::RequestId& id, Action::Outcome outcome, Acti
   out.push_back(std::move(a));
 }
 
-AckTracker::Actions AckTracker::on_ack(const wire::direct::Ack& ack, bool verified, bool from_gossip, UnixMs now) {
+AckTracker::Actions AckTracker::on_ack(const wire::direct::Ack& ack, bool verified, Path via, UnixMs now) {
   Actions out;
   ++stats_.acks_received;
   const auto id = core::RequestId::from_array(ack.request_id);
@@ -180,8 +196,8 @@ AckTracker::Actions AckTracker::on_ack(const wire::direct::Ack& ack, bool verifi
     // it could not check the envelope (expired, clock skew, ...): end the
     // attempt with its reason instead of waiting out the deadline. It
     // decides nothing about the message.
-    if (!from_gossip && attempt != attempts_.end() && attempt->second.stage == Path::direct &&
-        attempt->second.deadline && ack.outcome == wire::direct::Outcome::rejected) {
+    if (via == Path::direct && attempt != attempts_.end() && attempt->second.stage == Path::direct &&
+        attempt->second.sent && ack.outcome == wire::direct::Outcome::rejected) {
       return failed(id, PathFailure{Failure::refused, ack.reason}, now);
     }
     return out;
@@ -192,7 +208,7 @@ AckTracker::Actions AckTracker::on_ack(const wire::direct::Ack& ack, bool verifi
     if (attempt->second.stage == Path::direct && attempt->second.peer) breaker(*attempt->second.peer).on_success();
   } else {
     ++stats_.acks_late;  // its attempt timed out; the outcome stands
-    outcome.path = from_gossip ? Path::gossip : Path::direct;
+    outcome.path = via;
   }
   switch (ack.outcome) {
     case wire::direct::Outcome::accepted:
@@ -223,10 +239,14 @@ std::size_t AckTracker::recipient_reachable(const core::AgentId& recipient, Unix
   return outbox_.wake(now, [&](const store::OutboxRecord& r) { return r.recipient == recipient; });
 }
 
+std::size_t AckTracker::mesh_reachable(UnixMs now) {
+  return outbox_.wake(now, [](const store::OutboxRecord&) { return true; });
+}
+
 AckTracker::Actions AckTracker::channel_closed(const core::PeerId& peer, UnixMs now) {
   std::vector<core::RequestId> waiting;
   for (const auto& [id, a] : attempts_) {
-    if (a.stage == Path::direct && a.peer == peer && a.deadline) waiting.push_back(id);
+    if (a.stage == Path::direct && a.peer == peer && a.sent) waiting.push_back(id);
   }
   Actions out;
   for (const auto& id : waiting) {

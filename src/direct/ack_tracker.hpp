@@ -11,12 +11,16 @@
 //   due ─> direct path allowed (hint), the recipient's daemon known (RouteFn)
 //   │      and its breaker closed?
 //   │        yes ─> Action send_direct(peer) ─ the envelope goes on that
-//   │               peer's dm stream; sent() starts the ack deadline
+//   │               peer's dm stream once it is open (within
+//   │               connect_timeout, else a timeout); sent() starts the ack
+//   │               deadline
 //   │               failed() / deadline passed ─┐
 //   │        no ────────────────────────────────┤ (the reason is kept)
 //   │                                           v
 //   │      gossip allowed (hint)? ─> Action send_gossip ─ published on the
-//   │               recipient's inbox topic; sent() starts the deadline
+//   │               recipient's inbox topic, or, when no neighbour carries
+//   │               it, on the mesh-wide relay topic (stage gossip_relay);
+//   │               sent() starts the deadline
 //   │               failed() / deadline passed ─┐
 //   │                                           v
 //   │      the attempt failed: Action persist (the next attempt after
@@ -77,8 +81,8 @@ struct Action {
     // Seal the message and write it on the dm stream to `peer`; then call
     // sent() or failed().
     send_direct,
-    // Seal it and publish it on the recipient's inbox topic; then call
-    // sent() or failed().
+    // Seal it and publish it on the recipient's inbox topic (or the relay
+    // topic); then call sent() or failed().
     send_gossip,
     // The message is done: record `outcome` (its row, and a dead letter
     // unless accepted) and wake whoever waits for it.
@@ -105,6 +109,7 @@ struct SenderStats {
   std::uint64_t queued = 0;
   std::uint64_t attempts_direct = 0;
   std::uint64_t attempts_gossip = 0;
+  std::uint64_t attempts_relay = 0;  // of attempts_gossip: published on the relay topic
   std::uint64_t attempt_failures = 0;
   std::map<Failure, std::uint64_t> failures_by_reason;  // by the attempt's primary failure
   std::uint64_t accepted = 0;
@@ -151,14 +156,17 @@ class AckTracker {
   std::optional<UnixMs> next_wakeup() const;
 
   // --- what happened ---
-  // The current path's envelope is out: its ack deadline starts.
-  void sent(const core::RequestId& id, UnixMs now);
+  // The current path's envelope is out: its ack deadline starts. `relayed`:
+  // a gossip attempt went out on the relay topic (its stage becomes
+  // gossip_relay, the path an ack then reports).
+  void sent(const core::RequestId& id, UnixMs now, bool relayed = false);
   // The current path failed (before or after sending): the next path, or
   // the attempt fails.
   Actions failed(const core::RequestId& id, PathFailure failure, UnixMs now);
   // An ack arrived: `verified` when its MAC checked under the pair key.
-  // `from_gossip`: on our inbox topic rather than a dm stream.
-  Actions on_ack(const wire::direct::Ack& ack, bool verified, bool from_gossip, UnixMs now);
+  // `via`: where it came: a dm stream (direct), our inbox topic (gossip) or
+  // the relay topic (gossip_relay).
+  Actions on_ack(const wire::direct::Ack& ack, bool verified, Path via, UnixMs now);
   // An ack that did not decode.
   void on_undecodable_ack();
   // A connection to `peer` came up: its breaker resets and messages routed
@@ -166,6 +174,9 @@ class AckTracker {
   std::size_t peer_connected(const core::PeerId& peer, UnixMs now);
   // A route to `recipient` appeared (a subscriber of its inbox topic).
   std::size_t recipient_reachable(const core::AgentId& recipient, UnixMs now);
+  // A route to every recipient appeared (the first subscriber of the relay
+  // topic: this daemon joined the mesh): every waiting message is due now.
+  std::size_t mesh_reachable(UnixMs now);
   // The dm stream to `peer` ended: attempts waiting on it fail (stream_closed).
   Actions channel_closed(const core::PeerId& peer, UnixMs now);
   // A decision of this daemon (the sender was deleted, the recipient id
@@ -182,7 +193,8 @@ class AckTracker {
   struct Attempt {
     Path stage = Path::direct;
     std::optional<core::PeerId> peer;  // stage direct
-    std::optional<UnixMs> deadline;    // set by sent()
+    std::optional<UnixMs> deadline;    // the connect deadline (direct, until sent), then the ack deadline
+    bool sent = false;                 // the current path's envelope is out
     bool gossip_allowed = true;
     PathHint hint = PathHint::any;
     AttemptError error;

@@ -23,6 +23,12 @@ struct RetryConfig {
   double multiplier = 2.0;
   double jitter = 0.2;                             // +-20%
   std::chrono::milliseconds attempt_timeout{5'000};
+  // How long the direct path may take to get its stream (dial, handshake,
+  // negotiation) before the attempt moves on to the gossip path. A daemon
+  // behind NAT never answers a dial (the TCP connect would wait its full
+  // 10 s timeout); the dial goes on, and later messages use the connection
+  // if it does come up.
+  std::chrono::milliseconds connect_timeout{3'000};
 };
 
 // `unit_random` in [0, 1) (the caller's RNG). REQUIRES: attempt >= 1.

@@ -28,6 +28,8 @@ std::string_view to_string(Path p) noexcept {
       return "direct";
     case Path::gossip:
       return "gossip";
+    case Path::gossip_relay:
+      return "gossip_relay";
   }
   return "loopback";
 }
@@ -75,7 +77,7 @@ std::optional<MessageState> parse_message_state(std::string_view s) noexcept {
 }
 
 std::optional<Path> parse_path(std::string_view s) noexcept {
-  for (auto v : {Path::loopback, Path::direct, Path::gossip}) {
+  for (auto v : {Path::loopback, Path::direct, Path::gossip, Path::gossip_relay}) {
     if (to_string(v) == s) return v;
   }
   return std::nullopt;

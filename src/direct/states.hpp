@@ -25,7 +25,10 @@
 namespace agentmesh::direct {
 
 enum class MessageState { queued, sending, accepted, rejected, expired };
-enum class Path { loopback, direct, gossip };
+// gossip: the recipient's inbox topic, through a neighbour subscribed to it;
+// gossip_relay: the mesh-wide relay topic, carried hop by hop by every daemon
+// (no neighbour carries the recipient's inbox: no path but the mesh itself).
+enum class Path { loopback, direct, gossip, gossip_relay };
 enum class PathHint { any, direct, gossip };
 
 enum class Failure {
@@ -38,8 +41,9 @@ enum class Failure {
   stream_failed,
   // No connection to the hosting daemon could be made.
   dial_failed,
-  // Nobody to send it to: no subscriber of the recipient's inbox topic, or
-  // (path "direct") the recipient is hosted by no other daemon we know.
+  // Nobody to send it to: no subscriber of the recipient's inbox topic nor
+  // of the relay topic (no daemon connected at all), or (path "direct") the
+  // recipient is hosted by no other daemon we know.
   no_route,
   // The hosting peer's circuit breaker is open.
   circuit_open,

@@ -13,8 +13,14 @@
 // agentmesh/inbox/1/<agent>. A verified ack finishes the message: its
 // outcome row, and a dead letter when it did not arrive.
 //
-// Receiving: an envelope (on a dm stream or the inbox topic of an agent
-// hosted here) passes direct::check_envelope (size, version, clock window,
+// No neighbour on the recipient's inbox topic (the recipient's daemon is
+// reachable only across other daemons, as behind NAT): the envelope goes on
+// the relay topic agentmesh/relay/1, which every daemon joins and forwards
+// within rate limits, and the ack comes back the same way (path
+// gossip_relay; node/direct_relay.cpp).
+//
+// Receiving: an envelope (on a dm stream, the inbox topic of an agent hosted
+// here, or the relay topic) passes direct::check_envelope (size, version, clock window,
 // authentication), then the recipient's policy (state, block list), dedup and
 // the inbox commit in one transaction (InboxService::deliver), then the ack,
 // MAC'd under the reverse pair key, goes back the way the envelope came.
@@ -31,6 +37,7 @@
 
 #include "direct/ack_tracker.hpp"
 #include "direct/envelope_crypto.hpp"
+#include "direct/relay_limiter.hpp"
 #include "node/agents.hpp"
 #include "node/context.hpp"
 #include "node/directory.hpp"
@@ -49,6 +56,7 @@ namespace agentmesh::node {
 struct ReceiverStats {
   std::uint64_t received_direct = 0;
   std::uint64_t received_gossip = 0;
+  std::uint64_t received_relay = 0;
   std::uint64_t accepted = 0;
   std::uint64_t duplicate = 0;
   std::uint64_t malformed_frames = 0;
@@ -57,10 +65,24 @@ struct ReceiverStats {
   std::map<direct::error, std::uint64_t> rejected_by_reason;
 };
 
+// The relay topic as this daemon sees it: what it published, what it took
+// for its own agents, what it passed on, and what it dropped.
+struct RelayStats {
+  std::uint64_t published = 0;        // our envelopes and acks
+  std::uint64_t forwarded = 0;        // other daemons' items accepted for forwarding
+  std::uint64_t for_local = 0;        // envelopes for agents hosted here, and acks for their messages
+  std::uint64_t dropped_rate = 0;     // over an author's or the total rate: not forwarded
+  std::uint64_t dropped_invalid = 0;  // undecodable, or an envelope its author did not seal
+  std::uint64_t dropped_expired = 0;  // an envelope past its expiry
+  std::uint64_t send_limited = 0;     // our own attempts held back by our own author budget
+  std::size_t authors = 0;            // authors with a rate bucket
+};
+
 // GET /v1/diagnostics/direct and /metrics.
 struct DirectStats {
   direct::SenderStats sent;
   ReceiverStats received;
+  RelayStats relay;
   std::size_t pending = 0;  // messages in the outbox
   std::size_t in_flight = 0;
   std::size_t bytes = 0;
@@ -135,6 +157,12 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   void on_peer_disconnected(const core::PeerId& peer);
   // A peer subscribed to `agent`'s inbox topic: a route to it appeared.
   void on_inbox_route(const core::AgentId& agent);
+  // The relay topic (node/direct_relay.cpp): whether an item may be
+  // delivered and forwarded (the pubsub validator), an item that passed, and
+  // a peer that subscribed to it.
+  pubsub::Validation validate_relay(const wire::pubsub::Message& m);
+  void on_relay_item(const wire::pubsub::Message& m);
+  void on_relay_route();
 
   // --- for services that ride the direct path (node/tasks.hpp) ---
   // Messages from other daemons whose protocol is `protocol` go to
@@ -177,7 +205,7 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   void push(const std::shared_ptr<Channel>& ch, const core::RequestId& id, const std::string& envelope);
   Task<void> open_channel(core::PeerId peer, std::vector<core::Multiaddr> addrs, std::shared_ptr<Channel> ch);
   Task<void> read_acks(core::PeerId peer, std::shared_ptr<Channel> ch);
-  void on_ack(std::string_view bytes, bool from_gossip);
+  void on_ack(std::string_view bytes, direct::Path via);
   void finish(direct::Action action);
   // Accepted outcomes wait up to kOutcomeDelay (or until kOutcomeBatch are
   // queued) and are committed as one job (node/direct_driver.cpp).
@@ -189,8 +217,11 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   void persist(store::OutboxRecord row);
   void purge_finished(core::UnixMs now);
 
-  // receiving (node/direct_receive.cpp)
-  Task<std::optional<std::string>> receive(std::string bytes, core::PeerId from, bool from_gossip);
+  // receiving (node/direct_receive.cpp); `via`: direct, gossip or gossip_relay
+  Task<std::optional<std::string>> receive(std::string bytes, core::PeerId from, direct::Path via);
+  // the relay topic (node/direct_relay.cpp): publishes an item; false when
+  // our own budget or the mesh refused it
+  bool publish_relay(const wire::direct::InboxItem& item);
   void count_rejection(direct::error reason);
 
   void join_inbox(const core::AgentId& agent);
@@ -217,6 +248,8 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   struct Waiter;
   std::unordered_map<core::RequestId, std::vector<std::shared_ptr<Waiter>>> waiters_;
   ReceiverStats received_;
+  direct::RelayLimiter relay_limiter_;
+  RelayStats relay_;
   std::map<std::string, ProtocolReceiver, std::less<>> routes_;
   std::uint64_t refused_full_ = 0;
   core::UnixMs next_purge_ms_ = 0;

@@ -117,6 +117,7 @@ void DirectService::leave_inbox(const core::AgentId& agent) {
 void DirectService::start() {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   for (const auto* a : agents_->all()) join_inbox(a->id);
+  mesh_->join(std::string(wd::kRelayTopic));
   std::weak_ptr<DirectService> weak = weak_from_this();
   ticker_.start(ctx_, "outbox", [weak]() -> std::optional<core::UnixMs> {
     auto self = weak.lock();
@@ -213,13 +214,20 @@ void DirectService::send_gossip(const core::RequestId& id) {
   if (!envelope) return;
   const auto* rec = tracker_.find(id);
   wd::InboxItem item{wd::InboxItem::Kind::envelope, std::move(*envelope)};
-  auto published = mesh_->publish(inbox_topic(rec->recipient), wd::encode(item));
-  if (!published || published->peers == 0) {
-    // No peer subscribes to the recipient's inbox topic.
-    execute(tracker_.failed(id, direct::PathFailure{direct::Failure::no_route, {}}, ctx_.now_ms()));
+  const auto topic = inbox_topic(rec->recipient);
+  if (mesh_->topic_peer_count(topic) > 0) {
+    auto published = mesh_->publish(topic, wd::encode(item));
+    if (published && published->peers > 0) {
+      tracker_.sent(id, ctx_.now_ms());
+      return;
+    }
+  }
+  // No neighbour carries the recipient's inbox: across the mesh, hop by hop.
+  if (publish_relay(item)) {
+    tracker_.sent(id, ctx_.now_ms(), true);
     return;
   }
-  tracker_.sent(id, ctx_.now_ms());
+  execute(tracker_.failed(id, direct::PathFailure{direct::Failure::no_route, {}}, ctx_.now_ms()));
 }
 
 void DirectService::send_direct(const core::RequestId& id, const core::PeerId& peer) {
@@ -298,7 +306,7 @@ Task<void> DirectService::read_acks(core::PeerId peer, std::shared_ptr<Channel> 
   for (;;) {
     auto msg = co_await reader.read(wd::Limits{}.max_ack_bytes);
     if (!msg || stopped_) break;
-    on_ack(*msg, false);
+    on_ack(*msg, direct::Path::direct);
   }
   ch->closed = true;
   ch->stream->reset();
@@ -307,7 +315,7 @@ Task<void> DirectService::read_acks(core::PeerId peer, std::shared_ptr<Channel> 
   execute(tracker_.channel_closed(peer, ctx_.now_ms()));
 }
 
-void DirectService::on_ack(std::string_view bytes, bool from_gossip) {
+void DirectService::on_ack(std::string_view bytes, direct::Path via) {
   auto ack = wd::decode_ack(bytes_of(bytes));
   if (!ack) {
     tracker_.on_undecodable_ack();
@@ -323,7 +331,7 @@ void DirectService::on_ack(std::string_view bytes, bool from_gossip) {
                  direct::verify_ack(*ack, pair->receive);
     }
   }
-  execute(tracker_.on_ack(*ack, verified, from_gossip, ctx_.now_ms()));
+  execute(tracker_.on_ack(*ack, verified, via, ctx_.now_ms()));
 }
 
 // Records the outcome: the status row (content cleared) and, for a message
@@ -488,6 +496,8 @@ DirectStats DirectService::stats() const {
   DirectStats s;
   s.sent = tracker_.stats();
   s.received = received_;
+  s.relay = relay_;
+  s.relay.authors = relay_limiter_.authors();
   s.pending = tracker_.size();
   s.in_flight = tracker_.in_flight_count();
   s.bytes = tracker_.bytes();

@@ -80,9 +80,12 @@ void DirectService::count_rejection(direct::error reason) {
 // Checks, policy, dedup and commit of one envelope. Returns the encoded ack
 // to send back (authenticated when the envelope was), an empty string for no
 // ack (the sender retries), or nothing for a frame that is not an envelope.
-Task<std::optional<std::string>> DirectService::receive(std::string bytes, core::PeerId from, bool from_gossip) {
+Task<std::optional<std::string>> DirectService::receive(std::string bytes, core::PeerId from, direct::Path via) {
   auto self = shared_from_this();
-  (from_gossip ? received_.received_gossip : received_.received_direct)++;
+  const bool from_gossip = via != direct::Path::direct;
+  (via == direct::Path::gossip_relay ? received_.received_relay
+   : from_gossip                     ? received_.received_gossip
+                                     : received_.received_direct)++;
   const auto now = ctx_.now_ms();
   const auto& config = *ctx_.config;
   auto cfg = config.direct.receiver;
@@ -197,7 +200,7 @@ Task<void> DirectService::serve_stream(std::shared_ptr<transport::Stream> stream
                [weak, flow, writer, stream, peer, bytes = std::move(*msg)]() mutable -> Task<void> {
                  auto self = weak.lock();
                  if (!self) co_return;
-                 auto ack = co_await self->receive(std::move(bytes), peer, false);
+                 auto ack = co_await self->receive(std::move(bytes), peer, direct::Path::direct);
                  --flow->in_flight;
                  flow->signal.cancel();
                  if (!ack) {  // not an envelope: the peer misbehaves; end the stream
@@ -234,7 +237,7 @@ void DirectService::on_inbox_item(const wire::pubsub::Message& m) {
     return;
   }
   if (item->kind == wd::InboxItem::Kind::ack) {
-    on_ack(item->bytes, true);
+    on_ack(item->bytes, direct::Path::gossip);
     return;
   }
   auto author = core::PeerId::from_multihash(bytes_of(*m.from));
@@ -245,12 +248,18 @@ void DirectService::on_inbox_item(const wire::pubsub::Message& m) {
                auto self = weak.lock();
                if (!self) co_return;
                auto env = wd::decode_envelope(bytes_of(bytes));
-               auto ack = co_await self->receive(std::move(bytes), peer, true);
+               auto ack = co_await self->receive(std::move(bytes), peer, direct::Path::gossip);
                if (!ack || ack->empty() || !env || self->stopped_) co_return;
-               // Authenticated acks go back on the sender's inbox topic.
+               // Authenticated acks go back on the sender's inbox topic, or
+               // across the mesh when no neighbour carries it.
                const auto sender = core::AgentId::from_array(env->sender);
+               const auto topic = std::string(wd::kInboxTopicPrefix) + sender.to_string();
                wd::InboxItem reply{wd::InboxItem::Kind::ack, std::move(*ack)};
-               (void)self->mesh_->publish(std::string(wd::kInboxTopicPrefix) + sender.to_string(), wd::encode(reply));
+               if (self->mesh_->topic_peer_count(topic) > 0) {
+                 (void)self->mesh_->publish(topic, wd::encode(reply));
+               } else {
+                 (void)self->publish_relay(reply);
+               }
              });
 }
 

@@ -228,16 +228,21 @@ Result<void> Node::open_services(std::string& why, crypto::SigningKey node_key) 
 }
 
 // What the network delivers goes to the service that owns it: adverts to the
-// directory, inbox topics to the direct service, every other topic to the
+// directory, inbox topics and the relay topic to the direct service, every other topic to the
 // topic service; connections and dm streams to the direct service.
 void Node::wire_network() {
   namespace wd = wire::direct;
   auto& router = pubsub_->router();
-  router.set_validator([topics = std::weak_ptr(topics_), directory = std::weak_ptr(directory_)](
-                           const core::PeerId&, const wire::pubsub::Message& m) {
+  router.set_validator([topics = std::weak_ptr(topics_), directory = std::weak_ptr(directory_),
+                        direct = std::weak_ptr(direct_)](const core::PeerId&, const wire::pubsub::Message& m) {
     if (*m.topic == wire::advert::kTopic) {
       auto d = directory.lock();
       return d ? d->validate(m) : pubsub::Validation::ignore;
+    }
+    // The relay topic: every daemon forwards it, within rate limits.
+    if (*m.topic == wd::kRelayTopic) {
+      auto d = direct.lock();
+      return d ? d->validate_relay(m) : pubsub::Validation::ignore;
     }
     if (*m.topic == wire::advert::kBeaconTopic) return DirectoryService::validate_beacon(m);
     // Inbox topics carry sealed envelopes and MAC'd acks: relays cannot
@@ -255,6 +260,8 @@ void Node::wire_network() {
       self->directory_->on_advert(m);
     } else if (*m.topic == wire::advert::kBeaconTopic) {
       self->directory_->on_beacon(author);
+    } else if (*m.topic == wd::kRelayTopic) {
+      self->direct_->on_relay_item(m);
     } else if (m.topic->starts_with(wd::kInboxTopicPrefix)) {
       self->direct_->on_inbox_item(m);
     } else {
@@ -269,6 +276,8 @@ void Node::wire_network() {
       self->directory_->catch_up_from(peer);  // and we learn what it knows
     } else if (topic == wire::advert::kBeaconTopic) {
       self->directory_->beacon_soon();  // a returning daemon shows online as soon as it is connected
+    } else if (topic == wd::kRelayTopic) {
+      self->direct_->on_relay_route();
     } else if (topic.starts_with(wd::kInboxTopicPrefix)) {
       if (auto agent = core::AgentId::parse(std::string_view(topic).substr(wd::kInboxTopicPrefix.size()))) {
         self->direct_->on_inbox_route(*agent);
@@ -331,6 +340,7 @@ void Node::stop() {
   if (directory_) directory_->stop();
   if (inboxes_) inboxes_->stop();
   if (pubsub_) pubsub_->stop();
+  if (peers_) peers_->stop();
   if (host_) host_->stop();
   ctx_->storage->stop();
 }
@@ -367,7 +377,7 @@ Diagnostics Node::diagnostics() const {
   for (const char* name : kDatabaseFiles) d.store.database_bytes += file_size_or_zero(config_->data_dir / name);
   d.direct = direct_->stats();
   d.tasks = tasks_->stats();
-  d.transport = host_->diagnostics();
+  d.transport = peers_->diagnostics();
   d.bootstrap_peers = config_->transport.bootstrap.size();
   const auto& router = pubsub_->router();
   d.pubsub.router = router.counters();

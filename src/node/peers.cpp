@@ -7,7 +7,11 @@
 namespace agentmesh::node {
 
 PeerService::PeerService(ServiceContext ctx, std::shared_ptr<transport::Host> host)
-    : ctx_(std::move(ctx)), host_(std::move(host)) {}
+    : ctx_(std::move(ctx)),
+      host_(std::move(host)),
+      autonat_(std::make_shared<transport::AutoNat>(host_, ctx_.config->transport.autonat, ctx_.log)) {}
+
+void PeerService::stop() { autonat_->stop(); }
 
 Result<void> PeerService::load(std::string& why) {
   auto remembered = ctx_.storage->reader().list_peers(ctx_.config->transport.max_remembered_peers);
@@ -28,6 +32,7 @@ Result<void> PeerService::load(std::string& why) {
 }
 
 void PeerService::start() {
+  autonat_->start();
   std::weak_ptr<PeerService> weak = weak_from_this();
   transport::Host::Observer observer;
   observer.identified = [weak](const wire::identify::Info& info, std::optional<core::Multiaddr> dialed) {
@@ -60,6 +65,7 @@ NodeInfo PeerService::info() const {
   for (const auto& a : host_->listen_addrs()) info.listen_addrs.push_back(a.with_peer_id(host_->peer_id()));
   info.agent_version = host_->agent_version();
   info.protocols = host_->protocols();
+  info.reachability = autonat_->status();
   return info;
 }
 
@@ -79,7 +85,11 @@ Result<void> PeerService::disconnect(const core::PeerId& peer) {
   return host_->disconnect(peer);
 }
 
-transport::TransportDiagnostics PeerService::diagnostics() const { return host_->diagnostics(); }
+transport::TransportDiagnostics PeerService::diagnostics() const {
+  auto d = host_->diagnostics();
+  d.autonat = autonat_->status();
+  return d;
+}
 
 std::size_t PeerService::connected() const {
   const auto d = host_->diagnostics();

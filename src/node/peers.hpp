@@ -1,6 +1,7 @@
 #pragma once
 // node/peers: this node on the peer-to-peer network: its identity and
-// addresses, the peers it is connected to, connecting and disconnecting, and
+// addresses, whether it can be dialed from outside (AutoNAT), the peers it is
+// connected to, connecting and disconnecting, and
 // the peer store (addresses learned from identify, kept in SQLite and
 // redialed at start: the 64 most recently seen).
 //
@@ -15,6 +16,7 @@
 
 #include "node/context.hpp"
 #include "node/types.hpp"
+#include "transport/autonat.hpp"
 #include "transport/host.hpp"
 #include "transport/info.hpp"
 
@@ -29,6 +31,8 @@ class PeerService : public std::enable_shared_from_this<PeerService> {
   // Persists what identify teaches and forgets what disconnect() drops.
   void start();
 
+  // AutoNAT (transport/autonat.hpp) stops with the node.
+  void stop();
   NodeInfo info() const;
   std::vector<transport::PeerInfo> list() const;
   // Dials (or finds) the peer; it stays wanted (redialed) until disconnect().
@@ -41,6 +45,7 @@ class PeerService : public std::enable_shared_from_this<PeerService> {
  private:
   ServiceContext ctx_;
   std::shared_ptr<transport::Host> host_;
+  std::shared_ptr<transport::AutoNat> autonat_;
 };
 
 }  // namespace agentmesh::node

@@ -15,6 +15,7 @@
 #include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "core/multiaddr.hpp"
+#include "transport/info.hpp"
 #include "core/peer_id.hpp"
 #include "core/pressure.hpp"
 #include "direct/states.hpp"
@@ -154,6 +155,7 @@ struct NodeInfo {
   std::vector<core::Multiaddr> listen_addrs;  // with /p2p/<peer>
   std::string agent_version;
   std::vector<std::string> protocols;
+  transport::AutoNatStatus reachability;
 };
 
 // A topic message as local subscribers see it (GET /v1/topics/{t}/events).

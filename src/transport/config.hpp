@@ -15,6 +15,30 @@ namespace agentmesh::transport {
 
 using std::chrono::milliseconds;
 
+// AutoNAT v1 (transport/autonat.hpp): learning whether this daemon can be
+// dialed from outside, and, opt-in, helping other daemons learn it.
+struct AutoNatConfig {
+  // Answer other peers' dial-back requests (--autonat-service).
+  bool service = false;
+  // The first check, after the first connection to a peer that serves
+  // AutoNAT; then every `interval` while the answer is unknown, every
+  // `confirmed_interval` once public or private.
+  milliseconds first_check{1'000};
+  milliseconds interval{60'000};
+  milliseconds confirmed_interval{15 * 60'000};
+  // Servers asked per check (of the connected peers that serve AutoNAT).
+  std::size_t servers_per_check = 3;
+  // The server's dial-back: per address (TCP connect; the handshake has its
+  // own deadline), and at most this many addresses per request.
+  milliseconds dial_back_timeout{5'000};
+  std::size_t max_dial_back_addrs = 4;
+  // Server limits: one request per peer per `per_peer_interval`, at most
+  // `max_requests_per_minute` in all and `max_concurrent` dial-backs at once.
+  milliseconds per_peer_interval{10'000};
+  std::size_t max_requests_per_minute = 60;
+  std::size_t max_concurrent = 4;
+};
+
 struct TransportConfig {
   static constexpr std::uint16_t kDefaultPort = 7782;
   static constexpr std::size_t kDefaultMaxInbound = 200;
@@ -71,6 +95,7 @@ struct TransportConfig {
   yamux::SessionConfig yamux;
   // Sent in identify.
   std::string agent_version;
+  AutoNatConfig autonat;
 };
 
 }  // namespace agentmesh::transport

@@ -178,7 +178,47 @@ Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
     if (auto it = peers_.find(*expected); it != peers_.end()) co_return *expected;
   }
   if (count(Direction::outbound) >= config_.max_outbound) co_return make_error_code(error::connection_limit);
+  auto up = co_await open(*target, addr.without_peer_id(), expected, config_.dial_timeout, identity_);
+  if (!up) co_return up.error();
+  const auto peer = up->connection->peer();
+  if (peer == self_) {
+    up->connection->start({}, {}, {}, {}, tasks_);
+    up->connection->close(make_error_code(error::dial_self));
+    co_return make_error_code(error::dial_self);
+  }
+  if (stopped_) co_return make_error_code(error::going_away);
+  auto kept = adopt(std::move(up->connection), std::move(up->initial));
+  if (auto it = peers_.find(peer);
+      it != peers_.end() && it->second->conn == kept && kept->direction() == Direction::outbound) {
+    it->second->dialed = addr.without_peer_id();
+  }
+  co_return peer;
+}
 
+Task<Result<void>> Host::probe(core::PeerId expected, core::Multiaddr addr, std::chrono::milliseconds timeout) {
+  auto self = shared_from_this();
+  if (stopped_) co_return make_error_code(error::going_away);
+  auto target = detail::tcp_target(addr);
+  if (!target) co_return target.error();
+  // Under a throwaway identity (the spec allows it): the peer takes the
+  // probe for a new peer, not a second connection from us that its
+  // one-connection-per-peer rule would weigh against the one it has.
+  const auto ephemeral = crypto::SigningKey::generate();
+  auto up = co_await open(*target, addr.without_peer_id(), expected, timeout, ephemeral);
+  if (!up) co_return up.error();
+  // Proven by the handshake; not kept.
+  up->connection->start({}, {}, {}, {}, tasks_);
+  up->connection->close(make_error_code(error::going_away));
+  co_return Result<void>{};
+}
+
+// TCP connect (within `connect_timeout`) and the upgrade (within the
+// handshake timeout), counted; the connection is not started.
+Task<Result<Upgraded>> Host::open(detail::TcpTarget target_value, core::Multiaddr addr,
+                                  std::optional<core::PeerId> expected, std::chrono::milliseconds connect_timeout,
+                                  const crypto::SigningKey& identity) {
+  auto self = shared_from_this();
+  const auto* target = &target_value;
   ++handshakes_out_;
   struct Pending {
     std::size_t& n;
@@ -209,7 +249,7 @@ Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
     co_return Result<void>{};
   };
   auto connect_task = connecting();
-  auto connected = co_await detail::with_timeout(std::move(connect_task), config_.dial_timeout);
+  auto connected = co_await detail::with_timeout(std::move(connect_task), connect_timeout);
   if (!connected) {
     auto ec =
         connected.error() == make_error_code(error::timeout) ? make_error_code(error::dial_timeout) : connected.error();
@@ -221,7 +261,7 @@ Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
   tune_socket(socket);
   ++diag_.dialed;
 
-  auto upgrading = upgrade(std::move(socket), Direction::outbound, identity_, expected, addr.without_peer_id(),
+  auto upgrading = upgrade(std::move(socket), Direction::outbound, identity, expected, std::move(addr),
                            config_.yamux, config_.keepalive_interval);
   auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
   if (!up) {
@@ -230,19 +270,7 @@ Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
     co_return up.error();
   }
   ++diag_.handshakes_ok;
-  const auto peer = up->connection->peer();
-  if (peer == self_) {
-    up->connection->start({}, {}, {}, {}, tasks_);
-    up->connection->close(make_error_code(error::dial_self));
-    co_return make_error_code(error::dial_self);
-  }
-  if (stopped_) co_return make_error_code(error::going_away);
-  auto kept = adopt(std::move(up->connection), std::move(up->initial));
-  if (auto it = peers_.find(peer);
-      it != peers_.end() && it->second->conn == kept && kept->direction() == Direction::outbound) {
-    it->second->dialed = addr.without_peer_id();
-  }
-  co_return peer;
+  co_return std::move(*up);
 }
 
 std::shared_ptr<Connection> Host::adopt(std::shared_ptr<Connection> conn, std::string initial) {
@@ -429,6 +457,7 @@ std::vector<PeerInfo> Host::peers() const {
       p.agent_version = state->info->agent_version;
       p.signed_record = state->info->signed_peer_record.has_value();
       p.protocols = state->info->protocols;
+      p.observed_addr = state->info->observed_addr;
     }
     out.push_back(std::move(p));
   }

@@ -64,6 +64,10 @@ using Task = boost::asio::awaitable<T>;
 
 class Connection;
 class Stream;
+struct Upgraded;
+namespace detail {
+struct TcpTarget;
+}
 enum class Direction;
 
 inline constexpr std::string_view kPingProtocol = "/ipfs/ping/1.0.0";
@@ -115,6 +119,11 @@ class Host : public std::enable_shared_from_this<Host> {
   // the peer does not become wanted: the direct-message path dials the
   // hosting daemon of a recipient it found in the directory.
   Task<Result<core::PeerId>> dial_addrs(core::PeerId expected, std::vector<core::Multiaddr> addrs);
+  // AutoNAT's dial-back: a new connection to `expected` at `addr`, under a
+  // throwaway identity, proven by the Noise handshake and closed at once,
+  // whether or not the peer is connected already (that connection stays). `timeout` bounds the TCP
+  // connect (the handshake has its usual deadline).
+  Task<Result<void>> probe(core::PeerId expected, core::Multiaddr addr, std::chrono::milliseconds timeout);
   // The signed peer record a connected peer sent in identify (checked).
   std::optional<std::string> signed_record(const core::PeerId& peer) const;
   // Closes the connection and forgets the peer. not_connected when unknown.
@@ -123,6 +132,7 @@ class Host : public std::enable_shared_from_this<Host> {
   Task<Result<std::shared_ptr<Stream>>> new_stream(const core::PeerId& peer, std::vector<std::string> protocols);
 
   const core::PeerId& peer_id() const { return self_; }
+  Executor executor() const { return ex_; }
   // The node's identity key (pubsub signs with it).
   const crypto::SigningKey& identity() const { return identity_; }
   // Bound listen addresses (an unspecified host expands to the machine's
@@ -144,6 +154,9 @@ class Host : public std::enable_shared_from_this<Host> {
   Task<void> accept_loop(std::size_t index);
   Task<void> handle_inbound(boost::asio::ip::tcp::socket socket);
   Task<Result<core::PeerId>> dial(core::Multiaddr addr);
+  // TCP connect and upgrade as `identity` (REQUIRES: it outlives the task).
+  Task<Result<Upgraded>> open(detail::TcpTarget target, core::Multiaddr addr, std::optional<core::PeerId> expected,
+                              std::chrono::milliseconds connect_timeout, const crypto::SigningKey& identity);
   // Keeps one connection per peer; returns the one kept.
   std::shared_ptr<Connection> adopt(std::shared_ptr<Connection> conn, std::string initial);
   void on_stream(std::shared_ptr<Stream> stream);

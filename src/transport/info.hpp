@@ -8,6 +8,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/multiaddr.hpp"
@@ -31,6 +33,7 @@ struct PeerInfo {
   std::uint64_t bytes_out = 0;
   std::string agent_version;                    // from identify
   std::vector<std::string> protocols;           // from identify
+  std::optional<core::Multiaddr> observed_addr; // from identify: the address this peer sees us at
   bool signed_record = false;                   // identify carried a valid signed peer record
 };
 
@@ -54,8 +57,33 @@ struct PeerQueues {
   Pacing pacing;
 };
 
+enum class Reachability { unknown, reachable, unreachable };
+// "unknown", "public", "private".
+std::string_view to_string(Reachability r) noexcept;
+
+// AutoNAT's view (transport/autonat.hpp): GET /v1/node, diagnostics, /metrics.
+struct AutoNatStatus {
+  Reachability state = Reachability::unknown;
+  std::size_t votes_public = 0;
+  std::size_t votes_private = 0;
+  std::optional<core::Multiaddr> public_addr;  // the last address a server reached
+  std::optional<std::int64_t> checked_ms;      // Unix ms of the last answer
+  // What connected peers see us at (identify), and how many peers said so.
+  std::vector<std::pair<core::Multiaddr, std::size_t>> observed;
+  bool service = false;
+  // client
+  std::uint64_t checks = 0;
+  std::map<std::string, std::uint64_t> answers;  // by status (OK, E_DIAL_ERROR, ...; "failed": no answer)
+  // server
+  std::uint64_t requests = 0;
+  std::uint64_t dialed_back = 0;       // OK answers
+  std::uint64_t dial_back_failed = 0;  // E_DIAL_ERROR answers
+  std::map<std::string, std::uint64_t> refused;  // by reason: rate, busy, bad_request, no_address
+};
+
 // GET /v1/diagnostics/transport and /metrics.
 struct TransportDiagnostics {
+  AutoNatStatus autonat;  // filled by the node (PeerService)
   std::size_t connections_inbound = 0;
   std::size_t connections_outbound = 0;
   std::size_t handshakes_in_progress = 0;

@@ -96,6 +96,13 @@ struct InboxItem {
   std::string bytes;  // the encoded Envelope or Ack
   friend bool operator==(const InboxItem&, const InboxItem&) = default;
 };
+// The relay topic: one topic every daemon joins and forwards, carrying the
+// same items (envelopes, acks) for recipients that no neighbour's inbox
+// topic reaches: the gossip path across any number of hops. Each daemon
+// takes what is addressed to agents it hosts (the envelope's recipient, the
+// ack's sender) and passes on the rest within rate limits
+// (direct/relay_limiter.hpp).
+inline constexpr std::string_view kRelayTopic = "agentmesh/relay/1";
 std::string encode(const InboxItem& item);
 // bad_protobuf unless exactly one of the two is present; frame_too_large over
 // limits.max_envelope_bytes (+ framing).

@@ -92,6 +92,33 @@ TEST_F(P2pTest, TwoDaemonsConnectThroughABootstrapAddressIdentifyAndPing) {
             std::string::npos);
 }
 
+// AutoNAT between daemons: b asks a (which serves it) to dial it back and
+// reports itself public in GET /v1/node and /metrics; a has no one to ask
+// (b does not serve) and stays unknown.
+TEST_F(P2pTest, ADaemonLearnsItIsReachableFromAnAutoNatServer) {
+  auto& a = add({"--autonat-service"});
+  auto& b = add({"--bootstrap", p2p_addr(a)});
+  auto reach = [](const Daemon& d) { return get_json(d, "/v1/node").at("reachability"); };
+  ASSERT_TRUE(eventually([&] { return reach(b).at("state").as_string() == "public"; }, 20s))
+      << json::serialize(reach(b)) << b.log();
+  const auto r = reach(b);
+  EXPECT_EQ(r.at("votes_public").to_number<int>(), 1);
+  EXPECT_EQ(r.at("votes_private").to_number<int>(), 0);
+  EXPECT_FALSE(r.at("service").as_bool());
+  ASSERT_EQ(r.at("observed_addrs").as_array().size(), 1u) << json::serialize(r);
+  const std::string public_addr(r.at("public_addr").as_string());
+  EXPECT_EQ(p2p_addr(b).rfind(public_addr + "/p2p/", 0), 0u) << public_addr << " vs " << p2p_addr(b);
+  EXPECT_EQ(reach(a).at("state").as_string(), "unknown");
+  EXPECT_TRUE(reach(a).at("service").as_bool());
+  const auto diag = get_json(a, "/v1/diagnostics/transport").at("autonat");
+  EXPECT_EQ(diag.at("server").at("dialed_back_total").to_number<int>(), 1) << json::serialize(diag);
+  EXPECT_EQ(get_json(b, "/v1/diagnostics/transport").at("autonat").at("answers_total").at("OK").to_number<int>(), 1);
+  auto metrics = b.admin().request("GET", "/metrics", "", "");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("agentmesh_reachability{state=\"public\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("agentmesh_reachability{state=\"private\"} 0"), std::string::npos);
+}
+
 TEST_F(P2pTest, FiveDaemonsInALineAllConnectToTheirNeighbours) {
   add();
   for (int i = 1; i < 5; ++i) add({"--bootstrap", p2p_addr(*daemons_[i - 1])});

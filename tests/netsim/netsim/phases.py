@@ -22,18 +22,21 @@ def all_pairs(r: Run, ph: Dict[str, Any]) -> None:
     """Every agent sends to every other with ``"wait": "ack"``; a host pair passes when every agent pair between the
     two hosts was acked. Repeated ``rounds`` times."""
     rounds = int(ph.get("rounds", 3))
+    wait_ms = int(ph.get("wait_ms", 10_000))
     agents = list(r.agents)
     pairs = [(a, b) for a in agents for b in agents if a != b]
     host_pairs = [(x, y) for x in r.hosts for y in r.hosts if x != y]
     lines = ["## All-pairs direct messages\n", "| round | host pairs | agent pairs | slowest ack (ms) |",
              "|---|---|---|---|"]
     all_met = True
+    all_results: List[Dict[str, Any]] = []
     for k in range(1, rounds + 1):
         futs = []
         for a, b in pairs:
             h = r.agents[a]
-            futs.append(r.api(h).submit(ops.send, r.history, h, a, b, "ack", 10_000, None, f"all_pairs {k}"))
+            futs.append(r.api(h).submit(ops.send, r.history, h, a, b, "ack", wait_ms, None, f"all_pairs {k}"))
         results = [f.result() for f in futs]
+        all_results.extend(results)
         good = {(op["from"], op["to"]) for op in results
                 if op["type"] == "ok" and (op.get("result") or {}).get("state") == "accepted"}
         agent_ok = len(good)
@@ -47,9 +50,30 @@ def all_pairs(r: Run, ph: Dict[str, Any]) -> None:
                 if (op["from"], op["to"]) not in good:
                     lines.append(f"|  | failed: {r.agents[op['from']]} -> {r.agents[op['to']]} | "
                                  f"{op.get('result') or op.get('error')} | |")
+    if r.no_direct:
+        judge_paths(r, all_results, lines)
     r.section("\n".join(lines) + "\n")
     r.target(f"all-pairs, {rounds} consecutive rounds", "every round complete" if all_met else "incomplete",
              f"{len(host_pairs)}/{len(host_pairs)} host pairs, {len(pairs)}/{len(pairs)} agent pairs", all_met)
+
+
+def judge_paths(r: Run, results: List[Dict[str, Any]], lines: List[str]) -> None:
+    """With ``no_direct`` pairs: the paths the receipts name, for pairs with and without a direct path; every
+    accepted message between a cut pair must have crossed the mesh on the relay topic (``gossip_relay``)."""
+    counts: Dict[Tuple[bool, str], int] = {}
+    for op in results:
+        rc = op.get("result") or {}
+        if rc.get("state") != "accepted":
+            continue
+        key = (r.cut(r.agents[op["from"]], r.agents[op["to"]]), rc.get("path", "?"))
+        counts[key] = counts.get(key, 0) + 1
+    lines += ["", "| pair | path | messages |", "|---|---|---|"]
+    for (cut, path), n in sorted(counts.items()):
+        lines.append(f"| {'no direct path' if cut else 'direct path'} | {path} | {n} |")
+    cut_total = sum(n for (cut, _), n in counts.items() if cut)
+    relayed = counts.get((True, "gossip_relay"), 0)
+    r.target("messages between daemons with no direct path, carried across the mesh", f"{relayed}/{cut_total}",
+             "all on path gossip_relay", cut_total > 0 and relayed == cut_total)
 
 
 # --- topics ---

@@ -70,6 +70,9 @@ class Run:
         self.load_start_ms: Optional[float] = None
         self.require_topic_delivery = False
         self.net: Optional[Network] = None
+        # Host pairs with no path between them for the whole run (both behind NAT, say): every packet between
+        # them is dropped from the start, so they can talk only through the other daemons.
+        self.no_direct: List[Tuple[str, str]] = [(p[0], p[1]) for p in scenario.get("no_direct", [])]
 
     # --- helpers the phases use ---
 
@@ -82,6 +85,10 @@ class Run:
 
     def api(self, host: str):
         return self.daemons[host].api
+
+    def cut(self, a: str, b: str) -> bool:
+        """Whether ``a`` and ``b`` have no direct path (``no_direct``)."""
+        return (a, b) in self.no_direct or (b, a) in self.no_direct
 
     def rtt(self, a: str, b: str) -> float:
         key = self.sc.get("rtt_ms", {})
@@ -114,7 +121,7 @@ class Run:
 
     def wait_connected(self, deadline_s: float) -> Optional[float]:
         start = time.monotonic()
-        want = len(self.hosts) - 1
+        want = {h: sum(1 for o in self.hosts if o != h and not self.cut(h, o)) for h in self.hosts}
         while True:
             counts = {}
             for h in self.hosts:
@@ -123,7 +130,7 @@ class Run:
                     counts[h] = len(body.get("peers", [])) if status == 200 else 0
                 except (Refused, Indeterminate):
                     counts[h] = 0
-            if all(c >= want for c in counts.values()):
+            if all(c >= want[h] for h, c in counts.items()):
                 return time.monotonic() - start
             if time.monotonic() - start > deadline_s:
                 print(f"  peers still missing after {deadline_s} s: {counts}", flush=True)
@@ -171,6 +178,8 @@ class Run:
         for a, b in itertools.combinations(self.hosts, 2):
             self.net.set_rtt(a, b, self.rtt(a, b), jitter)
         self.net.commit_delays()
+        for i, (a, b) in enumerate(self.no_direct):
+            self.net.partition(f"no_direct{i}", [a], [b])
         extra = list(self.sc.get("daemon_args", []))
         for j, h in enumerate(self.hosts):
             boot = [f"/ip4/{self.net.addr(self.hosts[i])}/tcp/7782" for i in range(j)]
@@ -192,7 +201,8 @@ class Run:
         complete = self.wait_directories(float(self.sc.get("directory_deadline_s", 90)))
         total = time.monotonic() - started
         self.section("## Start\n\n"
-                     f"{len(self.hosts)} hosts, {len(self.agents)} agents. Every pair of daemons connected "
+                     f"{len(self.hosts)} hosts, {len(self.agents)} agents. Every pair of daemons "
+                     f"{'(but the pairs with no direct path) ' if self.no_direct else ''}connected "
                      f"{'after %.1f s' % connected if connected is not None else 'NOT within 30 s'}; every directory "
                      f"complete (all agents online everywhere) "
                      f"{'%.1f s after the agents were created' % total if complete is not None else 'NOT in time'}.\n")

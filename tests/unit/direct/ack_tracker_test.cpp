@@ -83,7 +83,7 @@ TEST_F(AckTrackerTest, DirectAttemptThenVerifiedAckFinishesAccepted) {
   tracker_.sent(m.request_id, now());
   EXPECT_EQ(tracker_.next_wakeup(), now() + 5'000);  // the ack deadline
   advance(40);
-  actions = tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 7), true, false, now());
+  actions = tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 7), true, Path::direct, now());
   const auto done = find(actions, Kind::finish);
   ASSERT_TRUE(done);
   EXPECT_EQ(done->outcome.state, MessageState::accepted);
@@ -121,6 +121,27 @@ TEST_F(AckTrackerTest, TimeoutFallsBackToGossipThenFailsWithBackoff) {
   EXPECT_EQ(tracker_.find(m.request_id)->attempts, 2u);
 }
 
+// A peer that never answers the dial (behind NAT): the attempt does not wait
+// out the TCP connect; after connect_timeout it takes the gossip path.
+TEST_F(AckTrackerTest, ADirectPathThatCannotConnectInTimeMovesToGossip) {
+  auto m = add();
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+  EXPECT_EQ(tracker_.next_wakeup(), now() + 3'000);
+  advance(2'999);
+  EXPECT_TRUE(tracker_.tick(now()).empty());
+  advance(1);
+  auto actions = tracker_.tick(now());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::send_gossip);
+  EXPECT_EQ(tracker_.stage(m.request_id), Path::gossip);
+  tracker_.sent(m.request_id, now());
+  EXPECT_EQ(tracker_.next_wakeup(), now() + 5'000);  // the gossip path's ack deadline
+  advance(5'000);
+  const auto persist = find(tracker_.tick(now()), Kind::persist);
+  ASSERT_TRUE(persist);
+  EXPECT_EQ(persist->record.last_error, "timeout: not connected within 3000 ms; gossip: timeout");
+}
+
 TEST_F(AckTrackerTest, ExpiryWhileWaitingFinishesExpiredWithTheLastError) {
   auto m = add({}, 10'000);
   ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
@@ -143,7 +164,7 @@ TEST_F(AckTrackerTest, AnInFlightAttemptIsNotExpiredUntilItEnds) {
   tracker_.sent(m.request_id, now());
   advance(1'000);
   EXPECT_FALSE(find(tracker_.tick(now()), Kind::finish));  // the ack may be on its way
-  auto late = tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 3), true, false, now());
+  auto late = tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 3), true, Path::direct, now());
   ASSERT_TRUE(find(late, Kind::finish));
   EXPECT_EQ(find(late, Kind::finish)->outcome.state, MessageState::accepted);
 }
@@ -153,12 +174,13 @@ TEST_F(AckTrackerTest, UnverifiedAcksDecideNothing) {
   ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
   tracker_.sent(m.request_id, now());
   // A forged "accepted" (no valid MAC) on the gossip inbox: ignored, counted.
-  EXPECT_TRUE(tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 1), false, true, now()).empty());
+  EXPECT_TRUE(tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 1), false, Path::gossip, now()).empty());
   EXPECT_EQ(tracker_.stats().acks_invalid, 1u);
   EXPECT_TRUE(tracker_.in_flight(m.request_id));
   // The hosting daemon's unauthenticated rejection on our own stream ends the
   // direct path early with its reason; the message goes on.
-  auto actions = tracker_.on_ack(ack(m, wire::direct::Outcome::rejected, 0, "clock_skew"), false, false, now());
+  auto actions =
+      tracker_.on_ack(ack(m, wire::direct::Outcome::rejected, 0, "clock_skew"), false, Path::direct, now());
   ASSERT_TRUE(find(actions, Kind::send_gossip));
   tracker_.sent(m.request_id, now());
   advance(5'000);
@@ -171,14 +193,15 @@ TEST_F(AckTrackerTest, VerifiedRejectionsFinishAsRejectedOrExpired) {
   auto blocked = add();
   auto expired = add();
   for (auto& a : tracker_.tick(now())) tracker_.sent(a.id, now());
-  auto r1 = tracker_.on_ack(ack(blocked, wire::direct::Outcome::rejected, 0, "blocked"), true, false, now());
+  auto r1 = tracker_.on_ack(ack(blocked, wire::direct::Outcome::rejected, 0, "blocked"), true, Path::direct, now());
   ASSERT_TRUE(find(r1, Kind::finish));
   EXPECT_EQ(find(r1, Kind::finish)->outcome.state, MessageState::rejected);
   EXPECT_EQ(find(r1, Kind::finish)->outcome.reason, "blocked");
-  auto r2 = tracker_.on_ack(ack(expired, wire::direct::Outcome::rejected, 0, "expired"), true, true, now());
+  auto r2 = tracker_.on_ack(ack(expired, wire::direct::Outcome::rejected, 0, "expired"), true, Path::gossip, now());
   EXPECT_EQ(find(r2, Kind::finish)->outcome.state, MessageState::expired);
   // A repeated ack finds nothing.
-  EXPECT_TRUE(tracker_.on_ack(ack(blocked, wire::direct::Outcome::rejected, 0, "blocked"), true, false, now()).empty());
+  EXPECT_TRUE(
+      tracker_.on_ack(ack(blocked, wire::direct::Outcome::rejected, 0, "blocked"), true, Path::direct, now()).empty());
 }
 
 TEST_F(AckTrackerTest, ALateAckAfterTheAttemptTimedOutStillFinishes) {
@@ -190,7 +213,7 @@ TEST_F(AckTrackerTest, ALateAckAfterTheAttemptTimedOutStillFinishes) {
   tracker_.sent(m.request_id, now());
   advance(5'000);
   ASSERT_TRUE(find(tracker_.tick(now()), Kind::persist));  // waiting for its retry now
-  auto actions = tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 9), true, true, now());
+  auto actions = tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 9), true, Path::gossip, now());
   const auto done = find(actions, Kind::finish);
   ASSERT_TRUE(done);
   EXPECT_EQ(done->outcome.seq.value, 9u);
@@ -275,7 +298,9 @@ TEST_F(AckTrackerTest, AttemptsInFlightAreBounded) {
   }
   auto started = small.tick(now());
   ASSERT_EQ(started.size(), 2u);
-  EXPECT_EQ(small.next_wakeup(), now() + 60'000);  // a slot, not the time, frees the third
+  // A slot, not the due time, frees the third: the next wakeup is the
+  // running attempts' connect deadline.
+  EXPECT_EQ(small.next_wakeup(), now() + 3'000);
   // Finishing one of the two attempts in flight frees a slot for the third.
   auto finish = small.reject(started[0].id, error::sender_deleted);
   ASSERT_TRUE(find(finish, Kind::finish));
@@ -295,6 +320,29 @@ TEST_F(AckTrackerTest, ARouteAppearingWakesItsMessages) {
   EXPECT_GT(tracker_.find(m.request_id)->next_attempt_ms, now());
   EXPECT_EQ(tracker_.recipient_reachable(recipient_, now()), 1u);
   EXPECT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
+}
+
+// A gossip attempt that went out on the relay topic (no neighbour carries the
+// recipient's inbox) reports the relay as its path, and the first relay
+// subscriber wakes every waiting message.
+TEST_F(AckTrackerTest, AGossipAttemptOnTheRelayTopicReportsTheRelayPath) {
+  auto m = add("gossip");
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
+  auto persist = tracker_.failed(m.request_id, PathFailure{Failure::no_route, {}}, now());
+  ASSERT_TRUE(find(persist, Kind::persist));
+  EXPECT_EQ(tracker_.mesh_reachable(now()), 1u);
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
+  tracker_.sent(m.request_id, now(), true);
+  EXPECT_EQ(tracker_.stage(m.request_id), Path::gossip_relay);
+  EXPECT_EQ(tracker_.stats().attempts_gossip, 2u);
+  EXPECT_EQ(tracker_.stats().attempts_relay, 1u);
+  advance(300);
+  auto actions = tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 4), true, Path::gossip_relay, now());
+  const auto done = find(actions, Kind::finish);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->outcome.path, Path::gossip_relay);
+  EXPECT_EQ(to_string(*done->outcome.path), "gossip_relay");
+  EXPECT_EQ(parse_path("gossip_relay"), Path::gossip_relay);
 }
 
 }  // namespace

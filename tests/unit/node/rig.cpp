@@ -148,6 +148,10 @@ void Rig::deliver_from_mesh(const wire::pubsub::Message& m) {
   const auto& topic = *m.topic;
   if (topic == wire::advert::kTopic) {
     if (directory->validate(m) == pubsub::Validation::accept) directory->on_advert(m);
+  } else if (topic == wire::direct::kRelayTopic) {
+    if (mesh->joined.contains(topic) && direct->validate_relay(m) == pubsub::Validation::accept) {
+      direct->on_relay_item(m);
+    }
   } else if (topic.starts_with(wire::direct::kInboxTopicPrefix)) {
     if (mesh->joined.contains(topic)) direct->on_inbox_item(m);
   } else if (mesh->joined.contains(topic) && topics->validate(m) == pubsub::Validation::accept) {

@@ -182,6 +182,77 @@ TEST_F(ServicesTest, RemoteSendFallsBackToTheGossipInboxAndIsAckedOnce) {
   EXPECT_EQ(stats.pending, 0u);
 }
 
+// No neighbour carries bob's inbox topic (b is reachable only across the
+// mesh): the message goes on the relay topic, b takes it for bob and acks
+// the same way; c, a daemon hosting neither, passes both on without taking
+// them. Then a forged item: an envelope under another daemon's name is
+// rejected, and an author over its budget is ignored.
+TEST_F(ServicesTest, WithoutAnInboxRouteAMessageCrossesTheMeshOnTheRelayTopic) {
+  auto a = rig("a");
+  auto b = rig("b");
+  auto c = rig("c");
+  const auto alice = a->create_agent("alice");
+  const auto bob = b->create_agent("bob");
+  const std::string relay(wire::direct::kRelayTopic);
+  for (auto* r : {a.get(), b.get(), c.get()}) r->mesh->joined.insert(relay);  // as DirectService::start does
+  Rig::link(*a, *b);
+  a->mesh->forward = [&](const wire::pubsub::Message& m) {
+    b->deliver_from_mesh(m);
+    c->deliver_from_mesh(m);
+  };
+  b->mesh->forward = [&](const wire::pubsub::Message& m) {
+    a->deliver_from_mesh(m);
+    c->deliver_from_mesh(m);
+  };
+  for (auto* r : {a.get(), b.get()}) {
+    std::erase_if(r->mesh->peers_by_topic,
+                  [](const auto& e) { return e.first.starts_with(wire::direct::kInboxTopicPrefix); });
+  }
+  clock_->advance(1s);
+  b->directory->tick();
+  ASSERT_TRUE(a->directory->find(bob));
+  auto queued = a->await(a->direct->send(alice, message(bob.to_string(), "across the mesh")));
+  ASSERT_TRUE(queued) << queued.error().message();
+  a->direct->tick();  // direct first (the dial fails), then the relay topic
+  ASSERT_TRUE(a->run_until([&] {
+    auto s = a->direct->status(alice, queued->request_id);
+    return s && s->state == direct::MessageState::accepted;
+  }));
+  const auto status = a->direct->status(alice, queued->request_id);
+  EXPECT_EQ(status->path, direct::Path::gossip_relay);
+  EXPECT_EQ(status->attempts, 1u);
+  auto inbox = b->inboxes->read(bob, core::Seq{}, 10);
+  ASSERT_TRUE(inbox);
+  ASSERT_EQ(inbox->size(), 1u);
+  EXPECT_EQ((*inbox)[0].content.body, "across the mesh");
+  const auto sa = a->direct->stats();
+  EXPECT_EQ(sa.sent.attempts_relay, 1u);
+  EXPECT_EQ(sa.relay.published, 1u);  // the envelope
+  EXPECT_EQ(sa.relay.for_local, 1u);  // the ack
+  const auto sb = b->direct->stats();
+  EXPECT_EQ(sb.received.received_relay, 1u);
+  EXPECT_EQ(sb.relay.for_local, 1u);
+  EXPECT_EQ(sb.relay.published, 1u);  // the ack
+  const auto sc = c->direct->stats();
+  EXPECT_EQ(sc.relay.forwarded, 2u);
+  EXPECT_EQ(sc.relay.for_local, 0u);
+  EXPECT_EQ(sc.received.received_relay, 0u);
+
+  // An envelope a sealed, published under c's name: rejected, not forwarded.
+  const auto& envelope_item = a->mesh->published.back();
+  ASSERT_EQ(envelope_item.topic, relay);
+  EXPECT_EQ(b->direct->validate_relay(c->mesh->message(relay, envelope_item.data)), pubsub::Validation::reject);
+  EXPECT_EQ(b->direct->validate_relay(c->mesh->message(relay, "not an item")), pubsub::Validation::reject);
+  EXPECT_EQ(b->direct->stats().relay.dropped_invalid, 2u);
+  // a's own envelope again and again: ignored once over a's budget.
+  std::size_t ignored = 0;
+  for (int i = 0; i < 600; ++i) {
+    ignored += b->direct->validate_relay(a->mesh->message(relay, envelope_item.data)) == pubsub::Validation::ignore;
+  }
+  EXPECT_EQ(ignored, 600u - 499u);  // the burst of 500, one used by the first envelope
+  EXPECT_EQ(b->direct->stats().relay.dropped_rate, ignored);
+}
+
 TEST_F(ServicesTest, AnUnreachableRecipientIsRetriedWithBackoffThenDeadLettered) {
   auto a = rig("a");
   auto b = rig("b");

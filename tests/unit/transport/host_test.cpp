@@ -16,8 +16,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "transport/autonat.hpp"
 #include "transport/connection.hpp"
+#include "transport/stream_io.hpp"
 #include "transport/error.hpp"
+#include "wire/autonat.hpp"
 #include "wire/error.hpp"
 #include "wire/multistream.hpp"
 #include "wire/noise.hpp"
@@ -399,6 +402,106 @@ TEST_F(HostTest, BootstrapPeersAreRedialedAfterARestart) {
   ioc_.run_for(500ms);
   EXPECT_TRUE(c->peers().empty());
   EXPECT_EQ(c->disconnect(a2->peer_id()).error(), make_error_code(error::not_connected));
+}
+
+// --- AutoNAT (transport/autonat.hpp) ---
+
+namespace autonat_test {
+
+namespace an = wire::autonat;
+
+std::shared_ptr<AutoNat> make_autonat(const std::shared_ptr<Host>& h, bool service, AutoNatConfig config = {}) {
+  config.service = service;
+  config.first_check = 10ms;
+  auto log = std::make_shared<spdlog::logger>("autonat", std::make_shared<spdlog::sinks::null_sink_mt>());
+  auto a = std::make_shared<AutoNat>(h, config, log);
+  a->start();
+  return a;
+}
+
+// One request as any client would send it; the server's answer.
+Task<Result<an::DialResponse>> ask(std::shared_ptr<Host> client, core::PeerId server, an::Dial dial) {
+  std::vector<std::string> protocols{std::string(an::kProtocolId)};
+  auto stream = co_await client->new_stream(server, std::move(protocols));
+  if (!stream) co_return stream.error();
+  if (auto w = co_await write_lp(**stream, an::encode(an::Message{dial})); !w) co_return w.error();
+  LpReader reader(**stream);
+  auto msg = co_await reader.read(an::kMaxMessage);
+  if (!msg) co_return msg.error();
+  auto decoded = an::decode(b(*msg));
+  if (!decoded) co_return decoded.error();
+  co_return std::get<an::DialResponse>(*decoded);
+}
+
+}  // namespace autonat_test
+
+// A client connected to a daemon that serves AutoNAT asks to be dialed back
+// and learns it is public; the server proved the dial with a new connection.
+TEST_F(HostTest, AutoNatDialsBackAndTheClientLearnsItIsPublic) {
+  auto server = make_host();
+  auto client = make_host();
+  auto served = autonat_test::make_autonat(server, true);
+  auto asking = autonat_test::make_autonat(client, false);
+  EXPECT_EQ(asking->status().state, Reachability::unknown);
+  ASSERT_TRUE(run(client->connect(addr_of(*server))));
+  ASSERT_TRUE(run_until([&] { return asking->status().state == Reachability::reachable; }));
+  const auto st = asking->status();
+  EXPECT_EQ(st.votes_public, 1u);
+  EXPECT_EQ(st.votes_private, 0u);
+  ASSERT_TRUE(st.public_addr);
+  EXPECT_EQ(*st.public_addr, client->listen_addrs().front());
+  EXPECT_EQ(st.answers.at("OK"), 1u);
+  ASSERT_EQ(st.observed.size(), 1u);  // where the server sees us: 127.0.0.1 and our dial's source port
+  EXPECT_EQ(st.observed[0].second, 1u);
+  EXPECT_EQ(served->status().dialed_back, 1u);
+  EXPECT_EQ(served->status().state, Reachability::unknown);  // the client serves nothing: no one to ask
+  EXPECT_EQ(server->diagnostics().dialed, 1u);  // the dial-back: a probe, not kept
+  EXPECT_EQ(server->peers().size(), 1u);
+  EXPECT_EQ(client->diagnostics().accepted, 1u);             // the probe, proven and closed
+}
+
+// The server dials only addresses on the IP the request came from (never a
+// third party), refuses a request naming another peer, answers E_DIAL_ERROR
+// when nothing answers, and holds every client to its limits.
+TEST_F(HostTest, AutoNatServerRefusesForeignAddressesBadRequestsAndFloods) {
+  namespace an = wire::autonat;
+  auto server = make_host();
+  auto client = make_host();
+  AutoNatConfig limits;
+  limits.per_peer_interval = 0ms;
+  limits.max_requests_per_minute = 3;
+  auto served = autonat_test::make_autonat(server, true, limits);
+  ASSERT_TRUE(run(client->connect(addr_of(*server))));
+  const auto me = client->peer_id().multihash();
+  const auto other = core::PeerId::from_ed25519(crypto::SigningKey::generate().public_key()).multihash();
+  auto closed_port = [&] {
+    asio::ip::tcp::acceptor acc(ioc_, {asio::ip::make_address("127.0.0.1"), 0});
+    return acc.local_endpoint().port();
+  }();
+  auto ask = [&](std::string peer, std::vector<std::string> addrs) {
+    an::Dial dial{std::move(peer), {}};
+    for (const auto& a : addrs) dial.addrs.push_back(core::Multiaddr::parse(a).value());
+    auto r = run(autonat_test::ask(client, server->peer_id(), std::move(dial)));
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? r->status : an::Status::internal;
+  };
+  const auto mine = client->listen_addrs().front().to_string();
+  EXPECT_EQ(ask(other, {mine}), an::Status::bad_request);
+  EXPECT_EQ(ask(me, {"/ip4/10.9.9.9/tcp/7782", "/ip4/192.0.2.1/tcp/1"}), an::Status::dial_refused);
+  EXPECT_EQ(ask(me, {"/ip4/127.0.0.1/tcp/" + std::to_string(closed_port)}), an::Status::dial_error);
+  EXPECT_EQ(ask(me, {"/ip4/10.9.9.9/tcp/7782", mine}), an::Status::ok);
+  EXPECT_EQ(ask(me, {mine}), an::Status::dial_refused);  // the fourth request in a minute
+  const auto st = served->status();
+  EXPECT_EQ(st.requests, 5u);
+  EXPECT_EQ(st.refused.at("bad_request"), 1u);
+  EXPECT_EQ(st.refused.at("no_address"), 1u);
+  EXPECT_EQ(st.refused.at("rate"), 1u);
+  EXPECT_EQ(st.dial_back_failed, 1u);
+  EXPECT_EQ(st.dialed_back, 1u);
+  // Only the client's own IP was ever dialed: one refused port, one probe.
+  std::uint64_t failed_dials = 0;
+  for (const auto& [reason, n] : server->diagnostics().dial_failures) failed_dials += n;
+  EXPECT_EQ(failed_dials, 1u);
 }
 
 }  // namespace
