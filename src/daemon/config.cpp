@@ -263,19 +263,26 @@ bool read_file_numbers(const toml::table& file, DaemonConfig& cfg, std::string& 
   return true;
 }
 
+// A boolean key of the file into `out` (left as is when absent). False with
+// `why` when the key holds anything but true or false.
+bool read_bool(const toml::table& file, std::string_view section, std::string_view key, bool& out, std::string& why) {
+  const auto* sec = file.get_as<toml::table>(section);
+  if (!sec || !sec->get(key)) return true;
+  const auto* b = sec->get(key)->as_boolean();
+  if (!b) {
+    why = fmt::format("config: {}.{} must be true or false", section, key);
+    return false;
+  }
+  out = b->get();
+  return true;
+}
+
 // AutoNAT's server: p2p.autonat_service in the file, AGENTMESH_AUTONAT_SERVICE
 // (true/false), --autonat-service.
 bool read_autonat(const toml::table& file, const DaemonFlags& flags, const EnvLookup& env, DaemonConfig& cfg,
                   std::string& why) {
   bool service = false;
-  if (const auto* sec = file.get_as<toml::table>("p2p"); sec && sec->get("autonat_service")) {
-    const auto* b = sec->get("autonat_service")->as_boolean();
-    if (!b) {
-      why = "config: p2p.autonat_service must be true or false";
-      return false;
-    }
-    service = b->get();
-  }
+  if (!read_bool(file, "p2p", "autonat_service", service, why)) return false;
   if (auto e = env("AGENTMESH_AUTONAT_SERVICE")) {
     if (*e != "true" && *e != "false") {
       why = "AGENTMESH_AUTONAT_SERVICE must be true or false";
@@ -295,14 +302,7 @@ bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup
   auto listen = read_string(file, "a2a", "listen", ok, why);
   auto public_url = read_string(file, "a2a", "public_url", ok, why);
   bool insecure = false;
-  if (const auto* sec = file.get_as<toml::table>("a2a"); sec && sec->get("insecure")) {
-    const auto* b = sec->get("insecure")->as_boolean();
-    if (!b) {
-      why = "config: a2a.insecure must be true or false";
-      return false;
-    }
-    insecure = b->get();
-  }
+  if (!read_bool(file, "a2a", "insecure", insecure, why)) return false;
   if (!ok) return false;
   if (auto e = env("AGENTMESH_A2A")) listen = e;
   if (auto e = env("AGENTMESH_A2A_PUBLIC_URL")) public_url = e;
