@@ -21,6 +21,7 @@ struct ProtocolInfo {
 constexpr ProtocolInfo kProtocols[] = {
     {P::ip4, "ip4", 4},   {P::tcp, "tcp", 2},   {P::ip6, "ip6", 16}, {P::dns, "dns", -1},
     {P::dns4, "dns4", -1}, {P::dns6, "dns6", -1}, {P::p2p, "p2p", -1},
+    {P::p2p_circuit, "p2p-circuit", 0},
 };
 
 const ProtocolInfo* by_name(std::string_view name) {
@@ -74,13 +75,21 @@ Result<Multiaddr> Multiaddr::parse(std::string_view text) {
     parts.push_back(text.substr(pos, end - pos));
     pos = end + 1;
   }
-  if (parts.size() % 2 != 0 || parts.size() / 2 > kMaxComponents) return error::invalid_multiaddr;
   for (std::size_t i = 0; i < parts.size(); i += 2) {
     const auto* info = by_name(parts[i]);
+    if (!info) return error::invalid_multiaddr;
+    if (out.components_.size() == kMaxComponents) return error::invalid_multiaddr;
+    if (info->fixed_size == 0) {  // a protocol without a value (p2p-circuit)
+      out.components_.push_back({info->protocol, {}});
+      --i;
+      continue;
+    }
+    if (i + 1 >= parts.size() || parts[i + 1].empty()) return error::invalid_multiaddr;
     const auto value_text = parts[i + 1];
-    if (!info || value_text.empty()) return error::invalid_multiaddr;
     std::string value;
     switch (info->protocol) {
+      case P::p2p_circuit:
+        break;
       case P::ip4:
       case P::ip6: {
         const std::string s(value_text);
@@ -181,6 +190,9 @@ std::string Multiaddr::to_string() const {
       case P::dns6:
         out += c.value;
         break;
+      case P::p2p_circuit:
+        out.pop_back();  // no value: no separator after the name
+        break;
       case P::p2p:
         out += PeerId::from_multihash({reinterpret_cast<const std::uint8_t*>(c.value.data()), c.value.size()})
                    ->to_string();
@@ -191,7 +203,8 @@ std::string Multiaddr::to_string() const {
 }
 
 std::optional<PeerId> Multiaddr::peer_id() const {
-  for (const auto& c : components_) {
+  for (auto it = components_.rbegin(); it != components_.rend(); ++it) {
+    const auto& c = *it;
     if (c.protocol == P::p2p) {
       auto id = PeerId::from_multihash({reinterpret_cast<const std::uint8_t*>(c.value.data()), c.value.size()});
       if (id) return *id;

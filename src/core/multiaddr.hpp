@@ -1,7 +1,8 @@
 #pragma once
 // Multiaddr: self-describing network addresses (/ip4/127.0.0.1/tcp/4001/p2p/
 // 12D3KooW...), in text and binary form. Supported protocols: ip4, ip6, tcp,
-// dns, dns4, dns6, p2p (text alias ipfs). Binary: each component is
+// dns, dns4, dns6, p2p (text alias ipfs), p2p-circuit (no value: a relayed
+// address, /ip4/../p2p/RELAY/p2p-circuit/p2p/TARGET). Binary: each component is
 // uvarint(code) then its value (ip4 4 bytes, ip6 16, tcp 2 big-endian, dns*
 // and p2p length-prefixed). Parsers are strict and bounded (kMaxBytes,
 // kMaxComponents); failures are core::error::invalid_multiaddr, or the
@@ -29,6 +30,7 @@ enum class MultiaddrProtocol : std::uint32_t {
   dns4 = 0x36,
   dns6 = 0x37,
   p2p = 0x01a5,
+  p2p_circuit = 0x0122,  // no value: /p2p/RELAY/p2p-circuit/p2p/TARGET
 };
 
 class Multiaddr {
@@ -49,7 +51,7 @@ class Multiaddr {
   std::string to_bytes() const;
   const std::vector<Component>& components() const { return components_; }
 
-  // The /p2p/ component's id, if any.
+  // The last /p2p/ component's id, if any (a circuit address names its target last).
   std::optional<PeerId> peer_id() const;
   // The TCP port, if any.
   std::optional<std::uint16_t> tcp_port() const;

@@ -246,8 +246,7 @@ Task<void> Connection::write_loop() {
     co_await write_signal_.async_wait(kTuple);
   }
   // Closing and everything (GoAway included) is written.
-  boost::system::error_code ignored;
-  channel_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  channel_.shutdown();
   finish(close_reason_);
 }
 
@@ -333,8 +332,7 @@ void Connection::finish(error_code reason) {
   if (closed_) return;
   closed_ = true;
   if (!close_reason_) close_reason_ = reason;
-  boost::system::error_code ignored;
-  channel_.socket().close(ignored);
+  channel_.close();
   write_signal_.cancel();
   drained_.cancel();
   keepalive_timer_.cancel();

@@ -153,8 +153,8 @@ Task<void> Host::handle_inbound(tcp::socket socket) {
   tune_socket(socket);
   const auto remote_addr = detail::to_multiaddr(remote);
   ++handshakes_in_;
-  auto upgrading = upgrade(std::move(socket), Direction::inbound, identity_, std::nullopt, remote_addr, config_.yamux,
-                           config_.keepalive_interval);
+  auto upgrading = upgrade(RawLink{std::move(socket), nullptr}, Direction::inbound, identity_, std::nullopt,
+                           remote_addr, config_.yamux, config_.keepalive_interval);
   auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
   --handshakes_in_;
   if (!up) {
@@ -261,7 +261,7 @@ Task<Result<Upgraded>> Host::open(detail::TcpTarget target_value, core::Multiadd
   tune_socket(socket);
   ++diag_.dialed;
 
-  auto upgrading = upgrade(std::move(socket), Direction::outbound, identity, expected, std::move(addr),
+  auto upgrading = upgrade(RawLink{std::move(socket), nullptr}, Direction::outbound, identity, expected, std::move(addr),
                            config_.yamux, config_.keepalive_interval);
   auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
   if (!up) {

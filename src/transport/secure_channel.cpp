@@ -7,8 +7,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "crypto/crypto.hpp"
 #include "core/awaitable.hpp"
+#include "crypto/crypto.hpp"
+#include "transport/connection.hpp"
 
 namespace agentmesh::transport {
 
@@ -22,8 +23,47 @@ constexpr std::size_t kInitialReadBuffer = 4 * 1024;
 constexpr std::size_t kMaxReadBuffer = 4 * (2 + wire::noise::kMaxMessage);
 }  // namespace
 
-SecureChannel::SecureChannel(Socket socket, wire::noise::TransportKeys keys, core::PeerId remote, std::string pending)
-    : socket_(std::move(socket)), keys_(std::move(keys)), remote_(remote),
+Task<Result<std::size_t>> RawLink::read_some(std::span<std::uint8_t> out) {
+  if (circuit) {
+    auto n = co_await circuit->read_some(out);
+    if (!n) co_return n.error();
+    if (*n == 0) co_return make_error_code(asio::error::eof);
+    co_return *n;
+  }
+  auto buf = asio::buffer(out.data(), out.size());
+  auto [ec, n] = co_await socket.async_read_some(buf, kTuple);
+  if (ec) co_return ec;
+  co_return n;
+}
+
+Task<Result<void>> RawLink::write(std::span<const std::uint8_t> data) {
+  if (circuit) co_return co_await circuit->write(data);
+  auto buf = asio::buffer(data.data(), data.size());
+  auto [ec, n] = co_await asio::async_write(socket, buf, kTuple);
+  if (ec) co_return ec;
+  co_return Result<void>{};
+}
+
+void RawLink::shutdown() {
+  if (circuit) {
+    (void)circuit->close_write();
+    return;
+  }
+  boost::system::error_code ignored;
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+}
+
+void RawLink::close() {
+  if (circuit) {
+    circuit->reset();
+    return;
+  }
+  boost::system::error_code ignored;
+  socket.close(ignored);
+}
+
+SecureChannel::SecureChannel(RawLink link, wire::noise::TransportKeys keys, core::PeerId remote, std::string pending)
+    : link_(std::move(link)), keys_(std::move(keys)), remote_(remote),
       rbuf_(std::max(kInitialReadBuffer, pending.size())) {
   std::memcpy(rbuf_.data(), pending.data(), pending.size());
   rlen_ = pending.size();
@@ -55,9 +95,17 @@ Task<Result<void>> SecureChannel::read(std::vector<std::span<const std::uint8_t>
     if (rlen_ >= 2) need = std::max(need, 2 + ((static_cast<std::size_t>(rbuf_[0]) << 8) | rbuf_[1]));
     if (rlen_ == rbuf_.size()) need = std::max(need, rbuf_.size() * 2);
     if (need > rbuf_.size()) rbuf_.resize(std::min(std::max(need, rbuf_.size() * 2), kMaxReadBuffer));
-    auto buf = asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_);
-    auto [ec, n] = co_await socket_.async_read_some(buf, kTuple);
-    if (ec) co_return ec;
+    std::size_t n = 0;
+    if (link_.circuit) {
+      auto got = co_await link_.read_some({rbuf_.data() + rlen_, rbuf_.size() - rlen_});
+      if (!got) co_return got.error();
+      n = *got;
+    } else {  // the socket directly: no coroutine frame per read on the common path
+      auto buf = asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_);
+      auto [ec, got] = co_await link_.socket.async_read_some(buf, kTuple);
+      if (ec) co_return ec;
+      n = got;
+    }
     rlen_ += n;
     bytes_in_ += n;
   }
@@ -76,8 +124,13 @@ Task<Result<void>> SecureChannel::write(std::span<const std::uint8_t> plaintext)
   const std::size_t size = wire::noise::TransportCipher::sealed_size(plaintext.size());
   if (wbuf_.size() < size) wbuf_.resize(size);
   if (auto r = keys_.send.seal_into(plaintext, wbuf_.data()); !r) co_return r.error();
+  if (link_.circuit) {
+    if (auto r = co_await link_.write({wbuf_.data(), size}); !r) co_return r;
+    bytes_out_ += size;
+    co_return Result<void>{};
+  }
   auto buf = asio::buffer(wbuf_.data(), size);
-  auto [ec, n] = co_await asio::async_write(socket_, buf, kTuple);
+  auto [ec, n] = co_await asio::async_write(link_.socket, buf, kTuple);
   if (ec) co_return ec;
   bytes_out_ += n;
   co_return Result<void>{};

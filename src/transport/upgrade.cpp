@@ -19,9 +19,9 @@ namespace {
 using core::kTuple;
 constexpr std::string_view kYamux = "/yamux/1.0.0";
 
-// The raw socket before Noise, with a buffer of bytes read but not used.
+// The raw link before Noise, with a buffer of bytes read but not used.
 struct RawIO {
-  asio::ip::tcp::socket& socket;
+  RawLink& link;
   std::string pending;
 
   Task<Result<void>> read_more(std::string& out) {
@@ -29,30 +29,24 @@ struct RawIO {
       out += std::exchange(pending, {});
       co_return Result<void>{};
     }
-    std::array<char, 4096> buf{};
-    auto b = asio::buffer(buf);
-    auto [ec, n] = co_await socket.async_read_some(b, kTuple);
-    if (ec) co_return ec;
-    out.append(buf.data(), n);
+    std::array<std::uint8_t, 4096> buf{};
+    auto n = co_await link.read_some(buf);
+    if (!n) co_return n.error();
+    out.append(reinterpret_cast<const char*>(buf.data()), *n);
     co_return Result<void>{};
   }
   // Reads until `pending` holds at least n bytes.
   Task<Result<void>> fill(std::size_t n) {
     while (pending.size() < n) {
-      std::string more;
-      std::array<char, 4096> buf{};
-      auto b = asio::buffer(buf);
-      auto [ec, got] = co_await socket.async_read_some(b, kTuple);
-      if (ec) co_return ec;
-      pending.append(buf.data(), got);
+      std::array<std::uint8_t, 4096> buf{};
+      auto got = co_await link.read_some(buf);
+      if (!got) co_return got.error();
+      pending.append(reinterpret_cast<const char*>(buf.data()), *got);
     }
     co_return Result<void>{};
   }
   Task<Result<void>> write(std::string_view bytes) {
-    auto b = asio::buffer(bytes.data(), bytes.size());
-    auto [ec, n] = co_await asio::async_write(socket, b, kTuple);
-    if (ec) co_return ec;
-    co_return Result<void>{};
+    return link.write({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
   }
 };
 
@@ -84,11 +78,11 @@ Task<Result<std::string>> read_noise_message(RawIO& io) {
 
 }  // namespace
 
-Task<Result<Upgraded>> upgrade(asio::ip::tcp::socket socket, Direction direction, const crypto::SigningKey& identity,
+Task<Result<Upgraded>> upgrade(RawLink link, Direction direction, const crypto::SigningKey& identity,
                                std::optional<core::PeerId> expected, core::Multiaddr remote_addr,
                                yamux::SessionConfig yamux, std::chrono::milliseconds keepalive) {
   const bool dialer = direction == Direction::outbound;
-  RawIO raw{socket, {}};
+  RawIO raw{link, {}};
 
   // 1. /noise
   std::vector<std::string> noise_only{std::string(wire::noise::kProtocolId)};
@@ -116,7 +110,7 @@ Task<Result<Upgraded>> upgrade(asio::ip::tcp::socket socket, Direction direction
       if (auto r = handshake.read_message(detail::as_span(*msg)); !r) co_return r.error();
     }
   }
-  SecureChannel channel(std::move(socket), handshake.split(), *handshake.remote_peer(), std::move(raw.pending));
+  SecureChannel channel(std::move(link), handshake.split(), *handshake.remote_peer(), std::move(raw.pending));
 
   // 3. /yamux/1.0.0 inside Noise
   ChannelIO io{channel};

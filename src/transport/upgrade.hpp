@@ -1,5 +1,6 @@
 #pragma once
-// The connection upgrade: a connected TCP socket becomes a Connection.
+// The connection upgrade: a connected TCP socket, or a relayed circuit
+// (RawLink), becomes a Connection.
 //
 //   1. multistream-select /noise             (dialer proposes)
 //   2. Noise XX with the libp2p payload      (dialer = initiator; a dial to
@@ -31,7 +32,7 @@ struct Upgraded {
 };
 
 // REQUIRES: `identity` outlives the returned task.
-Task<Result<Upgraded>> upgrade(boost::asio::ip::tcp::socket socket, Direction direction,
+Task<Result<Upgraded>> upgrade(RawLink link, Direction direction,
                                const crypto::SigningKey& identity, std::optional<core::PeerId> expected,
                                core::Multiaddr remote_addr, yamux::SessionConfig yamux,
                                std::chrono::milliseconds keepalive);

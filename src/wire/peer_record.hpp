@@ -34,6 +34,20 @@ struct PeerRecord {
   std::vector<core::Multiaddr> addrs;  // without /p2p
 };
 
+// A libp2p signed envelope (RFC 0002) of `payload` by `key`: the signature is
+// over lp(domain) || lp(payload_type) || lp(payload). Peer records and relay
+// reservation vouchers (wire/circuit.hpp) use it with their own domains.
+std::string seal_envelope(const crypto::SigningKey& key, std::string_view domain, std::string_view payload_type,
+                          std::string_view payload);
+struct Opened {
+  core::PeerId signer;
+  std::string payload;
+};
+// Checks size (kMaxBytes), payload type, the Ed25519 key and the signature
+// under `domain`. bad_protobuf or bad_identity_signature otherwise.
+Result<Opened> open_envelope(std::span<const std::uint8_t> envelope, std::string_view domain,
+                             std::string_view payload_type);
+
 // The signed envelope of `key`'s record (seq, addrs), ready for identify.
 std::string seal(const crypto::SigningKey& key, std::uint64_t seq, const std::vector<core::Multiaddr>& addrs);
 // Checks the envelope (size, payload type, Ed25519 key, signature, the

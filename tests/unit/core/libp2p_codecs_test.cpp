@@ -127,6 +127,25 @@ TEST(MultiaddrTest, TextAndBinaryRoundTrip) {
   }
 }
 
+TEST(MultiaddrTest, CircuitAddressesNameTheirTargetLast) {
+  const std::string relay = "12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5";
+  const std::string target = PeerId::from_ed25519(crypto::SigningKey::generate().public_key()).to_string();
+  const std::string text = "/ip4/127.0.0.1/tcp/4001/p2p/" + relay + "/p2p-circuit/p2p/" + target;
+  auto c = Multiaddr::parse(text);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->to_string(), text);
+  EXPECT_EQ(c->components().size(), 5u);
+  EXPECT_EQ(c->peer_id()->to_string(), target);
+  // p2p-circuit is code 0x0122 with no value: a2 02, right after the relay's id.
+  const auto hex = to_hex(b(c->to_bytes()));
+  EXPECT_NE(hex.find("a202a503"), std::string::npos) << hex;
+  EXPECT_EQ(Multiaddr::from_bytes(b(c->to_bytes()))->to_string(), text);
+  EXPECT_EQ(c->without_peer_id().to_string(), "/ip4/127.0.0.1/tcp/4001/p2p/" + relay + "/p2p-circuit");
+  EXPECT_EQ(c->without_peer_id().peer_id()->to_string(), relay);
+  EXPECT_FALSE(Multiaddr::parse("/ip4/1.2.3.4/p2p-circuit/"));
+  EXPECT_FALSE(Multiaddr::parse("/p2p-circuit/x"));
+}
+
 TEST(MultiaddrTest, RejectsMalformedAddresses) {
   for (const std::string bad : {"", "/", "ip4/1.2.3.4", "/ip4/1.2.3.4/", "/ip4/1.2.3", "/ip4/1.2.3.4/tcp",
                                 "/ip4/1.2.3.4/tcp/65536", "/ip4/1.2.3.4/tcp/-1", "/ip4/1.2.3.4/tcp/80x",
