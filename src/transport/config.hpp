@@ -39,6 +39,23 @@ struct AutoNatConfig {
   std::size_t max_concurrent = 4;
 };
 
+// Circuit relay v2 (transport/relay_service.hpp, docs/wire/circuit.md). The
+// service (hop) is opt-in: --relay-service. The limits default to the ones
+// the reference implementations use; a limited circuit is meant to carry a
+// connection until a direct one replaces it, so operators who relay for
+// their own daemons raise or lift them (0: no limit).
+struct RelayServiceConfig {
+  bool enabled = false;
+  std::size_t max_reservations = 128;
+  std::size_t max_circuits = 256;          // at once, in all
+  std::size_t max_circuits_per_peer = 16;  // at once, per source and per target
+  std::chrono::seconds reservation_ttl{3600};
+  std::chrono::seconds circuit_duration{120};
+  std::uint64_t circuit_bytes = 128 * 1024;  // per direction
+  // RESERVE and CONNECT requests one peer may make per minute.
+  std::size_t max_requests_per_peer_per_minute = 60;
+};
+
 struct TransportConfig {
   static constexpr std::uint16_t kDefaultPort = 7782;
   static constexpr std::size_t kDefaultMaxInbound = 200;
@@ -96,6 +113,11 @@ struct TransportConfig {
   // Sent in identify.
   std::string agent_version;
   AutoNatConfig autonat;
+  RelayServiceConfig relay_service;
+  // Relays to keep a reservation on (--relay /ip4/../tcp/../p2p/RELAY): they
+  // are kept connected, the reservation is refreshed before it expires, and
+  // their circuit addresses are advertised (identify, signed peer record).
+  std::vector<core::Multiaddr> relays;
 };
 
 }  // namespace agentmesh::transport

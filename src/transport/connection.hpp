@@ -179,6 +179,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::uint64_t id() const { return id_; }
   const core::PeerId& peer() const { return channel_.remote(); }
+  // Set when the connection runs through a relay's circuit (that relay).
+  std::optional<core::PeerId> relay() const { return channel_.relay(); }
   Direction direction() const { return direction_; }
   const core::Multiaddr& remote_addr() const { return remote_addr_; }
   Clock::time_point opened_at() const { return opened_at_; }

@@ -15,7 +15,7 @@ class Category final : public boost::system::error_category {
       case core::condition::peer_misbehaved:
         return e == error::protocol_violation || e == error::window_exceeded || e == error::too_many_streams || e == error::message_too_large;
       case core::condition::retryable:
-        return e == error::stream_reset || e == error::stream_closed || e == error::going_away || e == error::connection_closed || e == error::dial_timeout || e == error::dial_failed || e == error::connection_limit || e == error::not_connected || e == error::timeout;
+        return e == error::stream_reset || e == error::stream_closed || e == error::going_away || e == error::connection_closed || e == error::dial_timeout || e == error::dial_failed || e == error::connection_limit || e == error::not_connected || e == error::timeout || e == error::relay_no_reservation || e == error::relay_refused || e == error::relay_failed;
       case core::condition::invalid_input:
         return e == error::dial_self || e == error::unsupported_address;
       default:
@@ -42,6 +42,9 @@ class Category final : public boost::system::error_category {
       case error::protocol_unsupported: return "peer does not support the protocol";
       case error::timeout: return "timed out";
       case error::message_too_large: return "message exceeds its size limit";
+      case error::relay_no_reservation: return "the target holds no reservation on the relay";
+      case error::relay_refused: return "the relay refused (limit reached or permission denied)";
+      case error::relay_failed: return "the relay could not connect to the target";
     }
     return "unknown transport error";
   }

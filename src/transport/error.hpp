@@ -41,6 +41,14 @@ enum class error {
   timeout,
   // A protocol message is larger than its limit.
   message_too_large,
+  // Circuit relay: the target holds no reservation on that relay.
+  relay_no_reservation,
+  // Circuit relay: the relay refused (a reservation or circuit limit, or
+  // permission denied).
+  relay_refused,
+  // Circuit relay: the relay could not reach the target, or answered
+  // something other than the protocol allows.
+  relay_failed,
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -23,6 +23,7 @@
 #include "transport/detail/timeout.hpp"
 #include "transport/error.hpp"
 #include "transport/upgrade.hpp"
+#include "wire/circuit.hpp"
 #include "wire/error.hpp"
 
 namespace agentmesh::transport {
@@ -58,6 +59,9 @@ Host::Host(Executor ex, crypto::SigningKey identity, TransportConfig config, std
     return serve_identify_push(std::move(s));
   };
   handlers_[std::string(kPingProtocol)] = [this](std::shared_ptr<Stream> s) { return serve_ping(std::move(s)); };
+  handlers_[std::string(wire::circuit::kStopProtocol)] = [this](std::shared_ptr<Stream> s) {
+    return serve_stop(std::move(s));
+  };
 }
 
 Host::~Host() = default;
@@ -97,6 +101,10 @@ void Host::start() {
     log_->info("listening on {}/p2p/{}", listeners_[i]->bound.to_string(), self_.to_string());
     core::spawn(ex_, tasks_, "p2p_accept", listeners_[i]->bound.to_string(),
                 [self, i]() { return self->accept_loop(i); });
+  }
+  for (const auto& addr : config_.relays) {
+    wanted_.push_back(std::make_unique<Wanted>(std::vector<core::Multiaddr>{addr}, addr.peer_id(),
+                                               Backoff(config_.reconnect_base, config_.reconnect_max)));
   }
   for (const auto& addr : config_.bootstrap) {
     wanted_.push_back(std::make_unique<Wanted>(std::vector<core::Multiaddr>{addr}, addr.peer_id(),
@@ -170,12 +178,18 @@ Task<void> Host::handle_inbound(tcp::socket socket) {
 Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
   auto self = shared_from_this();
   if (stopped_) co_return make_error_code(error::going_away);
+  const auto& parts = addr.components();
+  if (std::any_of(parts.begin(), parts.end(),
+                  [](const auto& c) { return c.protocol == core::MultiaddrProtocol::p2p_circuit; })) {
+    co_return co_await dial_circuit(std::move(addr));
+  }
   auto target = detail::tcp_target(addr);
   if (!target) co_return target.error();
   const auto expected = addr.peer_id();
   if (expected && *expected == self_) co_return make_error_code(error::dial_self);
   if (expected) {
-    if (auto it = peers_.find(*expected); it != peers_.end()) co_return *expected;
+    // A relayed connection does not stop a direct dial: the direct one replaces it (adopt).
+    if (auto it = peers_.find(*expected); it != peers_.end() && !it->second->conn->relay()) co_return *expected;
   }
   if (count(Direction::outbound) >= config_.max_outbound) co_return make_error_code(error::connection_limit);
   auto up = co_await open(*target, addr.without_peer_id(), expected, config_.dial_timeout, identity_);
@@ -261,8 +275,8 @@ Task<Result<Upgraded>> Host::open(detail::TcpTarget target_value, core::Multiadd
   tune_socket(socket);
   ++diag_.dialed;
 
-  auto upgrading = upgrade(RawLink{std::move(socket), nullptr}, Direction::outbound, identity, expected, std::move(addr),
-                           config_.yamux, config_.keepalive_interval);
+  auto upgrading = upgrade(RawLink{std::move(socket), nullptr}, Direction::outbound, identity, expected,
+                           std::move(addr), config_.yamux, config_.keepalive_interval);
   auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
   if (!up) {
     count_failure(diag_.handshakes_failed, up.error());
@@ -291,9 +305,13 @@ std::shared_ptr<Connection> Host::adopt(std::shared_ptr<Connection> conn, std::s
 
   auto& slot = peers_[peer];
   if (slot && slot->conn && !slot->conn->closed()) {
-    // Both sides keep the connection dialed by the smaller PeerId.
+    // A direct connection replaces a relayed one; between two of a kind,
+    // both sides keep the one dialed by the smaller PeerId.
     const auto dialer_of = [&](const Connection& c) { return c.direction() == Direction::outbound ? self_ : peer; };
-    const bool keep_new = dialer_of(*conn) < dialer_of(*slot->conn);
+    const bool new_relayed = conn->relay().has_value();
+    const bool keep_new = new_relayed != slot->conn->relay().has_value()
+                              ? !new_relayed
+                              : dialer_of(*conn) < dialer_of(*slot->conn);
     ++diag_.duplicate_connections_closed;
     if (!keep_new) {
       conn->close(make_error_code(error::going_away));
@@ -312,6 +330,7 @@ std::shared_ptr<Connection> Host::adopt(std::shared_ptr<Connection> conn, std::s
   log_->info("connected to {} ({}, {})", peer.to_string(),
              conn->direction() == Direction::outbound ? "outbound" : "inbound", conn->remote_addr().to_string());
   PeerInfo info(peer);
+  info.relay = conn->relay();
   info.outbound = conn->direction() == Direction::outbound;
   info.remote_addr = conn->remote_addr();
   info.connected_since_ms = conn->opened_at_ms();
@@ -342,6 +361,11 @@ void Host::on_closed(const std::shared_ptr<Connection>& conn, error_code reason)
   inbound_pings_.erase(conn->id());
   auto it = peers_.find(conn->peer());
   if (it == peers_.end() || it->second->conn != conn) return;  // a replaced duplicate
+  if (reservations_.erase(conn->peer()) > 0) {
+    own_record_.clear();
+    log_->info("relay {} disconnected: its reservation is gone", conn->peer().to_string());
+  }
+  reserving_.erase(conn->peer());
   if (it->second->ping_timer) it->second->ping_timer->cancel();
   peers_.erase(it);
   for (const auto& o : observers_) {
@@ -447,6 +471,7 @@ std::vector<PeerInfo> Host::peers() const {
     p.outbound = c.direction() == Direction::outbound;
     p.remote_addr = c.remote_addr();
     p.connected_since_ms = c.opened_at_ms();
+    p.relay = c.relay();
     p.ping_rtt_ms = state->ping_rtt_ms;
     const auto s = c.stats();
     p.open_streams = s.open_streams;
@@ -476,6 +501,10 @@ TransportDiagnostics Host::diagnostics() const {
   d.connections_inbound = count(Direction::inbound) - handshakes_in_;
   d.connections_outbound = count(Direction::outbound) - handshakes_out_;
   d.handshakes_in_progress = handshakes_in_ + handshakes_out_;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [relay, r] : reservations_) {
+    if (r.expires > now) d.relay.reservations.push_back(r.held);
+  }
   for (const auto& [peer, state] : peers_) {
     const auto s = state->conn->stats();
     d.bytes_in += s.bytes_in;

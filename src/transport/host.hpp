@@ -124,6 +124,17 @@ class Host : public std::enable_shared_from_this<Host> {
   // whether or not the peer is connected already (that connection stays). `timeout` bounds the TCP
   // connect (the handshake has its usual deadline).
   Task<Result<void>> probe(core::PeerId expected, core::Multiaddr addr, std::chrono::milliseconds timeout);
+  // Circuit relay v2, client side (host_relay.cpp; docs/wire/circuit.md).
+  // Reserves a slot on a connected relay (the configured relays are reserved
+  // on and refreshed by the connection manager). The reservation lasts until
+  // its expiry or until the relay disconnects. relay_refused,
+  // relay_failed (no reservation in the answer, a voucher that does not
+  // hold), not_connected, protocol_unsupported.
+  Task<Result<RelayStatus::Held>> reserve(core::PeerId relay);
+  // Our circuit addresses (/…/p2p/RELAY/p2p-circuit) through live reservations.
+  std::vector<core::Multiaddr> relay_addrs() const;
+  // listen_addrs() then relay_addrs(): what identify and our signed record carry.
+  std::vector<core::Multiaddr> advertised_addrs() const;
   // The signed peer record a connected peer sent in identify (checked).
   std::optional<std::string> signed_record(const core::PeerId& peer) const;
   // Closes the connection and forgets the peer. not_connected when unknown.
@@ -154,6 +165,17 @@ class Host : public std::enable_shared_from_this<Host> {
   Task<void> accept_loop(std::size_t index);
   Task<void> handle_inbound(boost::asio::ip::tcp::socket socket);
   Task<Result<core::PeerId>> dial(core::Multiaddr addr);
+  // /…/p2p/RELAY/p2p-circuit/p2p/TARGET: the relay is dialed if the address
+  // says where, then asked for a circuit; Noise and yamux run over it.
+  Task<Result<core::PeerId>> dial_circuit(core::Multiaddr addr);
+  // The stop protocol: a relay we hold a reservation on brings a circuit.
+  Task<void> serve_stop(std::shared_ptr<Stream> stream);
+  // Reserves on configured relays that are connected and hold no fresh
+  // reservation (manage_loop).
+  void keep_reservations();
+  // Runs the upgrade over a circuit stream and adopts the connection.
+  Task<Result<core::PeerId>> adopt_circuit(std::shared_ptr<Stream> circuit, Direction direction,
+                                           core::PeerId remote, core::Multiaddr remote_addr);
   // TCP connect and upgrade as `identity` (REQUIRES: it outlives the task).
   Task<Result<Upgraded>> open(detail::TcpTarget target, core::Multiaddr addr, std::optional<core::PeerId> expected,
                               std::chrono::milliseconds connect_timeout, const crypto::SigningKey& identity);
@@ -201,6 +223,13 @@ class Host : public std::enable_shared_from_this<Host> {
   bool started_ = false;
   bool stopped_ = false;
   TransportDiagnostics diag_;  // cumulative counters (the live gauges are computed)
+  struct HeldReservation {
+    RelayStatus::Held held;
+    std::chrono::steady_clock::time_point expires;
+    std::chrono::seconds lifetime;  // as granted
+  };
+  std::map<core::PeerId, HeldReservation> reservations_;  // by relay
+  std::map<core::PeerId, std::chrono::steady_clock::time_point> reserving_;  // in flight or held off until
 };
 
 }  // namespace agentmesh::transport

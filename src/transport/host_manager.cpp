@@ -66,6 +66,7 @@ Task<void> Host::manage_loop() {
       }
       redial(*w);
     }
+    keep_reservations();
     manage_timer_.expires_after(kManageTick);
     auto [ec] = co_await manage_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
@@ -152,6 +153,9 @@ std::string reason_label(error_code ec) {
       case error::dial_self: return "dial_self";
       case error::connection_limit: return "connection_limit";
       case error::unsupported_address: return "unsupported_address";
+      case error::relay_no_reservation: return "relay_no_reservation";
+      case error::relay_refused: return "relay_refused";
+      case error::relay_failed: return "relay_failed";
       default: return "transport";
     }
   }

@@ -65,13 +65,14 @@ wire::identify::Info Host::own_info(const Connection& conn) const {
   wire::identify::Info info(self_);
   info.protocol_version = std::string(wire::identify::kProtocolVersion);
   info.agent_version = config_.agent_version;
-  info.listen_addrs = listen_addrs();
-  info.observed_addr = conn.remote_addr();
+  info.listen_addrs = advertised_addrs();
+  // What we see the peer at; over a circuit we do not see it at all.
+  if (!conn.relay()) info.observed_addr = conn.remote_addr();
   info.protocols = protocols();
   if (own_record_.empty()) {
     const auto seq = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
-    own_record_ = wire::peer_record::seal(identity_, static_cast<std::uint64_t>(seq), listen_addrs());
+    own_record_ = wire::peer_record::seal(identity_, static_cast<std::uint64_t>(seq), info.listen_addrs);
   }
   info.signed_peer_record = own_record_;
   return info;

@@ -35,6 +35,7 @@ struct PeerInfo {
   std::vector<std::string> protocols;           // from identify
   std::optional<core::Multiaddr> observed_addr; // from identify: the address this peer sees us at
   bool signed_record = false;                   // identify carried a valid signed peer record
+  std::optional<core::PeerId> relay;            // set: the connection runs through this relay's circuit
 };
 
 // One traffic class on the connection to one peer (transport/traffic.hpp):
@@ -81,8 +82,31 @@ struct AutoNatStatus {
   std::map<std::string, std::uint64_t> refused;  // by reason: rate, busy, bad_request, no_address
 };
 
+// Circuit relay v2: our reservations and circuits as a client, and the hop
+// service's counters when it runs (GET /v1/diagnostics/transport, /metrics).
+struct RelayStatus {
+  struct Held {
+    core::PeerId relay;
+    std::int64_t expires_ms = 0;               // Unix ms
+    std::vector<core::Multiaddr> addrs;        // our circuit addresses through it
+  };
+  std::vector<Held> reservations;              // ours, on other relays
+  std::map<std::string, std::uint64_t> reserve_results;  // by status ("OK", "RESERVATION_REFUSED", "failed")
+  std::map<std::string, std::uint64_t> dials;            // circuit dials by outcome
+  std::uint64_t circuits_accepted = 0;                   // stop: circuits to us
+  std::map<std::string, std::uint64_t> circuits_refused; // stop: by reason
+  // The hop service (when enabled).
+  bool service = false;
+  std::size_t service_reservations = 0;
+  std::size_t service_circuits = 0;
+  std::map<std::string, std::uint64_t> service_requests;  // by answer status
+  std::map<std::string, std::uint64_t> service_circuits_closed;  // by reason: eof, data_limit, duration, reset
+  std::uint64_t service_bytes = 0;                       // relayed, both directions
+};
+
 // GET /v1/diagnostics/transport and /metrics.
 struct TransportDiagnostics {
+  RelayStatus relay;
   AutoNatStatus autonat;  // filled by the node (PeerService)
   std::size_t connections_inbound = 0;
   std::size_t connections_outbound = 0;

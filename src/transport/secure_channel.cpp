@@ -69,6 +69,11 @@ SecureChannel::SecureChannel(RawLink link, wire::noise::TransportKeys keys, core
   rlen_ = pending.size();
 }
 
+std::optional<core::PeerId> SecureChannel::relay() const {
+  if (!link_.circuit) return std::nullopt;
+  return link_.circuit->peer();
+}
+
 Task<Result<void>> SecureChannel::read(std::vector<std::span<const std::uint8_t>>& out) {
   out.clear();
   // What the previous call handed out is no longer needed: keep the tail.

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -63,6 +64,8 @@ class SecureChannel {
   Socket& socket() { return link_.socket; }
   // Carried by a relay's circuit rather than a socket of its own.
   bool relayed() const { return link_.circuit != nullptr; }
+  // The relay whose circuit carries the channel, if relayed.
+  std::optional<core::PeerId> relay() const;
   void shutdown() { link_.shutdown(); }
   void close() { link_.close(); }
   const core::PeerId& remote() const { return remote_; }

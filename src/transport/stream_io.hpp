@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "transport/connection.hpp"
 
@@ -20,6 +21,9 @@ class LpReader {
   // included: check eof() to tell them apart).
   Task<Result<std::string>> read(std::size_t max);
   bool eof() const { return eof_; }
+  // Bytes read past the last message (a protocol that hands the stream on
+  // puts them back with Stream::unread).
+  std::string take_buffered() { return std::exchange(buf_, {}); }
 
  private:
   Stream& stream_;

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "transport/autonat.hpp"
+#include "host_fixture.hpp"
 #include "transport/connection.hpp"
 #include "transport/stream_io.hpp"
 #include "transport/error.hpp"
@@ -32,78 +33,10 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-
-std::span<const std::uint8_t> b(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
-
-class HostTest : public ::testing::Test {
- protected:
-  std::shared_ptr<Host> make_host(TransportConfig config = {}, std::optional<crypto::SigningKey> key = std::nullopt) {
-    if (config.listen.empty()) config.listen = {core::Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
-    config.reconnect_base = 50ms;
-    config.reconnect_max = 200ms;
-    // AGENTMESH_TEST_LOG=1 shows the hosts' debug log.
-    std::shared_ptr<spdlog::logger> log;
-    if (std::getenv("AGENTMESH_TEST_LOG")) {
-      log = std::make_shared<spdlog::logger>("host", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-      log->set_level(spdlog::level::debug);
-    } else {
-      log = std::make_shared<spdlog::logger>("host", std::make_shared<spdlog::sinks::null_sink_mt>());
-    }
-    auto host = Host::create(ioc_.get_executor(), key ? std::move(*key) : crypto::SigningKey::generate(), config, log);
-    std::string why;
-    EXPECT_TRUE(host->listen(why)) << why;
-    host->start();
-    hosts_.push_back(host);
-    return host;
-  }
-  core::Multiaddr addr_of(const Host& h) { return h.listen_addrs().front().with_peer_id(h.peer_id()); }
-
-  // Runs the io_context until `pred` holds (or the deadline passes).
-  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 15s) {
-    return testutil::run_until(ioc_, pred, deadline);
-  }
-  // Runs a coroutine to completion.
-  template <class T>
-  T run(Task<T> task) {
-    std::optional<T> result;
-    spawn_into(std::move(task), result);
-    EXPECT_TRUE(run_until([&] { return result.has_value(); }, 30s));
-    return std::move(*result);
-  }
-  // Runs `task` and stores its value (T need not be default-constructible).
-  template <class T>
-  void spawn_into(Task<T> task, std::optional<T>& out) {
-    auto store = [](Task<T> t, std::optional<T>& o) -> Task<void> { o.emplace(co_await std::move(t)); };
-    asio::co_spawn(ioc_, store(std::move(task), out), [](const std::exception_ptr& e) {
-      if (e) std::rethrow_exception(e);
-    });
-  }
-  void TearDown() override {
-    for (auto& h : hosts_) h->stop();
-    ioc_.run_for(100ms);
-  }
-
-  asio::io_context ioc_;
-  std::vector<std::shared_ptr<Host>> hosts_;
-};
-
-Task<Result<void>> write_all(std::shared_ptr<Stream> s, const std::string& data) {
-  auto w = co_await s->write(b(data));
-  (void)s->close_write();
-  co_return w;
-}
-
-Task<Result<std::string>> read_all(std::shared_ptr<Stream> s) {
-  std::string got;
-  std::vector<std::uint8_t> buf(65536);
-  for (;;) {
-    auto n = co_await s->read_some(buf);
-    if (!n) co_return n.error();
-    if (*n == 0) break;
-    got.append(reinterpret_cast<const char*>(buf.data()), *n);
-  }
-  co_return got;
-}
+using fixture::HostTest;
+using fixture::b;
+using fixture::read_all;
+using fixture::write_all;
 
 bool identified(const Host& h, const core::PeerId& peer) {
   for (const auto& p : h.peers()) {

@@ -1,0 +1,185 @@
+// Circuit relay v2 between hosts on 127.0.0.1: reservations, circuits, the
+// limits, a direct connection replacing a relayed one, and a relay that lies.
+
+#include "transport/relay_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/bytes.hpp"
+#include "host_fixture.hpp"
+#include "transport/error.hpp"
+#include "transport/stream_io.hpp"
+#include "wire/circuit.hpp"
+#include "wire/error.hpp"
+
+namespace agentmesh::transport {
+namespace {
+
+namespace asio = boost::asio;
+namespace circuit = wire::circuit;
+using namespace std::chrono_literals;
+using fixture::read_all;
+using fixture::write_all;
+
+constexpr std::string_view kEcho = "/test/echo/1.0.0";
+
+Task<void> echo(std::shared_ptr<Stream> s) {
+  std::array<std::uint8_t, 8192> buf{};
+  for (;;) {
+    auto n = co_await s->read_some(buf);
+    if (!n || *n == 0) break;
+    if (auto w = co_await s->write({buf.data(), *n}); !w) co_return;
+  }
+  (void)s->close_write();
+}
+
+class RelayTest : public fixture::HostTest {
+ protected:
+  std::shared_ptr<Host> make_relay(RelayServiceConfig config) {
+    auto r = make_host();
+    config.enabled = true;
+    auto log = std::make_shared<spdlog::logger>("relay", std::make_shared<spdlog::sinks::null_sink_mt>());
+    service_ = RelayService::create(r, config, log);
+    service_->start();
+    return r;
+  }
+  // A host that keeps a reservation on `relay` and echoes.
+  std::shared_ptr<Host> make_reserving(const std::shared_ptr<Host>& relay) {
+    TransportConfig config;
+    config.relays = {addr_of(*relay)};
+    auto h = make_host(config);
+    h->set_handler(std::string(kEcho), echo);
+    return h;
+  }
+  RelayStatus relay_status() const {
+    RelayStatus s;
+    service_->fill(s);
+    return s;
+  }
+  static std::optional<PeerInfo> info_of(const Host& h, const core::PeerId& peer) {
+    for (auto& p : h.peers()) {
+      if (p.peer == peer) return p;
+    }
+    return std::nullopt;
+  }
+  // A's circuit address through its first reservation, naming A.
+  static core::Multiaddr circuit_addr(const Host& a) { return a.relay_addrs().front().with_peer_id(a.peer_id()); }
+
+  Result<std::string> echo_through(const std::shared_ptr<Host>& from, const core::PeerId& to, std::string data) {
+    auto stream = run(from->new_stream(to, {std::string(kEcho)}));
+    if (!stream) return stream.error();
+    std::optional<Result<void>> written;
+    spawn_into(write_all(*stream, data), written);
+    auto got = run(read_all(*stream));
+    if (got && !(written && *written)) return make_error_code(error::stream_closed);
+    return got;
+  }
+
+  std::shared_ptr<RelayService> service_;
+};
+
+TEST_F(RelayTest, APeerWithAReservationIsReachedThroughTheRelayUntilADirectConnectionReplacesIt) {
+  RelayServiceConfig config;
+  config.circuit_bytes = 0;  // no limits: this test moves a megabyte each way
+  config.circuit_duration = 0s;
+  auto r = make_relay(config);
+  auto a = make_reserving(r);
+  ASSERT_TRUE(run_until([&] { return !a->relay_addrs().empty(); }));
+  const auto via = circuit_addr(*a);
+  EXPECT_NE(via.to_string().find("/p2p/" + r->peer_id().to_string() + "/p2p-circuit/p2p/"), std::string::npos);
+  EXPECT_EQ(a->diagnostics().relay.reservations.size(), 1u);
+  EXPECT_EQ(relay_status().service_reservations, 1u);
+
+  auto b = make_host();
+  auto dialed = run(b->connect(via));
+  ASSERT_TRUE(dialed) << dialed.error().message();
+  EXPECT_EQ(*dialed, a->peer_id());
+  EXPECT_EQ(info_of(*b, a->peer_id())->relay, r->peer_id());
+  ASSERT_TRUE(run_until([&] { return info_of(*a, b->peer_id()).has_value(); }));
+  EXPECT_EQ(info_of(*a, b->peer_id())->relay, r->peer_id());
+  // Identify ran over the circuit: B learned A's circuit address from A itself.
+  ASSERT_TRUE(run_until([&] {
+    auto p = info_of(*b, a->peer_id());
+    return p && std::count(p->listen_addrs.begin(), p->listen_addrs.end(), via.without_peer_id()) == 1;
+  }));
+
+  std::string data(1024 * 1024 + 3, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 31 + i / 5);
+  auto got = echo_through(b, a->peer_id(), data);
+  ASSERT_TRUE(got) << got.error().message();
+  EXPECT_TRUE(*got == data);
+  EXPECT_EQ(relay_status().service_circuits, 1u);
+  EXPECT_GE(relay_status().service_bytes, 2 * data.size());
+  EXPECT_EQ(b->diagnostics().relay.dials.at("OK"), 1u);
+  EXPECT_EQ(a->diagnostics().relay.circuits_accepted, 1u);
+
+  // A direct connection replaces the relayed one on both sides, and the
+  // circuit on the relay ends.
+  ASSERT_TRUE(run(b->connect(addr_of(*a))));
+  ASSERT_TRUE(run_until([&] {
+    auto pa = info_of(*a, b->peer_id());
+    auto pb = info_of(*b, a->peer_id());
+    return pa && pb && !pa->relay && !pb->relay && relay_status().service_circuits == 0;
+  }));
+  EXPECT_EQ(relay_status().service_circuits_closed.size(), 1u);
+  got = echo_through(b, a->peer_id(), "direct now");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, "direct now");
+
+  // The reservation goes with the relay's connection and comes back when A,
+  // which wants its relay, reconnects and reserves again.
+  ASSERT_TRUE(r->disconnect(a->peer_id()));
+  ASSERT_TRUE(run_until([&] { return a->relay_addrs().empty(); }));
+  ASSERT_TRUE(run_until([&] { return !a->relay_addrs().empty(); }));
+  EXPECT_EQ(a->diagnostics().relay.reserve_results.at("OK"), 2u);
+}
+
+TEST_F(RelayTest, LimitsHoldAreAnsweredWithTheSpecsStatusAndCounted) {
+  RelayServiceConfig config;
+  config.max_reservations = 1;
+  config.circuit_bytes = 32 * 1024;
+  config.circuit_duration = 0s;
+  config.max_circuits_per_peer = 1;
+  auto r = make_relay(config);
+  auto a = make_reserving(r);
+  ASSERT_TRUE(run_until([&] { return !a->relay_addrs().empty(); }));
+  // A second peer finds the relay full.
+  auto c = make_reserving(r);
+  ASSERT_TRUE(run_until([&] { return c->diagnostics().relay.reserve_results.contains("RESERVATION_REFUSED"); }));
+  EXPECT_TRUE(c->relay_addrs().empty());
+  EXPECT_GE(relay_status().service_requests.at("RESERVATION_REFUSED"), 1u);
+
+  // A circuit to a peer without a reservation.
+  auto b = make_host();
+  const auto to_c = a->relay_addrs().front().with_peer_id(c->peer_id());
+  auto refused = run(b->connect(to_c));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), make_error_code(error::relay_no_reservation));
+  EXPECT_EQ(b->diagnostics().relay.dials.at("NO_RESERVATION"), 1u);
+
+  // Past the data limit the circuit ends; the relay's own connections stay.
+  ASSERT_TRUE(run(b->connect(circuit_addr(*a))));
+  auto small = echo_through(b, a->peer_id(), std::string(1000, 's'));
+  ASSERT_TRUE(small) << small.error().message();
+  // One circuit per peer at a time: A's second is refused while the first lives.
+  auto d = make_host();
+  ASSERT_TRUE(run(d->connect(addr_of(*r))));
+  auto second = run(d->connect(circuit_addr(*a)));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error(), make_error_code(error::relay_refused));
+  EXPECT_EQ(d->diagnostics().relay.dials.at("RESOURCE_LIMIT_EXCEEDED"), 1u);
+
+  auto big = echo_through(b, a->peer_id(), std::string(64 * 1024, 'b'));
+  EXPECT_FALSE(big);
+  ASSERT_TRUE(run_until([&] { return relay_status().service_circuits_closed.contains("data_limit"); }));
+  ASSERT_TRUE(run_until([&] { return !info_of(*b, a->peer_id()); }));
+  EXPECT_EQ(relay_status().service_circuits, 0u);
+  for (const auto& h : {a, b, c, d}) {
+    auto p = info_of(*h, r->peer_id());
+    ASSERT_TRUE(p);
+    EXPECT_FALSE(p->relay);
+  }
+}
+
+}  // namespace
+}  // namespace agentmesh::transport
