@@ -165,6 +165,7 @@ json::object node_info_json(const node::NodeInfo& info) {
   json::object o;
   o["peer_id"] = info.peer.to_string();
   o["listen_addrs"] = addr_array(info.listen_addrs);
+  o["relay_addrs"] = addr_array(info.relay_addrs);
   o["agent_version"] = info.agent_version;
   o["protocols"] = string_array(info.protocols);
   o["reachability"] = reachability_json(info.reachability, false);
@@ -202,6 +203,7 @@ json::object peer_json(const transport::PeerInfo& p) {
   o["peer_id"] = p.peer.to_string();
   o["direction"] = p.outbound ? "outbound" : "inbound";
   o["addr"] = p.remote_addr.to_string();
+  o["relay"] = p.relay ? json::value(p.relay->to_string()) : json::value(nullptr);
   o["listen_addrs"] = addr_array(p.listen_addrs);
   o["connected_since_ms"] = p.connected_since_ms;
   if (p.ping_rtt_ms) {

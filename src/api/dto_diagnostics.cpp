@@ -81,6 +81,31 @@ json::array transport_queues_json(const std::vector<transport::PeerQueues>& queu
   return peers;
 }
 
+// Circuit relay v2: our reservations and circuits, and the hop service's.
+json::object circuit_relay_json(const transport::RelayStatus& r) {
+  json::array held;
+  for (const auto& h : r.reservations) {
+    json::array addrs;
+    for (const auto& a : h.addrs) addrs.emplace_back(a.to_string());
+    held.push_back(json::object{{"relay", h.relay.to_string()}, {"expires_ms", h.expires_ms}, {"addrs", addrs}});
+  }
+  json::object o;
+  o["reservations"] = std::move(held);
+  o["reserve_total"] = count_map(r.reserve_results);
+  o["dials_total"] = count_map(r.dials);
+  o["accepted_total"] = r.circuits_accepted;
+  o["refused_total"] = count_map(r.circuits_refused);
+  json::object service;
+  service["enabled"] = r.service;
+  service["reservations"] = r.service_reservations;
+  service["circuits"] = r.service_circuits;
+  service["requests_total"] = count_map(r.service_requests);
+  service["circuits_closed_total"] = count_map(r.service_circuits_closed);
+  service["bytes_total"] = r.service_bytes;
+  o["service"] = std::move(service);
+  return o;
+}
+
 }  // namespace
 
 json::object transport_diagnostics_json(const transport::TransportDiagnostics& d) {
@@ -120,6 +145,7 @@ json::object transport_diagnostics_json(const transport::TransportDiagnostics& d
   o["protocols"] = std::move(protocols);
   o["queues"] = transport_queues_json(d.queues);
   o["autonat"] = reachability_json(d.autonat, true);
+  o["circuit_relay"] = circuit_relay_json(d.relay);
   return o;
 }
 

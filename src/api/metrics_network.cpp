@@ -101,6 +101,14 @@ void render_queue_metrics(std::string& out, const std::vector<transport::PeerQue
 
 namespace {
 
+void counted(std::string& out, std::string_view name, std::string_view help, std::string_view label,
+             const std::map<std::string, std::uint64_t>& counts) {
+  prom::header(out, name, "counter", help);
+  for (const auto& [value, n] : counts) {
+    prom::sample(out, name, fmt::format("{}=\"{}\"", label, value), static_cast<double>(n));
+  }
+}
+
 void render_autonat_metrics(std::string& out, const transport::AutoNatStatus& a) {
   using transport::Reachability;
   auto is = [&](Reachability r) { return a.state == r ? 1.0 : 0.0; };
@@ -109,22 +117,36 @@ void render_autonat_metrics(std::string& out, const transport::AutoNatStatus& a)
            {{"unknown", is(Reachability::unknown)},
             {"public", is(Reachability::reachable)},
             {"private", is(Reachability::unreachable)}});
-  prom::header(out, "agentmesh_autonat_answers_total", "counter", "answers to our AutoNAT checks, by status");
-  for (const auto& [status, n] : a.answers) {
-    prom::sample(out, "agentmesh_autonat_answers_total", fmt::format("status=\"{}\"", status), static_cast<double>(n));
-  }
+  counted(out, "agentmesh_autonat_answers_total", "answers to our AutoNAT checks, by status", "status", a.answers);
   by_label(out, "agentmesh_autonat_served_total", "counter", "AutoNAT requests this daemon answered, by result",
            "result", {{"dialed_back", double(a.dialed_back)}, {"dial_back_failed", double(a.dial_back_failed)}});
-  prom::header(out, "agentmesh_autonat_refused_total", "counter", "AutoNAT requests refused, by reason");
-  for (const auto& [reason, n] : a.refused) {
-    prom::sample(out, "agentmesh_autonat_refused_total", fmt::format("reason=\"{}\"", reason), static_cast<double>(n));
-  }
+  counted(out, "agentmesh_autonat_refused_total", "AutoNAT requests refused, by reason", "reason", a.refused);
+}
+
+void render_circuit_metrics(std::string& out, const transport::RelayStatus& r) {
+  two_way(out, "agentmesh_circuit_reservations", "gauge",
+          "circuit relay reservations: held (ours, on relays) and served (our relay service's)", "side",
+          {"held", double(r.reservations.size())}, {"served", double(r.service_reservations)});
+  counted(out, "agentmesh_circuit_reserve_total", "our reservation requests, by answer", "result", r.reserve_results);
+  counted(out, "agentmesh_circuit_dials_total", "dials through a relay, by outcome", "result", r.dials);
+  prom::counter(out, "agentmesh_circuit_accepted_total", "circuits relays brought to us (stop protocol)",
+                r.circuits_accepted);
+  counted(out, "agentmesh_circuit_refused_total", "circuits we refused, by reason", "reason", r.circuits_refused);
+  prom::gauge(out, "agentmesh_circuit_service_circuits", "circuits our relay service carries now",
+              double(r.service_circuits));
+  counted(out, "agentmesh_circuit_service_requests_total", "hop requests our relay service answered, by status",
+          "status", r.service_requests);
+  counted(out, "agentmesh_circuit_service_closed_total", "circuits our relay service ended, by reason", "reason",
+          r.service_circuits_closed);
+  prom::counter(out, "agentmesh_circuit_service_bytes_total", "bytes our relay service carried, both directions",
+                r.service_bytes);
 }
 
 }  // namespace
 
 void render_transport_metrics(std::string& out, const transport::TransportDiagnostics& d) {
   render_autonat_metrics(out, d.autonat);
+  render_circuit_metrics(out, d.relay);
   two_way(out, "agentmesh_p2p_connections", "gauge", "open peer connections by direction", "direction",
           {"inbound", double(d.connections_inbound)}, {"outbound", double(d.connections_outbound)});
   prom::gauge(out, "agentmesh_p2p_handshakes_in_progress", "connection upgrades under way",

@@ -27,6 +27,10 @@ void add_daemon_command(CLI::App& app, int& status) {
   d->add_option("--bootstrap", df->bootstrap, "peer multiaddr to connect to and keep connected, repeatable");
   d->add_flag("--autonat-service", df->autonat_service,
               "dial other daemons back when they ask whether they are reachable (AutoNAT; off by default)");
+  d->add_flag("--relay-service", df->relay_service,
+              "relay circuits for daemons that cannot be dialed (circuit relay v2; off by default)");
+  d->add_option("--relay", df->relays,
+                "relay multiaddr with /p2p/<id> to hold a reservation on and be reachable through, repeatable");
   d->add_option_function<std::string>(
       "--log-level", [df](const std::string& v) { df->log_level = v; },
       "trace|debug|info|warn|error|critical|off (default info)");

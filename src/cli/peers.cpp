@@ -34,9 +34,11 @@ void print_peers(const json::value& v) {
     const auto& o = item.as_object();
     const auto* rtt = o.if_contains("ping_rtt_ms");
     const auto rtt_text = rtt && rtt->is_number() ? fmt::format("{:.2f} ms", rtt->to_number<double>()) : "-";
-    std::cout << fmt::format("{}  {:<8} {}  rtt {}  streams {}  in {} B  out {} B  {}\n", str(o, "peer_id"),
-                             str(o, "direction"), str(o, "addr"), rtt_text, str(o, "open_streams"), str(o, "bytes_in"),
-                             str(o, "bytes_out"), str(o, "agent_version"));
+    const auto* relay = o.if_contains("relay");
+    const auto path = relay && relay->is_string() ? fmt::format("relayed via {}", relay->as_string().c_str()) : "direct";
+    std::cout << fmt::format("{}  {:<8} {}  {}  rtt {}  streams {}  in {} B  out {} B  {}\n", str(o, "peer_id"),
+                             str(o, "direction"), path, str(o, "addr"), rtt_text, str(o, "open_streams"),
+                             str(o, "bytes_in"), str(o, "bytes_out"), str(o, "agent_version"));
   }
   std::cout << fmt::format("({} peers)\n", peers.size());
 }
@@ -58,6 +60,10 @@ void add_peer_commands(CLI::App& app, Global& g) {
     std::cout << fmt::format("peer id: {}\nagent:   {}\n", str(v, "peer_id"), str(v, "agent_version"));
     std::cout << "listening on:\n";
     for (const auto& a : v.at("listen_addrs").as_array()) std::cout << "  " << a.as_string().c_str() << "\n";
+    if (const auto* relayed = v.as_object().if_contains("relay_addrs"); relayed && !relayed->as_array().empty()) {
+      std::cout << "reachable through relays at:\n";
+      for (const auto& a : relayed->as_array()) std::cout << "  " << a.as_string().c_str() << "\n";
+    }
     std::cout << "protocols:\n";
     for (const auto& p : v.at("protocols").as_array()) std::cout << "  " << p.as_string().c_str() << "\n";
   });

@@ -161,7 +161,7 @@ namespace {
 // The settings a TOML file may give as text.
 struct FileStrings {
   std::optional<std::string> data_dir, name, log_level, log_format, api;
-  std::optional<std::vector<std::string>> listen, bootstrap;
+  std::optional<std::vector<std::string>> listen, bootstrap, relays;
 };
 
 // The TOML file (the flag, else AGENTMESH_CONFIG; none: an empty table).
@@ -186,6 +186,7 @@ Result<FileStrings> read_file_strings(const toml::table& file, std::string& why)
   s.api = read_string(file, "api", "listen", ok, why);
   s.listen = read_string_list(file, "p2p", "listen", ok, why);
   s.bootstrap = read_string_list(file, "p2p", "bootstrap", ok, why);
+  s.relays = read_string_list(file, "p2p", "relays", ok, why);
   if (!ok) return kInvalid;
   return s;
 }
@@ -294,6 +295,36 @@ bool read_autonat(const toml::table& file, const DaemonFlags& flags, const EnvLo
   return true;
 }
 
+// The relay service: [relay] in the file (service, the limits),
+// AGENTMESH_RELAY_SERVICE (true/false), --relay-service.
+bool read_relay_service(const toml::table& file, const DaemonFlags& flags, const EnvLookup& env, DaemonConfig& cfg,
+                        std::string& why) {
+  auto& r = cfg.node.transport.relay_service;
+  bool service = false;
+  std::int64_t duration_s = r.circuit_duration.count();
+  std::int64_t ttl_s = r.reservation_ttl.count();
+  if (!read_bool(file, "relay", "service", service, why) ||
+      !read_int(file, "relay", "max_reservations", r.max_reservations, 1, 100'000, why) ||
+      !read_int(file, "relay", "max_circuits", r.max_circuits, 1, 100'000, why) ||
+      !read_int(file, "relay", "max_circuits_per_peer", r.max_circuits_per_peer, 1, 10'000, why) ||
+      !read_int(file, "relay", "reservation_ttl_s", ttl_s, 60, 86'400, why) ||
+      !read_int(file, "relay", "circuit_duration_s", duration_s, 0, 86'400, why) ||
+      !read_int(file, "relay", "circuit_bytes", r.circuit_bytes, 0, std::int64_t{1} << 40, why)) {
+    return false;
+  }
+  if (auto e = env("AGENTMESH_RELAY_SERVICE")) {
+    if (*e != "true" && *e != "false") {
+      why = "AGENTMESH_RELAY_SERVICE must be true or false";
+      return false;
+    }
+    service = *e == "true";
+  }
+  r.enabled = service || flags.relay_service;
+  r.circuit_duration = std::chrono::seconds(duration_s);
+  r.reservation_ttl = std::chrono::seconds(ttl_s);
+  return true;
+}
+
 // The A2A gateway: [a2a] in the file, AGENTMESH_A2A / AGENTMESH_A2A_PUBLIC_URL,
 // and the flags, in that order of precedence (lowest first).
 bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup& env, DaemonConfig& cfg,
@@ -378,9 +409,11 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   if (!file) return file.error();
   auto strings = read_file_strings(*file, why);
   if (!strings || !read_file_numbers(*file, cfg, why) || !read_presence(*file, cfg, why) ||
-      !read_a2a(*file, flags, env, cfg, why) || !read_autonat(*file, flags, env, cfg, why))
+      !read_a2a(*file, flags, env, cfg, why) || !read_autonat(*file, flags, env, cfg, why) ||
+      !read_relay_service(*file, flags, env, cfg, why))
     return kInvalid;
-  const auto& [file_data_dir, file_name, file_level, file_format, file_api, file_listen, file_bootstrap] = *strings;
+  const auto& [file_data_dir, file_name, file_level, file_format, file_api, file_listen, file_bootstrap, file_relays] =
+      *strings;
 
   // 2. Environment over the file, 3. flags over both.
   auto pick = [&](const std::optional<std::string>& flag, const char* env_name,
@@ -440,6 +473,15 @@ Result<DaemonConfig> resolve_config(const DaemonFlags& flags, const EnvLookup& e
   }
   if (auto boot = pick_list(flags.bootstrap, "AGENTMESH_BOOTSTRAP", file_bootstrap)) {
     if (!parse_addrs(*boot, "bootstrap", cfg.node.transport.bootstrap, why)) return kInvalid;
+  }
+  if (auto relays = pick_list(flags.relays, "AGENTMESH_RELAYS", file_relays)) {
+    if (!parse_addrs(*relays, "relay", cfg.node.transport.relays, why)) return kInvalid;
+    for (const auto& r : cfg.node.transport.relays) {
+      if (!r.peer_id()) {
+        why = fmt::format("relay address {} must end in /p2p/<peer id>", r.to_string());
+        return kInvalid;
+      }
+    }
   }
 
   if (auto level = pick(flags.log_level, "AGENTMESH_LOG_LEVEL", file_level)) cfg.log_level = *level;

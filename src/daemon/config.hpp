@@ -53,6 +53,10 @@ struct DaemonFlags {
   bool a2a_insecure = false;
   // --autonat-service: answer other daemons' AutoNAT dial-back requests.
   bool autonat_service = false;
+  // --relay-service: relay circuits for other daemons (circuit relay v2).
+  bool relay_service = false;
+  // --relay, repeatable: relays to hold a reservation on (with /p2p/<id>).
+  std::vector<std::string> relays;
   // --listen / --bootstrap, repeatable; empty = not given.
   std::vector<std::string> listen;
   std::vector<std::string> bootstrap;

@@ -19,7 +19,7 @@ class HostMesh final : public Mesh {
       : host_(std::move(host)), pubsub_(std::move(pubsub)) {}
 
   core::PeerId self() const override { return host_->peer_id(); }
-  std::vector<core::Multiaddr> listen_addrs() const override { return host_->listen_addrs(); }
+  std::vector<core::Multiaddr> listen_addrs() const override { return host_->advertised_addrs(); }
   void join(const std::string& topic) override { pubsub_->join(topic); }
   void leave(const std::string& topic) override { pubsub_->leave(topic); }
   Result<pubsub::PublishResult> publish(const std::string& topic, std::string data) override {

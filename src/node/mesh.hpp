@@ -42,7 +42,9 @@ class Mesh {
 
   virtual ~Mesh() = default;
 
-  // This daemon's peer id, and the addresses it listens on (without /p2p).
+  // This daemon's peer id, and the addresses it can be dialed at (without
+  // the final /p2p): its listen addresses, then its circuit addresses
+  // through the relays it holds a reservation on.
   virtual core::PeerId self() const = 0;
   virtual std::vector<core::Multiaddr> listen_addrs() const = 0;
 

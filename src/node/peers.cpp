@@ -9,9 +9,16 @@ namespace agentmesh::node {
 PeerService::PeerService(ServiceContext ctx, std::shared_ptr<transport::Host> host)
     : ctx_(std::move(ctx)),
       host_(std::move(host)),
-      autonat_(std::make_shared<transport::AutoNat>(host_, ctx_.config->transport.autonat, ctx_.log)) {}
+      autonat_(std::make_shared<transport::AutoNat>(host_, ctx_.config->transport.autonat, ctx_.log)) {
+  if (ctx_.config->transport.relay_service.enabled) {
+    relay_ = transport::RelayService::create(host_, ctx_.config->transport.relay_service, ctx_.log);
+  }
+}
 
-void PeerService::stop() { autonat_->stop(); }
+void PeerService::stop() {
+  autonat_->stop();
+  if (relay_) relay_->stop();
+}
 
 Result<void> PeerService::load(std::string& why) {
   auto remembered = ctx_.storage->reader().list_peers(ctx_.config->transport.max_remembered_peers);
@@ -33,6 +40,7 @@ Result<void> PeerService::load(std::string& why) {
 
 void PeerService::start() {
   autonat_->start();
+  if (relay_) relay_->start();
   std::weak_ptr<PeerService> weak = weak_from_this();
   transport::Host::Observer observer;
   observer.identified = [weak](const wire::identify::Info& info, std::optional<core::Multiaddr> dialed) {
@@ -63,6 +71,7 @@ NodeInfo PeerService::info() const {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   NodeInfo info(host_->peer_id());
   for (const auto& a : host_->listen_addrs()) info.listen_addrs.push_back(a.with_peer_id(host_->peer_id()));
+  for (const auto& a : host_->relay_addrs()) info.relay_addrs.push_back(a.with_peer_id(host_->peer_id()));
   info.agent_version = host_->agent_version();
   info.protocols = host_->protocols();
   info.reachability = autonat_->status();
@@ -88,6 +97,7 @@ Result<void> PeerService::disconnect(const core::PeerId& peer) {
 transport::TransportDiagnostics PeerService::diagnostics() const {
   auto d = host_->diagnostics();
   d.autonat = autonat_->status();
+  if (relay_) relay_->fill(d.relay);
   return d;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // node/peers: this node on the peer-to-peer network: its identity and
-// addresses, whether it can be dialed from outside (AutoNAT), the peers it is
+// addresses, whether it can be dialed from outside (AutoNAT), relaying for
+// others (circuit relay v2, opt-in), the peers it is
 // connected to, connecting and disconnecting, and
 // the peer store (addresses learned from identify, kept in SQLite and
 // redialed at start: the 64 most recently seen).
@@ -19,6 +20,7 @@
 #include "transport/autonat.hpp"
 #include "transport/host.hpp"
 #include "transport/info.hpp"
+#include "transport/relay_service.hpp"
 
 namespace agentmesh::node {
 
@@ -31,7 +33,8 @@ class PeerService : public std::enable_shared_from_this<PeerService> {
   // Persists what identify teaches and forgets what disconnect() drops.
   void start();
 
-  // AutoNAT (transport/autonat.hpp) stops with the node.
+  // AutoNAT (transport/autonat.hpp) and the relay service
+  // (transport/relay_service.hpp, when --relay-service) stop with the node.
   void stop();
   NodeInfo info() const;
   std::vector<transport::PeerInfo> list() const;
@@ -46,6 +49,7 @@ class PeerService : public std::enable_shared_from_this<PeerService> {
   ServiceContext ctx_;
   std::shared_ptr<transport::Host> host_;
   std::shared_ptr<transport::AutoNat> autonat_;
+  std::shared_ptr<transport::RelayService> relay_;  // null unless the service is enabled
 };
 
 }  // namespace agentmesh::node

@@ -153,6 +153,7 @@ struct NodeInfo {
   explicit NodeInfo(core::PeerId p) : peer(p) {}
   core::PeerId peer;
   std::vector<core::Multiaddr> listen_addrs;  // with /p2p/<peer>
+  std::vector<core::Multiaddr> relay_addrs;   // circuit addresses through our relays, with /p2p/<peer>
   std::string agent_version;
   std::vector<std::string> protocols;
   transport::AutoNatStatus reachability;

@@ -271,5 +271,47 @@ TEST_F(P2pTest, CliNodePeersConnectDisconnect) {
   ASSERT_TRUE(eventually([&] { return peer_count(b) == 0; }, 10s));
 }
 
+// Circuit relay v2 between daemons: a holds a reservation on r (--relay), b
+// dials a through r's circuit, the peers API and CLI say relayed, and a direct
+// message between their agents crosses the circuit.
+TEST_F(P2pTest, ADaemonReachedThroughARelayGetsDirectMessagesOverTheCircuit) {
+  auto& r = add({"--relay-service"});
+  auto& a = add({"--relay", p2p_addr(r)});
+  auto relay_addrs = [&] { return get_json(a, "/v1/node").at("relay_addrs").as_array(); };
+  ASSERT_TRUE(eventually([&] { return relay_addrs().size() == 1; }, 20s)) << a.log();
+  const std::string via(relay_addrs()[0].as_string());
+  EXPECT_NE(via.find("/p2p/" + peer_id(r) + "/p2p-circuit/p2p/" + peer_id(a)), std::string::npos) << via;
+  auto& b = add();
+  const auto dir = b.data_dir().string();
+  auto conn = run_cli({"connect", via, "--data-dir", dir});
+  ASSERT_EQ(conn.status, 0) << conn.err << b.log();
+  ASSERT_TRUE(eventually([&] { return connected(a, b); }, 20s));
+  EXPECT_EQ(identified_peer(b, peer_id(a)).at("relay").as_string(), peer_id(r));
+  EXPECT_EQ(identified_peer(a, peer_id(b)).at("relay").as_string(), peer_id(r));
+  auto peers = run_cli({"peers", "--data-dir", dir});
+  EXPECT_NE(peers.out.find("relayed via " + peer_id(r)), std::string::npos) << peers.out;
+
+  const auto alice = create_agent(a, "alice");
+  const auto bob = create_agent(b, "bob");
+  // b learns alice from the directory over the circuit (gossip runs on it too).
+  ASSERT_TRUE(eventually([&] { return online_remote(b, alice.id); }, 30s)) << b.log();
+  json::object msg{{"to", alice.id}, {"body", "through the relay"}, {"wait", "ack"}};
+  auto sent = b.client(bob.token).request("POST", "/v1/agents/" + bob.id + "/messages", json::serialize(msg),
+                                          "application/json");
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->status, 200) << sent->body << b.log();
+  EXPECT_EQ(json::parse(sent->body).at("path").as_string(), "direct") << sent->body;
+  EXPECT_TRUE(identified_peer(b, peer_id(a)).at("relay").is_string());  // still the relayed connection
+
+  const auto service = get_json(r, "/v1/diagnostics/transport").at("circuit_relay").at("service");
+  EXPECT_EQ(service.at("reservations").to_number<int>(), 1) << json::serialize(service);
+  EXPECT_EQ(service.at("circuits").to_number<int>(), 1) << json::serialize(service);
+  EXPECT_GT(service.at("bytes_total").to_number<double>(), 0.0);
+  auto metrics = r.admin().request("GET", "/metrics", "", "");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("agentmesh_circuit_reservations{side=\"served\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("agentmesh_circuit_service_circuits 1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace agentmesh::testutil

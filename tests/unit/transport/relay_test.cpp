@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/detached.hpp>
+#include <limits>
+
 #include "core/bytes.hpp"
 #include "host_fixture.hpp"
 #include "transport/error.hpp"
@@ -179,6 +182,76 @@ TEST_F(RelayTest, LimitsHoldAreAnsweredWithTheSpecsStatusAndCounted) {
     ASSERT_TRUE(p);
     EXPECT_FALSE(p->relay);
   }
+}
+
+TEST_F(RelayTest, ACircuitEndsAtItsDurationLimit) {
+  RelayServiceConfig config;
+  config.circuit_duration = 1s;
+  auto r = make_relay(config);
+  auto a = make_reserving(r);
+  ASSERT_TRUE(run_until([&] { return !a->relay_addrs().empty(); }));
+  auto b = make_host();
+  ASSERT_TRUE(run(b->connect(circuit_addr(*a))));
+  ASSERT_TRUE(run_until([&] { return relay_status().service_circuits_closed.contains("duration"); }));
+  ASSERT_TRUE(run_until([&] { return !info_of(*b, a->peer_id()) && !info_of(*a, b->peer_id()); }));
+  EXPECT_TRUE(info_of(*a, r->peer_id()));
+}
+
+Task<void> copy(std::shared_ptr<Stream> from, std::shared_ptr<Stream> to) {
+  std::array<std::uint8_t, 8192> buf{};
+  for (;;) {
+    auto n = co_await from->read_some(buf);
+    if (!n || *n == 0) break;
+    if (auto w = co_await to->write({buf.data(), *n}); !w) break;
+  }
+  (void)to->close_write();
+}
+
+TEST_F(RelayTest, ARelayThatNamesAnotherPeerAsTheSourceGetsNoConnection) {
+  // A hand-made relay that grants reservations and carries circuits, but
+  // tells the target the circuit comes from `claimed`.
+  auto liar = make_host();
+  const auto claimed = core::PeerId::from_ed25519(crypto::SigningKey::generate().public_key());
+  std::weak_ptr<Host> weak = liar;
+  liar->set_handler(std::string(circuit::kHopProtocol), [this, weak, claimed](std::shared_ptr<Stream> s) -> Task<void> {
+    auto l = weak.lock();
+    LpReader reader(*s);
+    auto msg = co_await reader.read(circuit::kMaxMessage);
+    auto hop = circuit::decode_hop(core::bytes_of(msg.value())).value();
+    circuit::HopMessage reply;
+    reply.type = circuit::HopMessage::Type::status;
+    reply.status = circuit::Status::ok;
+    if (hop.type == circuit::HopMessage::Type::reserve) {
+      circuit::Reservation granted;
+      granted.expire = std::numeric_limits<std::uint32_t>::max();
+      granted.addrs.push_back(addr_of(*l));
+      reply.reservation = std::move(granted);
+      co_await write_lp(*s, circuit::encode(reply));
+      (void)s->close_write();
+      co_return;
+    }
+    const auto target = core::PeerId::from_multihash(core::bytes_of(hop.peer->id)).value();
+    std::vector<std::string> protocols{std::string(circuit::kStopProtocol)};
+    auto stop = (co_await l->new_stream(target, std::move(protocols))).value();
+    circuit::StopMessage request;
+    request.type = circuit::StopMessage::Type::connect;
+    request.peer = circuit::Peer{claimed.multihash(), {}};
+    co_await write_lp(*stop, circuit::encode(request));
+    LpReader stop_reader(*stop);
+    (void)co_await stop_reader.read(circuit::kMaxMessage);
+    co_await write_lp(*s, circuit::encode(reply));
+    asio::co_spawn(ioc_, copy(stop, s), asio::detached);
+    co_await copy(s, stop);
+  });
+  auto a = make_reserving(liar);
+  ASSERT_TRUE(run_until([&] { return !a->relay_addrs().empty(); }));
+  auto b = make_host();
+  auto dialed = run(b->connect(circuit_addr(*a)));
+  EXPECT_FALSE(dialed);
+  ASSERT_TRUE(run_until([&] { return a->diagnostics().handshakes_failed.contains("peer_id_mismatch"); }));
+  EXPECT_FALSE(info_of(*a, b->peer_id()));
+  EXPECT_FALSE(info_of(*a, claimed));
+  EXPECT_TRUE(info_of(*a, liar->peer_id()));
 }
 
 }  // namespace
