@@ -175,7 +175,7 @@ Task<void> Host::handle_inbound(tcp::socket socket) {
   adopt(std::move(up->connection), std::move(up->initial));
 }
 
-Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
+Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr, std::optional<std::chrono::milliseconds> connect_timeout) {
   auto self = shared_from_this();
   if (stopped_) co_return make_error_code(error::going_away);
   const auto& parts = addr.components();
@@ -192,7 +192,8 @@ Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr) {
     if (auto it = peers_.find(*expected); it != peers_.end() && !it->second->conn->relay()) co_return *expected;
   }
   if (count(Direction::outbound) >= config_.max_outbound) co_return make_error_code(error::connection_limit);
-  auto up = co_await open(*target, addr.without_peer_id(), expected, config_.dial_timeout, identity_);
+  auto up = co_await open(*target, addr.without_peer_id(), expected, connect_timeout.value_or(config_.dial_timeout),
+                          identity_);
   if (!up) co_return up.error();
   const auto peer = up->connection->peer();
   if (peer == self_) {

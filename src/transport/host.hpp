@@ -71,6 +71,9 @@ struct TcpTarget;
 enum class Direction;
 
 inline constexpr std::string_view kPingProtocol = "/ipfs/ping/1.0.0";
+// dial_addrs(): how long a direct address may take to connect before the
+// circuit addresses are tried.
+inline constexpr std::chrono::milliseconds kDirectFirst{1'000};
 
 class Host : public std::enable_shared_from_this<Host> {
  public:
@@ -115,7 +118,9 @@ class Host : public std::enable_shared_from_this<Host> {
   // order. Unlike connect(), the peer does not become wanted.
   Task<Result<core::PeerId>> dial_record(core::PeerId expected, std::string record);
   // Dials `expected` at the first of `addrs` that answers (any /p2p part is
-  // replaced by `expected`), unless already connected. Like dial_record(),
+  // replaced by `expected`), unless already connected: direct addresses
+  // first, each given kDirectFirst to connect when circuit addresses follow,
+  // then the circuit addresses. Like dial_record(),
   // the peer does not become wanted: the direct-message path dials the
   // hosting daemon of a recipient it found in the directory.
   Task<Result<core::PeerId>> dial_addrs(core::PeerId expected, std::vector<core::Multiaddr> addrs);
@@ -164,7 +169,8 @@ class Host : public std::enable_shared_from_this<Host> {
 
   Task<void> accept_loop(std::size_t index);
   Task<void> handle_inbound(boost::asio::ip::tcp::socket socket);
-  Task<Result<core::PeerId>> dial(core::Multiaddr addr);
+  // `connect_timeout`: the TCP connect's (default: config's dial_timeout).
+  Task<Result<core::PeerId>> dial(core::Multiaddr addr, std::optional<std::chrono::milliseconds> connect_timeout = {});
   // /…/p2p/RELAY/p2p-circuit/p2p/TARGET: the relay is dialed if the address
   // says where, then asked for a circuit; Noise and yamux run over it.
   Task<Result<core::PeerId>> dial_circuit(core::Multiaddr addr);

@@ -115,9 +115,26 @@ Task<Result<core::PeerId>> Host::dial_addrs(core::PeerId expected, std::vector<c
   auto self = shared_from_this();
   if (expected == self_) co_return make_error_code(error::dial_self);
   if (connected(expected)) co_return expected;
-  Result<core::PeerId> last = make_error_code(error::unsupported_address);
+  // Direct addresses first; circuit addresses after them. When there is a
+  // circuit to fall back on, a direct address gets kDirectFirst to connect,
+  // not the whole dial timeout: behind NAT it never answers.
+  std::vector<core::Multiaddr> direct;
+  std::vector<core::Multiaddr> relayed;
   for (const auto& a : addrs) {
-    last = co_await dial(a.without_peer_id().with_peer_id(expected));
+    const auto& parts = a.components();
+    const bool circuit = std::any_of(parts.begin(), parts.end(), [](const auto& c) {
+      return c.protocol == core::MultiaddrProtocol::p2p_circuit;
+    });
+    (circuit ? relayed : direct).push_back(a.without_peer_id().with_peer_id(expected));
+  }
+  const auto connect_timeout = relayed.empty() ? config_.dial_timeout : std::min(config_.dial_timeout, kDirectFirst);
+  Result<core::PeerId> last = make_error_code(error::unsupported_address);
+  for (const auto& a : direct) {
+    last = co_await dial(a, connect_timeout);
+    if (last) co_return last;
+  }
+  for (const auto& a : relayed) {
+    last = co_await dial(a);
     if (last) break;
   }
   co_return last;

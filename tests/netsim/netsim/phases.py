@@ -58,8 +58,10 @@ def all_pairs(r: Run, ph: Dict[str, Any]) -> None:
 
 
 def judge_paths(r: Run, results: List[Dict[str, Any]], lines: List[str]) -> None:
-    """With ``no_direct`` pairs: the paths the receipts name, for pairs with and without a direct path; every
-    accepted message between a cut pair must have crossed the mesh on the relay topic (``gossip_relay``)."""
+    """With ``no_direct`` pairs: the paths the receipts name, for pairs with and without a direct path. Without
+    relays, every accepted message between a cut pair must have crossed the mesh on the relay topic
+    (``gossip_relay``); with relays, on a direct-message stream (``direct``) over a connection through a relay's
+    circuit, which ``GET /v1/peers`` must show."""
     counts: Dict[Tuple[bool, str], int] = {}
     for op in results:
         rc = op.get("result") or {}
@@ -71,9 +73,20 @@ def judge_paths(r: Run, results: List[Dict[str, Any]], lines: List[str]) -> None
     for (cut, path), n in sorted(counts.items()):
         lines.append(f"| {'no direct path' if cut else 'direct path'} | {path} | {n} |")
     cut_total = sum(n for (cut, _), n in counts.items() if cut)
-    relayed = counts.get((True, "gossip_relay"), 0)
-    r.target("messages between daemons with no direct path, carried across the mesh", f"{relayed}/{cut_total}",
-             "all on path gossip_relay", cut_total > 0 and relayed == cut_total)
+    want = "direct" if r.relays else "gossip_relay"
+    carried = counts.get((True, want), 0)
+    r.target("messages between daemons with no direct path, carried across the mesh", f"{carried}/{cut_total}",
+             f"all on path {want}", cut_total > 0 and carried == cut_total)
+    if not r.relays:
+        return
+    through: List[str] = []
+    for a, b in r.no_direct:
+        status, body = r.api(a).call("GET", "/v1/peers")
+        peer = next((p for p in body.get("peers", []) if p["peer_id"] == r.daemons[b].peer_id), None)
+        if status == 200 and peer and peer.get("relay") in {r.daemons[h].peer_id for h in r.relays}:
+            through.append(f"{a}-{b}")
+    r.target("connections between daemons with no direct path", f"{len(through)}/{len(r.no_direct)} through a relay",
+             "all through a relay's circuit", len(through) == len(r.no_direct))
 
 
 # --- topics ---

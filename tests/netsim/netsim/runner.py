@@ -73,6 +73,8 @@ class Run:
         # Host pairs with no path between them for the whole run (both behind NAT, say): every packet between
         # them is dropped from the start, so they can talk only through the other daemons.
         self.no_direct: List[Tuple[str, str]] = [(p[0], p[1]) for p in scenario.get("no_direct", [])]
+        # Hosts that run the circuit relay service; every other host holds a reservation on each (--relay).
+        self.relays: List[str] = list(scenario.get("relays", []))
 
     # --- helpers the phases use ---
 
@@ -118,6 +120,14 @@ class Run:
                 return None
             time.sleep(0.1)
         return time.monotonic() - start
+
+    def relay_config(self, host: str) -> Path:
+        """A TOML file with the scenario's ``relay_limits`` for a relay host's [relay] section."""
+        path = self.out / "hosts" / host / "relay.toml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = ["[relay]"] + [f"{k} = {int(v)}" for k, v in self.sc.get("relay_limits", {}).items()]
+        path.write_text("\n".join(lines) + "\n")
+        return path
 
     def wait_connected(self, deadline_s: float) -> Optional[float]:
         start = time.monotonic()
@@ -183,9 +193,19 @@ class Run:
         extra = list(self.sc.get("daemon_args", []))
         for j, h in enumerate(self.hosts):
             boot = [f"/ip4/{self.net.addr(self.hosts[i])}/tcp/7782" for i in range(j)]
-            self.daemons[h] = Daemon(self.net, h, self.binary, self.out / "hosts", boot, extra)
-        for d in self.daemons.values():
-            d.start(wait=False)
+            args = list(extra)
+            if h in self.relays:
+                args += ["--relay-service", "--config", str(self.relay_config(h))]
+            self.daemons[h] = Daemon(self.net, h, self.binary, self.out / "hosts", boot, args)
+        # The relays first: the others name them, peer id included, in --relay.
+        for h in self.relays:
+            self.daemons[h].start(wait=True)
+        relay_addrs = [f"{self.daemons[h].listen_addr}/p2p/{self.daemons[h].peer_id}" for h in self.relays]
+        for h, d in self.daemons.items():
+            if h not in self.relays:
+                for a in relay_addrs:
+                    d.extra_args += ["--relay", a]
+                d.start(wait=False)
         for d in self.daemons.values():
             d.wait_ready()
         started = time.monotonic()
