@@ -299,6 +299,10 @@ void Node::wire_network() {
     if (auto d = direct.lock()) d->on_peer_disconnected(peer);
     if (auto d = directory.lock()) d->on_peer_disconnected(peer);
   };
+  // A relay reservation came or went: adverts carry the new addresses soon.
+  observer.addresses_changed = [directory = std::weak_ptr(directory_)]() {
+    if (auto d = directory.lock()) d->wake();
+  };
   host_->add_observer(std::move(observer));
 }
 

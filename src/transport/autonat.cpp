@@ -235,6 +235,7 @@ void AutoNat::recompute() {
   if (next != status_.state) {
     log_->info("reachability: {} ({} of {} AutoNAT servers dialed us back)", to_string(next), ok, ok + err);
     status_.state = next;
+    host_->set_private(next == Reachability::unreachable);
   }
 }
 

@@ -363,8 +363,8 @@ void Host::on_closed(const std::shared_ptr<Connection>& conn, error_code reason)
   auto it = peers_.find(conn->peer());
   if (it == peers_.end() || it->second->conn != conn) return;  // a replaced duplicate
   if (reservations_.erase(conn->peer()) > 0) {
-    own_record_.clear();
     log_->info("relay {} disconnected: its reservation is gone", conn->peer().to_string());
+    addresses_changed();
   }
   reserving_.erase(conn->peer());
   if (it->second->ping_timer) it->second->ping_timer->cancel();

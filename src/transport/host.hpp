@@ -87,6 +87,8 @@ class Host : public std::enable_shared_from_this<Host> {
     // (outbound connections only).
     std::function<void(const wire::identify::Info&, std::optional<core::Multiaddr> dialed)> identified;
     std::function<void(const core::PeerId&)> forgotten;
+    // Our advertised addresses changed (a relay reservation came or went).
+    std::function<void()> addresses_changed;
   };
 
   // `tasks` hears of exceptions that end the host's coroutines (logged and
@@ -140,6 +142,12 @@ class Host : public std::enable_shared_from_this<Host> {
   std::vector<core::Multiaddr> relay_addrs() const;
   // listen_addrs() then relay_addrs(): what identify and our signed record carry.
   std::vector<core::Multiaddr> advertised_addrs() const;
+  // AutoNAT's verdict (transport/autonat.hpp). While private, the host also
+  // reserves on up to kAutoRelays connected peers that offer the relay
+  // service (identify lists the hop protocol); once not, it drops those.
+  static constexpr std::size_t kAutoRelays = 2;
+  void set_private(bool unreachable);
+  bool is_private() const { return private_; }
   // The signed peer record a connected peer sent in identify (checked).
   std::optional<std::string> signed_record(const core::PeerId& peer) const;
   // Closes the connection and forgets the peer. not_connected when unknown.
@@ -236,6 +244,11 @@ class Host : public std::enable_shared_from_this<Host> {
   };
   std::map<core::PeerId, HeldReservation> reservations_;  // by relay
   std::map<core::PeerId, std::chrono::steady_clock::time_point> reserving_;  // in flight or held off until
+  bool private_ = false;
+  // The relays to hold a reservation on now: the configured ones, and while
+  // private, connected peers that offer the service (reserved ones first).
+  std::vector<core::PeerId> wanted_relays() const;
+  void addresses_changed();
 };
 
 }  // namespace agentmesh::transport

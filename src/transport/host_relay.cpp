@@ -117,8 +117,9 @@ Task<Result<RelayStatus::Held>> Host::reserve(core::PeerId relay) {
       held.addrs.push_back(circuit_of(it->second->conn->remote_addr(), relay));
     }
   }
+  const bool fresh = !reservations_.contains(relay);
   reservations_.insert_or_assign(relay, HeldReservation{held, SteadyClock::now() + lifetime, lifetime});
-  own_record_.clear();  // the next identify carries the circuit addresses
+  if (fresh) addresses_changed();
   ++results["OK"];
   log_->info("reserved a relay slot on {} for {} s", relay.to_string(), lifetime.count());
   co_return held;
@@ -141,19 +142,59 @@ std::vector<core::Multiaddr> Host::advertised_addrs() const {
   return out;
 }
 
+void Host::addresses_changed() {
+  own_record_.clear();  // the next identify carries the new addresses
+  for (const auto& o : observers_) {
+    if (o.addresses_changed) o.addresses_changed();
+  }
+}
+
+void Host::set_private(bool unreachable) {
+  if (private_ == unreachable) return;
+  private_ = unreachable;
+  if (private_) return;  // keep_reservations() adds relays at the next tick
+  // Dialable again: drop the reservations only privacy asked for.
+  const auto wanted = wanted_relays();
+  const auto dropped = std::erase_if(reservations_, [&](const auto& r) {
+    return std::find(wanted.begin(), wanted.end(), r.first) == wanted.end();
+  });
+  if (dropped > 0) addresses_changed();
+}
+
+std::vector<core::PeerId> Host::wanted_relays() const {
+  std::vector<core::PeerId> out;
+  for (const auto& addr : config_.relays) {
+    if (auto p = addr.peer_id()) out.push_back(*p);
+  }
+  if (!private_) return out;
+  const auto limit = out.size() + kAutoRelays;
+  const auto offers = [](const PeerState& s) {
+    return !s.conn->relay() && s.info &&
+           std::find(s.info->protocols.begin(), s.info->protocols.end(), circuit::kHopProtocol) !=
+               s.info->protocols.end();
+  };
+  for (const bool reserved : {true, false}) {
+    for (const auto& [peer, state] : peers_) {
+      if (out.size() >= limit) return out;
+      if (reservations_.contains(peer) != reserved || !offers(*state)) continue;
+      if (std::find(out.begin(), out.end(), peer) == out.end()) out.push_back(peer);
+    }
+  }
+  return out;
+}
+
 void Host::keep_reservations() {
   const auto now = SteadyClock::now();
-  for (const auto& addr : config_.relays) {
-    const auto relay = addr.peer_id();
-    if (!relay || !connected(*relay)) continue;
-    if (auto it = reservations_.find(*relay); it != reservations_.end()) {
+  for (const auto& relay : wanted_relays()) {
+    if (!connected(relay)) continue;
+    if (auto it = reservations_.find(relay); it != reservations_.end()) {
       const auto left = it->second.expires - now;
       if (left > std::chrono::duration_cast<SteadyClock::duration>(it->second.lifetime * kRenewAt)) continue;
     }
-    if (auto it = reserving_.find(*relay); it != reserving_.end() && now < it->second) continue;
-    reserving_[*relay] = now + kReserveRetry;  // also: one request at a time
+    if (auto it = reserving_.find(relay); it != reserving_.end() && now < it->second) continue;
+    reserving_[relay] = now + kReserveRetry;  // also: one request at a time
     auto self = shared_from_this();
-    core::spawn(ex_, tasks_, "relay_reserve", relay->to_string(), [self, relay = *relay]() -> Task<void> {
+    core::spawn(ex_, tasks_, "relay_reserve", relay.to_string(), [self, relay]() -> Task<void> {
       auto r = co_await self->reserve(relay);
       if (r) {
         self->reserving_.erase(relay);

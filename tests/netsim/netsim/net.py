@@ -48,6 +48,7 @@ class Network:
         self.partitions: Dict[str, Tuple[List[int], List[int]]] = {}
         self.bandwidth: Dict[int, int] = {}  # host -> kbit/s
         self.down: set = set()
+        self.firewalled: set = set()  # hosts nobody may open a TCP connection to
         self.delayline: Optional[subprocess.Popen] = None
         self.delayline_stats: Dict[str, int] = {}
         self._dropped: Dict[str, int] = {}  # counts of rules since removed
@@ -169,6 +170,12 @@ class Network:
         self.partitions[name] = (g, others)
         self._apply_rules()
 
+    def firewall(self, host: str) -> None:
+        """Drops every TCP SYN toward ``host`` (a daemon behind NAT or a stateful firewall): it can open connections,
+        nobody can open one to it."""
+        self.firewalled.add(self.index[host])
+        self._apply_rules()
+
     def heal(self, name: str) -> None:
         self.partitions.pop(name, None)
         self._apply_rules()
@@ -185,6 +192,9 @@ class Network:
                     for s, d in ((a, b), (b, a)):
                         lines.append(f'  ip saddr {subnet(s)} ip daddr {subnet(d)} counter drop '
                                      f'comment "partition {name}"')
+        for h in sorted(self.firewalled):
+            lines.append(f'  ip daddr {subnet(h)} tcp flags & (syn | ack) == syn counter drop '
+                         f'comment "firewall {self.hosts[h]}"')
         for (s, d), pct in sorted(self.loss.items()):
             lines.append(f'  ip saddr {subnet(s)} ip daddr {subnet(d)} numgen random mod 10000 lt '
                          f'{int(round(pct * 100))} counter drop comment "loss"')

@@ -50,7 +50,7 @@ def all_pairs(r: Run, ph: Dict[str, Any]) -> None:
                 if (op["from"], op["to"]) not in good:
                     lines.append(f"|  | failed: {r.agents[op['from']]} -> {r.agents[op['to']]} | "
                                  f"{op.get('result') or op.get('error')} | |")
-    if r.no_direct:
+    if r.cut_pairs():
         judge_paths(r, all_results, lines)
     r.section("\n".join(lines) + "\n")
     r.target(f"all-pairs, {rounds} consecutive rounds", "every round complete" if all_met else "incomplete",
@@ -73,20 +73,21 @@ def judge_paths(r: Run, results: List[Dict[str, Any]], lines: List[str]) -> None
     for (cut, path), n in sorted(counts.items()):
         lines.append(f"| {'no direct path' if cut else 'direct path'} | {path} | {n} |")
     cut_total = sum(n for (cut, _), n in counts.items() if cut)
-    want = "direct" if r.relays else "gossip_relay"
+    want = "direct" if r.relay_hosts else "gossip_relay"
     carried = counts.get((True, want), 0)
     r.target("messages between daemons with no direct path, carried across the mesh", f"{carried}/{cut_total}",
              f"all on path {want}", cut_total > 0 and carried == cut_total)
-    if not r.relays:
+    if not r.relay_hosts:
         return
     through: List[str] = []
-    for a, b in r.no_direct:
+    cut = r.cut_pairs()
+    for a, b in cut:
         status, body = r.api(a).call("GET", "/v1/peers")
         peer = next((p for p in body.get("peers", []) if p["peer_id"] == r.daemons[b].peer_id), None)
-        if status == 200 and peer and peer.get("relay") in {r.daemons[h].peer_id for h in r.relays}:
+        if status == 200 and peer and peer.get("relay") in {r.daemons[h].peer_id for h in r.relay_hosts}:
             through.append(f"{a}-{b}")
-    r.target("connections between daemons with no direct path", f"{len(through)}/{len(r.no_direct)} through a relay",
-             "all through a relay's circuit", len(through) == len(r.no_direct))
+    r.target("connections between daemons with no direct path", f"{len(through)}/{len(cut)} through a relay",
+             "all through a relay's circuit", len(through) == len(cut))
 
 
 # --- topics ---

@@ -75,6 +75,14 @@ class Run:
         self.no_direct: List[Tuple[str, str]] = [(p[0], p[1]) for p in scenario.get("no_direct", [])]
         # Hosts that run the circuit relay service; every other host holds a reservation on each (--relay).
         self.relays: List[str] = list(scenario.get("relays", []))
+        # Hosts nobody can open a connection to (behind NAT or a firewall); they dial out. Two of them have no direct
+        # path between them, like a no_direct pair.
+        self.firewalled: List[str] = list(scenario.get("firewalled", []))
+        # Extra daemon arguments per host.
+        self.host_args: Dict[str, List[str]] = {h: list(a) for h, a in scenario.get("host_args", {}).items()}
+        # Hosts whose daemons relay circuits (relays, or --relay-service in host_args).
+        self.relay_hosts: List[str] = self.relays + [h for h, a in self.host_args.items()
+                                                     if "--relay-service" in a and h not in self.relays]
 
     # --- helpers the phases use ---
 
@@ -89,8 +97,12 @@ class Run:
         return self.daemons[host].api
 
     def cut(self, a: str, b: str) -> bool:
-        """Whether ``a`` and ``b`` have no direct path (``no_direct``)."""
-        return (a, b) in self.no_direct or (b, a) in self.no_direct
+        """Whether ``a`` and ``b`` have no direct path (``no_direct``, or both firewalled)."""
+        both_firewalled = a != b and a in self.firewalled and b in self.firewalled
+        return (a, b) in self.no_direct or (b, a) in self.no_direct or both_firewalled
+
+    def cut_pairs(self) -> List[Tuple[str, str]]:
+        return [(a, b) for a, b in itertools.combinations(self.hosts, 2) if self.cut(a, b)]
 
     def rtt(self, a: str, b: str) -> float:
         key = self.sc.get("rtt_ms", {})
@@ -120,6 +132,40 @@ class Run:
                 return None
             time.sleep(0.1)
         return time.monotonic() - start
+
+    def wait_private(self, deadline_s: float) -> None:
+        """Until every firewalled daemon says it is private (AutoNAT) and lists a circuit address, and every daemon's
+        directory lists the firewalled daemons' agents at one: then a message to them can be routed through a relay."""
+        start = time.monotonic()
+        private_at: Optional[float] = None
+        while True:
+            ready = True
+            for h in self.firewalled:
+                status, node = self.api(h).call("GET", "/v1/node", timeout=5)
+                if status != 200 or node["reachability"]["state"] != "private" or not node.get("relay_addrs"):
+                    ready = False
+            if ready and private_at is None:
+                private_at = time.monotonic() - start
+            if ready:
+                for h in self.hosts:
+                    status, body = self.api(h).call("GET", "/v1/directory?online=true", timeout=5)
+                    views = {a["agent_id"]: a for a in body.get("agents", [])} if status == 200 else {}
+                    for agent, host in self.agents.items():
+                        if host in self.firewalled and host != h and not any(
+                                "/p2p-circuit/" in x for x in views.get(agent, {}).get("addrs", [])):
+                            ready = False
+            if ready:
+                total = time.monotonic() - start
+                self.section(f"Every firewalled daemon ({', '.join(self.firewalled)}) reported itself private and "
+                             f"held a relay reservation {private_at:.1f} s after the directories were complete; "
+                             f"every directory listed their circuit addresses after {total:.1f} s.\n")
+                print(f"  firewalled hosts private and reserved after {private_at:.1f} s, "
+                      f"advertised after {total:.1f} s", flush=True)
+                return
+            if time.monotonic() - start > deadline_s:
+                raise RuntimeError(f"the firewalled daemons were not private with a relay reservation and advertised "
+                                   f"everywhere within {deadline_s} s")
+            time.sleep(0.2)
 
     def relay_config(self, host: str) -> Path:
         """A TOML file with the scenario's ``relay_limits`` for a relay host's [relay] section."""
@@ -190,10 +236,12 @@ class Run:
         self.net.commit_delays()
         for i, (a, b) in enumerate(self.no_direct):
             self.net.partition(f"no_direct{i}", [a], [b])
+        for h in self.firewalled:
+            self.net.firewall(h)
         extra = list(self.sc.get("daemon_args", []))
         for j, h in enumerate(self.hosts):
             boot = [f"/ip4/{self.net.addr(self.hosts[i])}/tcp/7782" for i in range(j)]
-            args = list(extra)
+            args = list(extra) + self.host_args.get(h, [])
             if h in self.relays:
                 args += ["--relay-service", "--config", str(self.relay_config(h))]
             self.daemons[h] = Daemon(self.net, h, self.binary, self.out / "hosts", boot, args)
@@ -219,6 +267,8 @@ class Run:
                 self.by_host[h].append(body["agent_id"])
         connected = self.wait_connected(30)
         complete = self.wait_directories(float(self.sc.get("directory_deadline_s", 90)))
+        if self.firewalled:
+            self.wait_private(float(self.sc.get("private_deadline_s", 60)))
         total = time.monotonic() - started
         self.section("## Start\n\n"
                      f"{len(self.hosts)} hosts, {len(self.agents)} agents. Every pair of daemons "

@@ -254,5 +254,30 @@ TEST_F(RelayTest, ARelayThatNamesAnotherPeerAsTheSourceGetsNoConnection) {
   EXPECT_TRUE(info_of(*a, liar->peer_id()));
 }
 
+// AutoNAT says private: the host reserves on a connected peer that offers
+// the relay service, without being told which; dialable again, it drops it.
+TEST_F(RelayTest, APrivateHostReservesOnAConnectedRelayOfItsOwnAccord) {
+  auto r = make_relay({});
+  auto plain = make_host();  // connected, but no relay service: not a candidate
+  auto a = make_host();
+  int changes = 0;
+  Host::Observer o;
+  o.addresses_changed = [&] { ++changes; };
+  a->add_observer(o);
+  ASSERT_TRUE(run(a->connect(addr_of(*plain))));
+  ASSERT_TRUE(run(a->connect(addr_of(*r))));
+  ASSERT_TRUE(run_until([&] { return info_of(*a, r->peer_id()) && !info_of(*a, r->peer_id())->protocols.empty(); }));
+  a->set_private(true);
+  ASSERT_TRUE(run_until([&] { return !a->relay_addrs().empty(); }));
+  const auto held = a->diagnostics().relay.reservations;
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].relay, r->peer_id());
+  EXPECT_EQ(changes, 1);
+  EXPECT_FALSE(a->diagnostics().relay.reserve_results.contains("failed"));
+  a->set_private(false);
+  EXPECT_TRUE(a->relay_addrs().empty());
+  EXPECT_EQ(changes, 2);
+}
+
 }  // namespace
 }  // namespace agentmesh::transport
