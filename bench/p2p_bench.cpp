@@ -7,6 +7,12 @@
 //       a transport::Host on 127.0.0.1:0 serving /agentmesh-bench/sink/1.0.0
 //       (reads a stream to EOF, answers the byte count); prints addr=...,
 //       runs until stdin closes
+//   p2p_bench relay
+//       a transport::Host on 127.0.0.1:0 running the circuit relay service
+//       without per-circuit limits; prints addr=..., runs until stdin closes
+//   p2p_bench sink RELAY_ADDR
+//       a sink that holds a reservation on the relay; prints its circuit
+//       address as addr=... once it has one
 //   p2p_bench source ADDR MEGABYTES STREAMS
 //       connects to a sink and sends MEGABYTES in 64 KiB writes, split over
 //       STREAMS parallel streams; prints mb_per_s
@@ -39,6 +45,7 @@
 #include "crypto/crypto.hpp"
 #include "transport/connection.hpp"
 #include "transport/host.hpp"
+#include "transport/relay_service.hpp"
 
 using namespace agentmesh;
 namespace asio = boost::asio;
@@ -53,8 +60,10 @@ std::shared_ptr<spdlog::logger> quiet() {
   return std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
-std::shared_ptr<transport::Host> make_host(asio::io_context& ioc, bool listen) {
+std::shared_ptr<transport::Host> make_host(asio::io_context& ioc, bool listen,
+                                           std::optional<core::Multiaddr> relay = std::nullopt) {
   transport::TransportConfig config;
+  if (relay) config.relays = {*relay};
   if (listen) config.listen = {core::Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
   config.max_outbound = 100'000;
   if (const char* w = std::getenv("BENCH_WINDOW")) config.yamux.receive_window = static_cast<std::uint32_t>(std::stoul(w));
@@ -128,13 +137,45 @@ asio::awaitable<void> sink_stream(std::shared_ptr<transport::Stream> s) {
   (void)s->close_write();
 }
 
-int sink() {
+int sink(std::optional<core::Multiaddr> relay) {
+  asio::io_context ioc(1);
+  auto host = make_host(ioc, true, relay);
+  host->set_handler(std::string(kSink), sink_stream);
+  if (!relay) {
+    std::printf("addr=%s\n", host->listen_addrs().front().with_peer_id(host->peer_id()).to_string().c_str());
+    std::fflush(stdout);
+  } else {
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer poll(ioc);
+          while (host->relay_addrs().empty()) {
+            poll.expires_after(std::chrono::milliseconds(20));
+            co_await poll.async_wait(asio::use_awaitable);
+          }
+          std::printf("addr=%s\n", host->relay_addrs().front().with_peer_id(host->peer_id()).to_string().c_str());
+          std::fflush(stdout);
+        },
+        asio::detached);
+  }
+  run_until_stdin_closes(ioc);
+  host->stop();
+  return 0;
+}
+
+int relay() {
   asio::io_context ioc(1);
   auto host = make_host(ioc, true);
-  host->set_handler(std::string(kSink), sink_stream);
+  transport::RelayServiceConfig config;
+  config.enabled = true;
+  config.circuit_bytes = 0;
+  config.circuit_duration = std::chrono::seconds(0);
+  auto service = transport::RelayService::create(host, config, quiet());
+  service->start();
   std::printf("addr=%s\n", host->listen_addrs().front().with_peer_id(host->peer_id()).to_string().c_str());
   std::fflush(stdout);
   run_until_stdin_closes(ioc);
+  service->stop();
   host->stop();
   return 0;
 }
@@ -256,7 +297,9 @@ int idle(const std::string& addr_text, int count) {
 int main(int argc, char** argv) {
   const std::vector<std::string> a(argv + 1, argv + argc);
   if (a.size() == 2 && a[0] == "aead") return aead(std::stod(a[1]));
-  if (a.size() == 1 && a[0] == "sink") return sink();
+  if (a.size() == 1 && a[0] == "sink") return sink(std::nullopt);
+  if (a.size() == 2 && a[0] == "sink") return sink(core::Multiaddr::parse(a[1]).value());
+  if (a.size() == 1 && a[0] == "relay") return relay();
   if (a.size() == 4 && a[0] == "source") return source(a[1], std::stoull(a[2]), std::stoi(a[3]));
   if (a.size() == 4 && a[0] == "handshakes") return handshakes(a[1], std::stod(a[2]), std::stoi(a[3]));
   if (a.size() == 3 && a[0] == "idle") return idle(a[1], std::stoi(a[2]));

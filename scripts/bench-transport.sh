@@ -7,6 +7,8 @@
 #   - one stream and 16 streams between two processes running the agentmesh
 #     transport (p2p_bench sink/source), 64 KiB writes, median of 5 runs (the
 #     single-stream figure swings between 1.3 and 2.2 GB/s on this VM)
+#   - one stream through a circuit relay (a third process; median of 3) and the
+#     relay's CPU per relayed MB
 #   - the same transfer between two js-libp2p processes (median of 3)
 #   - full handshakes per second against a daemon (8 concurrent dialers)
 #   - daemon RSS per idle connection (150 connections)
@@ -49,6 +51,22 @@ addr=$(field addr < "$tmp/sink.out")
 for s in 1 16; do
   for _ in 1 2 3 4 5; do timeout 60 "$p2p" source "$addr" "$mb" "$s" | field mb_per_s; done | median | sed "s/^/stream${s}_mb_per_s=/"
 done
+
+# agentmesh -> relay -> agentmesh: one stream over a circuit, and the relay's CPU time for it.
+relay_mb=${BENCH_RELAY_MB:-1000}
+start_with_fifo relay "$p2p" relay
+relay_pid=${pids[-1]}
+wait_for "$tmp/relay.out" addr=
+raddr=$(field addr < "$tmp/relay.out")
+start_with_fifo rsink "$p2p" sink "$raddr"
+wait_for "$tmp/rsink.out" addr=
+caddr=$(field addr < "$tmp/rsink.out")
+cpu() { awk '{print $14 + $15}' "/proc/$relay_pid/stat"; }
+cpu_before=$(cpu)
+for _ in 1 2 3; do timeout 120 "$p2p" source "$caddr" "$relay_mb" 1 | field mb_per_s; done | median |
+  sed "s/^/relay_stream1_mb_per_s=/"
+cpu_after=$(cpu)
+echo "relay_cpu_ms_per_mb=$(python3 -c "import sys; print(round(($cpu_after - $cpu_before) * 1000 / $(getconf CLK_TCK) / (3 * $relay_mb), 3))")"
 
 # js-libp2p <-> js-libp2p
 pushd interop >/dev/null

@@ -125,6 +125,8 @@ running daemon.
 | single-core ChaCha20-Poly1305, 64 KiB messages (libsodium 1.0.18, for comparison) | {p2p['aead_libsodium_mb_per_s']:,.0f} MB/s | |
 | one stream, agentmesh to agentmesh | {p2p['stream1_mb_per_s']:,.0f} MB/s ({100 * p2p['stream1_mb_per_s'] / p2p['aead_mb_per_s']:.0f}% of the AEAD) | >= 50% of the AEAD: {ok(p2p['stream1_mb_per_s'], 0.5 * p2p['aead_mb_per_s'])} |
 | 16 parallel streams, agentmesh to agentmesh | {p2p['stream16_mb_per_s']:,.0f} MB/s | |
+| one stream through a circuit relay (a third process on the same 2 cores), agentmesh to agentmesh | {p2p['relay_stream1_mb_per_s']:,.0f} MB/s ({100 * p2p['relay_stream1_mb_per_s'] / p2p['stream1_mb_per_s']:.0f}% of direct) | >= 40% of direct: {ok(p2p['relay_stream1_mb_per_s'], 0.4 * p2p['stream1_mb_per_s'])} |
+| relay CPU per relayed MB (user + system) | {p2p['relay_cpu_ms_per_mb']:.2f} ms | |
 | one stream, js-libp2p to js-libp2p | {p2p['js_stream1_mb_per_s']:,.0f} MB/s | |
 | 16 parallel streams, js-libp2p to js-libp2p | {p2p['js_stream16_mb_per_s']:,.0f} MB/s | |
 | agentmesh / js-libp2p, one stream | {p2p['stream1_mb_per_s'] / p2p['js_stream1_mb_per_s']:.1f}x | >= 5x: {ok(p2p['stream1_mb_per_s'] / p2p['js_stream1_mb_per_s'], 5)} |

@@ -5,6 +5,7 @@
 // everything above works unchanged.
 
 #include <boost/asio/ip/tcp.hpp>
+#include <algorithm>
 
 #include "core/bytes.hpp"
 #include "core/spawn.hpp"

@@ -10,6 +10,7 @@
 #include "core/bytes.hpp"
 #include "core/spawn.hpp"
 #include "transport/connection.hpp"
+#include "transport/error.hpp"
 #include "transport/stream_io.hpp"
 
 namespace agentmesh::transport {
