@@ -1,10 +1,16 @@
 // A js-libp2p node driven over stdin/stdout, for agentmesh's interop tests.
 //
 //   node --import ./polyfill.mjs js-peer.mjs [--seed N] [--listen MA] [--mesh-degree N]
+//                                            [--relay-service] [--relay MA]
 //
 // --mesh-degree N: D = Dlo = Dhi = N (Dout 0) and no flood publishing, so once
 // its mesh is full it prunes whoever else grafts it; peers outside its mesh
 // reach it, and it reaches them, only through IHAVE/IWANT gossip.
+//
+// --relay-service: a circuit relay v2 server (@libp2p/circuit-relay-v2, its
+// default limits). --relay MA: the circuit relay transport, listening on
+// MA/p2p-circuit (a reservation on that relay); every change of our addresses
+// is printed as {"event":"addrs","addrs":[...]}.
 //
 // Prints one JSON object per line on stdout:
 //   {"event":"listening","peerId":"12D3KooW...","addrs":["/ip4/127.0.0.1/tcp/P/p2p/..."]}
@@ -31,6 +37,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { gossipsub } from '@libp2p/gossipsub'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair, generateKeyPairFromSeed, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -48,15 +55,17 @@ const privateKey = seed === undefined
   ? await generateKeyPair('Ed25519')
   : await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(Number(seed)))
 
+const relay = option('--relay')
 const node = await createLibp2p({
   privateKey,
-  addresses: { listen: [option('--listen', '/ip4/127.0.0.1/tcp/0')] },
-  transports: [tcp()],
+  addresses: { listen: [option('--listen', '/ip4/127.0.0.1/tcp/0'), ...(relay ? [`${relay}/p2p-circuit`] : [])] },
+  transports: relay ? [tcp(), circuitRelayTransport()] : [tcp()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   services: {
     identify: identify(),
     ping: ping(),
+    ...(args.includes('--relay-service') ? { relay: circuitRelayServer() } : {}),
     pubsub: gossipsub({
       globalSignaturePolicy: 'StrictSign',
       emitSelf: false,
@@ -100,6 +109,10 @@ node.addEventListener('peer:identify', (e) => {
       ? null
       : { seq: String(r.signedPeerRecord.seq), addresses: r.signedPeerRecord.addresses.map((a) => a.toString()) }
   })
+})
+
+node.addEventListener('self:peer:update', () => {
+  emit({ event: 'addrs', addrs: node.getMultiaddrs().map((a) => a.toString()) })
 })
 
 emit({ event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })

@@ -90,10 +90,11 @@ void RelayService::fill(RelayStatus& status) const {
   status.service_bytes = bytes_;
 }
 
-circuit::Limit RelayService::limit() const {
+std::optional<circuit::Limit> RelayService::limit() const {
   circuit::Limit l;
   if (config_.circuit_duration.count() > 0) l.duration_s = static_cast<std::uint32_t>(config_.circuit_duration.count());
   if (config_.circuit_bytes > 0) l.data_bytes = config_.circuit_bytes;
+  if (!l.duration_s && !l.data_bytes) return std::nullopt;  // absent: the circuit is not limited
   return l;
 }
 

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -56,7 +57,8 @@ class RelayService : public std::enable_shared_from_this<RelayService> {
   Task<void> connect(std::shared_ptr<Stream> stream, wire::circuit::Peer target);
   // Answers a hop request with `status` (and counts it).
   Task<void> answer(std::shared_ptr<Stream> stream, wire::circuit::Status status);
-  wire::circuit::Limit limit() const;
+  // What every answer and stop request carries; none without limits.
+  std::optional<wire::circuit::Limit> limit() const;
   bool within_rate(const core::PeerId& peer);
   bool reserved(const core::PeerId& peer) const;
   void run(std::shared_ptr<Circuit> circuit);
