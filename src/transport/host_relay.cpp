@@ -24,8 +24,10 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-// A reservation is renewed once less than this share of it is left.
+// A reservation is renewed once less than this share of it is left, or less
+// than kRenewMargin (a few manage ticks and a round trip).
 constexpr double kRenewAt = 0.25;
+constexpr std::chrono::seconds kRenewMargin{2};
 // A failed reservation is retried after this long.
 constexpr std::chrono::seconds kReserveRetry{15};
 
@@ -190,7 +192,9 @@ void Host::keep_reservations() {
     if (!connected(relay)) continue;
     if (auto it = reservations_.find(relay); it != reservations_.end()) {
       const auto left = it->second.expires - now;
-      if (left > std::chrono::duration_cast<SteadyClock::duration>(it->second.lifetime * kRenewAt)) continue;
+      const auto renew_at = std::max<SteadyClock::duration>(
+          std::chrono::duration_cast<SteadyClock::duration>(it->second.lifetime * kRenewAt), kRenewMargin);
+      if (left > renew_at) continue;
     }
     if (auto it = reserving_.find(relay); it != reserving_.end() && now < it->second) continue;
     reserving_[relay] = now + kReserveRetry;  // also: one request at a time

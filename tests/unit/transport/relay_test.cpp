@@ -279,5 +279,22 @@ TEST_F(RelayTest, APrivateHostReservesOnAConnectedRelayOfItsOwnAccord) {
   EXPECT_EQ(changes, 2);
 }
 
+TEST_F(RelayTest, AReservationIsRenewedBeforeItExpires) {
+  RelayServiceConfig config;
+  config.reservation_ttl = 3s;
+  auto r = make_relay(config);
+  auto a = make_reserving(r);
+  ASSERT_TRUE(run_until([&] { return !a->relay_addrs().empty(); }));
+  // Renewed with 2 s (or a quarter of its lifetime) left, so it never
+  // lapses: still held after more than two lifetimes, asked for again each time.
+  bool lapsed = false;
+  run_until([&] {
+    lapsed = lapsed || a->relay_addrs().empty() || relay_status().service_reservations != 1;
+    return false;
+  }, 7s);
+  EXPECT_FALSE(lapsed);
+  EXPECT_GE(a->diagnostics().relay.reserve_results.at("OK"), 3u);
+}
+
 }  // namespace
 }  // namespace agentmesh::transport
