@@ -10,6 +10,7 @@
 #include "core/bytes.hpp"
 #include "core/spawn.hpp"
 #include "transport/connection.hpp"
+#include "transport/detail/timeout.hpp"
 #include "transport/error.hpp"
 #include "transport/stream_io.hpp"
 
@@ -24,6 +25,8 @@ using core::kTuple;
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kCopyChunk = 16 * 1024;
 constexpr std::size_t kMaxRateEntries = 4096;
+// A hop request must arrive whole within this.
+constexpr std::chrono::seconds kRequestTimeout{10};
 
 std::uint64_t unix_seconds_after(std::chrono::seconds ttl) {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -129,8 +132,10 @@ Task<void> RelayService::answer(std::shared_ptr<Stream> stream, Status status) {
 Task<void> RelayService::serve(std::shared_ptr<Stream> stream) {
   auto self = shared_from_this();
   LpReader reader(*stream);
-  auto msg = co_await reader.read(circuit::kMaxMessage);
+  auto reading = reader.read(circuit::kMaxMessage);
+  auto msg = co_await detail::with_timeout(std::move(reading), kRequestTimeout);
   if (!msg) {
+    ++requests_[msg.error() == make_error_code(error::message_too_large) ? "oversized" : "unreadable"];
     stream->reset();
     co_return;
   }
@@ -138,11 +143,11 @@ Task<void> RelayService::serve(std::shared_ptr<Stream> stream) {
     stream->reset();
     co_return;
   }
+  // Every request that arrived whole counts against the peer's rate, garbage included.
+  if (!within_rate(stream->peer())) co_return co_await answer(stream, Status::resource_limit_exceeded);
   auto hop = circuit::decode_hop(core::bytes_of(*msg));
   if (!hop) co_return co_await answer(stream, Status::malformed_message);
-  const auto peer = stream->peer();
   if (stream->connection().relay()) co_return co_await answer(stream, Status::permission_denied);
-  if (!within_rate(peer)) co_return co_await answer(stream, Status::resource_limit_exceeded);
   switch (hop->type) {
     case circuit::HopMessage::Type::reserve:
       co_return co_await reserve(stream);

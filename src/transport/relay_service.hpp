@@ -10,7 +10,8 @@
 // (as source or target), requests per peer per minute, per-circuit bytes in
 // each direction and duration. Over a limit the request is answered with the
 // spec's status (RESERVATION_REFUSED, RESOURCE_LIMIT_EXCEEDED) and counted;
-// nothing else is affected. A peer connected through a relay can neither
+// nothing else is affected. A request over 4 KiB, or not whole within 10 s,
+// resets its stream (counted as oversized / unreadable). A peer connected through a relay can neither
 // reserve nor connect through us (PERMISSION_DENIED: no circuits over
 // circuits). A reservation ends at its expiry or when its peer disconnects.
 //

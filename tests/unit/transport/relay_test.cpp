@@ -296,5 +296,47 @@ TEST_F(RelayTest, AReservationIsRenewedBeforeItExpires) {
   EXPECT_GE(a->diagnostics().relay.reserve_results.at("OK"), 3u);
 }
 
+// One hop request on a fresh stream from `from`; the relay's answer.
+Task<Result<circuit::HopMessage>> hop_request(std::shared_ptr<Host> from, core::PeerId relay, std::string request) {
+  std::vector<std::string> protocols{std::string(circuit::kHopProtocol)};
+  auto s = co_await from->new_stream(relay, std::move(protocols));
+  if (!s) co_return s.error();
+  if (auto w = co_await write_lp(**s, request); !w) co_return w.error();
+  LpReader reader(**s);
+  auto reply = co_await reader.read(circuit::kMaxMessage);
+  if (!reply) co_return reply.error();
+  co_return circuit::decode_hop(core::bytes_of(*reply));
+}
+
+TEST_F(RelayTest, OversizedAndFloodingRequestsAreRefusedAndCounted) {
+  RelayServiceConfig config;
+  config.max_requests_per_peer_per_minute = 3;
+  auto r = make_relay(config);
+  auto flooder = make_host();
+  ASSERT_TRUE(run(flooder->connect(addr_of(*r))));
+  // Over 4 KiB: the stream is reset, nothing is answered.
+  EXPECT_FALSE(run(hop_request(flooder, r->peer_id(), std::string(5000, 'x'))));
+  ASSERT_TRUE(run_until([&] { return relay_status().service_requests.contains("oversized"); }));
+  // Garbage that fits: MALFORMED_MESSAGE.
+  auto garbage = run(hop_request(flooder, r->peer_id(), "\xff\xff"));
+  ASSERT_TRUE(garbage);
+  EXPECT_EQ(garbage->status, circuit::Status::malformed_message);
+  // Three requests a minute, the garbage included: the third is answered, the fourth refused.
+  circuit::HopMessage reserve;
+  reserve.type = circuit::HopMessage::Type::reserve;
+  ASSERT_TRUE(run(hop_request(flooder, r->peer_id(), circuit::encode(reserve))));
+  auto third = run(hop_request(flooder, r->peer_id(), circuit::encode(reserve)));
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->status, circuit::Status::ok);
+  auto fourth = run(hop_request(flooder, r->peer_id(), circuit::encode(reserve)));
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(fourth->status, circuit::Status::resource_limit_exceeded);
+  // Another peer is not affected, nor the flooder's connection.
+  auto other = make_reserving(r);
+  ASSERT_TRUE(run_until([&] { return !other->relay_addrs().empty(); }));
+  EXPECT_TRUE(flooder->connected(r->peer_id()));
+  EXPECT_EQ(relay_status().service_requests.at("RESOURCE_LIMIT_EXCEEDED"), 1u);
+}
+
 }  // namespace
 }  // namespace agentmesh::transport
