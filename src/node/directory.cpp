@@ -3,6 +3,8 @@
 
 #include "node/directory.hpp"
 
+#include <algorithm>
+
 #include "node/spawn.hpp"
 #include "node/storage_commit.hpp"
 
@@ -217,10 +219,19 @@ void DirectoryService::publish(const wire::advert::Advert& advert) {
 
 void DirectoryService::publish_round() {
   const auto now = static_cast<std::uint64_t>(ctx_.now_ms());
+  // Circuit addresses first: a daemon behind NAT with many interfaces must
+  // not lose the only addresses others can reach it at to the advert's limit
+  // (the dialer tries direct ones first whatever the order).
   std::vector<core::Multiaddr> addrs;
-  for (const auto& a : mesh_->listen_addrs()) {
+  auto all = mesh_->listen_addrs();
+  std::stable_partition(all.begin(), all.end(), [](const core::Multiaddr& a) {
+    const auto& parts = a.components();
+    return std::any_of(parts.begin(), parts.end(),
+                       [](const auto& c) { return c.protocol == core::MultiaddrProtocol::p2p_circuit; });
+  });
+  for (auto& a : all) {
     if (addrs.size() >= wire::advert::kMaxAddrs) break;
-    addrs.push_back(a);
+    addrs.push_back(std::move(a));
   }
   for (const auto* a : agents_->all()) {
     if (a->state != store::AgentState::running) continue;
