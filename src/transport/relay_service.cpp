@@ -35,14 +35,14 @@ std::uint64_t unix_seconds_after(std::chrono::seconds ttl) {
 }  // namespace
 
 struct RelayService::Circuit {
-  Circuit(std::shared_ptr<Stream> s, std::shared_ptr<Stream> t, asio::any_io_executor ex)
-      : source(std::move(s)), target(std::move(t)), timer(ex) {}
+  Circuit(std::shared_ptr<Stream> s, core::PeerId from, core::PeerId to, asio::any_io_executor ex)
+      : source(std::move(s)), source_peer(from), target_peer(to), timer(ex) {}
   std::shared_ptr<Stream> source;  // the hop stream of the peer that connected
   std::shared_ptr<Stream> target;  // the stop stream to the reserved peer
   asio::steady_timer timer;        // the duration limit
   int pumps = 2;
-  std::optional<core::PeerId> source_peer;
-  std::optional<core::PeerId> target_peer;
+  core::PeerId source_peer;
+  core::PeerId target_peer;
   std::string ended;               // why it ended early: data_limit, duration, reset
   void end(std::string why) {
     if (!ended.empty()) return;
@@ -202,12 +202,7 @@ Task<void> RelayService::connect(std::shared_ptr<Stream> stream, circuit::Peer t
   ++circuits_;
   ++circuits_per_peer_[source];
   ++circuits_per_peer_[*target];
-  auto c = std::make_shared<Circuit>(stream, nullptr, host_->executor());
-  auto release = [this, source, t = *target]() {
-    --circuits_;
-    if (--circuits_per_peer_[source] == 0) circuits_per_peer_.erase(source);
-    if (--circuits_per_peer_[t] == 0) circuits_per_peer_.erase(t);
-  };
+  auto c = std::make_shared<Circuit>(stream, source, *target, host_->executor());
 
   std::vector<std::string> stop_protocol{std::string(circuit::kStopProtocol)};
   auto opened = co_await host_->new_stream(*target, std::move(stop_protocol));
@@ -230,7 +225,7 @@ Task<void> RelayService::connect(std::shared_ptr<Stream> stream, circuit::Peer t
   const bool ok = accepted && accepted->type == circuit::StopMessage::Type::status && accepted->status &&
                   *accepted->status == Status::ok;
   if (!ok || stopped_) {
-    release();
+    release(*c);
     if (c->target) c->target->reset();
     co_return co_await answer(stream, Status::connection_failed);
   }
@@ -240,14 +235,12 @@ Task<void> RelayService::connect(std::shared_ptr<Stream> stream, circuit::Peer t
   reply.limit = limit();
   ++requests_["OK"];
   if (auto w = co_await write_lp(*stream, circuit::encode(reply)); !w) {
-    release();
+    release(*c);
     c->end("reset");
     ++closed_["reset"];
     co_return;
   }
   log_->debug("relay: circuit {} -> {}", source.to_string(), target->to_string());
-  c->source_peer = source;
-  c->target_peer = *target;
   run(std::move(c));
 }
 
@@ -256,7 +249,7 @@ void RelayService::run(std::shared_ptr<Circuit> c) {
   live_.push_back(c);
   auto self = shared_from_this();
   const auto ex = host_->executor();
-  const auto label = c->source_peer->to_string();
+  const auto label = c->source_peer.to_string();
   core::spawn(ex, host_->tasks(), "relay_pump", label, pump(c, true));
   core::spawn(ex, host_->tasks(), "relay_pump", label, pump(c, false));
   if (config_.circuit_duration.count() > 0) {
@@ -308,8 +301,12 @@ Task<void> RelayService::pump(std::shared_ptr<Circuit> c, bool forward) {
 void RelayService::finished(Circuit& c) {
   c.timer.cancel();
   ++closed_[c.ended.empty() ? "eof" : c.ended];
+  release(c);
+}
+
+void RelayService::release(const Circuit& c) {
   --circuits_;
-  for (const auto& p : {*c.source_peer, *c.target_peer}) {
+  for (const auto& p : {c.source_peer, c.target_peer}) {
     if (auto it = circuits_per_peer_.find(p); it != circuits_per_peer_.end() && --it->second == 0) {
       circuits_per_peer_.erase(it);
     }

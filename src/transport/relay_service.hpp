@@ -65,6 +65,8 @@ class RelayService : public std::enable_shared_from_this<RelayService> {
   void run(std::shared_ptr<Circuit> circuit);
   Task<void> pump(std::shared_ptr<Circuit> circuit, bool forward);
   void finished(Circuit& circuit);
+  // Gives back the circuit's slots (in all, per source, per target).
+  void release(const Circuit& circuit);
 
   std::shared_ptr<Host> host_;
   RelayServiceConfig config_;

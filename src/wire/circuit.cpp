@@ -1,15 +1,14 @@
 #include "wire/circuit.hpp"
 
 #include "circuit.pb.h"
+#include "core/bytes.hpp"
 #include "wire/error.hpp"
 #include "wire/peer_record.hpp"
 
 namespace agentmesh::wire::circuit {
 namespace {
 
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+using core::bytes_of;
 
 Status status_of(int v) {
   switch (v) {

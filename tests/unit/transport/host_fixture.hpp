@@ -10,6 +10,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -96,6 +97,17 @@ inline Task<Result<std::string>> read_all(std::shared_ptr<Stream> s) {
     got.append(reinterpret_cast<const char*>(buf.data()), *n);
   }
   co_return got;
+}
+
+// A protocol handler that writes back what it reads until EOF.
+inline Task<void> echo(std::shared_ptr<Stream> s) {
+  std::array<std::uint8_t, 8192> buf{};
+  for (;;) {
+    auto n = co_await s->read_some(buf);
+    if (!n || *n == 0) break;
+    if (auto w = co_await s->write({buf.data(), *n}); !w) co_return;
+  }
+  (void)s->close_write();
 }
 
 }  // namespace agentmesh::transport::fixture

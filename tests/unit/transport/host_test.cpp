@@ -100,15 +100,7 @@ TEST_F(HostTest, APeerIsDialedFromTheSignedRecordAnotherPeerForwarded) {
 TEST_F(HostTest, ProtocolHandlersCarryLargeTransfersUnderFlowControl) {
   auto a = make_host();
   auto c = make_host();
-  a->set_handler("/test/echo/1.0.0", [](std::shared_ptr<Stream> s) -> Task<void> {
-    std::array<std::uint8_t, 8192> buf{};
-    for (;;) {
-      auto n = co_await s->read_some(buf);
-      if (!n || *n == 0) break;
-      if (auto w = co_await s->write({buf.data(), *n}); !w) co_return;
-    }
-    (void)s->close_write();
-  });
+  a->set_handler("/test/echo/1.0.0", fixture::echo);
   ASSERT_TRUE(run(c->connect(addr_of(*a))));
   std::string data(3 * 1024 * 1024 + 5, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 13 + i / 7);

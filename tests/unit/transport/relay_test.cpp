@@ -21,20 +21,11 @@ namespace {
 namespace asio = boost::asio;
 namespace circuit = wire::circuit;
 using namespace std::chrono_literals;
+using fixture::echo;
 using fixture::read_all;
 using fixture::write_all;
 
 constexpr std::string_view kEcho = "/test/echo/1.0.0";
-
-Task<void> echo(std::shared_ptr<Stream> s) {
-  std::array<std::uint8_t, 8192> buf{};
-  for (;;) {
-    auto n = co_await s->read_some(buf);
-    if (!n || *n == 0) break;
-    if (auto w = co_await s->write({buf.data(), *n}); !w) co_return;
-  }
-  (void)s->close_write();
-}
 
 class RelayTest : public fixture::HostTest {
  protected:
