@@ -95,6 +95,12 @@ json::object circuit_relay_json(const transport::RelayStatus& r) {
   o["dials_total"] = count_map(r.dials);
   o["accepted_total"] = r.circuits_accepted;
   o["refused_total"] = count_map(r.circuits_refused);
+  json::object punch;
+  punch["results_total"] = count_map(r.hole_punches);
+  punch["attempts_total"] = r.hole_punch_attempts;
+  punch["last_upgrade_ms"] = r.last_upgrade_ms ? json::value(*r.last_upgrade_ms) : json::value(nullptr);
+  punch["served_total"] = count_map(r.hole_punches_served);
+  o["hole_punch"] = std::move(punch);
   json::object service;
   service["enabled"] = r.service;
   service["reservations"] = r.service_reservations;

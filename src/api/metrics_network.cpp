@@ -132,6 +132,12 @@ void render_circuit_metrics(std::string& out, const transport::RelayStatus& r) {
   prom::counter(out, "agentmesh_circuit_accepted_total", "circuits relays brought to us (stop protocol)",
                 r.circuits_accepted);
   counted(out, "agentmesh_circuit_refused_total", "circuits we refused, by reason", "reason", r.circuits_refused);
+  counted(out, "agentmesh_hole_punch_total", "direct-connection upgrades (DCUtR) we started, by outcome", "result",
+          r.hole_punches);
+  prom::counter(out, "agentmesh_hole_punch_attempts_total", "simultaneous-open attempts (DCUtR SYNCs sent)",
+                r.hole_punch_attempts);
+  counted(out, "agentmesh_hole_punch_served_total", "direct-connection upgrades peers started with us, by outcome",
+          "result", r.hole_punches_served);
   prom::gauge(out, "agentmesh_circuit_service_circuits", "circuits our relay service carries now",
               double(r.service_circuits));
   counted(out, "agentmesh_circuit_service_requests_total", "hop requests our relay service answered, by status",

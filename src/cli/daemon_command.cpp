@@ -29,6 +29,8 @@ void add_daemon_command(CLI::App& app, int& status) {
               "dial other daemons back when they ask whether they are reachable (AutoNAT; off by default)");
   d->add_flag("--relay-service", df->relay_service,
               "relay circuits for daemons that cannot be dialed (circuit relay v2; off by default)");
+  d->add_flag("--no-hole-punching", df->no_hole_punching,
+              "keep relayed connections relayed: no direct-connection upgrade through the relay (DCUtR)");
   d->add_option("--relay", df->relays,
                 "relay multiaddr with /p2p/<id> to hold a reservation on and be reachable through, repeatable");
   d->add_option_function<std::string>(

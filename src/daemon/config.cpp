@@ -296,7 +296,8 @@ bool read_autonat(const toml::table& file, const DaemonFlags& flags, const EnvLo
 }
 
 // The relay service: [relay] in the file (service, the limits),
-// AGENTMESH_RELAY_SERVICE (true/false), --relay-service.
+// AGENTMESH_RELAY_SERVICE (true/false), --relay-service. Hole punching:
+// relay.hole_punching, AGENTMESH_HOLE_PUNCHING, --no-hole-punching.
 bool read_relay_service(const toml::table& file, const DaemonFlags& flags, const EnvLookup& env, DaemonConfig& cfg,
                         std::string& why) {
   auto& r = cfg.node.transport.relay_service;
@@ -309,9 +310,18 @@ bool read_relay_service(const toml::table& file, const DaemonFlags& flags, const
       !read_int(file, "relay", "max_circuits_per_peer", r.max_circuits_per_peer, 1, 10'000, why) ||
       !read_int(file, "relay", "reservation_ttl_s", ttl_s, 60, 86'400, why) ||
       !read_int(file, "relay", "circuit_duration_s", duration_s, 0, 86'400, why) ||
-      !read_int(file, "relay", "circuit_bytes", r.circuit_bytes, 0, std::int64_t{1} << 40, why)) {
+      !read_int(file, "relay", "circuit_bytes", r.circuit_bytes, 0, std::int64_t{1} << 40, why) ||
+      !read_bool(file, "relay", "hole_punching", cfg.node.transport.hole_punching, why)) {
     return false;
   }
+  if (auto e = env("AGENTMESH_HOLE_PUNCHING")) {
+    if (*e != "true" && *e != "false") {
+      why = "AGENTMESH_HOLE_PUNCHING must be true or false";
+      return false;
+    }
+    cfg.node.transport.hole_punching = *e == "true";
+  }
+  if (flags.no_hole_punching) cfg.node.transport.hole_punching = false;
   if (auto e = env("AGENTMESH_RELAY_SERVICE")) {
     if (*e != "true" && *e != "false") {
       why = "AGENTMESH_RELAY_SERVICE must be true or false";

@@ -55,6 +55,9 @@ struct DaemonFlags {
   bool autonat_service = false;
   // --relay-service: relay circuits for other daemons (circuit relay v2).
   bool relay_service = false;
+  // --no-hole-punching: never try to move a relayed connection to a direct
+  // one (DCUtR), nor help a peer do so.
+  bool no_hole_punching = false;
   // --relay, repeatable: relays to hold a reservation on (with /p2p/<id>).
   std::vector<std::string> relays;
   // --listen / --bootstrap, repeatable; empty = not given.

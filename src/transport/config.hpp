@@ -118,6 +118,11 @@ struct TransportConfig {
   // are kept connected, the reservation is refreshed before it expires, and
   // their circuit addresses are advertised (identify, signed peer record).
   std::vector<core::Multiaddr> relays;
+  // DCUtR (docs/wire/dcutr.md): over a relayed connection a peer dialed us
+  // through, coordinate a simultaneous TCP open from our listen port and move
+  // to the direct connection when one comes up. Serving the other side
+  // (/libp2p/dcutr) follows the same switch.
+  bool hole_punching = true;
 };
 
 }  // namespace agentmesh::transport

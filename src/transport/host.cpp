@@ -24,6 +24,7 @@
 #include "transport/error.hpp"
 #include "transport/upgrade.hpp"
 #include "wire/circuit.hpp"
+#include "wire/dcutr.hpp"
 #include "wire/error.hpp"
 
 namespace agentmesh::transport {
@@ -62,6 +63,11 @@ Host::Host(Executor ex, crypto::SigningKey identity, TransportConfig config, std
   handlers_[std::string(wire::circuit::kStopProtocol)] = [this](std::shared_ptr<Stream> s) {
     return serve_stop(std::move(s));
   };
+  if (config_.hole_punching) {
+    handlers_[std::string(wire::dcutr::kProtocol)] = [this](std::shared_ptr<Stream> s) {
+      return serve_dcutr(std::move(s));
+    };
+  }
 }
 
 Host::~Host() = default;
@@ -77,8 +83,19 @@ Result<void> Host::listen(std::string& why) {
     const auto ip = asio::ip::make_address(target->host, ec);
     auto l = std::make_unique<Listener>(ex_);
     const tcp::endpoint ep(ip, target->port);
-    l->acceptor.open(ep.protocol(), ec);
+    // SO_REUSEPORT lets a hole punch dial from the listen port (host_dcutr.cpp);
+    // a probe bind without it first keeps "address in use" for a port another
+    // process listens on.
+    if (target->port != 0) {
+      tcp::acceptor probe(ex_);
+      probe.open(ep.protocol(), ec);
+      if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec && ip.is_v6()) probe.set_option(asio::ip::v6_only(true), ec);
+      if (!ec) probe.bind(ep, ec);
+    }
+    if (!ec) l->acceptor.open(ep.protocol(), ec);
     if (!ec) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) l->acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
     if (!ec && ip.is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
     if (!ec) l->acceptor.bind(ep, ec);
     if (!ec) l->acceptor.listen(asio::socket_base::max_listen_connections, ec);
@@ -160,11 +177,28 @@ Task<void> Host::handle_inbound(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   tune_socket(socket);
   const auto remote_addr = detail::to_multiaddr(remote);
-  ++handshakes_in_;
-  auto upgrading = upgrade(RawLink{std::move(socket), nullptr}, Direction::inbound, identity_, std::nullopt,
-                           remote_addr, config_.yamux, config_.keepalive_interval);
+  // A peer's hole punch dial that reached our listener: we started that
+  // upgrade, so we are the initiator (host_dcutr.cpp).
+  auto direction = Direction::inbound;
+  std::optional<core::PeerId> punching;
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [peer, p] : punches_) {
+    if (now < p.until && std::find(p.from.begin(), p.from.end(), remote_addr.to_string()) != p.from.end()) {
+      direction = Direction::outbound;
+      punching = peer;
+      ++p.accepting;
+      break;
+    }
+  }
+  auto& pending = punching ? handshakes_out_ : handshakes_in_;
+  ++pending;
+  auto upgrading = upgrade(RawLink{std::move(socket), nullptr}, direction, identity_, punching, remote_addr,
+                           config_.yamux, config_.keepalive_interval);
   auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
-  --handshakes_in_;
+  --pending;
+  if (punching) {
+    if (auto it = punches_.find(*punching); it != punches_.end()) --it->second.accepting;
+  }
   if (!up) {
     count_failure(diag_.handshakes_failed, up.error());
     log_->debug("inbound handshake from {} failed: {}", remote_addr.to_string(), up.error().message());

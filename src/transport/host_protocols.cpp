@@ -194,6 +194,10 @@ Task<void> Host::identify_peer(std::shared_ptr<Connection> conn) {
       if (o.identified) o.identified(*info, it->second->dialed);
     }
   }
+  // A peer that reached us through a relay: try for a direct connection.
+  if (config_.hole_punching && conn->relay() && conn->direction() == Direction::inbound) {
+    core::spawn(ex_, tasks_, "p2p_hole_punch", peer.to_string(), upgrade_relayed(conn));
+  }
   core::spawn(ex_, tasks_, "p2p_ping", peer.to_string(), ping_loop(conn));
 }
 

@@ -95,6 +95,15 @@ struct RelayStatus {
   std::map<std::string, std::uint64_t> dials;            // circuit dials by outcome
   std::uint64_t circuits_accepted = 0;                   // stop: circuits to us
   std::map<std::string, std::uint64_t> circuits_refused; // stop: by reason
+  // DCUtR, on relayed connections a peer dialed us through (we start the
+  // upgrade): outcomes ("direct", "unilateral", "failed", "no_addresses",
+  // "unsupported", "protocol_error"), attempts (SYNCs sent), and the time from
+  // the relayed connection's opening to the direct one of the last success.
+  std::map<std::string, std::uint64_t> hole_punches;
+  std::uint64_t hole_punch_attempts = 0;
+  std::optional<std::uint64_t> last_upgrade_ms;
+  // The other side: upgrades peers started with us, by outcome.
+  std::map<std::string, std::uint64_t> hole_punches_served;
   // The hop service (when enabled).
   bool service = false;
   std::size_t service_reservations = 0;

@@ -39,10 +39,10 @@ struct RelayService::Circuit {
       : source(std::move(s)), source_peer(from), target_peer(to), timer(ex) {}
   std::shared_ptr<Stream> source;  // the hop stream of the peer that connected
   std::shared_ptr<Stream> target;  // the stop stream to the reserved peer
-  asio::steady_timer timer;        // the duration limit
-  int pumps = 2;
   core::PeerId source_peer;
   core::PeerId target_peer;
+  asio::steady_timer timer;        // the duration limit
+  int pumps = 2;
   std::string ended;               // why it ended early: data_limit, duration, reset
   void end(std::string why) {
     if (!ended.empty()) return;

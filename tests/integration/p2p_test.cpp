@@ -276,7 +276,8 @@ TEST_F(P2pTest, CliNodePeersConnectDisconnect) {
 // message between their agents crosses the circuit.
 TEST_F(P2pTest, ADaemonReachedThroughARelayGetsDirectMessagesOverTheCircuit) {
   auto& r = add({"--relay-service"});
-  auto& a = add({"--relay", p2p_addr(r)});
+  // On loopback hole punching would replace the circuit at once (the next test).
+  auto& a = add({"--relay", p2p_addr(r), "--no-hole-punching"});
   auto relay_addrs = [&] { return get_json(a, "/v1/node").at("relay_addrs").as_array(); };
   ASSERT_TRUE(eventually([&] { return relay_addrs().size() == 1; }, 20s)) << a.log();
   const std::string via(relay_addrs()[0].as_string());
@@ -311,6 +312,30 @@ TEST_F(P2pTest, ADaemonReachedThroughARelayGetsDirectMessagesOverTheCircuit) {
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("agentmesh_circuit_reservations{side=\"served\"} 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("agentmesh_circuit_service_circuits 1"), std::string::npos);
+}
+
+// DCUtR between daemons: b reaches a through r's circuit, a starts the
+// upgrade, and the two end up on a direct connection (on loopback nothing
+// stands between them); the diagnostics and metrics count it.
+TEST_F(P2pTest, ADaemonReachedThroughARelayMovesToADirectConnection) {
+  auto& r = add({"--relay-service"});
+  auto& a = add({"--relay", p2p_addr(r)});
+  auto relay_addrs = [&] { return get_json(a, "/v1/node").at("relay_addrs").as_array(); };
+  ASSERT_TRUE(eventually([&] { return relay_addrs().size() == 1; }, 20s)) << a.log();
+  auto& b = add();
+  auto conn = run_cli({"connect", std::string(relay_addrs()[0].as_string()), "--data-dir", b.data_dir().string()});
+  ASSERT_EQ(conn.status, 0) << conn.err << b.log();
+  auto punch = [&] { return get_json(a, "/v1/diagnostics/transport").at("circuit_relay").at("hole_punch"); };
+  ASSERT_TRUE(eventually([&] { return !punch().at("results_total").as_object().empty(); }, 20s)) << a.log();
+  EXPECT_EQ(punch().at("results_total").at("direct").to_number<int>(), 1) << json::serialize(punch());
+  EXPECT_TRUE(punch().at("last_upgrade_ms").is_number());
+  ASSERT_TRUE(eventually([&] {
+    return connected(a, b) && identified_peer(a, peer_id(b)).at("relay").is_null() &&
+           identified_peer(b, peer_id(a)).at("relay").is_null();
+  }, 20s));
+  auto metrics = a.admin().request("GET", "/metrics", "", "");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("agentmesh_hole_punch_total{result=\"direct\"} 1"), std::string::npos);
 }
 
 }  // namespace

@@ -93,6 +93,27 @@ acked_retention_s = 60
   EXPECT_EQ(c->node.data_dir, "/from/flag");
 }
 
+TEST_F(ConfigTest, HolePunchingIsOnUnlessTheFileEnvironmentOrFlagTurnsItOff) {
+  std::string why;
+  auto c = resolve_config({}, env_of({{"HOME", "/h"}}), why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_TRUE(c->node.transport.hole_punching);
+  DaemonFlags f;
+  f.config = write_toml("[relay]\nhole_punching = false\n");
+  c = resolve_config(f, env_of({}), why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_FALSE(c->node.transport.hole_punching);
+  c = resolve_config(f, env_of({{"AGENTMESH_HOLE_PUNCHING", "true"}}), why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_TRUE(c->node.transport.hole_punching);
+  f.no_hole_punching = true;
+  c = resolve_config(f, env_of({{"AGENTMESH_HOLE_PUNCHING", "true"}}), why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_FALSE(c->node.transport.hole_punching);
+  EXPECT_FALSE(resolve_config({}, env_of({{"AGENTMESH_HOLE_PUNCHING", "yes"}}), why));
+  EXPECT_NE(why.find("AGENTMESH_HOLE_PUNCHING"), std::string::npos);
+}
+
 TEST_F(ConfigTest, ConfigFileFromEnvironment) {
   const auto file = write_toml("log_level = \"trace\"\n");
   std::string why;

@@ -99,6 +99,9 @@ inline Task<Result<std::string>> read_all(std::shared_ptr<Stream> s) {
   co_return got;
 }
 
+// The echo handler's protocol in these tests.
+inline constexpr std::string_view kEcho = "/test/echo/1.0.0";
+
 // A protocol handler that writes back what it reads until EOF.
 inline Task<void> echo(std::shared_ptr<Stream> s) {
   std::array<std::uint8_t, 8192> buf{};
