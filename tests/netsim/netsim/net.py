@@ -6,7 +6,12 @@ Mechanisms (this kernel has no netem):
   to packets as they arrive from a host, before the delay line;
 - bandwidth caps: ``tc tbf`` on both ends of a host's veth pair (the router's side shapes what the host receives,
   the host's side what it sends);
-- link down/up: the router's side of a host's veth pair set down (the host is cut off from every other host).
+- link down/up: the router's side of a host's veth pair set down (the host is cut off from every other host);
+- NAT: a host behind NAT sits in a private subnet (10.253.<i+1>.0/24) behind its own router namespace, which holds
+  the host's public address (10.254.<i+1>.2) and masquerades with Linux conntrack: ``eim`` keeps the source port
+  (one mapping per local port, whatever the destination: endpoint-independent), ``symmetric`` picks a random port
+  per connection (endpoint-dependent). Both filter by connection: nothing from outside gets in unless it belongs
+  to a connection the inside opened, and unsolicited SYNs are dropped, not answered.
 """
 
 import json
@@ -32,12 +37,24 @@ def subnet(index: int) -> str:
     return f"10.254.{index + 1}.0/24"
 
 
+def private_addr(index: int) -> str:
+    return f"10.253.{index + 1}.2"
+
+
+NAT_KINDS = ("eim", "symmetric")
+
+
 class Network:
     """N host namespaces joined through one router namespace. Use as a context manager: leaving it removes every
     namespace, process and rule it made, also on an exception or Ctrl-C."""
 
-    def __init__(self, hosts: Sequence[str], workdir: Path, run_id: Optional[int] = None) -> None:
+    def __init__(self, hosts: Sequence[str], workdir: Path, run_id: Optional[int] = None,
+                 nat: Optional[Dict[str, str]] = None) -> None:
         self.hosts = list(hosts)
+        self.nat = dict(nat or {})  # host -> NAT kind (NAT_KINDS)
+        for h, kind in self.nat.items():
+            if h not in self.hosts or kind not in NAT_KINDS:
+                raise NetsimError(f"nat: {h} = {kind!r}: need a host of the scenario and one of {NAT_KINDS}")
         self.index = {h: i for i, h in enumerate(self.hosts)}
         self.workdir = workdir
         self.run_id = run_id if run_id is not None else os.getpid()
@@ -57,7 +74,12 @@ class Network:
         return nsmod.ns_name(self.run_id, host)
 
     def addr(self, host: str) -> str:
-        return host_addr(self.index[host])
+        """The host's own address (a daemon listens there); behind NAT, a private one."""
+        i = self.index[host]
+        return private_addr(i) if host in self.nat else host_addr(i)
+
+    def nat_ns(self, host: str) -> str:
+        return nsmod.ns_name(self.run_id, f"{self.index[host]}nat")
 
     # --- setup and teardown ---
 
@@ -82,15 +104,66 @@ class Network:
         for i, h in enumerate(self.hosts):
             hn = self.ns(h)
             nsmod.create(hn)
-            run(["ip", "link", "add", f"vr{i}", "netns", r, "type", "veth", "peer", "name", "eth0", "netns", hn])
+            # Behind NAT, the router's link ends in the NAT namespace, which holds the public address.
+            edge, edge_dev = (self.nat_ns(h), "wan0") if h in self.nat else (hn, "eth0")
+            if h in self.nat:
+                nsmod.create(edge)
+            run(["ip", "link", "add", f"vr{i}", "netns", r, "type", "veth", "peer", "name", edge_dev, "netns", edge])
             run(["ip", "-n", r, "addr", "add", f"10.254.{i + 1}.1/24", "dev", f"vr{i}"])
             run(["ip", "-n", r, "link", "set", f"vr{i}", "up"])
-            run(["ip", "-n", hn, "addr", "add", f"{host_addr(i)}/24", "dev", "eth0"])
-            run(["ip", "-n", hn, "link", "set", "eth0", "up"])
-            run(["ip", "-n", hn, "route", "add", "default", "via", f"10.254.{i + 1}.1"])
+            run(["ip", "-n", edge, "addr", "add", f"{host_addr(i)}/24", "dev", edge_dev])
+            run(["ip", "-n", edge, "link", "set", edge_dev, "up"])
+            run(["ip", "-n", edge, "route", "add", "default", "via", f"10.254.{i + 1}.1"])
+            if h in self.nat:
+                self._create_nat(h, i)
             run(["ip", "-n", r, "rule", "add", "iif", f"vr{i}", "lookup", "100", "priority", "100"])
         self._start_delayline()
         self._apply_rules()
+
+    def _create_nat(self, host: str, i: int) -> None:
+        nat, hn = self.nat_ns(host), self.ns(host)
+        run(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns=nat)
+        run(["ip", "link", "add", "lan0", "netns", nat, "type", "veth", "peer", "name", "eth0", "netns", hn])
+        run(["ip", "-n", nat, "addr", "add", f"10.253.{i + 1}.1/24", "dev", "lan0"])
+        run(["ip", "-n", nat, "link", "set", "lan0", "up"])
+        run(["ip", "-n", hn, "addr", "add", f"{private_addr(i)}/24", "dev", "eth0"])
+        run(["ip", "-n", hn, "link", "set", "eth0", "up"])
+        run(["ip", "-n", hn, "route", "add", "default", "via", f"10.253.{i + 1}.1"])
+        ports = " random" if self.nat[host] == "symmetric" else ""
+        rules = "\n".join([
+            "table ip nat {",
+            " chain post {",
+            "  type nat hook postrouting priority srcnat; policy accept;",
+            f'  oifname "wan0" masquerade{ports}',
+            " }",
+            "}",
+            "table inet natfilter {",
+            " chain forward {",
+            "  type filter hook forward priority 0; policy drop;",
+            "  ct state established,related accept",
+            '  iifname "lan0" accept',
+            '  counter comment "nat unsolicited"',
+            " }",
+            " chain input {",
+            "  type filter hook input priority 0; policy accept;",
+            '  iifname "wan0" ct state new counter drop comment "nat unsolicited"',
+            " }",
+            "}",
+        ]) + "\n"
+        run(["nft", "-f", "-"], ns=nat, input_text=rules)
+
+    def nat_drops(self, host: str) -> int:
+        """Packets from outside the host's NAT that belonged to no connection (dropped)."""
+        p = run(["nft", "-j", "list", "table", "inet", "natfilter"], ns=self.nat_ns(host), check=False)
+        if p.returncode != 0:
+            return 0
+        n = 0
+        for item in json.loads(p.stdout).get("nftables", []):
+            rule = item.get("rule")
+            for e in (rule or {}).get("expr", []):
+                if "counter" in e and rule.get("comment") == "nat unsolicited":
+                    n += e["counter"]["packets"]
+        return n
 
     def _start_delayline(self) -> None:
         cfg = self.workdir / "delays.json"

@@ -13,7 +13,7 @@ from .runner import Run, shortest_paths
 
 
 def run(r: Run, ph: Dict[str, Any]) -> None:
-    {"all_pairs": all_pairs, "topic": topic, "steady": steady}[ph["kind"]](r, ph)
+    {"all_pairs": all_pairs, "topic": topic, "steady": steady, "connections": connections}[ph["kind"]](r, ph)
 
 
 # --- all pairs ---
@@ -63,7 +63,8 @@ def judge_paths(r: Run, results: List[Dict[str, Any]], last_round: List[Dict[str
     (``gossip_relay``). With relays, every one of the last round must have gone on a direct-message stream
     (``direct``) over a connection through a relay's circuit, which ``GET /v1/peers`` must show; in the first round,
     while the two daemons dial each other through the relay at once and keep one connection, a message whose stream
-    was on the connection given up is retried and may take the relay topic."""
+    was on the connection given up is retried and may take the relay topic. Pairs behind two endpoint-independent
+    NATs are left to the connections phase (DCUtR may have moved them to a direct connection)."""
     counts: Dict[Tuple[bool, str], int] = {}
     for op in results:
         rc = op.get("result") or {}
@@ -86,7 +87,9 @@ def judge_paths(r: Run, results: List[Dict[str, Any]], last_round: List[Dict[str
     r.target("messages between daemons with no direct path in the last round, over the relayed connection",
              f"{direct}/{len(last)}", "all on path direct", len(last) > 0 and direct == len(last))
     through: List[str] = []
-    cut = r.cut_pairs()
+    # Two hosts behind endpoint-independent NATs may have punched a direct connection (the connections phase
+    # judges them).
+    cut = [(a, b) for a, b in r.cut_pairs() if not (r.nat.get(a) == "eim" and r.nat.get(b) == "eim")]
     for a, b in cut:
         status, body = r.api(a).call("GET", "/v1/peers")
         peer = next((p for p in body.get("peers", []) if p["peer_id"] == r.daemons[b].peer_id), None)
@@ -297,6 +300,55 @@ class Faults:
         for t in self.measuring:
             t.join()
         return (self.events[-1][0] if self.events else 0.0)
+
+
+# --- connections (hole punching) ---
+
+def connection_kind(r: Run, a: str, b: str) -> str:
+    """How ``a`` and ``b`` are connected, as both say in GET /v1/peers: direct, relayed, none or mixed."""
+    kinds = []
+    for x, y in ((a, b), (b, a)):
+        status, body = r.api(x).call("GET", "/v1/peers", timeout=5)
+        entry = next((p for p in body.get("peers", []) if p["peer_id"] == r.daemons[y].peer_id), None) \
+            if status == 200 else None
+        kinds.append("none" if entry is None else "relayed" if entry.get("relay") else "direct")
+    return kinds[0] if kinds[0] == kinds[1] else "mixed"
+
+
+def hole_punch(r: Run, host: str) -> Dict[str, Any]:
+    status, body = r.api(host).call("GET", "/v1/diagnostics/transport", timeout=5)
+    return body["circuit_relay"]["hole_punch"] if status == 200 else {}
+
+
+def connections(r: Run, ph: Dict[str, Any]) -> None:
+    """Each pair in ``expect`` ("a b" = "direct" or "relayed") must be connected that way within ``deadline_s``;
+    a relayed pair must also have seen a hole punch fail (so it stayed relayed after trying, not for want of one)."""
+    deadline = time.monotonic() + float(ph.get("deadline_s", 30))
+    lines = ["## Connections between hosts behind NAT\n",
+             "| pair | NAT | expected | seen | upgrades started (results) | last upgrade (ms) |", "|---|---|---|---|---|---|"]
+    for key, want in ph["expect"].items():
+        a, b = key.split()
+        seen = "none"
+        while True:
+            seen = connection_kind(r, a, b)
+            failed = sum(hole_punch(r, h).get("results_total", {}).get("failed", 0) for h in (a, b))
+            if seen == want and (want == "direct" or failed > 0) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        punches = {h: hole_punch(r, h) for h in (a, b)}
+        results = "; ".join(f"{h}: {p.get('results_total', {})}" for h, p in punches.items())
+        upgrade = [p["last_upgrade_ms"] for p in punches.values() if p.get("last_upgrade_ms") is not None]
+        nat = ", ".join(f"{h} {r.nat.get(h, 'none')}" for h in (a, b))
+        lines.append(f"| {a} - {b} | {nat} | {want} | {seen} | {results} | "
+                     f"{max(upgrade) if upgrade and want == 'direct' else '-'} |")
+        if want == "direct" and upgrade:
+            rtt = r.rtt(a, b)
+            print(f"  {a} - {b}: direct {max(upgrade)} ms after the relayed connection opened "
+                  f"(RTT {rtt:.0f} ms; 3 RTT + 500 ms = {3 * rtt + 500:.0f} ms)", flush=True)
+        r.target(f"{a} - {b} connection", seen, want, seen == want)
+    drops = ", ".join(f"{h} {r.net.nat_drops(h)}" for h in r.nat)
+    lines.append(f"\nUnsolicited packets each NAT dropped: {drops}.\n")
+    r.section("\n".join(lines) + "\n")
 
 
 def save_diagnostics(r: Run, when: str) -> None:

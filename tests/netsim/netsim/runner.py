@@ -78,6 +78,10 @@ class Run:
         # Hosts nobody can open a connection to (behind NAT or a firewall); they dial out. Two of them have no direct
         # path between them, like a no_direct pair.
         self.firewalled: List[str] = list(scenario.get("firewalled", []))
+        # Hosts behind a NAT router of their own (net.py): "eim" (endpoint-independent mapping) or "symmetric".
+        self.nat: Dict[str, str] = dict(scenario.get("nat", {}))
+        # Hosts nobody can dial: firewalled or behind NAT.
+        self.private_hosts: List[str] = self.firewalled + [h for h in self.nat if h not in self.firewalled]
         # Extra daemon arguments per host.
         self.host_args: Dict[str, List[str]] = {h: list(a) for h, a in scenario.get("host_args", {}).items()}
         # Hosts whose daemons relay circuits (relays, or --relay-service in host_args).
@@ -98,7 +102,7 @@ class Run:
 
     def cut(self, a: str, b: str) -> bool:
         """Whether ``a`` and ``b`` have no direct path (``no_direct``, or both firewalled)."""
-        both_firewalled = a != b and a in self.firewalled and b in self.firewalled
+        both_firewalled = a != b and a in self.private_hosts and b in self.private_hosts
         return (a, b) in self.no_direct or (b, a) in self.no_direct or both_firewalled
 
     def cut_pairs(self) -> List[Tuple[str, str]]:
@@ -140,7 +144,7 @@ class Run:
         private_at: Optional[float] = None
         while True:
             ready = True
-            for h in self.firewalled:
+            for h in self.private_hosts:
                 status, node = self.api(h).call("GET", "/v1/node", timeout=5)
                 if status != 200 or node["reachability"]["state"] != "private" or not node.get("relay_addrs"):
                     ready = False
@@ -151,12 +155,12 @@ class Run:
                     status, body = self.api(h).call("GET", "/v1/directory?online=true", timeout=5)
                     views = {a["agent_id"]: a for a in body.get("agents", [])} if status == 200 else {}
                     for agent, host in self.agents.items():
-                        if host in self.firewalled and host != h and not any(
+                        if host in self.private_hosts and host != h and not any(
                                 "/p2p-circuit/" in x for x in views.get(agent, {}).get("addrs", [])):
                             ready = False
             if ready:
                 total = time.monotonic() - start
-                self.section(f"Every firewalled daemon ({', '.join(self.firewalled)}) reported itself private and "
+                self.section(f"Every daemon behind NAT or a firewall ({', '.join(self.private_hosts)}) reported itself private and "
                              f"held a relay reservation {private_at:.1f} s after the directories were complete; "
                              f"every directory listed their circuit addresses after {total:.1f} s.\n")
                 print(f"  firewalled hosts private and reserved after {private_at:.1f} s, "
@@ -201,7 +205,7 @@ class Run:
             print(f"netsim: cannot run: {problem}", file=sys.stderr)
             return False
         ok = False
-        with Network(self.hosts, self.out / "net") as net:
+        with Network(self.hosts, self.out / "net", nat=self.nat) as net:
             self.net = net
             try:
                 self.setup()
@@ -267,7 +271,7 @@ class Run:
                 self.by_host[h].append(body["agent_id"])
         connected = self.wait_connected(30)
         complete = self.wait_directories(float(self.sc.get("directory_deadline_s", 90)))
-        if self.firewalled:
+        if self.private_hosts:
             self.wait_private(float(self.sc.get("private_deadline_s", 60)))
         total = time.monotonic() - started
         self.section("## Start\n\n"
