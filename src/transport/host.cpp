@@ -177,8 +177,8 @@ Task<void> Host::handle_inbound(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   tune_socket(socket);
   const auto remote_addr = detail::to_multiaddr(remote);
-  // A peer's hole punch dial that reached our listener: we started that
-  // upgrade, so we are the initiator (host_dcutr.cpp).
+  // A hole punch dial of the peer that started the upgrade (B) that reached
+  // our listener: we (A) are the initiator all the same (host_dcutr.cpp).
   auto direction = Direction::inbound;
   std::optional<core::PeerId> punching;
   const auto now = std::chrono::steady_clock::now();

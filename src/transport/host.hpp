@@ -251,9 +251,9 @@ class Host : public std::enable_shared_from_this<Host> {
   void addresses_changed();
 
   // DCUtR (host_dcutr.cpp; docs/wire/dcutr.md). A peer dialed us through a
-  // relay: we start the upgrade (the spec's B) and are the Noise initiator on
-  // the direct connection whichever side's SYN makes it; the peer (A) answers
-  // in serve_dcutr() and is the responder on its own dial too.
+  // relay: we start the upgrade (the spec's B) and are the responder on the
+  // direct connection whichever side's SYN makes it, our own dial included;
+  // the peer (A) answers in serve_dcutr() and initiates.
   Task<void> upgrade_relayed(std::shared_ptr<Connection> relayed);
   Task<void> serve_dcutr(std::shared_ptr<Stream> stream);
   // What we send in CONNECT: the addresses peers see us at with our listen
@@ -264,9 +264,9 @@ class Host : public std::enable_shared_from_this<Host> {
   // TCP connection up is upgraded with us as `role` and adopted.
   Task<Result<void>> punch(core::PeerId peer, std::vector<core::Multiaddr> addrs, Direction role);
   bool direct_to(const core::PeerId& peer) const;
-  // Upgrades in progress that we started: an inbound TCP connection from one
-  // of `from` (the peer's punch addresses, "ip:port") before `until` is the
-  // peer's dial reaching our listener, and we run it as the initiator.
+  // Upgrades in progress, by peer (one at a time). As A: an inbound TCP
+  // connection from one of `from` (B's punch addresses, "ip:port") before
+  // `until` is B's dial reaching our listener, and we run it as the initiator.
   struct Punch {
     std::vector<std::string> from;
     std::chrono::steady_clock::time_point until{};

@@ -8,9 +8,10 @@
 // direct one is adopted (adopt() prefers direct connections).
 //
 // Roles: both sides of a simultaneous open are dialers, so the Noise and
-// multistream roles are fixed by DCUtR instead: B initiates, A responds, on
-// A's dial, on B's dial, and on either reaching the other's listener (B
-// recognises A's dial by its source address, punches_).
+// multistream roles are fixed by DCUtR instead, as go-libp2p and js-libp2p
+// fix them: A (which dials as soon as SYNC arrives) initiates, B responds,
+// on A's dial, on B's dial, and on either reaching the other's listener (A
+// recognises B's dial by its source address, punches_).
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -266,17 +267,15 @@ Task<void> Host::upgrade_relayed(std::shared_ptr<Connection> relayed) {
     HolePunch sync{HolePunch::Type::sync, {}};
     if (auto w = co_await write_lp(**stream, dcutr::encode(sync)); !w) break;
     ++relay_diag.hole_punch_attempts;
-    auto& punch_state = punches_[peer];
-    punch_state.from.clear();
-    for (const auto& t : targets) punch_state.from.push_back(t.to_string());
-    punch_state.until = SteadyClock::now() + rtt / 2 + kPunchConnect + config_.handshake_timeout;
     // A dials as soon as the SYNC arrives, half a round trip from now.
     timer.expires_after(rtt / 2);
     co_await timer.async_wait(kTuple);
-    auto r = co_await punch(peer, std::move(targets), Direction::outbound);
+    const auto until = SteadyClock::now() + config_.handshake_timeout;
+    auto r = co_await punch(peer, std::move(targets), Direction::inbound);
     if (!r) log_->debug("hole punch to {}, attempt {}: {}", peer.to_string(), attempt + 1, r.error().message());
-    // A's dial may have reached our listener instead: wait for its handshake.
-    while (!direct_to(peer) && punches_[peer].accepting > 0 && SteadyClock::now() < punch_state.until) {
+    // A's dial may have reached our listener instead: give handshakes in
+    // progress their time.
+    while (!direct_to(peer) && handshakes_in_ > 0 && SteadyClock::now() < until) {
       timer.expires_after(std::chrono::milliseconds(20));
       co_await timer.async_wait(kTuple);
     }
@@ -317,7 +316,21 @@ Task<void> Host::serve_dcutr(std::shared_ptr<Stream> stream) {
       co_return;
     }
     auto targets = dialable(connect->addrs);
-    if (!targets.empty()) (void)co_await punch(peer, std::move(targets), Direction::inbound);
+    if (!targets.empty()) {
+      // B dials half a round trip after us; if its SYN reaches our listener
+      // we still initiate on that connection (handle_inbound).
+      auto& expect = punches_[peer];
+      expect.from.clear();
+      for (const auto& t : targets) expect.from.push_back(t.to_string());
+      expect.until = SteadyClock::now() + kPunchConnect + config_.handshake_timeout;
+      (void)co_await punch(peer, std::move(targets), Direction::outbound);
+      asio::steady_timer timer(ex_);
+      while (!direct_to(peer) && punches_[peer].accepting > 0 && SteadyClock::now() < punches_[peer].until) {
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(kTuple);
+      }
+      punches_.erase(peer);
+    }
     if (direct_to(peer)) {
       ++served["direct"];
       co_return;
