@@ -216,7 +216,8 @@ Task<void> Host::upgrade_relayed(std::shared_ptr<Connection> relayed) {
     if (outcome == "direct" || outcome == "unilateral") {
       const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
-      relay_diag.last_upgrade_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ms - relayed->opened_at_ms()));
+      const auto took = std::max<std::int64_t>(0, now_ms - relayed->opened_at_ms());
+      relay_diag.last_upgrade_ms = static_cast<std::uint64_t>(took);
       log_->info("hole punch: {} is now direct ({})", peer.to_string(), outcome);
     } else {
       log_->info("hole punch to {}: {}; the relayed connection stays", peer.to_string(), outcome);

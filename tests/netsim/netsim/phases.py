@@ -325,7 +325,8 @@ def connections(r: Run, ph: Dict[str, Any]) -> None:
     a relayed pair must also have seen a hole punch fail (so it stayed relayed after trying, not for want of one)."""
     deadline = time.monotonic() + float(ph.get("deadline_s", 30))
     lines = ["## Connections between hosts behind NAT\n",
-             "| pair | NAT | expected | seen | upgrades started (results) | last upgrade (ms) |", "|---|---|---|---|---|---|"]
+             "| pair | NAT | expected | seen | upgrades started (results) | last upgrade (ms) |",
+             "|---|---|---|---|---|---|"]
     for key, want in ph["expect"].items():
         a, b = key.split()
         seen = "none"

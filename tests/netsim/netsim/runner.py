@@ -160,8 +160,8 @@ class Run:
                             ready = False
             if ready:
                 total = time.monotonic() - start
-                self.section(f"Every daemon behind NAT or a firewall ({', '.join(self.private_hosts)}) reported itself private and "
-                             f"held a relay reservation {private_at:.1f} s after the directories were complete; "
+                self.section(f"Every daemon behind NAT or a firewall ({', '.join(self.private_hosts)}) reported "
+                             f"itself private and held a relay reservation {private_at:.1f} s after the directories were complete; "
                              f"every directory listed their circuit addresses after {total:.1f} s.\n")
                 print(f"  firewalled hosts private and reserved after {private_at:.1f} s, "
                       f"advertised after {total:.1f} s", flush=True)
