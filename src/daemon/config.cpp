@@ -306,6 +306,7 @@ bool read_relay_service(const toml::table& file, const DaemonFlags& flags, const
   std::int64_t ttl_s = r.reservation_ttl.count();
   if (!read_bool(file, "relay", "service", service, why) ||
       !read_int(file, "relay", "max_reservations", r.max_reservations, 1, 100'000, why) ||
+      !read_int(file, "relay", "max_reservations_per_ip", r.max_reservations_per_ip, 1, 100'000, why) ||
       !read_int(file, "relay", "max_circuits", r.max_circuits, 1, 100'000, why) ||
       !read_int(file, "relay", "max_circuits_per_peer", r.max_circuits_per_peer, 1, 10'000, why) ||
       !read_int(file, "relay", "reservation_ttl_s", ttl_s, 60, 86'400, why) ||

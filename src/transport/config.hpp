@@ -47,6 +47,7 @@ struct AutoNatConfig {
 struct RelayServiceConfig {
   bool enabled = false;
   std::size_t max_reservations = 128;
+  std::size_t max_reservations_per_ip = 8;  // peers reserving from one IP address
   std::size_t max_circuits = 256;          // at once, in all
   std::size_t max_circuits_per_peer = 16;  // at once, per source and per target
   std::chrono::seconds reservation_ttl{3600};

@@ -86,7 +86,7 @@ void RelayService::fill(RelayStatus& status) const {
   status.service = true;
   const auto now = SteadyClock::now();
   status.service_reservations = static_cast<std::size_t>(
-      std::count_if(reservations_.begin(), reservations_.end(), [&](const auto& r) { return r.second > now; }));
+      std::count_if(reservations_.begin(), reservations_.end(), [&](const auto& r) { return r.second.expires > now; }));
   status.service_circuits = circuits_;
   status.service_requests = requests_;
   status.service_circuits_closed = closed_;
@@ -114,7 +114,7 @@ bool RelayService::within_rate(const core::PeerId& peer) {
 
 bool RelayService::reserved(const core::PeerId& peer) const {
   auto it = reservations_.find(peer);
-  return it != reservations_.end() && it->second > SteadyClock::now();
+  return it != reservations_.end() && it->second.expires > SteadyClock::now();
 }
 
 Task<void> RelayService::answer(std::shared_ptr<Stream> stream, Status status) {
@@ -163,13 +163,19 @@ Task<void> RelayService::serve(std::shared_ptr<Stream> stream) {
 Task<void> RelayService::reserve(std::shared_ptr<Stream> stream) {
   const auto peer = stream->peer();
   const auto now = SteadyClock::now();
+  // The address part of the connection's remote address: many identities
+  // from one address share its quota.
+  const auto remote = stream->connection().remote_addr().to_string();
+  auto ip = remote.substr(0, remote.find('/', remote.find('/', 1) + 1));
   if (!reserved(peer)) {
-    std::erase_if(reservations_, [&](const auto& r) { return r.second <= now; });
-    if (reservations_.size() >= config_.max_reservations) {
+    std::erase_if(reservations_, [&](const auto& r) { return r.second.expires <= now; });
+    const auto same_ip = static_cast<std::size_t>(
+        std::count_if(reservations_.begin(), reservations_.end(), [&](const auto& r) { return r.second.ip == ip; }));
+    if (reservations_.size() >= config_.max_reservations || same_ip >= config_.max_reservations_per_ip) {
       co_return co_await answer(stream, Status::reservation_refused);
     }
   }
-  reservations_[peer] = now + config_.reservation_ttl;
+  reservations_[peer] = Reserved{now + config_.reservation_ttl, std::move(ip)};
   const auto expire = unix_seconds_after(config_.reservation_ttl);
   circuit::HopMessage reply;
   reply.type = circuit::HopMessage::Type::status;

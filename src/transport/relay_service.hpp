@@ -71,7 +71,11 @@ class RelayService : public std::enable_shared_from_this<RelayService> {
   std::shared_ptr<Host> host_;
   RelayServiceConfig config_;
   std::shared_ptr<spdlog::logger> log_;
-  std::unordered_map<core::PeerId, std::chrono::steady_clock::time_point> reservations_;  // peer -> expiry
+  struct Reserved {
+    std::chrono::steady_clock::time_point expires;
+    std::string ip;  // "/ip4/A.B.C.D" of the connection it came on
+  };
+  std::unordered_map<core::PeerId, Reserved> reservations_;
   std::unordered_map<core::PeerId, std::size_t> circuits_per_peer_;
   std::unordered_map<core::PeerId, Rate> rates_;
   std::vector<std::weak_ptr<Circuit>> live_;

@@ -131,6 +131,24 @@ TEST_F(RelayTest, APeerWithAReservationIsReachedThroughTheRelayUntilADirectConne
   EXPECT_EQ(a->diagnostics().relay.reserve_results.at("OK"), 2u);
 }
 
+// Many identities from one address share its quota; renewals are not new
+// reservations.
+TEST_F(RelayTest, ReservationsPerAddressAreBounded) {
+  RelayServiceConfig config;
+  config.max_reservations_per_ip = 2;
+  config.reservation_ttl = 4s;  // renewed at 2 s left
+  auto r = make_relay(config);
+  auto a = make_reserving(r);
+  auto b = make_reserving(r);
+  ASSERT_TRUE(run_until([&] { return !a->relay_addrs().empty() && !b->relay_addrs().empty(); }));
+  auto c = make_reserving(r);  // also from 127.0.0.1
+  ASSERT_TRUE(run_until([&] { return c->diagnostics().relay.reserve_results.contains("RESERVATION_REFUSED"); }));
+  EXPECT_TRUE(c->relay_addrs().empty());
+  ASSERT_TRUE(run_until([&] { return a->diagnostics().relay.reserve_results.at("OK") >= 2; }));
+  EXPECT_EQ(relay_status().service_reservations, 2u);
+  EXPECT_FALSE(a->relay_addrs().empty());
+}
+
 TEST_F(RelayTest, LimitsHoldAreAnsweredWithTheSpecsStatusAndCounted) {
   RelayServiceConfig config;
   config.max_reservations = 1;
