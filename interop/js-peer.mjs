@@ -1,7 +1,7 @@
 // A js-libp2p node driven over stdin/stdout, for agentmesh's interop tests.
 //
 //   node --import ./polyfill.mjs js-peer.mjs [--seed N] [--listen MA] [--mesh-degree N]
-//                                            [--relay-service] [--relay MA]
+//                                            [--relay-service] [--relay MA] [--autonat-service]
 //
 // --mesh-degree N: D = Dlo = Dhi = N (Dout 0) and no flood publishing, so once
 // its mesh is full it prunes whoever else grafts it; peers outside its mesh
@@ -11,6 +11,9 @@
 // default limits). --relay MA: the circuit relay transport, listening on
 // MA/p2p-circuit (a reservation on that relay); every change of our addresses
 // is printed as {"event":"addrs","addrs":[...]}.
+//
+// --autonat-service: AutoNAT v1 (@libp2p/autonat): answers dial-back requests
+// (and, as js-libp2p does, asks its peers about its own public addresses).
 //
 // Prints one JSON object per line on stdout:
 //   {"event":"listening","peerId":"12D3KooW...","addrs":["/ip4/127.0.0.1/tcp/P/p2p/..."]}
@@ -37,6 +40,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { gossipsub } from '@libp2p/gossipsub'
+import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair, generateKeyPairFromSeed, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -66,6 +70,7 @@ const node = await createLibp2p({
     identify: identify(),
     ping: ping(),
     ...(args.includes('--relay-service') ? { relay: circuitRelayServer() } : {}),
+    ...(args.includes('--autonat-service') ? { autonat: autoNAT() } : {}),
     pubsub: gossipsub({
       globalSignaturePolicy: 'StrictSign',
       emitSelf: false,

@@ -1,6 +1,7 @@
 // Circuit relay v2 with js-libp2p (@libp2p/circuit-relay-v2, pinned in
 // interop/package.json): our relay service carries a js node's circuit, and a
-// js relay carries our daemons' circuit (its voucher checked by us). These
+// js relay carries our daemons' circuit (its voucher checked by us). AutoNAT
+// v1 with @libp2p/autonat: a js server answers our dial-back request. These
 // tests fail, and never skip, when node or the packages are missing.
 
 #include <gtest/gtest.h>
@@ -103,6 +104,26 @@ TEST(RelayInteropTest, AJsRelayCarriesOurDaemonsCircuit) {
   ASSERT_TRUE(eventually([&] { return identified_over(target, node_field(dialer, "peer_id")).has_value(); }, 20s));
   EXPECT_EQ(get_json(target, "/v1/diagnostics/transport").at("circuit_relay").at("accepted_total").to_number<int>(),
             1);
+}
+
+// Our AutoNAT client asks a js-libp2p AutoNAT server. js dials back only
+// public addresses on another host than its own, so on 127.0.0.1 it refuses
+// (E_DIAL_REFUSED, "no dialable addresses"): that answer proves it decoded
+// our DIAL (peer id and addresses) and we decoded its DIAL_RESPONSE; a
+// refusal is no vote, so the verdict stays unknown.
+TEST(RelayInteropTest, AJsAutoNatServerAnswersOurDialRequest) {
+  JsPeer js({"--autonat-service"});
+  ASSERT_EQ(js.startup_error(), "");
+  TempDir dir;
+  Daemon d(dir.path() / "d", {"--bootstrap", js.addr()});
+  d.start();
+  auto autonat = [&] { return get_json(d, "/v1/diagnostics/transport").at("autonat"); };
+  ASSERT_TRUE(eventually([&] { return autonat().at("answers_total").as_object().contains("E_DIAL_REFUSED"); }, 30s))
+      << json::serialize(autonat()) << d.log() << js.transcript();
+  const auto a = autonat();
+  EXPECT_GE(a.at("checks_total").to_number<int>(), 1);
+  EXPECT_FALSE(a.at("answers_total").as_object().contains("failed")) << json::serialize(a);
+  EXPECT_EQ(a.at("state").as_string(), "unknown");
 }
 
 }  // namespace
