@@ -253,10 +253,10 @@ void DirectService::on_inbox_item(const wire::pubsub::Message& m) {
                // Authenticated acks go back on the sender's inbox topic, or
                // across the mesh when no neighbour carries it.
                const auto sender = core::AgentId::from_array(env->sender);
-               const auto topic = std::string(wd::kInboxTopicPrefix) + sender.to_string();
+               const auto ack_topic = std::string(wd::kInboxTopicPrefix) + sender.to_string();
                wd::InboxItem reply{wd::InboxItem::Kind::ack, std::move(*ack)};
-               if (self->mesh_->topic_peer_count(topic) > 0) {
-                 (void)self->mesh_->publish(topic, wd::encode(reply));
+               if (self->mesh_->topic_peer_count(ack_topic) > 0) {
+                 (void)self->mesh_->publish(ack_topic, wd::encode(reply));
                } else {
                  (void)self->publish_relay(reply);
                }

@@ -111,7 +111,7 @@ Task<void> AutoNat::client_loop() {
   auto wait = config_.first_check;
   while (!stopped_) {
     timer->expires_after(wait);
-    auto [ec] = co_await timer->async_wait(kTuple);
+    (void)co_await timer->async_wait(kTuple);
     if (stopped_) co_return;
     const bool answered = co_await check();
     // Without an answer (no server connected yet): try again soon.
