@@ -265,6 +265,14 @@ AckTracker::Actions AckTracker::reject(const core::RequestId& id, error reason) 
   return out;
 }
 
+bool AckTracker::forget(const core::RequestId& id) {
+  if (auto it = attempts_.find(id); it != attempts_.end()) {
+    clear_deadline(id, it->second);
+    attempts_.erase(it);
+  }
+  return outbox_.finish(id).has_value();
+}
+
 std::optional<Path> AckTracker::stage(const core::RequestId& id) const {
   auto it = attempts_.find(id);
   if (it == attempts_.end()) return std::nullopt;

@@ -182,6 +182,10 @@ class AckTracker {
   // A decision of this daemon (the sender was deleted, the recipient id
   // cannot be sealed to): the message finishes as rejected with `reason`.
   Actions reject(const core::RequestId& id, error reason);
+  // Drops a message with no outcome: its outbox row never committed (the
+  // message was sent while the commit ran, and the commit failed). A later
+  // ack for it counts as acks_invalid. False when it is not here.
+  bool forget(const core::RequestId& id);
 
   // The path the running attempt of `id` is on (none when not running).
   std::optional<Path> stage(const core::RequestId& id) const;

@@ -190,9 +190,39 @@ Task<Result<SendReceipt>> DirectService::send_remote(core::AgentId from, core::A
     *created = *noted;
     return std::optional<store::OutboxRecord>{};
   };
-  auto queued = co_await ctx_.storage->commit<std::optional<store::OutboxRecord>>(std::move(queue));
-  if (!queued) co_return queued.error();
+  // A message without a key is handed to the tracker as soon as its job is
+  // in the writer's queue, so the envelope is sealed and sent while the row
+  // commits (one commit off the "wait": "ack" path). The answer still comes
+  // after the commit, and the outcome rows, written by later jobs, commit
+  // after it. A keyed send commits first: its job may find an earlier row.
+  const auto id = rec.request_id;
+  std::function<void()> on_queued;
+  auto sent_early = std::make_shared<bool>(false);
+  if (!rec.keyed) {
+    on_queued = [this, self, copy = rec, sent_early]() mutable {
+      *sent_early = tracker_.add(std::move(copy));
+      ticker_.wake();
+    };
+  }
+  auto queued = co_await ctx_.storage->commit<std::optional<store::OutboxRecord>>(std::move(queue),
+                                                                                  std::move(on_queued));
+  if (!queued) {
+    // The envelope may have left: the recipient may have it. No row means no
+    // resend and no status; say so rather than a plain store error.
+    if (*sent_early) {
+      tracker_.forget(id);
+      wake_waiters(id);
+      co_return error::outcome_unknown;
+    }
+    co_return queued.error();
+  }
   if (*created) ctx_.counters->conversations_created.inc();
+  if (*sent_early) {
+    if (req.wait_ms > 0) co_return co_await wait_receipt(from, id, req.wait_ms);
+    auto now_state = status(from, id);  // sending, or already final
+    if (now_state) co_return *now_state;
+    co_return receipt_of(rec, false);
+  }
   if (*queued) {
     const auto* live = tracker_.find(rec.request_id);
     auto receipt = receipt_of(live ? *live : **queued, tracker_.in_flight(rec.request_id));
@@ -203,7 +233,6 @@ Task<Result<SendReceipt>> DirectService::send_remote(core::AgentId from, core::A
     }
     co_return receipt;
   }
-  const auto id = rec.request_id;
   auto receipt = receipt_of(rec, false);
   tracker_.add(std::move(rec));
   ticker_.wake();

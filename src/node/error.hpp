@@ -36,6 +36,10 @@ enum class error {
   unknown_token,
   // The agent has the maximum number of A2A tokens; revoke some first.
   too_many_tokens,
+  // The outbox commit failed after the message had been sent (a message
+  // without an idempotency key leaves while its row commits): it may have
+  // been delivered, once; nothing resends it.
+  outcome_unknown,
 };
 
 const boost::system::error_category& error_category() noexcept;

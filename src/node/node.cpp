@@ -107,6 +107,9 @@ class Category final : public boost::system::error_category {
         return "the agent has no A2A token with that id";
       case error::too_many_tokens:
         return "the agent has the maximum number of A2A tokens (256); revoke some first";
+      case error::outcome_unknown:
+        return "the outbox commit failed after the message was sent: it may have been delivered (once); "
+               "nothing resends it";
     }
     return "unknown node error";
   }

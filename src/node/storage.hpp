@@ -47,6 +47,11 @@ class Storage : public std::enable_shared_from_this<Storage> {
   // commit. queue_full / stopped without running it.
   template <class T>
   Task<Result<T>> commit(WorkFn<T> work);
+  // As commit(); `queued` runs on the executor as soon as the job is in the
+  // writer's queue, before it runs (jobs submitted after that commit after
+  // it, or in the same transaction). Not called when the job was refused.
+  template <class T>
+  Task<Result<T>> commit(WorkFn<T> work, std::function<void()> queued);
   // Submits a job whose outcome nobody waits for (a cache such as the peer
   // store): failures are counted like any other. False when not queued.
   bool submit_detached(WorkFn<void> work);

@@ -15,12 +15,17 @@ namespace agentmesh::node {
 
 template <class T>
 Task<Result<T>> Storage::commit(WorkFn<T> work) {
+  return commit<T>(std::move(work), std::function<void()>());
+}
+
+template <class T>
+Task<Result<T>> Storage::commit(WorkFn<T> work, std::function<void()> queued) {
   auto keep = shared_from_this();  // alive until the job's result is noted
   auto ex = ex_;
   auto* writer = writer_.get();
   // Named, not a temporary inside co_await: GCC 12 mishandles non-trivial
   // temporaries in co_await operands (they get relocated bytewise).
-  auto initiation = [writer, ex, work = std::move(work)](auto handler) mutable {
+  auto initiation = [writer, ex, work = std::move(work), queued = std::move(queued)](auto handler) mutable {
     using Handler = decltype(handler);
     auto h = std::make_shared<Handler>(std::move(handler));
     auto slot = std::make_shared<std::optional<Result<T>>>();
@@ -35,6 +40,8 @@ Task<Result<T>> Storage::commit(WorkFn<T> work) {
     };
     if (auto s = writer->submit(std::move(job)); !s) {
       boost::asio::post(ex, [h, e = s.error()]() mutable { std::move (*h)(Result<T>(e)); });
+    } else if (queued) {
+      queued();
     }
   };
   auto result = co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(Result<T>)>(

@@ -12,6 +12,12 @@ MemoryStore::MemoryStore(std::shared_ptr<Shared> shared) : shared_(std::move(sha
 Result<std::unique_ptr<Store>> MemoryStore::open_reader() { return std::unique_ptr<Store>(new MemoryStore(shared_)); }
 
 Result<void> MemoryStore::begin() {
+  std::function<void()> hook;
+  {
+    Lock lock(shared_->mu);
+    hook = shared_->before_transaction;
+  }
+  if (hook) hook();
   txn_lock_ = std::unique_lock(shared_->mu);
   snapshots_.clear();
   snapshots_.push_back(shared_->data);
@@ -54,6 +60,11 @@ void MemoryStore::rollback_to_savepoint() {
 void MemoryStore::fail_next_commits(int n) {
   Lock lock(shared_->mu);
   shared_->fail_commits = n;
+}
+
+void MemoryStore::before_transactions(std::function<void()> hook) {
+  Lock lock(shared_->mu);
+  shared_->before_transaction = std::move(hook);
 }
 
 Result<void> MemoryStore::insert_agent(const AgentRecord& agent) {

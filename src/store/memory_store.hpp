@@ -7,8 +7,10 @@
 // Snapshots make begin() O(size): fine for tests, not for production data.
 //
 // Fault injection: fail_next_commits(n) makes the next n commits fail with
-// store::error::io and roll back, for crash/recovery tests of the callers.
+// store::error::io and roll back, for crash/recovery tests of the callers;
+// before_transactions(hook) pauses the writer between transactions.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -98,6 +100,10 @@ class MemoryStore final : public Store {
                                                                                          UnixMs to) override;
 
   void fail_next_commits(int n);
+  // Runs `hook` on the writing thread as each transaction begins, before it
+  // takes the lock (readers are not blocked): a test pauses the writer
+  // between transactions with it. Empty: none.
+  void before_transactions(std::function<void()> hook);
 
  private:
   struct Data {
@@ -124,6 +130,7 @@ class MemoryStore final : public Store {
     std::recursive_mutex mu;
     Data data;
     int fail_commits = 0;
+    std::function<void()> before_transaction;
   };
   explicit MemoryStore(std::shared_ptr<Shared> shared);
 

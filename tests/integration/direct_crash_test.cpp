@@ -125,7 +125,7 @@ TEST_P(DirectCrashTest, EveryAcceptedMessageArrivesExactlyOnceAfterKill9) {
 INSTANTIATE_TEST_SUITE_P(Victims, DirectCrashTest,
                          ::testing::Combine(::testing::Values("sender", "receiver"),
                                             ::testing::Range(0, crash_runs("AGENTMESH_CRASH_RUNS", 3))),
-                         [](const auto& info) { return victim_run_name(info.param); });
+                         [](const auto& p) { return victim_run_name(p.param); });
 
 }  // namespace
 }  // namespace agentmesh::testutil

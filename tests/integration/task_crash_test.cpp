@@ -299,7 +299,7 @@ TEST_P(TaskCrashTest, EveryTaskEndsCompletedOnceOnBothDaemonsAfterKill9) {
 INSTANTIATE_TEST_SUITE_P(Victims, TaskCrashTest,
                          ::testing::Combine(::testing::Values("requester", "assignee"),
                                             ::testing::Range(0, crash_runs("AGENTMESH_TASK_CRASH_RUNS", 3))),
-                         [](const auto& info) { return victim_run_name(info.param); });
+                         [](const auto& p) { return victim_run_name(p.param); });
 
 }  // namespace
 }  // namespace agentmesh::testutil

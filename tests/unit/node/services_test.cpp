@@ -4,11 +4,16 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <future>
+
 #include "core/condition.hpp"
 #include "crypto/crypto.hpp"
 #include "direct/error.hpp"
 #include "node/error.hpp"
 #include "store/error.hpp"
+#include "store/memory_store.hpp"
 #include "transport/error.hpp"
 #include "unit/node/rig.hpp"
 #include "wire/advert.hpp"
@@ -298,6 +303,93 @@ TEST_F(ServicesTest, AnUnreachableRecipientIsRetriedWithBackoffThenDeadLettered)
   EXPECT_EQ((*letters)[0].content.body, "lost");
   EXPECT_NE((*letters)[0].reason.find("no_route"), std::string::npos);
   EXPECT_EQ((*letters)[0].attempts, 5u);
+}
+
+// A message without an idempotency key leaves while its outbox row commits
+// (issue 19): with a's writer held, the envelope reaches bob and is acked
+// before the row is stored, and the answer still waits for the commit. When
+// that commit fails the answer is outcome_unknown: bob has the message, once,
+// and nothing resends it. A keyed send commits first: a failure sends nothing.
+TEST_F(ServicesTest, AnUnkeyedMessageLeavesWhileItsRowCommits) {
+  auto a = rig("a");
+  auto b = rig("b");
+  const auto alice = a->create_agent("alice");
+  const auto bob = b->create_agent("bob");
+  Rig::link(*a, *b);
+  clock_->advance(1s);
+  b->directory->tick();
+  auto& memory = dynamic_cast<store::MemoryStore&>(a->ctx.storage->reader());  // shares the writer's faults
+  // Pauses a's writer as its next transaction begins (readers go on) until
+  // the returned promise is kept: jobs submitted meanwhile commit together after.
+  auto hold = [&] {
+    auto release = std::make_shared<std::promise<void>>();
+    auto holding = std::make_shared<std::atomic<bool>>(false);
+    memory.before_transactions([holding, released = release->get_future().share()] {
+      if (holding->exchange(true)) return;
+      released.wait();
+    });
+    EXPECT_TRUE(a->ctx.storage->submit_detached([](store::Store&) -> Result<void> { return {}; }));
+    EXPECT_TRUE(testutil::eventually([&] { return holding->load(); }));
+    return release;
+  };
+  auto inbox_of_bob = [&] { return b->inboxes->read(bob, core::Seq{}, 10).value(); };
+  // Starts a send; returns once its job is queued (behind the held one).
+  auto spawn_send = [&](SendRequest req, std::optional<Result<SendReceipt>>& out) {
+    boost::asio::co_spawn(ioc_, a->direct->send(alice, std::move(req)),
+                          [&out](std::exception_ptr, Result<SendReceipt> r) { out.emplace(std::move(r)); });
+    ioc_.restart();
+    ioc_.poll();
+  };
+  auto send_held = [&](const std::string& body, std::optional<Result<SendReceipt>>& out) {
+    spawn_send(message(bob.to_string(), body), out);
+    EXPECT_EQ(a->direct->stats().pending, 1u);  // the tracker has it before its row commits
+    a->direct->tick();  // the attempt: the dial fails, then gossip; b commits and acks
+    EXPECT_TRUE(a->run_until([&] { return inbox_of_bob().size() == 1 + (body == "unknown" ? 1u : 0u); }));
+    EXPECT_TRUE(a->run_until([&] { return a->direct->stats().pending == 0; }));  // acked, not yet answered
+    EXPECT_FALSE(out.has_value());
+  };
+
+  auto release = hold();
+  std::optional<Result<SendReceipt>> first;
+  send_held("early", first);
+  release->set_value();
+  ASSERT_TRUE(a->run_until([&] { return first.has_value(); }));
+  ASSERT_TRUE(*first) << first->error().message();
+  EXPECT_EQ((*first)->state, direct::MessageState::accepted);
+
+  release = hold();
+  memory.fail_next_commits(2);  // the paused transaction, then the send's
+  std::optional<Result<SendReceipt>> second;
+  send_held("unknown", second);
+  release->set_value();
+  ASSERT_TRUE(a->run_until([&] { return second.has_value(); }));
+  ASSERT_FALSE(*second);
+  EXPECT_EQ(second->error(), make_error_code(error::outcome_unknown));
+  // Delivered once; nothing pending, nothing dead-lettered, nothing sent again.
+  const auto published = a->mesh->published.size();
+  clock_->advance(60s);
+  a->direct->tick();
+  ASSERT_TRUE(a->run_until([&] { return a->direct->stats().pending == 0; }));
+  EXPECT_EQ(a->mesh->published.size(), published);
+  EXPECT_EQ(inbox_of_bob().size(), 2u);
+  EXPECT_TRUE(a->inboxes->dead_letters(0, 10)->empty());
+
+  release = hold();
+  memory.fail_next_commits(2);
+  std::optional<Result<SendReceipt>> keyed;
+  spawn_send(message(bob.to_string(), "keyed", "k1"), keyed);
+  EXPECT_EQ(a->direct->stats().pending, 0u);  // not before its commit
+  release->set_value();
+  ASSERT_TRUE(a->run_until([&] { return keyed.has_value(); }));
+  ASSERT_FALSE(*keyed);
+  EXPECT_EQ(keyed->error(), make_error_code(store::error::io));
+  EXPECT_EQ(a->direct->stats().pending, 0u);
+  // A sentinel sent after it arrives alone: the keyed message never left.
+  auto sentinel = a->await(a->direct->send(alice, message(bob.to_string(), "sentinel")));
+  ASSERT_TRUE(sentinel);
+  a->direct->tick();
+  ASSERT_TRUE(a->run_until([&] { return inbox_of_bob().size() == 3; }));
+  EXPECT_EQ(inbox_of_bob()[2].content.body, "sentinel");
 }
 
 // The pressure log of a slow live subscriber: INFO above half full, at most
