@@ -210,8 +210,7 @@ Task<Result<SendReceipt>> DirectService::send_remote(core::AgentId from, core::A
     // The envelope may have left: the recipient may have it. No row means no
     // resend and no status; say so rather than a plain store error.
     if (*sent_early) {
-      tracker_.forget(id);
-      wake_waiters(id);
+      tracker_.forget(id);  // nobody waits on it: its id was never answered
       co_return error::outcome_unknown;
     }
     co_return queued.error();

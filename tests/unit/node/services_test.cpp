@@ -33,6 +33,12 @@ class ServicesTest : public ::testing::Test {
   std::unique_ptr<Rig> rig(const std::string& name, std::shared_ptr<spdlog::logger> log = nullptr) {
     return std::make_unique<Rig>(ioc_, clock_, dir_.path() / name, std::move(log));
   }
+  // Links two rigs and lets a learn from b's advert where b's agents live.
+  void link_and_advertise(Rig& a, Rig& b) {
+    Rig::link(a, b);
+    clock_->advance(1s);
+    b.directory->tick();
+  }
   static SendRequest message(std::string to, std::string body, std::optional<std::string> key = std::nullopt) {
     SendRequest r;
     r.to = std::move(to);
@@ -143,9 +149,7 @@ TEST_F(ServicesTest, ADeletedAgentIsWithdrawnAtOnce) {
   auto a = rig("a");
   auto b = rig("b");
   const auto bob = b->create_agent("bob");
-  Rig::link(*a, *b);
-  clock_->advance(1s);
-  b->directory->tick();
+  link_and_advertise(*a, *b);
   ASSERT_TRUE(a->directory->entry(bob)->online);
   clock_->advance(10ms);
   ASSERT_TRUE(b->await(b->agents->remove(bob)));
@@ -159,9 +163,7 @@ TEST_F(ServicesTest, RemoteSendFallsBackToTheGossipInboxAndIsAckedOnce) {
   auto b = rig("b");
   const auto alice = a->create_agent("alice");
   const auto bob = b->create_agent("bob");
-  Rig::link(*a, *b);
-  clock_->advance(1s);
-  b->directory->tick();  // a learns where bob lives
+  link_and_advertise(*a, *b);  // a learns where bob lives
   auto queued = a->await(a->direct->send(alice, message(bob.to_string(), "over the mesh")));
   ASSERT_TRUE(queued) << queued.error().message();
   EXPECT_EQ(queued->state, direct::MessageState::queued);
@@ -263,9 +265,7 @@ TEST_F(ServicesTest, AnUnreachableRecipientIsRetriedWithBackoffThenDeadLettered)
   auto b = rig("b");
   const auto alice = a->create_agent("alice");
   const auto bob = b->create_agent("bob");
-  Rig::link(*a, *b);
-  clock_->advance(1s);
-  b->directory->tick();
+  link_and_advertise(*a, *b);
   a->mesh->forward = nullptr;       // b is gone...
   a->mesh->peers_by_topic.clear();  // ...and nobody carries its inbox topic
   auto req = message(bob.to_string(), "lost");
@@ -315,9 +315,7 @@ TEST_F(ServicesTest, AnUnkeyedMessageLeavesWhileItsRowCommits) {
   auto b = rig("b");
   const auto alice = a->create_agent("alice");
   const auto bob = b->create_agent("bob");
-  Rig::link(*a, *b);
-  clock_->advance(1s);
-  b->directory->tick();
+  link_and_advertise(*a, *b);
   auto& memory = dynamic_cast<store::MemoryStore&>(a->ctx.storage->reader());  // shares the writer's faults
   // Pauses a's writer as its next transaction begins (readers go on) until
   // the returned promise is kept: jobs submitted meanwhile commit together after.
