@@ -6,10 +6,13 @@
 // Environment: A2A_URL (the gateway, http://127.0.0.1:PORT), A2A_AGENT (the
 // published agent's name), A2A_TOKEN (a token for it), A2A_OTHER_TOKEN (a
 // second caller's token), API_URL (the local API), WORKER_TOKEN (the agent's
-// API token). Prints one "ok <check>" line per check; exits non-zero on the
-// first failure.
+// API token); A2A_TRANSPORT: the binding the clients use, JSONRPC (the
+// default) or HTTP+JSON. Prints one "ok <check>" line per check; exits
+// non-zero on the first failure.
 import { Role, TaskState } from '@a2a-js/sdk';
-import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import {
+  ClientFactory, JsonRpcTransportFactory, RestTransportFactory,
+} from '@a2a-js/sdk/client';
 
 const env = (k) => {
   const v = process.env[k];
@@ -18,6 +21,8 @@ const env = (k) => {
 };
 const [gateway, agent, token, otherToken, api, workerToken] =
   ['A2A_URL', 'A2A_AGENT', 'A2A_TOKEN', 'A2A_OTHER_TOKEN', 'API_URL', 'WORKER_TOKEN'].map(env);
+const binding = process.env.A2A_TRANSPORT ?? 'JSONRPC';
+if (binding !== 'JSONRPC' && binding !== 'HTTP+JSON') throw new Error(`A2A_TRANSPORT: ${binding}?`);
 
 function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
@@ -89,10 +94,11 @@ function clientFor(bearer) {
   const fetchImpl = (url, init) => fetch(url, {
     ...init, headers: { ...(init?.headers ?? {}), authorization: `Bearer ${bearer}` },
   });
-  const options = ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-    transports: [new JsonRpcTransportFactory({ fetchImpl })],
-  });
-  return new ClientFactory(options).createFromUrl(`${gateway}/agents/${agent}/`);  // the card is relative to it
+  // Only the chosen binding's factory: the client cannot fall back to the other.
+  const factory = binding === 'JSONRPC' ? new JsonRpcTransportFactory({ fetchImpl })
+                                        : new RestTransportFactory({ fetchImpl });
+  // The card's URLs are relative to the agent's base.
+  return new ClientFactory({ transports: [factory] }).createFromUrl(`${gateway}/agents/${agent}/`);
 }
 // The SDK's typed values: enums as numbers, a part's content as {$case, value}.
 const message = (text, extra = {}) => ({
@@ -117,7 +123,8 @@ async function main() {
   const work = worker();
   const client = await clientFor(token);
   const card = await client.getAgentCard();
-  check(card.supportedInterfaces.some((i) => i.protocolBinding === 'JSONRPC'), 'card lists JSON-RPC');
+  const bindings = card.supportedInterfaces.map((i) => i.protocolBinding);
+  check(bindings.includes('JSONRPC') && bindings.includes('HTTP+JSON'), 'card lists JSON-RPC and HTTP+JSON');
   check(card.capabilities.extensions.some((e) => e.params?.agentId?.length === 64), 'card carries the mesh agent id');
 
   // A blocking call returns the completed task with its artifacts.

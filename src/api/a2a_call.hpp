@@ -1,5 +1,5 @@
 #pragma once
-// api/a2a_call: one JSON-RPC call of the A2A gateway, shared by its two
+// api/a2a_call: one call of the A2A gateway (JSON-RPC or HTTP+JSON), shared by its two
 // files (api/a2a_gateway.cpp, api/a2a_methods.cpp). Internal to api/.
 
 #include <string>
@@ -15,6 +15,7 @@ struct A2aGateway::Call {
   node::AgentInfo agent;  // the published agent called
   a2a::RpcRequest req;
   std::string remote;  // the client's address
+  bool rest = false;   // the HTTP+JSON binding: results and stream items without JSON-RPC's envelope
 };
 
 }  // namespace agentmesh::api

@@ -1,5 +1,6 @@
-// api/a2a_gateway: routing, Agent Cards, authentication and the JSON-RPC
-// framing of the A2A gateway. The methods are in api/a2a_methods.cpp.
+// api/a2a_gateway: routing, Agent Cards, authentication and the framing of
+// the A2A gateway's two bindings (JSON-RPC, HTTP+JSON). The methods are in
+// api/a2a_methods.cpp.
 
 #include "api/a2a_gateway.hpp"
 
@@ -9,6 +10,7 @@
 
 #include "a2a/card.hpp"
 #include "a2a/jsonrpc.hpp"
+#include "a2a/rest.hpp"
 #include "api/a2a_call.hpp"
 
 namespace agentmesh::api {
@@ -17,6 +19,9 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kCardSuffix = "/.well-known/agent-card.json";
+constexpr std::string_view kNoAgent = "no published agent has that name";
+constexpr std::string_view kUnauthenticated =
+    "unauthenticated: give Authorization: Bearer with an A2A token for this agent";
 // What the gateway offers, as its cards say.
 constexpr a2a::CardFeatures kFeatures{true, false};
 
@@ -32,6 +37,32 @@ Response rpc_refusal(int status, a2a::RpcCode code, std::string message) {
   auto r = json_body(status, a2a::error_envelope(a2a::RpcError{code, std::move(message), nullptr}));
   if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"agentmesh-a2a\"");
   return r;
+}
+
+// An HTTP+JSON error: google.rpc.Status JSON.
+Response rest_refusal(int status, a2a::RpcCode code, std::string_view message) {
+  auto r = json_body(status, a2a::error_body(status, code, message));
+  r.content_type = "application/a2a+json";
+  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"agentmesh-a2a\"");
+  return r;
+}
+
+// A method's JSON-RPC envelope as the HTTP+JSON answer: its result, or its
+// error with the binding's status.
+Response rest_answer(json::object envelope) {
+  if (const auto* e = envelope.if_contains("error"); e && e->is_object()) {
+    const auto code = static_cast<a2a::RpcCode>(e->get_object().at("code").to_number<int>());
+    const auto* m = e->get_object().if_contains("message");
+    const std::string_view message = m && m->is_string() ? std::string_view(m->get_string()) : "";
+    return rest_refusal(a2a::rest_status(code), code, message);
+  }
+  auto r = json_body(200, envelope["result"]);
+  r.content_type = "application/a2a+json";
+  return r;
+}
+
+bool json_content(std::string_view ct) {
+  return ct.starts_with("application/json") || ct.starts_with("application/a2a+json");
 }
 
 bool published(const node::AgentInfo& a) { return a.a2a && a.a2a->enabled; }
@@ -72,10 +103,10 @@ boost::asio::awaitable<Response> A2aGateway::handle(Request req) {
   }
   constexpr std::string_view kAgents = "/agents/";
   if (path.starts_with(kAgents)) {
-    const auto rest = std::string_view(path).substr(kAgents.size());
-    const auto slash = rest.find('/');
-    const std::string name(rest.substr(0, slash));
-    const auto tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    const auto after = std::string_view(path).substr(kAgents.size());
+    const auto slash = after.find('/');
+    const std::string name(after.substr(0, slash));
+    const auto tail = slash == std::string_view::npos ? std::string_view() : after.substr(slash);
     if (!name.empty() && tail == kCardSuffix) {
       if (req.method != "GET") co_return rpc_refusal(405, a2a::RpcCode::invalid_request, "GET the card");
       co_return co_await card(req, name);
@@ -84,6 +115,10 @@ boost::asio::awaitable<Response> A2aGateway::handle(Request req) {
       if (req.method != "POST") co_return rpc_refusal(405, a2a::RpcCode::invalid_request, "JSON-RPC is POST");
       co_return co_await jsonrpc(std::move(req), name);
     }
+    constexpr std::string_view kInterface = "/a2a/";
+    if (!name.empty() && tail.starts_with(kInterface)) {
+      co_return co_await rest(std::move(req), name, std::string(tail.substr(kInterface.size() - 1)));
+    }
   }
   co_return rpc_refusal(404, a2a::RpcCode::invalid_request, fmt::format("no A2A route for {}", path.substr(0, 128)));
 }
@@ -91,7 +126,7 @@ boost::asio::awaitable<Response> A2aGateway::handle(Request req) {
 boost::asio::awaitable<Response> A2aGateway::card(const Request& req, std::string name) {
   auto agent = co_await node_.agent(std::move(name));
   if (!agent || !published(*agent)) {
-    co_return rpc_refusal(404, a2a::RpcCode::invalid_request, "no published agent has that name");
+    co_return rpc_refusal(404, a2a::RpcCode::invalid_request, std::string(kNoAgent));
   }
   auto info = co_await node_.node_info();
   a2a::CardAgent ca{agent->name,         agent->display_name, agent->id.to_string(), info ? info->peer.to_string() : "",
@@ -120,25 +155,28 @@ boost::asio::awaitable<Response> A2aGateway::root_card(const Request& req) {
   co_return json_body(200, json::object{{"agents", std::move(cards)}});
 }
 
-boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string name) {
+boost::asio::awaitable<std::variant<A2aGateway::Authorized, int>> A2aGateway::authorize(const Request& req,
+                                                                                     std::string name) {
   auto agent = co_await node_.agent(std::move(name));
-  if (!agent || !published(*agent)) {
-    co_return rpc_refusal(404, a2a::RpcCode::invalid_request, "no published agent has that name");
-  }
+  if (!agent || !published(*agent)) co_return 404;
   constexpr std::string_view kBearer = "Bearer ";
-  std::optional<node::A2aCaller> caller;
   if (req.authorization.starts_with(kBearer)) {
     std::string token = req.authorization.substr(kBearer.size());
     auto found = co_await node_.a2a_caller(std::move(token));
-    if (found && *found && (*found)->agent == agent->id) caller = **found;
+    if (found && *found && (*found)->agent == agent->id) co_return Authorized{std::move(*agent), **found};
   }
-  if (!caller) {
-    ++stats_.unauthenticated;
-    co_return rpc_refusal(401, a2a::RpcCode::invalid_request,
-                          "unauthenticated: give Authorization: Bearer with an A2A token for this agent");
+  ++stats_.unauthenticated;
+  co_return 401;
+}
+
+boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string name) {
+  auto auth = co_await authorize(req, std::move(name));
+  if (const auto* status = std::get_if<int>(&auth)) {
+    co_return rpc_refusal(*status, a2a::RpcCode::invalid_request,
+                          std::string(*status == 404 ? kNoAgent : kUnauthenticated));
   }
-  const std::string_view ct = req.content_type;
-  if (!ct.starts_with("application/json") && !ct.starts_with("application/a2a+json")) {
+  auto& [agent, caller] = std::get<Authorized>(auth);
+  if (!json_content(req.content_type)) {
     co_return rpc_refusal(415, a2a::RpcCode::invalid_request, "the body must be application/json");
   }
   auto rule = a2a::check_version(req.a2a_version);
@@ -157,10 +195,13 @@ boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string na
         r && !r->legacy &&
         (r->method == a2a::Method::send_streaming_message || r->method == a2a::Method::subscribe_to_task)) {
       ++stats_.calls;
-      Call call{*caller, *agent, std::move(*r), req.remote};
+      Call call{caller, agent, std::move(*r), req.remote};
       auto resp = co_await stream(call);
-      if (!resp.stream) ++stats_.errors;
-      co_return resp;
+      if (auto* e = std::get_if<json::object>(&resp)) {
+        ++stats_.errors;
+        co_return json_body(200, *e);
+      }
+      co_return std::move(std::get<Response>(resp));
     }
   }
   json::array answers;
@@ -173,7 +214,7 @@ boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string na
       auto& r = std::get<a2a::RpcRequest>(item);
       ++stats_.calls;
       notification = r.notification;
-      Call call{*caller, *agent, std::move(r), req.remote};
+      Call call{caller, agent, std::move(r), req.remote};
       answer = co_await dispatch(call);
     }
     if (answer.contains("error")) ++stats_.errors;
@@ -186,6 +227,50 @@ boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string na
   }
   if (!body.batch) co_return json_body(200, answers[0]);
   co_return json_body(200, answers);
+}
+
+
+boost::asio::awaitable<Response> A2aGateway::rest(Request req, std::string name, std::string path) {
+  auto auth = co_await authorize(req, std::move(name));
+  if (const auto* status = std::get_if<int>(&auth)) {
+    co_return rest_refusal(*status, a2a::RpcCode::invalid_request, *status == 404 ? kNoAgent : kUnauthenticated);
+  }
+  auto& [agent, caller] = std::get<Authorized>(auth);
+  auto rule = a2a::check_version(req.a2a_version);
+  if (auto* e = std::get_if<a2a::RpcError>(&rule)) {
+    ++stats_.errors;
+    co_return rest_refusal(a2a::rest_status(e->code), e->code, e->message);
+  }
+  if (!req.body.empty() && !json_content(req.content_type)) {
+    ++stats_.errors;
+    co_return rest_refusal(415, a2a::RpcCode::invalid_request, "the body must be application/json");
+  }
+  const auto q = req.target.find('?');
+  const auto query = q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1);
+  auto decoded = a2a::decode_rest(req.method, path, query, req.body);
+  if (const auto* e = std::get_if<a2a::RestError>(&decoded)) {
+    ++stats_.errors;
+    co_return rest_refusal(e->status, e->code, e->message);
+  }
+  auto& rc = std::get<a2a::RestCall>(decoded);
+  ++stats_.calls;
+  ++stats_.rest_calls;
+  a2a::RpcRequest r;
+  r.id = nullptr;
+  r.method = rc.method;
+  r.params = std::move(rc.params);
+  Call call{caller, agent, std::move(r), req.remote, true};
+  if (call.req.method == a2a::Method::send_streaming_message || call.req.method == a2a::Method::subscribe_to_task) {
+    auto resp = co_await stream(call);
+    if (auto* e = std::get_if<json::object>(&resp)) {
+      ++stats_.errors;
+      co_return rest_answer(std::move(*e));
+    }
+    co_return std::move(std::get<Response>(resp));
+  }
+  auto answer = co_await dispatch(call);
+  if (answer.contains("error")) ++stats_.errors;
+  co_return rest_answer(std::move(answer));
 }
 
 }  // namespace agentmesh::api

@@ -6,6 +6,7 @@
 //                                                 published agent), else {"agents": [cards]}
 //   GET  /agents/{name}/.well-known/agent-card.json   an agent's card
 //   POST /agents/{name}/a2a/jsonrpc               the JSON-RPC binding
+//   /agents/{name}/a2a/message:send, /tasks, ...  the HTTP+JSON binding (a2a/rest.hpp)
 //
 // An agent is published when its A2A profile says enabled (PATCH
 // /v1/agents/{id} {"a2a": ...}). JSON-RPC calls need a bearer token minted
@@ -65,7 +66,15 @@ class A2aGateway final : public RequestHandler {
   struct Call;
   boost::asio::awaitable<Response> card(const Request& req, std::string name);
   boost::asio::awaitable<Response> root_card(const Request& req);
+  // The published agent `name` and the caller its bearer token names, or
+  // the HTTP status of the refusal (404: no such published agent; 401).
+  struct Authorized {
+    node::AgentInfo agent;
+    node::A2aCaller caller;
+  };
+  boost::asio::awaitable<std::variant<Authorized, int>> authorize(const Request& req, std::string name);
   boost::asio::awaitable<Response> jsonrpc(Request req, std::string name);
+  boost::asio::awaitable<Response> rest(Request req, std::string name, std::string path);
   boost::asio::awaitable<boost::json::object> dispatch(Call& call);
   struct Submit {
     bool immediately = false;
@@ -73,7 +82,8 @@ class A2aGateway final : public RequestHandler {
   };
   boost::asio::awaitable<std::variant<tasks::Task, boost::json::object>> submit(Call& call, Submit& how);
   boost::asio::awaitable<boost::json::object> send_message(Call& call);
-  boost::asio::awaitable<Response> stream(Call& call);
+  // The SSE stream, or the error (a JSON-RPC error envelope) that prevented it.
+  boost::asio::awaitable<std::variant<Response, boost::json::object>> stream(Call& call);
   boost::asio::awaitable<boost::json::object> get_task(Call& call);
   boost::asio::awaitable<boost::json::object> list_tasks(Call& call);
   boost::asio::awaitable<boost::json::object> cancel_task(Call& call);

@@ -8,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <ctime>
 
@@ -323,51 +322,49 @@ asio::awaitable<json::object> A2aGateway::send_message(Call& call) {
   co_return ok(call.req, json::object{{"task", a2a::task_json(*done, how.history)}});
 }
 
-// SendStreamingMessage and SubscribeToTask: an SSE stream of JSON-RPC
-// envelopes, the task first, then its steps, until it ends or waits for the
-// client. Errors before the stream are a JSON body.
-asio::awaitable<Response> A2aGateway::stream(Call& call) {
+// SendStreamingMessage and SubscribeToTask: an SSE stream of StreamResponse
+// objects (in JSON-RPC envelopes for that binding), the task first, then its
+// steps, until it ends or waits for the client. Errors before the stream are
+// returned as their envelope.
+asio::awaitable<std::variant<Response, json::object>> A2aGateway::stream(Call& call) {
   const auto& r = call.req;
-  auto error = [&](json::object e) {
-    Response resp;
-    resp.body = json::serialize(e);
-    return resp;
-  };
   tasks::Task task;
   std::optional<std::size_t> history;
   if (r.method == a2a::Method::send_streaming_message) {
     Submit how;
     auto submitted = co_await submit(call, how);
-    if (auto* e = std::get_if<json::object>(&submitted)) co_return error(std::move(*e));
+    if (auto* e = std::get_if<json::object>(&submitted)) co_return std::move(*e);
     task = std::move(std::get<tasks::Task>(submitted));
     history = how.history;
   } else {
     auto id = task_id_of(r.params, "id");
-    if (!id) co_return error(fail(r, RpcCode::task_not_found, "params.id names no task"));
+    if (!id) co_return fail(r, RpcCode::task_not_found, "params.id names no task");
     auto mine = co_await callers_task(call, *id);
-    if (!mine) co_return error(fail(r, RpcCode::task_not_found, "no such task"));
+    if (!mine) co_return fail(r, RpcCode::task_not_found, "no such task");
     if (a2a::stream_ends(mine->state)) {
-      co_return error(
-          fail(r, RpcCode::unsupported_operation,
-               fmt::format("the task is {}: there is nothing to subscribe to", a2a::state_name(mine->state))));
+      co_return fail(r, RpcCode::unsupported_operation,
+                     fmt::format("the task is {}: there is nothing to subscribe to", a2a::state_name(mine->state)));
     }
     task = std::move(*mine);
   }
   auto gateway = co_await gateway_agent();
-  if (!gateway) co_return error(fail_with(r, gateway.error()));
+  if (!gateway) co_return fail_with(r, gateway.error());
   auto custom = std::make_shared<CustomTaskStream>();
-  custom->preface.push_back(ok(r, json::object{{"task", a2a::task_json(task, history)}}));
+  auto item = [rest = call.rest, id = r.id](json::object o) {
+    return rest ? o : a2a::result_envelope(id, std::move(o));
+  };
+  custom->preface.push_back(item(json::object{{"task", a2a::task_json(task, history)}}));
   custom->ended = a2a::stream_ends(task.state);
-  custom->render = [id = r.id, context = task.context_id, requester = task.requester](const tasks::Event& e) {
+  custom->render = [item, context = task.context_id, requester = task.requester](const tasks::Event& e) {
     std::vector<json::object> out;
-    for (auto& o : a2a::stream_responses(e, context, requester)) out.push_back(a2a::result_envelope(id, std::move(o)));
+    for (auto& o : a2a::stream_responses(e, context, requester)) out.push_back(item(std::move(o)));
     return out;
   };
   custom->ends = [](const tasks::Event& e) { return a2a::stream_ends(e.state); };
   auto signal = std::make_shared<StreamSignal>();
   std::function<void()> wake = [signal] { signal->wake(); };
   auto token = co_await node_.watch_task(*gateway, task.id, std::move(wake));
-  if (!token) co_return error(fail_with(r, token.error()));
+  if (!token) co_return fail_with(r, token.error());
   StreamRequest s;
   s.source = StreamRequest::Source::task;
   s.framing = StreamRequest::Framing::sse;

@@ -1,8 +1,9 @@
 // The A2A gateway against the pinned @a2a-js/sdk client (interop/a2a-client.mjs):
 // a daemon with --a2a on 127.0.0.1, an agent published with an A2A profile,
 // two callers' tokens, and the agent's worker driving the local API from the
-// script. Also the gateway's refusals over plain HTTP: no token, a token of
-// another agent, an unpublished agent, malformed JSON-RPC.
+// script, once through each binding (JSON-RPC, HTTP+JSON). Also the
+// gateway's refusals over plain HTTP: no token, a token of another agent, an
+// unpublished agent, malformed JSON-RPC and HTTP+JSON requests.
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -50,6 +51,7 @@ class A2aGatewayTest : public DaemonTest {
     EXPECT_TRUE(r) << method << " " << target;
     return r ? *r : cli::HttpResponse{};
   }
+  void run_sdk_client(const std::string& binding);
   static std::int64_t rpc_code(const cli::HttpResponse& r) {
     auto v = js(r);
     if (!v.is_object() || !v.as_object().contains("error")) return 0;
@@ -61,25 +63,37 @@ class A2aGatewayTest : public DaemonTest {
   std::string token_;
 };
 
-TEST_F(A2aGatewayTest, TheJsSdkClientRunsTasksOnAMeshAgent) {
+// The SDK client's whole script through one binding; every call it made
+// went through that binding (the gateway counts HTTP+JSON calls apart).
+void A2aGatewayTest::run_sdk_client(const std::string& binding) {
   const auto other = mint("tr");
   auto r = run_node_script("a2a-client.mjs", {{"A2A_URL", "http://127.0.0.1:" + std::to_string(a2a_port_)},
                                               {"A2A_AGENT", "tr"},
                                               {"A2A_TOKEN", token_},
                                               {"A2A_OTHER_TOKEN", other},
                                               {"API_URL", "http://127.0.0.1:" + std::to_string(daemon_->port())},
-                                              {"WORKER_TOKEN", worker_.token}});
+                                              {"WORKER_TOKEN", worker_.token},
+                                              {"A2A_TRANSPORT", binding}});
   EXPECT_EQ(r.status, 0) << r.out << r.err << daemon_->log();
   std::size_t checks = 0;
   for (auto at = r.out.find("ok "); at != std::string::npos; at = r.out.find("\nok ", at + 1)) ++checks;
   EXPECT_EQ(checks, 27u) << r.out;  // every check in the script ran
   for (const char* check :
-       {"ok card lists JSON-RPC", "ok blocking SendMessage returns completed", "ok artifact chunks in order",
-        "ok ListTasks next page", "ok a repeated messageId returns the same task", "ok the answer completes the task",
-        "ok CancelTask during work", "ok another caller's ListTasks is empty", "ok a wrong token is refused"}) {
+       {"ok card lists JSON-RPC and HTTP+JSON", "ok blocking SendMessage returns completed",
+        "ok artifact chunks in order", "ok ListTasks next page", "ok a repeated messageId returns the same task",
+        "ok the answer completes the task", "ok CancelTask during work", "ok SubscribeToTask follows it to canceled",
+        "ok another caller's ListTasks is empty", "ok a wrong token is refused"}) {
     EXPECT_NE(r.out.find(check), std::string::npos) << check << "\n" << r.out << r.err;
   }
+  auto d = js(req("GET", "/v1/diagnostics/a2a"));
+  const auto calls = d.at("calls").as_int64(), rest = d.at("rest_calls").as_int64();
+  EXPECT_GE(calls, 20) << d;
+  EXPECT_EQ(rest, binding == "HTTP+JSON" ? calls : 0) << d;
 }
+
+TEST_F(A2aGatewayTest, TheJsSdkClientRunsTasksOnAMeshAgent) { run_sdk_client("JSONRPC"); }
+
+TEST_F(A2aGatewayTest, TheJsSdkRestClientRunsTasksOnAMeshAgent) { run_sdk_client("HTTP+JSON"); }
 
 TEST_F(A2aGatewayTest, RefusalsAreJsonRpcErrorsAndChangeNothing) {
   create("shy");  // never published
@@ -133,6 +147,68 @@ TEST_F(A2aGatewayTest, RefusalsAreJsonRpcErrorsAndChangeNothing) {
   EXPECT_GE(d.at("cards_served").as_int64(), 1) << d;
   EXPECT_NE(req("GET", "/metrics").body.find("agentmesh_a2a_refused_total{reason=\"unauthenticated\"} 2\n"),
             std::string::npos);
+}
+
+TEST_F(A2aGatewayTest, RestRefusalsAreStatusErrorsAndChangeNothing) {
+  create("shy");  // never published
+  const auto shys = mint("shy");
+  const std::string base = "/agents/tr/a2a";
+  const std::string none = base + "/tasks/" + std::string(32, '0');
+  auto status_of = [](const cli::HttpResponse& r) { return std::string(js(r).at("error").at("status").as_string()); };
+  auto r = gateway("GET", none, "", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(status_of(r), "UNAUTHENTICATED") << r.body;
+  EXPECT_EQ(r.headers["www-authenticate"].rfind("Bearer", 0), 0u);
+  EXPECT_EQ(gateway("GET", none, "", shys).status, 401);  // a token of another agent
+  EXPECT_EQ(gateway("GET", "/agents/shy/a2a/tasks", "", shys).status, 404);
+  struct Case {
+    std::string method, target, body;
+    int status;
+    std::string reason;  // the ErrorInfo's, "" for none
+  };
+  const std::vector<Case> cases = {
+      {"GET", none, "", 404, "TASK_NOT_FOUND"},
+      {"POST", none + ":cancel", "", 404, "TASK_NOT_FOUND"},
+      {"POST", none + ":subscribe", "", 404, "TASK_NOT_FOUND"},
+      {"POST", base + "/message:send", "{", 400, ""},
+      {"POST", base + "/message:send", "[]", 400, ""},
+      {"POST", base + "/message:send", "{}", 400, "INVALID_PARAMS"},
+      {"POST", base + "/message:send", R"({"message":{"messageId":"m","parts":[{"raw":"aGk="}]}})", 400,
+       "CONTENT_TYPE_NOT_SUPPORTED"},
+      {"POST", base + "/message:stream", "{}", 400, "INVALID_PARAMS"},
+      {"GET", base + "/tasks?pageSize=0", "", 400, "INVALID_PARAMS"},
+      {"GET", base + "/tasks?pageSize=1&pageSize=2", "", 400, "INVALID_PARAMS"},
+      {"GET", base + "/tasks?status=TASK_STATE_RUNNING", "", 400, "INVALID_PARAMS"},
+      {"DELETE", base + "/tasks", "", 405, ""},
+      {"GET", base + "/message:send", "", 405, ""},
+      {"POST", none + "/pushNotificationConfigs", R"({"url":"http://127.0.0.1:9/hook"})", 400,
+       "PUSH_NOTIFICATION_NOT_SUPPORTED"},
+      {"GET", base + "/extendedAgentCard", "", 400, "EXTENDED_AGENT_CARD_NOT_CONFIGURED"},
+      {"GET", base + "/nope", "", 404, ""},
+  };
+  for (const auto& c : cases) {
+    auto a = gateway(c.method, c.target, c.body, token_);
+    EXPECT_EQ(a.status, c.status) << c.method << " " << c.target << " -> " << a.body;
+    auto e = js(a).at("error").as_object();
+    EXPECT_EQ(e.at("code").as_int64(), c.status) << a.body;
+    const auto* details = e.if_contains("details");
+    EXPECT_EQ(details ? std::string(details->at(0).at("reason").as_string()) : std::string(), c.reason)
+        << c.method << " " << c.target << " -> " << a.body;
+  }
+  cli::HttpClient v9("127.0.0.1", a2a_port_, token_, false);
+  auto version = v9.request("GET", base + "/tasks", "", "application/json", {{"A2A-Version", "9.9"}});
+  ASSERT_TRUE(version);
+  EXPECT_EQ(version->status, 400);
+  EXPECT_EQ(js(*version).at("error").at("details").at(0).at("reason").as_string(), "VERSION_NOT_SUPPORTED");
+  auto text = v9.request("POST", base + "/message:send", "hello", "text/plain", {});
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status, 415) << text->body;
+  // Nothing above made a task; each refusal is counted.
+  EXPECT_TRUE(js(req("GET", "/v1/agents/tr/tasks?role=assignee")).at("tasks").as_array().empty());
+  auto d = js(req("GET", "/v1/diagnostics/a2a"));
+  EXPECT_EQ(d.at("refused").at("unauthenticated").as_int64(), 2) << d;
+  EXPECT_GE(d.at("errors").as_int64(), static_cast<std::int64_t>(cases.size()) + 2) << d;
+  EXPECT_GE(d.at("rest_calls").as_int64(), 10) << d;
 }
 
 TEST_F(A2aGatewayTest, TheGatewayAgentIsMadeAgainWhenDeleted) {

@@ -57,6 +57,7 @@ Task a2a_diagnostics(RouteContext& c) {
                                                         {"unauthenticated", g.unauthenticated},
                                                     }},
                                                    {"calls", g.calls},
+                                                   {"rest_calls", g.rest_calls},
                                                    {"errors", g.errors},
                                                    {"tasks_created", g.tasks_created},
                                                    {"waiting", g.waiting},
