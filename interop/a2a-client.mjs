@@ -7,12 +7,14 @@
 // published agent's name), A2A_TOKEN (a token for it), A2A_OTHER_TOKEN (a
 // second caller's token), API_URL (the local API), WORKER_TOKEN (the agent's
 // API token); A2A_TRANSPORT: the binding the clients use, JSONRPC (the
-// default) or HTTP+JSON. Prints one "ok <check>" line per check; exits
+// default), HTTP+JSON, or JSONRPC-0.3 (the SDK's A2A 0.3 transport: the 0.3
+// method names and shapes; ListTasks, which 0.3 lacks, goes through 1.0). Prints one "ok <check>" line per check; exits
 // non-zero on the first failure.
 import { Role, TaskState } from '@a2a-js/sdk';
 import {
-  ClientFactory, JsonRpcTransportFactory, RestTransportFactory,
+  Client, ClientFactory, JsonRpcTransportFactory, RestTransportFactory,
 } from '@a2a-js/sdk/client';
+import { LegacyJsonRpcTransport } from '@a2a-js/sdk/compat/v0_3/client';
 
 const env = (k) => {
   const v = process.env[k];
@@ -22,7 +24,7 @@ const env = (k) => {
 const [gateway, agent, token, otherToken, api, workerToken] =
   ['A2A_URL', 'A2A_AGENT', 'A2A_TOKEN', 'A2A_OTHER_TOKEN', 'API_URL', 'WORKER_TOKEN'].map(env);
 const binding = process.env.A2A_TRANSPORT ?? 'JSONRPC';
-if (binding !== 'JSONRPC' && binding !== 'HTTP+JSON') throw new Error(`A2A_TRANSPORT: ${binding}?`);
+if (!['JSONRPC', 'HTTP+JSON', 'JSONRPC-0.3'].includes(binding)) throw new Error(`A2A_TRANSPORT: ${binding}?`);
 
 function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
@@ -90,15 +92,19 @@ async function worker() {
 }
 
 // --- the A2A clients ---
-function clientFor(bearer) {
+async function clientFor(bearer, which = binding) {
   const fetchImpl = (url, init) => fetch(url, {
     ...init, headers: { ...(init?.headers ?? {}), authorization: `Bearer ${bearer}` },
   });
   // Only the chosen binding's factory: the client cannot fall back to the other.
-  const factory = binding === 'JSONRPC' ? new JsonRpcTransportFactory({ fetchImpl })
-                                        : new RestTransportFactory({ fetchImpl });
+  const factory = which === 'HTTP+JSON' ? new RestTransportFactory({ fetchImpl })
+                                        : new JsonRpcTransportFactory({ fetchImpl });
   // The card's URLs are relative to the agent's base.
-  return new ClientFactory({ transports: [factory] }).createFromUrl(`${gateway}/agents/${agent}/`);
+  const v1 = await new ClientFactory({ transports: [factory] }).createFromUrl(`${gateway}/agents/${agent}/`);
+  if (which !== 'JSONRPC-0.3') return v1;
+  const card = await v1.getAgentCard();
+  const endpoint = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC').url;
+  return new Client(new LegacyJsonRpcTransport({ endpoint, fetchImpl }), card);
 }
 // The SDK's typed values: enums as numbers, a part's content as {$case, value}.
 const message = (text, extra = {}) => ({
@@ -143,9 +149,10 @@ async function main() {
   await until(async () => (await client.getTask({ id: submitted.id })).status.state === COMPLETED,
               'GetTask sees completed');
   check(true, 'GetTask polls to completed');
-  const listed = await client.listTasks({ status: TaskState.TASK_STATE_UNSPECIFIED, pageSize: 1 });
+  const lister = binding === 'JSONRPC-0.3' ? await clientFor(token, 'JSONRPC') : client;
+  const listed = await lister.listTasks({ status: TaskState.TASK_STATE_UNSPECIFIED, pageSize: 1 });
   check(listed.tasks.length === 1 && listed.totalSize === 2 && listed.nextPageToken !== '', 'ListTasks pages');
-  const rest = await client.listTasks({ status: TaskState.TASK_STATE_UNSPECIFIED, pageSize: 10,
+  const rest = await lister.listTasks({ status: TaskState.TASK_STATE_UNSPECIFIED, pageSize: 10,
                                         pageToken: listed.nextPageToken });
   check(rest.tasks.length === 1 && rest.nextPageToken === '', 'ListTasks next page');
 
@@ -200,7 +207,9 @@ async function main() {
   let hidden = null;
   try { await other.getTask({ id: done.id }); } catch (e) { hidden = e; }
   check(hidden !== null, "another caller cannot read this caller's task");
-  check((await other.listTasks({ status: TaskState.TASK_STATE_UNSPECIFIED })).tasks.length === 0, "another caller's ListTasks is empty");
+  const otherLister = binding === 'JSONRPC-0.3' ? await clientFor(otherToken, 'JSONRPC') : other;
+  check((await otherLister.listTasks({ status: TaskState.TASK_STATE_UNSPECIFIED })).tasks.length === 0,
+        "another caller's ListTasks is empty");
 
   // A wrong token is refused.
   let denied = null;

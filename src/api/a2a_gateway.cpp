@@ -10,6 +10,7 @@
 
 #include "a2a/card.hpp"
 #include "a2a/jsonrpc.hpp"
+#include "a2a/legacy.hpp"
 #include "a2a/rest.hpp"
 #include "api/a2a_call.hpp"
 
@@ -192,9 +193,18 @@ boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string na
   auto& body = std::get<a2a::RpcBody>(decoded);
   if (!body.batch) {
     if (auto* r = std::get_if<a2a::RpcRequest>(&body.items[0]);
-        r && !r->legacy &&
-        (r->method == a2a::Method::send_streaming_message || r->method == a2a::Method::subscribe_to_task)) {
+        r && (r->method == a2a::Method::send_streaming_message || r->method == a2a::Method::subscribe_to_task)) {
       ++stats_.calls;
+      if (r->legacy) {
+        ++stats_.v03_calls;
+        auto params = a2a::params_from_v03(r->method, r->params);
+        if (auto* e = std::get_if<a2a::RpcError>(&params)) {
+          ++stats_.errors;
+          e->id = r->id;
+          co_return json_body(200, a2a::error_envelope(*e));
+        }
+        r->params = std::move(std::get<json::object>(params));
+      }
       Call call{caller, agent, std::move(*r), req.remote};
       auto resp = co_await stream(call);
       if (auto* e = std::get_if<json::object>(&resp)) {
@@ -213,6 +223,7 @@ boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string na
     } else {
       auto& r = std::get<a2a::RpcRequest>(item);
       ++stats_.calls;
+      if (r.legacy) ++stats_.v03_calls;
       notification = r.notification;
       Call call{caller, agent, std::move(r), req.remote};
       answer = co_await dispatch(call);

@@ -19,8 +19,8 @@
 // SendStreamingMessage and SubscribeToTask answer an SSE stream of the
 // task's steps (a CustomTaskStream on the task's event log). Push
 // notifications are not offered (the card says so; their methods answer
-// PushNotificationNotSupportedError); the 0.3 method names answer
-// VersionNotSupportedError.
+// PushNotificationNotSupportedError). The 0.3 method names, with 0.3's
+// shapes, are aliases when the request has no A2A-Version header or 0.3.
 //
 // Threading: the node's executor (the daemon runs the listener there).
 
@@ -75,7 +75,10 @@ class A2aGateway final : public RequestHandler {
   boost::asio::awaitable<std::variant<Authorized, int>> authorize(const Request& req, std::string name);
   boost::asio::awaitable<Response> jsonrpc(Request req, std::string name);
   boost::asio::awaitable<Response> rest(Request req, std::string name, std::string path);
+  // A call's answer (its JSON-RPC envelope); a 0.3 call's params and
+  // result translated (a2a/legacy.hpp) around the 1.0 method.
   boost::asio::awaitable<boost::json::object> dispatch(Call& call);
+  boost::asio::awaitable<boost::json::object> run_method(Call& call);
   struct Submit {
     bool immediately = false;
     std::optional<std::size_t> history;

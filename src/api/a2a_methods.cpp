@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "a2a/legacy.hpp"
 #include "a2a/mapping.hpp"
 #include "api/a2a_call.hpp"
 #include "core/awaitable.hpp"
@@ -120,11 +121,17 @@ std::optional<core::UnixMs> parse_timestamp(std::string_view s) {
 }  // namespace
 
 asio::awaitable<json::object> A2aGateway::dispatch(Call& call) {
+  if (!call.req.legacy) co_return co_await run_method(call);
+  auto params = a2a::params_from_v03(call.req.method, call.req.params);
+  if (auto* e = std::get_if<a2a::RpcError>(&params)) co_return fail(call.req, e->code, std::move(e->message));
+  call.req.params = std::move(std::get<json::object>(params));
+  auto answer = co_await run_method(call);
+  if (auto* result = answer.if_contains("result")) *result = a2a::result_to_v03(call.req.method, *result);
+  co_return answer;
+}
+
+asio::awaitable<json::object> A2aGateway::run_method(Call& call) {
   const auto& r = call.req;
-  if (r.legacy) {
-    co_return fail(r, RpcCode::version_not_supported,
-                   "the A2A 0.3 method names are not served: use the 1.0 names with A2A-Version: 1.0");
-  }
   switch (r.method) {
     case a2a::Method::send_message:
       co_return co_await send_message(call);
@@ -350,8 +357,9 @@ asio::awaitable<std::variant<Response, json::object>> A2aGateway::stream(Call& c
   auto gateway = co_await gateway_agent();
   if (!gateway) co_return fail_with(r, gateway.error());
   auto custom = std::make_shared<CustomTaskStream>();
-  auto item = [rest = call.rest, id = r.id](json::object o) {
-    return rest ? o : a2a::result_envelope(id, std::move(o));
+  auto item = [rest = call.rest, legacy = r.legacy, id = r.id](json::object o) {
+    if (rest) return o;
+    return a2a::result_envelope(id, legacy ? a2a::stream_item_to_v03(o) : std::move(o));
   };
   custom->preface.push_back(item(json::object{{"task", a2a::task_json(task, history)}}));
   custom->ended = a2a::stream_ends(task.state);

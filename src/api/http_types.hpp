@@ -105,6 +105,7 @@ struct ApiStats {
 struct A2aStats {
   std::uint64_t calls = 0;            // method calls decoded (either binding)
   std::uint64_t rest_calls = 0;       // of those, through the HTTP+JSON binding
+  std::uint64_t v03_calls = 0;        // of those, by A2A 0.3 method names (JSON-RPC)
   std::uint64_t errors = 0;           // answered with an error
   std::uint64_t unauthenticated = 0;  // refused: no token, a wrong, revoked or expired one
   std::uint64_t tasks_created = 0;    // by SendMessage

@@ -170,6 +170,7 @@ void render_a2a(std::string& out, const A2aFigures& a) {
   }
   prom::counter(out, "agentmesh_a2a_calls_total", "method calls to the A2A gateway (either binding)", g.calls);
   prom::counter(out, "agentmesh_a2a_rest_calls_total", "of those, through the HTTP+JSON binding", g.rest_calls);
+  prom::counter(out, "agentmesh_a2a_v03_calls_total", "of those, by A2A 0.3 method names", g.v03_calls);
   prom::counter(out, "agentmesh_a2a_errors_total", "A2A gateway calls answered with an error", g.errors);
   prom::counter(out, "agentmesh_a2a_tasks_created_total", "tasks created by A2A SendMessage", g.tasks_created);
   prom::gauge(out, "agentmesh_a2a_waiting_calls", "blocking SendMessage calls waiting", static_cast<double>(g.waiting));

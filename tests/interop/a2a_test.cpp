@@ -1,7 +1,8 @@
 // The A2A gateway against the pinned @a2a-js/sdk client (interop/a2a-client.mjs):
 // a daemon with --a2a on 127.0.0.1, an agent published with an A2A profile,
 // two callers' tokens, and the agent's worker driving the local API from the
-// script, once through each binding (JSON-RPC, HTTP+JSON). Also the
+// script, once through each binding (JSON-RPC, HTTP+JSON, and JSON-RPC with
+// A2A 0.3's method names and shapes). Also the
 // gateway's refusals over plain HTTP: no token, a token of another agent, an
 // unpublished agent, malformed JSON-RPC and HTTP+JSON requests.
 
@@ -64,7 +65,7 @@ class A2aGatewayTest : public DaemonTest {
 };
 
 // The SDK client's whole script through one binding; every call it made
-// went through that binding (the gateway counts HTTP+JSON calls apart).
+// went through that binding (the gateway counts HTTP+JSON and 0.3 calls apart).
 void A2aGatewayTest::run_sdk_client(const std::string& binding) {
   const auto other = mint("tr");
   auto r = run_node_script("a2a-client.mjs", {{"A2A_URL", "http://127.0.0.1:" + std::to_string(a2a_port_)},
@@ -87,13 +88,21 @@ void A2aGatewayTest::run_sdk_client(const std::string& binding) {
   }
   auto d = js(req("GET", "/v1/diagnostics/a2a"));
   const auto calls = d.at("calls").as_int64(), rest = d.at("rest_calls").as_int64();
+  const auto v03 = d.at("v03_calls").as_int64();
   EXPECT_GE(calls, 20) << d;
   EXPECT_EQ(rest, binding == "HTTP+JSON" ? calls : 0) << d;
+  if (binding == "JSONRPC-0.3") {
+    EXPECT_GE(v03, calls - 4) << d;  // all but the 1.0 ListTasks calls
+  } else {
+    EXPECT_EQ(v03, 0) << d;
+  }
 }
 
 TEST_F(A2aGatewayTest, TheJsSdkClientRunsTasksOnAMeshAgent) { run_sdk_client("JSONRPC"); }
 
 TEST_F(A2aGatewayTest, TheJsSdkRestClientRunsTasksOnAMeshAgent) { run_sdk_client("HTTP+JSON"); }
+
+TEST_F(A2aGatewayTest, TheJsSdkV03ClientRunsTasksOnAMeshAgent) { run_sdk_client("JSONRPC-0.3"); }
 
 TEST_F(A2aGatewayTest, RefusalsAreJsonRpcErrorsAndChangeNothing) {
   create("shy");  // never published

@@ -58,6 +58,7 @@ Task a2a_diagnostics(RouteContext& c) {
                                                     }},
                                                    {"calls", g.calls},
                                                    {"rest_calls", g.rest_calls},
+                                                   {"v03_calls", g.v03_calls},
                                                    {"errors", g.errors},
                                                    {"tasks_created", g.tasks_created},
                                                    {"waiting", g.waiting},
