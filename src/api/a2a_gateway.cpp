@@ -10,7 +10,6 @@
 
 #include "a2a/card.hpp"
 #include "a2a/jsonrpc.hpp"
-#include "a2a/legacy.hpp"
 #include "a2a/rest.hpp"
 #include "api/a2a_call.hpp"
 
@@ -191,20 +190,14 @@ boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string na
     co_return json_body(200, a2a::error_envelope(*e));
   }
   auto& body = std::get<a2a::RpcBody>(decoded);
+  auto count = [this](const a2a::RpcRequest& r) {
+    ++stats_.calls;
+    if (r.legacy) ++stats_.v03_calls;
+  };
   if (!body.batch) {
     if (auto* r = std::get_if<a2a::RpcRequest>(&body.items[0]);
         r && (r->method == a2a::Method::send_streaming_message || r->method == a2a::Method::subscribe_to_task)) {
-      ++stats_.calls;
-      if (r->legacy) {
-        ++stats_.v03_calls;
-        auto params = a2a::params_from_v03(r->method, r->params);
-        if (auto* e = std::get_if<a2a::RpcError>(&params)) {
-          ++stats_.errors;
-          e->id = r->id;
-          co_return json_body(200, a2a::error_envelope(*e));
-        }
-        r->params = std::move(std::get<json::object>(params));
-      }
+      count(*r);
       Call call{caller, agent, std::move(*r), req.remote};
       auto resp = co_await stream(call);
       if (auto* e = std::get_if<json::object>(&resp)) {
@@ -222,8 +215,7 @@ boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string na
       answer = a2a::error_envelope(*e);
     } else {
       auto& r = std::get<a2a::RpcRequest>(item);
-      ++stats_.calls;
-      if (r.legacy) ++stats_.v03_calls;
+      count(r);
       notification = r.notification;
       Call call{caller, agent, std::move(r), req.remote};
       answer = co_await dispatch(call);

@@ -85,7 +85,8 @@ class A2aGateway final : public RequestHandler {
   };
   boost::asio::awaitable<std::variant<tasks::Task, boost::json::object>> submit(Call& call, Submit& how);
   boost::asio::awaitable<boost::json::object> send_message(Call& call);
-  // The SSE stream, or the error (a JSON-RPC error envelope) that prevented it.
+  // The SSE stream, or the error (a JSON-RPC error envelope) that prevented
+  // it; a 0.3 call's params and stream items translated as in dispatch().
   boost::asio::awaitable<std::variant<Response, boost::json::object>> stream(Call& call);
   boost::asio::awaitable<boost::json::object> get_task(Call& call);
   boost::asio::awaitable<boost::json::object> list_tasks(Call& call);

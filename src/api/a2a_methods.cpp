@@ -118,13 +118,20 @@ std::optional<core::UnixMs> parse_timestamp(std::string_view s) {
   return static_cast<core::UnixMs>(t) * 1000 + ms;
 }
 
+// A 0.3 call's params as 1.0's (a2a/legacy.hpp), in place; the error
+// envelope when they are malformed.
+std::optional<json::object> params_to_v1(a2a::RpcRequest& r) {
+  auto params = a2a::params_from_v03(r.method, r.params);
+  if (auto* e = std::get_if<a2a::RpcError>(&params)) return fail(r, e->code, std::move(e->message));
+  r.params = std::move(std::get<json::object>(params));
+  return std::nullopt;
+}
+
 }  // namespace
 
 asio::awaitable<json::object> A2aGateway::dispatch(Call& call) {
   if (!call.req.legacy) co_return co_await run_method(call);
-  auto params = a2a::params_from_v03(call.req.method, call.req.params);
-  if (auto* e = std::get_if<a2a::RpcError>(&params)) co_return fail(call.req, e->code, std::move(e->message));
-  call.req.params = std::move(std::get<json::object>(params));
+  if (auto e = params_to_v1(call.req)) co_return std::move(*e);
   auto answer = co_await run_method(call);
   if (auto* result = answer.if_contains("result")) *result = a2a::result_to_v03(call.req.method, *result);
   co_return answer;
@@ -334,6 +341,9 @@ asio::awaitable<json::object> A2aGateway::send_message(Call& call) {
 // steps, until it ends or waits for the client. Errors before the stream are
 // returned as their envelope.
 asio::awaitable<std::variant<Response, json::object>> A2aGateway::stream(Call& call) {
+  if (call.req.legacy) {
+    if (auto e = params_to_v1(call.req)) co_return std::move(*e);
+  }
   const auto& r = call.req;
   tasks::Task task;
   std::optional<std::size_t> history;
