@@ -43,25 +43,10 @@ class DcutrTest : public fixture::HostTest {
     EXPECT_TRUE(run_until([&] { return !h->relay_addrs().empty(); }));
     return h;
   }
-  static std::optional<PeerInfo> info_of(const Host& h, const core::PeerId& peer) {
-    for (auto& p : h.peers()) {
-      if (p.peer == peer) return p;
-    }
-    return std::nullopt;
-  }
-  static core::Multiaddr circuit_addr(const Host& a) { return a.relay_addrs().front().with_peer_id(a.peer_id()); }
   bool direct_both_ways(const Host& a, const Host& b) {
     auto pa = info_of(a, b.peer_id());
     auto pb = info_of(b, a.peer_id());
     return pa && pb && !pa->relay && !pb->relay;
-  }
-  std::string echo_through(const std::shared_ptr<Host>& from, const core::PeerId& to, std::string data) {
-    auto stream = run(from->new_stream(to, {std::string(kEcho)}));
-    if (!stream) return "error: " + stream.error().message();
-    std::optional<Result<void>> written;
-    spawn_into(write_all(*stream, data), written);
-    auto got = run(read_all(*stream));
-    return got ? *got : "error: " + got.error().message();
   }
   std::uint64_t count(const std::map<std::string, std::uint64_t>& m, const std::string& key) {
     auto it = m.find(key);
@@ -93,8 +78,8 @@ TEST_F(DcutrTest, APeerThatDialedThroughARelayIsMovedToADirectConnection) {
     service_->fill(s);
     return s.service_circuits == 0;
   }));
-  EXPECT_EQ(echo_through(b, a->peer_id(), "over the punched connection"), "over the punched connection");
-  EXPECT_EQ(echo_through(a, b->peer_id(), "and back"), "and back");
+  EXPECT_EQ(echoed(b, a->peer_id(), "over the punched connection"), "over the punched connection");
+  EXPECT_EQ(echoed(a, b->peer_id(), "and back"), "and back");
 }
 
 TEST_F(DcutrTest, APeerWithoutDcutrIsDialedDirectlyAtItsListenAddresses) {
@@ -108,7 +93,7 @@ TEST_F(DcutrTest, APeerWithoutDcutrIsDialedDirectlyAtItsListenAddresses) {
   ASSERT_TRUE(run_until([&] { return !a->diagnostics().relay.hole_punches.empty(); }));
   EXPECT_EQ(count(a->diagnostics().relay.hole_punches, "unilateral"), 1u);
   EXPECT_EQ(a->diagnostics().relay.hole_punch_attempts, 0u);
-  EXPECT_EQ(echo_through(a, b->peer_id(), "direct"), "direct");
+  EXPECT_EQ(echoed(a, b->peer_id(), "direct"), "direct");
 }
 
 // A peer that answers CONNECT with SYNC: the upgrade stops, counted, and the
@@ -129,7 +114,7 @@ TEST_F(DcutrTest, APeerThatAnswersOutOfTurnKeepsTheRelayedConnection) {
   ASSERT_TRUE(run(b->connect(circuit_addr(*a))));
   ASSERT_TRUE(run_until([&] { return count(a->diagnostics().relay.hole_punches, "protocol_error") == 1; }));
   EXPECT_EQ(info_of(*a, b->peer_id())->relay, relay_->peer_id());
-  EXPECT_EQ(echo_through(a, b->peer_id(), "still relayed"), "still relayed");
+  EXPECT_EQ(echoed(a, b->peer_id(), "still relayed"), "still relayed");
   EXPECT_EQ(info_of(*b, a->peer_id())->relay, relay_->peer_id());
 }
 

@@ -18,6 +18,7 @@
 
 #include "testutil/testutil.hpp"
 #include "transport/connection.hpp"
+#include "transport/error.hpp"
 #include "transport/host.hpp"
 
 namespace agentmesh::transport::fixture {
@@ -51,6 +52,15 @@ class HostTest : public ::testing::Test {
     return host;
   }
   core::Multiaddr addr_of(const Host& h) { return h.listen_addrs().front().with_peer_id(h.peer_id()); }
+  // A's circuit address through its first reservation, naming A.
+  static core::Multiaddr circuit_addr(const Host& a) { return a.relay_addrs().front().with_peer_id(a.peer_id()); }
+  // What `h` knows of its connection to `peer`, if it has one.
+  static std::optional<PeerInfo> info_of(const Host& h, const core::PeerId& peer) {
+    for (auto& p : h.peers()) {
+      if (p.peer == peer) return p;
+    }
+    return std::nullopt;
+  }
 
   // Runs the io_context until `pred` holds (or the deadline passes).
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 15s) {
@@ -71,6 +81,13 @@ class HostTest : public ::testing::Test {
     asio::co_spawn(ioc_, store(std::move(task), out), [](const std::exception_ptr& e) {
       if (e) std::rethrow_exception(e);
     });
+  }
+  // `data` sent on a new echo stream from `from` to `to`, and what came back.
+  Result<std::string> echo_through(const std::shared_ptr<Host>& from, const core::PeerId& to, std::string data);
+  // The same as text: what came back, or "error: " and why.
+  std::string echoed(const std::shared_ptr<Host>& from, const core::PeerId& to, std::string data) {
+    auto got = echo_through(from, to, std::move(data));
+    return got ? *got : "error: " + got.error().message();
   }
   void TearDown() override {
     for (auto& h : hosts_) h->stop();
@@ -111,6 +128,17 @@ inline Task<void> echo(std::shared_ptr<Stream> s) {
     if (auto w = co_await s->write({buf.data(), *n}); !w) co_return;
   }
   (void)s->close_write();
+}
+
+inline Result<std::string> HostTest::echo_through(const std::shared_ptr<Host>& from, const core::PeerId& to,
+                                                  std::string data) {
+  auto stream = run(from->new_stream(to, {std::string(kEcho)}));
+  if (!stream) return stream.error();
+  std::optional<Result<void>> written;
+  spawn_into(write_all(*stream, data), written);
+  auto got = run(read_all(*stream));
+  if (got && !(written && *written)) return make_error_code(error::stream_closed);
+  return got;
 }
 
 }  // namespace agentmesh::transport::fixture

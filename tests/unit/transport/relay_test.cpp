@@ -53,24 +53,6 @@ class RelayTest : public fixture::HostTest {
     service_->fill(s);
     return s;
   }
-  static std::optional<PeerInfo> info_of(const Host& h, const core::PeerId& peer) {
-    for (auto& p : h.peers()) {
-      if (p.peer == peer) return p;
-    }
-    return std::nullopt;
-  }
-  // A's circuit address through its first reservation, naming A.
-  static core::Multiaddr circuit_addr(const Host& a) { return a.relay_addrs().front().with_peer_id(a.peer_id()); }
-
-  Result<std::string> echo_through(const std::shared_ptr<Host>& from, const core::PeerId& to, std::string data) {
-    auto stream = run(from->new_stream(to, {std::string(kEcho)}));
-    if (!stream) return stream.error();
-    std::optional<Result<void>> written;
-    spawn_into(write_all(*stream, data), written);
-    auto got = run(read_all(*stream));
-    if (got && !(written && *written)) return make_error_code(error::stream_closed);
-    return got;
-  }
 
   std::shared_ptr<RelayService> service_;
 };
