@@ -61,6 +61,24 @@ Response rest_answer(json::object envelope) {
   return r;
 }
 
+// Whether `target` is one of an agent's HTTP+JSON paths (/agents/{name}/a2a/...
+// but not .../a2a/jsonrpc), whose errors are google.rpc.Status JSON.
+bool rest_target(std::string_view target) {
+  const auto path = target.substr(0, target.find('?'));
+  constexpr std::string_view kAgents = "/agents/";
+  if (!path.starts_with(kAgents)) return false;
+  const auto slash = path.find('/', kAgents.size());
+  if (slash == std::string_view::npos || slash == kAgents.size()) return false;
+  const auto tail = path.substr(slash);
+  return tail.starts_with("/a2a/") && tail != "/a2a/jsonrpc";
+}
+
+// A refusal before any method ran, in the shape of the binding `target` is on.
+Response refusal_for(std::string_view target, int status, std::string message) {
+  return rest_target(target) ? rest_refusal(status, a2a::RpcCode::internal_error, message)
+                             : rpc_refusal(status, a2a::RpcCode::internal_error, std::move(message));
+}
+
 bool json_content(std::string_view ct) {
   return ct.starts_with("application/json") || ct.starts_with("application/a2a+json");
 }
@@ -83,10 +101,10 @@ bool plausible_host(std::string_view h) {
 A2aGateway::A2aGateway(node::NodeHandle node, A2aGatewayConfig config, std::shared_ptr<spdlog::logger> log)
     : node_(std::move(node)), config_(std::move(config)), log_(std::move(log)) {}
 
-Response A2aGateway::refused(Refusal why) const {
+Response A2aGateway::refused(Refusal why, std::string_view target) const {
   return why == Refusal::rate_limited
-             ? rpc_refusal(429, a2a::RpcCode::internal_error, "too many requests from this address; slow down")
-             : rpc_refusal(503, a2a::RpcCode::internal_error, "too many connections; retry later");
+             ? refusal_for(target, 429, "too many requests from this address; slow down")
+             : refusal_for(target, 503, "too many connections; retry later");
 }
 
 std::string A2aGateway::base_url(const Request& req) const {
@@ -95,7 +113,7 @@ std::string A2aGateway::base_url(const Request& req) const {
 }
 
 boost::asio::awaitable<Response> A2aGateway::handle(Request req) {
-  if (draining_) co_return rpc_refusal(503, a2a::RpcCode::internal_error, "the daemon is shutting down");
+  if (draining_) co_return refusal_for(req.target, 503, "the daemon is shutting down");
   const std::string path = req.target.substr(0, req.target.find('?'));
   if (path == kCardSuffix) {
     if (req.method != "GET") co_return rpc_refusal(405, a2a::RpcCode::invalid_request, "GET the card");

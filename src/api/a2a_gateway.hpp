@@ -58,7 +58,8 @@ class A2aGateway final : public RequestHandler {
 
   boost::asio::awaitable<Response> handle(Request req) override;
   void set_draining() override { draining_ = true; }
-  Response refused(Refusal why) const override;
+  // In the HTTP+JSON binding's shape on its paths, else JSON-RPC's.
+  Response refused(Refusal why, std::string_view target) const override;
 
   const A2aStats& stats() const { return stats_; }
 

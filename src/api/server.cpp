@@ -78,7 +78,7 @@ class RouterHandler final : public RequestHandler {
   RouterHandler(node::NodeHandle n, RouterConfig rc, ApiStats& stats) : router_(std::move(n), std::move(rc), stats) {}
   asio::awaitable<Response> handle(Request req) override { return router_.handle(std::move(req)); }
   void set_draining() override { router_.set_draining(); }
-  Response refused(Refusal why) const override {
+  Response refused(Refusal why, std::string_view /*target*/) const override {
     return error_response(why == Refusal::rate_limited ? error_code(error::rate_limited)
                                                        : error_code(error::too_many_connections));
   }
@@ -221,7 +221,7 @@ asio::awaitable<void> Session::reader() {
     if (!impl.take_request(remote)) {
       ++impl.stats.rate_limited;
       auto slot = std::make_shared<Pipeline::Slot>();
-      slot->resp = impl.handler->refused(Refusal::rate_limited);
+      slot->resp = impl.handler->refused(Refusal::rate_limited, r.target);
       ++impl.stats.requests[{"rate_limited", slot->resp.status}];
       slot->version = parser.get().version();
       slot->keep_alive = parser.get().keep_alive();
@@ -393,7 +393,7 @@ void Server::Impl::sweep_addresses() {
 asio::awaitable<void> Server::Impl::reject(tcp::socket sock, Refusal why) {
   beast::tcp_stream stream(std::move(sock));
   stream.expires_after(std::chrono::seconds(2));
-  auto res = to_beast(handler->refused(why), 11, false);
+  auto res = to_beast(handler->refused(why, {}), 11, false);
   co_await http::async_write(stream, res, kTuple);
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);

@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/router.hpp"
 #include "core/result.hpp"
@@ -78,8 +79,10 @@ class RequestHandler {
   virtual boost::asio::awaitable<Response> handle(Request req) = 0;
   // The listener is shutting down: new requests get 503.
   virtual void set_draining() = 0;
-  // The answer to a connection or request the listener's limits refused.
-  virtual Response refused(Refusal why) const = 0;
+  // The answer to a connection or request the listener's limits refused;
+  // `target`: the refused request's, empty for a connection refused before
+  // its first request was read.
+  virtual Response refused(Refusal why, std::string_view target) const = 0;
 };
 
 class Server {

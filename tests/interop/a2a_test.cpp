@@ -256,9 +256,16 @@ TEST_F(A2aGatewayTest, PerAddressConnectionAndRateLimits) {
   auto limited = first.request("GET", "/.well-known/agent-card.json");
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->status, 429) << limited->body;
+  EXPECT_EQ(js(*limited).at("error").at("code").as_int64(), -32603) << limited->body;  // JSON-RPC shape
+  // On an HTTP+JSON path the refusal is google.rpc.Status JSON.
+  auto rest = first.request("GET", "/agents/tr/a2a/tasks");
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->status, 429) << rest->body;
+  EXPECT_EQ(js(*rest).at("error").at("status").as_string(), "RESOURCE_EXHAUSTED") << rest->body;
+  EXPECT_EQ(js(*rest).at("error").at("code").as_int64(), 429) << rest->body;
   auto d = js(req("GET", "/v1/diagnostics/a2a"));
   EXPECT_EQ(d.at("refused").at("connections_per_address").as_int64(), 1) << d;
-  EXPECT_EQ(d.at("refused").at("rate").as_int64(), 1) << d;
+  EXPECT_EQ(d.at("refused").at("rate").as_int64(), 2) << d;
 }
 
 }  // namespace
