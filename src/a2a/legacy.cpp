@@ -77,15 +77,19 @@ json::object part_to_v03(const json::object& p) {
   return json::object{{"kind", "file"}, {"file", std::move(file)}};
 }
 
-json::array parts_to_v03(const json::value* parts) {
+// Each object of the array `v` (if it is one) through `f`; other items are skipped.
+template <class F>
+json::array map_objects(const json::value* v, F f) {
   json::array out;
-  if (parts && parts->is_array()) {
-    for (const auto& p : parts->get_array()) {
-      if (p.is_object()) out.push_back(part_to_v03(p.get_object()));
+  if (v && v->is_array()) {
+    for (const auto& item : v->get_array()) {
+      if (item.is_object()) out.push_back(f(item.get_object()));
     }
   }
   return out;
 }
+
+json::array parts_to_v03(const json::value* parts) { return map_objects(parts, part_to_v03); }
 
 json::object message_to_v03(const json::object& m) {
   json::object out{{"kind", "message"}};
@@ -129,19 +133,9 @@ json::object task_to_v03(const json::object& t) {
   json::object out{{"kind", "task"}};
   for (const auto* key : {"id", "contextId", "metadata"}) copy_member(t, key, out, key);
   out["status"] = status_to_v03(t.contains("status") ? t.at("status") : json::value());
-  if (const auto* h = t.if_contains("history"); h && h->is_array()) {
-    json::array history;
-    for (const auto& m : h->get_array()) {
-      if (m.is_object()) history.push_back(message_to_v03(m.get_object()));
-    }
-    out["history"] = std::move(history);
-  }
+  if (const auto* h = t.if_contains("history"); h && h->is_array()) out["history"] = map_objects(h, message_to_v03);
   if (const auto* as = t.if_contains("artifacts"); as && as->is_array()) {
-    json::array artifacts;
-    for (const auto& a : as->get_array()) {
-      if (a.is_object()) artifacts.push_back(artifact_to_v03(a.get_object()));
-    }
-    out["artifacts"] = std::move(artifacts);
+    out["artifacts"] = map_objects(as, artifact_to_v03);
   }
   return out;
 }

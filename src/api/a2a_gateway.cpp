@@ -61,16 +61,29 @@ Response rest_answer(json::object envelope) {
   return r;
 }
 
-// Whether `target` is one of an agent's HTTP+JSON paths (/agents/{name}/a2a/...
-// but not .../a2a/jsonrpc), whose errors are google.rpc.Status JSON.
-bool rest_target(std::string_view target) {
-  const auto path = target.substr(0, target.find('?'));
+// A path (without its query) under /agents/{name}: the name and the rest
+// ("" or "/..."); nullopt for another path or an empty name.
+struct AgentRoute {
+  std::string_view name;
+  std::string_view tail;
+};
+std::optional<AgentRoute> agent_route(std::string_view path) {
   constexpr std::string_view kAgents = "/agents/";
-  if (!path.starts_with(kAgents)) return false;
-  const auto slash = path.find('/', kAgents.size());
-  if (slash == std::string_view::npos || slash == kAgents.size()) return false;
-  const auto tail = path.substr(slash);
-  return tail.starts_with("/a2a/") && tail != "/a2a/jsonrpc";
+  if (!path.starts_with(kAgents)) return std::nullopt;
+  const auto after = path.substr(kAgents.size());
+  const auto slash = after.find('/');
+  if (after.empty() || slash == 0) return std::nullopt;
+  return AgentRoute{after.substr(0, slash), slash == std::string_view::npos ? std::string_view() : after.substr(slash)};
+}
+
+constexpr std::string_view kJsonRpcTail = "/a2a/jsonrpc";
+constexpr std::string_view kInterface = "/a2a/";  // the HTTP+JSON paths are below it
+
+// Whether `target` is one of an agent's HTTP+JSON paths, whose errors are
+// google.rpc.Status JSON.
+bool rest_target(std::string_view target) {
+  const auto route = agent_route(target.substr(0, target.find('?')));
+  return route && route->tail.starts_with(kInterface) && route->tail != kJsonRpcTail;
 }
 
 // A refusal before any method ran, in the shape of the binding `target` is on.
@@ -119,22 +132,18 @@ boost::asio::awaitable<Response> A2aGateway::handle(Request req) {
     if (req.method != "GET") co_return rpc_refusal(405, a2a::RpcCode::invalid_request, "GET the card");
     co_return co_await root_card(req);
   }
-  constexpr std::string_view kAgents = "/agents/";
-  if (path.starts_with(kAgents)) {
-    const auto after = std::string_view(path).substr(kAgents.size());
-    const auto slash = after.find('/');
-    const std::string name(after.substr(0, slash));
-    const auto tail = slash == std::string_view::npos ? std::string_view() : after.substr(slash);
-    if (!name.empty() && tail == kCardSuffix) {
+  if (const auto route = agent_route(path)) {
+    const std::string name(route->name);
+    const auto tail = route->tail;  // a view of `path`, which outlives `req`'s moves below
+    if (tail == kCardSuffix) {
       if (req.method != "GET") co_return rpc_refusal(405, a2a::RpcCode::invalid_request, "GET the card");
       co_return co_await card(req, name);
     }
-    if (!name.empty() && tail == "/a2a/jsonrpc") {
+    if (tail == kJsonRpcTail) {
       if (req.method != "POST") co_return rpc_refusal(405, a2a::RpcCode::invalid_request, "JSON-RPC is POST");
       co_return co_await jsonrpc(std::move(req), name);
     }
-    constexpr std::string_view kInterface = "/a2a/";
-    if (!name.empty() && tail.starts_with(kInterface)) {
+    if (tail.starts_with(kInterface)) {
       co_return co_await rest(std::move(req), name, std::string(tail.substr(kInterface.size() - 1)));
     }
   }
