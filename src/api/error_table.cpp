@@ -66,6 +66,8 @@ const std::vector<Entry>& table() {
     add(node::error::unknown_reply_target, 404, "unknown_reply_target", false);
     add(node::error::unknown_token, 404, "unknown_token", false);
     add(node::error::too_many_tokens, 409, "too_many_tokens", false);
+    add(node::error::unknown_push_config, 404, "unknown_push_config", false);
+    add(node::error::too_many_push_configs, 409, "too_many_push_configs", false);
     add(node::error::outcome_unknown, 500, "outcome_unknown", false);
 
     add(direct::error::idempotency_conflict, 409, "idempotency_conflict", false);

@@ -36,6 +36,10 @@ enum class error {
   unknown_token,
   // The agent has the maximum number of A2A tokens; revoke some first.
   too_many_tokens,
+  // The task has no A2A push notification config with that id.
+  unknown_push_config,
+  // The task (or the node) has the maximum number of A2A push notification configs.
+  too_many_push_configs,
   // The outbox commit failed after the message had been sent (a message
   // without an idempotency key leaves while its row commits): it may have
   // been delivered, once; nothing resends it.

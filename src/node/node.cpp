@@ -11,6 +11,7 @@
 #include "core/fs.hpp"
 #include "core/memory.hpp"
 #include "crypto/key_file.hpp"
+#include "node/a2a_push.hpp"
 #include "node/a2a_tokens.hpp"
 #include "node/agents.hpp"
 #include "node/conversations.hpp"
@@ -68,7 +69,8 @@ class Category final : public boost::system::error_category {
     switch (static_cast<core::condition>(core::condition_of(cond))) {
       case core::condition::not_found:
         return e == error::unknown_agent || e == error::unknown_dead_letter || e == error::unknown_message ||
-               e == error::unknown_conversation || e == error::unknown_reply_target || e == error::unknown_token;
+               e == error::unknown_conversation || e == error::unknown_reply_target || e == error::unknown_token ||
+               e == error::unknown_push_config;
       case core::condition::invalid_input:
         return e == error::invalid_capability || e == error::invalid_agent_field;
       case core::condition::retryable:
@@ -107,6 +109,10 @@ class Category final : public boost::system::error_category {
         return "the agent has no A2A token with that id";
       case error::too_many_tokens:
         return "the agent has the maximum number of A2A tokens (256); revoke some first";
+      case error::unknown_push_config:
+        return "the task has no push notification config with that id";
+      case error::too_many_push_configs:
+        return "the task has the maximum number of push notification configs (10), or the node has (10000)";
       case error::outcome_unknown:
         return "the outbox commit failed after the message was sent: it may have been delivered (once); "
                "nothing resends it";
@@ -216,9 +222,11 @@ Result<void> Node::open_services(std::string& why, crypto::SigningKey node_key) 
   tasks_ = std::make_shared<TaskService>(c, agents_, inboxes_, directory_, direct_);
   conversations_ = std::make_shared<ConversationService>(c, agents_);
   a2a_tokens_ = std::make_shared<A2aTokenService>(c, agents_);
+  a2a_push_ = std::make_shared<A2aPushService>(c);
   peers_ = std::make_shared<PeerService>(c, host_);
   for (auto r : {agents_->load(why), inboxes_->load(why), topics_->load(why), directory_->load(why), direct_->load(why),
-                 tasks_->load(why), a2a_tokens_->load(why), peers_->load(why)}) {
+                 tasks_->load(why), a2a_tokens_->load(why), a2a_push_->load(why),
+                 peers_->load(why)}) {
     if (!r) return r;
   }
   agents_->add_observer(a2a_tokens_->agent_observer());

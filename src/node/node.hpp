@@ -61,6 +61,7 @@ class PeerService;
 class TaskService;
 class ConversationService;
 class A2aTokenService;
+class A2aPushService;
 class Mesh;
 struct ServiceContext;
 
@@ -102,6 +103,7 @@ class Node : public std::enable_shared_from_this<Node> {
   TaskService& tasks() { return *tasks_; }
   ConversationService& conversations() { return *conversations_; }
   A2aTokenService& a2a_tokens() { return *a2a_tokens_; }
+  A2aPushService& a2a_push() { return *a2a_push_; }
   const AgentService& agents() const { return *agents_; }
   const InboxService& inboxes() const { return *inboxes_; }
 
@@ -133,6 +135,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::shared_ptr<TaskService> tasks_;
   std::shared_ptr<ConversationService> conversations_;
   std::shared_ptr<A2aTokenService> a2a_tokens_;
+  std::shared_ptr<A2aPushService> a2a_push_;
   mutable HealthMonitor health_;
   Ticker health_ticker_;  // samples the figures for the health monitor
   std::chrono::steady_clock::time_point started_;

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "node/a2a_push.hpp"
 #include "node/a2a_tokens.hpp"
 #include "node/agents.hpp"
 #include "node/conversations.hpp"
@@ -113,6 +114,27 @@ Task<Result<std::optional<A2aCaller>>> NodeHandle::a2a_caller(std::string token)
       [token = std::move(token)](Node& n) -> Result<std::optional<A2aCaller>> {
         return n.a2a_tokens().authenticate(token);
       });
+}
+
+Task<Result<store::A2aPushConfigRecord>> NodeHandle::put_a2a_push_config(store::A2aPushConfigRecord rec) const {
+  return run<Result<store::A2aPushConfigRecord>>(
+      [rec = std::move(rec)](Node& n) mutable { return n.a2a_push().put(std::move(rec)); });
+}
+
+Task<Result<std::vector<store::A2aPushConfigRecord>>> NodeHandle::a2a_push_configs(
+    std::optional<core::TaskId> task) const {
+  return run_sync<Result<std::vector<store::A2aPushConfigRecord>>>(
+      [task](Node& n) -> Result<std::vector<store::A2aPushConfigRecord>> { return n.a2a_push().list(task); });
+}
+
+Task<Result<void>> NodeHandle::remove_a2a_push_config(core::TaskId task, std::string id) const {
+  return run<Result<void>>([task, id = std::move(id)](Node& n) { return n.a2a_push().remove(task, id); });
+}
+
+Task<Result<void>> NodeHandle::advance_a2a_push_config(core::TaskId task, std::string id,
+                                                       std::uint64_t delivered) const {
+  return run<Result<void>>(
+      [task, id = std::move(id), delivered](Node& n) { return n.a2a_push().advance(task, id, delivered); });
 }
 
 Task<Result<core::AgentId>> NodeHandle::resolve_agent(std::string ref) const {

@@ -65,6 +65,13 @@ class NodeHandle {
   Task<Result<void>> revoke_a2a_token(core::AgentId agent, core::TokenId id) const;
   // nullopt: unknown, revoked or expired.
   Task<Result<std::optional<A2aCaller>>> a2a_caller(std::string token) const;
+
+  // --- A2A push notification configs (node/a2a_push.hpp) ---
+  Task<Result<store::A2aPushConfigRecord>> put_a2a_push_config(store::A2aPushConfigRecord rec) const;
+  // A task's configs, or all of them when `task` is empty.
+  Task<Result<std::vector<store::A2aPushConfigRecord>>> a2a_push_configs(std::optional<core::TaskId> task) const;
+  Task<Result<void>> remove_a2a_push_config(core::TaskId task, std::string id) const;
+  Task<Result<void>> advance_a2a_push_config(core::TaskId task, std::string id, std::uint64_t delivered) const;
   // Just the id of a local agent named by id or name (unknown_agent): what
   // every agent-scoped request resolves first.
   Task<Result<core::AgentId>> resolve_agent(std::string ref) const;

@@ -1,5 +1,7 @@
 #include "store/memory_store.hpp"
 
+#include <tuple>
+
 #include <algorithm>
 
 namespace agentmesh::store {
@@ -282,6 +284,28 @@ Result<std::vector<A2aTokenRecord>> MemoryStore::list_a2a_tokens() {
   return out;
 }
 
+Result<void> MemoryStore::put_a2a_push_config(const A2aPushConfigRecord& record) {
+  Lock lock(shared_->mu);
+  shared_->data.a2a_push_configs[{record.task, record.id}] = record;
+  return {};
+}
+
+Result<void> MemoryStore::delete_a2a_push_config(const core::TaskId& task, const std::string& id) {
+  Lock lock(shared_->mu);
+  if (shared_->data.a2a_push_configs.erase({task, id}) == 0) return error::not_found;
+  return {};
+}
+
+Result<std::vector<A2aPushConfigRecord>> MemoryStore::list_a2a_push_configs() {
+  Lock lock(shared_->mu);
+  std::vector<A2aPushConfigRecord> out;
+  for (const auto& [key, r] : shared_->data.a2a_push_configs) out.push_back(r);
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.task, a.created_ms, a.id) < std::tie(b.task, b.created_ms, b.id);
+  });
+  return out;
+}
+
 Result<void> MemoryStore::put_block(const AgentId& agent, const AgentId& sender, UnixMs) {
   Lock lock(shared_->mu);
   if (!shared_->data.agents.contains(agent)) return error::not_found;
@@ -390,6 +414,7 @@ Result<std::size_t> MemoryStore::purge_tasks(UnixMs ended_before) {
     if (it->second.terminal && it->second.updated_ms < ended_before) {
       const auto id = it->first;
       std::erase_if(d.task_events, [&](const auto& e) { return e.first.first == id; });
+      std::erase_if(d.a2a_push_configs, [&](const auto& c) { return c.first.first == id; });
       it = d.tasks.erase(it);
       ++n;
     } else {

@@ -68,6 +68,9 @@ class MemoryStore final : public Store {
   Result<void> put_a2a_token(const A2aTokenRecord& record) override;
   Result<void> delete_a2a_token(const core::TokenId& id) override;
   Result<std::vector<A2aTokenRecord>> list_a2a_tokens() override;
+  Result<void> put_a2a_push_config(const A2aPushConfigRecord& record) override;
+  Result<void> delete_a2a_push_config(const core::TaskId& task, const std::string& id) override;
+  Result<std::vector<A2aPushConfigRecord>> list_a2a_push_configs() override;
   Result<void> put_block(const AgentId& agent, const AgentId& sender, UnixMs created_ms) override;
   Result<void> delete_block(const AgentId& agent, const AgentId& sender) override;
   Result<std::vector<std::pair<AgentId, AgentId>>> list_blocks() override;
@@ -119,6 +122,7 @@ class MemoryStore final : public Store {
     std::map<AgentId, DirectoryRecord> directory;
     std::set<std::pair<AgentId, AgentId>> blocks;  // (agent, sender)
     std::vector<A2aTokenRecord> a2a_tokens;        // in creation order
+    std::map<std::pair<core::TaskId, std::string>, A2aPushConfigRecord> a2a_push_configs;
     std::map<core::TaskId, TaskRecord> tasks;
     std::map<std::pair<core::TaskId, std::uint64_t>, TaskEventRecord> task_events;
     std::map<std::pair<AgentId, std::string>, TaskRequestRecord> task_requests;

@@ -140,6 +140,24 @@ struct A2aTokenRecord {
   friend bool operator==(const A2aTokenRecord&, const A2aTokenRecord&) = default;
 };
 
+// An A2A caller's push notification config for one task (api/a2a_push.hpp):
+// where the gateway POSTs the task's steps, and how far it got.
+struct A2aPushConfigRecord {
+  core::TaskId task;
+  std::string id;  // the config's id within the task
+  AgentId agent;   // the published agent the task is for
+  core::TokenId caller = core::TokenId::from_array({});  // the token of the caller that made it
+  std::string url;
+  std::string token;  // sent as X-A2A-Notification-Token
+  std::string scheme;  // Authorization: <scheme> <credentials>; empty: none
+  std::string credentials;
+  bool legacy = false;         // made through A2A 0.3: notifications are 0.3 Task objects
+  std::uint64_t delivered = 0;  // the task log's sequence delivered up to
+  UnixMs created_ms = 0;
+
+  friend bool operator==(const A2aPushConfigRecord&, const A2aPushConfigRecord&) = default;
+};
+
 // A durable topic subscription: the topic's messages go into the agent's inbox.
 struct Subscription {
   AgentId agent;

@@ -135,6 +135,14 @@ class Store {
   // Ordered by creation.
   virtual Result<std::vector<A2aTokenRecord>> list_a2a_tokens() = 0;
 
+  // --- A2A push notification configs (node/a2a_push.hpp) ---
+  // Inserts or replaces by (task, id).
+  virtual Result<void> put_a2a_push_config(const A2aPushConfigRecord& record) = 0;
+  // not_found when absent.
+  virtual Result<void> delete_a2a_push_config(const core::TaskId& task, const std::string& id) = 0;
+  // Ordered by task, then creation.
+  virtual Result<std::vector<A2aPushConfigRecord>> list_a2a_push_configs() = 0;
+
   // --- tasks (tasks/; node/tasks.hpp) ---
   // Inserts or replaces by id.
   virtual Result<void> put_task(const TaskRecord& record) = 0;
@@ -148,8 +156,8 @@ class Store {
   // Steps with sequence > after, in order, at most `limit`.
   virtual Result<std::vector<TaskEventRecord>> list_task_events(const core::TaskId& task, std::uint64_t after,
                                                                 std::size_t limit) = 0;
-  // Deletes ended tasks last changed before `ended_before`, with their logs;
-  // returns how many tasks.
+  // Deletes ended tasks last changed before `ended_before`, with their logs
+  // and push configs; returns how many tasks.
   virtual Result<std::size_t> purge_tasks(UnixMs ended_before) = 0;
   virtual Result<std::optional<TaskRequestRecord>> get_task_request(const AgentId& agent,
                                                                     const std::string& request_id) = 0;

@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 10> kMigrations = {
+constexpr std::array<const char*, 11> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -245,6 +245,23 @@ CREATE TABLE a2a_tokens(
   token_hash BLOB NOT NULL UNIQUE,
   created_ms INTEGER NOT NULL,
   expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+    // 11: A2A callers' push notification configs (node/a2a_push.hpp).
+    R"sql(
+CREATE TABLE a2a_push_configs(
+  task BLOB NOT NULL,
+  id TEXT NOT NULL,
+  agent BLOB NOT NULL,
+  caller BLOB NOT NULL,
+  url TEXT NOT NULL,
+  token TEXT NOT NULL,
+  scheme TEXT NOT NULL,
+  credentials TEXT NOT NULL,
+  legacy INTEGER NOT NULL,
+  delivered INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY(task, id)
 ) WITHOUT ROWID;
 )sql",
 };

@@ -89,6 +89,13 @@ inline constexpr const char* kDeleteA2aToken = "DELETE FROM a2a_tokens WHERE id=
 inline constexpr const char* kDeleteAgentA2aTokens = "DELETE FROM a2a_tokens WHERE agent=?";
 inline constexpr const char* kListA2aTokens =
     "SELECT id,agent,label,token_hash,created_ms,expires_ms FROM a2a_tokens ORDER BY created_ms, id";
+inline constexpr const char* kPutA2aPushConfig =
+    "INSERT OR REPLACE INTO a2a_push_configs(task,id,agent,caller,url,token,scheme,credentials,legacy,delivered,"
+    "created_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+inline constexpr const char* kDeleteA2aPushConfig = "DELETE FROM a2a_push_configs WHERE task=? AND id=?";
+inline constexpr const char* kListA2aPushConfigs =
+    "SELECT task,id,agent,caller,url,token,scheme,credentials,legacy,delivered,created_ms FROM a2a_push_configs "
+    "ORDER BY task, created_ms, id";
 inline constexpr const char* kPutSubscription = "INSERT INTO subscriptions(agent, topic, created_ms) VALUES(?,?,?)";
 inline constexpr const char* kAgentExists = "SELECT 1 FROM agents WHERE id=?";
 inline constexpr const char* kDeleteSubscription = "DELETE FROM subscriptions WHERE agent=? AND topic=?";
@@ -172,6 +179,9 @@ class SqliteStore final : public Store {
   Result<void> put_a2a_token(const A2aTokenRecord& record) override;
   Result<void> delete_a2a_token(const core::TokenId& id) override;
   Result<std::vector<A2aTokenRecord>> list_a2a_tokens() override;
+  Result<void> put_a2a_push_config(const A2aPushConfigRecord& record) override;
+  Result<void> delete_a2a_push_config(const core::TaskId& task, const std::string& id) override;
+  Result<std::vector<A2aPushConfigRecord>> list_a2a_push_configs() override;
   Result<void> put_task(const TaskRecord& r) override;
   Result<std::optional<TaskRecord>> get_task(const core::TaskId& id) override;
   Result<std::vector<TaskRecord>> list_tasks(const TaskQuery& q) override;

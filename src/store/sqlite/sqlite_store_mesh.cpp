@@ -259,6 +259,57 @@ Result<std::vector<A2aTokenRecord>> SqliteStore::list_a2a_tokens() {
   return out;
 }
 
+Result<void> SqliteStore::put_a2a_push_config(const A2aPushConfigRecord& r) {
+  auto q = query(kPutA2aPushConfig);
+  q.bind_blob(1, r.task.span())
+      .bind_text(2, r.id)
+      .bind_blob(3, r.agent.span())
+      .bind_blob(4, r.caller.span())
+      .bind_text(5, r.url)
+      .bind_text(6, r.token)
+      .bind_text(7, r.scheme)
+      .bind_text(8, r.credentials)
+      .bind(9, static_cast<std::int64_t>(r.legacy ? 1 : 0))
+      .bind(10, static_cast<std::int64_t>(r.delivered))
+      .bind(11, r.created_ms);
+  return q.exec();
+}
+
+Result<void> SqliteStore::delete_a2a_push_config(const core::TaskId& task, const std::string& id) {
+  auto q = query(kDeleteA2aPushConfig);
+  q.bind_blob(1, task.span()).bind_text(2, id);
+  if (auto r = q.exec(); !r) return r;
+  if (db_.changes() == 0) return error::not_found;
+  return {};
+}
+
+Result<std::vector<A2aPushConfigRecord>> SqliteStore::list_a2a_push_configs() {
+  auto q = query(kListA2aPushConfigs);
+  std::vector<A2aPushConfigRecord> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    A2aPushConfigRecord r;
+    auto task = id_column<core::TaskId>(q, 0);
+    auto agent = id_column<AgentId>(q, 2);
+    auto caller = id_column<core::TokenId>(q, 3);
+    if (!task || !agent || !caller) return error::corrupt;
+    r.task = *task;
+    r.id = q.text(1);
+    r.agent = *agent;
+    r.caller = *caller;
+    r.url = q.text(4);
+    r.token = q.text(5);
+    r.scheme = q.text(6);
+    r.credentials = q.text(7);
+    r.legacy = q.int64(8) != 0;
+    r.delivered = static_cast<std::uint64_t>(q.int64(9));
+    r.created_ms = q.int64(10);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return sqlite::map_error(rc);
+  return out;
+}
+
 Result<std::vector<Subscription>> SqliteStore::list_subscriptions() {
   auto q = query(kListSubscriptions);
   std::vector<Subscription> out;

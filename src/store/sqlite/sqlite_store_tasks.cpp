@@ -27,6 +27,8 @@ constexpr const char* kListTaskEvents =
     "SELECT task, sequence, body FROM task_events WHERE task = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3";
 constexpr const char* kPurgeTaskEvents =
     "DELETE FROM task_events WHERE task IN (SELECT id FROM tasks WHERE terminal = 1 AND updated_ms < ?1)";
+constexpr const char* kPurgeTaskPushConfigs =
+    "DELETE FROM a2a_push_configs WHERE task IN (SELECT id FROM tasks WHERE terminal = 1 AND updated_ms < ?1)";
 constexpr const char* kPurgeTasks = "DELETE FROM tasks WHERE terminal = 1 AND updated_ms < ?1";
 constexpr const char* kGetTaskRequest =
     "SELECT agent, request_id, digest, task, sequence, expires_ms FROM task_requests "
@@ -141,6 +143,9 @@ Result<std::size_t> SqliteStore::purge_tasks(UnixMs ended_before) {
   auto events = query(kPurgeTaskEvents);
   events.bind(1, ended_before);
   if (auto r = events.exec(); !r) return r.error();
+  auto push = query(kPurgeTaskPushConfigs);
+  push.bind(1, ended_before);
+  if (auto r = push.exec(); !r) return r.error();
   auto q = query(kPurgeTasks);
   q.bind(1, ended_before);
   if (auto r = q.exec(); !r) return r.error();

@@ -495,6 +495,31 @@ TEST_P(StoreTest, TaskEventsAppendInOrderAndArePurgedWithTheirTask) {
   EXPECT_TRUE(store_->list_task_events(t.id, 0, 10).value().empty());
 }
 
+TEST_P(StoreTest, A2aPushConfigsAreReplacedByIdAndPurgedWithTheirTask) {
+  const auto t = make_task(6, random_agent(), random_agent(), 4, true);
+  A2aPushConfigRecord a{t.id, "a", t.assignee, core::TokenId::from_array({1}), "http://127.0.0.1:9/h", "tok",
+                        "Bearer", "secret", false, 0, 2000};
+  auto b = a;
+  b.id = "b";
+  b.created_ms = 1000;
+  b.legacy = true;
+  txn([&] {
+    ASSERT_TRUE(store_->put_task(t));
+    ASSERT_TRUE(store_->put_a2a_push_config(a));
+    ASSERT_TRUE(store_->put_a2a_push_config(b));
+    a.delivered = 7;  // the cursor moves by replacing the row
+    ASSERT_TRUE(store_->put_a2a_push_config(a));
+  });
+  EXPECT_EQ(open()->list_a2a_push_configs().value(), (std::vector<A2aPushConfigRecord>{b, a}));  // by creation
+  txn([&] {
+    ASSERT_TRUE(store_->delete_a2a_push_config(t.id, "b"));
+    EXPECT_EQ(store_->delete_a2a_push_config(t.id, "b").error(), error::not_found);
+  });
+  EXPECT_EQ(store_->list_a2a_push_configs().value(), std::vector<A2aPushConfigRecord>{a});
+  txn([&] { EXPECT_EQ(*store_->purge_tasks(t.updated_ms + 1), 1u); });
+  EXPECT_TRUE(store_->list_a2a_push_configs().value().empty());
+}
+
 TEST_P(StoreTest, TaskRequestsFindPutPurge) {
   TaskRequestRecord r;
   r.agent = random_agent();
