@@ -10,6 +10,7 @@
 // default), HTTP+JSON, or JSONRPC-0.3 (the SDK's A2A 0.3 transport: the 0.3
 // method names and shapes; ListTasks, which 0.3 lacks, goes through 1.0). Prints one "ok <check>" line per check; exits
 // non-zero on the first failure.
+import { createServer } from 'node:http';
 import { Role, TaskState } from '@a2a-js/sdk';
 import {
   Client, ClientFactory, JsonRpcTransportFactory, RestTransportFactory,
@@ -125,10 +126,85 @@ const until = async (f, what) => {
   }
 };
 
+// --- push notifications: a webhook in this process ---
+// It answers its first POST 503 (the daemon must retry it) and the rest 204.
+async function webhook() {
+  const posts = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      posts.push({ headers: req.headers, body: JSON.parse(body) });
+      res.writeHead(posts.length === 1 ? 503 : 204).end();
+    });
+  });
+  await new Promise((res) => server.listen(0, '127.0.0.1', res));
+  return { posts, server, url: `http://127.0.0.1:${server.address().port}/hook` };
+}
+
+async function pushNotifications(client) {
+  const v03 = binding === 'JSONRPC-0.3';
+  check(card.capabilities.pushNotifications === true, 'card says pushNotifications');
+  const hook = await webhook();
+  const auth = { scheme: 'Bearer', credentials: 'hook-secret' };
+  const pushed = await client.sendMessage({
+    ...message('push me'),
+    configuration: { returnImmediately: true, taskPushNotificationConfig: { url: hook.url, token: 'tok-1', authentication: auth } },
+  });
+  // 1.0: every step's StreamResponse objects, from submitted to completed; 0.3: the task after each step.
+  const stateOf = (b) => (v03 ? b.status?.state : b.statusUpdate?.status?.state);
+  const last = v03 ? 'completed' : 'TASK_STATE_COMPLETED';
+  await until(() => hook.posts.some((p) => stateOf(p.body) === last), 'the webhook sees completed');
+  check(hook.posts.every((p) => p.headers['x-a2a-notification-token'] === 'tok-1' &&
+                         p.headers.authorization === 'Bearer hook-secret'), 'notifications carry the token and credentials');
+  // 0.3 sends the task as it is when the POST is made: the retry may show a later state.
+  const same = (a, b) => (v03 ? a.id === b.id : JSON.stringify(a) === JSON.stringify(b));
+  check(same(hook.posts[0].body, hook.posts[1].body), 'a refused notification is sent again');
+  const states = hook.posts.slice(1).map((p) => stateOf(p.body)).filter(Boolean);
+  check(states[states.length - 1] === last &&
+        (v03 || (states.indexOf(last) === states.length - 1 && states[0] === 'TASK_STATE_SUBMITTED')),
+        'notifications arrive in order, completed last');
+  if (!v03) {
+    const chunks = hook.posts.slice(1).filter((p) => p.body.artifactUpdate?.artifact.artifactId === 'echo');
+    check(chunks.map((p) => p.body.artifactUpdate.artifact.parts[0].text).join('') === 'echo: push me',
+          'artifact updates are pushed');
+  }
+  check(hook.posts.every((p) => (v03 ? p.body.id : (p.body.statusUpdate ?? p.body.artifactUpdate).taskId) === pushed.id),
+        'every notification names the task');
+
+  // The config methods on a task that is still working.
+  const slow = await client.sendMessage({ ...message('slow: hooked'), configuration: { returnImmediately: true } });
+  await until(async () => (await client.getTask({ id: slow.id })).status.state === WORKING, 'working');
+  const made = await client.createTaskPushNotificationConfig({ taskId: slow.id, id: 'second', url: hook.url, token: 'tok-2' });
+  check(made.id === 'second' && made.taskId === slow.id, 'CreateTaskPushNotificationConfig');
+  const got = await client.getTaskPushNotificationConfig({ taskId: slow.id, id: 'second' });
+  check(got.url === hook.url && got.token === 'tok-2', 'GetTaskPushNotificationConfig');
+  const listed = await client.listTaskPushNotificationConfig({ taskId: slow.id });
+  check(listed.configs.length === 1 && listed.configs[0].id === 'second', 'ListTaskPushNotificationConfigs');
+  await client.cancelTask({ id: slow.id });
+  await until(() => hook.posts.some((p) => p.headers['x-a2a-notification-token'] === 'tok-2' &&
+                                    stateOf(p.body) === (v03 ? 'canceled' : 'TASK_STATE_CANCELED')), 'canceled pushed');
+  check(true, 'a config made on a working task pushes its later steps');
+  await client.deleteTaskPushNotificationConfig({ taskId: slow.id, id: 'second' });
+  await client.deleteTaskPushNotificationConfig({ taskId: slow.id, id: 'second' });  // idempotent
+  check((await client.listTaskPushNotificationConfig({ taskId: slow.id })).configs.length === 0,
+        'DeleteTaskPushNotificationConfig, twice');
+  let missing = null;
+  try { await client.getTaskPushNotificationConfig({ taskId: slow.id, id: 'second' }); } catch (e) { missing = e; }
+  check(missing !== null, 'a deleted config is not found');
+  let forbidden = null;
+  try {
+    await client.createTaskPushNotificationConfig({ taskId: slow.id, id: 'meta', url: 'http://169.254.169.254/latest' });
+  } catch (e) { forbidden = e; }
+  check(forbidden !== null && /not a public address/.test(forbidden.message), 'a link-local webhook is refused');
+  hook.server.close();
+}
+
+let card;
 async function main() {
   const work = worker();
   const client = await clientFor(token);
-  const card = await client.getAgentCard();
+  card = await client.getAgentCard();
   const bindings = card.supportedInterfaces.map((i) => i.protocolBinding);
   check(bindings.includes('JSONRPC') && bindings.includes('HTTP+JSON'), 'card lists JSON-RPC and HTTP+JSON');
   check(card.capabilities.extensions.some((e) => e.params?.agentId?.length === 64), 'card carries the mesh agent id');
@@ -201,6 +277,8 @@ async function main() {
   const tail = [];
   for await (const ev of sub) tail.push(ev.payload);
   check(tail.length > 0 && tail[tail.length - 1].value.status.state === CANCELED, 'SubscribeToTask follows it to canceled');
+
+  await pushNotifications(client);
 
   // Another caller sees none of this caller's tasks.
   const other = await clientFor(otherToken);

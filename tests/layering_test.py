@@ -25,10 +25,10 @@ CONFINED = {
     "sodium.h": ["src/crypto/"],
     "openssl/": ["src/crypto/"],
     "sqlite3.h": ["src/store/sqlite/"],
-    # The HTTP server, its streams, the response writer, and the CLI's client.
+    # The HTTP server, its streams, the response writer, the A2A webhook client, and the CLI's client.
     "boost/beast": ["src/api/server.cpp", "src/api/beast_impl.cpp", "src/api/http_response.hpp",
                     "src/api/http_response.cpp", "src/api/stream_session.hpp", "src/api/stream_session.cpp",
-                    "src/cli/http_client.cpp"],
+                    "src/api/webhook.cpp", "src/cli/http_client.cpp"],
 }
 
 

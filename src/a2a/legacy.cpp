@@ -140,10 +140,72 @@ json::object task_to_v03(const json::object& t) {
   return out;
 }
 
+// 0.3's PushNotificationConfig {id, url, token, authentication: {schemes,
+// credentials}} as 1.0's TaskPushNotificationConfig members (no taskId).
+std::variant<json::object, RpcError> push_from_v03(const json::value& v) {
+  if (!v.is_object()) return malformed_v03("pushNotificationConfig must be an object");
+  const auto& c = v.get_object();
+  json::object out;
+  for (const auto* key : {"id", "url", "token"}) copy_member(c, key, out, key);
+  if (const auto* a = c.if_contains("authentication"); a && !a->is_null()) {
+    if (!a->is_object()) return malformed_v03("authentication must be an object");
+    const auto* schemes = a->get_object().if_contains("schemes");
+    if (!schemes || !schemes->is_array() || schemes->get_array().empty()) {
+      return malformed_v03("authentication.schemes must list a scheme");
+    }
+    json::object auth{{"scheme", schemes->get_array().front()}};
+    copy_member(a->get_object(), "credentials", auth, "credentials");
+    out["authentication"] = std::move(auth);
+  }
+  return out;
+}
+
+json::object push_to_v03(const json::object& c) {
+  json::object conf;
+  for (const auto* key : {"id", "url", "token"}) copy_member(c, key, conf, key);
+  if (const auto* a = c.if_contains("authentication"); a && a->is_object()) {
+    json::object auth{{"schemes", json::array{a->get_object().contains("scheme") ? a->at("scheme") : ""}}};
+    copy_member(a->get_object(), "credentials", auth, "credentials");
+    conf["authentication"] = std::move(auth);
+  }
+  json::object out{{"pushNotificationConfig", std::move(conf)}};
+  copy_member(c, "taskId", out, "taskId");
+  return out;
+}
+
+// The push config methods' 0.3 params: set {taskId, pushNotificationConfig};
+// get, list and delete {id: the task, pushNotificationConfigId}.
+std::variant<json::object, RpcError> push_params_from_v03(Method m, const json::object& params) {
+  json::object out;
+  if (m == Method::create_push_config) {
+    const auto* c = params.if_contains("pushNotificationConfig");
+    if (!c) return malformed_v03("params.pushNotificationConfig is required");
+    auto conf = push_from_v03(*c);
+    if (auto* e = std::get_if<RpcError>(&conf)) return std::move(*e);
+    out = std::move(std::get<json::object>(conf));
+    copy_member(params, "taskId", out, "taskId");
+    return out;
+  }
+  copy_member(params, "id", out, "taskId");
+  copy_member(params, "pushNotificationConfigId", out, "id");
+  return out;
+}
+
 }  // namespace
 
 std::variant<json::object, RpcError> params_from_v03(Method m, const json::object& params) {
-  if (m != Method::send_message && m != Method::send_streaming_message) return params;
+  switch (m) {
+    case Method::create_push_config:
+    case Method::get_push_config:
+    case Method::list_push_configs:
+    case Method::delete_push_config:
+      return push_params_from_v03(m, params);
+    case Method::send_message:
+    case Method::send_streaming_message:
+      break;
+    default:
+      return params;
+  }
   json::object out;
   if (const auto* message = params.if_contains("message")) {
     auto converted = message_from_v03(*message);
@@ -160,7 +222,11 @@ std::variant<json::object, RpcError> params_from_v03(Method m, const json::objec
       conf["returnImmediately"] = !b->get_bool();
     }
     copy_member(co, "historyLength", conf, "historyLength");
-    copy_member(co, "pushNotificationConfig", conf, "pushNotificationConfig");
+    if (const auto* push = co.if_contains("pushNotificationConfig"); push && !push->is_null()) {
+      auto converted = push_from_v03(*push);
+      if (auto* e = std::get_if<RpcError>(&converted)) return std::move(*e);
+      conf["taskPushNotificationConfig"] = std::move(std::get<json::object>(converted));
+    }
     out["configuration"] = std::move(conf);
   }
   return out;
@@ -177,6 +243,13 @@ json::value result_to_v03(Method m, const json::value& result) {
     case Method::get_task:
     case Method::cancel_task:
       return task_to_v03(o);
+    case Method::create_push_config:
+    case Method::get_push_config:
+      return push_to_v03(o);
+    case Method::list_push_configs:
+      return map_objects(o.if_contains("configs"), push_to_v03);
+    case Method::delete_push_config:
+      return nullptr;
     default:
       return result;
   }

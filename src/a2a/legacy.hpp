@@ -11,7 +11,14 @@
 //   Part {"kind": "file", "file": {"bytes"}}       -> {"raw"} (refused as in 1.0: -32005)
 //   Message role "user" / "agent"                 <-> ROLE_USER / ROLE_AGENT, and "kind": "message"
 //   configuration.blocking false                   -> returnImmediately true (absent: blocking,
-//                                                    as in 1.0); pushNotificationConfig is refused
+//                                                    as in 1.0)
+//   PushNotificationConfig {id, url, token, authentication: {schemes: [s], credentials}}
+//                                                 <-> TaskPushNotificationConfig's {id, url, token,
+//                                                    authentication: {scheme: s, credentials}}
+//   configuration.pushNotificationConfig           -> configuration.taskPushNotificationConfig
+//   tasks/pushNotificationConfig/set {taskId, pushNotificationConfig} -> {taskId, id, url, ...}
+//   .../get, .../delete {id, pushNotificationConfigId} -> {taskId, id}; .../list {id} -> {taskId}
+//   set's and get's result {taskId, pushNotificationConfig}; list's an array of them; delete's null
 //   TaskState "submitted", "input-required", ...  <-  TASK_STATE_SUBMITTED, TASK_STATE_INPUT_REQUIRED, ...
 //   Task "kind": "task"; message/send's result is the Task itself (1.0: {"task"})
 //   stream items: the Task; {"kind": "status-update", ..., "final"} (final when the task ends or

@@ -23,7 +23,7 @@ constexpr std::string_view kNoAgent = "no published agent has that name";
 constexpr std::string_view kUnauthenticated =
     "unauthenticated: give Authorization: Bearer with an A2A token for this agent";
 // What the gateway offers, as its cards say.
-constexpr a2a::CardFeatures kFeatures{true, false};
+constexpr a2a::CardFeatures kFeatures{true, true};
 
 Response json_body(int status, const json::value& body) {
   Response r;

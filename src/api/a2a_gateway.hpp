@@ -17,15 +17,29 @@
 // only its own tasks. The agent works the task through its ordinary inbox and
 // task API. GetTask, ListTasks and CancelTask act on the caller's tasks.
 // SendStreamingMessage and SubscribeToTask answer an SSE stream of the
-// task's steps (a CustomTaskStream on the task's event log). Push
-// notifications are not offered (the card says so; their methods answer
-// PushNotificationNotSupportedError). The 0.3 method names, with 0.3's
-// shapes, are aliases when the request has no A2A-Version header or 0.3.
+// task's steps (a CustomTaskStream on the task's event log). The 0.3 method
+// names, with 0.3's shapes, are aliases when the request has no A2A-Version
+// header or 0.3.
+//
+// Push notifications (api/a2a_push.cpp): a caller registers webhooks for its
+// task (CreateTaskPushNotificationConfig, or SendMessage's
+// configuration.taskPushNotificationConfig), kept durable by the node
+// (node/a2a_push.hpp) with a cursor into the task's log. One deliverer per
+// config walks the log from its cursor and POSTs each step's StreamResponse
+// objects (a 0.3 config: the Task as 0.3 shapes it) to the webhook, in
+// order, moving the cursor durably after each 2xx; a failed POST is retried
+// with exponential backoff (push_retry_initial doubling to push_retry_max)
+// until it succeeds, the config is deleted, the caller's token is revoked,
+// or the task's record is purged (counted abandoned). At least once: a step
+// whose POST succeeded but whose cursor was not yet durable is sent again
+// after a restart. Webhook addresses obey config.webhooks (api/webhook.hpp),
+// checked when a config is made and on every POST.
 //
 // Threading: the node's executor (the daemon runs the listener there).
 
 #include <spdlog/logger.h>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
@@ -33,8 +47,12 @@
 #include <string>
 #include <variant>
 
+#include <map>
+#include <utility>
+
 #include "api/http_types.hpp"
 #include "api/server.hpp"
+#include "api/webhook.hpp"
 #include "node/node_handle.hpp"
 
 namespace agentmesh::api {
@@ -50,14 +68,21 @@ struct A2aGatewayConfig {
   // Blocking SendMessage calls waiting at once; past it, they return at once.
   std::size_t max_waiting = 1024;
   std::string version = AGENTMESH_VERSION;
+  // Where push notifications may go, and the POSTs' timeout.
+  WebhookPolicy webhooks;
+  std::chrono::milliseconds push_retry_initial{1'000};
+  std::chrono::milliseconds push_retry_max{300'000};
 };
 
-class A2aGateway final : public RequestHandler {
+class A2aGateway final : public RequestHandler, public std::enable_shared_from_this<A2aGateway> {
  public:
   A2aGateway(node::NodeHandle node, A2aGatewayConfig config, std::shared_ptr<spdlog::logger> log);
 
+  // Starts the deliverers of the push configs the node kept.
+  void start(boost::asio::any_io_executor ex);
   boost::asio::awaitable<Response> handle(Request req) override;
-  void set_draining() override { draining_ = true; }
+  // New requests get 503; the deliverers stop.
+  void set_draining() override;
   // In the HTTP+JSON binding's shape on its paths, else JSON-RPC's.
   Response refused(Refusal why, std::string_view target) const override;
 
@@ -83,6 +108,7 @@ class A2aGateway final : public RequestHandler {
   struct Submit {
     bool immediately = false;
     std::optional<std::size_t> history;
+    std::optional<boost::json::object> push;  // configuration.taskPushNotificationConfig
   };
   boost::asio::awaitable<std::variant<tasks::Task, boost::json::object>> submit(Call& call, Submit& how);
   boost::asio::awaitable<boost::json::object> send_message(Call& call);
@@ -92,6 +118,27 @@ class A2aGateway final : public RequestHandler {
   boost::asio::awaitable<boost::json::object> get_task(Call& call);
   boost::asio::awaitable<boost::json::object> list_tasks(Call& call);
   boost::asio::awaitable<boost::json::object> cancel_task(Call& call);
+  // Push notification configs (api/a2a_push.cpp).
+  boost::asio::awaitable<boost::json::object> create_push_config(Call& call);
+  boost::asio::awaitable<boost::json::object> get_push_config(Call& call);
+  boost::asio::awaitable<boost::json::object> list_push_configs(Call& call);
+  boost::asio::awaitable<boost::json::object> delete_push_config(Call& call);
+  // Checks and stores `config` for the caller's `task` with its cursor at
+  // `cursor`, and starts its deliverer: the envelope of the config as A2A
+  // gives it back, or the error envelope.
+  // The error envelope when `config` is malformed or its webhook's address is not allowed.
+  boost::asio::awaitable<std::optional<boost::json::object>> push_refusal(const Call& call,
+                                                                           const boost::json::object& config);
+  boost::asio::awaitable<boost::json::object> register_push(
+      const Call& call, const tasks::Task& task, const boost::json::object& config, std::uint64_t cursor);
+  struct Deliverer;
+  using PushKey = std::pair<core::TaskId, std::string>;
+  void run_deliverer(PushKey key);
+  boost::asio::awaitable<void> deliver(PushKey key, std::shared_ptr<Deliverer> d);
+  // One pass over the config's undelivered steps: false when the deliverer is done.
+  boost::asio::awaitable<bool> deliver_once(const PushKey& key, core::AgentId gateway, Deliverer& d);
+  boost::asio::awaitable<bool> post_steps(const store::A2aPushConfigRecord& rec, const tasks::Task& task,
+                                          const std::vector<tasks::Event>& events, Deliverer& d);
   boost::asio::awaitable<Result<core::AgentId>> gateway_agent();
   void forget_gateway_if_gone(const error_code& ec);
   // The caller's task, or nullopt (not found, or another caller's).
@@ -107,6 +154,8 @@ class A2aGateway final : public RequestHandler {
   std::optional<core::AgentId> gateway_;
   std::chrono::steady_clock::time_point last_ack_{};
   bool draining_ = false;
+  std::optional<boost::asio::any_io_executor> ex_;
+  std::map<PushKey, std::shared_ptr<Deliverer>> deliverers_;
 };
 
 }  // namespace agentmesh::api

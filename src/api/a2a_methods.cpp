@@ -27,13 +27,7 @@ namespace json = boost::json;
 namespace asio = boost::asio;
 using a2a::RpcCode;
 
-namespace {
-
-constexpr std::string_view kCallerKey = "a2a.caller";
-constexpr std::string_view kMessageKey = "a2a.message_id";
-constexpr std::size_t kDefaultPageSize = 50;
-constexpr std::size_t kMaxPageSize = 100;
-using core::kTuple;
+namespace a2a_call {
 
 json::object fail(const a2a::RpcRequest& r, RpcCode code, std::string message) {
   return a2a::error_envelope(a2a::RpcError{code, std::move(message), r.id});
@@ -41,10 +35,11 @@ json::object fail(const a2a::RpcRequest& r, RpcCode code, std::string message) {
 
 json::object ok(const a2a::RpcRequest& r, json::value result) { return a2a::result_envelope(r.id, std::move(result)); }
 
-// The node's and the task service's errors as JSON-RPC errors.
 json::object fail_with(const a2a::RpcRequest& r, const error_code& ec) {
   using tasks::error;
-  if (ec == error::unknown_task) return fail(r, RpcCode::task_not_found, "no such task");
+  if (ec == error::unknown_task || ec == node::error::unknown_push_config) {
+    return fail(r, RpcCode::task_not_found, ec == error::unknown_task ? "no such task" : ec.message());
+  }
   if (ec == error::task_not_cancelable) return fail(r, RpcCode::task_not_cancelable, ec.message());
   if (ec == error::invalid_transition || ec == error::task_reassigned) {
     return fail(r, RpcCode::unsupported_operation, ec.message());
@@ -52,7 +47,8 @@ json::object fail_with(const a2a::RpcRequest& r, const error_code& ec) {
   if (ec == error::idempotency_conflict) {
     return fail(r, RpcCode::invalid_params, "this messageId was already used with other content");
   }
-  if (ec == error::message_too_large || ec == error::artifact_too_large || ec == core::error::out_of_range) {
+  if (ec == error::message_too_large || ec == error::artifact_too_large || ec == core::error::out_of_range ||
+      ec == node::error::too_many_push_configs) {
     return fail(r, RpcCode::invalid_params, ec.message());
   }
   return fail(r, RpcCode::internal_error, ec.message());
@@ -60,19 +56,34 @@ json::object fail_with(const a2a::RpcRequest& r, const error_code& ec) {
 
 std::string caller_id(const node::A2aCaller& c) { return c.token.to_string(); }
 
-bool belongs_to(const tasks::Task& t, const node::A2aCaller& c) {
-  const auto id = caller_id(c);
-  return std::any_of(t.metadata.begin(), t.metadata.end(),
-                     [&](const auto& kv) { return kv.first == kCallerKey && kv.second == id; });
-}
-
-// A task id as A2A gives it: 32 hex characters.
 std::optional<core::TaskId> task_id_of(const json::object& params, std::string_view key) {
   const auto* v = params.if_contains(key);
   if (!v || !v->is_string()) return std::nullopt;
   auto id = core::TaskId::parse(std::string_view(v->get_string()));
   if (!id) return std::nullopt;
   return *id;
+}
+
+}  // namespace a2a_call
+
+namespace {
+
+using a2a_call::caller_id;
+using a2a_call::fail;
+using a2a_call::fail_with;
+using a2a_call::ok;
+using a2a_call::task_id_of;
+
+constexpr std::string_view kCallerKey = "a2a.caller";
+constexpr std::string_view kMessageKey = "a2a.message_id";
+constexpr std::size_t kDefaultPageSize = 50;
+constexpr std::size_t kMaxPageSize = 100;
+using core::kTuple;
+
+bool belongs_to(const tasks::Task& t, const node::A2aCaller& c) {
+  const auto id = caller_id(c);
+  return std::any_of(t.metadata.begin(), t.metadata.end(),
+                     [&](const auto& kv) { return kv.first == kCallerKey && kv.second == id; });
 }
 
 // historyLength: absent -> all; else a non-negative integer.
@@ -152,10 +163,13 @@ asio::awaitable<json::object> A2aGateway::run_method(Call& call) {
     case a2a::Method::subscribe_to_task:
       co_return fail(r, RpcCode::invalid_request, "a streaming method cannot be part of a batch");
     case a2a::Method::create_push_config:
+      co_return co_await create_push_config(call);
     case a2a::Method::get_push_config:
+      co_return co_await get_push_config(call);
     case a2a::Method::list_push_configs:
+      co_return co_await list_push_configs(call);
     case a2a::Method::delete_push_config:
-      co_return fail(r, RpcCode::push_notification_not_supported, "this gateway does not send push notifications");
+      co_return co_await delete_push_config(call);
     case a2a::Method::get_extended_card:
       co_return fail(r, RpcCode::extended_card_not_configured, "no extended card: the public card is the whole card");
   }
@@ -263,8 +277,11 @@ asio::awaitable<std::variant<tasks::Task, json::object>> A2aGateway::submit(Call
   if (const auto* c = p.if_contains("configuration")) {
     if (!c->is_object()) co_return fail(r, RpcCode::invalid_params, "params.configuration must be an object");
     const auto& co = c->get_object();
-    if (co.contains("taskPushNotificationConfig") || co.contains("pushNotificationConfig")) {
-      co_return fail(r, RpcCode::push_notification_not_supported, "this gateway does not send push notifications");
+    if (const auto* push = co.if_contains("taskPushNotificationConfig"); push && !push->is_null()) {
+      if (!push->is_object())
+        co_return fail(r, RpcCode::invalid_params, "taskPushNotificationConfig must be an object");
+      if (auto refused = co_await push_refusal(call, push->get_object())) co_return std::move(*refused);
+      how.push = push->get_object();
     }
     if (const auto* ri = co.if_contains("returnImmediately")) {
       if (!ri->is_bool()) co_return fail(r, RpcCode::invalid_params, "returnImmediately must be true or false");
@@ -284,11 +301,13 @@ asio::awaitable<std::variant<tasks::Task, json::object>> A2aGateway::submit(Call
   const std::string key =
       fmt::format("a2a:{}:{}", caller_id(call.caller), core::to_hex(std::span<const std::uint8_t>(digest.data(), 16)));
   Result<node::TaskResult> result = tasks::error::unknown_task;
+  std::uint64_t push_cursor = 0;  // a new task's webhook gets every step
   if (!m.task_id.empty()) {
     auto id = core::TaskId::parse(m.task_id);
     if (!id) co_return fail(r, RpcCode::task_not_found, "no such task");
     auto mine = co_await callers_task(call, *id);
     if (!mine) co_return fail(r, RpcCode::task_not_found, "no such task");
+    push_cursor = mine->sequence;  // an answered task's: the steps from the answer on
     node::TaskActionRequest act;
     act.action = tasks::Action::input;
     act.parts = std::move(m.parts);
@@ -320,6 +339,10 @@ asio::awaitable<std::variant<tasks::Task, json::object>> A2aGateway::submit(Call
     co_return fail_with(r, result.error());
   }
   co_await ack_gateway_inbox(*gateway);
+  if (how.push) {
+    auto registered = co_await register_push(call, result->task, *how.push, push_cursor);
+    if (registered.contains("error")) co_return registered;
+  }
   co_return std::move(result->task);
 }
 

@@ -111,6 +111,13 @@ struct A2aStats {
   std::uint64_t tasks_created = 0;    // by SendMessage
   std::uint64_t waiting = 0;          // blocking SendMessage calls waiting now
   std::uint64_t cards_served = 0;
+  // Push notifications (api/a2a_gateway.hpp).
+  std::uint64_t push_configs_created = 0;  // configs made or replaced
+  std::uint64_t webhooks_refused = 0;      // configs refused: the webhook's address is not allowed
+  std::uint64_t push_active = 0;           // deliverers running now
+  std::uint64_t push_delivered = 0;        // POSTs answered 2xx
+  std::uint64_t push_failures = 0;         // POSTs that failed (each retry counts)
+  std::uint64_t push_abandoned = 0;        // configs given up with steps undelivered
 };
 
 // The A2A listener's figures, for the local API's GET /v1/diagnostics/a2a

@@ -175,6 +175,16 @@ void render_a2a(std::string& out, const A2aFigures& a) {
   prom::counter(out, "agentmesh_a2a_tasks_created_total", "tasks created by A2A SendMessage", g.tasks_created);
   prom::gauge(out, "agentmesh_a2a_waiting_calls", "blocking SendMessage calls waiting", static_cast<double>(g.waiting));
   prom::counter(out, "agentmesh_a2a_cards_served_total", "Agent Cards served", g.cards_served);
+  prom::counter(out, "agentmesh_a2a_push_configs_created_total", "push notification configs made or replaced",
+                g.push_configs_created);
+  prom::counter(out, "agentmesh_a2a_webhooks_refused_total", "push configs refused for their webhook's address",
+                g.webhooks_refused);
+  prom::gauge(out, "agentmesh_a2a_push_deliverers", "push notification deliverers running",
+              static_cast<double>(g.push_active));
+  prom::counter(out, "agentmesh_a2a_push_delivered_total", "push notifications answered 2xx", g.push_delivered);
+  prom::counter(out, "agentmesh_a2a_push_failures_total", "push notification POSTs that failed", g.push_failures);
+  prom::counter(out, "agentmesh_a2a_push_abandoned_total", "push configs given up with steps undelivered",
+                g.push_abandoned);
 }
 
 std::string render_metrics(const node::Diagnostics& d, const ApiStats& http, const node::ProcessFigures& process,

@@ -336,6 +336,27 @@ bool read_relay_service(const toml::table& file, const DaemonFlags& flags, const
   return true;
 }
 
+// Where the A2A gateway's push notifications may go: [a2a] webhook_allow
+// (CIDRs and host names allowed besides public addresses and loopback),
+// webhook_timeout_s, webhook_ca_file (api/webhook.hpp).
+bool read_a2a_webhooks(const toml::table& file, DaemonConfig& cfg, std::string& why) {
+  bool ok = true;
+  auto allow = read_string_list(file, "a2a", "webhook_allow", ok, why);
+  auto ca = read_string(file, "a2a", "webhook_ca_file", ok, why);
+  std::int64_t timeout_s = 10;
+  if (!ok || !read_int(file, "a2a", "webhook_timeout_s", timeout_s, 1, 120, why)) return false;
+  auto& policy = cfg.a2a_gateway.webhooks;
+  for (const auto& entry : allow.value_or(std::vector<std::string>{})) {
+    if (!policy.allow(entry, why)) {
+      why = "config: a2a.webhook_allow: " + why;
+      return false;
+    }
+  }
+  policy.timeout = std::chrono::seconds(timeout_s);
+  if (ca) policy.ca_file = *ca;
+  return true;
+}
+
 // The A2A gateway: [a2a] in the file, AGENTMESH_A2A / AGENTMESH_A2A_PUBLIC_URL,
 // and the flags, in that order of precedence (lowest first).
 bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup& env, DaemonConfig& cfg,
@@ -395,6 +416,7 @@ bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup
   a.header_timeout = std::chrono::seconds(header_s);
   cfg.a2a = a;
   cfg.a2a_gateway.max_blocking = std::chrono::seconds(blocking_s);
+  if (!read_a2a_webhooks(file, cfg, why)) return false;
   if (public_url) {
     auto url = *public_url;
     while (url.ends_with('/')) url.pop_back();

@@ -57,8 +57,9 @@ Result<void> start_a2a(asio::io_context& ioc, const DaemonConfig& config, const 
         a.host);
   }
   api::A2aGatewayConfig gateway = config.a2a_gateway;
-  api::Server::HandlerFactory make = [node, gateway, log, &out](api::ApiStats&) {
+  api::Server::HandlerFactory make = [node, gateway, log, &out, ex = ioc.get_executor()](api::ApiStats&) {
     out.gateway = std::make_shared<api::A2aGateway>(node, gateway, log);
+    out.gateway->start(ex);
     return out.gateway;
   };
   api::JsonLimits json;

@@ -6,18 +6,87 @@
 // gateway's refusals over plain HTTP: no token, a token of another agent, an
 // unpublished agent, malformed JSON-RPC and HTTP+JSON requests.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "integration/fixture.hpp"
 #include "interop/js_peer.hpp"
 
 namespace agentmesh::testutil {
 namespace {
+
+// A push notification webhook: bound on 127.0.0.1 at once, so connections
+// are refused until listen(); then it answers every POST 204 and keeps its body.
+class WebhookSink {
+ public:
+  WebhookSink() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+      port_ = ntohs(a.sin_port);
+    }
+  }
+  ~WebhookSink() {
+    ::shutdown(fd_, SHUT_RDWR);  // ends accept()
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  void listen() {
+    ASSERT_EQ(::listen(fd_, 16), 0);
+    thread_ = std::thread([this] { serve(); });
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+
+ private:
+  void serve() {
+    for (;;) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string in;
+      char buf[4096];
+      std::size_t need = std::string::npos;
+      while (need == std::string::npos || in.size() < need) {
+        const auto n = ::read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        in.append(buf, static_cast<std::size_t>(n));
+        const auto end = in.find("\r\n\r\n");
+        const auto cl = in.find("Content-Length: ");
+        if (need == std::string::npos && end != std::string::npos && cl != std::string::npos) {
+          need = end + 4 + std::stoul(in.substr(cl + 16));
+        }
+      }
+      if (need != std::string::npos && in.size() >= need) {
+        std::lock_guard lock(mu_);
+        bodies_.push_back(in.substr(in.find("\r\n\r\n") + 4));
+      }
+      const std::string ok = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      (void)!::write(c, ok.data(), ok.size());
+      ::close(c);
+    }
+  }
+
+  int fd_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> bodies_;
+};
 
 class A2aGatewayTest : public DaemonTest {
  protected:
@@ -78,12 +147,14 @@ void A2aGatewayTest::run_sdk_client(const std::string& binding) {
   EXPECT_EQ(r.status, 0) << r.out << r.err << daemon_->log();
   std::size_t checks = 0;
   for (auto at = r.out.find("ok "); at != std::string::npos; at = r.out.find("\nok ", at + 1)) ++checks;
-  EXPECT_EQ(checks, 27u) << r.out;  // every check in the script ran
+  EXPECT_EQ(checks, binding == "JSONRPC-0.3" ? 39u : 40u) << r.out;  // every check in the script ran
   for (const char* check :
        {"ok card lists JSON-RPC and HTTP+JSON", "ok blocking SendMessage returns completed",
         "ok artifact chunks in order", "ok ListTasks next page", "ok a repeated messageId returns the same task",
         "ok the answer completes the task", "ok CancelTask during work", "ok SubscribeToTask follows it to canceled",
-        "ok another caller's ListTasks is empty", "ok a wrong token is refused"}) {
+        "ok another caller's ListTasks is empty", "ok a wrong token is refused",
+        "ok notifications arrive in order, completed last", "ok a refused notification is sent again",
+        "ok DeleteTaskPushNotificationConfig, twice", "ok a link-local webhook is refused"}) {
     EXPECT_NE(r.out.find(check), std::string::npos) << check << "\n" << r.out << r.err;
   }
   auto d = js(req("GET", "/v1/diagnostics/a2a"));
@@ -91,6 +162,11 @@ void A2aGatewayTest::run_sdk_client(const std::string& binding) {
   const auto v03 = d.at("v03_calls").as_int64();
   EXPECT_GE(calls, 20) << d;
   EXPECT_EQ(rest, binding == "HTTP+JSON" ? calls : 0) << d;
+  const auto& push = d.at("push");
+  EXPECT_GE(push.at("failures").as_int64(), 1) << d;  // the webhook's first answer, 503
+  EXPECT_GE(push.at("delivered").as_int64(), 2) << d;  // 0.3: the task after the retry, after the cancel
+  EXPECT_EQ(push.at("webhooks_refused").as_int64(), 1) << d;
+  EXPECT_EQ(push.at("configs_created").as_int64(), 2) << d;
   if (binding == "JSONRPC-0.3") {
     EXPECT_GE(v03, calls - 4) << d;  // all but the 1.0 ListTasks calls
   } else {
@@ -130,7 +206,7 @@ TEST_F(A2aGatewayTest, RefusalsAreJsonRpcErrorsAndChangeNothing) {
       {R"({"jsonrpc":"2.0","id":7,"method":"SubscribeToTask","params":{"id":")" + std::string(32, 'a') + R"("}})",
        -32001},
       {R"([{"jsonrpc":"2.0","id":8,"method":"SubscribeToTask","params":{}}])", 0},  // a batch: checked below
-      {R"({"jsonrpc":"2.0","id":6,"method":"CreateTaskPushNotificationConfig","params":{}})", -32003},
+      {R"({"jsonrpc":"2.0","id":6,"method":"CreateTaskPushNotificationConfig","params":{}})", -32001},
       {get, -32001},
   };
   for (const auto& [body, code] : bad) {
@@ -190,8 +266,7 @@ TEST_F(A2aGatewayTest, RestRefusalsAreStatusErrorsAndChangeNothing) {
       {"GET", base + "/tasks?status=TASK_STATE_RUNNING", "", 400, "INVALID_PARAMS"},
       {"DELETE", base + "/tasks", "", 405, ""},
       {"GET", base + "/message:send", "", 405, ""},
-      {"POST", none + "/pushNotificationConfigs", R"({"url":"http://127.0.0.1:9/hook"})", 400,
-       "PUSH_NOTIFICATION_NOT_SUPPORTED"},
+      {"POST", none + "/pushNotificationConfigs", R"({"url":"http://127.0.0.1:9/hook"})", 404, "TASK_NOT_FOUND"},
       {"GET", base + "/extendedAgentCard", "", 400, "EXTENDED_AGENT_CARD_NOT_CONFIGURED"},
       {"GET", base + "/nope", "", 404, ""},
   };
@@ -266,6 +341,86 @@ TEST_F(A2aGatewayTest, PerAddressConnectionAndRateLimits) {
   auto d = js(req("GET", "/v1/diagnostics/a2a"));
   EXPECT_EQ(d.at("refused").at("connections_per_address").as_int64(), 1) << d;
   EXPECT_EQ(d.at("refused").at("rate").as_int64(), 2) << d;
+}
+
+
+// A webhook that is down while the task runs gets every step once it is up,
+// after a restart of the daemon: the config and its cursor are durable.
+TEST_F(A2aGatewayTest, PushNotificationsSurviveARestart) {
+  WebhookSink sink;
+  const std::string rpc = "/agents/tr/a2a/jsonrpc";
+  auto sent = gateway("POST", rpc,
+                      R"({"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"p1",)"
+                      R"("role":"ROLE_USER","parts":[{"text":"hi"}]},"configuration":{"returnImmediately":true,)"
+                      R"("taskPushNotificationConfig":{"id":"c1","url":")" +
+                          sink.url() + R"(","token":"t"}}}})",
+                      token_);
+  const auto id = std::string(js(sent).at("result").at("task").at("id").as_string());
+  const auto task = "/v1/agents/tr/tasks/" + id;
+  ASSERT_EQ(req("POST", task + "/accept", "{}", worker_.token).status, 200);
+  ASSERT_EQ(req("POST", task + "/complete",
+                R"({"artifacts":[{"name":"out","index":0,"last":true,"parts":[{"kind":"text","text":"done"}]}]})",
+                worker_.token)
+                .status,
+            200);
+  ASSERT_TRUE(eventually(
+      [&] { return js(req("GET", "/v1/diagnostics/a2a")).at("push").at("failures").as_int64() >= 1; }));
+  ASSERT_EQ(daemon_->stop(), 0);
+  sink.listen();
+  start_gateway({});
+  ASSERT_TRUE(eventually([&] {
+    auto b = sink.bodies();
+    return !b.empty() && b.back().find("TASK_STATE_COMPLETED") != std::string::npos;
+  })) << daemon_->log();
+  std::vector<std::string> seen;
+  for (const auto& b : sink.bodies()) {
+    auto v = boost::json::parse(b).as_object();
+    if (v.contains("statusUpdate")) seen.emplace_back(v.at("statusUpdate").at("status").at("state").as_string());
+    if (v.contains("artifactUpdate")) {
+      seen.emplace_back(v.at("artifactUpdate").at("artifact").at("artifactId").as_string());
+    }
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"TASK_STATE_SUBMITTED", "TASK_STATE_WORKING", "out",
+                                             "TASK_STATE_COMPLETED"}));
+  auto got = gateway("POST", rpc,
+                     R"({"jsonrpc":"2.0","id":2,"method":"GetTaskPushNotificationConfig","params":{"taskId":")" + id +
+                         R"(","id":"c1"}})",
+                     token_);
+  EXPECT_EQ(js(got).at("result").at("url").as_string(), sink.url()) << got.body;
+}
+
+// Webhooks on private, link-local or metadata addresses are refused unless
+// [a2a] webhook_allow allows them; a refused SendMessage makes no task.
+TEST_F(A2aGatewayTest, WebhooksOnForbiddenAddressesAreRefused) {
+  const std::string rpc = "/agents/tr/a2a/jsonrpc";
+  auto send_with_hook = [&](const std::string& url) {
+    return gateway("POST", rpc,
+                   R"({"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":")" + url +
+                       R"(","role":"ROLE_USER","parts":[{"text":"hi"}]},"configuration":{"returnImmediately":true,)"
+                       R"("taskPushNotificationConfig":{"url":")" + url + R"("}}}})",
+                   token_);
+  };
+  for (const char* url : {"http://169.254.169.254/latest/meta-data", "http://10.1.2.3/hook", "http://[fe80::1]/h",
+                          "http://0.0.0.0:80/", "http://192.168.1.1/", "ftp://127.0.0.1/"}) {
+    auto r = send_with_hook(url);
+    EXPECT_EQ(rpc_code(r), -32602) << url << " -> " << r.body;
+  }
+  EXPECT_TRUE(js(req("GET", "/v1/agents/tr/tasks?role=assignee")).at("tasks").as_array().empty());
+  EXPECT_EQ(js(req("GET", "/v1/diagnostics/a2a")).at("push").at("webhooks_refused").as_int64(), 5);
+  // Allowed by the config, 10.1.2.3 is accepted (and its deliveries fail, as nothing is there).
+  const auto cfg = dir_.path() / "a2a.toml";
+  std::ofstream(cfg) << "[a2a]\nwebhook_allow = [\"10.1.0.0/16\"]\nwebhook_timeout_s = 1\n";
+  ASSERT_EQ(daemon_->stop(), 0);
+  start_gateway({"--config", cfg.string()});
+  auto allowed = send_with_hook("http://10.1.2.3/hook");
+  EXPECT_EQ(rpc_code(allowed), 0) << allowed.body;
+  EXPECT_EQ(rpc_code(send_with_hook("http://10.2.0.1/hook")), -32602);
+  std::ofstream(cfg) << "[a2a]\nwebhook_allow = [\"10.1.0.0/99\"]\n";
+  ASSERT_EQ(daemon_->stop(), 0);
+  auto bad = run_cli({"daemon", "--data-dir", (dir_.path() / "data").string(), "--api", "127.0.0.1:0", "--a2a",
+                      "127.0.0.1:0", "--config", cfg.string()});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("webhook_allow"), std::string::npos) << bad.err;
 }
 
 }  // namespace

@@ -62,7 +62,16 @@ Task a2a_diagnostics(RouteContext& c) {
                                                    {"errors", g.errors},
                                                    {"tasks_created", g.tasks_created},
                                                    {"waiting", g.waiting},
-                                                   {"cards_served", g.cards_served}});
+                                                   {"cards_served", g.cards_served},
+                                                   {"push",
+                                                    boost::json::object{
+                                                        {"configs_created", g.push_configs_created},
+                                                        {"webhooks_refused", g.webhooks_refused},
+                                                        {"deliverers", g.push_active},
+                                                        {"delivered", g.push_delivered},
+                                                        {"failures", g.push_failures},
+                                                        {"abandoned", g.push_abandoned},
+                                                    }}});
 }
 
 Task direct_diagnostics(RouteContext& c) {
