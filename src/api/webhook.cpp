@@ -211,7 +211,10 @@ asio::awaitable<WebhookOutcome> post_webhook(const WebhookPolicy& policy, Webhoo
   ctx.set_verify_mode(asio::ssl::verify_peer);
   beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp_stream), ctx);
   tls.set_verify_callback(asio::ssl::host_name_verification(url.host));
-  if (!SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str())) {
+  boost::system::error_code literal;
+  (void)asio::ip::make_address(url.host, literal);
+  // SNI names a host by name; an address is never sent as one (RFC 6066).
+  if (literal && !SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str())) {
     out.error = "setting the TLS server name failed";
     co_return out;
   }

@@ -6,87 +6,19 @@
 // gateway's refusals over plain HTTP: no token, a token of another agent, an
 // unpublished agent, malformed JSON-RPC and HTTP+JSON requests.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "integration/fixture.hpp"
 #include "interop/js_peer.hpp"
+#include "interop/webhook_sink.hpp"
 
 namespace agentmesh::testutil {
 namespace {
-
-// A push notification webhook: bound on 127.0.0.1 at once, so connections
-// are refused until listen(); then it answers every POST 204 and keeps its body.
-class WebhookSink {
- public:
-  WebhookSink() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-      port_ = ntohs(a.sin_port);
-    }
-  }
-  ~WebhookSink() {
-    ::shutdown(fd_, SHUT_RDWR);  // ends accept()
-    if (thread_.joinable()) thread_.join();
-    ::close(fd_);
-  }
-  void listen() {
-    ASSERT_EQ(::listen(fd_, 16), 0);
-    thread_ = std::thread([this] { serve(); });
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
-  std::vector<std::string> bodies() {
-    std::lock_guard lock(mu_);
-    return bodies_;
-  }
-
- private:
-  void serve() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string in;
-      char buf[4096];
-      std::size_t need = std::string::npos;
-      while (need == std::string::npos || in.size() < need) {
-        const auto n = ::read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        in.append(buf, static_cast<std::size_t>(n));
-        const auto end = in.find("\r\n\r\n");
-        const auto cl = in.find("Content-Length: ");
-        if (need == std::string::npos && end != std::string::npos && cl != std::string::npos) {
-          need = end + 4 + std::stoul(in.substr(cl + 16));
-        }
-      }
-      if (need != std::string::npos && in.size() >= need) {
-        std::lock_guard lock(mu_);
-        bodies_.push_back(in.substr(in.find("\r\n\r\n") + 4));
-      }
-      const std::string ok = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      (void)!::write(c, ok.data(), ok.size());
-      ::close(c);
-    }
-  }
-
-  int fd_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> bodies_;
-};
 
 class A2aGatewayTest : public DaemonTest {
  protected:
@@ -122,6 +54,41 @@ class A2aGatewayTest : public DaemonTest {
     return r ? *r : cli::HttpResponse{};
   }
   void run_sdk_client(const std::string& binding);
+  // A task sent with a push config (id c1) to `url`, then accepted and
+  // completed with the artifact "out" by the worker; its id.
+  std::string pushed_task(const std::string& url) {
+    auto sent = gateway("POST", "/agents/tr/a2a/jsonrpc",
+                        R"({"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"p1",)"
+                        R"("role":"ROLE_USER","parts":[{"text":"hi"}]},"configuration":{"returnImmediately":true,)"
+                        R"("taskPushNotificationConfig":{"id":"c1","url":")" +
+                            url + R"(","token":"t"}}}})",
+                        token_);
+    const auto id = std::string(js(sent).at("result").at("task").at("id").as_string());
+    const auto task = "/v1/agents/tr/tasks/" + id;
+    EXPECT_EQ(req("POST", task + "/accept", "{}", worker_.token).status, 200);
+    EXPECT_EQ(req("POST", task + "/complete",
+                  R"({"artifacts":[{"name":"out","index":0,"last":true,"parts":[{"kind":"text","text":"done"}]}]})",
+                  worker_.token)
+                  .status,
+              200);
+    return id;
+  }
+  // The states and artifact ids of the StreamResponse bodies a webhook got.
+  static std::vector<std::string> steps_of(const std::vector<std::string>& bodies) {
+    std::vector<std::string> seen;
+    for (const auto& b : bodies) {
+      auto v = boost::json::parse(b).as_object();
+      if (v.contains("statusUpdate")) seen.emplace_back(v.at("statusUpdate").at("status").at("state").as_string());
+      if (v.contains("artifactUpdate")) {
+        seen.emplace_back(v.at("artifactUpdate").at("artifact").at("artifactId").as_string());
+      }
+    }
+    return seen;
+  }
+  static bool completed(WebhookSink& sink) {
+    auto b = sink.bodies();
+    return !b.empty() && b.back().find("TASK_STATE_COMPLETED") != std::string::npos;
+  }
   static std::int64_t rpc_code(const cli::HttpResponse& r) {
     auto v = js(r);
     if (!v.is_object() || !v.as_object().contains("error")) return 0;
@@ -348,45 +315,37 @@ TEST_F(A2aGatewayTest, PerAddressConnectionAndRateLimits) {
 // after a restart of the daemon: the config and its cursor are durable.
 TEST_F(A2aGatewayTest, PushNotificationsSurviveARestart) {
   WebhookSink sink;
-  const std::string rpc = "/agents/tr/a2a/jsonrpc";
-  auto sent = gateway("POST", rpc,
-                      R"({"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"p1",)"
-                      R"("role":"ROLE_USER","parts":[{"text":"hi"}]},"configuration":{"returnImmediately":true,)"
-                      R"("taskPushNotificationConfig":{"id":"c1","url":")" +
-                          sink.url() + R"(","token":"t"}}}})",
-                      token_);
-  const auto id = std::string(js(sent).at("result").at("task").at("id").as_string());
-  const auto task = "/v1/agents/tr/tasks/" + id;
-  ASSERT_EQ(req("POST", task + "/accept", "{}", worker_.token).status, 200);
-  ASSERT_EQ(req("POST", task + "/complete",
-                R"({"artifacts":[{"name":"out","index":0,"last":true,"parts":[{"kind":"text","text":"done"}]}]})",
-                worker_.token)
-                .status,
-            200);
+  const auto id = pushed_task(sink.url());
   ASSERT_TRUE(eventually(
       [&] { return js(req("GET", "/v1/diagnostics/a2a")).at("push").at("failures").as_int64() >= 1; }));
   ASSERT_EQ(daemon_->stop(), 0);
   sink.listen();
   start_gateway({});
-  ASSERT_TRUE(eventually([&] {
-    auto b = sink.bodies();
-    return !b.empty() && b.back().find("TASK_STATE_COMPLETED") != std::string::npos;
-  })) << daemon_->log();
-  std::vector<std::string> seen;
-  for (const auto& b : sink.bodies()) {
-    auto v = boost::json::parse(b).as_object();
-    if (v.contains("statusUpdate")) seen.emplace_back(v.at("statusUpdate").at("status").at("state").as_string());
-    if (v.contains("artifactUpdate")) {
-      seen.emplace_back(v.at("artifactUpdate").at("artifact").at("artifactId").as_string());
-    }
-  }
-  EXPECT_EQ(seen, (std::vector<std::string>{"TASK_STATE_SUBMITTED", "TASK_STATE_WORKING", "out",
-                                             "TASK_STATE_COMPLETED"}));
-  auto got = gateway("POST", rpc,
+  ASSERT_TRUE(eventually([&] { return completed(sink); })) << daemon_->log();
+  EXPECT_EQ(steps_of(sink.bodies()),
+            (std::vector<std::string>{"TASK_STATE_SUBMITTED", "TASK_STATE_WORKING", "out", "TASK_STATE_COMPLETED"}));
+  auto got = gateway("POST", "/agents/tr/a2a/jsonrpc",
                      R"({"jsonrpc":"2.0","id":2,"method":"GetTaskPushNotificationConfig","params":{"taskId":")" + id +
                          R"(","id":"c1"}})",
                      token_);
   EXPECT_EQ(js(got).at("result").at("url").as_string(), sink.url()) << got.body;
+}
+
+// An https:// webhook's certificate is verified: a self-signed one fails
+// until [a2a] webhook_ca_file trusts it, then the steps arrive.
+TEST_F(A2aGatewayTest, HttpsWebhooksAreVerified) {
+  WebhookSink sink(true);
+  sink.listen();
+  pushed_task(sink.url());
+  ASSERT_TRUE(eventually([&] { return sink.failed_handshakes() >= 1; })) << daemon_->log();
+  EXPECT_TRUE(sink.bodies().empty());
+  const auto cfg = dir_.path() / "a2a.toml";
+  std::ofstream(cfg) << "[a2a]\nwebhook_ca_file = \"" << webhook_test_cert() << "\"\n";
+  ASSERT_EQ(daemon_->stop(), 0);
+  start_gateway({"--config", cfg.string()});
+  ASSERT_TRUE(eventually([&] { return completed(sink); })) << daemon_->log();
+  EXPECT_EQ(steps_of(sink.bodies()),
+            (std::vector<std::string>{"TASK_STATE_SUBMITTED", "TASK_STATE_WORKING", "out", "TASK_STATE_COMPLETED"}));
 }
 
 // Webhooks on private, link-local or metadata addresses are refused unless
