@@ -122,7 +122,7 @@ Response A2aGateway::refused(Refusal why, std::string_view target) const {
 
 std::string A2aGateway::base_url(const Request& req) const {
   if (!config_.public_url.empty()) return config_.public_url;
-  return "http://" + (plausible_host(req.host) ? req.host : std::string("localhost"));
+  return (config_.tls ? "https://" : "http://") + (plausible_host(req.host) ? req.host : std::string("localhost"));
 }
 
 boost::asio::awaitable<Response> A2aGateway::handle(Request req) {

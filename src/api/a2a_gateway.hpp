@@ -61,8 +61,9 @@ inline constexpr std::string_view kGatewayAgent = "a2a-gateway";
 
 struct A2aGatewayConfig {
   // The base URL cards give (e.g. "https://mesh.example:8443", no trailing
-  // slash); empty: http:// and the request's Host header.
+  // slash); empty: http:// (https:// when `tls`) and the request's Host header.
   std::string public_url;
+  bool tls = false;  // the listener speaks TLS
   // A blocking SendMessage returns the task by then, whatever its state.
   std::chrono::milliseconds max_blocking{60'000};
   // Blocking SendMessage calls waiting at once; past it, they return at once.

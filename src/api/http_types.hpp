@@ -97,6 +97,7 @@ struct ApiStats {
   std::uint64_t header_timeouts = 0;                   // connections closed: a request header not finished in time
   std::uint64_t connections_rejected_per_address = 0;  // over max_connections_per_address
   std::uint64_t rate_limited = 0;                      // requests refused: over the per-address rate
+  std::uint64_t tls_handshake_failures = 0;            // connections closed: no TLS handshake in time, or a bad one
   std::uint64_t sse_events = 0;
   std::uint64_t ws_messages = 0;
 };

@@ -164,6 +164,7 @@ void render_a2a(std::string& out, const A2aFigures& a) {
       {"rate", l.rate_limited},
       {"header_timeout", l.header_timeouts},
       {"bad_request", l.bad_requests},
+      {"tls_handshake", l.tls_handshake_failures},
       {"unauthenticated", g.unauthenticated}};
   for (const auto& [reason, n] : refused) {
     prom::sample(out, "agentmesh_a2a_refused_total", fmt::format("reason=\"{}\"", reason), static_cast<double>(n));

@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
 #include <unordered_map>
@@ -118,6 +119,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<core::TaskReporter> tasks;
   std::unordered_set<SessionCtl*> sessions;
+  std::optional<asio::ssl::context> tls;  // with ApiConfig::tls_cert: every connection speaks TLS first
+  std::size_t handshaking = 0;            // connections in their TLS handshake (count as connections)
   // Only with per-address limits: addresses with open connections or a
   // bucket not yet full again (swept when the map grows).
   std::unordered_map<std::string, AddressState> addresses;
@@ -130,6 +133,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> reject(tcp::socket sock, Refusal why);
   asio::awaitable<void> run_session(tcp::socket sock, std::string remote);
+  template <class Stream>
+  asio::awaitable<void> run_http(Stream stream, const std::string& remote);
   asio::awaitable<void> handle_pipelined(std::shared_ptr<Pipeline> p, std::shared_ptr<Pipeline::Slot> slot,
                                          Request req);
   StreamSettings stream_settings() const { return StreamSettings{cfg.stream_heartbeat, cfg.write_timeout, json}; }
@@ -142,9 +147,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 // request first waits for everything before it to complete (read-your-writes),
 // and a stream request for every response before it to be written. The writer
 // sends responses strictly in request order.
+//
+// Stream: beast::tcp_stream, or TlsStream on a TLS listener; timeouts and
+// socket operations go to the TCP stream under it.
+template <class Stream>
 struct Session {
-  Session(Server::Impl& impl, tcp::socket sock, std::string remote)
-      : impl(impl), stream(std::move(sock)), p(std::make_shared<Pipeline>(impl.ioc)), remote(std::move(remote)) {}
+  Session(Server::Impl& impl, Stream s, std::string remote)
+      : impl(impl), stream(std::move(s)), p(std::make_shared<Pipeline>(impl.ioc)), remote(std::move(remote)) {}
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream); }
 
   asio::awaitable<void> reader();
   asio::awaitable<void> writer();
@@ -154,7 +164,7 @@ struct Session {
   void bad_request(const beast::error_code& ec);
 
   Server::Impl& impl;
-  beast::tcp_stream stream;
+  Stream stream;
   std::shared_ptr<Pipeline> p;
   std::string remote;  // the client's address
   SessionCtl ctl;
@@ -168,25 +178,27 @@ struct Session {
 // header_timeout (a client that starts a request and never finishes it is
 // closed within seconds, not held for the idle timeout), and the body within
 // idle_timeout. A timeout ends the connection without an answer.
-asio::awaitable<beast::error_code> Session::read_request(beast::flat_buffer& buffer,
-                                                         http::request_parser<http::string_body>& parser) {
+template <class Stream>
+asio::awaitable<beast::error_code> Session<Stream>::read_request(beast::flat_buffer& buffer,
+                                                                 http::request_parser<http::string_body>& parser) {
   if (buffer.size() == 0) {
-    stream.expires_after(impl.cfg.idle_timeout);
+    tcp().expires_after(impl.cfg.idle_timeout);
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
     if (ec) co_return ec;
     buffer.commit(n);
   }
-  stream.expires_after(impl.cfg.header_timeout);
+  tcp().expires_after(impl.cfg.header_timeout);
   auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
   if (ec == beast::error::timeout) ++impl.stats.header_timeouts;
   if (ec || parser.is_done()) co_return ec;
-  stream.expires_after(impl.cfg.idle_timeout);
+  tcp().expires_after(impl.cfg.idle_timeout);
   std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
   co_return ec;
 }
 
 // An unparseable or over-limit request: answered, then the connection closes.
-void Session::bad_request(const beast::error_code& ec) {
+template <class Stream>
+void Session<Stream>::bad_request(const beast::error_code& ec) {
   ++impl.stats.bad_requests;
   const error_code api_ec = ec == http::error::body_limit     ? error_code(error::body_too_large)
                             : ec == http::error::header_limit ? error_code(error::headers_too_large)
@@ -201,7 +213,8 @@ void Session::bad_request(const beast::error_code& ec) {
   p->slots.push_back(slot);
 }
 
-asio::awaitable<void> Session::reader() {
+template <class Stream>
+asio::awaitable<void> Session<Stream>::reader() {
   beast::flat_buffer buffer;
   while (!impl.draining) {
     if (p->slots.size() >= kMaxPipeline) {
@@ -266,7 +279,8 @@ asio::awaitable<void> Session::reader() {
   p->wake();
 }
 
-asio::awaitable<void> Session::writer() {
+template <class Stream>
+asio::awaitable<void> Session<Stream>::writer() {
   for (;;) {
     while (!p->slots.empty() && p->slots.front()->ready) {
       // Every ready response in order, in one write. While more requests
@@ -280,7 +294,7 @@ asio::awaitable<void> Session::writer() {
       }
       std::string out;
       const bool keep_alive = p->take_ready(out, kMaxWriteBatch, impl.draining);
-      stream.expires_after(impl.cfg.write_timeout);
+      tcp().expires_after(impl.cfg.write_timeout);
       ctl.busy = true;
       auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), kTuple);
       ctl.busy = false;
@@ -290,8 +304,8 @@ asio::awaitable<void> Session::writer() {
           co_await linger_close();
         } else {
           beast::error_code sec;
-          stream.socket().shutdown(tcp::socket::shutdown_send, sec);
-          stream.socket().cancel(sec);  // ends a read still pending in the reader
+          tcp().socket().shutdown(tcp::socket::shutdown_send, sec);
+          tcp().socket().cancel(sec);  // ends a read still pending in the reader
         }
         co_return;
       }
@@ -299,7 +313,7 @@ asio::awaitable<void> Session::writer() {
     if (p->reader_done && p->slots.empty()) co_return;
     if (impl.draining && p->slots.empty()) {
       beast::error_code sec;
-      stream.socket().cancel(sec);  // the reader is idle in a read: end it
+      tcp().socket().cancel(sec);  // the reader is idle in a read: end it
       co_return;
     }
     co_await wait_forever(p->writer_wake);
@@ -310,18 +324,19 @@ asio::awaitable<void> Session::writer() {
 // may still be sending its body. Closing now would reset the connection and
 // destroy our answer in flight, so read and discard for a bounded time and
 // amount before closing.
-asio::awaitable<void> Session::linger_close() {
+template <class Stream>
+asio::awaitable<void> Session<Stream>::linger_close() {
   constexpr std::size_t kMaxDiscard = 64 << 20;
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(std::chrono::seconds(2));
+  tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp().expires_after(std::chrono::seconds(2));
   std::array<char, 16384> sink;
   for (std::size_t total = 0; total < kMaxDiscard;) {
     auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
     if (rec) break;
     total += n;
   }
-  stream.socket().close(ec);
+  tcp().socket().close(ec);
 }
 
 asio::awaitable<void> Server::Impl::accept_loop() {
@@ -336,7 +351,7 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       continue;
     }
     ++stats.connections_total;
-    if (sessions.size() >= cfg.max_connections) {
+    if (sessions.size() + handshaking >= cfg.max_connections) {
       ++stats.connections_rejected;
       core::spawn(ioc.get_executor(), tasks, "http_reject", {}, reject(std::move(sock), Refusal::too_many_connections));
       continue;
@@ -410,7 +425,6 @@ asio::awaitable<void> Server::Impl::handle_pipelined(std::shared_ptr<Pipeline> p
 }
 
 asio::awaitable<void> Server::Impl::run_session(tcp::socket sock, std::string remote) {
-  using namespace asio::experimental::awaitable_operators;
   auto self = shared_from_this();
   // Responses are small and often several go out back to back (pipelining,
   // stream events): without this, Nagle holds each one for the peer's delayed ACK.
@@ -418,32 +432,58 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock, std::string re
   sock.set_option(tcp::no_delay(true), nodelay_ec);
   const bool counted = cfg.max_connections_per_address > 0;
   if (counted) ++addresses[remote].connections;
-  Session s(*this, std::move(sock), remote);
+  struct Leave {
+    Impl& impl;
+    const std::string& remote;
+    bool counted;
+    ~Leave() {
+      if (!counted) return;
+      auto it = impl.addresses.find(remote);
+      if (it != impl.addresses.end() && it->second.connections > 0) --it->second.connections;
+    }
+  } leave{*this, remote, counted};
+  if (!tls) {
+    co_await run_http(beast::tcp_stream(std::move(sock)), remote);
+    co_return;
+  }
+  // The handshake must finish within the header timeout, as a request header must.
+  TlsStream stream(beast::tcp_stream(std::move(sock)), *tls);
+  beast::get_lowest_layer(stream).expires_after(cfg.header_timeout);
+  ++handshaking;
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+  --handshaking;
+  if (ec) {
+    ++stats.tls_handshake_failures;
+    beast::error_code cec;
+    beast::get_lowest_layer(stream).socket().close(cec);
+    co_return;
+  }
+  co_await run_http(std::move(stream), remote);
+}
+
+template <class Stream>
+asio::awaitable<void> Server::Impl::run_http(Stream stream, const std::string& remote) {
+  using namespace asio::experimental::awaitable_operators;
+  Session<Stream> s(*this, std::move(stream), remote);
   s.ctl.stop = [&s] {
     // Idle: stop reading now. Otherwise the writer closes after the last response.
-    if (s.p->slots.empty() && !s.ctl.busy) s.stream.socket().cancel();
+    if (s.p->slots.empty() && !s.ctl.busy) s.tcp().socket().cancel();
     s.p->wake();
   };
   s.ctl.kill = [&s] {
     beast::error_code ec;
-    s.stream.socket().close(ec);
+    s.tcp().socket().close(ec);
   };
   sessions.insert(&s.ctl);
   ++stats.connections_open;
   struct Leave {
     Impl& impl;
     SessionCtl* ctl;
-    const std::string& remote;
-    bool counted;
     ~Leave() {
       impl.sessions.erase(ctl);
       --impl.stats.connections_open;
-      if (counted) {
-        auto it = impl.addresses.find(remote);
-        if (it != impl.addresses.end() && it->second.connections > 0) --it->second.connections;
-      }
     }
-  } leave{*this, &s.ctl, remote, counted};
+  } leave{*this, &s.ctl};
 
   co_await (s.reader() && s.writer());
 
@@ -454,7 +494,7 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket sock, std::string re
     co_return;
   }
   beast::error_code ec;
-  s.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  s.tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
 Server::Server(asio::io_context& ioc, ApiConfig config, RouterConfig router_config, node::NodeHandle node,
@@ -497,6 +537,22 @@ Result<std::uint16_t> Server::listen(std::string& why) {
   if (ec) {
     why = fmt::format("cannot listen on {}:{}: {}", cfg.host, cfg.port, ec.message());
     return ec;
+  }
+  if (!cfg.tls_cert.empty()) {
+    auto& tls = impl_->tls.emplace(asio::ssl::context::tls_server);
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                    asio::ssl::context::single_dh_use);
+    tls.use_certificate_chain_file(cfg.tls_cert, ec);
+    if (ec) {
+      why = fmt::format("cannot load the TLS certificate chain {}: {}", cfg.tls_cert, ec.message());
+      return ec;
+    }
+    tls.use_private_key_file(cfg.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+      why = fmt::format("cannot load the TLS private key {} (for {}): {}", cfg.tls_key, cfg.tls_cert, ec.message());
+      return ec;
+    }
   }
   return acc.local_endpoint().port();
 }

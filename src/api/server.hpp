@@ -67,6 +67,10 @@ struct ApiConfig {
   double request_burst_per_address = 0;
   // SSE comment / WebSocket ping interval on an idle stream.
   std::chrono::seconds stream_heartbeat{15};
+  // PEM files: with them, every connection is TLS (1.2 or later) first, its
+  // handshake within header_timeout (a failure is counted and closes it).
+  std::string tls_cert;  // the certificate chain, leaf first
+  std::string tls_key;
 };
 
 // Why a listener refused a connection or a request before its handler saw it.
@@ -111,6 +115,7 @@ class Server {
 
  private:
   struct Impl;
+  template <class Stream>
   friend struct Session;
   std::shared_ptr<Impl> impl_;
 };

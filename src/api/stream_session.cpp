@@ -11,7 +11,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/json/serialize.hpp>
 #include <deque>
 
@@ -180,8 +182,9 @@ struct SseWatch {
 // An SSE client sends nothing after its request, so any read completion
 // (EOF, reset, stray bytes) means it is gone: end the stream now rather than
 // at the next heartbeat write. Reads bypass tcp_stream's timeouts.
-void watch_sse_client(beast::tcp_stream& stream, const std::shared_ptr<SseWatch>& watch) {
-  stream.socket().async_read_some(asio::buffer(watch->sink), [watch](const beast::error_code&, std::size_t) {
+template <class Stream>
+void watch_sse_client(Stream& stream, const std::shared_ptr<SseWatch>& watch) {
+  beast::get_lowest_layer(stream).socket().async_read_some(asio::buffer(watch->sink), [watch](const beast::error_code&, std::size_t) {
     watch->peer_gone = true;
     watch->wake.cancel();
   });
@@ -190,7 +193,8 @@ void watch_sse_client(beast::tcp_stream& stream, const std::shared_ptr<SseWatch>
 // The response head of an event stream. Close-delimited body: no
 // Content-Length, no chunking; every client (EventSource, curl, Python
 // http.client) reads it as a stream. False when the client is gone.
-asio::awaitable<bool> write_sse_head(beast::tcp_stream& stream, std::chrono::seconds write_timeout) {
+template <class Stream>
+asio::awaitable<bool> write_sse_head(Stream& stream, std::chrono::seconds write_timeout) {
   http::response<http::empty_body> head{http::status::ok, 11};
   head.set(http::field::server, "agentmesh/" AGENTMESH_VERSION);
   head.set(http::field::content_type, "text/event-stream");
@@ -198,12 +202,13 @@ asio::awaitable<bool> write_sse_head(beast::tcp_stream& stream, std::chrono::sec
   head.set(http::field::connection, "close");
   head.set("X-Accel-Buffering", "no");
   http::response_serializer<http::empty_body> sr{head};
-  stream.expires_after(write_timeout);
+  beast::get_lowest_layer(stream).expires_after(write_timeout);
   auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple);
   co_return !ec;
 }
 
-asio::awaitable<void> run_sse(beast::tcp_stream stream, StreamRequest s, SessionCtl& ctl,
+template <class Stream>
+asio::awaitable<void> run_sse(Stream stream, StreamRequest s, SessionCtl& ctl,
                               const StreamSettings& settings, const node::NodeHandle& node, ApiStats& stats) {
   auto watch = std::make_shared<SseWatch>(stream.get_executor());
   bool stop = false;
@@ -218,7 +223,7 @@ asio::awaitable<void> run_sse(beast::tcp_stream stream, StreamRequest s, Session
   Source source(s, node, settings);
   watch_sse_client(stream, watch);
   auto send = [&](std::string text) -> asio::awaitable<bool> {
-    stream.expires_after(settings.write_timeout);
+    beast::get_lowest_layer(stream).expires_after(settings.write_timeout);
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(text), kTuple);
     co_return !ec;
   };
@@ -260,13 +265,15 @@ asio::awaitable<void> run_sse(beast::tcp_stream stream, StreamRequest s, Session
   }
   s.signal->on_wake = nullptr;
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.socket().cancel(ec);  // completes the watcher if still pending
+  auto& socket = beast::get_lowest_layer(stream).socket();
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.cancel(ec);  // completes the watcher if still pending
 }
 
 // Server-side WebSocket options shared by every stream: keep-alive pings,
 // an idle timeout of four heartbeats, the message size limit.
-void configure_ws(websocket::stream<beast::tcp_stream>& ws, std::chrono::seconds heartbeat) {
+template <class Ws>
+void configure_ws(Ws& ws, std::chrono::seconds heartbeat) {
   beast::get_lowest_layer(ws).expires_never();
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.idle_timeout = heartbeat * 4;
@@ -286,7 +293,8 @@ struct WsState {
   std::deque<std::string> replies;  // for the client; drained before events
 };
 
-asio::awaitable<void> ws_reader(websocket::stream<beast::tcp_stream>& ws, Source& source, WsState& st) {
+template <class Ws>
+asio::awaitable<void> ws_reader(Ws& ws, Source& source, WsState& st) {
   for (;;) {
     beast::flat_buffer buf;
     auto [ec, n] = co_await ws.async_read(buf, kTuple);
@@ -302,7 +310,8 @@ asio::awaitable<void> ws_reader(websocket::stream<beast::tcp_stream>& ws, Source
   st.wake.cancel();
 }
 
-asio::awaitable<void> ws_writer(websocket::stream<beast::tcp_stream>& ws, Source& source, WsState& st,
+template <class Ws>
+asio::awaitable<void> ws_writer(Ws& ws, Source& source, WsState& st,
                                 const StreamSettings& settings, ApiStats& stats) {
   auto write = [&](const std::string& text) -> asio::awaitable<bool> {
     auto [ec, n] = co_await ws.async_write(asio::buffer(text), kTuple);
@@ -337,11 +346,12 @@ asio::awaitable<void> ws_writer(websocket::stream<beast::tcp_stream>& ws, Source
   }
 }
 
-asio::awaitable<void> run_ws(beast::tcp_stream stream, http::request<http::string_body> upgrade, StreamRequest s,
+template <class Stream>
+asio::awaitable<void> run_ws(Stream stream, http::request<http::string_body> upgrade, StreamRequest s,
                              SessionCtl& ctl, const StreamSettings& settings, const node::NodeHandle& node,
                              ApiStats& stats) {
   using namespace asio::experimental::awaitable_operators;
-  websocket::stream<beast::tcp_stream> ws(std::move(stream));
+  websocket::stream<Stream> ws(std::move(stream));
   configure_ws(ws, settings.heartbeat);
   WsState st(ws.get_executor());
   ctl.stop = [&] {
@@ -364,16 +374,28 @@ asio::awaitable<void> run_ws(beast::tcp_stream stream, http::request<http::strin
   s.signal->on_wake = nullptr;
 }
 
-}  // namespace
-
-asio::awaitable<void> run_stream(beast::tcp_stream stream, http::request<http::string_body> upgrade, StreamRequest s,
-                                 SessionCtl& ctl, const StreamSettings& settings, const node::NodeHandle& node,
-                                 ApiStats& stats) {
+template <class Stream>
+asio::awaitable<void> run_any(Stream stream, http::request<http::string_body> upgrade, StreamRequest s, SessionCtl& ctl,
+                              const StreamSettings& settings, const node::NodeHandle& node, ApiStats& stats) {
   if (s.framing == StreamRequest::Framing::websocket) {
     co_await run_ws(std::move(stream), std::move(upgrade), std::move(s), ctl, settings, node, stats);
   } else {
     co_await run_sse(std::move(stream), std::move(s), ctl, settings, node, stats);
   }
+}
+
+}  // namespace
+
+asio::awaitable<void> run_stream(beast::tcp_stream stream, http::request<http::string_body> upgrade, StreamRequest s,
+                                 SessionCtl& ctl, const StreamSettings& settings, const node::NodeHandle& node,
+                                 ApiStats& stats) {
+  return run_any(std::move(stream), std::move(upgrade), std::move(s), ctl, settings, node, stats);
+}
+
+asio::awaitable<void> run_stream(TlsStream stream, http::request<http::string_body> upgrade, StreamRequest s,
+                                 SessionCtl& ctl, const StreamSettings& settings, const node::NodeHandle& node,
+                                 ApiStats& stats) {
+  return run_any(std::move(stream), std::move(upgrade), std::move(s), ctl, settings, node, stats);
 }
 
 }  // namespace agentmesh::api

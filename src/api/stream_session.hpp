@@ -25,6 +25,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <functional>
 
@@ -47,9 +48,16 @@ struct StreamSettings {
   JsonLimits json;
 };
 
+// A connection of a TLS listener (ApiConfig::tls_cert).
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
 // Runs `s` on the connection. `upgrade` is the request that asked for it (the
 // WebSocket handshake answers it).
 boost::asio::awaitable<void> run_stream(boost::beast::tcp_stream stream,
+                                        boost::beast::http::request<boost::beast::http::string_body> upgrade,
+                                        StreamRequest s, SessionCtl& ctl, const StreamSettings& settings,
+                                        const node::NodeHandle& node, ApiStats& stats);
+boost::asio::awaitable<void> run_stream(TlsStream stream,
                                         boost::beast::http::request<boost::beast::http::string_body> upgrade,
                                         StreamRequest s, SessionCtl& ctl, const StreamSettings& settings,
                                         const node::NodeHandle& node, ApiStats& stats);

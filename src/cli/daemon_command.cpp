@@ -41,11 +41,16 @@ void add_daemon_command(CLI::App& app, int& status) {
   d->add_option_function<std::string>(
       "--a2a", [df](const std::string& v) { df->a2a = v; },
       "serve the A2A gateway on HOST:PORT (off by default; port 0 = any, written to <data dir>/a2a.port)");
+  d->add_option_function<std::string>(
+      "--a2a-tls-cert", [df](const std::string& v) { df->a2a_tls_cert = v; },
+      "serve the A2A gateway over TLS with this PEM certificate chain (with --a2a-tls-key)");
+  d->add_option_function<std::string>(
+      "--a2a-tls-key", [df](const std::string& v) { df->a2a_tls_key = v; }, "the PEM private key of --a2a-tls-cert");
   d->add_flag("--a2a-insecure", df->a2a_insecure,
-              "let the A2A gateway bind a non-loopback address without TLS (put a TLS proxy in front)");
+              "let the A2A gateway bind a non-loopback address without TLS (behind a TLS proxy)");
   d->add_option_function<std::string>(
       "--a2a-public-url", [df](const std::string& v) { df->a2a_public_url = v; },
-      "the base URL Agent Cards give (default http:// and the request's Host)");
+      "the base URL Agent Cards give (default http:// or, with TLS, https:// and the request's Host)");
   d->callback([df, &status] {
     std::string why;
     auto cfg = daemon::resolve_config(*df, daemon::process_env(), why);

@@ -364,6 +364,8 @@ bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup
   bool ok = true;
   auto listen = read_string(file, "a2a", "listen", ok, why);
   auto public_url = read_string(file, "a2a", "public_url", ok, why);
+  auto tls_cert = read_string(file, "a2a", "tls_cert", ok, why);
+  auto tls_key = read_string(file, "a2a", "tls_key", ok, why);
   bool insecure = false;
   if (!read_bool(file, "a2a", "insecure", insecure, why)) return false;
   if (!ok) return false;
@@ -371,6 +373,14 @@ bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup
   if (auto e = env("AGENTMESH_A2A_PUBLIC_URL")) public_url = e;
   if (flags.a2a) listen = flags.a2a;
   if (flags.a2a_public_url) public_url = flags.a2a_public_url;
+  if (auto e = env("AGENTMESH_A2A_TLS_CERT")) tls_cert = e;
+  if (auto e = env("AGENTMESH_A2A_TLS_KEY")) tls_key = e;
+  if (flags.a2a_tls_cert) tls_cert = flags.a2a_tls_cert;
+  if (flags.a2a_tls_key) tls_key = flags.a2a_tls_key;
+  if (tls_cert.has_value() != tls_key.has_value() || (tls_cert && (tls_cert->empty() || tls_key->empty()))) {
+    why = "the A2A gateway's TLS needs both a certificate chain and a private key (--a2a-tls-cert, --a2a-tls-key)";
+    return false;
+  }
   cfg.a2a_insecure = insecure || flags.a2a_insecure;
   if (!listen) return true;
   auto hp = parse_host_port(*listen);
@@ -381,7 +391,9 @@ bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup
   api::ApiConfig a;
   a.host = hp->first;
   a.port = hp->second;
-  a.loopback_only = false;  // checked when the daemon binds it (a2a_insecure)
+  a.loopback_only = false;  // checked when the daemon binds it (TLS or a2a_insecure)
+  a.tls_cert = tls_cert.value_or("");
+  a.tls_key = tls_key.value_or("");
   a.max_connections = 1024;
   a.max_connections_per_address = 32;
   a.requests_per_second_per_address = 50;
@@ -416,6 +428,7 @@ bool read_a2a(const toml::table& file, const DaemonFlags& flags, const EnvLookup
   a.header_timeout = std::chrono::seconds(header_s);
   cfg.a2a = a;
   cfg.a2a_gateway.max_blocking = std::chrono::seconds(blocking_s);
+  cfg.a2a_gateway.tls = !a.tls_cert.empty();
   if (!read_a2a_webhooks(file, cfg, why)) return false;
   if (public_url) {
     auto url = *public_url;

@@ -34,7 +34,7 @@ struct DaemonConfig {
   std::chrono::milliseconds shutdown_deadline = kDefaultShutdownDeadline;
   // The A2A gateway's listener: off unless --a2a, AGENTMESH_A2A or [a2a]
   // listen names an address. It may bind a non-loopback address only with
-  // a2a_insecure (this build has no TLS for it: put a TLS proxy in front).
+  // TLS (a2a->tls_cert and tls_key) or a2a_insecure.
   std::optional<api::ApiConfig> a2a;
   api::A2aGatewayConfig a2a_gateway;
   bool a2a_insecure = false;
@@ -50,6 +50,8 @@ struct DaemonFlags {
   std::optional<std::string> log_format;
   std::optional<std::string> a2a;  // host:port
   std::optional<std::string> a2a_public_url;
+  std::optional<std::string> a2a_tls_cert;  // PEM files
+  std::optional<std::string> a2a_tls_key;
   bool a2a_insecure = false;
   // --autonat-service: answer other daemons' AutoNAT dial-back requests.
   bool autonat_service = false;

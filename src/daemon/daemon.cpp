@@ -43,11 +43,11 @@ Result<void> start_a2a(asio::io_context& ioc, const DaemonConfig& config, const 
     why = fmt::format("A2A host \"{}\" is not an IP address", a.host);
     return make_error_code(boost::system::errc::invalid_argument);
   }
-  if (!addr.is_loopback()) {
+  if (!addr.is_loopback() && a.tls_cert.empty()) {
     if (!config.a2a_insecure) {
       why = fmt::format(
-          "the A2A gateway would listen on {} without TLS, which this build does not have for it: bind a loopback "
-          "address behind a TLS-terminating proxy, or pass --a2a-insecure",
+          "the A2A gateway would listen on {} without TLS: give --a2a-tls-cert and --a2a-tls-key, or bind a "
+          "loopback address behind a TLS-terminating proxy, or pass --a2a-insecure",
           a.host);
       return make_error_code(boost::system::errc::invalid_argument);
     }
@@ -71,7 +71,7 @@ Result<void> start_a2a(asio::io_context& ioc, const DaemonConfig& config, const 
     return r.error();
   }
   server->start();
-  log->info("A2A gateway listening on http://{}:{}", a.host, *port);
+  log->info("A2A gateway listening on {}://{}:{}", a.tls_cert.empty() ? "http" : "https", a.host, *port);
   out.server = std::move(server);
   return {};
 }

@@ -53,7 +53,7 @@ class A2aGatewayTest : public DaemonTest {
     EXPECT_TRUE(r) << method << " " << target;
     return r ? *r : cli::HttpResponse{};
   }
-  void run_sdk_client(const std::string& binding);
+  void run_sdk_client(const std::string& binding, bool tls = false);
   // A task sent with a push config (id c1) to `url`, then accepted and
   // completed with the artifact "out" by the worker; its id.
   std::string pushed_task(const std::string& url) {
@@ -102,15 +102,18 @@ class A2aGatewayTest : public DaemonTest {
 
 // The SDK client's whole script through one binding; every call it made
 // went through that binding (the gateway counts HTTP+JSON and 0.3 calls apart).
-void A2aGatewayTest::run_sdk_client(const std::string& binding) {
+void A2aGatewayTest::run_sdk_client(const std::string& binding, bool tls) {
   const auto other = mint("tr");
-  auto r = run_node_script("a2a-client.mjs", {{"A2A_URL", "http://127.0.0.1:" + std::to_string(a2a_port_)},
-                                              {"A2A_AGENT", "tr"},
-                                              {"A2A_TOKEN", token_},
-                                              {"A2A_OTHER_TOKEN", other},
-                                              {"API_URL", "http://127.0.0.1:" + std::to_string(daemon_->port())},
-                                              {"WORKER_TOKEN", worker_.token},
-                                              {"A2A_TRANSPORT", binding}});
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"A2A_URL", (tls ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(a2a_port_)},
+      {"A2A_AGENT", "tr"},
+      {"A2A_TOKEN", token_},
+      {"A2A_OTHER_TOKEN", other},
+      {"API_URL", "http://127.0.0.1:" + std::to_string(daemon_->port())},
+      {"WORKER_TOKEN", worker_.token},
+      {"A2A_TRANSPORT", binding}};
+  if (tls) env.emplace_back("NODE_EXTRA_CA_CERTS", test_cert());  // node trusts the test certificate
+  auto r = run_node_script("a2a-client.mjs", env);
   EXPECT_EQ(r.status, 0) << r.out << r.err << daemon_->log();
   std::size_t checks = 0;
   for (auto at = r.out.find("ok "); at != std::string::npos; at = r.out.find("\nok ", at + 1)) ++checks;
@@ -146,6 +149,33 @@ TEST_F(A2aGatewayTest, TheJsSdkClientRunsTasksOnAMeshAgent) { run_sdk_client("JS
 TEST_F(A2aGatewayTest, TheJsSdkRestClientRunsTasksOnAMeshAgent) { run_sdk_client("HTTP+JSON"); }
 
 TEST_F(A2aGatewayTest, TheJsSdkV03ClientRunsTasksOnAMeshAgent) { run_sdk_client("JSONRPC-0.3"); }
+
+// With --a2a-tls-cert and --a2a-tls-key the listener speaks only TLS: the
+// SDK client's whole script runs over https (the cards give https:// URLs);
+// a plain HTTP request is closed and counted; a key that does not load
+// stops the daemon at start.
+TEST_F(A2aGatewayTest, TheGatewayServesTls) {
+  ASSERT_EQ(daemon_->stop(), 0);
+  const auto key = std::string(AGENTMESH_TEST_DATA_DIR "/test-key.pem");
+  start_gateway({"--a2a-tls-cert", test_cert(), "--a2a-tls-key", key});
+  ASSERT_NE(a2a_port_, 0) << daemon_->log();
+  run_sdk_client("JSONRPC", true);
+  cli::HttpClient plain("127.0.0.1", a2a_port_, token_, false);
+  auto r = plain.request("GET", "/.well-known/agent-card.json");
+  EXPECT_TRUE(!r || r->status == 0) << r->body;
+  ASSERT_TRUE(eventually([&] {
+    return js(req("GET", "/v1/diagnostics/a2a")).at("refused").at("tls_handshake").as_int64() >= 1;
+  }));
+  ASSERT_EQ(daemon_->stop(), 0);
+  auto bad = run_cli({"daemon", "--data-dir", (dir_.path() / "data").string(), "--api", "127.0.0.1:0", "--a2a",
+                      "127.0.0.1:0", "--a2a-tls-cert", test_cert(), "--a2a-tls-key", test_cert()});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("private key"), std::string::npos) << bad.err;
+  auto half = run_cli({"daemon", "--data-dir", (dir_.path() / "data").string(), "--a2a", "127.0.0.1:0",
+                       "--a2a-tls-cert", test_cert()});
+  EXPECT_EQ(half.status, 2);
+  EXPECT_NE(half.err.find("--a2a-tls-key"), std::string::npos) << half.err;
+}
 
 TEST_F(A2aGatewayTest, RefusalsAreJsonRpcErrorsAndChangeNothing) {
   create("shy");  // never published
@@ -340,7 +370,7 @@ TEST_F(A2aGatewayTest, HttpsWebhooksAreVerified) {
   ASSERT_TRUE(eventually([&] { return sink.failed_handshakes() >= 1; })) << daemon_->log();
   EXPECT_TRUE(sink.bodies().empty());
   const auto cfg = dir_.path() / "a2a.toml";
-  std::ofstream(cfg) << "[a2a]\nwebhook_ca_file = \"" << webhook_test_cert() << "\"\n";
+  std::ofstream(cfg) << "[a2a]\nwebhook_ca_file = \"" << test_cert() << "\"\n";
   ASSERT_EQ(daemon_->stop(), 0);
   start_gateway({"--config", cfg.string()});
   ASSERT_TRUE(eventually([&] { return completed(sink); })) << daemon_->log();

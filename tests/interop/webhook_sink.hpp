@@ -20,7 +20,7 @@
 
 namespace agentmesh::testutil {
 
-inline std::string webhook_test_cert() { return AGENTMESH_TEST_DATA_DIR "/webhook-test-cert.pem"; }
+inline std::string test_cert() { return AGENTMESH_TEST_DATA_DIR "/test-cert.pem"; }
 
 class WebhookSink {
  public:
@@ -35,8 +35,8 @@ class WebhookSink {
     }
     if (tls) {
       ctx_ = SSL_CTX_new(TLS_server_method());
-      EXPECT_EQ(SSL_CTX_use_certificate_file(ctx_, webhook_test_cert().c_str(), SSL_FILETYPE_PEM), 1);
-      EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx_, AGENTMESH_TEST_DATA_DIR "/webhook-test-key.pem", SSL_FILETYPE_PEM),
+      EXPECT_EQ(SSL_CTX_use_certificate_file(ctx_, test_cert().c_str(), SSL_FILETYPE_PEM), 1);
+      EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx_, AGENTMESH_TEST_DATA_DIR "/test-key.pem", SSL_FILETYPE_PEM),
                 1);
     }
   }

@@ -54,6 +54,7 @@ Task a2a_diagnostics(RouteContext& c) {
                                                         {"rate", l.rate_limited},
                                                         {"header_timeout", l.header_timeouts},
                                                         {"bad_request", l.bad_requests},
+                                                        {"tls_handshake", l.tls_handshake_failures},
                                                         {"unauthenticated", g.unauthenticated},
                                                     }},
                                                    {"calls", g.calls},

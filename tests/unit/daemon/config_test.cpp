@@ -163,5 +163,41 @@ TEST(HostPortTest, Forms) {
   EXPECT_FALSE(parse_host_port("host:8o"));
 }
 
+TEST_F(ConfigTest, A2aTlsAndWebhooks) {
+  const auto file = write_toml(R"(
+[a2a]
+listen = "127.0.0.1:0"
+tls_cert = "/c.pem"
+tls_key = "/k.pem"
+webhook_allow = ["10.1.0.0/16", "hooks.internal"]
+webhook_timeout_s = 3
+)");
+  std::string why;
+  DaemonFlags f;
+  f.config = file;
+  auto c = resolve_config(f, env_of({{"HOME", "/h"}}), why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_EQ(c->a2a->tls_cert, "/c.pem");
+  EXPECT_EQ(c->a2a->tls_key, "/k.pem");
+  EXPECT_TRUE(c->a2a_gateway.tls);
+  EXPECT_EQ(c->a2a_gateway.webhooks.networks.size(), 1u);
+  EXPECT_EQ(c->a2a_gateway.webhooks.hosts, std::vector<std::string>{"hooks.internal"});
+  EXPECT_EQ(c->a2a_gateway.webhooks.timeout, std::chrono::seconds(3));
+  f.a2a_tls_key = "/flag.pem";  // a flag beats the file
+  c = resolve_config(f, env_of({{"HOME", "/h"}}), why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_EQ(c->a2a->tls_key, "/flag.pem");
+  // A certificate without its key, and an allow entry that is neither a CIDR nor a host, are refused.
+  DaemonFlags half;
+  half.a2a = "127.0.0.1:0";
+  half.a2a_tls_cert = "/c.pem";
+  EXPECT_FALSE(resolve_config(half, env_of({{"HOME", "/h"}}), why));
+  EXPECT_NE(why.find("--a2a-tls-key"), std::string::npos) << why;
+  f.config = write_toml("[a2a]\nlisten = \"127.0.0.1:0\"\nwebhook_allow = [\"10.0.0.0/40\"]\n");
+  f.a2a_tls_key.reset();
+  EXPECT_FALSE(resolve_config(f, env_of({{"HOME", "/h"}}), why));
+  EXPECT_NE(why.find("webhook_allow"), std::string::npos) << why;
+}
+
 }  // namespace
 }  // namespace agentmesh::daemon
