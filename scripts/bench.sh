@@ -25,6 +25,8 @@ build/release/bench/pubsub_bench build/release/apps/agentmesh/agentmesh "$second
 (cd interop && node --import ./polyfill.mjs bench-gossip.mjs "$seconds" 200) >> "$out/pubsub.txt"
 echo "bench: direct messages (the floor, 2 daemons, then NATS request/reply; 60 s more for the RSS after the load)" >&2
 build/release/bench/dm_bench build/release/apps/agentmesh/agentmesh "$seconds" 1000 all "$out/dm-latency.json" > "$out/dm.txt"
+echo "bench: the A2A gateway (an echo agent; the same agent on @a2a-js/sdk's server)" >&2
+(cd interop && node bench-a2a.mjs ../build/release/apps/agentmesh/agentmesh "$seconds") > "$out/a2a.txt"
 echo "bench: clients (the Python client and agentmesh mcp, next to the raw API)" >&2
 python3 bench/clients_bench.py build/release/apps/agentmesh/agentmesh "$seconds" > "$out/clients.txt"
 
@@ -45,6 +47,7 @@ latency_rows = "\n".join(
     f"{dm[f'latency_{r}_p99_ms']:.2f} ms | {dm[f'latency_{r}_p999_ms']:.2f} ms | {dm[f'latency_{r}_max_ms']:.2f} ms | "
     f"{dm[f'latency_{r}_failed']:,.0f} |" for r in (100, 1000, 5000))
 cl = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/clients.txt") if "=" in l)}
+a2a = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/a2a.txt") if "=" in l)}
 def ladder(prefix):
     rates = sorted({int(k[len(prefix) + 5:].split("_")[0]) for k in ps if k.startswith(prefix + "rate_")})
     return ", ".join(f"{r:,}: {ps[f'{prefix}rate_{r}_delivered_per_s']:,.0f}" for r in rates)
@@ -254,6 +257,21 @@ B to A, each an authenticated direct message with its ack.
 | full lifecycles/s (create -> accept -> complete, seen completed by the requester), closed loop | {dm['task_lifecycles_per_s']:,.0f} | {dm['direct_pipelined_accepted_per_s']:,.0f} pipelined messages/s | >= 25% of it: {ok(dm['task_lifecycles_per_s'], 0.25 * dm['direct_pipelined_accepted_per_s'])} ({100 * dm['task_lifecycles_per_s'] / dm['direct_pipelined_accepted_per_s']:.0f}%) |
 | create -> completed seen, p50 at {dm['task_latency_rate']:.0f} tasks/s offered | {dm['task_latency_p50_ms']:.2f} ms | {dm['latency_p50_ms']:.2f} ms `"wait": "ack"` p50 | <= 3x: {ok(dm['task_latency_p50_ms'], 3 * dm['latency_p50_ms'] + 1e-9, False)} ({dm['task_latency_p50_ms'] / dm['latency_p50_ms']:.1f}x) |
 | create -> completed seen, p99 | {dm['task_latency_p99_ms']:.2f} ms | {dm['latency_p99_ms']:.2f} ms `"wait": "ack"` p99 | <= 4x: {ok(dm['task_latency_p99_ms'], 4 * dm['latency_p99_ms'] + 1e-9, False)} ({dm['task_latency_p99_ms'] / dm['latency_p99_ms']:.1f}x) |
+
+## The A2A gateway: an echo agent, blocking SendMessage
+
+interop/bench-a2a.mjs: the pinned `@a2a-js/sdk` JSON-RPC client calls an echo agent (it completes with the input as
+its artifact) with blocking `SendMessage`. agentmesh: the agent is published on a daemon's `--a2a` gateway and its
+worker (in the same node process as the clients) takes each task from the agent's task event stream and accepts and
+completes it through the local API; every step is committed (fsync) before it is answered. The reference is the same
+agent on the SDK's own server (express, `DefaultRequestHandler`, `InMemoryTaskStore`: nothing durable), in the same
+run. Round trips at {a2a['rate']:.0f} requests/s for {seconds} s, then 16 clients each calling in a loop.
+
+| measure | agentmesh | @a2a-js/sdk server | target |
+|---|---|---|---|
+| round trip p50 at {a2a['rate']:.0f}/s | {a2a['agentmesh_p50_ms']:.2f} ms | {a2a['sdk_p50_ms']:.2f} ms | <= 2x: {ok(a2a['agentmesh_p50_ms'], 2 * a2a['sdk_p50_ms'] + 1e-9, False)} ({a2a['agentmesh_p50_ms'] / a2a['sdk_p50_ms']:.1f}x) |
+| round trip p99 | {a2a['agentmesh_p99_ms']:.2f} ms | {a2a['sdk_p99_ms']:.2f} ms | |
+| completed tasks/s, 16 clients | {a2a['agentmesh_tasks_per_s']:,.0f} | {a2a['sdk_tasks_per_s']:,.0f} | >= 100%: {ok(a2a['agentmesh_tasks_per_s'], a2a['sdk_tasks_per_s'])} ({100 * a2a['agentmesh_tasks_per_s'] / a2a['sdk_tasks_per_s']:.0f}%) |
 
 ## Clients: the Python client and `agentmesh mcp`
 
