@@ -120,10 +120,11 @@ asio::awaitable<WebhookOutcome> exchange(Stream& stream, const WebhookPolicy& po
     out.error = fmt::format("sending: {}", ec.message());
     co_return out;
   }
+  // Only the status counts: the body is never read (the connection closes after it).
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(policy.max_response_bytes);
-  if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple); ec) {
+  http::response_parser<http::empty_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(policy.max_response_bytes));
+  if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {
     out.error = fmt::format("reading the answer: {}", ec.message());
     co_return out;
   }

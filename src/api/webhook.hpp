@@ -40,7 +40,7 @@ struct WebhookPolicy {
   std::vector<Network> networks;
   std::vector<std::string> hosts;  // lower case
   std::chrono::milliseconds timeout{10'000};
-  std::size_t max_response_bytes = 64 * 1024;
+  std::size_t max_response_bytes = 64 * 1024;  // of the answer's header; its body is not read
   std::string ca_file;  // empty: the system's trust store
 
   // Adds a CIDR or a host name; false (and `why`) when it is neither.
