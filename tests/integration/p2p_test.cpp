@@ -326,7 +326,9 @@ TEST_F(P2pTest, ADaemonReachedThroughARelayMovesToADirectConnection) {
   auto conn = run_cli({"connect", std::string(relay_addrs()[0].as_string()), "--data-dir", b.data_dir().string()});
   ASSERT_EQ(conn.status, 0) << conn.err << b.log();
   auto punch = [&] { return get_json(a, "/v1/diagnostics/transport").at("circuit_relay").at("hole_punch"); };
-  ASSERT_TRUE(eventually([&] { return !punch().at("results_total").as_object().empty(); }, 20s)) << a.log();
+  // An attempt may fail under load before one succeeds (DCUtR retries): wait for the direct result.
+  ASSERT_TRUE(eventually([&] { return punch().at("results_total").as_object().contains("direct"); }, 20s))
+      << json::serialize(punch()) << a.log();
   EXPECT_EQ(punch().at("results_total").at("direct").to_number<int>(), 1) << json::serialize(punch());
   EXPECT_TRUE(punch().at("last_upgrade_ms").is_number());
   ASSERT_TRUE(eventually([&] {
