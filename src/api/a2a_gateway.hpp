@@ -50,6 +50,7 @@
 #include <map>
 #include <utility>
 
+#include "a2a/push.hpp"
 #include "api/http_types.hpp"
 #include "api/server.hpp"
 #include "api/webhook.hpp"
@@ -109,7 +110,7 @@ class A2aGateway final : public RequestHandler, public std::enable_shared_from_t
   struct Submit {
     bool immediately = false;
     std::optional<std::size_t> history;
-    std::optional<boost::json::object> push;  // configuration.taskPushNotificationConfig
+    std::optional<a2a::PushConfig> push;  // configuration.taskPushNotificationConfig, checked
   };
   boost::asio::awaitable<std::variant<tasks::Task, boost::json::object>> submit(Call& call, Submit& how);
   boost::asio::awaitable<boost::json::object> send_message(Call& call);
@@ -127,11 +128,16 @@ class A2aGateway final : public RequestHandler, public std::enable_shared_from_t
   // Checks and stores `config` for the caller's `task` with its cursor at
   // `cursor`, and starts its deliverer: the envelope of the config as A2A
   // gives it back, or the error envelope.
-  // The error envelope when `config` is malformed or its webhook's address is not allowed.
-  boost::asio::awaitable<std::optional<boost::json::object>> push_refusal(const Call& call,
-                                                                           const boost::json::object& config);
-  boost::asio::awaitable<boost::json::object> register_push(
-      const Call& call, const tasks::Task& task, const boost::json::object& config, std::uint64_t cursor);
+  // `config` parsed and its webhook's addresses checked, or the error envelope.
+  boost::asio::awaitable<std::variant<a2a::PushConfig, boost::json::object>> checked_push(
+      const Call& call, const boost::json::object& config);
+  // Stores the checked `config` for the caller's `task` with its cursor at
+  // `cursor` and starts its deliverer: the envelope of the config as A2A
+  // gives it back, or the error envelope.
+  boost::asio::awaitable<boost::json::object> register_push(const Call& call, const tasks::Task& task,
+                                                            a2a::PushConfig config, std::uint64_t cursor);
+  // The push config methods' task (params.taskId, the caller's), or the error envelope.
+  boost::asio::awaitable<std::variant<tasks::Task, boost::json::object>> push_task(const Call& call);
   struct Deliverer;
   using PushKey = std::pair<core::TaskId, std::string>;
   void run_deliverer(PushKey key);

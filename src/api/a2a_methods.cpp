@@ -280,8 +280,9 @@ asio::awaitable<std::variant<tasks::Task, json::object>> A2aGateway::submit(Call
     if (const auto* push = co.if_contains("taskPushNotificationConfig"); push && !push->is_null()) {
       if (!push->is_object())
         co_return fail(r, RpcCode::invalid_params, "taskPushNotificationConfig must be an object");
-      if (auto refused = co_await push_refusal(call, push->get_object())) co_return std::move(*refused);
-      how.push = push->get_object();
+      auto checked = co_await checked_push(call, push->get_object());
+      if (auto* e = std::get_if<json::object>(&checked)) co_return std::move(*e);
+      how.push = std::move(std::get<a2a::PushConfig>(checked));
     }
     if (const auto* ri = co.if_contains("returnImmediately")) {
       if (!ri->is_bool()) co_return fail(r, RpcCode::invalid_params, "returnImmediately must be true or false");
@@ -340,7 +341,7 @@ asio::awaitable<std::variant<tasks::Task, json::object>> A2aGateway::submit(Call
   }
   co_await ack_gateway_inbox(*gateway);
   if (how.push) {
-    auto registered = co_await register_push(call, result->task, *how.push, push_cursor);
+    auto registered = co_await register_push(call, result->task, std::move(*how.push), push_cursor);
     if (registered.contains("error")) co_return registered;
   }
   co_return std::move(result->task);

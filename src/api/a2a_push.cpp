@@ -86,22 +86,22 @@ void A2aGateway::set_draining() {
   }
 }
 
-asio::awaitable<std::optional<json::object>> A2aGateway::push_refusal(const Call& call, const json::object& config) {
+asio::awaitable<std::variant<a2a::PushConfig, json::object>> A2aGateway::checked_push(const Call& call,
+                                                                                      const json::object& config) {
   const auto& r = call.req;
   auto parsed = a2a::push_config_of(config);
   if (auto* why = std::get_if<std::string>(&parsed)) co_return fail(r, RpcCode::invalid_params, *why);
-  auto why = co_await check_webhook(config_.webhooks, std::get<a2a::PushConfig>(parsed).url);
-  if (why.empty()) co_return std::nullopt;
+  auto& c = std::get<a2a::PushConfig>(parsed);
+  auto why = co_await check_webhook(config_.webhooks, c.url);
+  if (why.empty()) co_return std::move(c);
   ++stats_.webhooks_refused;
   log_->warn("A2A caller {} ({}): push notification webhook refused: {}", call.caller.label, call.remote, why);
   co_return fail(r, RpcCode::invalid_params, "url: " + why);
 }
 
-asio::awaitable<json::object> A2aGateway::register_push(const Call& call, const tasks::Task& task,
-                                                        const json::object& config, std::uint64_t cursor) {
+asio::awaitable<json::object> A2aGateway::register_push(const Call& call, const tasks::Task& task, a2a::PushConfig c,
+                                                        std::uint64_t cursor) {
   const auto& r = call.req;
-  if (auto refused = co_await push_refusal(call, config)) co_return std::move(*refused);
-  auto c = std::get<a2a::PushConfig>(a2a::push_config_of(config));
   if (c.id.empty()) c.id = new_config_id();
   c.task_id = task.id.to_string();
   store::A2aPushConfigRecord rec;
@@ -122,25 +122,32 @@ asio::awaitable<json::object> A2aGateway::register_push(const Call& call, const 
   co_return ok(r, a2a::push_config_json(c));
 }
 
-asio::awaitable<json::object> A2aGateway::create_push_config(Call& call) {
+asio::awaitable<std::variant<tasks::Task, json::object>> A2aGateway::push_task(const Call& call) {
   const auto& r = call.req;
   auto id = a2a_call::task_id_of(r.params, "taskId");
   if (!id) co_return fail(r, RpcCode::task_not_found, "taskId names no task");
   auto mine = co_await callers_task(call, *id);
   if (!mine) co_return fail(r, RpcCode::task_not_found, "no such task");
-  co_return co_await register_push(call, *mine, r.params, mine->sequence);
+  co_return std::move(*mine);
+}
+
+asio::awaitable<json::object> A2aGateway::create_push_config(Call& call) {
+  auto task = co_await push_task(call);
+  if (auto* e = std::get_if<json::object>(&task)) co_return std::move(*e);
+  const auto& mine = std::get<tasks::Task>(task);
+  auto checked = co_await checked_push(call, call.req.params);
+  if (auto* e = std::get_if<json::object>(&checked)) co_return std::move(*e);
+  co_return co_await register_push(call, mine, std::move(std::get<a2a::PushConfig>(checked)), mine.sequence);
 }
 
 asio::awaitable<json::object> A2aGateway::get_push_config(Call& call) {
   const auto& r = call.req;
-  auto id = a2a_call::task_id_of(r.params, "taskId");
-  if (!id) co_return fail(r, RpcCode::task_not_found, "taskId names no task");
   const auto* config = r.params.if_contains("id");
   const std::string_view wanted = config && config->is_string() ? std::string_view(config->get_string()) : "";
   if (wanted.empty() && !r.legacy) co_return fail(r, RpcCode::invalid_params, "id names no config");
-  auto mine = co_await callers_task(call, *id);
-  if (!mine) co_return fail(r, RpcCode::task_not_found, "no such task");
-  auto all = co_await node_.a2a_push_configs(*id);
+  auto task = co_await push_task(call);
+  if (auto* e = std::get_if<json::object>(&task)) co_return std::move(*e);
+  auto all = co_await node_.a2a_push_configs(std::get<tasks::Task>(task).id);
   if (!all) co_return fail_with(r, all.error());
   for (const auto& c : *all) {
     // 0.3's get without an id: the task's first config.
@@ -151,11 +158,9 @@ asio::awaitable<json::object> A2aGateway::get_push_config(Call& call) {
 
 asio::awaitable<json::object> A2aGateway::list_push_configs(Call& call) {
   const auto& r = call.req;
-  auto id = a2a_call::task_id_of(r.params, "taskId");
-  if (!id) co_return fail(r, RpcCode::task_not_found, "taskId names no task");
-  auto mine = co_await callers_task(call, *id);
-  if (!mine) co_return fail(r, RpcCode::task_not_found, "no such task");
-  auto all = co_await node_.a2a_push_configs(*id);
+  auto task = co_await push_task(call);
+  if (auto* e = std::get_if<json::object>(&task)) co_return std::move(*e);
+  auto all = co_await node_.a2a_push_configs(std::get<tasks::Task>(task).id);
   if (!all) co_return fail_with(r, all.error());
   json::array configs;
   for (const auto& c : *all) configs.push_back(a2a::push_config_json(config_of(c)));
@@ -166,18 +171,17 @@ asio::awaitable<json::object> A2aGateway::list_push_configs(Call& call) {
 // Idempotent, as the specification asks: deleting a config that is gone succeeds.
 asio::awaitable<json::object> A2aGateway::delete_push_config(Call& call) {
   const auto& r = call.req;
-  auto id = a2a_call::task_id_of(r.params, "taskId");
-  if (!id) co_return fail(r, RpcCode::task_not_found, "taskId names no task");
   const auto* config = r.params.if_contains("id");
   if (!config || !config->is_string() || config->get_string().empty()) {
     co_return fail(r, RpcCode::invalid_params, "id names no config");
   }
-  auto mine = co_await callers_task(call, *id);
-  if (!mine) co_return fail(r, RpcCode::task_not_found, "no such task");
+  auto task = co_await push_task(call);
+  if (auto* e = std::get_if<json::object>(&task)) co_return std::move(*e);
+  const auto id = std::get<tasks::Task>(task).id;
   std::string name(config->get_string());
-  auto removed = co_await node_.remove_a2a_push_config(*id, name);
+  auto removed = co_await node_.remove_a2a_push_config(id, name);
   if (!removed && removed.error() != node::error::unknown_push_config) co_return fail_with(r, removed.error());
-  if (auto it = deliverers_.find({*id, name}); it != deliverers_.end()) it->second->change();
+  if (auto it = deliverers_.find({id, name}); it != deliverers_.end()) it->second->change();
   co_return ok(r, json::object{});
 }
 
