@@ -9,7 +9,7 @@ cmake --preset fuzz >/dev/null
 targets=(api_request_fuzz record_codec_fuzz text_codecs_fuzz multiaddr_fuzz multistream_fuzz yamux_frame_fuzz
          noise_fuzz identify_fuzz yamux_session_fuzz pubsub_rpc_fuzz pubsub_message_fuzz
          replay_fuzz peer_record_fuzz direct_fuzz advert_fuzz task_message_fuzz a2a_jsonrpc_fuzz a2a_rest_fuzz
-         a2a_push_fuzz mcp_session_fuzz console_fuzz autonat_fuzz circuit_fuzz dcutr_fuzz)
+         a2a_push_fuzz a2a_remote_fuzz mcp_session_fuzz console_fuzz autonat_fuzz circuit_fuzz dcutr_fuzz)
 cmake --build --preset fuzz --target "${targets[@]}"
 for t in "${targets[@]}"; do
   name="${t%_fuzz}"

@@ -43,7 +43,7 @@ std::optional<json::object> status_message(const tasks::Task& t) {
   return std::nullopt;
 }
 
-std::variant<tasks::Part, RpcError> part_of(const json::value& v) {
+std::variant<tasks::Part, RpcError> decode_part(const json::value& v) {
   if (!v.is_object()) return invalid("message.parts[] must be objects");
   const auto& o = v.get_object();
   tasks::Part p;
@@ -251,7 +251,7 @@ std::variant<InboundMessage, RpcError> message_of(const json::value& v) {
   }
   if (parts->get_array().size() > kMaxParts) return invalid(fmt::format("message.parts has more than {}", kMaxParts));
   for (const auto& item : parts->get_array()) {
-    auto p = part_of(item);
+    auto p = decode_part(item);
     if (auto* e = std::get_if<RpcError>(&p)) return std::move(*e);
     m.parts.push_back(std::move(std::get<tasks::Part>(p)));
   }
@@ -264,5 +264,7 @@ std::variant<InboundMessage, RpcError> message_of(const json::value& v) {
   }
   return m;
 }
+
+std::variant<tasks::Part, RpcError> part_of(const json::value& v) { return decode_part(v); }
 
 }  // namespace agentmesh::a2a

@@ -36,6 +36,8 @@ std::string_view state_name(tasks::TaskState s) noexcept;
 std::string timestamp(core::UnixMs ms);
 
 boost::json::object part_json(const tasks::Part& p);
+// An A2A Part as a task part; `raw` (inline bytes) is content_type_not_supported.
+std::variant<tasks::Part, RpcError> part_of(const boost::json::value& v);
 
 // `history_length`: the last N messages of the history; nullopt: all.
 boost::json::object task_json(const tasks::Task& t, std::optional<std::size_t> history_length = std::nullopt);
