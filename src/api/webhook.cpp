@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +14,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <cctype>
 #include <charconv>
 
 #include "a2a/push.hpp"
@@ -102,34 +102,137 @@ asio::awaitable<std::variant<std::vector<tcp::endpoint>, std::string>> resolve_c
   co_return out;
 }
 
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+
+// The answer's body: whole into out.body (bounded), or through the sink.
+template <class Stream>
+asio::awaitable<void> read_body(Stream& stream, const WebhookPolicy& policy, beast::flat_buffer& buffer,
+                                http::response_parser<http::buffer_body>& parser, const BodySink& sink,
+                                WebhookOutcome& out) {
+  std::array<char, 16 * 1024> chunk{};
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    beast::get_lowest_layer(stream).expires_after(sink ? policy.stream_idle : policy.timeout);
+    // read_some: what has come, at once (an event stream's events as they are sent).
+    auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    const auto got = chunk.size() - parser.get().body().size;
+    if (sink) {
+      if (got > 0) {
+        const bool more = co_await sink(std::string_view(chunk.data(), got));
+        if (!more) co_return;
+      }
+    } else if (out.body.size() + got > policy.max_response_bytes) {
+      out.error = fmt::format("the answer is larger than {} bytes", policy.max_response_bytes);
+      co_return;
+    } else {
+      out.body.append(chunk.data(), got);
+    }
+    if (ec) {
+      out.error = fmt::format("reading the answer: {}", ec.message());
+      co_return;
+    }
+  }
+}
+
+// A 2xx event stream goes to the sink (when there is one); anything else is read whole.
+const BodySink* whole_or_sink(const WebhookOutcome& out, const BodySink* sink, const BodySink* whole) {
+  if (sink != nullptr && out.ok() && out.content_type.starts_with("text/event-stream")) return sink;
+  return whole;
+}
+
 template <class Stream>
 asio::awaitable<WebhookOutcome> exchange(Stream& stream, const WebhookPolicy& policy, const a2a::WebhookUrl& url,
-                                         const WebhookPost& post) {
-  http::request<http::string_body> req{http::verb::post, url.target, 11};
+                                         const HttpRequest& call, const BodySink* sink, bool with_body) {
+  const bool get = call.method == "GET";
+  http::request<http::string_body> req{get ? http::verb::get : http::verb::post, url.target, 11};
   const bool default_port = url.port == (url.tls ? 443 : 80);
   const auto host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   req.set(http::field::host, default_port ? host : fmt::format("{}:{}", host, url.port));
-  req.set(http::field::user_agent, "agentmesh-a2a-push/" AGENTMESH_VERSION);
-  req.set(http::field::content_type, post.content_type);
+  req.set(http::field::user_agent, "agentmesh/" AGENTMESH_VERSION);
+  if (!get) req.set(http::field::content_type, call.content_type);
+  if (!call.accept.empty()) req.set(http::field::accept, call.accept);
   req.set(http::field::connection, "close");
-  for (const auto& [k, v] : post.headers) req.set(k, v);
-  req.body() = post.body;
+  for (const auto& [k, v] : call.headers) req.set(k, v);
+  if (!get) req.body() = call.body;
   req.prepare_payload();
   WebhookOutcome out;
+  out.sent = true;  // from the first byte written, the server may act on it
+  beast::get_lowest_layer(stream).expires_after(policy.timeout);
   if (auto [ec, n] = co_await http::async_write(stream, req, kTuple); ec) {
     out.error = fmt::format("sending: {}", ec.message());
     co_return out;
   }
-  // Only the status counts: the body is never read (the connection closes after it).
   beast::flat_buffer buffer;
-  http::response_parser<http::empty_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(policy.max_response_bytes));
+  http::response_parser<http::buffer_body> parser;
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(boost::none);  // bounded by read_body
   if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {
     out.error = fmt::format("reading the answer: {}", ec.message());
     co_return out;
   }
-  out.status = static_cast<int>(parser.get().result_int());
+  const auto& head = parser.get();
+  out.status = static_cast<int>(head.result_int());
+  out.content_type = std::string(head[http::field::content_type]);
+  out.cache_control = std::string(head[http::field::cache_control]);
+  if (!with_body) co_return out;
+  const BodySink whole;  // empty: the body is read into out.body
+  const BodySink* to = whole_or_sink(out, sink, &whole);
+  co_await read_body(stream, policy, buffer, parser, *to, out);
   co_return out;
+}
+
+// Resolves, checks, connects (TLS for https://) and exchanges.
+asio::awaitable<WebhookOutcome> call_url(const WebhookPolicy& policy, HttpRequest call, const BodySink* sink,
+                                         bool with_body) {
+  WebhookOutcome out;
+  auto parsed = a2a::parse_webhook_url(call.url);
+  if (auto* why = std::get_if<std::string>(&parsed)) {
+    out.error = *why;
+    co_return out;
+  }
+  const auto url = std::get<a2a::WebhookUrl>(parsed);
+  auto checked = co_await resolve_checked(policy, url);
+  if (auto* why = std::get_if<std::string>(&checked)) {
+    out.refused = why->find("webhook_allow") != std::string::npos;
+    out.error = *why;
+    co_return out;
+  }
+  auto ex = co_await asio::this_coro::executor;
+  beast::tcp_stream tcp_stream(ex);
+  tcp_stream.expires_after(policy.timeout);
+  if (auto [ec, ep] = co_await tcp_stream.async_connect(std::get<std::vector<tcp::endpoint>>(checked), kTuple); ec) {
+    out.error = fmt::format("connecting to {}: {}", url.host, ec.message());
+    co_return out;
+  }
+  if (!url.tls) co_return co_await exchange(tcp_stream, policy, url, call, sink, with_body);
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  boost::system::error_code ec;
+  if (policy.ca_file.empty()) {
+    ctx.set_default_verify_paths(ec);
+  } else {
+    ctx.load_verify_file(policy.ca_file, ec);
+  }
+  if (ec) {
+    out.error = fmt::format("loading the trusted certificates: {}", ec.message());
+    co_return out;
+  }
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp_stream), ctx);
+  tls.set_verify_callback(asio::ssl::host_name_verification(url.host));
+  boost::system::error_code literal;
+  (void)asio::ip::make_address(url.host, literal);
+  // SNI names a host by name; an address is never sent as one (RFC 6066).
+  if (literal && !SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str())) {
+    out.error = "setting the TLS server name failed";
+    co_return out;
+  }
+  if (auto [hs] = co_await tls.async_handshake(asio::ssl::stream_base::client, kTuple); hs) {
+    out.error = fmt::format("TLS with {}: {}", url.host, hs.message());
+    co_return out;
+  }
+  co_return co_await exchange(tls, policy, url, call, sink, with_body);
 }
 
 }  // namespace
@@ -177,53 +280,17 @@ asio::awaitable<std::string> check_webhook(const WebhookPolicy& policy, std::str
 }
 
 asio::awaitable<WebhookOutcome> post_webhook(const WebhookPolicy& policy, WebhookPost post) {
-  WebhookOutcome out;
-  auto parsed = a2a::parse_webhook_url(post.url);
-  if (auto* why = std::get_if<std::string>(&parsed)) {
-    out.error = *why;
-    co_return out;
-  }
-  const auto url = std::get<a2a::WebhookUrl>(parsed);
-  auto checked = co_await resolve_checked(policy, url);
-  if (auto* why = std::get_if<std::string>(&checked)) {
-    out.refused = why->find("webhook_allow") != std::string::npos;
-    out.error = *why;
-    co_return out;
-  }
-  auto ex = co_await asio::this_coro::executor;
-  beast::tcp_stream tcp_stream(ex);
-  tcp_stream.expires_after(policy.timeout);
-  if (auto [ec, ep] = co_await tcp_stream.async_connect(std::get<std::vector<tcp::endpoint>>(checked), kTuple); ec) {
-    out.error = fmt::format("connecting to {}: {}", url.host, ec.message());
-    co_return out;
-  }
-  if (!url.tls) co_return co_await exchange(tcp_stream, policy, url, post);
-  asio::ssl::context ctx(asio::ssl::context::tls_client);
-  boost::system::error_code ec;
-  if (policy.ca_file.empty()) {
-    ctx.set_default_verify_paths(ec);
-  } else {
-    ctx.load_verify_file(policy.ca_file, ec);
-  }
-  if (ec) {
-    out.error = fmt::format("loading the trusted certificates: {}", ec.message());
-    co_return out;
-  }
-  ctx.set_verify_mode(asio::ssl::verify_peer);
-  beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp_stream), ctx);
-  tls.set_verify_callback(asio::ssl::host_name_verification(url.host));
-  boost::system::error_code literal;
-  (void)asio::ip::make_address(url.host, literal);
-  // SNI names a host by name; an address is never sent as one (RFC 6066).
-  if (literal && !SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str())) {
-    out.error = "setting the TLS server name failed";
-    co_return out;
-  }
-  if (auto [hs] = co_await tls.async_handshake(asio::ssl::stream_base::client, kTuple); hs) {
-    out.error = fmt::format("TLS with {}: {}", url.host, hs.message());
-    co_return out;
-  }
-  co_return co_await exchange(tls, policy, url, post);
+  HttpRequest call;
+  call.url = std::move(post.url);
+  call.headers = std::move(post.headers);
+  call.content_type = std::move(post.content_type);
+  call.accept.clear();
+  call.body = std::move(post.body);
+  co_return co_await call_url(policy, std::move(call), nullptr, false);
+}
+
+asio::awaitable<WebhookOutcome> http_request(const WebhookPolicy& policy, HttpRequest req, BodySink sink) {
+  co_return co_await call_url(policy, std::move(req), sink ? &sink : nullptr, true);
 }
 
 }  // namespace agentmesh::api

@@ -1,7 +1,9 @@
 #pragma once
 // A push notification webhook for the A2A gateway's tests: bound on
 // 127.0.0.1 at once, so connections are refused until listen(); then it
-// answers every POST 204 and keeps its body. With `tls`, it speaks HTTPS with
+// answers every POST 204 and keeps its body. With a Responder it answers
+// what that returns instead (a scripted HTTP server: the outbound client's
+// tests use it as an A2A agent). With `tls`, it speaks HTTPS with
 // the test certificate in tests/data (self-signed for 127.0.0.1 and
 // localhost; the daemon trusts it only through [a2a] webhook_ca_file).
 
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,7 +27,11 @@ inline std::string test_cert() { return AGENTMESH_TEST_DATA_DIR "/test-cert.pem"
 
 class WebhookSink {
  public:
-  explicit WebhookSink(bool tls = false) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // (request line, body) -> (content type, body) of a 200 answer.
+  using Responder = std::function<std::pair<std::string, std::string>(const std::string&, const std::string&)>;
+
+  explicit WebhookSink(bool tls = false, Responder respond = {})
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)), respond_(std::move(respond)) {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -36,8 +43,7 @@ class WebhookSink {
     if (tls) {
       ctx_ = SSL_CTX_new(TLS_server_method());
       EXPECT_EQ(SSL_CTX_use_certificate_file(ctx_, test_cert().c_str(), SSL_FILETYPE_PEM), 1);
-      EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx_, AGENTMESH_TEST_DATA_DIR "/test-key.pem", SSL_FILETYPE_PEM),
-                1);
+      EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx_, AGENTMESH_TEST_DATA_DIR "/test-key.pem", SSL_FILETYPE_PEM), 1);
     }
   }
   ~WebhookSink() {
@@ -53,6 +59,7 @@ class WebhookSink {
     ASSERT_EQ(::listen(fd_, 16), 0);
     thread_ = std::thread([this] { serve(); });
   }
+  std::string base() const { return (ctx_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_); }
   std::string url() const {
     return (ctx_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_) + "/hook";
   }
@@ -79,7 +86,9 @@ class WebhookSink {
           continue;
         }
       }
-      auto read_some = [&](char* buf, int n) { return ssl ? SSL_read(ssl, buf, n) : static_cast<int>(::read(c, buf, n)); };
+      auto read_some = [&](char* buf, int n) {
+        return ssl ? SSL_read(ssl, buf, n) : static_cast<int>(::read(c, buf, n));
+      };
       std::string in;
       char buf[4096];
       std::size_t need = std::string::npos;
@@ -89,15 +98,23 @@ class WebhookSink {
         in.append(buf, static_cast<std::size_t>(n));
         const auto end = in.find("\r\n\r\n");
         const auto cl = in.find("Content-Length: ");
-        if (need == std::string::npos && end != std::string::npos && cl != std::string::npos) {
-          need = end + 4 + std::stoul(in.substr(cl + 16));
+        if (need == std::string::npos && end != std::string::npos) {
+          need = end + 4 + (cl != std::string::npos && cl < end ? std::stoul(in.substr(cl + 16)) : 0);
         }
       }
+      std::string ok = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       if (need != std::string::npos && in.size() >= need) {
-        std::lock_guard lock(mu_);
-        bodies_.push_back(in.substr(in.find("\r\n\r\n") + 4));
+        const auto body = in.substr(in.find("\r\n\r\n") + 4);
+        {
+          std::lock_guard lock(mu_);
+          bodies_.push_back(body);
+        }
+        if (respond_) {
+          auto [type, answer] = respond_(in.substr(0, in.find("\r\n")), body);
+          ok = "HTTP/1.1 200 OK\r\nContent-Type: " + type + "\r\nContent-Length: " + std::to_string(answer.size()) +
+               "\r\nConnection: close\r\n\r\n" + answer;
+        }
       }
-      const std::string ok = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       if (ssl) {
         SSL_write(ssl, ok.data(), static_cast<int>(ok.size()));
         SSL_shutdown(ssl);
@@ -110,6 +127,7 @@ class WebhookSink {
   }
 
   int fd_;
+  Responder respond_;
   std::uint16_t port_ = 0;
   SSL_CTX* ctx_ = nullptr;
   std::thread thread_;
