@@ -1,5 +1,5 @@
 #pragma once
-// api/a2a_gateway: the A2A v1.0 gateway's request handler (docs/a2a.md),
+// api/a2a_gateway: the A2A v1.0 gateway's request handler (docs/api.md),
 // served by its own listener (`--a2a HOST:PORT`), never by the local API's.
 //
 //   GET  /.well-known/agent-card.json             the published agent's card (one

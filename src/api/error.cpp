@@ -19,7 +19,7 @@ class Category final : public boost::system::error_category {
                e == error::missing_field || e == error::body_too_large || e == error::headers_too_large ||
                e == error::unsupported_media_type || e == error::bad_request;
       case core::condition::not_found:
-        return e == error::unknown_peer || e == error::no_route;
+        return e == error::unknown_peer || e == error::no_route || e == error::unknown_credential;
       default:
         break;
     }
@@ -66,6 +66,8 @@ class Category final : public boost::system::error_category {
         return "a console request that changes state needs its session's X-CSRF-Token from the same origin";
       case error::invalid_login_code:
         return "the login code is unknown, already used or expired: run `agentmesh ui` for a new link";
+      case error::unknown_credential:
+        return "no A2A credential has that name (agentmesh a2a credential list)";
     }
     return "unknown api error";
   }

@@ -48,6 +48,8 @@ enum class error {
   csrf_failed,
   // POST /ui/session: the one-time login code is unknown, used or expired.
   invalid_login_code,
+  // No outbound A2A credential has that name.
+  unknown_credential,
 };
 
 const boost::system::error_category& error_category() noexcept;

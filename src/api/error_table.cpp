@@ -46,6 +46,7 @@ const std::vector<Entry>& table() {
     add(error::host_not_allowed, 421, "host_not_allowed", false);
     add(error::csrf_failed, 403, "csrf_failed", false);
     add(error::invalid_login_code, 401, "invalid_login_code", false);
+    add(error::unknown_credential, 404, "unknown_credential", false);
     add(core::error::invalid_multiaddr, 400, "invalid_multiaddr", false);
 
     add(core::error::invalid_hex, 400, "invalid_id", false);

@@ -380,6 +380,22 @@ Result<A2aTokenRequest> parse_a2a_token(std::string_view body, const JsonLimits&
   return req;
 }
 
+Result<A2aCredentialRequest> parse_a2a_credential(std::string_view body, const JsonLimits& limits, std::string& why) {
+  auto o = parse_object(body, limits, why);
+  if (!o) return o.error();
+  Fields f(*o, why);
+  if (auto r = f.only({"name", "bearer"}); !r) return r.error();
+  auto name = f.string("name", 64);
+  auto bearer = f.string("bearer", 4096);
+  if (!name) return name.error();
+  if (!bearer) return bearer.error();
+  if (!*name || !*bearer) {
+    why = "fields \"name\" and \"bearer\" are required";
+    return error::missing_field;
+  }
+  return A2aCredentialRequest{std::move(**name), std::move(**bearer)};
+}
+
 Result<core::AgentId> parse_block(std::string_view body, const JsonLimits& limits, std::string& why) {
   auto o = parse_object(body, limits, why);
   if (!o) return o.error();

@@ -60,6 +60,12 @@ struct A2aTokenRequest {
   std::int64_t ttl_ms = 0;  // 0: never expires
 };
 Result<A2aTokenRequest> parse_a2a_token(std::string_view body, const JsonLimits& limits, std::string& why);
+// POST /v1/a2a/credentials: {"name", "bearer"}.
+struct A2aCredentialRequest {
+  std::string name;
+  std::string bearer;
+};
+Result<A2aCredentialRequest> parse_a2a_credential(std::string_view body, const JsonLimits& limits, std::string& why);
 // {"addr": MULTIADDR} for POST /v1/peers.
 Result<core::Multiaddr> parse_connect(std::string_view body, const JsonLimits& limits, std::string& why);
 

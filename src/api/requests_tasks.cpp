@@ -96,12 +96,13 @@ Result<node::CreateTaskRequest> parse_create_task(std::string_view body, const J
   if (!o) return o.error();
   Fields f(*o, why);
   if (auto r = f.only({"to", "capability", "input", "acceptance_timeout_ms", "deadline_ms", "context_id",
-                       "idempotency_key", "metadata"});
+                       "idempotency_key", "metadata", "credential"});
       !r) {
     return r.error();
   }
   node::CreateTaskRequest req;
-  auto to = f.string("to", 128);
+  // An agent (id or name), or "a2a:" and an A2A agent card's URL.
+  auto to = f.string("to", 2048);
   auto capability = f.string("capability", 128);
   if (!to) return to.error();
   if (!capability) return capability.error();
@@ -114,6 +115,11 @@ Result<node::CreateTaskRequest> parse_create_task(std::string_view body, const J
   if ((*to && req.to.empty()) || (*capability && req.capability.empty())) {
     return f.bad(*to ? "to" : "capability", "must not be empty");
   }
+  const bool outbound = req.to.starts_with("a2a:");
+  if (!outbound && req.to.size() > 128) return f.bad("to", "an agent's id or name has at most 128 characters");
+  auto credential = f.string("credential", 64);
+  if (!credential) return credential.error();
+  if (*credential && !outbound) return f.bad("credential", "is for tasks to A2A agents (\"to\": \"a2a:URL\")");
   if (!f.get("input")) {
     why = "field \"input\" is required";
     return error::missing_field;
@@ -143,6 +149,11 @@ Result<node::CreateTaskRequest> parse_create_task(std::string_view body, const J
   auto md = f.metadata("metadata");
   if (!md) return md.error();
   req.metadata = std::move(*md);
+  for (const auto& [k, v] : req.metadata) {
+    if (k.starts_with("a2a.")) return f.bad("metadata", "keys beginning with \"a2a.\" are the daemon's");
+  }
+  // The outbound client's reference (api/a2a_outbound.hpp): checked by the route.
+  if (*credential) req.metadata.emplace_back("a2a.credential", std::move(**credential));
   return req;
 }
 

@@ -36,6 +36,7 @@ namespace agentmesh::api {
 struct RouteContext;
 struct Principal;
 class ConsoleAuth;
+class A2aOutbound;
 
 struct RouterConfig {
   std::string admin_token;
@@ -47,6 +48,9 @@ struct RouterConfig {
   std::string listen_host = "127.0.0.1";
   // The web console's logins; null: the Router makes its own (system clock).
   std::shared_ptr<ConsoleAuth> console;
+  // The outbound A2A client (tasks "to": "a2a:URL", /v1/a2a/credentials);
+  // null: those answer 503 (the daemon always sets it).
+  std::shared_ptr<A2aOutbound> outbound;
 };
 
 // The local API. Implements the server's RequestHandler (api/server.hpp)

@@ -19,7 +19,7 @@ namespace {
 struct TaskOptions {
   std::string agent, task;
   // create
-  std::string to, capability, text, data, context_id, idempotency_key;
+  std::string to, capability, text, data, context_id, idempotency_key, credential;
   std::int64_t acceptance_timeout_ms = 0, deadline_ms = 0;
   // list
   std::string role, state, after;
@@ -140,7 +140,8 @@ void add_task_commands(CLI::App& app, Global& g) {
   create->add_option("agent", c->agent, "the requesting agent (name or id)")->required();
   create->add_option("text", c->text, "the task's input text; - reads standard input");
   create->add_option("--data", c->data, "a JSON value as an input part");
-  create->add_option("--to", c->to, "the assignee: a local name or an agent id");
+  create->add_option("--to", c->to, "the assignee: a local name, an agent id, or a2a:<agent card URL>");
+  create->add_option("--credential", c->credential, "for --to a2a:URL: the A2A credential to present (its name)");
   create->add_option("--capability", c->capability, "offer it to agents with this capability, in turn");
   create->add_option("--acceptance-timeout-ms", c->acceptance_timeout_ms, "withdraw an offer not accepted in time");
   create->add_option("--deadline-ms", c->deadline_ms, "fail the task if not completed within this many ms");
@@ -150,6 +151,7 @@ void add_task_commands(CLI::App& app, Global& g) {
     if (c->to.empty() == c->capability.empty()) fail("give exactly one of --to and --capability");
     json::object body;
     if (!c->to.empty()) body["to"] = c->to;
+    if (!c->credential.empty()) body["credential"] = c->credential;
     if (!c->capability.empty()) body["capability"] = c->capability;
     body["input"] = parts_of(*c);
     if (c->acceptance_timeout_ms > 0) body["acceptance_timeout_ms"] = c->acceptance_timeout_ms;

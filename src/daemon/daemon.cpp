@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "api/a2a_gateway.hpp"
+#include "api/a2a_outbound.hpp"
 #include "api/server.hpp"
 #include "core/fs.hpp"
 #include "core/spawn.hpp"
@@ -113,7 +114,21 @@ int run_daemon(const DaemonConfig& config) {
     return 1;
   }
 
+  // The outbound A2A client: tasks "to": "a2a:URL" (api/a2a_outbound.hpp).
+  auto credentials = std::make_shared<api::A2aCredentials>(dir / "a2a-credentials.json");
+  if (auto r = credentials->load(why); !r) {
+    log->critical("{}", why);
+    (*node)->stop();
+    return 1;
+  }
+  api::A2aOutboundConfig outbound_config;
+  outbound_config.http = config.a2a_gateway.webhooks;  // the same address rule, trust store and timeout
+  auto outbound =
+      std::make_shared<api::A2aOutbound>(node::NodeHandle(*node), outbound_config, credentials, logging.get("a2a"));
+  outbound->start(ioc.get_executor());
+
   api::RouterConfig router_config;
+  router_config.outbound = outbound;
   router_config.admin_token = *token;
   router_config.listen_host = config.api.host;
   router_config.json.max_payload_bytes = config.node.max_payload_bytes;
@@ -164,6 +179,7 @@ int run_daemon(const DaemonConfig& config) {
     signals.async_wait(on_signal);
     core::spawn(ioc.get_executor(), (*node)->task_reporter(), "shutdown", {}, [&]() -> asio::awaitable<void> {
       (*node)->prepare_stop();
+      outbound->stop();
       if (a2a->server) co_await a2a->server->shutdown(config.shutdown_deadline);
       co_await server.shutdown(config.shutdown_deadline);
       (*node)->stop();  // the writer finishes and commits every queued job
@@ -173,6 +189,7 @@ int run_daemon(const DaemonConfig& config) {
   signals.async_wait(on_signal);
 
   ioc.run();
+  outbound->stop();
   (*node)->stop();
   remove_port_file(dir);
   remove_port_file(dir, "a2a.port");

@@ -153,6 +153,25 @@ TEST_F(CliTest, A2aTokensAreMintedListedAndRevoked) {
   EXPECT_NE(cli({"a2a", "token", "list", "--agent", "tr"}).out.find("no A2A tokens"), std::string::npos);
 }
 
+TEST_F(CliTest, A2aCredentialsAreAddedListedAndRemoved) {
+  auto r = cli({"a2a", "credential", "add", "partner", "--bearer", "-"}, "tok-from-stdin\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("added partner"), std::string::npos) << r.out;
+  r = cli({"a2a", "credential", "add", "partner", "--bearer", "tok-2"});
+  EXPECT_NE(r.out.find("replaced partner"), std::string::npos) << r.out;
+  r = cli({"a2a", "credential", "list"});
+  EXPECT_NE(r.out.find("partner  bearer  added "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("tok-"), std::string::npos) << r.out;  // never the secret
+  r = cli({"a2a", "credential", "add", "bad name", "--bearer", "x"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("invalid_field"), std::string::npos) << r.err;
+  EXPECT_EQ(cli({"a2a", "credential", "remove", "partner"}).status, 0);
+  r = cli({"a2a", "credential", "remove", "partner"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown_credential"), std::string::npos) << r.err;
+  EXPECT_NE(cli({"a2a", "credential", "list"}).out.find("no A2A credentials"), std::string::npos);
+}
+
 TEST_F(CliTest, AgentTokenFromTheCommandLine) {
   auto bob = create("bob");
   create("carol");

@@ -133,7 +133,7 @@ void A2aGatewayTest::run_sdk_client(const std::string& binding, bool tls) {
   EXPECT_GE(calls, 20) << d;
   EXPECT_EQ(rest, binding == "HTTP+JSON" ? calls : 0) << d;
   const auto& push = d.at("push");
-  EXPECT_GE(push.at("failures").as_int64(), 1) << d;  // the webhook's first answer, 503
+  EXPECT_GE(push.at("failures").as_int64(), 1) << d;   // the webhook's first answer, 503
   EXPECT_GE(push.at("delivered").as_int64(), 2) << d;  // 0.3: the task after the retry, after the cancel
   EXPECT_EQ(push.at("webhooks_refused").as_int64(), 1) << d;
   EXPECT_EQ(push.at("configs_created").as_int64(), 2) << d;
@@ -163,16 +163,15 @@ TEST_F(A2aGatewayTest, TheGatewayServesTls) {
   cli::HttpClient plain("127.0.0.1", a2a_port_, token_, false);
   auto r = plain.request("GET", "/.well-known/agent-card.json");
   EXPECT_TRUE(!r || r->status == 0) << r->body;
-  ASSERT_TRUE(eventually([&] {
-    return js(req("GET", "/v1/diagnostics/a2a")).at("refused").at("tls_handshake").as_int64() >= 1;
-  }));
+  ASSERT_TRUE(eventually(
+      [&] { return js(req("GET", "/v1/diagnostics/a2a")).at("refused").at("tls_handshake").as_int64() >= 1; }));
   ASSERT_EQ(daemon_->stop(), 0);
   auto bad = run_cli({"daemon", "--data-dir", (dir_.path() / "data").string(), "--api", "127.0.0.1:0", "--a2a",
                       "127.0.0.1:0", "--a2a-tls-cert", test_cert(), "--a2a-tls-key", test_cert()});
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.err.find("private key"), std::string::npos) << bad.err;
-  auto half = run_cli({"daemon", "--data-dir", (dir_.path() / "data").string(), "--a2a", "127.0.0.1:0",
-                       "--a2a-tls-cert", test_cert()});
+  auto half = run_cli(
+      {"daemon", "--data-dir", (dir_.path() / "data").string(), "--a2a", "127.0.0.1:0", "--a2a-tls-cert", test_cert()});
   EXPECT_EQ(half.status, 2);
   EXPECT_NE(half.err.find("--a2a-tls-key"), std::string::npos) << half.err;
 }
@@ -340,14 +339,13 @@ TEST_F(A2aGatewayTest, PerAddressConnectionAndRateLimits) {
   EXPECT_EQ(d.at("refused").at("rate").as_int64(), 2) << d;
 }
 
-
 // A webhook that is down while the task runs gets every step once it is up,
 // after a restart of the daemon: the config and its cursor are durable.
 TEST_F(A2aGatewayTest, PushNotificationsSurviveARestart) {
   WebhookSink sink;
   const auto id = pushed_task(sink.url());
-  ASSERT_TRUE(eventually(
-      [&] { return js(req("GET", "/v1/diagnostics/a2a")).at("push").at("failures").as_int64() >= 1; }));
+  ASSERT_TRUE(
+      eventually([&] { return js(req("GET", "/v1/diagnostics/a2a")).at("push").at("failures").as_int64() >= 1; }));
   ASSERT_EQ(daemon_->stop(), 0);
   sink.listen();
   start_gateway({});
@@ -386,7 +384,8 @@ TEST_F(A2aGatewayTest, WebhooksOnForbiddenAddressesAreRefused) {
     return gateway("POST", rpc,
                    R"({"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":")" + url +
                        R"(","role":"ROLE_USER","parts":[{"text":"hi"}]},"configuration":{"returnImmediately":true,)"
-                       R"("taskPushNotificationConfig":{"url":")" + url + R"("}}}})",
+                       R"("taskPushNotificationConfig":{"url":")" +
+                       url + R"("}}}})",
                    token_);
   };
   for (const char* url : {"http://169.254.169.254/latest/meta-data", "http://10.1.2.3/hook", "http://[fe80::1]/h",
@@ -410,6 +409,85 @@ TEST_F(A2aGatewayTest, WebhooksOnForbiddenAddressesAreRefused) {
                       "127.0.0.1:0", "--config", cfg.string()});
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.err.find("webhook_allow"), std::string::npos) << bad.err;
+}
+
+// The outbound client (api/a2a_outbound.hpp) against agents built with the
+// SDK's own server, in a separate node process (interop/a2a-outbound.mjs):
+// streaming and polled tasks, cancel, input-required, a credential, an
+// unknown outcome, a forbidden address.
+TEST_F(DaemonTest, TheOutboundClientRunsTasksOnJsSdkAgents) {
+  auto requester = create("planner");
+  auto r = run_node_script("a2a-outbound.mjs", {{"API_URL", "http://127.0.0.1:" + std::to_string(daemon_->port())},
+                                                {"ADMIN_TOKEN", daemon_->admin_token()},
+                                                {"AGENT", "planner"},
+                                                {"AGENT_TOKEN", requester.token}});
+  EXPECT_EQ(r.status, 0) << r.out << r.err << daemon_->log();
+  std::size_t checks = 0;
+  for (auto at = r.out.find("ok "); at != std::string::npos; at = r.out.find("\nok ", at + 1)) ++checks;
+  EXPECT_EQ(checks, 18u) << r.out;  // every check in the script ran
+  auto d = js(req("GET", "/v1/diagnostics/a2a")).at("outbound");
+  EXPECT_EQ(d.at("tasks").as_int64(), 8) << d;
+  EXPECT_EQ(d.at("running").as_int64(), 0) << d;
+  EXPECT_EQ(d.at("completed").as_int64(), 5) << d;
+  EXPECT_EQ(d.at("failed").as_int64(), 2) << d;  // the 401 and the link-local card
+  EXPECT_EQ(d.at("outcome_unknown").as_int64(), 1) << d;
+  EXPECT_EQ(d.at("cancels_forwarded").as_int64(), 1) << d;
+  EXPECT_EQ(d.at("credentials").as_int64(), 0) << d;  // removed by the script
+  EXPECT_GE(d.at("card_hits").as_int64(), 5) << d;    // two cards, fetched once each (max-age or the default)
+}
+
+// A restart between the call and the result: the runner resumes the remote
+// task it recorded (GetTask) and never sends the message again. The A2A
+// agent is scripted (WebhookSink): it polls, so the test decides when the
+// remote task completes.
+TEST_F(DaemonTest, AnOutboundTaskResumesAfterARestart) {
+  std::atomic<bool> done{false};
+  std::atomic<int> sends{0};
+  std::string base;
+  WebhookSink agent(
+      false, [&](const std::string& line, const std::string& body) -> std::pair<std::string, std::string> {
+        if (line.starts_with("GET")) {
+          return {"application/json", R"({"name":"scripted","capabilities":{"streaming":false},"supportedInterfaces":[)"
+                                      R"({"url":")" +
+                                          base + R"(/rpc","protocolBinding":"JSONRPC","protocolVersion":"1.0"}]})"};
+        }
+        auto rpc = boost::json::parse(body).as_object();
+        const auto id = boost::json::serialize(rpc.at("id"));
+        if (rpc.at("method") == "SendMessage") {
+          ++sends;
+          return {"application/json",
+                  R"({"jsonrpc":"2.0","id":)" + id +
+                      R"(,"result":{"task":{"id":"r1","contextId":"c1","status":{"state":"TASK_STATE_WORKING"}}}})"};
+        }
+        const std::string state = done ? "TASK_STATE_COMPLETED" : "TASK_STATE_WORKING";
+        const std::string artifacts =
+            done ? R"(,"artifacts":[{"artifactId":"out","parts":[{"text":"finished"}]}])" : "";
+        return {"application/json", R"({"jsonrpc":"2.0","id":)" + id +
+                                        R"(,"result":{"id":"r1","contextId":"c1","status":{"state":")" + state + "\"}" +
+                                        artifacts + "}}"};
+      });
+  base = agent.base();
+  agent.listen();
+  auto planner = create("planner");
+  auto created =
+      req("POST", "/v1/agents/planner/tasks",
+          R"({"to":"a2a:)" + base + R"(/.well-known/agent-card.json","input":[{"kind":"text","text":"go"}]})",
+          planner.token);
+  ASSERT_EQ(created.status, 202) << created.body;
+  const std::string path = "/v1/agents/planner/tasks/" + std::string(js(created).at("task_id").as_string());
+  auto recorded = [&] {
+    return req("GET", path, "", planner.token).body.find("\"taskId\":\"r1\"") != std::string::npos;
+  };
+  ASSERT_TRUE(eventually(recorded, std::chrono::seconds(20))) << req("GET", path, "", planner.token).body;
+  daemon_->kill9();
+  daemon_->start();
+  done = true;
+  auto finished = [&] { return js(req("GET", path, "", planner.token)).at("state") == "completed"; };
+  ASSERT_TRUE(eventually(finished, std::chrono::seconds(20)))
+      << req("GET", path, "", planner.token).body << daemon_->log();
+  auto t = js(req("GET", path, "", planner.token));
+  EXPECT_EQ(t.at("artifacts").at(0).at("parts").at(0).at("text"), "finished");
+  EXPECT_EQ(sends.load(), 1);  // resumed with GetTask, never sent twice
 }
 
 }  // namespace

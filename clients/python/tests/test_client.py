@@ -229,7 +229,9 @@ class ClientTest(DaemonTest):
         self.assertEqual(self.c.peers.list(), [])
         self.assertIn("agentmesh_agents 1", self.c.metrics())
         self.assertIn("outbox", self.c.diagnostics("direct"))
-        self.assertEqual(self.c.diagnostics("a2a"), {"enabled": False})
+        a2a = self.c.diagnostics("a2a")
+        self.assertFalse(a2a["enabled"])
+        self.assertEqual(a2a["outbound"]["tasks"], 0)
         with self.assertRaises(agentmesh.NotFound):
             self.c.diagnostics("nothing")
 

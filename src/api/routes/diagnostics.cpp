@@ -1,5 +1,6 @@
 // Routes: health, metrics and diagnostics.
 
+#include "api/a2a_outbound.hpp"
 #include "api/dto.hpp"
 #include "api/metrics.hpp"
 #include "api/routes/handlers.hpp"
@@ -37,14 +38,36 @@ Task pubsub_diagnostics(RouteContext& c) {
   co_return json_response(200, pubsub_diagnostics_json(d->pubsub));
 }
 
+namespace {
+
+// The outbound client's figures (api/a2a_outbound.hpp).
+boost::json::object outbound_json(const A2aOutbound* o) {
+  if (!o) return {};
+  const auto s = o->stats();
+  return boost::json::object{{"tasks", s.tasks},
+                             {"running", s.running},
+                             {"calls", s.calls},
+                             {"completed", s.completed},
+                             {"failed", s.failed},
+                             {"outcome_unknown", s.outcome_unknown},
+                             {"cancels_forwarded", s.cancels_forwarded},
+                             {"card_fetches", s.card_fetches},
+                             {"card_hits", s.card_hits},
+                             {"credentials", o->credentials().list().size()}};
+}
+
+}  // namespace
+
 // Synchronous: the figures are the listener's own, on this executor.
 Task a2a_diagnostics(RouteContext& c) {
   std::optional<A2aFigures> a;
   if (c.config().a2a) a = c.config().a2a();
-  if (!a) co_return json_response(200, boost::json::object{{"enabled", false}});
+  const auto outbound = outbound_json(c.config().outbound.get());
+  if (!a) co_return json_response(200, boost::json::object{{"enabled", false}, {"outbound", outbound}});
   const auto& l = a->listener;
   const auto& g = a->gateway;
   co_return json_response(200, boost::json::object{{"enabled", true},
+                                                   {"outbound", outbound},
                                                    {"connections_open", l.connections_open},
                                                    {"connections_total", l.connections_total},
                                                    {"refused",
@@ -64,15 +87,14 @@ Task a2a_diagnostics(RouteContext& c) {
                                                    {"tasks_created", g.tasks_created},
                                                    {"waiting", g.waiting},
                                                    {"cards_served", g.cards_served},
-                                                   {"push",
-                                                    boost::json::object{
-                                                        {"configs_created", g.push_configs_created},
-                                                        {"webhooks_refused", g.webhooks_refused},
-                                                        {"deliverers", g.push_active},
-                                                        {"delivered", g.push_delivered},
-                                                        {"failures", g.push_failures},
-                                                        {"abandoned", g.push_abandoned},
-                                                    }}});
+                                                   {"push", boost::json::object{
+                                                                {"configs_created", g.push_configs_created},
+                                                                {"webhooks_refused", g.webhooks_refused},
+                                                                {"deliverers", g.push_active},
+                                                                {"delivered", g.push_delivered},
+                                                                {"failures", g.push_failures},
+                                                                {"abandoned", g.push_abandoned},
+                                                            }}});
 }
 
 Task direct_diagnostics(RouteContext& c) {

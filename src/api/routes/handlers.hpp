@@ -28,6 +28,9 @@ Task remove_block(RouteContext& c);
 Task create_a2a_token(RouteContext& c);
 Task list_a2a_tokens(RouteContext& c);
 Task revoke_a2a_token(RouteContext& c);
+Task put_a2a_credential(RouteContext& c);
+Task list_a2a_credentials(RouteContext& c);
+Task delete_a2a_credential(RouteContext& c);
 
 // routes/messages.cpp: sending, status, the inbox
 Task send_message(RouteContext& c);

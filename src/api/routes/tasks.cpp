@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <limits>
 
+#include "api/a2a_outbound.hpp"
 #include "api/dto.hpp"
 #include "api/error.hpp"
 #include "api/requests.hpp"
@@ -72,6 +73,13 @@ Task open_task_stream(RouteContext& c, std::optional<core::TaskId> task) {
 Task create_task(RouteContext& c) {
   auto req = parse_create_task(c.req.body, c.config().json, c.why);
   if (!req) co_return c.error(req.error());
+  if (req->to.starts_with("a2a:")) {
+    if (!c.config().outbound) co_return error_response(error::invalid_field, "this daemon has no outbound A2A client");
+    auto ready = co_await c.config().outbound->prepare(*req, c.why);
+    if (!ready) {
+      co_return c.why.empty() ? error_response(ready.error()) : error_response(error::invalid_field, c.why);
+    }
+  }
   auto result = co_await c.node().create_task(c.agent, std::move(*req));
   if (!result) co_return error_response(result.error());
   co_return json_response(result->duplicate ? 200 : 202, task_result_json(*result));
