@@ -1,7 +1,8 @@
 // Fuzzes what the outbound A2A client reads from agents outside the mesh
 // (a2a/remote.hpp): the first byte picks the input. 0: an Agent Card;
-// whatever parses names a URL. 1: a JSON-RPC answer; a decoded update's
-// ids are bounded and its artifacts have ids. 2: an SSE stream fed in
+// whatever parses names a URL. 1: an answer, JSON-RPC's or (odd second
+// byte) HTTP+JSON's; a decoded update's ids are bounded and its artifacts
+// have ids. 2: an SSE stream fed in
 // chunks of the second byte's size; every event is within the bound, and
 // the same bytes fed whole give the same events.
 #include <cstdint>
@@ -24,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 1: {
-      auto r = parse_response(text);
+      const RemoteCard card{"f", "https://x", (data[1] & 1) != 0, false};
+      auto r = parse_answer(card, text);
       if (const auto* u = std::get_if<Update>(&r)) {
         if (u->task_id.size() > kMaxIdBytes || u->context_id.size() > kMaxIdBytes) std::abort();
         for (const auto& a : u->artifacts) {

@@ -4,9 +4,10 @@
 // daemon's outbound A2A client: the mesh agent only creates tasks with
 // "to": "a2a:<card URL>" on the local API and watches them.
 //
-// Two SDK agents: `streamer` (its card says streaming; it wants the bearer
-// token "s3cret") and `poller` (no streaming: the daemon polls GetTask). Each
-// runs the same executor, by the message's text:
+// Three SDK agents: `streamer` (its card says streaming; it wants the bearer
+// token "s3cret"), `poller` (no streaming: the daemon polls GetTask) and
+// `rester` (streaming, HTTP+JSON only). Each runs the same executor, by the
+// message's text:
 //   echo: X   working ("echoing"), the artifact "echo" = X, completed
 //   slow      working ("started"), then nothing until canceled
 //   ask       input-required ("which language?"); the answer: artifact, completed
@@ -19,7 +20,7 @@
 import express from 'express';
 import { AGENT_CARD_PATH, A2A_PROTOCOL_VERSION, Role, TaskState } from '@a2a-js/sdk';
 import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
+import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 
 const env = (k) => {
   const v = process.env[k];
@@ -95,10 +96,10 @@ function executor() {
   };
 }
 
-async function sdkAgent(name, streaming, bearer) {
+async function sdkAgent(name, streaming, bearer, binding = 'JSONRPC') {
   const card = {
     name, description: `${name} (the SDK's server)`, version: '1.0.0',
-    supportedInterfaces: [{ url: 'http://127.0.0.1:0/', protocolBinding: 'JSONRPC', tenant: '',
+    supportedInterfaces: [{ url: 'http://127.0.0.1:0/', protocolBinding: binding, tenant: '',
                             protocolVersion: A2A_PROTOCOL_VERSION }],
     capabilities: { streaming, pushNotifications: false, extensions: [], extendedAgentCard: false },
     securitySchemes: {}, securityRequirements: [], defaultInputModes: ['text'], defaultOutputModes: ['text'],
@@ -109,12 +110,13 @@ async function sdkAgent(name, streaming, bearer) {
   const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor());
   const app = express();
   app.use(`/${AGENT_CARD_PATH}`, agentCardHandler({ agentCardProvider: handler }));
-  app.post('/', express.json(), (req, res, next) => {
+  // In front of the SDK's handler: the bearer check, the messageIds seen, the dropped connection.
+  const guard = (req, res, next) => {
     if (bearer && req.headers.authorization !== `Bearer ${bearer}`) {
       res.status(401).json({ error: 'unauthorized' });
       return;
     }
-    const message = req.body?.params?.message;
+    const message = binding === 'JSONRPC' ? req.body?.params?.message : req.body?.message;
     if (message) messageIds.push(message.messageId);
     if (message && textOf(message.parts) === 'flaky' && !flakyDropped) {
       flakyDropped = true;
@@ -122,11 +124,18 @@ async function sdkAgent(name, streaming, bearer) {
       return;
     }
     next();
-  });
-  app.use(jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  };
+  const sends = (req) => req.method === 'POST' && (binding === 'JSONRPC' ? req.path === '/'
+                                                                          : req.path.startsWith('/rest/message:'));
+  app.use((req, res, next) => (sends(req) ? express.json()(req, res, () => guard(req, res, next)) : next()));
+  if (binding === 'JSONRPC') {
+    app.use(jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  } else {
+    app.use('/rest', restHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  }
   const server = await new Promise((res) => { const s = app.listen(0, '127.0.0.1', () => res(s)); });
   const base = `http://127.0.0.1:${server.address().port}`;
-  card.supportedInterfaces[0].url = `${base}/`;
+  card.supportedInterfaces[0].url = binding === 'JSONRPC' ? `${base}/` : `${base}/rest`;
   return { server, cardUrl: `${base}/${AGENT_CARD_PATH}` };
 }
 
@@ -165,6 +174,7 @@ const artifactText = (t, name) => textOf(t.artifacts.find((a) => a.name === name
 
 const streamer = await sdkAgent('streamer', true, 's3cret');
 const poller = await sdkAgent('poller', false, undefined);
+const rester = await sdkAgent('rester', true, undefined, 'HTTP+JSON');
 try {
   // Credentials: added by the admin, listed without the secret.
   const added = await call('POST', '/v1/a2a/credentials', { name: 'streamer', bearer: 's3cret' }, adminToken);
@@ -231,6 +241,16 @@ try {
   check(t.state === 'completed' && sent.length === 2, 'an unknown outcome is sent again with the same messageId');
   check(t.messages.some((m) => textOf(m.parts).startsWith('outcome_unknown')), 'the task says the outcome was unknown');
 
+  // HTTP+JSON: streamed echo, then cancel during work.
+  id = await task(rester.cardUrl, 'echo: rest');
+  t = await until(id, ended, 'the HTTP+JSON echo');
+  check(t.state === 'completed' && artifactText(t, 'echo') === 'echo: rest', 'an HTTP+JSON task completes');
+  id = await task(rester.cardUrl, 'slow');
+  t = await until(id, (x) => remoteId(x) && x.messages.some((m) => textOf(m.parts) === 'started'), 'rest slow');
+  await call('POST', `/v1/agents/${agent}/tasks/${id}/cancel`, {});
+  for (let i = 0; i < 1500 && !canceled.has(remoteId(t)); ++i) await sleep(20);
+  check(canceled.has(remoteId(t)), 'a cancel reaches an HTTP+JSON agent');
+
   // The address rule: a link-local card is never fetched.
   id = await task('http://169.254.169.254/.well-known/agent-card.json', 'echo: x');
   t = await until(id, ended, 'the forbidden card');
@@ -240,8 +260,8 @@ try {
   check(removed.status === 200, 'a credential is removed');
 } finally {
   for (const res of waiting.values()) res();
-  streamer.server.close();
-  poller.server.close();
-  streamer.server.closeAllConnections?.();
-  poller.server.closeAllConnections?.();
+  for (const a of [streamer, poller, rester]) {
+    a.server.close();
+    a.server.closeAllConnections?.();
+  }
 }

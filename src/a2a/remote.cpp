@@ -6,6 +6,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 
 #include "a2a/jsonrpc.hpp"
 #include "a2a/mapping.hpp"
@@ -133,6 +134,30 @@ std::variant<Update, std::string> task_update(const json::object& o) {
   return u;
 }
 
+// A path segment: unreserved characters as they are, the rest percent-encoded.
+std::string path_segment(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+json::object message_params(const OutboundMessage& m, bool streaming) {
+  json::array parts;
+  for (const auto& p : m.parts) parts.push_back(part_json(p));
+  json::object message{{"messageId", m.message_id}, {"role", "ROLE_USER"}, {"parts", std::move(parts)}};
+  if (!m.task_id.empty()) message["taskId"] = m.task_id;
+  if (!m.context_id.empty()) message["contextId"] = m.context_id;
+  json::object params{{"message", std::move(message)}};
+  if (!streaming) params["configuration"] = json::object{{"returnImmediately", true}};
+  return params;
+}
+
 }  // namespace
 
 std::variant<RemoteCard, std::string> parse_card(std::string_view body) {
@@ -145,20 +170,27 @@ std::variant<RemoteCard, std::string> parse_card(std::string_view body) {
     card.streaming = bool_of(caps->get_object(), "streaming", false);
   }
   const auto* ifaces = o.if_contains("supportedInterfaces");
-  if (ifaces && ifaces->is_array()) {
+  // JSON-RPC first, else HTTP+JSON; of protocol version 1.x (or unstated).
+  for (const bool rest : {false, true}) {
+    if (!ifaces || !ifaces->is_array()) break;
     for (const auto& item : ifaces->get_array()) {
       if (!item.is_object()) continue;
       const auto& i = item.get_object();
       const auto version = member_text(i, "protocolVersion");
-      if (member_text(i, "protocolBinding") != "JSONRPC" || !(version.empty() || version.starts_with("1."))) continue;
+      if (member_text(i, "protocolBinding") != (rest ? "HTTP+JSON" : "JSONRPC") ||
+          !(version.empty() || version.starts_with("1."))) {
+        continue;
+      }
       card.url = member_text(i, "url");
+      card.rest = rest;
+      while (rest && card.url.ends_with('/')) card.url.pop_back();
       if (!card.url.empty()) return card;
     }
   }
   if (o.contains("preferredTransport") || o.contains("additionalInterfaces")) {
     return std::string("the agent card is A2A 0.3's; the outbound client speaks A2A 1.0");
   }
-  return std::string("the agent card lists no JSON-RPC interface of protocol version 1.0");
+  return std::string("the agent card lists no JSON-RPC or HTTP+JSON interface of protocol version 1.0");
 }
 
 std::variant<Update, std::string> parse_update(const json::value& v) {
@@ -228,22 +260,44 @@ std::variant<Update, RpcFailure, std::string> parse_response(std::string_view bo
 }
 
 std::string send_message_request(std::uint64_t id, const OutboundMessage& m, bool streaming) {
-  json::array parts;
-  for (const auto& p : m.parts) parts.push_back(part_json(p));
-  json::object message{{"messageId", m.message_id}, {"role", "ROLE_USER"}, {"parts", std::move(parts)}};
-  if (!m.task_id.empty()) message["taskId"] = m.task_id;
-  if (!m.context_id.empty()) message["contextId"] = m.context_id;
-  json::object params{{"message", std::move(message)}};
-  if (!streaming) params["configuration"] = json::object{{"returnImmediately", true}};
   return json::serialize(json::object{{"jsonrpc", "2.0"},
                                       {"id", id},
                                       {"method", streaming ? "SendStreamingMessage" : "SendMessage"},
-                                      {"params", std::move(params)}});
+                                      {"params", message_params(m, streaming)}});
 }
 
 std::string task_request(std::uint64_t id, std::string_view method, std::string_view task_id) {
   return json::serialize(
       json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", json::object{{"id", task_id}}}});
+}
+
+RemoteCall send_message_call(const RemoteCard& card, std::uint64_t id, const OutboundMessage& m, bool streaming) {
+  if (!card.rest) return RemoteCall{false, card.url, send_message_request(id, m, streaming)};
+  return RemoteCall{false, card.url + (streaming ? "/message:stream" : "/message:send"),
+                    json::serialize(message_params(m, streaming))};
+}
+
+RemoteCall task_call(const RemoteCard& card, std::uint64_t id, std::string_view method, std::string_view task_id) {
+  if (!card.rest) return RemoteCall{false, card.url, task_request(id, method, task_id)};
+  const auto base = card.url + "/tasks/" + path_segment(task_id);
+  if (method == "GetTask") return RemoteCall{true, base, ""};
+  return RemoteCall{false, base + (method == "CancelTask" ? ":cancel" : ":subscribe"), "{}"};
+}
+
+std::variant<Update, RpcFailure, std::string> parse_answer(const RemoteCard& card, std::string_view body) {
+  if (!card.rest) return parse_response(body);
+  auto v = parse_bounded(body);
+  if (!v || !v->is_object()) return std::string("the answer is not a JSON object");
+  if (const auto* e = v->get_object().if_contains("error"); e && e->is_object()) {
+    RpcFailure f;  // google.rpc.Status: the HTTP status as the code
+    const auto* code = e->get_object().if_contains("code");
+    if (code && code->is_int64()) f.code = static_cast<int>(code->get_int64());
+    f.message = member_text(e->get_object(), "message");
+    return f;
+  }
+  auto u = parse_update(*v);
+  if (auto* why = std::get_if<std::string>(&u)) return std::move(*why);
+  return std::move(std::get<Update>(u));
 }
 
 bool SseParser::feed(std::string_view bytes, std::vector<std::string>& events, std::string& why) {

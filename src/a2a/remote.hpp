@@ -3,12 +3,18 @@
 // and writes to an A2A agent outside the mesh: its Agent Card, the JSON-RPC
 // requests it is sent, its answers, and the SSE stream they come in.
 //
-//   parse_card        an AgentCard (v1.0 ProtoJSON): its name, its JSON-RPC
-//                     interface's URL (protocol 1.0), and whether it streams;
-//                     a card without a JSON-RPC 1.0 interface is refused
-//                     with the reason (the client speaks JSON-RPC only)
+//   parse_card        an AgentCard (v1.0 ProtoJSON): its name, the interface
+//                     to call (JSON-RPC 1.0, else HTTP+JSON 1.0), and whether
+//                     it streams; a card with neither is refused with the
+//                     reason (A2A 0.3 cards, gRPC-only cards)
 //   parse_response    a JSON-RPC response envelope: its result as an Update,
-//                     or the error as text ("TaskNotFoundError (-32001): ...")
+//                     or its error
+//   parse_answer      an answer of the card's binding: JSON-RPC's envelope, or
+//                     HTTP+JSON's bare result or google.rpc.Status error
+//   send_message_call, task_call: a request in the card's binding (JSON-RPC:
+//                     a POST of the envelope to the interface; HTTP+JSON:
+//                     /message:send, /message:stream, GET /tasks/{id},
+//                     POST /tasks/{id}:cancel, POST /tasks/{id}:subscribe)
 //   Update            a Task, a Message, a status update or an artifact
 //                     update (a SendMessage result, a StreamResponse, or
 //                     GetTask's Task), parts decoded as a2a/mapping's part_of
@@ -34,7 +40,8 @@ namespace agentmesh::a2a {
 
 struct RemoteCard {
   std::string name;
-  std::string url;  // the JSON-RPC interface's URL
+  std::string url;    // the interface's URL (HTTP+JSON: without a trailing slash)
+  bool rest = false;  // HTTP+JSON (else JSON-RPC)
   bool streaming = false;
 };
 
@@ -79,6 +86,18 @@ struct OutboundMessage {
 };
 std::string send_message_request(std::uint64_t id, const OutboundMessage& m, bool streaming);
 std::string task_request(std::uint64_t id, std::string_view method, std::string_view task_id);
+
+// One HTTP request of the card's binding.
+struct RemoteCall {
+  bool get = false;  // else POST
+  std::string url;
+  std::string body;
+};
+RemoteCall send_message_call(const RemoteCard& card, std::uint64_t id, const OutboundMessage& m, bool streaming);
+// `method`: GetTask, CancelTask or SubscribeToTask.
+RemoteCall task_call(const RemoteCard& card, std::uint64_t id, std::string_view method, std::string_view task_id);
+// An answer's body (a whole answer, or one event of a stream) in the card's binding.
+std::variant<Update, RpcFailure, std::string> parse_answer(const RemoteCard& card, std::string_view body);
 
 class SseParser {
  public:

@@ -8,7 +8,7 @@
 // its metadata (a2a.url, a2a.credential). This service works that agent's
 // tasks: one runner per task accepts it, fetches the card (cached as its
 // Cache-Control allows, default_card_ttl without one), and calls the card's
-// JSON-RPC interface:
+// JSON-RPC interface (its HTTP+JSON one when it has no JSON-RPC one):
 //
 //   SendStreamingMessage when the card says streaming (SubscribeToTask when
 //   the stream drops), else SendMessage (returnImmediately) and GetTask
@@ -118,7 +118,7 @@ class A2aOutbound : public std::enable_shared_from_this<A2aOutbound> {
   boost::asio::awaitable<std::variant<a2a::RemoteCard, std::string>> card(const std::string& url);
   boost::asio::awaitable<bool> send(Job& job, std::string message_id, std::vector<tasks::Part> parts);
   boost::asio::awaitable<bool> follow(Job& job);
-  boost::asio::awaitable<CallOutcome> call(Job& job, std::string body, bool stream);
+  boost::asio::awaitable<CallOutcome> call(Job& job, a2a::RemoteCall request, bool stream);
   boost::asio::awaitable<bool> apply(Job& job, const a2a::Update& u);
   boost::asio::awaitable<bool> act(Job& job, node::TaskActionRequest req);
   boost::asio::awaitable<void> fail(Job& job, std::string reason);

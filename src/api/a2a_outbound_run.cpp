@@ -24,6 +24,8 @@ struct A2aOutbound::CallOutcome {
   bool learned = false;                // the call told the remote task's id
   // Answered: a whole 2xx answer, A2A, not an error.
   bool answered() const { return http.ok() && http.error.empty() && !rpc && bad.empty(); }
+  // An HTTP error status that is not the binding's own error answer.
+  bool http_failed() const { return http.status != 0 && !http.ok() && !rpc; }
 };
 
 struct A2aOutbound::Job {
@@ -203,8 +205,8 @@ asio::awaitable<bool> A2aOutbound::send(Job& job, std::string message_id, std::v
   a2a::OutboundMessage m{message_id, job.remote_task, job.remote_context, std::move(parts)};
   auto backoff = config_.retry_initial;
   for (int attempt = 1;; ++attempt) {
-    auto body = a2a::send_message_request(next_rpc_id_++, m, job.card.streaming);
-    auto out = co_await call(job, std::move(body), job.card.streaming);
+    auto request = a2a::send_message_call(job.card, next_rpc_id_++, m, job.card.streaming);
+    auto out = co_await call(job, std::move(request), job.card.streaming);
     if (job.ended) co_return false;
     if (out.answered() || out.learned) co_return true;  // applied by call(); a dropped stream is followed
     if (!out.http.sent) {
@@ -212,7 +214,7 @@ asio::awaitable<bool> A2aOutbound::send(Job& job, std::string message_id, std::v
       co_await fail(job, std::move(reason));
       co_return false;
     }
-    if (out.http.status != 0 && !out.http.ok()) {
+    if (out.http_failed()) {
       auto reason = fmt::format("the A2A agent at {} answered HTTP status {}", job.card.url, out.http.status);
       co_await fail(job, std::move(reason));
       co_return false;
@@ -255,8 +257,8 @@ asio::awaitable<bool> A2aOutbound::follow(Job& job) {
   const auto status_before = job.last_status;
   const auto chunks_before = job.local.artifacts;
   const bool stream = job.card.streaming && job.subscribe;
-  auto body = a2a::task_request(next_rpc_id_++, stream ? "SubscribeToTask" : "GetTask", job.remote_task);
-  auto out = co_await call(job, std::move(body), stream);
+  auto request = a2a::task_call(job.card, next_rpc_id_++, stream ? "SubscribeToTask" : "GetTask", job.remote_task);
+  auto out = co_await call(job, std::move(request), stream);
   if (job.ended) co_return false;
   if (out.rpc && stream) {
     job.subscribe = false;  // e.g. UnsupportedOperationError: poll instead
@@ -294,12 +296,13 @@ asio::awaitable<void> A2aOutbound::wait(Job& job, std::chrono::milliseconds d) {
   co_await job.wake->async_wait(kTuple);
 }
 
-asio::awaitable<A2aOutbound::CallOutcome> A2aOutbound::call(Job& job, std::string body, bool stream) {
+asio::awaitable<A2aOutbound::CallOutcome> A2aOutbound::call(Job& job, a2a::RemoteCall request, bool stream) {
   CallOutcome out;
   ++stats_.calls;
   HttpRequest req;
-  req.url = job.card.url;
-  req.body = std::move(body);
+  req.method = request.get ? "GET" : "POST";
+  req.url = std::move(request.url);
+  req.body = std::move(request.body);
   req.accept = stream ? "text/event-stream" : "application/json";
   req.headers.emplace_back("A2A-Version", std::string(a2a::kProtocolVersion));
   if (!job.credential.empty()) {
@@ -321,7 +324,7 @@ asio::awaitable<A2aOutbound::CallOutcome> A2aOutbound::call(Job& job, std::strin
         co_return false;
       }
       for (const auto& e : events) {
-        auto r = a2a::parse_response(e);
+        auto r = a2a::parse_answer(job.card, e);
         if (auto* f = std::get_if<a2a::RpcFailure>(&r)) {
           out.rpc = *f;
           co_return false;
@@ -339,10 +342,14 @@ asio::awaitable<A2aOutbound::CallOutcome> A2aOutbound::call(Job& job, std::strin
     };
   }
   out.http = co_await http_request(config_.http, std::move(req), std::move(sink));
-  if (!out.http.ok() || !out.http.error.empty() || out.http.content_type.starts_with("text/event-stream")) {
+  // HTTP+JSON answers its errors with a status and a google.rpc.Status body.
+  const bool rest_error = job.card.rest && out.http.status >= 400 && out.http.error.empty() &&
+                          out.http.content_type.find("json") != std::string::npos;
+  if ((!out.http.ok() && !rest_error) || !out.http.error.empty() ||
+      out.http.content_type.starts_with("text/event-stream")) {
     co_return out;
   }
-  auto r = a2a::parse_response(out.http.body);
+  auto r = a2a::parse_answer(job.card, out.http.body);
   if (auto* f = std::get_if<a2a::RpcFailure>(&r)) {
     out.rpc = *f;
   } else if (auto* bad = std::get_if<std::string>(&r)) {
@@ -480,8 +487,8 @@ asio::awaitable<void> A2aOutbound::forward_cancel(Job& job) {
   job.cancel_sent = true;
   job.ended = true;  // the answer is not applied: the local task is canceled already
   ++stats_.cancels_forwarded;
-  auto body = a2a::task_request(next_rpc_id_++, "CancelTask", job.remote_task);
-  auto out = co_await call(job, std::move(body), false);
+  auto request = a2a::task_call(job.card, next_rpc_id_++, "CancelTask", job.remote_task);
+  auto out = co_await call(job, std::move(request), false);
   if (!out.answered()) {
     log_->info("forwarding the cancel of task {} to {}: {}", job.id, job.card.url,
                out.rpc            ? out.rpc->message

@@ -25,12 +25,48 @@ TEST(A2aRemoteTest, ACardGivesItsJsonRpcInterfaceAndStreaming) {
   EXPECT_FALSE(std::get<RemoteCard>(plain).streaming);
 }
 
+TEST(A2aRemoteTest, WithoutJsonRpcTheHttpJsonInterfaceIsUsed) {
+  auto card = parse_card(R"({"name":"r","supportedInterfaces":[
+      {"url":"https://x/grpc","protocolBinding":"GRPC","protocolVersion":"1.0"},
+      {"url":"https://x/a2a/","protocolBinding":"HTTP+JSON","protocolVersion":"1.0"}]})");
+  ASSERT_TRUE(std::holds_alternative<RemoteCard>(card)) << std::get<std::string>(card);
+  const auto& c = std::get<RemoteCard>(card);
+  EXPECT_TRUE(c.rest);
+  EXPECT_EQ(c.url, "https://x/a2a");  // paths are appended
+  tasks::Part p;
+  p.text = "hi";
+  auto send = send_message_call(c, 1, OutboundMessage{"m1", "", "", {p}}, true);
+  EXPECT_FALSE(send.get);
+  EXPECT_EQ(send.url, "https://x/a2a/message:stream");
+  EXPECT_EQ(json::parse(send.body).at("message").at("messageId"), "m1");  // no envelope
+  EXPECT_EQ(send_message_call(c, 1, OutboundMessage{"m1", "", "", {p}}, false).url, "https://x/a2a/message:send");
+  auto get = task_call(c, 2, "GetTask", "t/1 x");
+  EXPECT_TRUE(get.get);
+  EXPECT_EQ(get.url, "https://x/a2a/tasks/t%2F1%20x");
+  EXPECT_EQ(task_call(c, 3, "CancelTask", "t1").url, "https://x/a2a/tasks/t1:cancel");
+  EXPECT_EQ(task_call(c, 4, "SubscribeToTask", "t1").url, "https://x/a2a/tasks/t1:subscribe");
+  // Answers: the bare result, or a google.rpc.Status.
+  auto ok = parse_answer(c, R"({"task":{"id":"t1","status":{"state":"TASK_STATE_WORKING"}}})");
+  ASSERT_TRUE(std::holds_alternative<Update>(ok));
+  EXPECT_EQ(std::get<Update>(ok).task_id, "t1");
+  auto err = parse_answer(c, R"({"error":{"code":404,"status":"NOT_FOUND","message":"no such task"}})");
+  ASSERT_TRUE(std::holds_alternative<RpcFailure>(err));
+  EXPECT_EQ(std::get<RpcFailure>(err).code, 404);
+  // JSON-RPC cards keep the envelope.
+  RemoteCard rpc{"e", "https://x/rpc", false, false};
+  EXPECT_EQ(task_call(rpc, 5, "GetTask", "t1").url, "https://x/rpc");
+  EXPECT_EQ(json::parse(task_call(rpc, 5, "GetTask", "t1").body).at("method"), "GetTask");
+  EXPECT_TRUE(std::holds_alternative<std::string>(parse_answer(rpc, R"({"task":{"id":"t1"}})")));
+}
+
 TEST(A2aRemoteTest, UnusableCardsSayWhy) {
   const std::pair<const char*, const char*> cases[] = {
       {"not json", "not a JSON object"},
       {"[]", "not a JSON object"},
-      {R"({"name":"r","supportedInterfaces":[{"url":"https://x/","protocolBinding":"HTTP+JSON"}]})",
-       "no JSON-RPC interface"},
+      {R"({"name":"g","supportedInterfaces":[{"url":"https://x/","protocolBinding":"GRPC"}]})",
+       "no JSON-RPC or HTTP+JSON interface"},
+      {R"({"name":"r","supportedInterfaces":[{"url":"https://x/","protocolBinding":"HTTP+JSON","protocolVersion":"0.3"}]})",
+       "no JSON-RPC or HTTP+JSON interface"},
       {R"({"name":"old","url":"https://x/","preferredTransport":"JSONRPC"})", "A2A 0.3"},
       {R"({"supportedInterfaces":[{"protocolBinding":"JSONRPC","protocolVersion":"1.0"}]})", "no JSON-RPC"},
   };
