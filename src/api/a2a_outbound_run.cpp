@@ -38,9 +38,9 @@ struct A2aOutbound::Job {
   a2a::RemoteCard card;
   tasks::Task local;
   std::optional<tasks::TaskState> remote_state;
-  std::string last_status;     // the last status message applied, serialized
-  std::string last_key;        // the last remote status (state and message), serialized
-  std::uint64_t answered = 0;  // the sequence of the last answer sent
+  std::string last_status;       // the last status message applied, serialized
+  std::string last_key;          // the last remote status (state and message), serialized
+  core::UnixMs answered_ms = 0;  // the time of the requester's answer last sent (its identity)
   std::chrono::milliseconds poll_delay{0};
   int follow_failures = 0;  // in a row
   bool subscribe = true;    // SubscribeToTask works (when the card streams)
@@ -77,10 +77,13 @@ std::string parts_text(const std::vector<tasks::Part>& parts) {
   return out.substr(0, 1024);
 }
 
-// The remote task's ids, from the progress step that recorded them.
-void recover_remote(const tasks::Task& t, std::string& task, std::string& context) {
-  for (const auto& m : t.messages) {
-    for (const auto& p : m.parts) {
+// The remote task's ids, from the progress step that recorded them (among
+// the task's first steps: the log keeps them all, the task only its last
+// messages).
+void recover_remote(const std::vector<tasks::Event>& events, std::string& task, std::string& context) {
+  for (const auto& e : events) {
+    if (!e.message) continue;
+    for (const auto& p : e.message->parts) {
       if (p.kind != tasks::Part::Kind::data || p.media_type != kRemoteMediaType) continue;
       boost::system::error_code ec;
       auto v = json::parse(p.text, ec);
@@ -91,8 +94,18 @@ void recover_remote(const tasks::Task& t, std::string& task, std::string& contex
       if (const auto* ctx = v.get_object().if_contains("contextId"); ctx && ctx->is_string()) {
         context = std::string(ctx->get_string());
       }
+      return;
     }
   }
+}
+
+// The requester's answer not yet sent to the remote task, if the last
+// message is one.
+const tasks::StatusMessage* pending_answer(const tasks::Task& t, core::UnixMs answered_ms) {
+  if (t.state != tasks::TaskState::working || t.messages.empty()) return nullptr;
+  const auto& last = t.messages.back();
+  if (last.from != t.requester || last.time_ms == answered_ms) return nullptr;
+  return &last;
 }
 
 std::uint32_t chunks_of(const tasks::Task& t, const std::string& name, bool& complete) {
@@ -164,7 +177,10 @@ asio::awaitable<void> A2aOutbound::drive(Job& job) {
     req.action = tasks::Action::accept;
     if (!co_await act(job, std::move(req))) co_return;
   }
-  recover_remote(job.local, job.remote_task, job.remote_context);
+  if (job.local.sequence > 2) {  // past the acceptance: this task may have a remote one
+    auto first = co_await node_.task_events(job.agent, job.id, 0, 16);
+    if (first) recover_remote(*first, job.remote_task, job.remote_context);
+  }
   auto remote = co_await card(job.url);
   if (auto* why = std::get_if<std::string>(&remote)) {
     co_await fail(job, *why);
@@ -186,13 +202,15 @@ asio::awaitable<void> A2aOutbound::drive(Job& job) {
       going = co_await send(job, std::move(message_id), job.local.input);
     } else if (job.local.state != tasks::TaskState::working) {
       co_await wait(job, std::chrono::hours(1));  // input required: for the requester's answer or cancel
-    } else if (!job.local.messages.empty() && job.local.messages.back().from == job.local.requester &&
-               job.local.sequence > job.answered) {
-      // The requester answered: on to the remote task (again after a restart:
-      // the message id makes it the same message).
-      job.answered = job.local.sequence;
-      auto message_id = fmt::format("{}.{}", job.id.to_string(), job.local.sequence);
-      going = co_await send(job, std::move(message_id), job.local.messages.back().parts);
+    } else if (const auto* answer = pending_answer(job.local, job.answered_ms);
+               answer && job.remote_state && !tasks::terminal(*job.remote_state) &&
+               *job.remote_state != tasks::TaskState::working && *job.remote_state != tasks::TaskState::submitted) {
+      // The requester answered and the remote task waits for it (after a
+      // restart: once a look at it said so; the message id is the answer's).
+      job.answered_ms = answer->time_ms;
+      auto message_id = fmt::format("{}.{}", job.id.to_string(), answer->time_ms);
+      auto parts = answer->parts;
+      going = co_await send(job, std::move(message_id), std::move(parts));
     } else {
       going = co_await follow(job);
     }
@@ -430,7 +448,8 @@ asio::awaitable<bool> A2aOutbound::apply(Job& job, const a2a::Update& u) {
   if (!req.chunks.empty() && !co_await act(job, req)) co_return false;
   req.chunks.clear();
   if (state == tasks::TaskState::input_required || state == tasks::TaskState::auth_required) {
-    if (job.local.state != tasks::TaskState::working) co_return true;
+    // Already asked, or answered by the requester and the answer not sent yet.
+    if (job.local.state != tasks::TaskState::working || pending_answer(job.local, job.answered_ms)) co_return true;
     req.action = tasks::Action::input_required;
     req.parts = u.message;
     if (req.parts.empty()) {
