@@ -98,6 +98,18 @@ bool json_content(std::string_view ct) {
 
 bool published(const node::AgentInfo& a) { return a.a2a && a.a2a->enabled; }
 
+// Another daemon's published agent as the gateway serves it: named (in its
+// card's path) by its id.
+node::AgentInfo remote_agent(const node::DirectoryView& v) {
+  node::AgentInfo a;
+  if (auto id = core::AgentId::parse(v.agent_id)) a.id = *id;
+  a.name = v.agent_id;
+  a.display_name = v.display_name;
+  a.capabilities = v.capabilities;
+  a.a2a = v.a2a;
+  return a;
+}
+
 // "Host" values a card may echo: host names, IPv4, [IPv6], and a port.
 bool plausible_host(std::string_view h) {
   if (h.empty() || h.size() > 255) return false;
@@ -115,9 +127,8 @@ A2aGateway::A2aGateway(node::NodeHandle node, A2aGatewayConfig config, std::shar
     : node_(std::move(node)), config_(std::move(config)), log_(std::move(log)) {}
 
 Response A2aGateway::refused(Refusal why, std::string_view target) const {
-  return why == Refusal::rate_limited
-             ? refusal_for(target, 429, "too many requests from this address; slow down")
-             : refusal_for(target, 503, "too many connections; retry later");
+  return why == Refusal::rate_limited ? refusal_for(target, 429, "too many requests from this address; slow down")
+                                      : refusal_for(target, 503, "too many connections; retry later");
 }
 
 std::string A2aGateway::base_url(const Request& req) const {
@@ -150,14 +161,26 @@ boost::asio::awaitable<Response> A2aGateway::handle(Request req) {
   co_return rpc_refusal(404, a2a::RpcCode::invalid_request, fmt::format("no A2A route for {}", path.substr(0, 128)));
 }
 
+boost::asio::awaitable<std::optional<A2aGateway::Published>> A2aGateway::find_published(std::string name) {
+  auto local = co_await node_.agent(name);
+  if (local && published(*local)) co_return Published{std::move(*local), ""};  // this daemon's peer id
+  if (local) co_return std::nullopt;
+  auto id = core::AgentId::parse(name);
+  if (!id) co_return std::nullopt;
+  auto view = co_await node_.directory_entry(*id);
+  if (!view || view->local || !view->a2a) co_return std::nullopt;
+  co_return Published{remote_agent(*view), view->peer_id};
+}
+
 boost::asio::awaitable<Response> A2aGateway::card(const Request& req, std::string name) {
-  auto agent = co_await node_.agent(std::move(name));
-  if (!agent || !published(*agent)) {
-    co_return rpc_refusal(404, a2a::RpcCode::invalid_request, std::string(kNoAgent));
+  auto found = co_await find_published(std::move(name));
+  if (!found) co_return rpc_refusal(404, a2a::RpcCode::invalid_request, std::string(kNoAgent));
+  if (found->peer_id.empty()) {
+    auto info = co_await node_.node_info();
+    if (info) found->peer_id = info->peer.to_string();
   }
-  auto info = co_await node_.node_info();
-  a2a::CardAgent ca{agent->name,         agent->display_name, agent->id.to_string(), info ? info->peer.to_string() : "",
-                    agent->capabilities, *agent->a2a};
+  const auto& a = found->agent;
+  a2a::CardAgent ca{a.name, a.display_name, a.id.to_string(), found->peer_id, a.capabilities, *a.a2a};
   ++stats_.cards_served;
   co_return json_body(200, a2a::agent_card(ca, base_url(req), config_.version, kFeatures));
 }
@@ -165,17 +188,24 @@ boost::asio::awaitable<Response> A2aGateway::card(const Request& req, std::strin
 boost::asio::awaitable<Response> A2aGateway::root_card(const Request& req) {
   auto agents = co_await node_.agents();
   if (!agents) co_return rpc_refusal(503, a2a::RpcCode::internal_error, agents.error().message());
-  std::vector<const node::AgentInfo*> shown;
-  for (const auto& a : *agents) {
-    if (published(a)) shown.push_back(&a);
+  auto info = co_await node_.node_info();
+  const std::string self = info ? info->peer.to_string() : "";
+  std::vector<Published> shown;
+  for (auto& a : *agents) {
+    if (published(a)) shown.push_back(Published{std::move(a), self});
+  }
+  // Other daemons' agents that publish themselves and are online.
+  const std::string any;
+  auto remote = co_await node_.directory(any, true);
+  for (const auto& v : remote ? *remote : std::vector<node::DirectoryView>{}) {
+    if (!v.local && v.a2a) shown.push_back(Published{remote_agent(v), v.peer_id});
   }
   if (shown.empty()) co_return rpc_refusal(404, a2a::RpcCode::invalid_request, "no agent is published here");
-  if (shown.size() == 1) co_return co_await card(req, shown[0]->name);
-  auto info = co_await node_.node_info();
+  if (shown.size() == 1) co_return co_await card(req, shown[0].agent.name);
   json::array cards;
-  for (const auto* a : shown) {
-    a2a::CardAgent ca{a->name,         a->display_name, a->id.to_string(), info ? info->peer.to_string() : "",
-                      a->capabilities, *a->a2a};
+  for (const auto& p : shown) {
+    const auto& a = p.agent;
+    a2a::CardAgent ca{a.name, a.display_name, a.id.to_string(), p.peer_id, a.capabilities, *a.a2a};
     cards.push_back(a2a::agent_card(ca, base_url(req), config_.version, kFeatures));
   }
   ++stats_.cards_served;
@@ -183,14 +213,15 @@ boost::asio::awaitable<Response> A2aGateway::root_card(const Request& req) {
 }
 
 boost::asio::awaitable<std::variant<A2aGateway::Authorized, int>> A2aGateway::authorize(const Request& req,
-                                                                                     std::string name) {
-  auto agent = co_await node_.agent(std::move(name));
-  if (!agent || !published(*agent)) co_return 404;
+                                                                                        std::string name) {
+  auto published_agent = co_await find_published(std::move(name));
+  if (!published_agent) co_return 404;
+  auto& agent = published_agent->agent;
   constexpr std::string_view kBearer = "Bearer ";
   if (req.authorization.starts_with(kBearer)) {
     std::string token = req.authorization.substr(kBearer.size());
     auto found = co_await node_.a2a_caller(std::move(token));
-    if (found && *found && (*found)->agent == agent->id) co_return Authorized{std::move(*agent), **found};
+    if (found && *found && (*found)->agent == agent.id) co_return Authorized{std::move(agent), **found};
   }
   ++stats_.unauthenticated;
   co_return 401;
@@ -258,7 +289,6 @@ boost::asio::awaitable<Response> A2aGateway::jsonrpc(Request req, std::string na
   if (!body.batch) co_return json_body(200, answers[0]);
   co_return json_body(200, answers);
 }
-
 
 boost::asio::awaitable<Response> A2aGateway::rest(Request req, std::string name, std::string path) {
   auto auth = co_await authorize(req, std::move(name));

@@ -9,7 +9,9 @@
 //   /agents/{name}/a2a/message:send, /tasks, ...  the HTTP+JSON binding (a2a/rest.hpp)
 //
 // An agent is published when its A2A profile says enabled (PATCH
-// /v1/agents/{id} {"a2a": ...}). JSON-RPC calls need a bearer token minted
+// /v1/agents/{id} {"a2a": ...}). Another daemon's agent is published here
+// too when its advert carries such a profile (node/directory): its path
+// segment is its id, its tasks go over the mesh like any task. JSON-RPC calls need a bearer token minted
 // for that agent (node/a2a_tokens.hpp): the caller. SendMessage creates an
 // agentmesh task for the agent (or answers the caller's task waiting for
 // input); its requester is the daemon's gateway agent (kGatewayAgent), and
@@ -42,13 +44,12 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
-
-#include <map>
 #include <utility>
+#include <variant>
 
 #include "a2a/push.hpp"
 #include "api/http_types.hpp"
@@ -92,6 +93,14 @@ class A2aGateway final : public RequestHandler, public std::enable_shared_from_t
 
  private:
   struct Call;
+  // A published agent: a local one by name, or one of another daemon (by its
+  // id, from its advert), with the peer id of the daemon that hosts it
+  // (empty: this one).
+  struct Published {
+    node::AgentInfo agent;
+    std::string peer_id;
+  };
+  boost::asio::awaitable<std::optional<Published>> find_published(std::string name);
   boost::asio::awaitable<Response> card(const Request& req, std::string name);
   boost::asio::awaitable<Response> root_card(const Request& req);
   // The published agent `name` and the caller its bearer token names, or

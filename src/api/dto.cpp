@@ -50,6 +50,18 @@ void put_content(json::object& o, const node::MessageContent& c) {
   }
 }
 
+json::object profile_json(const a2a::Profile& p) {
+  json::array skills;
+  for (const auto& s : p.skills) {
+    skills.push_back(json::object{{"id", s.id},
+                                  {"name", s.name},
+                                  {"description", s.description},
+                                  {"tags", string_array(s.tags)},
+                                  {"examples", string_array(s.examples)}});
+  }
+  return json::object{{"enabled", p.enabled}, {"description", p.description}, {"skills", std::move(skills)}};
+}
+
 }  // namespace
 
 json::object agent_json(const node::AgentInfo& a) {
@@ -64,18 +76,7 @@ json::object agent_json(const node::AgentInfo& a) {
   o["acked_seq"] = a.inbox.acked.value;
   o["unacked"] = a.inbox.unacked();
   o["streams"] = a.streams;
-  if (a.a2a) {
-    json::array skills;
-    for (const auto& s : a.a2a->skills) {
-      skills.push_back(json::object{{"id", s.id},
-                                    {"name", s.name},
-                                    {"description", s.description},
-                                    {"tags", string_array(s.tags)},
-                                    {"examples", string_array(s.examples)}});
-    }
-    o["a2a"] =
-        json::object{{"enabled", a.a2a->enabled}, {"description", a.a2a->description}, {"skills", std::move(skills)}};
-  }
+  if (a.a2a) o["a2a"] = profile_json(*a.a2a);
   return o;
 }
 
@@ -158,6 +159,7 @@ json::object directory_view_json(const node::DirectoryView& v) {
   o["seq"] = v.seq;
   o["expires_ms"] = v.expires_ms;
   o["last_seen_ms"] = v.last_seen_ms;
+  if (v.a2a) o["a2a"] = profile_json(*v.a2a);
   return o;
 }
 

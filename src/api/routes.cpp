@@ -37,9 +37,10 @@ const Route kRoutes[] = {
     {"GET", "/v1/agents/{agent}/blocks", Auth::agent, kNoBody, &routes::list_blocks},
     {"POST", "/v1/agents/{agent}/blocks", Auth::agent, kBody, &routes::add_block},
     {"DELETE", "/v1/agents/{agent}/blocks", Auth::agent, kNoBody, &routes::remove_block},
-    {"POST", "/v1/agents/{agent}/a2a/tokens", Auth::admin, kBody, &routes::create_a2a_token},
-    {"GET", "/v1/agents/{agent}/a2a/tokens", Auth::admin, kNoBody, &routes::list_a2a_tokens},
-    {"DELETE", "/v1/agents/{agent}/a2a/tokens/{token}", Auth::admin, kNoBody, &routes::revoke_a2a_token},
+    // {a2a_agent}: a local agent, or one of another daemon that publishes itself to A2A clients.
+    {"POST", "/v1/agents/{a2a_agent}/a2a/tokens", Auth::admin, kBody, &routes::create_a2a_token},
+    {"GET", "/v1/agents/{a2a_agent}/a2a/tokens", Auth::admin, kNoBody, &routes::list_a2a_tokens},
+    {"DELETE", "/v1/agents/{a2a_agent}/a2a/tokens/{token}", Auth::admin, kNoBody, &routes::revoke_a2a_token},
     {"POST", "/v1/a2a/credentials", Auth::admin, kBody, &routes::put_a2a_credential},
     {"GET", "/v1/a2a/credentials", Auth::admin, kNoBody, &routes::list_a2a_credentials},
     {"DELETE", "/v1/a2a/credentials/{name}", Auth::admin, kNoBody, &routes::delete_a2a_credential},

@@ -53,10 +53,10 @@ A2aTokenInfo A2aTokenService::info_of(const store::A2aTokenRecord& r) const {
 }
 
 A2aTokenService::Task<Result<CreatedA2aToken>> A2aTokenService::create(core::AgentId agent, std::string label,
-                                                                       std::int64_t ttl_ms) {
+                                                                       std::int64_t ttl_ms, bool remote) {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   auto self = shared_from_this();
-  if (!agents_->find(agent)) co_return error::unknown_agent;
+  if (!remote && !agents_->find(agent)) co_return error::unknown_agent;
   if (label.size() > kMaxLabelBytes || !core::is_valid_utf8(label) || ttl_ms < 0 || ttl_ms > kMaxTtlMs) {
     co_return error::invalid_agent_field;
   }
@@ -73,13 +73,15 @@ A2aTokenService::Task<Result<CreatedA2aToken>> A2aTokenService::create(core::Age
   rec.token_hash = crypto::sha256(crypto::as_bytes(token));
   rec.created_ms = ctx_.now_ms();
   rec.expires_ms = ttl_ms == 0 ? 0 : rec.created_ms + ttl_ms;
+  rec.remote = remote;
   WorkFn<void> put = [rec](store::Store& s) { return s.put_a2a_token(rec); };
   auto stored = co_await ctx_.storage->commit<void>(std::move(put));
   if (!stored) {
     if (stored.error() == store::error::not_found) co_return error::unknown_agent;
     co_return stored.error();
   }
-  if (!agents_->find(agent)) co_return error::unknown_agent;  // deleted while we waited: the store took the token
+  if (!remote && !agents_->find(agent)) co_return error::unknown_agent;  // deleted while we waited
+  rec.remote = false;
   by_hash_[rec.token_hash] = rec.id;
   by_id_.emplace(rec.id, rec);
   ctx_.log->info("A2A token {} created for agent {} ({})", rec.id, agent, rec.label);

@@ -43,7 +43,11 @@ class A2aTokenService : public std::enable_shared_from_this<A2aTokenService> {
 
   // `ttl_ms` 0: never expires. Errors: unknown_agent, invalid_agent_field
   // (label, ttl), too_many_tokens.
-  Task<Result<CreatedA2aToken>> create(core::AgentId agent, std::string label, std::int64_t ttl_ms);
+  // `remote`: the agent is hosted on another daemon and publishes itself to
+  // A2A clients (the caller checked the directory); its tokens stay until
+  // revoked.
+  Task<Result<CreatedA2aToken>> create(core::AgentId agent, std::string label, std::int64_t ttl_ms,
+                                       bool remote = false);
   // The agent's tokens, by creation.
   std::vector<A2aTokenInfo> list(const core::AgentId& agent) const;
   // unknown_token when the agent has no such token.

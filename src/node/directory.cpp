@@ -22,9 +22,31 @@ registry::DirectoryEntry entry_of(wire::advert::Advert advert) {
   e.addrs = std::move(advert.addrs);
   e.capabilities = std::move(advert.capabilities);
   e.display_name = std::move(advert.display_name);
+  e.a2a = std::move(advert.a2a);
   e.seq = advert.seq;
   e.expires_ms = static_cast<std::int64_t>(advert.expires_ms);
   return e;
+}
+
+// A published profile as an advert carries it: whole when it fits, else
+// without its skills; empty when the agent is not published.
+std::string advert_profile(const std::string& stored) {
+  if (stored.empty()) return {};
+  auto p = a2a::decode(stored);
+  if (!p || !p->enabled) return {};
+  if (stored.size() <= wire::advert::kMaxA2aBytes) return stored;
+  p->skills.clear();
+  auto small = a2a::encode(*p);
+  return small.size() <= wire::advert::kMaxA2aBytes ? small : std::string();
+}
+
+// A remote agent's published profile, when its advert carries a valid one.
+std::optional<a2a::Profile> published_profile(const std::string& bytes) {
+  if (bytes.empty()) return std::nullopt;
+  auto p = a2a::decode(bytes);
+  std::string why;
+  if (!p || !p->enabled || !a2a::validate(*p, why)) return std::nullopt;
+  return std::move(*p);
 }
 
 }  // namespace
@@ -43,6 +65,11 @@ registry::Presence DirectoryService::presence_of(const registry::DirectoryEntry&
   return p == registry::Presence::unknown ? registry::Presence::online : p;  // unknown: by the advert alone
 }
 
+bool DirectoryService::published(const core::AgentId& agent) const {
+  const auto* e = directory_.find(agent);
+  return e && published_profile(e->a2a).has_value();
+}
+
 DirectoryView DirectoryService::remote_view(const registry::DirectoryEntry& e, std::int64_t now_ms) const {
   DirectoryView v;
   v.agent_id = e.agent.to_string();
@@ -50,6 +77,7 @@ DirectoryView DirectoryService::remote_view(const registry::DirectoryEntry& e, s
   for (const auto& a : e.addrs) v.addrs.push_back(a.with_peer_id(e.peer).to_string());
   v.capabilities = e.capabilities;
   v.display_name = e.display_name;
+  v.a2a = published_profile(e.a2a);
   v.seq = e.seq;
   v.expires_ms = e.expires_ms;
   v.last_seen_ms = e.last_seen_ms;
@@ -247,6 +275,7 @@ void DirectoryService::publish_round() {
       if (!c.empty() && c.size() <= wire::advert::kMaxTextBytes) advert.capabilities.push_back(c);
     }
     advert.display_name = a->display_name.substr(0, wire::advert::kMaxTextBytes);
+    advert.a2a = advert_profile(a->a2a);
     advert.seq = now;
     advert.expires_ms = now + kAdvertLifetimeMs;
     wire::advert::sign(advert, *key);
@@ -332,6 +361,7 @@ DirectoryView DirectoryService::local_view(const store::AgentRecord& a) const {
   for (const auto& addr : mesh_->listen_addrs()) v.addrs.push_back(addr.with_peer_id(self).to_string());
   v.capabilities = a.capabilities;
   v.display_name = a.display_name;
+  v.a2a = published_profile(a.a2a);
   v.last_seen_ms = ctx_.now_ms();
   v.online = a.state == store::AgentState::running;
   v.presence = v.online ? "online" : "offline";

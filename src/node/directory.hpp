@@ -104,6 +104,8 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   std::optional<DirectoryView> entry(const core::AgentId& agent) const;
   // A remote agent's entry (its hosting daemon and addresses), if known.
   const registry::DirectoryEntry* find(const core::AgentId& agent) const { return directory_.find(agent); }
+  // A remote agent whose advert carries an enabled A2A profile.
+  bool published(const core::AgentId& agent) const;
   DirectoryStats stats() const;
 
  private:

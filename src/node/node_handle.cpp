@@ -96,7 +96,19 @@ Task<Result<std::optional<core::AgentId>>> NodeHandle::agent_for_token(std::stri
 Task<Result<CreatedA2aToken>> NodeHandle::create_a2a_token(core::AgentId agent, std::string label,
                                                            std::int64_t ttl_ms) const {
   return run<Result<CreatedA2aToken>>([agent, label = std::move(label), ttl_ms](Node& n) mutable {
-    return n.a2a_tokens().create(agent, std::move(label), ttl_ms);
+    // An agent of another daemon that publishes itself to A2A clients: its
+    // callers reach it through this daemon's gateway (over the mesh).
+    const bool remote = !n.agents().find(agent) && n.directory().published(agent);
+    return n.a2a_tokens().create(agent, std::move(label), ttl_ms, remote);
+  });
+}
+
+Task<Result<core::AgentId>> NodeHandle::a2a_agent(std::string ref) const {
+  return run_sync<Result<core::AgentId>>([ref = std::move(ref)](Node& n) -> Result<core::AgentId> {
+    if (const auto* a = n.agents().resolve(ref)) return a->id;
+    auto id = core::AgentId::parse(ref);
+    if (id && n.directory().published(*id)) return *id;
+    return make_error_code(error::unknown_agent);
   });
 }
 

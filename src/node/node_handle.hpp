@@ -60,6 +60,9 @@ class NodeHandle {
   Task<Result<std::optional<core::AgentId>>> agent_for_token(std::string token) const;
 
   // --- A2A caller tokens (node/a2a_tokens.hpp) ---
+  // A local agent (by id or name), or an agent of another daemon (by id)
+  // whose advert publishes it to A2A clients; unknown_agent otherwise.
+  Task<Result<core::AgentId>> a2a_agent(std::string ref) const;
   Task<Result<CreatedA2aToken>> create_a2a_token(core::AgentId agent, std::string label, std::int64_t ttl_ms) const;
   Task<Result<std::vector<A2aTokenInfo>>> a2a_tokens(core::AgentId agent) const;
   Task<Result<void>> revoke_a2a_token(core::AgentId agent, core::TokenId id) const;

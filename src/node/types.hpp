@@ -15,12 +15,12 @@
 #include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "core/multiaddr.hpp"
-#include "transport/info.hpp"
 #include "core/peer_id.hpp"
 #include "core/pressure.hpp"
 #include "direct/states.hpp"
 #include "store/records.hpp"
 #include "tasks/types.hpp"
+#include "transport/info.hpp"
 
 namespace agentmesh::node {
 
@@ -204,6 +204,8 @@ struct DirectoryView {
   // closed: still listed online) or "offline".
   std::string presence;
   bool local = false;
+  // Its A2A profile, when the agent publishes itself to A2A clients.
+  std::optional<a2a::Profile> a2a;
 };
 
 // GET /v1/topics.

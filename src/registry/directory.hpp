@@ -29,6 +29,7 @@ struct DirectoryEntry {
   std::vector<core::Multiaddr> addrs;   // the daemon's addresses
   std::vector<std::string> capabilities;
   std::string display_name;
+  std::string a2a;                      // the A2A profile's stored form, when published
   std::uint64_t seq = 0;
   std::int64_t expires_ms = 0;
   std::int64_t last_seen_ms = 0;        // when the newest advert arrived

@@ -1,8 +1,7 @@
 #include "store/memory_store.hpp"
 
-#include <tuple>
-
 #include <algorithm>
+#include <tuple>
 
 namespace agentmesh::store {
 
@@ -260,11 +259,12 @@ Result<std::vector<Subscription>> MemoryStore::list_subscriptions() {
 Result<void> MemoryStore::put_a2a_token(const A2aTokenRecord& record) {
   Lock lock(shared_->mu);
   auto& d = shared_->data;
-  if (!d.agents.contains(record.agent)) return error::not_found;
+  if (!record.remote && !d.agents.contains(record.agent)) return error::not_found;
   for (const auto& t : d.a2a_tokens) {
     if (t.id == record.id || t.token_hash == record.token_hash) return error::conflict;
   }
   d.a2a_tokens.push_back(record);
+  d.a2a_tokens.back().remote = false;
   return {};
 }
 

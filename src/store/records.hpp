@@ -136,6 +136,9 @@ struct A2aTokenRecord {
   Digest token_hash{};  // SHA-256 of the token
   UnixMs created_ms = 0;
   UnixMs expires_ms = 0;  // 0: never
+  // For put only (not stored): the agent is hosted on another daemon, so no
+  // local agent has its id (else put refuses the token: not_found).
+  bool remote = false;
 
   friend bool operator==(const A2aTokenRecord&, const A2aTokenRecord&) = default;
 };
@@ -144,14 +147,14 @@ struct A2aTokenRecord {
 // where the gateway POSTs the task's steps, and how far it got.
 struct A2aPushConfigRecord {
   core::TaskId task;
-  std::string id;  // the config's id within the task
-  AgentId agent;   // the published agent the task is for
+  std::string id;                                        // the config's id within the task
+  AgentId agent;                                         // the published agent the task is for
   core::TokenId caller = core::TokenId::from_array({});  // the token of the caller that made it
   std::string url;
-  std::string token;  // sent as X-A2A-Notification-Token
+  std::string token;   // sent as X-A2A-Notification-Token
   std::string scheme;  // Authorization: <scheme> <credentials>; empty: none
   std::string credentials;
-  bool legacy = false;         // made through A2A 0.3: notifications are 0.3 Task objects
+  bool legacy = false;          // made through A2A 0.3: notifications are 0.3 Task objects
   std::uint64_t delivered = 0;  // the task log's sequence delivered up to
   UnixMs created_ms = 0;
 

@@ -23,6 +23,7 @@ std::string encode(const Advert& a) {
   m.set_display_name(a.display_name);
   m.set_seq(a.seq);
   m.set_expires_ms(a.expires_ms);
+  if (!a.a2a.empty()) m.set_a2a(a.a2a);
   m.set_signature(std::string(a.signature.begin(), a.signature.end()));
   return m.SerializeAsString();
 }
@@ -31,9 +32,10 @@ Result<Advert> decode(std::span<const std::uint8_t> bytes) {
   if (bytes.size() > kMaxBytes) return error::frame_too_large;
   pb::AgentAdvert m;
   if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return error::bad_protobuf;
-  if (!m.has_version() || !m.has_seq() || !m.has_expires_ms() || m.agent().size() != 32 ||
-      m.signature().size() != 64 || static_cast<std::size_t>(m.addrs_size()) > kMaxAddrs ||
-      static_cast<std::size_t>(m.capabilities_size()) > kMaxCapabilities || m.display_name().size() > kMaxTextBytes) {
+  if (!m.has_version() || !m.has_seq() || !m.has_expires_ms() || m.agent().size() != 32 || m.signature().size() != 64 ||
+      static_cast<std::size_t>(m.addrs_size()) > kMaxAddrs ||
+      static_cast<std::size_t>(m.capabilities_size()) > kMaxCapabilities || m.display_name().size() > kMaxTextBytes ||
+      m.a2a().size() > kMaxA2aBytes) {
     return error::bad_protobuf;
   }
   auto peer = core::PeerId::from_multihash(bytes_of(m.peer()));
@@ -53,6 +55,7 @@ Result<Advert> decode(std::span<const std::uint8_t> bytes) {
   a.display_name = m.display_name();
   a.seq = m.seq();
   a.expires_ms = m.expires_ms();
+  a.a2a = m.a2a();
   std::copy(m.signature().begin(), m.signature().end(), a.signature.begin());
   return a;
 }
@@ -69,6 +72,7 @@ std::string signing_bytes(const Advert& a) {
   core::append_lp(out, a.display_name);
   core::append_be(out, a.seq, 8);
   core::append_be(out, a.expires_ms, 8);
+  if (!a.a2a.empty()) core::append_lp(out, a.a2a);
   return out;
 }
 

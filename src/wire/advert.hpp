@@ -5,7 +5,9 @@
 // lookup. Pure codec with limits; sign()/verify() use the canonical bytes:
 //   "agentmesh/advert/v1" || version (4 BE) || agent || lp(peer)
 //   || uvarint(n) lp(addr)... || uvarint(n) lp(capability)... || lp(display_name)
-//   || seq (8 BE) || expires_ms (8 BE)
+//   || seq (8 BE) || expires_ms (8 BE) [|| lp(a2a), when not empty]
+// (Daemons before the a2a field verify without it, so they drop the adverts
+// of agents that publish an A2A profile.)
 
 #include <array>
 #include <cstdint>
@@ -29,6 +31,7 @@ inline constexpr std::size_t kMaxBytes = 8 * 1024;
 inline constexpr std::size_t kMaxAddrs = 16;
 inline constexpr std::size_t kMaxCapabilities = 64;
 inline constexpr std::size_t kMaxTextBytes = 128;  // a capability, the display name
+inline constexpr std::size_t kMaxA2aBytes = 4096;  // the A2A profile
 
 struct Advert {
   explicit Advert(core::PeerId p) : peer(p) {}
@@ -40,6 +43,10 @@ struct Advert {
   std::string display_name;
   std::uint64_t seq = 0;
   std::uint64_t expires_ms = 0;
+  // The agent's A2A profile (a2a/profile.hpp's stored form) when it is
+  // published to A2A clients, so any daemon's gateway can list it; empty:
+  // not published. Opaque here.
+  std::string a2a;
   std::array<std::uint8_t, 64> signature{};
 };
 

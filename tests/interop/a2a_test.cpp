@@ -154,6 +154,59 @@ TEST_F(A2aGatewayTest, TheJsSdkV03ClientRunsTasksOnAMeshAgent) { run_sdk_client(
 // SDK client's whole script runs over https (the cards give https:// URLs);
 // a plain HTTP request is closed and counted; a key that does not load
 // stops the daemon at start.
+// Across the mesh: an agent on daemon B publishes itself; A's gateway serves
+// its card (from B's advert, named by its id) and runs the SDK client's whole
+// script on it, the tasks going over the mesh to B, where the worker (the
+// script) works them through B's API.
+TEST_F(A2aGatewayTest, TheJsSdkClientReachesAnAgentOnAnotherDaemon) {
+  Daemon b(dir_.path() / "b", {"--bootstrap", p2p_addr(*daemon_)});
+  b.start();
+  auto admin_b = [&](const std::string& method, const std::string& target, const std::string& body) {
+    auto r = b.admin().request(method, target, body, "application/json");
+    EXPECT_TRUE(r) << method << " " << target;
+    return r ? *r : cli::HttpResponse{};
+  };
+  auto far = admin_b("POST", "/v1/agents", R"({"name":"far","capabilities":["translate"]})");
+  ASSERT_EQ(far.status, 201) << far.body;
+  const std::string id(js(far).at("agent_id").as_string());
+  const std::string far_token(js(far).at("token").as_string());
+  ASSERT_EQ(admin_b("PATCH", "/v1/agents/far", R"({"a2a":{"enabled":true,"description":"Far away."}})").status, 200);
+  // A learns the profile from B's advert.
+  auto published = [&] {
+    auto v = js(req("GET", "/v1/directory/" + id));
+    return v.is_object() && v.as_object().contains("a2a") && v.at("online").as_bool();
+  };
+  ASSERT_TRUE(eventually(published, std::chrono::seconds(30))) << req("GET", "/v1/directory/" + id).body;
+  auto card = gateway("GET", "/agents/" + id + "/.well-known/agent-card.json", "", "");
+  ASSERT_EQ(card.status, 200) << card.body;
+  EXPECT_EQ(js(card).at("description"), "Far away.");
+  const std::string b_peer(js(b.admin().request("GET", "/v1/node", "", "").value()).at("peer_id").as_string());
+  EXPECT_NE(card.body.find(b_peer), std::string::npos) << card.body;  // the hosting daemon, in the mesh extension
+  EXPECT_EQ(js(gateway("GET", "/.well-known/agent-card.json", "", "")).at("agents").as_array().size(), 2u);
+  // Tokens for it are minted on A, where its callers come.
+  auto mint_far = [&] {
+    auto r = req("POST", "/v1/agents/" + id + "/a2a/tokens", R"({"label":"far caller"})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::string(js(r).at("token").as_string());
+  };
+  const auto token = mint_far(), other = mint_far();
+  EXPECT_EQ(req("POST", "/v1/agents/" + std::string(64, 'a') + "/a2a/tokens", "{}").status, 404);
+  auto r = run_node_script("a2a-client.mjs", {{"A2A_URL", "http://127.0.0.1:" + std::to_string(a2a_port_)},
+                                              {"A2A_AGENT", id},
+                                              {"A2A_TOKEN", token},
+                                              {"A2A_OTHER_TOKEN", other},
+                                              {"API_URL", "http://127.0.0.1:" + std::to_string(b.port())},
+                                              {"WORKER_TOKEN", far_token},
+                                              {"A2A_TRANSPORT", "JSONRPC"}});
+  EXPECT_EQ(r.status, 0) << r.out << r.err << daemon_->log() << b.log();
+  std::size_t checks = 0;
+  for (auto at = r.out.find("ok "); at != std::string::npos; at = r.out.find("\nok ", at + 1)) ++checks;
+  EXPECT_EQ(checks, 40u) << r.out;  // every check in the script ran
+  // The tasks were B's agent's, worked on B.
+  auto worked = b.admin().request("GET", "/v1/agents/far/tasks?role=assignee", "", "").value();
+  EXPECT_GE(js(worked).at("tasks").as_array().size(), 5u) << worked.body;
+}
+
 TEST_F(A2aGatewayTest, TheGatewayServesTls) {
   ASSERT_EQ(daemon_->stop(), 0);
   const auto key = std::string(AGENTMESH_TEST_DATA_DIR "/test-key.pem");

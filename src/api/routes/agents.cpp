@@ -88,6 +88,9 @@ Task remove_block(RouteContext& c) {
 
 namespace {
 
+constexpr const char* kNoA2aAgent =
+    "no local agent has that name or id, and no agent of another daemon with that id publishes itself to A2A clients";
+
 json::object a2a_token_json(const node::A2aTokenInfo& t) {
   json::object o{{"token_id", t.id.to_string()},
                  {"agent_id", t.agent.to_string()},
@@ -101,9 +104,11 @@ json::object a2a_token_json(const node::A2aTokenInfo& t) {
 }  // namespace
 
 Task create_a2a_token(RouteContext& c) {
+  auto agent = co_await c.node().a2a_agent(c.params.at(0));
+  if (!agent) co_return error_response(agent.error(), kNoA2aAgent);
   auto req = parse_a2a_token(c.req.body, c.config().json, c.why);
   if (!req) co_return c.error(req.error());
-  auto created = co_await c.node().create_a2a_token(c.agent, std::move(req->label), req->ttl_ms);
+  auto created = co_await c.node().create_a2a_token(*agent, std::move(req->label), req->ttl_ms);
   if (!created) co_return error_response(created.error());
   auto o = a2a_token_json(created->info);
   o["token"] = created->token;
@@ -111,7 +116,9 @@ Task create_a2a_token(RouteContext& c) {
 }
 
 Task list_a2a_tokens(RouteContext& c) {
-  auto tokens = co_await c.node().a2a_tokens(c.agent);
+  auto agent = co_await c.node().a2a_agent(c.params.at(0));
+  if (!agent) co_return error_response(agent.error(), kNoA2aAgent);
+  auto tokens = co_await c.node().a2a_tokens(*agent);
   if (!tokens) co_return error_response(tokens.error());
   json::array arr;
   for (const auto& t : *tokens) arr.push_back(a2a_token_json(t));
@@ -121,7 +128,9 @@ Task list_a2a_tokens(RouteContext& c) {
 Task revoke_a2a_token(RouteContext& c) {
   auto id = core::TokenId::parse(c.params.at(1));
   if (!id) co_return error_response(error::invalid_field, "a token id is 32 hex characters");
-  auto r = co_await c.node().revoke_a2a_token(c.agent, *id);
+  auto agent = co_await c.node().a2a_agent(c.params.at(0));
+  if (!agent) co_return error_response(agent.error(), kNoA2aAgent);
+  auto r = co_await c.node().revoke_a2a_token(*agent, *id);
   if (!r) co_return error_response(r.error());
   co_return json_response(200, json::object{{"token_id", id->to_string()}, {"revoked", true}});
 }

@@ -214,11 +214,13 @@ Result<void> SqliteStore::delete_subscription(const AgentId& agent, const std::s
 }
 
 Result<void> SqliteStore::put_a2a_token(const A2aTokenRecord& r) {
-  auto exists = query(kAgentExists);
-  exists.bind_blob(1, r.agent.span());
-  const int rc = exists.step();
-  if (rc == SQLITE_DONE) return error::not_found;
-  if (rc != SQLITE_ROW) return sqlite::map_error(rc);
+  if (!r.remote) {
+    auto exists = query(kAgentExists);
+    exists.bind_blob(1, r.agent.span());
+    const int rc = exists.step();
+    if (rc == SQLITE_DONE) return error::not_found;
+    if (rc != SQLITE_ROW) return sqlite::map_error(rc);
+  }
   auto q = query(kPutA2aToken);
   q.bind_blob(1, r.id.span())
       .bind_blob(2, r.agent.span())

@@ -87,6 +87,15 @@ TEST_P(StoreTest, A2aTokensBelongToTheirAgentAndKeepOnlyAHash) {
     ASSERT_TRUE(store_->delete_agent(a.id));  // takes its tokens along
   });
   EXPECT_EQ(store_->list_a2a_tokens().value(), std::vector<A2aTokenRecord>{t3});
+  // An agent of another daemon (no local record): put only when marked remote.
+  auto far = token(10, make_agent("far-away"), 9);
+  txn([&] { EXPECT_EQ(store_->put_a2a_token(far).error(), error::not_found); });
+  far.remote = true;
+  txn([&] { ASSERT_TRUE(store_->put_a2a_token(far)); });
+  far.remote = false;  // not stored
+  const auto listed = open()->list_a2a_tokens().value();
+  EXPECT_EQ(listed.size(), 2u);
+  EXPECT_NE(std::find(listed.begin(), listed.end(), far), listed.end());
 }
 
 TEST_P(StoreTest, SubscriptionsBelongToTheirAgent) {
@@ -497,8 +506,9 @@ TEST_P(StoreTest, TaskEventsAppendInOrderAndArePurgedWithTheirTask) {
 
 TEST_P(StoreTest, A2aPushConfigsAreReplacedByIdAndPurgedWithTheirTask) {
   const auto t = make_task(6, random_agent(), random_agent(), 4, true);
-  A2aPushConfigRecord a{t.id, "a", t.assignee, core::TokenId::from_array({1}), "http://127.0.0.1:9/h", "tok",
-                        "Bearer", "secret", false, 0, 2000};
+  A2aPushConfigRecord a{
+      t.id,  "a", t.assignee, core::TokenId::from_array({1}), "http://127.0.0.1:9/h", "tok", "Bearer", "secret",
+      false, 0,   2000};
   auto b = a;
   b.id = "b";
   b.created_ms = 1000;

@@ -48,13 +48,36 @@ TEST(AdvertTest, AnyChangedFieldOrAnotherSignerFailsVerification) {
   EXPECT_FALSE(check([](Advert& b) { b.display_name = "Mallory"; }));
   EXPECT_FALSE(check([](Advert& b) { b.seq += 1; }));
   EXPECT_FALSE(check([](Advert& b) { b.expires_ms += 1; }));
-  EXPECT_FALSE(check([](Advert& b) { b.peer = core::PeerId::from_ed25519(crypto::SigningKey::generate().public_key()); }));
+  EXPECT_FALSE(
+      check([](Advert& b) { b.peer = core::PeerId::from_ed25519(crypto::SigningKey::generate().public_key()); }));
   EXPECT_FALSE(check([](Advert& b) { b.addrs.clear(); }));
   auto other = crypto::SigningKey::generate();
   EXPECT_FALSE(check([&](Advert& b) {
     const auto& pk = other.public_key();
     std::copy(pk.begin(), pk.end(), b.agent.begin());  // claims another agent, keeps the signature
   }));
+}
+
+TEST(AdvertTest, TheA2aProfileTravelsSignedAndBounded) {
+  auto key = crypto::SigningKey::generate();
+  auto a = sample(key);
+  const auto plain = signing_bytes(a);
+  a.a2a = R"({"enabled":true,"description":"Far away.","skills":[]})";
+  EXPECT_NE(signing_bytes(a), plain);                // covered by the signature
+  EXPECT_TRUE(signing_bytes(a).starts_with(plain));  // and without it, the bytes older daemons sign
+  sign(a, key);
+  auto back = decode(bytes(encode(a)));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->a2a, a.a2a);
+  EXPECT_TRUE(verify(*back));
+  auto tampered = *back;
+  tampered.a2a = R"({"enabled":true,"description":"Mallory.","skills":[]})";
+  EXPECT_FALSE(verify(tampered));
+  tampered.a2a.clear();  // stripped by a forwarder
+  EXPECT_FALSE(verify(tampered));
+  a.a2a.assign(kMaxA2aBytes + 1, 'x');
+  sign(a, key);
+  EXPECT_FALSE(decode(bytes(encode(a))));
 }
 
 TEST(AdvertTest, MalformedAndOversizedAdvertsAreRejected) {
