@@ -156,6 +156,42 @@ TEST_F(ServicesTest, ADeletedAgentIsWithdrawnAtOnce) {
   EXPECT_FALSE(a->directory->entry(bob)->online);  // the withdrawal, not the expiry
 }
 
+// An agent that publishes itself to A2A clients carries its profile in its
+// adverts: whole when small, without its skills past 4 KiB, gone when it
+// stops publishing.
+TEST_F(ServicesTest, AdvertsCarryAPublishedA2aProfile) {
+  auto a = rig("a");
+  auto b = rig("b");
+  const auto bob = b->create_agent("bob", {"translate"});
+  link_and_advertise(*a, *b);
+  EXPECT_FALSE(a->directory->entry(bob)->a2a);
+  EXPECT_FALSE(a->directory->published(bob));
+  auto publish = [&](a2a::Profile p) {
+    UpdateAgentRequest req;
+    req.a2a = std::move(p);
+    ASSERT_TRUE(b->await(b->agents->update(bob, std::move(req))));
+    clock_->advance(1s);
+    b->directory->tick();
+  };
+  a2a::Profile small{true, "Translates.", {a2a::Skill{"fr", "French", "to French", {"fr"}, {}}}};
+  publish(small);
+  ASSERT_TRUE(a->directory->entry(bob)->a2a);
+  EXPECT_EQ(*a->directory->entry(bob)->a2a, small);
+  EXPECT_TRUE(a->directory->published(bob));
+  a2a::Profile big = small;
+  for (int i = 0; i < 8; ++i) {
+    big.skills.push_back(a2a::Skill{"s" + std::to_string(i), "skill", std::string(900, 'd'), {}, {}});
+  }
+  publish(big);
+  ASSERT_TRUE(a->directory->entry(bob)->a2a);
+  EXPECT_EQ(a->directory->entry(bob)->a2a->description, "Translates.");
+  EXPECT_TRUE(a->directory->entry(bob)->a2a->skills.empty());  // over 4 KiB: travels without skills
+  small.enabled = false;
+  publish(small);
+  EXPECT_FALSE(a->directory->entry(bob)->a2a);
+  EXPECT_FALSE(a->directory->published(bob));
+}
+
 // The direct-message timing, end to end between two rigs over the gossip
 // inbox (there is no network for the direct path: its dial fails).
 TEST_F(ServicesTest, RemoteSendFallsBackToTheGossipInboxAndIsAckedOnce) {
