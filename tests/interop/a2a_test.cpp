@@ -493,7 +493,8 @@ TEST_F(DaemonTest, TheOutboundClientRunsTasksOnJsSdkAgents) {
 }
 
 // A restart between the call and the result: the runner resumes the remote
-// task it recorded (GetTask) and never sends the message again. The A2A
+// task it recorded (GetTask) and never sends the message again. Then the
+// a2a-client agent is deleted: the next task makes it again. The A2A
 // agent is scripted (WebhookSink): it polls, so the test decides when the
 // remote task completes.
 TEST_F(DaemonTest, AnOutboundTaskResumesAfterARestart) {
@@ -544,6 +545,17 @@ TEST_F(DaemonTest, AnOutboundTaskResumesAfterARestart) {
   auto t = js(req("GET", path, "", planner.token));
   EXPECT_EQ(t.at("artifacts").at(0).at("parts").at(0).at("text"), "finished");
   EXPECT_EQ(sends.load(), 1);  // resumed with GetTask, never sent twice
+  // The client agent deleted by the admin is made again by the next task.
+  ASSERT_EQ(req("DELETE", "/v1/agents/a2a-client").status, 200);
+  auto again =
+      req("POST", "/v1/agents/planner/tasks",
+          R"({"to":"a2a:)" + base + R"(/.well-known/agent-card.json","input":[{"kind":"text","text":"again"}]})",
+          planner.token);
+  ASSERT_EQ(again.status, 202) << again.body;
+  const std::string again_path = "/v1/agents/planner/tasks/" + std::string(js(again).at("task_id").as_string());
+  EXPECT_TRUE(eventually([&] { return js(req("GET", again_path, "", planner.token)).at("state") == "completed"; }))
+      << req("GET", again_path, "", planner.token).body << daemon_->log();
+  EXPECT_EQ(sends.load(), 2);
 }
 
 }  // namespace
