@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/json.hpp>
 
 #include "a2a/card.hpp"
