@@ -105,6 +105,17 @@ try {
   const res = JSON.parse((await alice.readResource({ uri: `agentmesh://tasks/${task.task_id}` })).contents[0].text);
   check(res.state === 'completed', 'read the task resource');
 
+  // A task for an A2A agent outside the mesh goes to the daemon's outbound client; here the address rule refuses a
+  // link-local card, so it fails with that reason. An unknown credential makes no task.
+  const outside = data(await alice.callTool({ name: 'create_task', arguments: {
+    to: 'a2a:http://169.254.169.254/.well-known/agent-card.json', text: 'x' } }));
+  const refused = data(await alice.callTool({ name: 'wait_for_task', arguments: { task_id: outside.task_id,
+    timeout_s: 20 } }));
+  check(refused.state === 'failed' && /not a public address/.test(refused.reason), 'create_task: an A2A agent');
+  const nocred = await alice.callTool({ name: 'create_task', arguments: {
+    to: 'a2a:http://169.254.169.254/.well-known/agent-card.json', text: 'x', credential: 'nope' } });
+  check(nocred.isError && nocred._meta['agentmesh/error'].error === 'invalid_field', 'create_task: a bad credential');
+
   // Bad arguments: an isError result with a stable code; unknown tools are protocol errors.
   const bad = await alice.callTool({ name: 'send_message', arguments: { to: bobId } });
   check(bad.isError === true && bad._meta['agentmesh/error'].error === 'invalid_argument', 'bad arguments');

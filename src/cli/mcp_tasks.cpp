@@ -169,7 +169,8 @@ ToolResult wait_task(const DaemonLink& d, const std::string& task_id, double tim
 void add_task_tools(std::vector<Tool>& out, const DaemonLink& d) {
   out.push_back(task_tool(
       "create_task", "Create a task",
-      "Asks another agent to do a piece of work: name it with `to` (an agent id, or a local agent's name) or ask "
+      "Asks another agent to do a piece of work: name it with `to` (an agent id, a local agent's name, or "
+      "`a2a:` and an A2A agent's card URL outside the mesh, with the `credential` its admin named for it) or ask "
       "any agent offering a `capability`. The task is durable: it survives restarts and is offered to the next "
       "candidate if one does not accept in time. With wait_s, waits up to that long (at most 55 s) for it to end "
       "or need your input; otherwise use wait_for_task. Without an idempotency_key, calling again creates another "
@@ -179,11 +180,12 @@ void add_task_tools(std::vector<Tool>& out, const DaemonLink& d) {
         "wait_s":{"type":"integer","minimum":0,"maximum":55,"default":0},
         "acceptance_timeout_s":{"type":"integer","minimum":1,"maximum":86400},
         "deadline_s":{"type":"integer","minimum":1,"maximum":2592000},"context_id":{"type":"string"},
+        "credential":{"type":"string","description":"with to a2a:URL: the name of the A2A credential to present"},
         "idempotency_key":{"type":"string","minLength":1,"maxLength":256}},"additionalProperties":false})J"),
       false, false, [&d](const json::object& args, CallContext& ctx) {
         json::object body{{"input", parts_of(args)}};
         if (body["input"].as_array().empty()) throw BadArgument{"give text or data: what the task is"};
-        for (const char* k : {"to", "capability", "context_id", "idempotency_key"}) {
+        for (const char* k : {"to", "capability", "context_id", "idempotency_key", "credential"}) {
           if (auto v = opt_string(args, k)) body[k] = *v;
         }
         if (body.contains("to") == body.contains("capability"))

@@ -18,7 +18,7 @@ TEST(McpInterop, SdkClientDrivesTwoAgentsOnTwoDaemons) {
   auto r =
       run_node_script("mcp-client.mjs", {{"AGENTMESH_BINARY", agentmesh_binary()}, {"MCP_DIR", dir.path().string()}});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("mcp interop: 26 checks passed"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("mcp interop: 28 checks passed"), std::string::npos) << r.out << r.err;
 }
 
 // The same flows (resource updates through subscriptions/listen) with the 2026-07-28 client
