@@ -10,6 +10,7 @@
 
 #include "a2a/jsonrpc.hpp"
 #include "a2a/mapping.hpp"
+#include "core/hex.hpp"
 
 namespace agentmesh::a2a {
 namespace json = boost::json;
@@ -132,19 +133,6 @@ std::variant<Update, std::string> task_update(const json::object& o) {
     }
   }
   return u;
-}
-
-// A path segment: unreserved characters as they are, the rest percent-encoded.
-std::string path_segment(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
 }
 
 json::object message_params(const OutboundMessage& m, bool streaming) {
@@ -279,7 +267,7 @@ RemoteCall send_message_call(const RemoteCard& card, std::uint64_t id, const Out
 
 RemoteCall task_call(const RemoteCard& card, std::uint64_t id, std::string_view method, std::string_view task_id) {
   if (!card.rest) return RemoteCall{false, card.url, task_request(id, method, task_id)};
-  const auto base = card.url + "/tasks/" + path_segment(task_id);
+  const auto base = card.url + "/tasks/" + core::percent_encode(task_id);
   if (method == "GetTask") return RemoteCall{true, base, ""};
   return RemoteCall{false, base + (method == "CancelTask" ? ":cancel" : ":subscribe"), "{}"};
 }

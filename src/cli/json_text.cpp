@@ -8,21 +8,12 @@
 #include <cctype>
 
 #include "cli/context.hpp"
+#include "core/hex.hpp"
 
 namespace agentmesh::cli {
 namespace json = boost::json;
 
-std::string url_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out += fmt::format("%{:02X}", ch);
-    }
-  }
-  return out;
-}
+std::string url_escape(std::string_view s) { return core::percent_encode(s); }
 
 std::string str(const json::value& v, std::string_view key) {
   if (!v.is_object()) return {};

@@ -1,5 +1,7 @@
 #include "core/hex.hpp"
 
+#include <cctype>
+
 #include "core/error.hpp"
 
 namespace agentmesh::core {
@@ -40,6 +42,19 @@ Result<std::vector<std::uint8_t>> from_hex(std::string_view text) {
   if (text.size() % 2 != 0) return error::invalid_hex;
   std::vector<std::uint8_t> out(text.size() / 2);
   if (auto r = from_hex_into(text, out); !r) return r.error();
+  return out;
+}
+
+std::string percent_encode(std::string_view s) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kDigits[c >> 4], kDigits[c & 0xf]};
+    }
+  }
   return out;
 }
 
