@@ -84,6 +84,19 @@ boost::json::value get_json(Conn& c, const std::string& target);
 // Polls `pred` every 100 ms until it holds (true) or `timeout` passes (false).
 bool wait_until(const std::function<bool()>& pred, std::chrono::seconds timeout);
 
+// The _sum and _count of each store histogram in a daemon's /metrics, to
+// take the difference across a phase: where a message's time goes on each
+// side (waiting for the writer, the group commit, how many jobs share it).
+struct StoreTimes {
+  double dwell_sum_s = 0, dwell_count = 0;    // jobs waiting in the writer's queue
+  double commit_sum_s = 0, commit_count = 0;  // group commits (begin to fsync'd commit)
+  double batch_sum = 0;                       // jobs per commit (its count is commit_count)
+};
+StoreTimes store_times(Conn& c);
+// `breakdown_<side>_...` lines: jobs and commits between `before` and `after`,
+// the mean writer wait and commit time, jobs per commit.
+void print_store_breakdown(const char* side, const StoreTimes& before, const StoreTimes& after);
+
 long rss_kb(pid_t pid);
 // User+system CPU seconds used so far by a process.
 double cpu_seconds(pid_t pid);

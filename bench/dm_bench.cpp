@@ -188,43 +188,6 @@ json::array histogram(const std::vector<double>& ms) {
   return out;
 }
 
-// The _sum and _count of each store histogram in a daemon's /metrics, to
-// take the difference across a phase: where a message's time goes on each
-// side (waiting for the writer, the group commit, how many jobs share it).
-struct StoreTimes {
-  double dwell_sum_s = 0, dwell_count = 0;    // jobs waiting in the writer's queue
-  double commit_sum_s = 0, commit_count = 0;  // group commits (begin to fsync'd commit)
-  double batch_sum = 0;                       // jobs per commit (its count is commit_count)
-};
-
-StoreTimes store_times(Conn& c) {
-  std::string text;
-  c.request("GET", "/metrics", "", &text);
-  StoreTimes t;
-  auto value = [&](const std::string& prefix) {
-    const auto pos = text.find("\n" + prefix + " ");
-    return pos == std::string::npos ? 0.0 : std::stod(text.substr(pos + prefix.size() + 2));
-  };
-  t.dwell_sum_s = value("agentmesh_queue_dwell_seconds_sum{queue=\"store_writer\"}");
-  t.dwell_count = value("agentmesh_queue_dwell_seconds_count{queue=\"store_writer\"}");
-  t.commit_sum_s = value("agentmesh_store_commit_latency_seconds_sum");
-  t.commit_count = value("agentmesh_store_commit_latency_seconds_count");
-  t.batch_sum = value("agentmesh_store_commit_batch_size_sum");
-  return t;
-}
-
-// Means over the jobs and commits between `before` and `after`.
-void print_store_breakdown(const char* side, const StoreTimes& before, const StoreTimes& after) {
-  const double jobs = after.dwell_count - before.dwell_count, commits = after.commit_count - before.commit_count;
-  std::printf("breakdown_%s_jobs=%.0f\nbreakdown_%s_commits=%.0f\n", side, jobs, side, commits);
-  std::printf("breakdown_%s_writer_wait_ms=%.3f\n", side,
-              jobs > 0 ? 1e3 * (after.dwell_sum_s - before.dwell_sum_s) / jobs : 0);
-  std::printf("breakdown_%s_commit_ms=%.3f\n", side,
-              commits > 0 ? 1e3 * (after.commit_sum_s - before.commit_sum_s) / commits : 0);
-  std::printf("breakdown_%s_jobs_per_commit=%.2f\n", side,
-              commits > 0 ? (after.batch_sum - before.batch_sum) / commits : 0);
-}
-
 // --- NATS: a minimal client of the text protocol (INFO/CONNECT/PING/SUB/PUB/MSG) ---
 
 class Nats {

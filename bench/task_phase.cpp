@@ -151,6 +151,7 @@ bool task_phase(const TaskBenchSetup& s, int seconds, int rate) {
   std::vector<std::thread> requesters;
   const auto start = Clock::now();
   const double cpu_a0 = cpu_seconds(s.pid_a), cpu_b0 = cpu_seconds(s.pid_b);
+  const auto store_a0 = store_times(admin_a), store_b0 = store_times(admin_b);
   for (int i = 0; i < kPairs; ++i) {
     requesters.emplace_back([&, i] {
       Conn create(s.port_a, s.requester_token);
@@ -165,6 +166,12 @@ bool task_phase(const TaskBenchSetup& s, int seconds, int rate) {
   std::printf("task_lifecycles_per_s=%.0f\ntask_failures=%ld\ntask_cpu_ms_a=%.3f\ntask_cpu_ms_b=%.3f\n",
               done.load() / elapsed, failed.load(), 1e3 * (cpu_seconds(s.pid_a) - cpu_a0) / lifecycles,
               1e3 * (cpu_seconds(s.pid_b) - cpu_b0) / lifecycles);
+  const auto store_a1 = store_times(admin_a), store_b1 = store_times(admin_b);
+  print_store_breakdown("task_a", store_a0, store_a1);
+  print_store_breakdown("task_b", store_b0, store_b1);
+  std::printf("task_commits_per_lifecycle_a=%.2f\ntask_commits_per_lifecycle_b=%.2f\n",
+              (store_a1.commit_count - store_a0.commit_count) / lifecycles,
+              (store_b1.commit_count - store_b0.commit_count) / lifecycles);
   std::fflush(stdout);
 
   // Latency at `rate` offered, spread over the workers.

@@ -11,7 +11,7 @@
 namespace agentmesh::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 11> kMigrations = {
+constexpr std::array<const char*, 12> kMigrations = {
     // 1: the foundation schema.
     R"sql(
 CREATE TABLE agents(
@@ -263,6 +263,65 @@ CREATE TABLE a2a_push_configs(
   created_ms INTEGER NOT NULL,
   PRIMARY KEY(task, id)
 ) WITHOUT ROWID;
+)sql",
+    // 12: fewer pages written per task step and per conversation message.
+    // tasks, task_events and conversations become rowid tables: rows land
+    // in insertion order, so the rows of the tasks and conversations in
+    // flight share pages (a task's row, about 1 KB, also fits its page
+    // instead of spilling to an overflow page), and the random-keyed
+    // b-trees hold only keys. The open/ended index is split in two partial
+    // indexes, so a step of an open task (put_task updates only the columns
+    // that changed) writes no index page at all. Conversations are indexed
+    // by the minute of their last message (last_minute = last_ms / 60000),
+    // which a message moves at most once a minute, not by last_ms itself.
+    R"sql(
+CREATE TABLE tasks_v12(
+  id BLOB NOT NULL PRIMARY KEY,
+  requester BLOB NOT NULL,
+  assignee BLOB NOT NULL,
+  home INTEGER NOT NULL,
+  context_id TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  terminal INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+INSERT INTO tasks_v12 SELECT id, requester, assignee, home, context_id, state, terminal, sequence, updated_ms, body
+  FROM tasks ORDER BY updated_ms;
+DROP TABLE tasks;
+ALTER TABLE tasks_v12 RENAME TO tasks;
+CREATE INDEX tasks_requester ON tasks(requester, id);
+CREATE INDEX tasks_assignee ON tasks(assignee, id);
+CREATE INDEX tasks_open ON tasks(id) WHERE terminal = 0;
+CREATE INDEX tasks_ended ON tasks(updated_ms) WHERE terminal = 1;
+
+CREATE TABLE task_events_v12(
+  task BLOB NOT NULL,
+  sequence INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY(task, sequence)
+);
+INSERT INTO task_events_v12 SELECT task, sequence, body FROM task_events;
+DROP TABLE task_events;
+ALTER TABLE task_events_v12 RENAME TO task_events;
+
+CREATE TABLE conversations_v12(
+  agent BLOB NOT NULL,
+  id TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  messages INTEGER NOT NULL,
+  first_ms INTEGER NOT NULL,
+  last_ms INTEGER NOT NULL,
+  last_minute INTEGER NOT NULL,
+  PRIMARY KEY(agent, id)
+);
+INSERT INTO conversations_v12 SELECT agent, id, protocol, messages, first_ms, last_ms, last_ms / 60000
+  FROM conversations ORDER BY first_ms;
+DROP TABLE conversations;
+ALTER TABLE conversations_v12 RENAME TO conversations;
+CREATE INDEX conversations_last ON conversations(last_minute);
+CREATE INDEX conversations_agent_last ON conversations(agent, last_minute);
 )sql",
 };
 

@@ -10,14 +10,20 @@ namespace {
 
 constexpr const char* kGetConversation =
     "SELECT agent, id, protocol, messages, first_ms, last_ms FROM conversations WHERE agent = ?1 AND id = ?2";
+// last_minute (last_ms / 60000) is what the indexes hold: a message sets it
+// only when the minute changes, as SQLite rewrites an index entry whenever
+// its column is assigned (migration 12).
 constexpr const char* kInsertConversation =
-    "INSERT INTO conversations(agent, id, protocol, messages, first_ms, last_ms) VALUES(?1, ?2, ?3, 1, ?4, ?4)";
+    "INSERT INTO conversations(agent, id, protocol, messages, first_ms, last_ms, last_minute) "
+    "VALUES(?1, ?2, ?3, 1, ?4, ?4, ?4 / 60000)";
 constexpr const char* kTouchConversation =
     "UPDATE conversations SET messages = messages + 1, last_ms = max(last_ms, ?3), "
     "protocol = CASE WHEN protocol = '' THEN ?4 ELSE protocol END WHERE agent = ?1 AND id = ?2";
+constexpr const char* kTouchLastMinute =
+    "UPDATE conversations SET last_minute = ?3 / 60000 WHERE agent = ?1 AND id = ?2 AND last_minute < ?3 / 60000";
 constexpr const char* kCountAgentConversations = "SELECT count(*) FROM conversations WHERE agent = ?1";
 constexpr const char* kLeastRecent =
-    "SELECT id FROM conversations WHERE agent = ?1 AND id != ?2 ORDER BY last_ms, id LIMIT 1";
+    "SELECT id FROM conversations WHERE agent = ?1 AND id != ?2 ORDER BY last_minute, last_ms, id LIMIT 1";
 constexpr const char* kAddParticipant =
     "INSERT OR IGNORE INTO conversation_participants(agent, conversation, participant) VALUES(?1, ?2, ?3)";
 constexpr const char* kParticipants =
@@ -42,13 +48,15 @@ constexpr const char* kFindByRequest =
 constexpr const char* kListConversations =
     "SELECT agent, id, protocol, messages, first_ms, last_ms FROM conversations WHERE agent = ?1 "
     "AND (?2 = 0 OR (?2 = 1 AND last_ms >= ?3) OR (?2 = 2 AND last_ms < ?3)) AND id > ?4 ORDER BY id LIMIT ?5";
-constexpr const char* kIdleConversations = "SELECT agent, id FROM conversations WHERE last_ms < ?1";
+constexpr const char* kIdleConversations =
+    "SELECT agent, id FROM conversations WHERE last_minute <= ?1 / 60000 AND last_ms < ?1";
 constexpr const char* kDeleteConversation = "DELETE FROM conversations WHERE agent = ?1 AND id = ?2";
 constexpr const char* kDeleteParticipants =
     "DELETE FROM conversation_participants WHERE agent = ?1 AND conversation = ?2";
 constexpr const char* kDeleteMessages = "DELETE FROM conversation_messages WHERE agent = ?1 AND conversation = ?2";
 constexpr const char* kIdleBetween =
-    "SELECT messages, last_ms - first_ms FROM conversations WHERE last_ms >= ?1 AND last_ms < ?2";
+    "SELECT messages, last_ms - first_ms FROM conversations "
+    "WHERE last_minute BETWEEN ?1 / 60000 AND ?2 / 60000 AND last_ms >= ?1 AND last_ms < ?2";
 constexpr const char* kTotals =
     "SELECT count(*), coalesce(sum(last_ms >= ?1), 0), coalesce(sum(messages), 0), "
     "coalesce(sum(last_ms - first_ms), 0) FROM conversations";
@@ -156,6 +164,9 @@ Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const Conver
     auto q = query(kTouchConversation);
     q.bind_blob(1, m.agent.span()).bind_text(2, m.conversation).bind(3, m.time_ms).bind_text(4, m.content.protocol);
     if (auto r = q.exec(); !r) return failed(r.error());
+    auto minute = query(kTouchLastMinute);
+    minute.bind_blob(1, m.agent.span()).bind_text(2, m.conversation).bind(3, m.time_ms);
+    if (auto r = minute.exec(); !r) return failed(r.error());
     m.index = *messages + 1;
   }
   for (const auto* who : {&m.agent, &m.peer}) {

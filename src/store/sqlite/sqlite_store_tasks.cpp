@@ -7,9 +7,19 @@ namespace agentmesh::store::sqlite {
 
 namespace {
 
+// A step of a task rewrites its row: the columns of an index are set only
+// when they change (SQLite rewrites an index entry whenever its column is
+// assigned, even to the same value), so an open task's step writes the
+// row's page and nothing else. ?1 id, ?2 requester, ?3 assignee, ?4 home,
+// ?5 context, ?6 state, ?7 terminal, ?8 sequence, ?9 updated_ms, ?10 body.
 constexpr const char* kPutTask =
-    "INSERT OR REPLACE INTO tasks(id, requester, assignee, home, context_id, state, terminal, sequence, updated_ms, "
-    "body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "INSERT INTO tasks(id, requester, assignee, home, context_id, state, terminal, sequence, updated_ms, body) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO UPDATE SET home = excluded.home, "
+    "context_id = excluded.context_id, state = excluded.state, sequence = excluded.sequence, "
+    "updated_ms = excluded.updated_ms, body = excluded.body";
+constexpr const char* kPutTaskParties =
+    "UPDATE tasks SET requester = ?2, assignee = ?3 WHERE id = ?1 AND (requester != ?2 OR assignee != ?3)";
+constexpr const char* kPutTaskTerminal = "UPDATE tasks SET terminal = ?2 WHERE id = ?1 AND terminal != ?2";
 constexpr const char* kGetTask =
     "SELECT id, requester, assignee, home, context_id, state, terminal, sequence, updated_ms, body FROM tasks "
     "WHERE id = ?1";
@@ -84,7 +94,13 @@ Result<void> SqliteStore::put_task(const TaskRecord& r) {
       .bind(8, static_cast<std::int64_t>(r.sequence))
       .bind(9, r.updated_ms)
       .bind_blob(10, std::string_view(r.body));
-  return q.exec();
+  if (auto done = q.exec(); !done) return done;
+  auto parties = query(kPutTaskParties);
+  parties.bind_blob(1, r.id.span()).bind_blob(2, r.requester.span()).bind_blob(3, r.assignee.span());
+  if (auto done = parties.exec(); !done) return done;
+  auto terminal = query(kPutTaskTerminal);
+  terminal.bind_blob(1, r.id.span()).bind(2, std::int64_t{r.terminal ? 1 : 0});
+  return terminal.exec();
 }
 
 Result<std::optional<TaskRecord>> SqliteStore::get_task(const core::TaskId& id) {

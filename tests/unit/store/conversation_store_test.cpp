@@ -109,6 +109,28 @@ TEST_P(ConversationStoreTest, ARepliedToMessageIsFoundByReplyWithOrRequestId) {
   EXPECT_FALSE(store_->find_received(alice, "", std::nullopt).value());
 }
 
+// The SQLite backend indexes a view by the minute of its last message: the
+// order and the cut-offs must still follow the exact times across minutes.
+TEST_P(ConversationStoreTest, RecencyAcrossMinutesFollowsTheExactTimes) {
+  const auto alice = random_agent();
+  const auto bob = random_agent();
+  ConversationLimits limits;
+  limits.max_per_agent = 3;
+  note(message(alice, "early", false, bob, 1'000, "1"), limits);        // minute 0 ...
+  note(message(alice, "middle", false, bob, 61'000, "1"), limits);      // minute 1
+  note(message(alice, "late-in-1", false, bob, 119'000, "1"), limits);  // minute 1, later
+  note(message(alice, "early", true, bob, 150'000, "2"), limits);       // ... moved to minute 2
+  note(message(alice, "new", false, bob, 151'000, "1"), limits);        // over the bound: "middle" goes
+  EXPECT_FALSE(store_->get_conversation(alice, "middle").value());
+  for (const char* kept : {"early", "late-in-1", "new"}) EXPECT_TRUE(store_->get_conversation(alice, kept).value());
+  const auto idle = store_->conversations_idle_between(100'000, 150'500).value();
+  ASSERT_EQ(idle.size(), 2u);  // late-in-1 (119,000) and early (150,000), not new (151,000)
+  txn([&] { EXPECT_EQ(store_->purge_conversations(119'000).value(), 0u); });
+  txn([&] { EXPECT_EQ(store_->purge_conversations(150'001).value(), 2u); });
+  EXPECT_TRUE(store_->get_conversation(alice, "new").value());
+  EXPECT_FALSE(store_->get_conversation(alice, "early").value());
+}
+
 TEST_P(ConversationStoreTest, ListsByStatePurgesIdleViewsAndTotals) {
   const auto alice = random_agent();
   const auto bob = random_agent();

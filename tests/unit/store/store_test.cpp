@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fstream>
 
@@ -482,6 +483,25 @@ TEST_P(StoreTest, TasksFilterByRoleStateContextAndPage) {
   // Replacing a row moves it between the open and ended sets.
   txn([&] { ASSERT_TRUE(store_->put_task(make_task(1, alice, bob, 6, true))); });
   EXPECT_EQ(store_->list_open_tasks().value().size(), 1u);
+  // ...and between assignees (a requeue); the other columns follow too.
+  const auto carol = random_agent();
+  auto moved = make_task(3, bob, carol, 2, false);
+  moved.sequence = 9;
+  moved.body = "moved";
+  txn([&] { ASSERT_TRUE(store_->put_task(moved)); });
+  q = TaskQuery{};
+  q.agent = alice;
+  q.role = TaskQuery::Role::assignee;
+  EXPECT_TRUE(list(q).empty());
+  q.agent = carol;
+  EXPECT_EQ(list(q), (std::vector<std::uint8_t>{3}));
+  auto again = store_->get_task(moved.id).value();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->state, 2);
+  EXPECT_EQ(again->sequence, 9u);
+  EXPECT_EQ(again->body, "moved");
+  txn([&] { EXPECT_EQ(*store_->purge_tasks(1'000'000), 2u); });  // the two ended ones
+  EXPECT_EQ(store_->list_open_tasks().value().size(), 1u);
 }
 
 TEST_P(StoreTest, TaskEventsAppendInOrderAndArePurgedWithTheirTask) {
@@ -571,6 +591,95 @@ TEST(SqliteStoreTest, MigratesFromEmptyAndPersistsAcrossReopen) {
   EXPECT_EQ((*s)->list_agents()->size(), 1u);
   EXPECT_EQ((*s)->read_inbox(a.id, Seq{0}, 10)->at(0).content.body, "persisted");
   EXPECT_GE(sqlite_schema_version(), 1u);
+}
+
+// Migration 12 rebuilt tasks, task_events and conversations as rowid tables: a
+// database of schema 11 (their WITHOUT ROWID shape, rebuilt here by hand) keeps
+// its tasks, their open/ended split, their event logs and its conversations.
+TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
+  testutil::TempDir dir;
+  const auto path = dir.path() / "v11.db";
+  const auto alice = random_agent(), bob = random_agent();
+  const auto open = make_task(1, alice, bob, 1, false), ended = make_task(2, bob, alice, 4, true);
+  {
+    auto s = open_sqlite_store(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->begin());
+    ASSERT_TRUE((*s)->put_task(open));
+    ASSERT_TRUE((*s)->put_task(ended));
+    for (std::uint64_t q = 1; q <= 2; ++q) ASSERT_TRUE((*s)->put_task_event({open.id, q, "e" + std::to_string(q)}));
+    ASSERT_TRUE((*s)->put_task_event({ended.id, 1, "x"}));
+    ConversationMessage m;
+    m.agent = alice;
+    m.conversation = "ctx";
+    m.peer = bob;
+    m.request_id = crypto::random_request_id();
+    m.time_ms = 90'000;
+    m.content.body = "hello";
+    ASSERT_TRUE((*s)->note_conversation(m, {}));
+    ASSERT_TRUE((*s)->commit());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v11 = R"sql(
+      BEGIN;
+      CREATE TABLE t11(id BLOB PRIMARY KEY, requester BLOB NOT NULL, assignee BLOB NOT NULL, home INTEGER NOT NULL,
+        context_id TEXT NOT NULL, state INTEGER NOT NULL, terminal INTEGER NOT NULL, sequence INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
+      INSERT INTO t11 SELECT id, requester, assignee, home, context_id, state, terminal, sequence, updated_ms, body
+        FROM tasks;
+      DROP TABLE tasks;
+      ALTER TABLE t11 RENAME TO tasks;
+      CREATE INDEX tasks_requester ON tasks(requester, id);
+      CREATE INDEX tasks_assignee ON tasks(assignee, id);
+      CREATE INDEX tasks_open ON tasks(terminal, updated_ms);
+      CREATE TABLE e11(task BLOB NOT NULL, sequence INTEGER NOT NULL, body BLOB NOT NULL,
+        PRIMARY KEY(task, sequence)) WITHOUT ROWID;
+      INSERT INTO e11 SELECT task, sequence, body FROM task_events;
+      DROP TABLE task_events;
+      ALTER TABLE e11 RENAME TO task_events;
+      CREATE TABLE c11(agent BLOB NOT NULL, id TEXT NOT NULL, protocol TEXT NOT NULL, messages INTEGER NOT NULL,
+        first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, PRIMARY KEY(agent, id)) WITHOUT ROWID;
+      INSERT INTO c11 SELECT agent, id, protocol, messages, first_ms, last_ms FROM conversations;
+      DROP TABLE conversations;
+      ALTER TABLE c11 RENAME TO conversations;
+      CREATE INDEX conversations_last ON conversations(last_ms);
+      CREATE INDEX conversations_agent_last ON conversations(agent, last_ms);
+      PRAGMA user_version = 11;
+      COMMIT;)sql";
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, v11, nullptr, nullptr, &err);
+    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK);
+  }
+  auto s = open_sqlite_store(path);
+  ASSERT_TRUE(s);
+  auto got = (*s)->get_task(open.id).value();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->body, open.body);
+  EXPECT_EQ(got->assignee, bob);
+  const auto open_now = (*s)->list_open_tasks().value();
+  ASSERT_EQ(open_now.size(), 1u);
+  EXPECT_EQ(open_now[0].id, open.id);
+  const auto events = (*s)->list_task_events(open.id, 0, 10).value();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].body, "e2");
+  ASSERT_TRUE((*s)->begin());
+  EXPECT_EQ(*(*s)->purge_tasks(1'000'000), 1u);
+  ASSERT_TRUE((*s)->commit());
+  EXPECT_TRUE((*s)->list_task_events(ended.id, 0, 10).value().empty());
+  EXPECT_EQ((*s)->list_task_events(open.id, 0, 10).value().size(), 2u);
+  auto conversation = (*s)->get_conversation(alice, "ctx").value();
+  ASSERT_TRUE(conversation);
+  EXPECT_EQ(conversation->messages, 1u);
+  EXPECT_EQ(conversation->last_ms, 90'000);
+  ASSERT_TRUE((*s)->begin());
+  EXPECT_EQ(*(*s)->purge_conversations(90'000), 0u);
+  EXPECT_EQ(*(*s)->purge_conversations(90'001), 1u);
+  ASSERT_TRUE((*s)->commit());
 }
 
 TEST(SqliteStoreTest, RefusesANewerSchema) {
