@@ -67,7 +67,21 @@ registry::Presence DirectoryService::presence_of(const registry::DirectoryEntry&
 
 bool DirectoryService::published(const core::AgentId& agent) const {
   const auto* e = directory_.find(agent);
-  return e && published_profile(e->a2a).has_value();
+  return e && profile_of(*e).has_value();
+}
+
+const std::optional<a2a::Profile>& DirectoryService::profile_of(const registry::DirectoryEntry& e) const {
+  static const std::optional<a2a::Profile> none;
+  if (e.a2a.empty()) return none;
+  auto it = profiles_.find(e.agent);
+  if (it == profiles_.end()) {
+    if (profiles_.size() >= directory_.size()) profiles_.clear();
+    it = profiles_.emplace(e.agent, DecodedProfile{}).first;
+  } else if (it->second.seq == e.seq && it->second.size == e.a2a.size()) {
+    return it->second.profile;
+  }
+  it->second = DecodedProfile{e.seq, e.a2a.size(), published_profile(e.a2a)};
+  return it->second.profile;
 }
 
 DirectoryView DirectoryService::remote_view(const registry::DirectoryEntry& e, std::int64_t now_ms) const {
@@ -77,7 +91,7 @@ DirectoryView DirectoryService::remote_view(const registry::DirectoryEntry& e, s
   for (const auto& a : e.addrs) v.addrs.push_back(a.with_peer_id(e.peer).to_string());
   v.capabilities = e.capabilities;
   v.display_name = e.display_name;
-  v.a2a = published_profile(e.a2a);
+  v.a2a = profile_of(e);
   v.seq = e.seq;
   v.expires_ms = e.expires_ms;
   v.last_seen_ms = e.last_seen_ms;

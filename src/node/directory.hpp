@@ -113,6 +113,9 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   void publish_beacon();
   registry::Presence presence_of(const registry::DirectoryEntry& e, std::int64_t now_ms) const;
   DirectoryView remote_view(const registry::DirectoryEntry& e, std::int64_t now_ms) const;
+  // The enabled, valid A2A profile an entry's advert carries: decoded once
+  // per advert (by the advert's seq and the profile's size), not per view.
+  const std::optional<a2a::Profile>& profile_of(const registry::DirectoryEntry& e) const;
   void withdraw(const core::AgentId& agent);
   void publish(const wire::advert::Advert& advert);
   DirectoryView local_view(const store::AgentRecord& a) const;
@@ -137,6 +140,14 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   std::unordered_map<core::PeerId, core::UnixMs> caught_up_from_;  // when each peer was last asked
   std::uint64_t catch_ups_ = 0;
   std::uint64_t caught_up_adverts_ = 0;
+  struct DecodedProfile {
+    std::uint64_t seq = 0;
+    std::size_t size = 0;
+    std::optional<a2a::Profile> profile;
+  };
+  // Of remote agents whose advert carries a profile; emptied when it holds
+  // more than the directory's entries (removed agents leave theirs behind).
+  mutable std::unordered_map<core::AgentId, DecodedProfile> profiles_;
 };
 
 }  // namespace agentmesh::node

@@ -178,6 +178,12 @@ TEST_F(ServicesTest, AdvertsCarryAPublishedA2aProfile) {
   ASSERT_TRUE(a->directory->entry(bob)->a2a);
   EXPECT_EQ(*a->directory->entry(bob)->a2a, small);
   EXPECT_TRUE(a->directory->published(bob));
+  // A new advert whose profile has the same size: the view follows it (the
+  // directory keeps each advert's profile decoded, by the advert's seq).
+  a2a::Profile renamed = small;
+  renamed.description = "Translator.";
+  publish(renamed);
+  EXPECT_EQ(a->directory->entry(bob)->a2a->description, "Translator.");
   a2a::Profile big = small;
   for (int i = 0; i < 8; ++i) {
     big.skills.push_back(a2a::Skill{"s" + std::to_string(i), "skill", std::string(900, 'd'), {}, {}});
@@ -377,7 +383,7 @@ TEST_F(ServicesTest, AnUnkeyedMessageLeavesWhileItsRowCommits) {
   auto send_held = [&](const std::string& body, std::optional<Result<SendReceipt>>& out) {
     spawn_send(message(bob.to_string(), body), out);
     EXPECT_EQ(a->direct->stats().pending, 1u);  // the tracker has it before its row commits
-    a->direct->tick();  // the attempt: the dial fails, then gossip; b commits and acks
+    a->direct->tick();                          // the attempt: the dial fails, then gossip; b commits and acks
     EXPECT_TRUE(a->run_until([&] { return inbox_of_bob().size() == 1 + (body == "unknown" ? 1u : 0u); }));
     EXPECT_TRUE(a->run_until([&] { return a->direct->stats().pending == 0; }));  // acked, not yet answered
     EXPECT_FALSE(out.has_value());
