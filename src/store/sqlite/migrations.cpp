@@ -273,7 +273,9 @@ CREATE TABLE a2a_push_configs(
     // indexes, so a step of an open task (put_task updates only the columns
     // that changed) writes no index page at all. Conversations are indexed
     // by the minute of their last message (last_minute = last_ms / 60000),
-    // which a message moves at most once a minute, not by last_ms itself.
+    // which a message moves at most once a minute, not by last_ms itself;
+    // their kept messages are keyed by the view's rowid (`view`), so the
+    // messages of the conversations in flight also share pages.
     R"sql(
 CREATE TABLE tasks_v12(
   id BLOB NOT NULL PRIMARY KEY,
@@ -322,6 +324,37 @@ DROP TABLE conversations;
 ALTER TABLE conversations_v12 RENAME TO conversations;
 CREATE INDEX conversations_last ON conversations(last_minute);
 CREATE INDEX conversations_agent_last ON conversations(agent, last_minute);
+
+CREATE TABLE conversation_messages_v12(
+  view INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  agent BLOB NOT NULL,
+  conversation TEXT NOT NULL,
+  sent INTEGER NOT NULL,
+  peer BLOB NOT NULL,
+  request_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  performative TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  reply_with TEXT NOT NULL,
+  in_reply_to TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  metadata BLOB NOT NULL
+);
+INSERT INTO conversation_messages_v12 SELECT c.rowid, m.idx, m.agent, m.conversation, m.sent, m.peer, m.request_id,
+  m.seq, m.time_ms, m.content_type, m.body, m.performative, m.conversation_id, m.reply_with, m.in_reply_to,
+  m.protocol, m.metadata
+  FROM conversation_messages m JOIN conversations c ON c.agent = m.agent AND c.id = m.conversation
+  ORDER BY c.rowid, m.idx;
+DROP TABLE conversation_messages;
+ALTER TABLE conversation_messages_v12 RENAME TO conversation_messages;
+CREATE UNIQUE INDEX conversation_messages_view ON conversation_messages(view, idx);
+CREATE INDEX conversation_messages_reply ON conversation_messages(agent, reply_with)
+  WHERE sent = 0 AND reply_with != '';
+CREATE INDEX conversation_messages_request ON conversation_messages(agent, request_id) WHERE sent = 0;
 )sql",
 };
 

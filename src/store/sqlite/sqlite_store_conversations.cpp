@@ -8,8 +8,9 @@ namespace agentmesh::store::sqlite {
 
 namespace {
 
+// Column 6, the view's rowid, keys its messages (migration 12).
 constexpr const char* kGetConversation =
-    "SELECT agent, id, protocol, messages, first_ms, last_ms FROM conversations WHERE agent = ?1 AND id = ?2";
+    "SELECT agent, id, protocol, messages, first_ms, last_ms, rowid FROM conversations WHERE agent = ?1 AND id = ?2";
 // last_minute (last_ms / 60000) is what the indexes hold: a message sets it
 // only when the minute changes, as SQLite rewrites an index entry whenever
 // its column is assigned (migration 12).
@@ -30,15 +31,15 @@ constexpr const char* kParticipants =
     "SELECT participant FROM conversation_participants WHERE agent = ?1 AND conversation = ?2 ORDER BY participant";
 constexpr const char* kInsertMessage =
     "INSERT INTO conversation_messages(agent, conversation, idx, sent, peer, request_id, seq, time_ms, content_type, "
-    "body, performative, conversation_id, reply_with, in_reply_to, protocol, metadata) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
-constexpr const char* kTrimMessages =
-    "DELETE FROM conversation_messages WHERE agent = ?1 AND conversation = ?2 AND idx <= ?3";
+    "body, performative, conversation_id, reply_with, in_reply_to, protocol, metadata, view) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+constexpr const char* kTrimMessages = "DELETE FROM conversation_messages WHERE view = ?1 AND idx <= ?2";
+#define AGENTMESH_VIEW "(SELECT rowid FROM conversations WHERE agent = ?1 AND id = ?2)"
 #define AGENTMESH_MESSAGE_COLUMNS                                                                             \
   "SELECT agent, conversation, idx, sent, peer, request_id, seq, time_ms, content_type, body, performative, " \
   "conversation_id, reply_with, in_reply_to, protocol, metadata FROM conversation_messages "
 constexpr const char* kListMessages =
-    AGENTMESH_MESSAGE_COLUMNS "WHERE agent = ?1 AND conversation = ?2 AND idx > ?3 ORDER BY idx LIMIT ?4";
+    AGENTMESH_MESSAGE_COLUMNS "WHERE view = " AGENTMESH_VIEW " AND idx > ?3 ORDER BY idx LIMIT ?4";
 constexpr const char* kFindByReplyWith = AGENTMESH_MESSAGE_COLUMNS
     "WHERE agent = ?1 AND sent = 0 AND reply_with = ?2 AND reply_with != '' ORDER BY time_ms DESC LIMIT 1";
 constexpr const char* kFindByRequest =
@@ -53,7 +54,8 @@ constexpr const char* kIdleConversations =
 constexpr const char* kDeleteConversation = "DELETE FROM conversations WHERE agent = ?1 AND id = ?2";
 constexpr const char* kDeleteParticipants =
     "DELETE FROM conversation_participants WHERE agent = ?1 AND conversation = ?2";
-constexpr const char* kDeleteMessages = "DELETE FROM conversation_messages WHERE agent = ?1 AND conversation = ?2";
+constexpr const char* kDeleteMessages = "DELETE FROM conversation_messages WHERE view = " AGENTMESH_VIEW;
+#undef AGENTMESH_VIEW
 constexpr const char* kIdleBetween =
     "SELECT messages, last_ms - first_ms FROM conversations "
     "WHERE last_minute BETWEEN ?1 / 60000 AND ?2 / 60000 AND last_ms >= ?1 AND last_ms < ?2";
@@ -133,12 +135,14 @@ Result<void> SqliteStore::drop_conversation(const AgentId& agent, const std::str
 
 Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const ConversationLimits& limits) {
   std::optional<std::uint64_t> messages;  // the view's count so far, if it exists
+  std::int64_t view = 0;                  // its rowid
   {
     auto q = query(kGetConversation);
     q.bind_blob(1, m.agent.span()).bind_text(2, m.conversation);
     const int rc = q.step();
     if (rc == SQLITE_ROW) {
       messages = static_cast<std::uint64_t>(q.int64(3));
+      view = q.int64(6);
     } else if (rc != SQLITE_DONE) {
       return failed(sqlite::map_error(rc));
     }
@@ -148,6 +152,7 @@ Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const Conver
     auto q = query(kInsertConversation);
     q.bind_blob(1, m.agent.span()).bind_text(2, m.conversation).bind_text(3, m.content.protocol).bind(4, m.time_ms);
     if (auto r = q.exec(); !r) return failed(r.error());
+    view = db_.last_insert_rowid();
     m.index = 1;
     // Over the per-agent bound: the least recently active view goes.
     auto count = query(kCountAgentConversations);
@@ -185,12 +190,11 @@ Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const Conver
       .bind(7, static_cast<std::int64_t>(m.seq.value))
       .bind(8, m.time_ms);
   bind_content(ins, 9, m.content, md);
+  ins.bind(17, view);
   if (auto r = ins.exec(); !r) return failed(r.error());
   if (m.index > limits.max_messages) {
     auto trim = query(kTrimMessages);
-    trim.bind_blob(1, m.agent.span())
-        .bind_text(2, m.conversation)
-        .bind(3, static_cast<std::int64_t>(m.index - limits.max_messages));
+    trim.bind(1, view).bind(2, static_cast<std::int64_t>(m.index - limits.max_messages));
     if (auto r = trim.exec(); !r) return failed(r.error());
   }
   return created;

@@ -75,7 +75,9 @@ inline constexpr const char* kDeleteBlock = "DELETE FROM blocks WHERE agent=? AN
 inline constexpr const char* kDeleteAgentBlocks = "DELETE FROM blocks WHERE agent=?";
 inline constexpr const char* kDeleteAgentConversations = "DELETE FROM conversations WHERE agent=?";
 inline constexpr const char* kDeleteAgentParticipants = "DELETE FROM conversation_participants WHERE agent=?";
-inline constexpr const char* kDeleteAgentConversationMessages = "DELETE FROM conversation_messages WHERE agent=?";
+// Before kDeleteAgentConversations: a view's messages are keyed by its rowid.
+inline constexpr const char* kDeleteAgentConversationMessages =
+    "DELETE FROM conversation_messages WHERE view IN (SELECT rowid FROM conversations WHERE agent=?)";
 inline constexpr const char* kListBlocks = "SELECT agent, sender FROM blocks ORDER BY agent, sender";
 inline constexpr const char* kBlockExists = "SELECT 1 FROM blocks WHERE agent=? AND sender=?";
 inline constexpr const char* kPutDirectory =

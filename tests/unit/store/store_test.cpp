@@ -601,6 +601,7 @@ TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
   const auto path = dir.path() / "v11.db";
   const auto alice = random_agent(), bob = random_agent();
   const auto open = make_task(1, alice, bob, 1, false), ended = make_task(2, bob, alice, 4, true);
+  const auto request = crypto::random_request_id();
   {
     auto s = open_sqlite_store(path);
     ASSERT_TRUE(s);
@@ -613,7 +614,7 @@ TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
     m.agent = alice;
     m.conversation = "ctx";
     m.peer = bob;
-    m.request_id = crypto::random_request_id();
+    m.request_id = request;
     m.time_ms = 90'000;
     m.content.body = "hello";
     ASSERT_TRUE((*s)->note_conversation(m, {}));
@@ -646,6 +647,18 @@ TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
       ALTER TABLE c11 RENAME TO conversations;
       CREATE INDEX conversations_last ON conversations(last_ms);
       CREATE INDEX conversations_agent_last ON conversations(agent, last_ms);
+      CREATE TABLE m11(agent BLOB NOT NULL, conversation TEXT NOT NULL, idx INTEGER NOT NULL, sent INTEGER NOT NULL,
+        peer BLOB NOT NULL, request_id BLOB NOT NULL, seq INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+        content_type TEXT NOT NULL, body BLOB NOT NULL, performative TEXT NOT NULL, conversation_id TEXT NOT NULL,
+        reply_with TEXT NOT NULL, in_reply_to TEXT NOT NULL, protocol TEXT NOT NULL, metadata BLOB NOT NULL,
+        PRIMARY KEY(agent, conversation, idx));
+      INSERT INTO m11 SELECT agent, conversation, idx, sent, peer, request_id, seq, time_ms, content_type, body,
+        performative, conversation_id, reply_with, in_reply_to, protocol, metadata FROM conversation_messages;
+      DROP TABLE conversation_messages;
+      ALTER TABLE m11 RENAME TO conversation_messages;
+      CREATE INDEX conversation_messages_reply ON conversation_messages(agent, reply_with)
+        WHERE sent = 0 AND reply_with != '';
+      CREATE INDEX conversation_messages_request ON conversation_messages(agent, request_id) WHERE sent = 0;
       PRAGMA user_version = 11;
       COMMIT;)sql";
     char* err = nullptr;
@@ -676,6 +689,12 @@ TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
   ASSERT_TRUE(conversation);
   EXPECT_EQ(conversation->messages, 1u);
   EXPECT_EQ(conversation->last_ms, 90'000);
+  const auto kept = (*s)->list_conversation_messages(alice, "ctx", 0, 10).value();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].content.body, "hello");
+  auto replied = (*s)->find_received(alice, "nothing", request).value();
+  ASSERT_TRUE(replied);  // the partial index by request id came through too
+  EXPECT_EQ(replied->content.body, "hello");
   ASSERT_TRUE((*s)->begin());
   EXPECT_EQ(*(*s)->purge_conversations(90'000), 0u);
   EXPECT_EQ(*(*s)->purge_conversations(90'001), 1u);
