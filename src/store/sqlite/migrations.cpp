@@ -275,7 +275,9 @@ CREATE TABLE a2a_push_configs(
     // by the minute of their last message (last_minute = last_ms / 60000),
     // which a message moves at most once a minute, not by last_ms itself;
     // their kept messages are keyed by the view's rowid (`view`), so the
-    // messages of the conversations in flight also share pages.
+    // messages of the conversations in flight also share pages; each agent's
+    // number of views is kept (conversation_counts) instead of counted on
+    // every new view.
     R"sql(
 CREATE TABLE tasks_v12(
   id BLOB NOT NULL PRIMARY KEY,
@@ -324,6 +326,11 @@ DROP TABLE conversations;
 ALTER TABLE conversations_v12 RENAME TO conversations;
 CREATE INDEX conversations_last ON conversations(last_minute);
 CREATE INDEX conversations_agent_last ON conversations(agent, last_minute);
+CREATE TABLE conversation_counts(
+  agent BLOB PRIMARY KEY,
+  views INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO conversation_counts SELECT agent, count(*) FROM conversations GROUP BY agent;
 
 CREATE TABLE conversation_messages_v12(
   view INTEGER NOT NULL,

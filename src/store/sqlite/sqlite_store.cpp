@@ -141,9 +141,9 @@ Result<void> SqliteStore::delete_agent(const AgentId& id) {
     if (auto r = q.exec(); !r) return r;
     if (db_.changes() == 0) return error::not_found;
   }
-  for (const char* sql :
-       {kDeleteCursor, kDeleteInbox, kDeleteAgentSubscriptions, kDeleteAgentBlocks, kDeleteAgentA2aTokens,
-        kDeleteAgentConversationMessages, kDeleteAgentParticipants, kDeleteAgentConversations}) {
+  for (const char* sql : {kDeleteCursor, kDeleteInbox, kDeleteAgentSubscriptions, kDeleteAgentBlocks,
+                          kDeleteAgentA2aTokens, kDeleteAgentConversationMessages, kDeleteAgentParticipants,
+                          kDeleteAgentConversations, kDeleteAgentConversationCount}) {
     auto q = query(sql);
     q.bind_blob(1, id.span());
     if (auto r = q.exec(); !r) return r;

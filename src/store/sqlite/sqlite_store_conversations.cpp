@@ -22,7 +22,11 @@ constexpr const char* kTouchConversation =
     "protocol = CASE WHEN protocol = '' THEN ?4 ELSE protocol END WHERE agent = ?1 AND id = ?2";
 constexpr const char* kTouchLastMinute =
     "UPDATE conversations SET last_minute = ?3 / 60000 WHERE agent = ?1 AND id = ?2 AND last_minute < ?3 / 60000";
-constexpr const char* kCountAgentConversations = "SELECT count(*) FROM conversations WHERE agent = ?1";
+// An agent's number of views, kept rather than counted (migration 12).
+constexpr const char* kCountNewView =
+    "INSERT INTO conversation_counts(agent, views) VALUES(?1, 1) "
+    "ON CONFLICT(agent) DO UPDATE SET views = views + 1 RETURNING views";
+constexpr const char* kCountDroppedView = "UPDATE conversation_counts SET views = views - 1 WHERE agent = ?1";
 constexpr const char* kLeastRecent =
     "SELECT id FROM conversations WHERE agent = ?1 AND id != ?2 ORDER BY last_minute, last_ms, id LIMIT 1";
 constexpr const char* kAddParticipant =
@@ -130,7 +134,10 @@ Result<void> SqliteStore::drop_conversation(const AgentId& agent, const std::str
     q.bind_blob(1, agent.span()).bind_text(2, id);
     if (auto r = q.exec(); !r) return r.error();
   }
-  return {};
+  if (db_.changes() == 0) return {};  // there was no such view
+  auto count = query(kCountDroppedView);
+  count.bind_blob(1, agent.span());
+  return count.exec();
 }
 
 Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const ConversationLimits& limits) {
@@ -155,10 +162,16 @@ Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const Conver
     view = db_.last_insert_rowid();
     m.index = 1;
     // Over the per-agent bound: the least recently active view goes.
-    auto count = query(kCountAgentConversations);
-    count.bind_blob(1, m.agent.span());
-    if (count.step() != SQLITE_ROW) return failed(error::io);
-    for (auto n = static_cast<std::size_t>(count.int64(0)); n > limits.max_per_agent; --n) {
+    std::size_t views = 0;
+    {
+      auto count = query(kCountNewView);
+      count.bind_blob(1, m.agent.span());
+      const int rc = count.step();
+      if (rc != SQLITE_ROW) return failed(sqlite::map_error(rc));
+      views = static_cast<std::size_t>(count.int64(0));
+      if (const int done = count.step(); done != SQLITE_DONE) return failed(sqlite::map_error(done));
+    }
+    for (auto n = views; n > limits.max_per_agent; --n) {
       auto oldest = query(kLeastRecent);
       oldest.bind_blob(1, m.agent.span()).bind_text(2, m.conversation);
       if (oldest.step() != SQLITE_ROW) break;

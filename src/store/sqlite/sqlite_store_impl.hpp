@@ -75,6 +75,7 @@ inline constexpr const char* kDeleteBlock = "DELETE FROM blocks WHERE agent=? AN
 inline constexpr const char* kDeleteAgentBlocks = "DELETE FROM blocks WHERE agent=?";
 inline constexpr const char* kDeleteAgentConversations = "DELETE FROM conversations WHERE agent=?";
 inline constexpr const char* kDeleteAgentParticipants = "DELETE FROM conversation_participants WHERE agent=?";
+inline constexpr const char* kDeleteAgentConversationCount = "DELETE FROM conversation_counts WHERE agent=?";
 // Before kDeleteAgentConversations: a view's messages are keyed by its rowid.
 inline constexpr const char* kDeleteAgentConversationMessages =
     "DELETE FROM conversation_messages WHERE view IN (SELECT rowid FROM conversations WHERE agent=?)";

@@ -129,6 +129,11 @@ TEST_P(ConversationStoreTest, RecencyAcrossMinutesFollowsTheExactTimes) {
   txn([&] { EXPECT_EQ(store_->purge_conversations(150'001).value(), 2u); });
   EXPECT_TRUE(store_->get_conversation(alice, "new").value());
   EXPECT_FALSE(store_->get_conversation(alice, "early").value());
+  // Purged and evicted views no longer count toward the bound: two new ones
+  // make three, and nothing goes.
+  note(message(alice, "x", false, bob, 160'000, "1"), limits);
+  note(message(alice, "y", false, bob, 161'000, "1"), limits);
+  for (const char* kept : {"new", "x", "y"}) EXPECT_TRUE(store_->get_conversation(alice, kept).value());
 }
 
 TEST_P(ConversationStoreTest, ListsByStatePurgesIdleViewsAndTotals) {

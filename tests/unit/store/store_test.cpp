@@ -647,6 +647,7 @@ TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
       ALTER TABLE c11 RENAME TO conversations;
       CREATE INDEX conversations_last ON conversations(last_ms);
       CREATE INDEX conversations_agent_last ON conversations(agent, last_ms);
+      DROP TABLE conversation_counts;
       CREATE TABLE m11(agent BLOB NOT NULL, conversation TEXT NOT NULL, idx INTEGER NOT NULL, sent INTEGER NOT NULL,
         peer BLOB NOT NULL, request_id BLOB NOT NULL, seq INTEGER NOT NULL, time_ms INTEGER NOT NULL,
         content_type TEXT NOT NULL, body BLOB NOT NULL, performative TEXT NOT NULL, conversation_id TEXT NOT NULL,
@@ -696,8 +697,22 @@ TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
   ASSERT_TRUE(replied);  // the partial index by request id came through too
   EXPECT_EQ(replied->content.body, "hello");
   ASSERT_TRUE((*s)->begin());
-  EXPECT_EQ(*(*s)->purge_conversations(90'000), 0u);
-  EXPECT_EQ(*(*s)->purge_conversations(90'001), 1u);
+  // The migration counted alice's one view: two more pass the bound of 2,
+  // and the least recent one (the migrated view) goes.
+  ConversationLimits two;
+  two.max_per_agent = 2;
+  for (const char* id : {"ctx2", "ctx3"}) {
+    ConversationMessage more;
+    more.agent = alice;
+    more.conversation = id;
+    more.peer = bob;
+    more.request_id = crypto::random_request_id();
+    more.time_ms = 95'000;
+    ASSERT_TRUE((*s)->note_conversation(more, two));
+  }
+  EXPECT_FALSE((*s)->get_conversation(alice, "ctx").value());
+  EXPECT_TRUE((*s)->list_conversation_messages(alice, "ctx", 0, 10).value().empty());
+  EXPECT_EQ(*(*s)->purge_conversations(95'001), 2u);
   ASSERT_TRUE((*s)->commit());
 }
 
