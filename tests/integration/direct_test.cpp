@@ -93,12 +93,14 @@ TEST(DirectMessagesTest, DirectGossipAndLoopbackPathsWithReceipts) {
   ASSERT_EQ(st4, 202) << json::serialize(r4);
   EXPECT_EQ(str(r4, "path"), "loopback");
   EXPECT_EQ(str(r4, "state"), "accepted");
-  // Without waiting: 202 once the outbox row is committed; the envelope left
-  // while it committed, so the state is sending (or accepted already).
+  // Without waiting: 202 once the outbox row is committed. The envelope
+  // usually leaves while it commits (sending, or accepted already), but the
+  // commit may also win the race, and then the attempt is still to come
+  // (queued, as docs/api.md allows); the status below proves delivery.
   auto [st5, r5] = send(a, alice, bob.id, "fire and forget");
   ASSERT_EQ(st5, 202) << json::serialize(r5);
   const auto state5 = str(r5, "state");
-  EXPECT_TRUE(state5 == "sending" || state5 == "accepted") << state5;
+  EXPECT_TRUE(state5 == "queued" || state5 == "sending" || state5 == "accepted") << state5;
   const auto rid5 = str(r5, "request_id");
   ASSERT_TRUE(eventually([&] { return str(status(a, alice, rid5), "state") == "accepted"; }, 20s));
   EXPECT_EQ(str(status(a, alice, rid5), "seq"), "3");
