@@ -134,10 +134,11 @@ export function batcher(flush) {
   };
 }
 
+// One formatter for every time shown: toLocaleString() builds a new one per call.
+const dateTime = new Intl.DateTimeFormat(undefined, {dateStyle: 'short', timeStyle: 'medium', hour12: false});
+
 export function time(ms) {
-  if (!ms) return '';
-  const d = new Date(ms);
-  return d.toLocaleString(undefined, {hour12: false});
+  return ms ? dateTime.format(ms) : '';
 }
 
 export function short(id) {

@@ -6,10 +6,22 @@ import {act, agentPicker, api, batcher, clear, enc, field, h, metrics, short, st
 
 const WINDOW_S = 15 * 60;
 const SAMPLE_MS = 2000;
-const MAX_ROWS = 500;
+// The newest rows a live inbox keeps on screen: each frame that adds rows lays
+// the table out again, so this bounds a frame's work during a burst (at 500
+// rows a 1,000 msgs/s burst drew about 30 frames a second, at 100 about 55).
+const MAX_ROWS = 100;
 
-// Rates since the page opened, one point per SAMPLE_MS, the last 15 minutes.
+// Rates per second over the last 15 minutes: the daemon's history (one point per
+// 5 s, GET /v1/diagnostics/rates) when the overview opens, then a point per
+// SAMPLE_MS from /metrics while it stays open.
+const KEYS = ['accepted', 'delivered', 'published'];
 const rateSeries = {t: [], accepted: [], delivered: [], published: [], last: null};
+
+function seedRates(history) {
+  rateSeries.t = history.points.map((p) => p.time_ms / 1000);
+  for (const k of KEYS) rateSeries[k] = history.points.map((p) => p[k]);
+  rateSeries.last = null;  // the next /metrics sample is a baseline, not a point spanning the gap
+}
 
 function recordRates(samples) {
   const now = Date.now() / 1000;
@@ -23,12 +35,24 @@ function recordRates(samples) {
   if (!last) return;
   const dt = Math.max(now - last.now, 0.001);
   rateSeries.t.push(now);
-  for (const k of ['accepted', 'delivered', 'published']) {
-    rateSeries[k].push(Math.max(0, (totals[k] - last.totals[k]) / dt));
-  }
+  for (const k of KEYS) rateSeries[k].push(Math.max(0, (totals[k] - last.totals[k]) / dt));
   while (rateSeries.t.length && rateSeries.t[0] < now - WINDOW_S) {
-    for (const k of ['t', 'accepted', 'delivered', 'published']) rateSeries[k].shift();
+    for (const k of ['t', ...KEYS]) rateSeries[k].shift();
   }
+}
+
+// AutoNAT's verdict (GET /v1/node, `reachability`) and the relays that carry
+// this daemon when others cannot dial it: [value, detail, class].
+function reachability(node, peers) {
+  const state = (node.reachability && node.reachability.state) || 'unknown';
+  const relays = (node.relay_addrs || []).length;
+  if (state === 'public') return ['public', 'other daemons dial it directly', 'state-ok'];
+  if (state === 'private') {
+    return relays ? ['private', `reached through ${relays} relay address${relays === 1 ? '' : 'es'}`, 'state-ok']
+      : ['private', 'not dialable and no relay reservation: only outgoing connections', 'state-degraded'];
+  }
+  if (!peers) return ['unknown', 'no peers connected', 'state-degraded'];
+  return ['unknown', `${peers} peer${peers === 1 ? '' : 's'} connected; no AutoNAT answer yet`, ''];
 }
 
 function chart(title, key, color) {
@@ -47,12 +71,18 @@ function chart(title, key, color) {
       if (Math.abs(plot.width - width()) > 4) plot.setSize({width: width(), height: 120});
       plot.setData([rateSeries.t, rateSeries[key]]);
       box.dataset.points = String(rateSeries.t.length);
+      box.dataset.first = String(rateSeries.t.length ? rateSeries.t[0] : '');
     },
     label() {
       const v = rateSeries[key];
       return v.length ? v[v.length - 1].toFixed(1) : '…';
     },
   };
+}
+
+function reachabilityCard([value, detail, cls]) {
+  return h('div', {class: 'card', id: 'reachability'}, h('h3', {}, 'Reachability'), h('div', {class: `big ${cls}`}, value),
+      h('div', {class: 'muted'}, detail));
 }
 
 function queueRows(samples) {
@@ -94,10 +124,15 @@ export function overviewView(root) {
     chart('Published', 'published', '#b45309')];
   const components = h('div');
   const queues = h('div');
-  root.append(h('h1', {}, 'Overview'), cards, h('h2', {}, 'Rates (last 15 minutes, since this page opened)'),
+  root.append(h('h1', {}, 'Overview'), cards, h('h2', {}, 'Rates (last 15 minutes)'),
       h('div', {class: 'charts'}, charts.map((c) => c.box)), h('h2', {}, 'Components'), components,
       h('h2', {}, 'Queues'), queues);
   let stopped = false;
+  const seeded = api('GET', '/v1/diagnostics/rates').then((history) => {
+    if (stopped) return;
+    seedRates(history);
+    for (const c of charts) c.update();
+  }).catch((e) => status(e.message, true));
   async function refresh() {
     try {
       const pending = metrics();
@@ -112,7 +147,7 @@ export function overviewView(root) {
           card('Version', health.version || ''),
           card('Uptime', `${Math.floor((health.uptime_s || 0) / 60)} min`),
           card('Peers connected', String(peers.peers.length)),
-          card('Reachability', peers.peers.length ? 'in the mesh' : 'no peers', peers.peers.length ? 'state-ok' : 'state-degraded'),
+          reachabilityCard(reachability(node, peers.peers.length)),
           h('div', {class: 'card'}, h('h3', {}, 'Peer id'), h('div', {class: 'mono'}, node.peer_id),
               h('div', {class: 'mono muted'}, (node.listen_addrs || []).join(' '))));
       clear(components).append(table([
@@ -124,6 +159,7 @@ export function overviewView(root) {
         if (!tr.textContent.includes('ok')) tr.classList.add('warn');
       }
       const samples = await pending;
+      await seeded;
       if (stopped) return;
       recordRates(samples);
       for (const c of charts) c.update();
@@ -298,7 +334,7 @@ function openInbox(root, agent) {
   const tbody = h('tbody', {id: 'inbox-rows'});
   const counter = h('p', {class: 'muted', id: 'inbox-count'});
   root.append(h('h2', {}, `Send as ${agent.name}`), sendForm(agent), h('h2', {}, `${agent.name}'s inbox (live)`), counter,
-      h('div', {class: 'scroll'}, h('table', {}, h('thead', {}, h('tr', {},
+      h('div', {class: 'scroll inbox-scroll'}, h('table', {class: 'inbox'}, h('thead', {}, h('tr', {},
           ['seq', 'received', 'from', 'performative', 'message', ''].map((c, i) => h('th', {scope: 'col', class: i === 1 ? 'hide-narrow' : null}, c)))), tbody)));
   let received = 0;
   let acked = agent.acked_seq;

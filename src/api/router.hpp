@@ -37,6 +37,7 @@ struct RouteContext;
 struct Principal;
 class ConsoleAuth;
 class A2aOutbound;
+class RateHistory;
 
 struct RouterConfig {
   std::string admin_token;
@@ -51,6 +52,9 @@ struct RouterConfig {
   // The outbound A2A client (tasks "to": "a2a:URL", /v1/a2a/credentials);
   // null: those answer 503 (the daemon always sets it).
   std::shared_ptr<A2aOutbound> outbound;
+  // The console's rate charts (api/rate_history.hpp); null: the history is
+  // empty (the daemon always sets it and samples it).
+  std::shared_ptr<const RateHistory> rates;
 };
 
 // The local API. Implements the server's RequestHandler (api/server.hpp)

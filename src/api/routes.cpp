@@ -81,6 +81,7 @@ const Route kRoutes[] = {
     {"GET", "/v1/diagnostics/a2a", Auth::admin, kNoBody, &routes::a2a_diagnostics},
     {"POST", "/v1/ui/codes", Auth::admin, kNoBody, &routes::console_code},
     {"GET", "/v1/diagnostics/console", Auth::admin, kNoBody, &routes::console_diagnostics},
+    {"GET", "/v1/diagnostics/rates", Auth::admin, kNoBody, &routes::rate_history},
 };
 
 }  // namespace

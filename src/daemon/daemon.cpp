@@ -11,6 +11,7 @@
 
 #include "api/a2a_gateway.hpp"
 #include "api/a2a_outbound.hpp"
+#include "api/rate_history.hpp"
 #include "api/server.hpp"
 #include "core/fs.hpp"
 #include "core/spawn.hpp"
@@ -127,8 +128,10 @@ int run_daemon(const DaemonConfig& config) {
       std::make_shared<api::A2aOutbound>(node::NodeHandle(*node), outbound_config, credentials, logging.get("a2a"));
   outbound->start(ioc.get_executor());
 
+  auto rates = std::make_shared<api::RateHistory>();
   api::RouterConfig router_config;
   router_config.outbound = outbound;
+  router_config.rates = rates;
   router_config.admin_token = *token;
   router_config.listen_host = config.api.host;
   router_config.json.max_payload_bytes = config.node.max_payload_bytes;
@@ -149,6 +152,10 @@ int run_daemon(const DaemonConfig& config) {
     return 1;
   }
   server.start();
+  core::spawn(ioc.get_executor(), (*node)->task_reporter(), "rate_sampler", {},
+              [&server, weak = std::weak_ptr<api::RateHistory>(rates), handle = node::NodeHandle(*node)]() {
+                return api::sample_rates(handle, server.stats(), weak, std::make_shared<core::SystemClock>());
+              });
   if (auto started = start_a2a(ioc, config, node::NodeHandle(*node), logging, (*node)->task_reporter(), *a2a, why);
       !started) {
     log->critical("{}", why);

@@ -1,8 +1,11 @@
-// routes/console: the web console's one-time login codes and its figures.
+// routes/console: the web console's one-time login codes, its figures and the
+// rate history its overview charts.
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "api/console.hpp"
+#include "api/rate_history.hpp"
 #include "api/routes/handlers.hpp"
 
 namespace agentmesh::api::routes {
@@ -28,6 +31,22 @@ Task console_diagnostics(RouteContext& c) {
   o["logins"] = f.logins;
   o["sessions_open"] = f.sessions_open;
   o["evicted"] = f.evicted;
+  co_return json_response(200, o);
+}
+
+// GET /v1/diagnostics/rates
+Task rate_history(RouteContext& c) {
+  json::array points;
+  if (const auto& rates = c.router.config().rates) {
+    for (const auto& p : rates->points()) {
+      points.push_back(json::object{
+          {"time_ms", p.at}, {"accepted", p.accepted}, {"delivered", p.delivered}, {"published", p.published}});
+    }
+  }
+  json::object o;
+  o["interval_ms"] = RateHistory::kIntervalMs;
+  o["window_ms"] = RateHistory::kWindowMs;
+  o["points"] = std::move(points);
   co_return json_response(200, o);
 }
 

@@ -99,8 +99,9 @@ Task transport_diagnostics(RouteContext& c);
 Task pubsub_diagnostics(RouteContext& c);
 Task direct_diagnostics(RouteContext& c);
 
-// routes/console.cpp: the web console's login codes and figures
+// routes/console.cpp: the web console's login codes, figures and rate history
 Task console_code(RouteContext& c);
 Task console_diagnostics(RouteContext& c);
+Task rate_history(RouteContext& c);
 
 }  // namespace agentmesh::api::routes

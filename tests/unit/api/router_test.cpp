@@ -1,6 +1,7 @@
 #include "api/router.hpp"
 
 #include "api/console_auth.hpp"
+#include "api/rate_history.hpp"
 #include "core/clock.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -159,6 +160,32 @@ TEST_F(RouterTest, MetricsCountRequestsByRouteAndStatus) {
   EXPECT_NE(r.body.find("agentmesh_store_commit_latency_seconds_bucket"), std::string::npos);
   EXPECT_NE(r.body.find("agentmesh_store_commit_batch_size_count"), std::string::npos);
   EXPECT_NE(r.body.find(R"(agentmesh_queue_capacity{queue="store_writer"})"), std::string::npos);
+}
+
+TEST_F(RouterTest, RatesAnswerTheDaemonsHistoryToTheAdminOnly) {
+  auto empty = call("GET", "/v1/diagnostics/rates", kAdmin);
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_TRUE(json::parse(empty.body).at("points").as_array().empty());
+  auto rates = std::make_shared<RateHistory>();
+  const auto t0 = core::ManualClock::kDefaultStartMs;
+  rates->add(t0, {0, 0, 0});
+  rates->add(t0 + RateHistory::kIntervalMs, {10, 5, 0});
+  RouterConfig rc;
+  rc.admin_token = kAdmin;
+  rc.rates = rates;
+  router_ = std::make_unique<Router>(node::NodeHandle(node_), rc, stats_);
+  auto r = call("GET", "/v1/diagnostics/rates", kAdmin);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto o = json::parse(r.body).as_object();
+  EXPECT_EQ(o.at("interval_ms").as_int64(), RateHistory::kIntervalMs);
+  EXPECT_EQ(o.at("window_ms").as_int64(), RateHistory::kWindowMs);
+  const auto& points = o.at("points").as_array();
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].at("time_ms").as_int64(), t0 + RateHistory::kIntervalMs);
+  EXPECT_DOUBLE_EQ(points[0].at("accepted").as_double(), 2.0);
+  EXPECT_DOUBLE_EQ(points[0].at("delivered").as_double(), 1.0);
+  EXPECT_DOUBLE_EQ(points[0].at("published").as_double(), 0.0);
+  EXPECT_EQ(call("GET", "/v1/diagnostics/rates", alice_token_).status, 403);
 }
 
 TEST_F(RouterTest, DeadLetterRetryRedeliversToAnExistingRecipientOnce) {
