@@ -7,6 +7,11 @@ import {renderBody} from './views.js';
 const STATES = ['submitted', 'working', 'input_required', 'auth_required', 'completed', 'failed', 'canceled', 'rejected'];
 const OPEN = new Set(['submitted', 'working', 'input_required', 'auth_required']);
 const MAX_ROWS = 500;
+const TASK_PAGE = 200;
+// Steps decided by the assignee; the others by the requester, or by a timer on
+// the requester's daemon (docs/api.md, "Actions" and "Acceptance timeout").
+const ASSIGNEE_STEPS = new Set(['accepted', 'progress', 'input_required', 'completed', 'rejected']);
+const TIMER_REASONS = new Set(['not_accepted', 'deadline_exceeded']);
 
 function text(parts) {
   return (parts || []).map((p) => (p.kind === 'text' ? p.text : p.kind === 'data' ? JSON.stringify(p.data) : p.uri)).join(' ');
@@ -67,7 +72,9 @@ function newTaskForm(me, reload) {
 
 function openBoard(root, me) {
   const board = h('div', {class: 'board', id: 'task-board'});
-  const timeline = h('div', {id: 'task-timeline'});
+  const more = h('p', {id: 'task-more'});
+  const detail = h('div', {id: 'task-detail'});
+  let pages = 1;
   let reloadTimer = null;
   const reload = () => {
     if (reloadTimer) return;
@@ -76,53 +83,101 @@ function openBoard(root, me) {
       act(load);
     }, 150);
   };
-  root.append(h('h2', {}, `Request a task as ${me.name}`), newTaskForm(me, reload), h('h2', {}, 'Board (live)'), board,
-      h('h2', {}, 'Timeline'), timeline);
-  let closeTimeline = () => {};
+  root.append(h('h2', {}, `Request a task as ${me.name}`), newTaskForm(me, reload), h('h2', {}, 'Board (live)'), board, more,
+      h('h2', {}, 'Task'), detail);
+  let closeDetail = () => {};
   function card(t) {
     const note = h('input', {'aria-label': `Note for task ${short(t.task_id)}`, placeholder: 'note or reason'});
     const acts = actionsFor(t, me);
     return h('div', {class: 'task', 'data-task': t.task_id, 'data-state': t.state},
         h('div', {class: 'mono'}, h('a', {href: '#', on: {click: (e) => {
           e.preventDefault();
-          closeTimeline();
-          closeTimeline = showTimeline(timeline, me, t.task_id);
+          closeDetail();
+          closeDetail = showTask(detail, me, t.task_id);
         }}}, short(t.task_id))),
         h('div', {}, t.requester === me.agent_id ? `to ${short(t.assignee)}` : `from ${short(t.requester)}`),
         h('div', {class: 'muted'}, text(t.input)),
         t.messages && t.messages.length ? h('div', {}, text(t.messages[t.messages.length - 1].parts)) : null,
         t.reason ? h('div', {class: 'state-degraded'}, t.reason) : null,
+        t.artifacts && t.artifacts.length ? h('div', {class: 'muted'}, `${t.artifacts.length} artifact${t.artifacts.length === 1 ? '' : 's'}`) : null,
         acts.length ? note : null,
         acts.map((a) => h('button', {type: 'button', on: {click: () => act(() =>
           api('POST', `/v1/agents/${enc(me.agent_id)}/tasks/${t.task_id}/${a}`, actionBody(a, note.value.trim())), `${a}: done.`).then(reload)}}, a)));
   }
+  // The first `pages` pages of the agent's tasks (by task id), read again on every change.
   async function load() {
-    const {tasks} = await api('GET', `/v1/agents/${enc(me.agent_id)}/tasks?role=any&limit=1000`);
+    const tasks = [];
+    let after = '';
+    let full = false;
+    for (let i = 0; i < pages; i++) {
+      const r = await api('GET', `/v1/agents/${enc(me.agent_id)}/tasks?role=any&limit=${TASK_PAGE}${after ? `&after=${after}` : ''}`);
+      tasks.push(...r.tasks);
+      full = Boolean(r.next_after);
+      if (!full) break;
+      after = r.next_after;
+    }
     clear(board).append(...STATES.map((s) => {
       const here = tasks.filter((t) => t.state === s);
       return h('section', {class: 'column', 'data-column': s, 'aria-label': s}, h('h3', {}, `${s} (${here.length})`), here.map(card));
     }));
+    clear(more).append(h('span', {}, `${tasks.length} task${tasks.length === 1 ? '' : 's'} shown`, full ? ' ' : '.',
+        full ? h('button', {type: 'button', on: {click: () => {
+          pages += 1;
+          act(load);
+        }}}, `Show ${TASK_PAGE} more`) : null));
   }
   act(load);
   const closeStream = stream(`/v1/agents/${enc(me.agent_id)}/tasks/events?after=${me.last_seq}`, {task: reload});
   return () => {
     closeStream();
-    closeTimeline();
+    closeDetail();
     clearTimeout(reloadTimer);
   };
 }
 
-function showTimeline(box, me, taskId) {
+function partView(p) {
+  if (p.kind === 'text') return h('div', {class: 'msg-body'}, p.text);
+  if (p.kind === 'data') return h('pre', {class: 'msg-body mono'}, JSON.stringify(p.data, null, 2));
+  // A file by reference: its address is shown as text, never followed from here.
+  return h('div', {}, 'file ', h('span', {class: 'mono'}, p.uri), [p.name, p.media_type, p.size !== undefined ? bytes(p.size) : '']
+      .filter(Boolean).map((x) => ` · ${x}`).join(''));
+}
+
+function artifactsView(task) {
+  if (!task.artifacts || !task.artifacts.length) return h('p', {class: 'muted'}, 'No artifacts yet.');
+  return h('div', {}, task.artifacts.map((a) => h('section', {class: 'artifact', 'data-artifact': a.name},
+      h('h3', {}, a.name, h('span', {class: 'muted'}, ` · ${a.chunks} chunk${a.chunks === 1 ? '' : 's'}${a.complete ? ', complete' : ', open'}`)),
+      (a.parts || []).map(partView))));
+}
+
+function actorOf(e, requester) {
+  if (ASSIGNEE_STEPS.has(e.kind) || (e.kind === 'failed' && !TIMER_REASONS.has(e.reason))) return short(e.assignee);
+  if (e.kind === 'failed' || e.kind === 'offered') return 'requester\'s daemon';
+  return short(requester);
+}
+
+// One task: its artifacts (read again after each step) and its timeline (the step stream).
+function showTask(box, me, taskId) {
   const rows = h('tbody');
-  clear(box).append(h('p', {class: 'mono'}, taskId), h('div', {class: 'scroll'}, h('table', {}, h('thead', {}, h('tr', {},
-      ['#', 'time', 'step', 'state', 'actor', 'detail'].map((c) => h('th', {scope: 'col'}, c)))), rows)));
+  const artifacts = h('div', {id: 'task-artifacts'});
+  clear(box).append(h('p', {class: 'mono'}, taskId), h('h3', {}, 'Artifacts'), artifacts, h('h3', {}, 'Timeline'),
+      h('div', {class: 'scroll', id: 'task-timeline'}, h('table', {}, h('thead', {}, h('tr', {},
+          ['#', 'time', 'step', 'state', 'actor', 'detail'].map((c) => h('th', {scope: 'col'}, c)))), rows)));
+  let requester = '';
+  const refresh = batcher(() => act(async () => {
+    const t = await api('GET', `/v1/agents/${enc(me.agent_id)}/tasks/${taskId}`);
+    requester = t.requester;
+    clear(artifacts).append(artifactsView(t));
+  }));
   const add = (e) => {
-    const actor = ['accepted', 'progress', 'input_required', 'completed', 'failed', 'rejected'].includes(e.kind) ? e.assignee : 'requester';
-    const artifacts = (e.artifacts || []).map((a) => `${a.name}#${a.index}: ${text(a.parts)}`).join('; ');
+    if (e.task) requester = e.task.requester;
+    const chunks = (e.artifacts || []).map((a) => `${a.name}#${a.index}: ${text(a.parts)}`).join('; ');
     rows.append(h('tr', {}, h('td', {}, String(e.state_sequence)), h('td', {}, time(e.time_ms)), h('td', {}, e.kind),
-        h('td', {}, e.state), h('td', {class: 'mono'}, actor === 'requester' ? actor : short(actor)),
-        h('td', {}, [e.message ? text(e.message.parts) : '', e.reason || '', artifacts].filter(Boolean).join(' · '))));
+        h('td', {}, e.state), h('td', {class: 'mono'}, actorOf(e, requester)),
+        h('td', {}, [e.message ? text(e.message.parts) : '', e.reason || '', chunks].filter(Boolean).join(' · '))));
+    refresh();
   };
+  refresh();
   return stream(`/v1/agents/${enc(me.agent_id)}/tasks/${taskId}/events?after=0`, {task: add});
 }
 

@@ -122,6 +122,42 @@ async function expiredCode(page, a) {
   await seen(page.getByText('That login link is used or expired.'), 'a spent code is refused in the browser');
 }
 
+// Presses Tab until `want(focused element)` holds (at most `max` times); returns what has focus.
+async function tabTo(page, what, want, max = 40) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(() => {
+      const e = document.activeElement;
+      return {tag: e.tagName, id: e.id, text: e.textContent.trim(), href: e.getAttribute('href'),
+        outline: getComputedStyle(e).outlineStyle};
+    });
+    if (want(f)) return f;
+  }
+  throw new Error(`Tab never reached ${what}`);
+}
+
+// The console without a mouse: the skip link first, the sections from the keyboard, a form filled and sent.
+async function keyboardOnly(page, a) {
+  await page.goto('about:blank');
+  await page.goto(`http://${a.api}/ui/#/overview`);
+  await page.locator('.card .big').first().waitFor();
+  const skip = await tabTo(page, 'the skip link', (f) => f.tag === 'A', 1);
+  check(skip.text === 'Skip to content', `the first Tab stop is the skip link (${skip.text})`);
+  const nav = await tabTo(page, 'the Agents section', (f) => f.href === '#/agents');
+  check(nav.outline !== 'none', 'the focused control shows an outline');
+  await page.keyboard.press('Enter');
+  await page.locator('#new-agent-name').waitFor();
+  check(page.url().endsWith('#/agents'), 'Enter on a section opens it');
+  await tabTo(page, 'the name field', (f) => f.id === 'new-agent-name');
+  await page.keyboard.type('dave');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('review');
+  await page.keyboard.press('Enter');
+  await seen(page.locator('.secret').getByText('Token for dave'), 'an agent created from the keyboard alone');
+  const copy = await tabTo(page, 'the token\'s Copy button', (f) => f.tag === 'BUTTON' && f.text === 'Copy');
+  check(copy.outline !== 'none', 'buttons show focus too');
+}
+
 async function run() {
   fs.mkdirSync(SHOTS, {recursive: true});
   const a = await startDaemon('a');
@@ -174,6 +210,7 @@ async function run() {
   }
   await page.locator('td a', {hasText: 'bob'}).waitFor();
   await shoot(page, 'agents');
+  await keyboardOnly(page, a);
 
   // Bob's inbox open live; alice sends from another tab's worth of API: it appears without a reload.
   await page.goto(`http://${a.api}/ui/#/inbox/bob`);
@@ -230,14 +267,35 @@ async function run() {
   await page.locator(`[data-column="submitted"] [data-task="${task.task_id}"]`).waitFor();
   await card().getByRole('button', {name: 'accept'}).click();
   await page.locator(`[data-column="working"] [data-task="${task.task_id}"]`).waitFor();
+  const chunk = await a.call('POST', `/v1/agents/alice/tasks/${task.task_id}/progress`, {percent: 50,
+    artifacts: [{name: 'summary', index: 0, parts: [{kind: 'text', text: 'part one <b>bold?</b>'}]}]});
+  check(chunk.status === 200, 'a progress step with an artifact chunk');
   await card().getByRole('button', {name: 'complete'}).click();
   await page.locator(`[data-column="completed"] [data-task="${task.task_id}"]`).waitFor();
   await card().locator('a').click();
   await page.locator('#task-timeline tr', {hasText: 'completed'}).waitFor();
   const steps = await page.locator('#task-timeline tbody tr td:nth-child(3)').allTextContents();
-  check(steps.join(',') === 'created,accepted,completed', `the timeline shows every step (${steps})`);
+  check(steps.join(',') === 'created,accepted,progress,completed', `the timeline shows every step (${steps})`);
+  const actors = await page.locator('#task-timeline tbody tr td:nth-child(5)').allTextContents();
+  const shortId = (id) => `${id.slice(0, 8)}…${id.slice(-4)}`;
+  check(actors[0] === shortId(task.requester) && actors.slice(1).every((x) => x === shortId(task.assignee)),
+      `each step's actor: the requester created it, the assignee did the rest (${actors})`);
+  await seen(page.locator('#task-artifacts [data-artifact="summary"]', {hasText: 'part one <b>bold?</b>'}),
+      'the artifact is shown, as text');
   check((await a.call('GET', `/v1/agents/bob/tasks/${task.task_id}`)).json.state === 'completed', 'the task completed');
   await shoot(page, 'tasks');
+
+  // More tasks than a page: the board shows 200 and offers the rest.
+  await a.call('POST', '/v1/agents', {name: 'carol'});
+  for (let i = 0; i < 200; i += 20) {
+    await Promise.all(Array.from({length: 20}, () => a.call('POST', '/v1/agents/carol/tasks',
+        {to: 'alice', input: [{kind: 'text', text: 'later'}], acceptance_timeout_ms: 86400000})));
+  }
+  await page.goto(`http://${a.api}/ui/#/tasks/bob`);
+  await page.goto(`http://${a.api}/ui/#/tasks/alice`);
+  await seen(page.locator('#task-more', {hasText: '200 tasks shown'}), 'the board shows the first 200 tasks');
+  await page.click('#task-more button');
+  await seen(page.locator('#task-more', {hasText: '201 tasks shown.'}), 'and the rest on request');
 
   // Tail a topic, publish as an agent: the tail updates.
   await page.goto(`http://${a.api}/ui/#/topics`);
