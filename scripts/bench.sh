@@ -27,6 +27,9 @@ echo "bench: direct messages (the floor, 2 daemons, then NATS request/reply; 60 
 build/release/bench/dm_bench build/release/apps/agentmesh/agentmesh "$seconds" 1000 all "$out/dm-latency.json" > "$out/dm.txt"
 echo "bench: the A2A gateway (an echo agent; the same agent on @a2a-js/sdk's server)" >&2
 (cd interop && node bench-a2a.mjs ../build/release/apps/agentmesh/agentmesh "$seconds") > "$out/a2a.txt"
+echo "bench: the web console (Chromium through playwright-core: first load, 1,000 inbox messages/s)" >&2
+CONSOLE_FIGURES="$out/console.txt" node tests/console/console_test.mjs "$PWD/build/release/apps/agentmesh/agentmesh" \
+  "$PWD" "$out/console-screenshots" > "$out/console.log"
 echo "bench: clients (the Python client and agentmesh mcp, next to the raw API)" >&2
 python3 bench/clients_bench.py build/release/apps/agentmesh/agentmesh "$seconds" > "$out/clients.txt"
 
@@ -48,6 +51,7 @@ latency_rows = "\n".join(
     f"{dm[f'latency_{r}_failed']:,.0f} |" for r in (100, 1000, 5000))
 cl = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/clients.txt") if "=" in l)}
 a2a = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/a2a.txt") if "=" in l)}
+ui = {k: float(v) for k, v in (l.strip().split("=", 1) for l in open(f"{out}/console.txt") if "=" in l)}
 def ladder(prefix):
     rates = sorted({int(k[len(prefix) + 5:].split("_")[0]) for k in ps if k.startswith(prefix + "rate_")})
     return ", ".join(f"{r:,}: {ps[f'{prefix}rate_{r}_delivered_per_s']:,.0f}" for r in rates)
@@ -286,6 +290,23 @@ fsync'd commit); bench/clients_bench.py, each measure next to the raw API in the
 
 The two send loops take turns in 0.25 s slices on the same daemon, so both meet the same disk and store state; the
 commit (fsync) dominates each send, and the client adds JSON encoding, header building and a dataclass per send.
+
+## The web console
+
+tests/console/console_test.mjs against two release daemons, driving Debian's Chromium (headless, software rendering)
+through playwright-core, all on the same cores: the first load is every response from the one-time link to the
+rendered overview in a fresh browser context; then {ui['burst_messages']:,.0f} messages are sent at 1,000/s to an
+agent whose inbox is open live, and the page counts the frames it draws until the last message shows.
+
+| measure | result | target |
+|---|---|---|
+| first load, uncompressed | {ui['first_load_bytes'] / 1024:,.0f} KB | < 300 KB compressed: {ok(ui['first_load_bytes'], 300 * 1024, False)} |
+| overview rendered after the link opened | {ui['overview_ms']:,.0f} ms | < 1 s: {ok(ui['overview_ms'], 1000, False)} |
+| frames drawn during the burst | {ui['frames_per_s']:.0f}/s ({ui['frames']:,.0f} in {ui['frames_ms'] / 1000:.1f} s) | smooth, >= 50/s: {ok(ui['frames_per_s'], 50)} |
+| longest gap between two frames | {ui['worst_gap_ms']:.0f} ms | <= 100 ms: {ok(ui['worst_gap_ms'], 100.5, False)} |
+
+"Smooth" is read as a display's frame rate give or take a few dropped frames, and no pause long enough to notice
+(100 ms, the usual bound for a response to feel immediate).
 
 ## Agent directory
 
