@@ -283,17 +283,13 @@ export function meshView(root) {
   const dirBox = h('div');
   root.append(h('h1', {}, 'Mesh'), graphBox, h('h2', {}, 'Peers'), h('form', {'aria-label': 'Connect to a peer', on: {submit: async (e) => {
     e.preventDefault();
-    if (await act(() => api('POST', '/v1/peers', {addr: addr.value.trim()}), 'Connected.')) refresh();
+    if (await act(() => api('POST', '/v1/peers', {addr: addr.value.trim()}), 'Connected.')) changed();
   }}}, field('Multiaddr', addr), h('button', {type: 'submit', class: 'primary'}, 'Connect')), peersBox,
   h('h2', {}, 'Directory'), h('form', {'aria-label': 'Search the directory', on: {submit: (e) => {
     e.preventDefault();
-    refresh();
+    changed();
   }}}, field('Capability', capability), h('button', {type: 'submit'}, 'Search')), dirBox);
-  async function refresh() {
-    const q = capability.value.trim() ? `?capability=${enc(capability.value.trim())}` : '';
-    const [node, {peers}, all, found] = await Promise.all([api('GET', '/v1/node'), api('GET', '/v1/peers'),
-      api('GET', '/v1/directory'), api('GET', `/v1/directory${q}`)]);
-    clear(graphBox).append(graph(node, peers, all.agents));
+  function peersTable(peers) {
     clear(peersBox).append(peers.length ? table([
       {label: 'peer', cell: (p) => h('span', {class: 'mono', title: p.peer_id}, short(p.peer_id))},
       {label: 'path', cell: (p) => (p.addr.includes('/p2p-circuit') ? 'relayed' : 'direct')},
@@ -303,8 +299,17 @@ export function meshView(root) {
       {label: 'in / out', cell: (p) => `${bytes(p.bytes_in)} / ${bytes(p.bytes_out)}`},
       {label: 'since', cell: (p) => time(p.connected_since_ms), narrow: false},
       {label: '', cell: (p) => h('button', {type: 'button', class: 'danger', on: {click: () =>
-        act(() => api('DELETE', `/v1/peers/${p.peer_id}`), 'Disconnected.').then(refresh)}}, 'Disconnect')},
+        act(() => api('DELETE', `/v1/peers/${p.peer_id}`), 'Disconnected.').then(changed)}}, 'Disconnect')},
     ], peers) : h('p', {class: 'muted'}, 'No peers connected.'));
+  }
+  // The graph and the directory: drawn when the daemon says the mesh changed
+  // (GET /v1/peers/events), at most once a second.
+  async function redraw() {
+    const q = capability.value.trim() ? `?capability=${enc(capability.value.trim())}` : '';
+    const [node, {peers}, all, found] = await Promise.all([api('GET', '/v1/node'), api('GET', '/v1/peers'),
+      api('GET', '/v1/directory'), api('GET', `/v1/directory${q}`)]);
+    clear(graphBox).append(graph(node, peers, all.agents));
+    peersTable(peers);
     clear(dirBox).append(table([
       {label: 'agent', cell: (a) => h('span', {class: 'mono', title: a.agent_id}, a.display_name || short(a.agent_id))},
       {label: 'presence', cell: (a) => a.presence},
@@ -313,7 +318,29 @@ export function meshView(root) {
       {label: 'last seen', cell: (a) => time(a.last_seen_ms), narrow: false},
     ], found.agents));
   }
-  act(refresh);
-  const timer = setInterval(() => refresh().catch((e) => status(e.message, true)), 3000);
-  return () => clearInterval(timer);
+  let drawing = null;
+  let again = false;
+  let stopped = false;
+  function changed() {
+    if (drawing) {
+      again = true;
+      return;
+    }
+    drawing = act(redraw).then(() => new Promise((r) => setTimeout(r, 1000))).then(() => {
+      drawing = null;
+      if (again && !stopped) {
+        again = false;
+        changed();
+      }
+    });
+  }
+  const closeStream = stream('/v1/peers/events', {mesh: changed});
+  // Round-trip times and byte counts move without a mesh change: the peers table is read every 3 s.
+  const timer = setInterval(() => api('GET', '/v1/peers').then(({peers}) => peersTable(peers))
+      .catch((e) => status(e.message, true)), 3000);
+  return () => {
+    stopped = true;
+    closeStream();
+    clearInterval(timer);
+  };
 }

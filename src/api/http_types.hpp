@@ -62,8 +62,9 @@ struct CustomTaskStream {
 struct StreamRequest {
   // inbox: an agent's inbox (task events as `task`); topic: a subscriber;
   // task: one task's event log (id = state_sequence; ends after a terminal
-  // state); tasks: the task events of an agent's inbox (id = inbox seq).
-  enum class Source { inbox, topic, task, tasks };
+  // state); tasks: the task events of an agent's inbox (id = inbox seq);
+  // mesh: a notice per change of peers or directory (SSE only).
+  enum class Source { inbox, topic, task, tasks, mesh };
   enum class Framing { sse, websocket };
   Source source = Source::inbox;
   Framing framing = Framing::sse;

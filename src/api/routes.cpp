@@ -72,6 +72,7 @@ const Route kRoutes[] = {
     {"GET", "/v1/node", Auth::admin, kNoBody, &routes::node_info},
     {"GET", "/v1/peers", Auth::admin, kNoBody, &routes::list_peers},
     {"POST", "/v1/peers", Auth::admin, kBody, &routes::connect_peer},
+    {"GET", "/v1/peers/events", Auth::admin, kNoBody, &routes::mesh_events},
     {"DELETE", "/v1/peers/{peer}", Auth::admin, kNoBody, &routes::disconnect_peer},
     {"GET", "/v1/diagnostics/transport", Auth::admin, kNoBody, &routes::transport_diagnostics},
     {"GET", "/v1/diagnostics/pubsub", Auth::admin, kNoBody, &routes::pubsub_diagnostics},

@@ -57,6 +57,7 @@ class Source {
   asio::awaitable<Batch> next(std::size_t max) {
     if (s_.source == StreamRequest::Source::topic) co_return drain_topic(max);
     if (s_.source == StreamRequest::Source::task) co_return co_await next_task_events(max);
+    if (s_.source == StreamRequest::Source::mesh) co_return co_await next_mesh_change();
     Batch b;
     const bool only_tasks = s_.source == StreamRequest::Source::tasks;
     for (;;) {
@@ -103,6 +104,21 @@ class Source {
   }
 
  private:
+  // One `mesh` event when the count of changes moved since the last one
+  // (the first at once): changes close together make one event.
+  asio::awaitable<Batch> next_mesh_change() {
+    Batch b;
+    auto changes = co_await node_.mesh_changes();
+    if (!changes) {
+      b.end_reason = std::string(lookup_error(changes.error()).code);
+      co_return b;
+    }
+    if (mesh_sent_ && *mesh_sent_ == *changes) co_return b;
+    mesh_sent_ = *changes;
+    b.events.push_back(Event{std::nullopt, "mesh", json::object{{"changes", *changes}}});
+    co_return b;
+  }
+
   Batch drain_topic(std::size_t max) {
     Batch b;
     auto& sub = *s_.subscriber;
@@ -167,6 +183,7 @@ class Source {
   core::Seq after_;
   bool ended_ = false;
   bool prefaced_ = false;  // a custom stream's preface was sent
+  std::optional<std::uint64_t> mesh_sent_;  // the change count of the last mesh event
 };
 
 // State the SSE stream shares with its disconnect watcher, which may complete

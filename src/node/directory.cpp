@@ -124,7 +124,10 @@ AgentService::Observer DirectoryService::agent_observer() {
   std::weak_ptr<DirectoryService> weak = weak_from_this();
   AgentService::Observer o;
   o.created = [weak](const store::AgentRecord&) {
-    if (auto self = weak.lock()) self->wake();
+    auto self = weak.lock();
+    if (!self) return;
+    self->wake();
+    self->changed();
   };
   o.updated = [weak](const store::AgentRecord& before, const store::AgentRecord& after) {
     auto self = weak.lock();
@@ -134,9 +137,13 @@ AgentService::Observer DirectoryService::agent_observer() {
       self->withdraw(after.id);
     }
     self->wake();
+    self->changed();
   };
   o.deleted = [weak](const store::AgentRecord& a) {
-    if (auto self = weak.lock()) self->withdraw(a.id);  // while its key is still cached
+    auto self = weak.lock();
+    if (!self) return;
+    self->withdraw(a.id);  // while its key is still cached
+    self->changed();
   };
   return o;
 }
@@ -181,6 +188,7 @@ std::optional<core::UnixMs> DirectoryService::tick() {
   }
   liveness_.tick(now);
   if (directory_.expire(now) > 0) {
+    changed();
     const auto cutoff = now - registry::DirectoryConfig{}.keep_offline.count();
     persist([cutoff](store::Store& s) { return s.purge_directory(cutoff); });
   }
@@ -348,6 +356,7 @@ void DirectoryService::on_advert(const wire::pubsub::Message& m) {
   row.expires_ms = e.expires_ms;
   const auto outcome = directory_.upsert(std::move(e));  // a full directory counts the refusal itself
   if (outcome == registry::Directory::Upsert::added || outcome == registry::Directory::Upsert::updated) {
+    changed();
     persist([row = std::move(row)](store::Store& s) -> Result<std::size_t> {
       if (auto r = s.put_directory(row); !r) return r.error();
       return std::size_t{1};

@@ -25,6 +25,7 @@
 //
 // Threading: the node's executor (checked in debug builds).
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,6 +79,10 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   void stop();
   // Publish soon: something changed, or a peer joined the adverts topic.
   void wake();
+  // Called when what search() answers may have changed: a local agent
+  // created, changed or deleted, a remote advert added or updated, entries
+  // expired (node/peers.hpp: the mesh watchers).
+  void set_on_change(std::function<void()> on_change) { on_change_ = std::move(on_change); }
   // `peer` joined the adverts topic (a new or restored connection): ask it
   // for the adverts it received in the last advert interval (topic replay,
   // /agentmesh/topic-replay/1.0.0), so a joining or healed daemon sees every
@@ -120,6 +125,9 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   void publish(const wire::advert::Advert& advert);
   DirectoryView local_view(const store::AgentRecord& a) const;
   void persist(WorkFn<std::size_t> work);
+  void changed() {
+    if (on_change_) on_change_();
+  }
 
   ServiceContext ctx_;
   std::shared_ptr<AgentService> agents_;
@@ -127,6 +135,7 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   registry::Directory directory_;
   registry::Liveness liveness_;
   Ticker ticker_;
+  std::function<void()> on_change_;
   core::UnixMs last_round_ms_ = 0;
   core::UnixMs next_round_ms_ = 0;
   core::UnixMs next_beacon_ms_ = 0;

@@ -234,6 +234,9 @@ Result<void> Node::open_services(std::string& why, crypto::SigningKey node_key) 
   agents_->add_observer(directory_->agent_observer());
   agents_->add_observer(topics_->agent_observer());
   agents_->add_observer(direct_->agent_observer());
+  directory_->set_on_change([peers = std::weak_ptr(peers_)] {
+    if (auto p = peers.lock()) p->mesh_changed();
+  });
   wire_network();
   return {};
 }

@@ -306,6 +306,26 @@ Task<Result<std::vector<transport::PeerInfo>>> NodeHandle::peers() const {
       [](Node& n) -> Result<std::vector<transport::PeerInfo>> { return n.peers().list(); });
 }
 
+Task<Result<std::uint64_t>> NodeHandle::watch_mesh(std::function<void()> wake) const {
+  return run_sync<Result<std::uint64_t>>(
+      [wake = std::move(wake)](Node& n) mutable -> Result<std::uint64_t> { return n.peers().watch(std::move(wake)); });
+}
+
+void NodeHandle::unwatch_mesh(std::uint64_t token) const {
+  auto node = node_.lock();
+  if (!node) return;
+  auto close = [node, token] { node->peers().unwatch(token); };
+  if (node->on_node_thread()) {
+    close();
+  } else {
+    boost::asio::post(node->executor(), std::move(close));
+  }
+}
+
+Task<Result<std::uint64_t>> NodeHandle::mesh_changes() const {
+  return run_sync<Result<std::uint64_t>>([](Node& n) -> Result<std::uint64_t> { return n.peers().changes(); });
+}
+
 Task<Result<core::PeerId>> NodeHandle::connect(core::Multiaddr addr) const {
   return run<Result<core::PeerId>>(
       [addr = std::move(addr)](Node& n) mutable { return n.peers().connect(std::move(addr)); });

@@ -8,7 +8,7 @@
 // resumes on its own with the result. Once the node is gone every operation
 // fails with shutting_down.
 //
-// Streams: `wake` callbacks (inbox watchers, topic subscribers) are called
+// Streams: `wake` callbacks (inbox watchers, topic subscribers, mesh watchers) are called
 // on the node's thread; a caller on another thread must hand them over to
 // its own executor. close_*() may be called from destructors: they run
 // inline on the node's thread, else they are posted to it.
@@ -119,6 +119,11 @@ class NodeHandle {
   // --- this node and its peers (node/peers.hpp) ---
   Task<Result<NodeInfo>> node_info() const;
   Task<Result<std::vector<transport::PeerInfo>>> peers() const;
+  // A mesh watcher (GET /v1/peers/events): `wake` on every peer or directory
+  // change; mesh_changes() is their count so far.
+  Task<Result<std::uint64_t>> watch_mesh(std::function<void()> wake) const;
+  void unwatch_mesh(std::uint64_t token) const;
+  Task<Result<std::uint64_t>> mesh_changes() const;
   Task<Result<core::PeerId>> connect(core::Multiaddr addr) const;
   Task<Result<void>> disconnect(core::PeerId peer) const;
 

@@ -2,6 +2,7 @@
 
 #include "node/peers.hpp"
 
+#include "node/error.hpp"
 #include "node/storage_commit.hpp"
 
 namespace agentmesh::node {
@@ -59,6 +60,12 @@ void PeerService::start() {
     // The peer store is a cache: nobody waits for the commit.
     self->ctx_.storage->submit_detached([rec, keep](store::Store& s) { return s.put_peer(rec, keep); });
   };
+  observer.connected = [weak](const transport::PeerInfo&) {
+    if (auto self = weak.lock()) self->mesh_changed();
+  };
+  observer.disconnected = [weak](const core::PeerId&) {
+    if (auto self = weak.lock()) self->mesh_changed();
+  };
   observer.forgotten = [weak](const core::PeerId& peer) {
     auto self = weak.lock();
     if (!self) return;
@@ -104,6 +111,26 @@ transport::TransportDiagnostics PeerService::diagnostics() const {
 std::size_t PeerService::connected() const {
   const auto d = host_->diagnostics();
   return d.connections_inbound + d.connections_outbound;
+}
+
+Result<std::uint64_t> PeerService::watch(std::function<void()> wake) {
+  AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
+  if (watchers_.size() >= kMaxMeshWatchers) return error::too_many_streams;
+  const auto token = next_watcher_++;
+  watchers_.emplace(token, std::move(wake));
+  return token;
+}
+
+void PeerService::unwatch(std::uint64_t token) {
+  AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
+  watchers_.erase(token);
+}
+
+void PeerService::mesh_changed() {
+  AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
+  ++changes_;
+  // A wake only cancels a timer (api/stream_session.cpp): none changes the map.
+  for (const auto& [token, wake] : watchers_) wake();
 }
 
 }  // namespace agentmesh::node

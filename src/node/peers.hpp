@@ -4,7 +4,11 @@
 // others (circuit relay v2, opt-in), the peers it is
 // connected to, connecting and disconnecting, and
 // the peer store (addresses learned from identify, kept in SQLite and
-// redialed at start: the 64 most recently seen).
+// redialed at start: the 64 most recently seen), and watchers of the mesh as
+// a console draws it (GET /v1/peers/events): changes() counts every peer
+// connected or disconnected and every change the node reports through
+// mesh_changed() (the directory's agents); each watcher's wake is called on
+// each, so a watcher reads the count and re-reads what it shows.
 //
 // Errors: connect() gives the transport's (dial_failed, dial_timeout,
 // dial_self, unsupported_address, connection_limit, peer_id_mismatch, ...);
@@ -12,6 +16,8 @@
 //
 // Threading: the node's executor (checked in debug builds).
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -45,11 +51,21 @@ class PeerService : public std::enable_shared_from_this<PeerService> {
   transport::TransportDiagnostics diagnostics() const;
   std::size_t connected() const;
 
+  // Mesh watchers: at most kMaxMeshWatchers (more: too_many_streams).
+  static constexpr std::size_t kMaxMeshWatchers = 64;
+  Result<std::uint64_t> watch(std::function<void()> wake);
+  void unwatch(std::uint64_t token);
+  void mesh_changed();
+  std::uint64_t changes() const { return changes_; }
+
  private:
   ServiceContext ctx_;
   std::shared_ptr<transport::Host> host_;
   std::shared_ptr<transport::AutoNat> autonat_;
   std::shared_ptr<transport::RelayService> relay_;  // null unless the service is enabled
+  std::map<std::uint64_t, std::function<void()>> watchers_;
+  std::uint64_t next_watcher_ = 1;
+  std::uint64_t changes_ = 0;
 };
 
 }  // namespace agentmesh::node

@@ -316,6 +316,9 @@ async function run() {
   await page.goto(`http://${a.api}/ui/#/mesh`);
   await seen(page.locator(`#peers [title="${b.node.peer_id}"]`), 'the peers table shows the other daemon');
   await seen(page.locator(`svg.graph text[data-peer="${b.node.peer_id}"]`), 'the mesh graph shows the other daemon');
+  // A daemon joining while the view is open: the graph is redrawn only when the daemon's mesh stream says so.
+  const c = await startDaemon('c', ['--bootstrap', a.node.listen_addrs[0]]);
+  await seen(page.locator(`svg.graph text[data-peer="${c.node.peer_id}"]`), 'a daemon that joins appears in the graph, pushed');
   await shoot(page, 'mesh');
 
   await page.goto(`http://${a.api}/ui/#/diagnostics`);

@@ -61,6 +61,7 @@ Task directory_entry(RouteContext& c);
 // routes/peers.cpp: this node and its peers
 Task node_info(RouteContext& c);
 Task list_peers(RouteContext& c);
+Task mesh_events(RouteContext& c);
 Task connect_peer(RouteContext& c);
 Task disconnect_peer(RouteContext& c);
 

@@ -25,6 +25,22 @@ Task list_peers(RouteContext& c) {
   co_return json_response(200, json::object{{"peers", std::move(arr)}});
 }
 
+// GET /v1/peers/events (SSE): `mesh` {"changes": N} at once and after each
+// change of peers or directory (coalesced), for a view to re-read them.
+Task mesh_events(RouteContext& c) {
+  auto signal = std::make_shared<StreamSignal>();
+  std::function<void()> wake = [signal] { signal->wake(); };  // named: no temporaries in a co_await operand
+  auto token = co_await c.node().watch_mesh(std::move(wake));
+  if (!token) co_return error_response(token.error());
+  StreamRequest s;
+  s.source = StreamRequest::Source::mesh;
+  s.signal = signal;
+  s.lease = std::shared_ptr<void>(nullptr, [node = c.node(), token = *token](void*) { node.unwatch_mesh(token); });
+  Response r;
+  r.stream = std::move(s);
+  co_return r;
+}
+
 Task connect_peer(RouteContext& c) {
   auto addr = parse_connect(c.req.body, c.config().json, c.why);
   if (!addr) co_return c.error(addr.error());

@@ -6,11 +6,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <atomic>
 #include <future>
 #include <thread>
 
 #include "node/error.hpp"
 #include "node/node.hpp"
+#include "node/peers.hpp"
 #include "testutil/testutil.hpp"
 
 namespace agentmesh::node {
@@ -85,6 +87,36 @@ TEST_F(NodeHandleTest, OperationsFromAnotherThreadRunOnTheNodesThread) {
   EXPECT_EQ(page->messages.at(0).content.body, "to myself");
   EXPECT_EQ(page->position.last.value, 1u);
   EXPECT_NE(node_thread_, std::this_thread::get_id());  // every call above crossed threads (debug builds check)
+}
+
+TEST_F(NodeHandleTest, MeshWatchersAreWokenByDirectoryChangesUntilTheyLeaveAndAreBounded) {
+  NodeHandle handle(node_);
+  std::atomic<int> wakes{0};
+  auto token = call(handle.watch_mesh([&wakes] { ++wakes; }));
+  ASSERT_TRUE(token) << token.error().message();
+  const auto before = call(handle.mesh_changes()).value();
+  CreateAgentRequest req;
+  req.name = "carol";
+  ASSERT_TRUE(call(handle.create_agent(std::move(req))));
+  EXPECT_GT(call(handle.mesh_changes()).value(), before) << "a new local agent changes the directory";
+  EXPECT_GE(wakes.load(), 1);
+  handle.unwatch_mesh(*token);  // posted to the node's thread, ahead of the next call
+  const int seen = wakes.load();
+  CreateAgentRequest again;
+  again.name = "dave";
+  ASSERT_TRUE(call(handle.create_agent(std::move(again))));
+  EXPECT_EQ(wakes.load(), seen) << "an unwatched watcher is not woken";
+  std::vector<std::uint64_t> tokens;
+  for (std::size_t i = 0; i < PeerService::kMaxMeshWatchers; ++i) {
+    auto t = call(handle.watch_mesh([] {}));
+    ASSERT_TRUE(t) << i;
+    tokens.push_back(*t);
+  }
+  auto over = call(handle.watch_mesh([] {}));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error(), error::too_many_streams);
+  handle.unwatch_mesh(tokens.back());
+  EXPECT_TRUE(call(handle.watch_mesh([] {}))) << "a slot freed is free again";
 }
 
 TEST_F(NodeHandleTest, AGoneNodeAnswersShuttingDown) {
