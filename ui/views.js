@@ -28,7 +28,7 @@ function recordRates(samples) {
   const totals = {
     accepted: sum(samples, 'agentmesh_messages_accepted_total'),
     delivered: sum(samples, 'agentmesh_sse_events_total') + sum(samples, 'agentmesh_ws_messages_total'),
-    published: sum(samples, 'agentmesh_pubsub_published_total'),
+    published: sum(samples, 'agentmesh_topic_messages_published_total'),
   };
   const last = rateSeries.last;
   rateSeries.last = {now, totals};
@@ -286,12 +286,16 @@ export function inboxView(root, [agentRef]) {
   });
   root.append(h('h1', {}, 'Inbox'), h('form', {on: {submit: (e) => e.preventDefault()}}, field('Agent', sel)));
   let close = () => {};
+  let left = false;  // the view was left before the agents arrived: open nothing
   act(async () => {
     const agents = await ready;
     const agent = agents.find((a) => a.name === agentRef || a.agent_id === agentRef);
-    if (agent) close = openInbox(root, agent);
+    if (agent && !left) close = openInbox(root, agent);
   });
-  return () => close();
+  return () => {
+    left = true;
+    close();
+  };
 }
 
 function sendForm(agent) {
@@ -358,13 +362,18 @@ function openInbox(root, agent) {
     counter.textContent = `${received} messages received in this view; ${tbody.childElementCount} shown, newest first.`;
   });
   let closeStream = () => {};
+  let closed = false;
   act(async () => {
     const recent = await api('GET', `/v1/agents/${enc(agent.agent_id)}/inbox?after=${Math.max(0, agent.acked_seq - 20)}&limit=20`);
+    if (closed) return;
     for (const m of recent.messages.filter((x) => x.seq <= agent.acked_seq)) add(m);
     closeStream = stream(`/v1/agents/${enc(agent.agent_id)}/events`, {message: add, task: add,
       closed: () => status(`${agent.name} was deleted.`, true)});
   });
-  return () => closeStream();
+  return () => {
+    closed = true;
+    closeStream();
+  };
 }
 
 function kvTable(obj) {

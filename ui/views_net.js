@@ -47,11 +47,15 @@ export function tasksView(root, [agentRef]) {
   });
   root.append(h('h1', {}, 'Tasks'), h('form', {on: {submit: (e) => e.preventDefault()}}, field('Agent', sel)));
   let close = () => {};
+  let left = false;  // the view was left before the agents arrived: open nothing
   act(async () => {
     const me = (await ready).find((a) => a.name === agentRef || a.agent_id === agentRef);
-    if (me) close = openBoard(root, me);
+    if (me && !left) close = openBoard(root, me);
   });
-  return () => close();
+  return () => {
+    left = true;
+    close();
+  };
 }
 
 function newTaskForm(me, reload) {

@@ -209,6 +209,7 @@ json::object pubsub_diagnostics_json(const node::PubsubFigures& p) {
   const auto& s = p.service;
   json::object messages;
   messages["published_total"] = c.published;
+  messages["agents_published_total"] = p.subscribers.published;
   messages["delivered_total"] = c.delivered;
   messages["duplicate_total"] = c.duplicates;
   messages["invalid_total"] = c.invalid;

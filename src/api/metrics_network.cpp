@@ -184,7 +184,11 @@ void render_transport_metrics(std::string& out, const transport::TransportDiagno
 
 void render_pubsub_metrics(std::string& out, const node::PubsubFigures& p) {
   const auto& c = p.router;
-  prom::counter(out, "agentmesh_pubsub_published_total", "messages published by local agents", c.published);
+  prom::counter(out, "agentmesh_pubsub_published_total",
+                "messages this daemon published: its agents', its directory adverts and beacons, relay items",
+                c.published);
+  prom::counter(out, "agentmesh_topic_messages_published_total", "messages local agents published on topics",
+                p.subscribers.published);
   prom::counter(out, "agentmesh_pubsub_delivered_total", "accepted messages on joined topics", c.delivered);
   prom::counter(out, "agentmesh_pubsub_duplicate_total", "messages seen before", c.duplicates);
   prom::counter(out, "agentmesh_pubsub_invalid_total", "messages failing signature, size or validation", c.invalid);

@@ -32,7 +32,7 @@ void RateHistory::add(core::UnixMs now, const RateTotals& totals) {
 }
 
 RateTotals rate_totals(const node::Diagnostics& d, const ApiStats& stats) {
-  return RateTotals{d.messages.accepted, stats.sse_events + stats.ws_messages, d.pubsub.router.published};
+  return RateTotals{d.messages.accepted, stats.sse_events + stats.ws_messages, d.pubsub.subscribers.published};
 }
 
 boost::asio::awaitable<void> sample_rates(node::NodeHandle node, const ApiStats& stats,

@@ -58,8 +58,9 @@ class RateHistory {
   std::deque<RatePoint> points_;
 };
 
-// The counters charted: the node's accepted messages and local publishes, the
-// listener's SSE events and WebSocket messages sent.
+// The counters charted: the node's accepted messages and its agents' topic
+// messages (not the daemon's own adverts and beacons), the listener's SSE
+// events and WebSocket messages sent.
 RateTotals rate_totals(const node::Diagnostics& d, const ApiStats& stats);
 
 // Adds a sample at once and then every kIntervalMs (wall time from `clock`)

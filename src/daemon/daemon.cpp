@@ -78,6 +78,19 @@ Result<void> start_a2a(asio::io_context& ioc, const DaemonConfig& config, const 
   return {};
 }
 
+// The outbound A2A client: tasks "to": "a2a:URL" (api/a2a_outbound.hpp).
+// Null when its credentials file cannot be read (`why` says why).
+std::shared_ptr<api::A2aOutbound> start_outbound(asio::io_context& ioc, const DaemonConfig& config,
+                                                 node::NodeHandle node, Logging& logging, std::string& why) {
+  auto credentials = std::make_shared<api::A2aCredentials>(config.node.data_dir / "a2a-credentials.json");
+  if (auto r = credentials->load(why); !r) return nullptr;
+  api::A2aOutboundConfig outbound_config;
+  outbound_config.http = config.a2a_gateway.webhooks;  // the same address rule, trust store and timeout
+  auto outbound = std::make_shared<api::A2aOutbound>(std::move(node), outbound_config, credentials, logging.get("a2a"));
+  outbound->start(ioc.get_executor());
+  return outbound;
+}
+
 }  // namespace
 
 int run_daemon(const DaemonConfig& config) {
@@ -115,18 +128,12 @@ int run_daemon(const DaemonConfig& config) {
     return 1;
   }
 
-  // The outbound A2A client: tasks "to": "a2a:URL" (api/a2a_outbound.hpp).
-  auto credentials = std::make_shared<api::A2aCredentials>(dir / "a2a-credentials.json");
-  if (auto r = credentials->load(why); !r) {
+  auto outbound = start_outbound(ioc, config, node::NodeHandle(*node), logging, why);
+  if (!outbound) {
     log->critical("{}", why);
     (*node)->stop();
     return 1;
   }
-  api::A2aOutboundConfig outbound_config;
-  outbound_config.http = config.a2a_gateway.webhooks;  // the same address rule, trust store and timeout
-  auto outbound =
-      std::make_shared<api::A2aOutbound>(node::NodeHandle(*node), outbound_config, credentials, logging.get("a2a"));
-  outbound->start(ioc.get_executor());
 
   auto rates = std::make_shared<api::RateHistory>();
   api::RouterConfig router_config;

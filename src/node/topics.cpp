@@ -91,6 +91,7 @@ Result<TopicPublishResult> TopicService::publish(const core::AgentId& agent, con
   payload.binding.signature = *sig;
   auto published = mesh_->publish(topic, wire::agent_message::encode(payload));
   if (!published) return published.error();
+  ++published_;
   TopicEvent local;
   local.topic = topic;
   local.message_id = published->id;
@@ -285,6 +286,7 @@ TopicStats TopicService::stats() const {
   }
   s.verifications = attribution_.verifications();
   s.binding_cache_hits = attribution_.cache_hits();
+  s.published = published_;
   return s;
 }
 

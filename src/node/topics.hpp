@@ -50,6 +50,7 @@ struct TopicStats {
   std::uint64_t subscriber_dropped = 0;  // events dropped on full queues
   std::uint64_t verifications = 0;       // agent bindings verified
   std::uint64_t binding_cache_hits = 0;
+  std::uint64_t published = 0;  // messages local agents published (not the daemon's own adverts and beacons)
 };
 
 class TopicService : public std::enable_shared_from_this<TopicService> {
@@ -111,6 +112,7 @@ class TopicService : public std::enable_shared_from_this<TopicService> {
   std::shared_ptr<InboxService> inboxes_;
   std::shared_ptr<Mesh> mesh_;
   pubsub::Attribution attribution_;
+  std::uint64_t published_ = 0;
   std::unordered_map<core::AgentId, std::pair<std::uint64_t, std::string>> bindings_;  // agent -> (expires, signature)
   std::unordered_map<core::PeerId, std::string> peer_names_;                           // emptied beyond a bound
   std::map<std::string, std::vector<std::shared_ptr<TopicSubscriber>>> live_;

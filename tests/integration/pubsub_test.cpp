@@ -68,6 +68,10 @@ TEST(PubsubIntegrationTest, ThreeDaemonsInALineDeliverEveryMessageOnceWithItsAge
     }
     EXPECT_EQ(bodies.size(), 20u);
   }
+  // The middle daemon counts its agent's 20 apart from its own adverts and beacons.
+  const auto figures = get_json(*d[1], "/v1/diagnostics/pubsub").at("messages");
+  EXPECT_EQ(figures.at("agents_published_total").to_number<int>(), 20);
+  EXPECT_GE(figures.at("published_total").to_number<int>(), 20);
 
   // An end publishes: the other end gets it through the middle, which
   // forwards only topics it has joined; so it joins now (a live subscriber).
