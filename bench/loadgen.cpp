@@ -111,8 +111,9 @@ int main(int argc, char** argv) {
       asio::io_context ioc;
       asio::ip::tcp::socket sock(ioc);
       sock.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-      const std::string req = "GET /v1/agents/bob/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
-                              "\r\n\r\n";
+      // The API answers only its own Host (421 otherwise: the DNS-rebinding check).
+      const std::string req = "GET /v1/agents/bob/events HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                              "\r\nAuthorization: Bearer " + token + "\r\n\r\n";
       asio::write(sock, asio::buffer(req));
       std::string buf;
       char chunk[65536];
@@ -153,8 +154,9 @@ int main(int argc, char** argv) {
 
   // 3. RSS with 100 agents and 100,000 stored messages (plus what the runs above stored).
   {
+    Conn fresh(port, token);  // the first connection sat idle through the phases above: the daemon closed it
     for (int i = 0; i < 98; ++i) {
-      admin.request("POST", "/v1/agents", R"({"name":"agent-)" + std::to_string(i) + "\"}");
+      fresh.request("POST", "/v1/agents", R"({"name":"agent-)" + std::to_string(i) + "\"}");
     }
     constexpr int kMessages = 100000;
     std::vector<std::thread> clients;
