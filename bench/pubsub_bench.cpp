@@ -109,8 +109,9 @@ class Subscriber {
     asio::ip::tcp::socket sock(ioc);
     sock.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
     fd_ = sock.native_handle();
-    const std::string req = "GET /v1/topics/" + kTopic + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                            token_ + "\r\n\r\n";
+    // The API answers only its own Host (421 otherwise: the DNS-rebinding check).
+    const std::string req = "GET /v1/topics/" + kTopic + "/events HTTP/1.1\r\nHost: 127.0.0.1:" +
+                            std::to_string(port_) + "\r\nAuthorization: Bearer " + token_ + "\r\n\r\n";
     asio::write(sock, asio::buffer(req));
     ready_ = true;
     std::string buf;
