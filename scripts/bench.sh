@@ -293,8 +293,8 @@ commit (fsync) dominates each send, and the client adds JSON encoding, header bu
 
 ## The web console
 
-tests/console/console_test.mjs against two release daemons, driving Debian's Chromium (headless, software rendering)
-through playwright-core, all on the same cores: the first load is every response from the one-time link to the
+tests/console/console_test.mjs against release daemons (two, and a third that joins), driving Debian's Chromium
+(headless, software rendering) through playwright-core, all on the same cores: the first load is every response from the one-time link to the
 rendered overview in a fresh browser context; then {ui['burst_messages']:,.0f} messages are sent at 1,000/s to an
 agent whose inbox is open live, and the page counts the frames it draws until the last message shows.
 
