@@ -299,6 +299,12 @@ Task<void> Host::serve_dcutr(std::shared_ptr<Stream> stream) {
     co_return;
   }
   LpReader reader(*stream);
+  // Our expectation of B's dial is dropped however this ends.
+  struct Expecting {
+    Host& host;
+    core::PeerId peer;
+    ~Expecting() { host.punches_.erase(peer); }
+  } expecting{*this, peer};
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     auto connect = co_await read_punch(reader, config_.stream_timeout);
     if (!connect) co_return;  // the peer is done (or the connection was replaced)
@@ -307,6 +313,15 @@ Task<void> Host::serve_dcutr(std::shared_ptr<Stream> stream) {
       stream->reset();
       co_return;
     }
+    // B dials half a round trip after sending SYNC, and under load its SYN
+    // can reach our listener before we have read the SYNC: expect it from
+    // before our answer leaves, so that handle_inbound initiates on it (two
+    // responders would wait out the handshake timeout).
+    auto targets = dialable(connect->addrs);
+    auto& expect = punches_[peer];
+    expect.from.clear();
+    for (const auto& t : targets) expect.from.push_back(t.to_string());
+    expect.until = SteadyClock::now() + config_.stream_timeout + kPunchConnect + config_.handshake_timeout;
     HolePunch answer{HolePunch::Type::connect, punch_addrs()};
     if (auto w = co_await write_lp(*stream, dcutr::encode(answer)); !w) co_return;
     auto sync = co_await read_punch(reader, config_.stream_timeout);
@@ -316,21 +331,16 @@ Task<void> Host::serve_dcutr(std::shared_ptr<Stream> stream) {
       stream->reset();
       co_return;
     }
-    auto targets = dialable(connect->addrs);
     if (!targets.empty()) {
-      // B dials half a round trip after us; if its SYN reaches our listener
-      // we still initiate on that connection (handle_inbound).
-      auto& expect = punches_[peer];
-      expect.from.clear();
-      for (const auto& t : targets) expect.from.push_back(t.to_string());
-      expect.until = SteadyClock::now() + kPunchConnect + config_.handshake_timeout;
+      // If B's SYN reaches our listener first, our dial fails and the
+      // connection handle_inbound accepted carries the upgrade.
+      punches_[peer].until = SteadyClock::now() + kPunchConnect + config_.handshake_timeout;
       (void)co_await punch(peer, std::move(targets), Direction::outbound);
       asio::steady_timer timer(ex_);
       while (!direct_to(peer) && punches_[peer].accepting > 0 && SteadyClock::now() < punches_[peer].until) {
         timer.expires_after(std::chrono::milliseconds(20));
         co_await timer.async_wait(kTuple);
       }
-      punches_.erase(peer);
     }
     if (direct_to(peer)) {
       ++served["direct"];
