@@ -4,6 +4,7 @@
 #   make run     build (release) and run the daemon in the foreground
 #   make test    build with ASan+UBSan and run the whole test suite
 #   make bench   build (release), run the benchmarks, update docs/benchmarks.md
+#   make scale   build (release), run the 100 to 1,000-node gossip simulation, update docs/scaling.md
 #   make fuzz    build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
 #   make soak    the crash-safety tests (messages, tasks) with SOAK_RUNS kill -9 runs per victim (default 50)
 #   make chaos   the fault-harness scenarios (tests/netsim) under load for 30 minutes each, in parallel (root)
@@ -15,7 +16,7 @@ PREFIX ?= $(HOME)/.local
 ARGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: deps deps-build release dev run test soak chaos bench fuzz install clean
+.PHONY: deps deps-build release dev run test soak chaos bench scale fuzz install clean
 
 # Everything: build packages, plus Node.js and the pinned js-libp2p packages
 # (interop/) that the test suite needs.
@@ -56,6 +57,9 @@ chaos: deps
 
 bench: deps
 	@scripts/bench.sh
+
+scale: deps
+	@scripts/scale.sh
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -57,14 +57,15 @@ def cdf(series: Dict[str, List[float]], title: str, xlabel: str) -> str:
 
 
 def timeline(series: Dict[str, List[Tuple[float, float]]], faults: List[Tuple[float, float, str]], title: str,
-             ylabel: str) -> str:
-    """``series``: name -> (seconds since start, value) points; ``faults``: (start s, end s, label) bands."""
+             ylabel: str, xlabel: str = "seconds since the load began") -> str:
+    """``series``: name -> (x, value) points (x: seconds since start unless ``xlabel`` says otherwise);
+    ``faults``: (start, end, label) bands."""
     parts: List[str] = []
     xs = [t for pts in series.values() for t, _ in pts] + [e for _, e, _ in faults]
     ys = [v for pts in series.values() for _, v in pts]
     xmax = max(xs) * 1.02 if xs else 1.0
     ymax = max(ys) * 1.1 if ys and max(ys) > 0 else 1.0
-    _axes(title, "seconds since the load began", ylabel, xmax, ymax, parts)
+    _axes(title, xlabel, ylabel, xmax, ymax, parts)
     for k, (s, e, label) in enumerate(faults):
         x1 = L + (W - L - R) * s / xmax
         x2 = L + (W - L - R) * max(e, s + xmax / 400) / xmax
