@@ -141,7 +141,7 @@ for being over the per-heartbeat limits (a sign that gossip is being cut).
 ## How it grows
 
 - **Delivery and latency.** The mesh degree stays between D_lo and D_hi at every size, and the path a message takes
-  grows with the mesh's diameter, which grows with the logarithm of the node count: the spread p99 goes from
+  grows with the mesh's diameter, which grows slowly with the node count: the spread p99 goes from
   {fmt(figs[first]['spread_p99_ms'])} ms at {first:,} nodes to {fmt(figs[lastn]['spread_p99_ms'])} ms at
   {lastn:,}. Against the fastest path over the same connections, the p99 ratio is
   {fmt(figs[first]['spread_ratio_p99'], 2)}x at {first:,} nodes and {fmt(figs[lastn]['spread_ratio_p99'], 2)}x
