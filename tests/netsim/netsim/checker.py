@@ -2,8 +2,9 @@
 
 Inputs
 - the history (history.jsonl): one line per operation the load generator performed, written when it completed:
-  ``{"op": "send"|"publish", "req", "host", "from", "to" (sends) | "topic" (publishes), "invoke_ms",
-  "complete_ms", "type": "ok"|"fail"|"info", "http", "result"}``. ``ok``: the daemon answered that it took the
+  ``{"op": "send"|"publish"|"task_create"|"task_action", "req", "host", "from", "to" (sends, creates) |
+  "topic" (publishes) | "agent", "task_id", "action" (a worker's actions), "invoke_ms", "complete_ms", "type":
+  "ok"|"fail"|"info", "http", "result"}``. ``ok``: the daemon answered that it took the
   operation (202/200, or an ack); ``fail``: it certainly did not happen (refused connection, a 4xx answer);
   ``info``: it may or may not have happened (timeout, connection lost after the request was sent). Fault lines
   (``"op": "fault"``) mark when faults began and ended.
@@ -23,15 +24,27 @@ Anomalies (each fails the run and names the offending ids)
   or rejected/expired but present);
 - ``topic_duplicated``, ``topic_phantom``: the same for durable topic subscriptions; ``topic_lost`` only when the
   run requires every publish to reach every subscriber.
+
+Tasks (when the history has ``task_create`` lines and the state has ``tasks``: agent id -> every task it is party to
+on its own daemon, see tasks.py). A task is traced to its create by the ``req`` its input carries.
+- ``task_lost``: an ``ok`` create whose task is missing from its requester's or its assignee's daemon;
+- ``task_phantom``: a task no create made, or one whose requester or assignee is not the create's;
+- ``task_failed_exists``: a create answered as failed whose task exists;
+- ``task_diverged``: the two daemons' copies differ in state or state_sequence, or either is not terminal;
+- ``task_artifact``: a completed task whose artifacts are not exactly the worker's one chunk, once;
+- ``task_step_duplicated``: an inbox holds the same step (task id, state_sequence) twice;
+- ``task_step_missing``: the requester's inbox lacks a step between 1 and the task's final state_sequence.
 """
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 FINAL_STATES = {"accepted", "rejected", "expired"}
 TOPIC_PROTOCOL = "agentmesh/topic"
+TASK_PROTOCOL = "agentmesh.task/1"
+TERMINAL = {"completed", "failed", "canceled", "rejected"}
 
 
 def percentile(values: List[float], p: float) -> Optional[float]:
@@ -90,6 +103,7 @@ class Result:
 def check(history: Iterable[Dict[str, Any]], state: Dict[str, Any], require_topic_delivery: bool = False,
           host_of: Optional[Dict[str, str]] = None) -> Result:
     r = Result()
+    history = list(history)
     host_of = host_of or {}
     sends: Dict[str, Dict[str, Any]] = {}
     publishes: Dict[str, Dict[str, Any]] = {}
@@ -104,8 +118,13 @@ def check(history: Iterable[Dict[str, Any]], state: Dict[str, Any], require_topi
 
     seen: Dict[str, List[Dict[str, Any]]] = {}  # send req -> inbox messages
     topic_seen: Dict[str, Dict[str, int]] = {}  # subscriber -> pub -> count
+    steps: Dict[Tuple[str, str], List[int]] = {}  # (agent, task id) -> state sequences in its inbox
     for agent, msgs in sorted(inboxes.items()):
         for m in msgs:
+            if m.get("protocol") == TASK_PROTOCOL:
+                e = m.get("task_event") or {}
+                steps.setdefault((agent, str(e.get("task_id"))), []).append(int(e.get("state_sequence", 0)))
+                continue
             if m.get("protocol") == TOPIC_PROTOCOL:
                 pub = body_req(m, "pub")
                 if pub is None or pub not in publishes or publishes[pub].get("from") != m.get("from"):
@@ -175,4 +194,82 @@ def check(history: Iterable[Dict[str, Any]], state: Dict[str, Any], require_topi
     r.counts = {"sends": len(sends), "ok": types.count("ok"), "fail": types.count("fail"),
                 "info": types.count("info"), "delivered": len(seen), "publishes": len(publishes),
                 "publishes_ok": len(ok_pubs)}
+    check_tasks(r, history, state.get("tasks", {}), steps)
     return r
+
+
+def task_req(task: Dict[str, Any]) -> Optional[str]:
+    """The ``req`` a task's input carries (tasks.py creates every task with one), or None."""
+    for part in task.get("input") or []:
+        data = part.get("data") if isinstance(part, dict) else None
+        if isinstance(data, dict) and isinstance(data.get("req"), str):
+            return data["req"]
+    return None
+
+
+def check_tasks(r: Result, history: List[Dict[str, Any]], tasks: Dict[str, List[Dict[str, Any]]],
+                steps: Dict[Tuple[str, str], List[int]]) -> None:
+    creates = {op["req"]: op for op in history if op.get("op") == "task_create"}
+    if not creates and not tasks and not steps:
+        return
+    # req -> agent -> that agent's copies (more than one would be a second task for one create).
+    held: Dict[str, Dict[str, List[Dict[str, Any]]]] = {}
+    for agent, ts in sorted(tasks.items()):
+        for t in ts:
+            req = task_req(t)
+            op = creates.get(req) if req else None
+            if op is None:
+                r.add("task_phantom", f"{agent}: task {t.get('task_id')} (no create has req {req})")
+                continue
+            if t.get("requester") != op["from"] or t.get("assignee") != op["to"]:
+                r.add("task_phantom", f"{agent}: task {t.get('task_id')} carries req {req}, created "
+                                      f"{op['from']} -> {op['to']}, holds {t.get('requester')} -> {t.get('assignee')}")
+                continue
+            held.setdefault(req, {}).setdefault(agent, []).append(t)
+    completed = 0
+    for req, op in sorted(creates.items()):
+        by_agent = held.get(req, {})
+        home, copy = by_agent.get(op["from"], []), by_agent.get(op["to"], [])
+        if len(home) > 1 or len(copy) > 1 or len({t.get("task_id") for t in home + copy}) > 1:
+            r.add("task_phantom", f"{req}: {len(home)} + {len(copy)} tasks for one create "
+                                  f"({sorted({t.get('task_id') for t in home + copy})})")
+            continue
+        if op.get("type") == "fail":
+            if home or copy:
+                r.add("task_failed_exists", f"{req} ({(home + copy)[0].get('task_id')})")
+            continue
+        if not home or not copy:
+            if op.get("type") == "ok" or home or copy:  # an indeterminate create may be nowhere, not half-way
+                r.add("task_lost", f"{req} {op['from']} -> {op['to']} (task {op.get('task_id')}): "
+                                   f"{'requester' if not home else 'assignee'}'s daemon does not have it")
+            continue
+        a, b = home[0], copy[0]
+        tid = a.get("task_id")
+        if (a.get("state"), a.get("state_sequence")) != (b.get("state"), b.get("state_sequence")) \
+                or a.get("state") not in TERMINAL:
+            r.add("task_diverged", f"{tid}: requester's daemon {a.get('state')} #{a.get('state_sequence')}, "
+                                   f"assignee's {b.get('state')} #{b.get('state_sequence')}")
+        if a.get("state") == "completed":
+            completed += 1
+            for side, t in (("requester", a), ("assignee", b)):
+                arts = t.get("artifacts") or []
+                parts = arts[0].get("parts") or [] if len(arts) == 1 else []
+                if len(arts) != 1 or arts[0].get("chunks") != 1 or len(parts) != 1 \
+                        or (parts[0].get("kind"), parts[0].get("data")) != ("data", {"req": req}):
+                    r.add("task_artifact", f"{tid} ({side}'s daemon): {arts}")
+        final = int(a.get("state_sequence") or 0)
+        for agent in (op["from"], op["to"]):
+            seqs = steps.get((agent, tid), [])
+            dup = sorted({s for s in seqs if seqs.count(s) > 1})
+            if dup:
+                r.add("task_step_duplicated", f"{tid}: steps {dup} twice in {agent}'s inbox")
+        have = set(steps.get((op["from"], tid), []))
+        missing = [s for s in range(1, final + 1) if s not in have]
+        if missing:
+            r.add("task_step_missing", f"{tid}: steps {missing} of 1..{final} not in the requester's inbox")
+    known = {t.get("task_id") for per in held.values() for ts in per.values() for t in ts}
+    for (agent, tid), seqs in sorted(steps.items()):
+        if tid not in known:
+            r.add("task_phantom", f"{agent}: {len(seqs)} steps of task {tid}, which no daemon holds for a create")
+    types = [op.get("type") for op in creates.values()]
+    r.counts.update({"tasks": len(creates), "tasks_ok": types.count("ok"), "tasks_completed": completed})

@@ -37,7 +37,7 @@ class History:
         self._f.close()
 
 
-def _perform(history: History, op: Dict[str, Any], call: Callable[[], Tuple[int, Any]],
+def perform(history: History, op: Dict[str, Any], call: Callable[[], Tuple[int, Any]],
              judge: Callable[[int, Any], str]) -> Dict[str, Any]:
     """Runs ``call``, classifies its outcome (``judge`` for an answer; refused = fail, unknown = info), records it."""
     op["invoke_ms"] = now_ms()
@@ -73,7 +73,7 @@ def send(api: HostApi, history: History, host: str, frm: str, to: str, wait: str
         return "fail"
 
     timeout = (timeout_ms / 1000.0 + 10) if wait == "ack" else 15
-    return _perform(history, op, lambda: api.request("POST", f"/v1/agents/{frm}/messages", body, timeout=timeout),
+    return perform(history, op, lambda: api.request("POST", f"/v1/agents/{frm}/messages", body, timeout=timeout),
                     judge)
 
 
@@ -86,7 +86,7 @@ def publish(api: HostApi, history: History, host: str, frm: str, topic: str, pha
     if pad_bytes:
         content["pad"] = "x" * pad_bytes
     body = {"as": frm, "body": json.dumps(content), "content_type": "application/json"}
-    return _perform(history, op,
+    return perform(history, op,
                     lambda: api.request("POST", f"/v1/topics/{topic.replace('/', '%2F')}/messages", body),
                     lambda status, _: "ok" if status == 200 else "fail")
 

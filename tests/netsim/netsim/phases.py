@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Tuple
 
-from . import checker, ops, plots
+from . import checker, ops, plots, tasks
 from .daemons import Indeterminate, Refused
 from .runner import Run, shortest_paths
 
@@ -381,6 +381,11 @@ def steady(r: Run, ph: Dict[str, Any]) -> None:
         subscribe_all(r, "netsim/steady")
         start = time.time()
         r.load_start_ms = start * 1000
+    task_rate = float(ph.get("task_rate", 0))
+    workers = tasks.Workers(r) if task_rate else None
+    if workers:
+        workers.start()
+    tasked = 0
     faults = Faults(r, ph.get("fault", []), start)
     faults.thread.start()
     agents = list(r.agents)
@@ -408,6 +413,11 @@ def steady(r: Run, ph: Dict[str, Any]) -> None:
             futs.append(r.api(r.agents[p]).submit(ops.publish, r.history, r.agents[p], p, "netsim/steady", "steady",
                                                   int(ph.get("topic_body_bytes", 0))))
             published += 1
+        while task_rate and tasked < (time.time() - start) * task_rate:
+            a = r.rng.choice(agents)
+            b = r.rng.choice([x for x in agents if x != a])
+            futs.append(r.api(r.agents[a]).submit(tasks.create, r.history, r.agents[a], a, b, "steady"))
+            tasked += 1
         if time.time() >= next_rss:
             for host, d in r.daemons.items():
                 v = d.rss_bytes()
@@ -423,6 +433,12 @@ def steady(r: Run, ph: Dict[str, Any]) -> None:
     sent_ok = [op for op in r.history.ops if op.get("op") == "send" and op.get("phase") == "steady"
                and op["type"] == "ok"]
     drained = drain(r, sent_ok, float(ph.get("drain_s", 60)))
+    tasks_ended = None  # when every accepted task had ended on both daemons
+    if workers:
+        created = [op for op in r.history.ops if op.get("op") == "task_create" and op["type"] == "ok"]
+        if tasks.drain(r, created, float(ph.get("drain_s", 60))) is not None:
+            tasks_ended = time.time()
+        workers.end()
     # When the last accepted message reached its inbox, from the inboxes themselves.
     received: Dict[str, float] = {}
     for a, h in r.agents.items():
@@ -457,6 +473,11 @@ def steady(r: Run, ph: Dict[str, Any]) -> None:
     if r.sc.get("focus_host") and flood_at > 0:
         judge_focus(r, ph, sent_ok, received, start + flood_at)
     limit = float(ph.get("drain_target_s", 30))
+    if workers:
+        since = max(0.0, tasks_ended - max(heal_at, load_end)) if tasks_ended is not None else None
+        r.target(f"every accepted task ({tasked} created, {task_rate:g}/s) ended on both daemons, counted from the "
+                 "end of the load or of the last fault", f"{since:.1f} s" if since is not None else
+                 f"not within {ph.get('drain_s', 60)} s", f"<= {limit:g} s", since is not None and since <= limit)
     r.target("every accepted message delivered, counted from the end of the last fault",
              f"{drain_s:.1f} s" if drain_s is not None else f"not within {ph.get('drain_s', 60)} s",
              f"<= {limit:g} s", drain_s is not None and drain_s <= limit and not faults.errors)

@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import checker, ns as nsmod, ops, plots
+from . import checker, ns as nsmod, ops, plots, tasks
 from .daemons import Daemon, Indeterminate, Refused
 from .net import Network
 
@@ -297,7 +297,11 @@ class Run:
             status, rc = self.api(op["host"]).call("GET", f"/v1/agents/{op['from']}/messages/{op['request_id']}")
             if status == 200:
                 receipts[op["request_id"]] = rc
-        return {"inboxes": inboxes, "receipts": receipts, "subscribers": self.subscribers}
+        state = {"inboxes": inboxes, "receipts": receipts, "subscribers": self.subscribers}
+        if any(op.get("op") == "task_create" for op in self.history.ops):
+            state["tasks"] = {agent: self.api(host).submit(lambda api, a=agent: tasks.all_tasks(api, a)).result()
+                              for agent, host in self.agents.items()}
+        return state
 
     def finish(self) -> bool:
         state = self.collect_state()
@@ -318,7 +322,10 @@ class Run:
             lines.append("| " + " | ".join(str(v) for v in result.counts.values()) + " |\n")
             if result.ok:
                 lines.append("No anomaly: every acknowledged message is in its recipient's inbox exactly once, nothing "
-                             "arrived that was not sent, and every final receipt agrees with the inboxes.\n")
+                             "arrived that was not sent, and every final receipt agrees with the inboxes." +
+                             (" Every accepted task ended in the same state on both daemons, each step in each "
+                              "party's inbox once, each artifact chunk once." if result.counts.get("tasks") else "")
+                             + "\n")
             for kind, ids in sorted(result.anomalies.items()):
                 lines.append(f"### {kind}: {len(ids)}\n")
                 lines += [f"- `{i}`" for i in ids[:200]]
