@@ -160,7 +160,9 @@ void Router::emit_gossip(Time now) {
     if (ids.empty()) return;
     const double gossip_threshold = score_.thresholds().gossip;
     auto eligible = candidates(topic, exclude, now, gossip_threshold);
-    // Backoff does not stop gossip: add peers in backoff that are not excluded.
+    // Backoff does not stop gossip: add peers in backoff that are not excluded,
+    // and draw from all of them (appended after the shuffled others, the same
+    // peers in backoff would be cut off at every heartbeat).
     if (auto t = topics_.find(topic); t != topics_.end()) {
       for (const auto& p : t->second) {
         if (!exclude.contains(p) && in_backoff(topic, p, now) && score_.score(p, now) >= gossip_threshold) {
@@ -168,6 +170,7 @@ void Router::emit_gossip(Time now) {
         }
       }
     }
+    shuffle(eligible);
     const auto target = std::max(config_.d_lazy, static_cast<std::size_t>(config_.gossip_factor *
                                                                            static_cast<double>(eligible.size())));
     if (eligible.size() > target) eligible.erase(eligible.begin() + static_cast<std::ptrdiff_t>(target), eligible.end());

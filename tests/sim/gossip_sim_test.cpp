@@ -383,6 +383,32 @@ TEST(GossipSimTest, FanoutPublishingWithoutJoiningAndMeshBoundsWithManyPeers) {
   EXPECT_TRUE(net.node(5).router->fanout("elsewhere").empty());
 }
 
+// A hub with more subscribers than D_high prunes most of them, and each
+// pruned one waits out a backoff before it grafts again. Those peers still
+// get the hub's gossip: the peers in backoff are drawn at random with the
+// others, not after them (when they came last, the same ones were cut off at
+// every heartbeat and a daemon that joined a star missed every advert until
+// the minute's republish).
+TEST(GossipSimTest, PeersPrunedIntoBackoffStillGetGossipFromAStarsHub) {
+  SimNet net(20);
+  for (std::size_t i = 1; i < 20; ++i) net.connect(i, 0);
+  for (std::size_t i = 0; i < 20; ++i) net.node(i).router->join(kTopic, net.now());
+  net.run();
+  net.tick(3);
+  const auto& hub = *net.node(0).router;
+  std::size_t pruned = 0;
+  for (std::size_t i = 1; i < 20; ++i) pruned += hub.in_backoff(kTopic, net.node(i).id, net.now()) ? 1 : 0;
+  ASSERT_GT(pruned, GossipConfig{}.d_lazy);  // more peers in backoff than one heartbeat's gossip reaches
+  for (int round = 0; round < 3; ++round) {
+    const auto from = 1 + static_cast<std::size_t>(round);
+    const auto id = net.publish(from, "from a leaf " + std::to_string(round));
+    net.tick(3);  // the message stays in the gossip window for 3 heartbeats
+    for (std::size_t i = 0; i < 20; ++i) {
+      if (i != from) EXPECT_EQ(net.node(i).delivered[id], 1) << "round " << round << ", node " << i;
+    }
+  }
+}
+
 TEST(GossipSimTest, AnInvalidSenderAndANonForwarderEndNegativeAndArePruned) {
   // P3 (mesh delivery deficit) is off by default; a deployment with a steady
   // message rate turns it on to catch peers that never forward.
