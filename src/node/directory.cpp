@@ -123,10 +123,10 @@ Result<void> DirectoryService::load(std::string& why) {
 AgentService::Observer DirectoryService::agent_observer() {
   std::weak_ptr<DirectoryService> weak = weak_from_this();
   AgentService::Observer o;
-  o.created = [weak](const store::AgentRecord&) {
+  o.created = [weak](const store::AgentRecord& a) {
     auto self = weak.lock();
     if (!self) return;
-    self->wake();
+    self->announce(a.id);
     self->changed();
   };
   o.updated = [weak](const store::AgentRecord& before, const store::AgentRecord& after) {
@@ -136,13 +136,14 @@ AgentService::Observer DirectoryService::agent_observer() {
     if (before.state == store::AgentState::running && after.state != store::AgentState::running) {
       self->withdraw(after.id);
     }
-    self->wake();
+    self->announce(after.id);
     self->changed();
   };
   o.deleted = [weak](const store::AgentRecord& a) {
     auto self = weak.lock();
     if (!self) return;
     self->withdraw(a.id);  // while its key is still cached
+    self->advertised_ms_.erase(a.id);
     self->changed();
   };
   return o;
@@ -172,6 +173,11 @@ void DirectoryService::wake() {
   ticker_.wake();
 }
 
+void DirectoryService::announce(const core::AgentId& agent) {
+  if (std::find(announce_.begin(), announce_.end(), agent) == announce_.end()) announce_.push_back(agent);
+  ticker_.wake();
+}
+
 std::optional<core::UnixMs> DirectoryService::tick() {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   const auto now = ctx_.now_ms();
@@ -182,6 +188,7 @@ std::optional<core::UnixMs> DirectoryService::tick() {
     next_round_ms_ = now + std::chrono::milliseconds(kAdvertInterval).count();
     if (!stopped_) publish_round();
   }
+  const auto announced = publish_announced(now);
   if (now >= next_beacon_ms_) {
     next_beacon_ms_ = now + ctx_.config->presence.beacon_interval.count();
     if (!stopped_) publish_beacon();
@@ -192,7 +199,29 @@ std::optional<core::UnixMs> DirectoryService::tick() {
     const auto cutoff = now - registry::DirectoryConfig{}.keep_offline.count();
     persist([cutoff](store::Store& s) { return s.purge_directory(cutoff); });
   }
-  return std::min(wanted_ ? std::max(earliest, now) : next_round_ms_, next_beacon_ms_);
+  return std::min({wanted_ ? std::max(earliest, now) : next_round_ms_, next_beacon_ms_,
+                   announced.value_or(next_beacon_ms_)});
+}
+
+std::optional<core::UnixMs> DirectoryService::publish_announced(core::UnixMs now) {
+  if (announce_.empty() || stopped_) return std::nullopt;
+  std::optional<core::UnixMs> next;
+  std::vector<core::Multiaddr> addrs;
+  std::erase_if(announce_, [&](const core::AgentId& id) {
+    const auto* a = agents_->find(id);
+    if (!a) return true;  // deleted meanwhile
+    if (auto last = advertised_ms_.find(id); last != advertised_ms_.end()) {
+      const auto due = last->second + kAdvertMinGap.count();
+      if (now < due) {
+        next = std::min(next.value_or(due), due);
+        return false;
+      }
+    }
+    if (addrs.empty()) addrs = advert_addrs();
+    publish_agent(*a, addrs, static_cast<std::uint64_t>(now));
+    return true;
+  });
+  return next;
 }
 
 // Only daemons that host running agents beacon: presence is about agents.
@@ -267,8 +296,7 @@ void DirectoryService::publish(const wire::advert::Advert& advert) {
   if (auto r = mesh_->publish(std::string(wire::advert::kTopic), wire::advert::encode(advert)); r) ++published_;
 }
 
-void DirectoryService::publish_round() {
-  const auto now = static_cast<std::uint64_t>(ctx_.now_ms());
+std::vector<core::Multiaddr> DirectoryService::advert_addrs() const {
   // Circuit addresses first: a daemon behind NAT with many interfaces must
   // not lose the only addresses others can reach it at to the advert's limit
   // (the dialer tries direct ones first whatever the order).
@@ -283,26 +311,36 @@ void DirectoryService::publish_round() {
     if (addrs.size() >= wire::advert::kMaxAddrs) break;
     addrs.push_back(std::move(a));
   }
-  for (const auto* a : agents_->all()) {
-    if (a->state != store::AgentState::running) continue;
-    const auto* key = agents_->signing_key(a->id);  // cached after the first read of its key file
-    if (!key) {
-      ctx_.log->warn("advert for agent {}: cannot read its key file", a->name);
-      continue;
-    }
-    wire::advert::Advert advert(mesh_->self());
-    advert.addrs = addrs;
-    for (const auto& c : a->capabilities) {
-      if (advert.capabilities.size() >= wire::advert::kMaxCapabilities) break;
-      if (!c.empty() && c.size() <= wire::advert::kMaxTextBytes) advert.capabilities.push_back(c);
-    }
-    advert.display_name = a->display_name.substr(0, wire::advert::kMaxTextBytes);
-    advert.a2a = advert_profile(a->a2a);
-    advert.seq = now;
-    advert.expires_ms = now + kAdvertLifetimeMs;
-    wire::advert::sign(advert, *key);
-    publish(advert);
+  return addrs;
+}
+
+void DirectoryService::publish_round() {
+  const auto now = static_cast<std::uint64_t>(ctx_.now_ms());
+  const auto addrs = advert_addrs();
+  for (const auto* a : agents_->all()) publish_agent(*a, addrs, now);
+}
+
+void DirectoryService::publish_agent(const store::AgentRecord& a, const std::vector<core::Multiaddr>& addrs,
+                                     std::uint64_t now) {
+  if (a.state != store::AgentState::running) return;
+  const auto* key = agents_->signing_key(a.id);  // cached after the first read of its key file
+  if (!key) {
+    ctx_.log->warn("advert for agent {}: cannot read its key file", a.name);
+    return;
   }
+  wire::advert::Advert advert(mesh_->self());
+  advert.addrs = addrs;
+  for (const auto& c : a.capabilities) {
+    if (advert.capabilities.size() >= wire::advert::kMaxCapabilities) break;
+    if (!c.empty() && c.size() <= wire::advert::kMaxTextBytes) advert.capabilities.push_back(c);
+  }
+  advert.display_name = a.display_name.substr(0, wire::advert::kMaxTextBytes);
+  advert.a2a = advert_profile(a.a2a);
+  advert.seq = now;
+  advert.expires_ms = now + kAdvertLifetimeMs;
+  wire::advert::sign(advert, *key);
+  publish(advert);
+  advertised_ms_[a.id] = static_cast<core::UnixMs>(now);
 }
 
 void DirectoryService::withdraw(const core::AgentId& agent) {
@@ -315,6 +353,7 @@ void DirectoryService::withdraw(const core::AgentId& agent) {
   advert.expires_ms = now;  // expiry == seq: withdrawn
   wire::advert::sign(advert, *key);
   publish(advert);
+  advertised_ms_[agent] = static_cast<core::UnixMs>(now);  // an advert after it must be newer
 }
 
 pubsub::Validation DirectoryService::validate(const wire::pubsub::Message& m) const {

@@ -61,8 +61,10 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   static constexpr std::chrono::seconds kAdvertInterval{60};
   // Three intervals: two adverts can be lost before the agent shows offline.
   static constexpr std::int64_t kAdvertLifetimeMs = 3 * 60'000;
-  // Republishing on a change or a new peer waits at least this long after
-  // the last round, so a burst of changes costs one round.
+  // A round (every agent's advert) for a new peer waits at least this long
+  // after the last round, so a burst of new peers costs one round. An agent
+  // created or changed is advertised alone at once, unless its own last
+  // advert is younger than this (then when it is this old).
   static constexpr std::chrono::milliseconds kAdvertMinGap{1000};
   static constexpr std::size_t kMaxCatchUps = 3;
   static constexpr std::chrono::milliseconds kCatchUpGap{30'000};
@@ -115,6 +117,13 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
 
  private:
   void publish_round();
+  // The adverts of agents created or changed whose last advert is old
+  // enough; the time the next one is due, if any wait.
+  std::optional<core::UnixMs> publish_announced(core::UnixMs now);
+  void announce(const core::AgentId& agent);
+  std::vector<core::Multiaddr> advert_addrs() const;
+  // Signs and publishes `a`'s advert (a running agent with a readable key).
+  void publish_agent(const store::AgentRecord& a, const std::vector<core::Multiaddr>& addrs, std::uint64_t now);
   void publish_beacon();
   registry::Presence presence_of(const registry::DirectoryEntry& e, std::int64_t now_ms) const;
   DirectoryView remote_view(const registry::DirectoryEntry& e, std::int64_t now_ms) const;
@@ -141,6 +150,10 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   core::UnixMs next_beacon_ms_ = 0;
   bool wanted_ = false;
   bool stopped_ = false;
+  // Agents created or changed, waiting for their advert; when each local
+  // agent's last advert went (entries leave with the agent).
+  std::vector<core::AgentId> announce_;
+  std::unordered_map<core::AgentId, core::UnixMs> advertised_ms_;
   std::uint64_t published_ = 0;
   std::uint64_t received_ = 0;
   std::uint64_t beacons_published_ = 0;

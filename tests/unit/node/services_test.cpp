@@ -145,6 +145,48 @@ TEST_F(ServicesTest, PresenceFollowsTheDaemonAndTheEntryGoesAnHourAfterItsAdvert
   EXPECT_EQ(a->directory->stats().agents, 0u);
 }
 
+// An agent created or changed is advertised alone, at once: a second agent
+// created just after the first does not wait for the next round (a round
+// publishes every agent and waits kAdvertMinGap after the last one), and one
+// agent's changes are advertised at most once per kAdvertMinGap.
+TEST_F(ServicesTest, AgentsCreatedOrChangedAreAdvertisedAtOnceEachAtMostOncePerGap) {
+  auto a = rig("a");
+  auto b = rig("b");
+  Rig::link(*a, *b);
+  clock_->advance(1s);
+  b->directory->tick();  // the first round (no agents yet)
+  const auto published = b->directory->stats().published;
+  const auto bob = b->create_agent("bob");
+  b->directory->tick();
+  ASSERT_TRUE(a->directory->entry(bob));
+  clock_->advance(10ms);
+  const auto carol = b->create_agent("carol", {"draw"});
+  b->directory->tick();
+  ASSERT_TRUE(a->directory->entry(carol)) << "carol waited for the round after bob's";
+  EXPECT_EQ(b->directory->stats().published, published + 2);  // one advert each, no round
+
+  // carol changes twice within the gap: the first change waits for the gap
+  // after her advert, and both go as one advert.
+  clock_->advance(10ms);
+  UpdateAgentRequest paint;
+  paint.capabilities = std::vector<std::string>{"paint"};
+  ASSERT_TRUE(b->await(b->agents->update(carol, paint)));
+  UpdateAgentRequest sculpt;
+  sculpt.capabilities = std::vector<std::string>{"sculpt"};
+  ASSERT_TRUE(b->await(b->agents->update(carol, sculpt)));
+  b->directory->tick();
+  EXPECT_TRUE(a->directory->search("sculpt", true).empty());
+  clock_->advance(DirectoryService::kAdvertMinGap - 10ms - 1ms);  // 1 ms before carol's advert is that old
+  b->directory->tick();
+  EXPECT_TRUE(a->directory->search("sculpt", true).empty());
+  EXPECT_EQ(b->directory->stats().published, published + 2);
+  clock_->advance(1ms);
+  b->directory->tick();
+  ASSERT_EQ(a->directory->search("sculpt", true).size(), 1u);
+  EXPECT_TRUE(a->directory->search("draw", true).empty());
+  EXPECT_EQ(b->directory->stats().published, published + 3);
+}
+
 TEST_F(ServicesTest, ADeletedAgentIsWithdrawnAtOnce) {
   auto a = rig("a");
   auto b = rig("b");
