@@ -8,8 +8,10 @@ MessageCache::MessageCache(std::size_t windows, std::size_t gossip_windows)
     : gossip_windows_(gossip_windows), windows_(std::max<std::size_t>(windows, 1)) {}
 
 void MessageCache::put(const std::string& id, const std::string& topic, wire::pubsub::EncodedMessage message) {
-  auto [it, added] = entries_.try_emplace(id, Entry{topic, std::move(message), {}});
-  if (added) windows_.front().push_back(&*it);
+  auto [it, added] = entries_.try_emplace(id, Entry{topic, std::move(message), serial_ + 1, {}});
+  if (!added) return;
+  ++serial_;
+  windows_.front().push_back(&*it);
 }
 
 const wire::pubsub::EncodedMessage* MessageCache::get(const std::string& id) const {
@@ -30,11 +32,11 @@ const wire::pubsub::EncodedMessage* MessageCache::get_for_peer(const std::string
   return &it->second.message;
 }
 
-std::vector<std::string> MessageCache::gossip_ids(const std::string& topic) const {
+std::vector<std::string> MessageCache::gossip_ids(const std::string& topic, std::uint64_t after) const {
   std::vector<std::string> out;
   for (std::size_t w = 0; w < gossip_windows_ && w < windows_.size(); ++w) {
     for (const auto* entry : windows_[w]) {
-      if (entry->second.topic == topic) out.push_back(entry->first);
+      if (entry->second.topic == topic && entry->second.serial > after) out.push_back(entry->first);
     }
   }
   return out;

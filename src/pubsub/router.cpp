@@ -92,11 +92,12 @@ bool Router::drop_seen(const core::PeerId& from, const wire::pubsub::MessageView
 void Router::handle_subscription(const core::PeerId& from, const wire::pubsub::SubOpt& sub, Time now) {
   auto& state = peers_[from];
   if (sub.subscribe) {
-    state.topics.insert(sub.topic);
+    if (state.topics.insert(sub.topic).second) state.subscribed_at[sub.topic] = mcache_.serial();
     if (topics_[sub.topic].insert(from).second && on_subscribe_) on_subscribe_(from, sub.topic);
     return;
   }
   state.topics.erase(sub.topic);
+  state.subscribed_at.erase(sub.topic);
   if (auto t = topics_.find(sub.topic); t != topics_.end()) {
     t->second.erase(from);
     if (t->second.empty()) topics_.erase(t);
@@ -386,7 +387,25 @@ std::vector<core::PeerId> Router::candidates(const std::string& topic, const std
 }
 
 void Router::mesh_add(const std::string& topic, const core::PeerId& peer, Time now) {
-  if (mesh_[topic].insert(peer).second) score_.graft(peer, topic, now);
+  if (!mesh_[topic].insert(peer).second) return;
+  score_.graft(peer, topic, now);
+  // Gossip goes to peers outside the mesh, and what we forwarded before this
+  // peer joined it did not go to it: offer it what arrived since it
+  // subscribed, or a peer that subscribes, then grafts between a message's
+  // forwarding and the next heartbeat never gets it (a daemon joining a busy
+  // hub missed adverts until their republish). Not what arrived before it
+  // subscribed: a subscription starts when it is made.
+  const auto state = peers_.find(peer);
+  if (state == peers_.end()) return;
+  const auto since = state->second.subscribed_at.find(topic);
+  auto ids = mcache_.gossip_ids(topic, since == state->second.subscribed_at.end() ? 0 : since->second);
+  if (ids.empty()) return;
+  if (ids.size() > config_.max_ihave_length) {
+    shuffle(ids);
+    ids.resize(config_.max_ihave_length);
+  }
+  out(peer).control.ihave.push_back({topic, std::move(ids)});
+  ++counters_.ihave_sent;
 }
 
 void Router::mesh_remove(const std::string& topic, const core::PeerId& peer, Time now) {

@@ -152,6 +152,9 @@ class Router {
   struct PeerState {
     bool outbound = false;
     std::set<std::string> topics;
+    // Per topic it subscribed to: the message cache's serial then (mesh_add
+    // offers what arrived after it).
+    std::map<std::string, std::uint64_t> subscribed_at;
     std::size_t ihaves_this_heartbeat = 0;
     std::size_t ids_asked_this_heartbeat = 0;
   };

@@ -409,6 +409,34 @@ TEST(GossipSimTest, PeersPrunedIntoBackoffStillGetGossipFromAStarsHub) {
   }
 }
 
+// A peer already subscribed whose GRAFT comes after a message went to the
+// mesh, before the next heartbeat's gossip (which skips mesh peers), is
+// offered what arrived since it subscribed when it enters the mesh, and
+// fetches it. What was published before it subscribed is not offered.
+TEST(GossipSimTest, APeerEnteringTheMeshIsOfferedWhatArrivedSinceItSubscribed) {
+  SimNet net(4);
+  for (std::size_t i = 1; i < 3; ++i) net.connect(i, 0);
+  for (std::size_t i = 0; i < 3; ++i) net.node(i).router->join(kTopic, net.now());
+  net.run();
+  net.tick(2);
+  const auto before = net.publish(1, "before node 3 subscribed");
+  net.node(3).router->join(kTopic, net.now());  // alone: its mesh stays empty
+  net.connect(3, 0);                            // the hub learns the subscription
+  net.run();
+  const auto after = net.publish(2, "after node 3 subscribed");
+  EXPECT_EQ(net.node(1).delivered[after], 1);
+  EXPECT_EQ(net.node(3).delivered[after], 0);  // not in the hub's mesh yet
+  net.node(3).router->heartbeat(net.now());    // its heartbeat grafts the hub
+  net.run();
+  const auto hub_mesh = net.node(0).router->mesh(kTopic);
+  ASSERT_NE(std::find(hub_mesh.begin(), hub_mesh.end(), net.node(3).id), hub_mesh.end());
+  EXPECT_EQ(net.node(3).delivered[after], 1);  // through the IHAVE the graft brought, before the hub's heartbeat
+  EXPECT_EQ(net.node(3).delivered[before], 0);
+  net.tick(3);
+  EXPECT_EQ(net.node(3).delivered[after], 1);
+  EXPECT_EQ(net.node(3).delivered[before], 0);
+}
+
 TEST(GossipSimTest, AnInvalidSenderAndANonForwarderEndNegativeAndArePruned) {
   // P3 (mesh delivery deficit) is off by default; a deployment with a steady
   // message rate turns it on to catch peers that never forward.
