@@ -140,6 +140,10 @@ def together(binary: str, work: Path, n: int = 20) -> None:
             d.create_agents(2)
         agents = {a for d in mesh for a in d.agents}
         complete = wait_until(lambda: everyone_sees(mesh, agents), 120)
+        if complete is None:
+            for d in mesh:  # where it stopped: what each daemon lists, and how many peers it has
+                print(f"# {d.data.name}: {len(agents & d.sees())} of {len(agents)} agents, "
+                      f"{len(d.call('GET', '/v1/peers')['peers'])} peers", file=sys.stderr)
         print(f"together_daemons={n}")
         print(f"together_complete_s={complete if complete is not None else float('nan'):.3f}")
     finally:
