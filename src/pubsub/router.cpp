@@ -398,14 +398,19 @@ void Router::mesh_add(const std::string& topic, const core::PeerId& peer, Time n
   const auto state = peers_.find(peer);
   if (state == peers_.end()) return;
   const auto since = state->second.subscribed_at.find(topic);
-  auto ids = mcache_.gossip_ids(topic, since == state->second.subscribed_at.end() ? 0 : since->second);
+  auto ids = ihave_ids(topic, since == state->second.subscribed_at.end() ? 0 : since->second);
   if (ids.empty()) return;
+  out(peer).control.ihave.push_back({topic, std::move(ids)});
+  ++counters_.ihave_sent;
+}
+
+std::vector<std::string> Router::ihave_ids(const std::string& topic, std::uint64_t after) {
+  auto ids = mcache_.gossip_ids(topic, after);
   if (ids.size() > config_.max_ihave_length) {
     shuffle(ids);
     ids.resize(config_.max_ihave_length);
   }
-  out(peer).control.ihave.push_back({topic, std::move(ids)});
-  ++counters_.ihave_sent;
+  return ids;
 }
 
 void Router::mesh_remove(const std::string& topic, const core::PeerId& peer, Time now) {

@@ -185,6 +185,9 @@ class Router {
   void mesh_add(const std::string& topic, const core::PeerId& peer, Time now);
   void mesh_remove(const std::string& topic, const core::PeerId& peer, Time now);
   void opportunistic_graft(const std::string& topic, Time now);
+  // The ids an IHAVE for `topic` offers: the gossip window's (those that
+  // arrived after serial `after`), at most max_ihave_length drawn at random.
+  std::vector<std::string> ihave_ids(const std::string& topic, std::uint64_t after = 0);
   template <class C>
   void shuffle(C& c) {
     std::shuffle(c.begin(), c.end(), rng_);

@@ -156,7 +156,7 @@ void Router::maintain_fanout(Time now) {
 
 void Router::emit_gossip(Time now) {
   auto gossip_topic = [&](const std::string& topic, const std::set<core::PeerId>& exclude) {
-    auto ids = mcache_.gossip_ids(topic);
+    const auto ids = ihave_ids(topic);
     if (ids.empty()) return;
     const double gossip_threshold = score_.thresholds().gossip;
     auto eligible = candidates(topic, exclude, now, gossip_threshold);
@@ -174,10 +174,6 @@ void Router::emit_gossip(Time now) {
     const auto target = std::max(config_.d_lazy, static_cast<std::size_t>(config_.gossip_factor *
                                                                            static_cast<double>(eligible.size())));
     if (eligible.size() > target) eligible.erase(eligible.begin() + static_cast<std::ptrdiff_t>(target), eligible.end());
-    if (ids.size() > config_.max_ihave_length) {
-      shuffle(ids);
-      ids.resize(config_.max_ihave_length);
-    }
     for (const auto& p : eligible) {
       out(p).control.ihave.push_back({topic, ids});
       ++counters_.ihave_sent;
