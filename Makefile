@@ -7,7 +7,8 @@
 #   make scale   build (release), run the 100 to 1,000-node gossip simulation, update docs/scaling.md
 #   make fuzz    build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
 #   make soak    the crash-safety tests (messages, tasks) with SOAK_RUNS kill -9 runs per victim (default 50)
-#   make chaos   the fault-harness scenarios (tests/netsim) under load for 30 minutes each, in parallel (root)
+#   make chaos   the fault-harness scenarios (tests/netsim) under load for 30 minutes each, one after another,
+#                release build (root; about two hours)
 #   make install copy the binary to $(PREFIX)/bin (default ~/.local)
 
 FUZZ_SECONDS ?= 60
@@ -51,8 +52,8 @@ soak: deps
 CHAOS_SCENARIOS ?= loss partition crashes slow_receiver
 
 chaos: deps
-	@cmake --preset dev >/dev/null
-	@cmake --build --preset dev -j $(JOBS) --target agentmesh
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target agentmesh
 	@scripts/chaos.sh $(CHAOS_SCENARIOS)
 
 bench: deps

@@ -280,6 +280,7 @@ json::object sent_json(const direct::SenderStats& st) {
   sent["acks_received"] = st.acks_received;
   sent["acks_invalid"] = st.acks_invalid;
   sent["acks_late"] = st.acks_late;
+  sent["confirming_attempts"] = st.confirming_attempts;
   return sent;
 }
 

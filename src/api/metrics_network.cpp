@@ -247,6 +247,8 @@ void render_direct_metrics(std::string& out, const node::DirectStats& d) {
   prom::sample(out, "agentmesh_direct_outcomes_total", "outcome=\"expired\"", static_cast<double>(st.expired));
   prom::counter(out, "agentmesh_direct_acks_invalid_total", "acks that did not verify or matched no message",
                 st.acks_invalid);
+  prom::counter(out, "agentmesh_direct_confirming_attempts_total",
+                "attempts at expiry for messages an unanswered attempt may have delivered", st.confirming_attempts);
   by_label(out, "agentmesh_direct_received_total", "counter", "envelopes received from other daemons, by path", "path",
            {{"direct", double(d.received.received_direct)},
             {"gossip", double(d.received.received_gossip)},

@@ -67,6 +67,7 @@ std::optional<core::UnixMs> AckTracker::next_wakeup() const {
 void AckTracker::begin(const core::RequestId& id, UnixMs now, Actions& out) {
   const auto* rec = outbox_.find(id);
   if (!rec) return;
+  if (outbox_.confirming(id)) ++stats_.confirming_attempts;
   Attempt a;
   a.hint = parse_path_hint(rec->path).value_or(PathHint::any);
   a.gossip_allowed = a.hint != PathHint::direct;
@@ -127,6 +128,9 @@ AckTracker::Actions AckTracker::failed(const core::RequestId& id, PathFailure fa
   if (it == attempts_.end()) return out;
   auto& a = it->second;
   clear_deadline(id, a);
+  // Out and unanswered, the envelope may have been committed; a refusal
+  // (the recipient's daemon could not check it) says it was not.
+  if (a.sent && failure.kind != Failure::refused) a.may_have_landed = true;
   if (a.stage == Path::direct) {
     if (a.peer) breaker(*a.peer).on_failure(breaker_time(now));
     a.error.direct = std::move(failure);
@@ -145,9 +149,10 @@ void AckTracker::fail_attempt(const core::RequestId& id, Attempt& a, UnixMs now,
   ++stats_.attempt_failures;
   if (auto primary = a.error.primary()) ++stats_.failures_by_reason[*primary];
   const auto hint = a.hint;
+  const auto may_have_landed = a.may_have_landed;
   auto why = a.error.describe();
   attempts_.erase(id);
-  const auto* rec = outbox_.fail(id, std::move(why), now, unit_random(rng_));
+  const auto* rec = outbox_.fail(id, std::move(why), now, unit_random(rng_), may_have_landed);
   if (!rec) return;
   Action persist{Action::Kind::persist, id, std::nullopt, *rec, {}};
   persist.record.path = hint == PathHint::any ? std::string() : std::string(to_string(hint));

@@ -28,7 +28,11 @@
 //   │
 //   a verified ack, at any time ─> Action finish: accepted (with the
 //       recipient's seq), rejected or expired (the recipient's reason)
-//   expiry while no attempt runs ─> Action finish: expired
+//   expiry while no attempt runs ─> Action finish: expired, unless an
+//       earlier attempt may have landed (its envelope went out and no ack
+//       came): then one confirming attempt first, which the recipient's
+//       daemon answers with the message's original outcome or `expired`;
+//       when it fails too, Action finish: expired
 //
 // An unverified ack proves nothing: it only ends the current attempt early
 // when it is a rejection that came on our own dm stream (the recipient's
@@ -118,6 +122,7 @@ struct SenderStats {
   std::uint64_t acks_received = 0;
   std::uint64_t acks_invalid = 0;  // undecodable, unauthenticated, or for no message of ours
   std::uint64_t acks_late = 0;     // verified, after its attempt had ended
+  std::uint64_t confirming_attempts = 0;  // made at expiry, for a message that may have landed
 };
 
 struct BreakerView {
@@ -200,6 +205,7 @@ class AckTracker {
     std::optional<UnixMs> deadline;    // the connect deadline (direct, until sent), then the ack deadline
     bool sent = false;                 // the current path's envelope is out
     bool gossip_allowed = true;
+    bool may_have_landed = false;  // a path's envelope went out and failed unanswered
     PathHint hint = PathHint::any;
     AttemptError error;
   };

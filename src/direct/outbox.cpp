@@ -14,6 +14,7 @@ bool Outbox::add(store::OutboxRecord record) {
   const auto id = record.request_id;
   auto& e = entries_[id];
   e.record = std::move(record);
+  e.may_have_landed = e.record.attempts > 0;  // reloaded: an earlier run's attempt may have landed
   bytes_ += e.record.content.body.size();
   due_.emplace(e.record.next_attempt_ms, id);
   expiry_.emplace(e.record.expires_ms, id);
@@ -38,12 +39,12 @@ std::vector<core::RequestId> Outbox::start_due(UnixMs now, std::size_t limit) {
   for (auto it = due_.begin(); it != due_.end() && it->first <= now && out.size() < limit;) {
     const auto id = it->second;
     auto& e = entries_.at(id);
-    if (e.record.expires_ms <= now) {  // take_expired() handles it
+    if (e.record.expires_ms <= now && !e.confirming) {  // take_expired() handles it
       ++it;
       continue;
     }
     it = due_.erase(it);
-    expiry_.erase({e.record.expires_ms, id});
+    expiry_.erase({e.record.expires_ms, id});  // absent when confirming
     e.in_flight = true;
     ++e.record.attempts;
     ++in_flight_;
@@ -52,11 +53,13 @@ std::vector<core::RequestId> Outbox::start_due(UnixMs now, std::size_t limit) {
   return out;
 }
 
-const store::OutboxRecord* Outbox::fail(const core::RequestId& id, std::string why, UnixMs now, double unit_random) {
+const store::OutboxRecord* Outbox::fail(const core::RequestId& id, std::string why, UnixMs now, double unit_random,
+                                        bool may_have_landed) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return nullptr;
   auto& e = it->second;
   e.record.last_error = std::move(why);
+  e.may_have_landed = e.may_have_landed || may_have_landed;
   if (e.in_flight) {
     e.in_flight = false;
     --in_flight_;
@@ -64,6 +67,7 @@ const store::OutboxRecord* Outbox::fail(const core::RequestId& id, std::string w
   } else {
     due_.erase({e.record.next_attempt_ms, id});
   }
+  if (e.confirming) return &e.record;  // no attempt after the confirming one: take_expired() returns it
   const auto delay = retry_delay(retry_, std::max<std::uint32_t>(1, e.record.attempts), unit_random);
   e.record.next_attempt_ms = now + delay.count();
   due_.emplace(e.record.next_attempt_ms, id);
@@ -90,6 +94,13 @@ std::vector<store::OutboxRecord> Outbox::take_expired(UnixMs now) {
   while (!expiry_.empty() && expiry_.begin()->first <= now) {
     const auto id = expiry_.begin()->second;
     auto it = entries_.find(id);
+    auto& e = it->second;
+    if (e.may_have_landed && !e.confirming) {
+      e.confirming = true;
+      expiry_.erase(expiry_.begin());
+      reschedule(e, now);
+      continue;
+    }
     unindex(it->second);
     created_.erase({it->second.record.created_ms, id});
     bytes_ -= it->second.record.content.body.size();
@@ -102,6 +113,11 @@ std::vector<store::OutboxRecord> Outbox::take_expired(UnixMs now) {
 const store::OutboxRecord* Outbox::find(const core::RequestId& id) const {
   auto it = entries_.find(id);
   return it == entries_.end() ? nullptr : &it->second.record;
+}
+
+bool Outbox::confirming(const core::RequestId& id) const {
+  auto it = entries_.find(id);
+  return it != entries_.end() && it->second.confirming;
 }
 
 bool Outbox::in_flight(const core::RequestId& id) const {

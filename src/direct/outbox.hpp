@@ -15,6 +15,14 @@
 // attempt always ends through fail() or a final outcome first, so an ack that
 // is on its way when the message expires is still taken.
 //
+// An entry that may have landed (an attempt's envelope went out and no answer
+// came, or it was reloaded after attempts) is not expired at once: at its
+// expiry it becomes due for one confirming attempt, which the recipient's
+// daemon answers with the original outcome when it committed the message
+// (direct/receiver.hpp), else with `expired`. When that attempt fails too,
+// the next take_expired() returns it. So `expired` means "not delivered"
+// whenever the recipient's daemon can be reached at the expiry.
+//
 // wake() makes waiting entries due at once (a peer reconnected: retry on the
 // fresh connection instead of sitting out the backoff).
 //
@@ -45,14 +53,19 @@ class Outbox {
   // expired) in flight, counting the attempt; the earliest first.
   std::vector<core::RequestId> start_due(UnixMs now, std::size_t limit);
   // The attempt failed with `why`: schedules the next one after
-  // retry_delay(attempts) (`unit_random` in [0, 1)). Returns the record to
-  // persist, or null for an unknown id.
-  const store::OutboxRecord* fail(const core::RequestId& id, std::string why, UnixMs now, double unit_random);
+  // retry_delay(attempts) (`unit_random` in [0, 1)). `may_have_landed`: its
+  // envelope went out unanswered (see above). Returns the record to persist,
+  // or null for an unknown id.
+  const store::OutboxRecord* fail(const core::RequestId& id, std::string why, UnixMs now, double unit_random,
+                                  bool may_have_landed = false);
   // A final outcome (accepted, rejected, or expired by the recipient):
   // removes the entry and returns its record.
   std::optional<store::OutboxRecord> finish(const core::RequestId& id);
-  // Waiting entries past their expiry, removed.
+  // Waiting entries past their expiry, removed; those that may have landed
+  // and had no confirming attempt yet become due for it instead.
   std::vector<store::OutboxRecord> take_expired(UnixMs now);
+  // Whether the entry's current or next attempt is its confirming one.
+  bool confirming(const core::RequestId& id) const;
   // Every waiting entry for which `pred` holds becomes due at `now`.
   template <class Pred>
   std::size_t wake(UnixMs now, Pred pred) {
@@ -83,13 +96,15 @@ class Outbox {
   struct Entry {
     store::OutboxRecord record;
     bool in_flight = false;
+    bool may_have_landed = false;
+    bool confirming = false;  // expired; due for (or running) its confirming attempt
   };
   void reschedule(Entry& e, UnixMs at);
   void unindex(const Entry& e);
 
   RetryConfig retry_;
   std::unordered_map<core::RequestId, Entry> entries_;
-  // Waiting entries only.
+  // Waiting entries only (a confirming one is in due_ alone).
   std::set<std::pair<UnixMs, core::RequestId>> due_;
   std::set<std::pair<UnixMs, core::RequestId>> expiry_;
   // Every entry, by creation time.

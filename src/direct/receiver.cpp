@@ -18,7 +18,7 @@ Result<Received> check_envelope(std::span<const std::uint8_t> encoded, std::uint
   const auto skew = static_cast<std::uint64_t>(config.max_skew.count());
   const auto lifetime = static_cast<std::uint64_t>(config.max_lifetime.count());
   if (e.created_ms > now_ms + skew) return error::clock_skew;
-  if (now_ms >= e.expires_ms) return error::expired;
+  if (now_ms >= e.expires_ms + skew) return error::expired;
   if (e.expires_ms < e.created_ms || e.expires_ms - e.created_ms > lifetime) return error::lifetime_too_long;
   const auto recipient = core::AgentId::from_array(e.recipient);
   const auto* key = hosted ? hosted(recipient) : nullptr;
@@ -31,7 +31,8 @@ Result<Received> check_envelope(std::span<const std::uint8_t> encoded, std::uint
     return error::not_authenticated;
   }
   if (body->payload.size() > config.max_payload_bytes) return error::payload_too_large;
-  return Received{std::move(*envelope), std::move(*body)};
+  const bool expired = now_ms >= e.expires_ms;
+  return Received{std::move(*envelope), std::move(*body), expired};
 }
 
 }  // namespace agentmesh::direct

@@ -8,7 +8,7 @@
 //   1. size: the encoded envelope within limits       -> payload_too_large
 //   2. version == 1                                   -> unsupported_version
 //   3. clock window: created <= now + max_skew        -> clock_skew
-//                    now < expires                    -> expired
+//                    now < expires + max_skew         -> expired
 //                    expires - created <= max_lifetime -> lifetime_too_long
 //   4. the recipient is hosted here                   -> unknown_recipient
 //   5. authentication: the body opens under the pair key of (recipient,
@@ -17,6 +17,12 @@
 //   6. the payload within max_payload_bytes           -> payload_too_large
 // Deduplication on (sender, request_id), the block list and the inbox commit
 // come next, in one store transaction (direct::deliver).
+//
+// An envelope past its expiry by less than max_skew passes with `expired`
+// set: its sender's confirming attempt (direct/ack_tracker.hpp). The caller
+// must not commit it: it answers a duplicate of a message it committed with
+// the original outcome, anything else with `expired` (Delivery::refuse).
+// The dedup rows outlive that window (node/direct_receive.cpp).
 
 #include <chrono>
 #include <cstdint>
@@ -41,6 +47,7 @@ struct ReceiverConfig {
 struct Received {
   wire::direct::Envelope envelope;
   wire::direct::Body body;
+  bool expired = false;  // past expires_ms, within max_skew: confirm only
 };
 
 // The signing key of a locally hosted agent, or null.

@@ -109,6 +109,7 @@ Task<std::optional<std::string>> DirectService::receive(std::string bytes, core:
     co_return unauthenticated_rejection(*env, reason);
   }
   const auto env = checked->envelope;
+  const bool expired = checked->expired;
   const auto recipient = core::AgentId::from_array(env.recipient);
   const auto sender = core::AgentId::from_array(env.sender);
   const auto* agent = agents_->find(recipient);
@@ -117,12 +118,17 @@ Task<std::optional<std::string>> DirectService::receive(std::string bytes, core:
   auto pair = keys_.get(*key, sender);
   if (!pair) co_return std::string();  // check_envelope derived it already
   auto delivery = delivery_of(std::move(*checked), now);
-  // Kept at least the longest lifetime plus the skew: any replay of this
-  // envelope either finds the row or fails the clock window.
-  delivery.dedup_expires_ms = now + config.max_ttl_ms + cfg.max_skew.count();
+  // Kept the longest lifetime plus twice the skew: any replay of this
+  // envelope, a confirming attempt after its expiry included, either finds
+  // the row or fails the clock window (created <= now + skew, so the row
+  // lives until expires + skew at least).
+  delivery.dedup_expires_ms = now + config.max_ttl_ms + 2 * cfg.max_skew.count();
   if (agent->state != store::AgentState::running)
     delivery.refuse = make_error_code(direct::error::recipient_unavailable);
   if (inboxes_->blocks(recipient, sender)) delivery.refuse = make_error_code(direct::error::blocked);
+  // A confirming attempt: the original outcome of a message committed
+  // earlier, never a first commit.
+  if (expired) delivery.refuse = make_error_code(direct::error::expired);
   const auto send_key = pair->send;
   Result<direct::DeliveryResult> delivered = direct::error::unrecognized_reason;
   if (auto route = routes_.find(delivery.record.content.protocol); route != routes_.end()) {

@@ -234,12 +234,22 @@ TEST(DirectSecurityTest, ForgedTamperedReplayedAndStaleEnvelopesAreRefusedCounte
   EXPECT_FALSE(m.last_clean_eof());  // reset, not closed
   EXPECT_EQ(m.one(peer, m.envelope(bob.id, "still fine", now, now + 120'000)).outcome, wd::Outcome::accepted);
 
-  // A short-lived envelope replayed after its lifetime: refused as expired.
+  // A short-lived envelope repeated just after its lifetime (what a sender's confirming attempt does): its original
+  // outcome, authenticated, delivered to nobody again; one never delivered before: an authenticated `expired`, and
+  // not delivered either.
   const auto brief_expires = now_ms() + 3'000;
   const auto brief = m.envelope(bob.id, "brief", now_ms(), brief_expires);
+  const auto late = m.envelope(bob.id, "late", now_ms(), brief_expires);
   EXPECT_EQ(m.one(peer, brief).outcome, wd::Outcome::accepted);
   m.run_until([&] { return now_ms() > brief_expires + 50; }, 10s);
-  EXPECT_EQ(m.one(peer, brief).reason, "expired");
+  ack = m.one(peer, brief);
+  EXPECT_EQ(ack.outcome, wd::Outcome::duplicate);
+  EXPECT_EQ(ack.seq, 3u);
+  EXPECT_TRUE(m.ack_verifies(ack, bob.id));
+  ack = m.one(peer, late);
+  EXPECT_EQ(ack.outcome, wd::Outcome::rejected);
+  EXPECT_EQ(ack.reason, "expired");
+  EXPECT_TRUE(m.ack_verifies(ack, bob.id));
 
   // After a restart of the receiver the dedup table (SQLite) still knows the genuine envelope.
   ASSERT_EQ(b.stop(), 0);

@@ -169,6 +169,51 @@ TEST_F(AckTrackerTest, AnInFlightAttemptIsNotExpiredUntilItEnds) {
   EXPECT_EQ(find(late, Kind::finish)->outcome.state, MessageState::accepted);
 }
 
+// An attempt that went out and timed out may have been committed with its
+// ack lost: at the expiry one confirming attempt asks again, and the
+// recipient's answer (here: a duplicate of what it committed) decides.
+TEST_F(AckTrackerTest, AtExpiryAMessageThatMayHaveLandedIsConfirmedOnce) {
+  auto m = add({}, 10'000);
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+  tracker_.sent(m.request_id, now());
+  advance(5'000);
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
+  tracker_.sent(m.request_id, now());
+  advance(5'000);
+  // The attempt timed out as the message expired: the confirming attempt starts at once.
+  auto actions = tracker_.tick(now());
+  EXPECT_TRUE(find(actions, Kind::persist));
+  EXPECT_FALSE(find(actions, Kind::finish));
+  ASSERT_TRUE(find(actions, Kind::send_direct));
+  EXPECT_EQ(tracker_.stats().confirming_attempts, 1u);
+  tracker_.sent(m.request_id, now());
+  advance(30);
+  actions = tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 9), true, Path::direct, now());
+  const auto done = find(actions, Kind::finish);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->outcome.state, MessageState::accepted);
+  EXPECT_EQ(done->outcome.seq.value, 9u);
+  EXPECT_EQ(tracker_.stats().expired, 0u);
+
+  // A confirming attempt that gets no answer: expired, with its error.
+  auto lost = add({}, 10'000);
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+  tracker_.sent(lost.request_id, now());
+  advance(10'000);
+  (void)tracker_.channel_closed(kPeer, now());  // direct failed after sending; gossip comes next
+  tracker_.sent(lost.request_id, now());
+  advance(5'000);
+  ASSERT_TRUE(find(tracker_.tick(now()), Kind::send_direct));  // the confirming attempt
+  EXPECT_EQ(tracker_.stats().confirming_attempts, 2u);
+  (void)tracker_.failed(lost.request_id, PathFailure{Failure::dial_failed, "connection refused"}, now());
+  (void)tracker_.failed(lost.request_id, PathFailure{Failure::no_route, {}}, now());
+  const auto gone = find(tracker_.tick(now()), Kind::finish);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->outcome.state, MessageState::expired);
+  EXPECT_EQ(gone->outcome.reason, "dial_failed: connection refused; gossip: no_route");
+  EXPECT_EQ(tracker_.size(), 0u);
+}
+
 TEST_F(AckTrackerTest, UnverifiedAcksDecideNothing) {
   auto m = add();
   ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);

@@ -87,6 +87,39 @@ TEST(OutboxTest, ExpiresOnlyWaitingEntries) {
   EXPECT_EQ(box.size(), 0u);
 }
 
+// An entry whose attempt went out unanswered may have landed: at its expiry
+// it gets one confirming attempt instead of expiring; when that fails too,
+// it expires. A reloaded entry that had attempts counts as one.
+TEST(OutboxTest, AnEntryThatMayHaveLandedGetsOneConfirmingAttemptAtItsExpiry) {
+  Outbox box(no_jitter());
+  auto m = message(0, 1'000);
+  box.add(m);
+  ASSERT_EQ(box.start_due(0, 1).size(), 1u);
+  box.fail(m.request_id, "timeout", 900, 0, true);
+  EXPECT_FALSE(box.confirming(m.request_id));
+  EXPECT_TRUE(box.take_expired(1'000).empty());
+  EXPECT_TRUE(box.confirming(m.request_id));
+  EXPECT_EQ(box.next_wakeup(), 1'000);
+  ASSERT_EQ(box.start_due(1'000, 1).size(), 1u);  // past its expiry: the confirming attempt
+  EXPECT_EQ(box.find(m.request_id)->attempts, 2u);
+  EXPECT_TRUE(box.take_expired(6'000).empty());  // in flight
+  box.fail(m.request_id, "timeout", 6'000, 0, true);
+  EXPECT_TRUE(box.start_due(10'000, 1).empty());  // one confirming attempt only
+  auto expired = box.take_expired(6'000);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].last_error, "timeout");
+  EXPECT_EQ(box.size(), 0u);
+
+  auto reloaded = message(0, 1'000);
+  reloaded.attempts = 3;
+  box.add(reloaded);
+  EXPECT_TRUE(box.take_expired(1'000).empty());
+  EXPECT_TRUE(box.confirming(reloaded.request_id));
+  auto fresh = message(0, 1'000);  // never tried: nothing can have landed
+  box.add(fresh);
+  ASSERT_EQ(box.take_expired(1'000).size(), 1u);
+}
+
 TEST(OutboxTest, FinishRemovesAndAddRefusesToReplaceAnAttemptInFlight) {
   Outbox box(no_jitter());
   auto m = message(0, 1'000);

@@ -54,6 +54,27 @@ TEST_F(ReceiverTest, AValidEnvelopeIsAcceptedWithItsBody) {
   EXPECT_EQ(core::AgentId::from_array(r->envelope.sender), alice_.agent_id());
 }
 
+// Within max_skew after its expiry an envelope is still authenticated, so a
+// sender's confirming attempt can learn the original outcome; it is marked
+// expired, never to be committed. Unauthenticated, it is refused as before.
+TEST_F(ReceiverTest, AnEnvelopeJustPastItsExpiryIsAuthenticatedAndMarkedExpired) {
+  auto before = check(envelope(), kNow + 119'999);
+  ASSERT_TRUE(before);
+  EXPECT_FALSE(before->expired);
+  auto at = check(envelope(), kNow + 120'000);
+  ASSERT_TRUE(at) << at.error().message();
+  EXPECT_TRUE(at->expired);
+  auto last = check(envelope(), kNow + 149'999);
+  ASSERT_TRUE(last);
+  EXPECT_TRUE(last->expired);
+  EXPECT_EQ(check(envelope(), kNow + 150'000).error(), error::expired);
+  auto encoded = envelope();
+  auto e = wire::direct::decode_envelope({reinterpret_cast<const std::uint8_t*>(encoded.data()), encoded.size()})
+               .value();
+  e.ciphertext[40] ^= 1;
+  EXPECT_EQ(check(wire::direct::encode(e), kNow + 120'000).error(), error::not_authenticated);
+}
+
 TEST_F(ReceiverTest, EachCheckRejectsWithItsReason) {
   // 1. size
   config_.limits.max_envelope_bytes = 100;
@@ -67,7 +88,7 @@ TEST_F(ReceiverTest, EachCheckRejectsWithItsReason) {
                 .error(),
             error::clock_skew);
   EXPECT_TRUE(check(envelope([](auto& e, auto&) { e.created_ms = kNow + 29'000; })));  // within the skew
-  EXPECT_EQ(check(envelope(), kNow + 120'000).error(), error::expired);
+  EXPECT_EQ(check(envelope(), kNow + 150'000).error(), error::expired);  // past the expiry by max_skew
   EXPECT_EQ(check(envelope([](auto& e, auto&) { e.expires_ms = kNow + 600'001; })).error(), error::lifetime_too_long);
   EXPECT_EQ(check(envelope([](auto& e, auto&) { e.expires_ms = kNow - 1; }), kNow - 2).error(),
             error::lifetime_too_long);  // expires before it was created
