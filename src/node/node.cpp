@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unordered_set>
 
 #include "core/condition.hpp"
 #include "core/fs.hpp"
@@ -209,10 +210,34 @@ Result<std::shared_ptr<Node>> Node::open(Executor ex, NodeConfig config, std::sh
   return node;
 }
 
+namespace {
+
+// The daemons named (with /p2p/) in --bootstrap are trusted for peer exchange,
+// as gossipsub v1.1 advises for bootstrappers: an application-specific score
+// of 1 (weight 10) lifts them to accept_px from the first heartbeat. Without
+// it a daemon pruned by a busy bootstrap peer seconds after it joined ignores
+// the peers offered with the prune (the new connection has no score yet) and
+// keeps that one connection as its only path.
+pubsub::ServiceConfig pubsub_config(const NodeConfig& config) {
+  pubsub::ServiceConfig out;
+  std::unordered_set<core::PeerId> bootstrappers;
+  for (const auto& addr : config.transport.bootstrap) {
+    if (auto peer = addr.peer_id()) bootstrappers.insert(*peer);
+  }
+  if (!bootstrappers.empty()) {
+    out.gossip.score.app_specific = [trusted = std::move(bootstrappers)](const core::PeerId& peer) {
+      return trusted.contains(peer) ? 1.0 : 0.0;
+    };
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<void> Node::open_services(std::string& why, crypto::SigningKey node_key) {
   const auto& c = *ctx_;
   host_ = transport::Host::create(c.ex, std::move(node_key), c.config->transport, c.log->clone("p2p"), c.tasks);
-  pubsub_ = pubsub::Service::create(c.ex, *host_, host_->identity(), {}, c.log->clone("pubsub"));
+  pubsub_ = pubsub::Service::create(c.ex, *host_, host_->identity(), pubsub_config(*c.config), c.log->clone("pubsub"));
   mesh_ = std::make_shared<HostMesh>(host_, pubsub_);
   agents_ = std::make_shared<AgentService>(c);
   inboxes_ = std::make_shared<InboxService>(c, agents_);

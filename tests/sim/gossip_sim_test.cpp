@@ -286,12 +286,17 @@ TEST(GossipSimTest, AForgeryWithTheRealIdDoesNotShadowTheRealMessage) {
 }
 
 // Peer exchange: a PRUNE offers the other topic peers with their records;
-// receivers act on it only from peers scoring at least accept_px.
+// receivers act on it only from peers scoring at least accept_px, which a
+// trusted peer (a daemon's bootstrap peers: P5, the application's score)
+// does from the start.
 TEST(GossipSimTest, PruneOffersPeerExchangeWhichIsAcceptedOnlyFromWellScoredPeers) {
-  for (const double accept_px : {10.0, 0.0}) {
+  for (const auto& [accept_px, trust_hub] : {std::pair{10.0, false}, std::pair{0.0, false}, std::pair{10.0, true}}) {
     GossipConfig config;
     config.score.thresholds.accept_px = accept_px;
+    std::optional<core::PeerId> hub;  // set once the net names node 0
+    if (trust_hub) config.score.app_specific = [&hub](const core::PeerId& p) { return p == hub ? 1.0 : 0.0; };
     SimNet net(5, config);
+    hub = net.node(0).id;
     for (std::size_t i = 1; i < 5; ++i) net.connect(0, i);  // a star: the leaves know only node 0
     std::map<std::size_t, std::vector<wire::pubsub::PrunePeer>> offered;
     for (std::size_t i = 0; i < 5; ++i) {
@@ -314,7 +319,7 @@ TEST(GossipSimTest, PruneOffersPeerExchangeWhichIsAcceptedOnlyFromWellScoredPeer
     EXPECT_EQ(net.node(0).router->counters().px_sent, 4u * 3u);
     for (std::size_t i = 1; i < 5; ++i) {
       const auto& c = net.node(i).router->counters();
-      if (accept_px > 0) {  // node 0's score is below 10: offers ignored
+      if (accept_px > 0 && !trust_hub) {  // node 0's score is below 10: offers ignored
         EXPECT_EQ(c.px_ignored, 3u) << i;
         EXPECT_FALSE(offered.contains(i));
         continue;
