@@ -126,14 +126,14 @@ class Attacker {
   // Opens a dm stream to `peer`, writes each frame, reads one ack per frame
   // (fewer if the daemon resets the stream).
   std::vector<wd::Ack> exchange(const core::PeerId& peer, std::vector<std::string> frames) {
-    auto task = [](std::shared_ptr<transport::Host> host, core::PeerId peer, std::vector<std::string> frames,
+    auto task = [](std::shared_ptr<transport::Host> host, core::PeerId to, std::vector<std::string> out,
                    bool* clean_eof) -> transport::Task<std::vector<wd::Ack>> {
       *clean_eof = false;
       std::vector<wd::Ack> acks;
       std::vector<std::string> protocols{std::string(wd::kProtocol)};
-      auto stream = co_await host->new_stream(peer, std::move(protocols));
+      auto stream = co_await host->new_stream(to, std::move(protocols));
       if (!stream) co_return acks;
-      for (const auto& f : frames) {
+      for (const auto& f : out) {
         if (!co_await transport::write_lp(**stream, f)) co_return acks;
       }
       (void)(*stream)->close_write();  // the daemon answers what is in flight, then closes its side

@@ -409,7 +409,9 @@ TEST(GossipSimTest, PeersPrunedIntoBackoffStillGetGossipFromAStarsHub) {
     const auto id = net.publish(from, "from a leaf " + std::to_string(round));
     net.tick(3);  // the message stays in the gossip window for 3 heartbeats
     for (std::size_t i = 0; i < 20; ++i) {
-      if (i != from) EXPECT_EQ(net.node(i).delivered[id], 1) << "round " << round << ", node " << i;
+      if (i != from) {
+        EXPECT_EQ(net.node(i).delivered[id], 1) << "round " << round << ", node " << i;
+      }
     }
   }
 }
