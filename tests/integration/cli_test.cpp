@@ -188,11 +188,11 @@ TEST_F(CliTest, EventsPrintsLiveMessagesAndExitsCleanlyOnCtrlC) {
   ASSERT_EQ(send("a", "b", "before").status, 202);
   int out_pipe[2];
   ASSERT_EQ(::pipe(out_pipe), 0);
+  const std::string bin = agentmesh_binary(), dir = daemon_->data_dir().string();  // before fork(): no allocation after
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(out_pipe[1], 1);
     ::close(out_pipe[0]);
-    const std::string bin = agentmesh_binary(), dir = daemon_->data_dir().string();
     ::execl(bin.c_str(), bin.c_str(), "events", "b", "--data-dir", dir.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -20,6 +21,10 @@ JsPeer::JsPeer(std::vector<std::string> args) {
   }
   std::vector<std::string> argv_text{"node", "--import", "./polyfill.mjs", "js-peer.mjs"};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
+  // Built before fork(): the child of a multithreaded test must not allocate.
+  std::vector<char*> argv;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(to_child[0], 0);
@@ -28,9 +33,6 @@ JsPeer::JsPeer(std::vector<std::string> args) {
     ::close(to_child[1]);
     ::close(from_child[0]);
     if (::chdir(AGENTMESH_INTEROP_DIR) != 0) ::_exit(126);
-    std::vector<char*> argv;
-    for (auto& a : argv_text) argv.push_back(a.data());
-    argv.push_back(nullptr);
     ::execvp("node", argv.data());
     ::_exit(127);
   }
@@ -125,6 +127,26 @@ namespace agentmesh::testutil {
 RunResult run_node_script(const std::string& script, const std::vector<std::pair<std::string, std::string>>& env) {
   TempDir io;
   const auto out_path = io.path() / "out", err_path = io.path() / "err";
+  // The child's environment, built before fork() (the child of a
+  // multithreaded test must not allocate): ours with `env` set over it.
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    if (std::none_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; })) {
+      env_text.emplace_back(entry);
+    }
+  }
+  for (const auto& [k, v] : env) env_text.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string script_arg = script;
+  std::vector<std::string> argv_text{"timeout", "120", "node"};
+  std::vector<char*> argv;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(script_arg.data());
+  argv.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -133,8 +155,7 @@ RunResult run_node_script(const std::string& script, const std::vector<std::pair
     ::dup2(out, 1);
     ::dup2(err, 2);
     if (::chdir(AGENTMESH_INTEROP_DIR) != 0) ::_exit(126);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::execlp("timeout", "timeout", "120", "node", script.c_str(), static_cast<char*>(nullptr));
+    ::execvpe("timeout", argv.data(), envp.data());
     ::_exit(127);
   }
   ::setpgid(pid, pid);  // also here: whichever runs first

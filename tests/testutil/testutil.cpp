@@ -62,6 +62,10 @@ std::string read_all_fd(int fd) {
   return out;
 }
 
+// Built before fork(): the child of a multithreaded test may only make
+// async-signal-safe calls until execv. An allocation there can deadlock on an
+// allocator lock another thread held at the fork (a restarted daemon that
+// never ran, with no output, in a kill -9 test with client threads).
 std::vector<char*> argv_of(std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -77,6 +81,7 @@ RunResult run_cli(const std::vector<std::string>& args, const std::string& stdin
   std::ofstream(in_path) << stdin_text;
   std::vector<std::string> full{agentmesh_binary()};
   full.insert(full.end(), args.begin(), args.end());
+  auto argv = argv_of(full);
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int in = ::open(in_path.c_str(), O_RDONLY);
@@ -85,7 +90,6 @@ RunResult run_cli(const std::vector<std::string>& args, const std::string& stdin
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    auto argv = argv_of(full);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -125,6 +129,7 @@ void Daemon::start() {
     args.insert(args.end(), {"--listen", "/ip4/127.0.0.1/tcp/0"});
   }
   args.insert(args.end(), extra_.begin(), extra_.end());
+  auto argv = argv_of(args);
   pid_ = ::fork();
   if (pid_ == 0) {
     const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -132,7 +137,6 @@ void Daemon::start() {
     ::dup2(devnull, 0);
     ::dup2(log, 1);
     ::dup2(log, 2);
-    auto argv = argv_of(args);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
