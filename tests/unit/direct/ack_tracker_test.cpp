@@ -58,6 +58,16 @@ class AckTrackerTest : public ::testing::Test {
     a.reason = std::move(reason);
     return a;
   }
+  // One attempt of `m` whose direct and gossip envelopes both go out and
+  // get no ack; returns with the clock at the gossip path's ack deadline.
+  void send_both_paths_unanswered(const store::OutboxRecord& m) {
+    ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+    tracker_.sent(m.request_id, now());
+    advance(5'000);
+    ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
+    tracker_.sent(m.request_id, now());
+    advance(5'000);
+  }
   // A copy: the actions are often a temporary.
   static std::optional<Action> find(const AckTracker::Actions& actions, Kind kind) {
     for (const auto& a : actions) {
@@ -174,12 +184,7 @@ TEST_F(AckTrackerTest, AnInFlightAttemptIsNotExpiredUntilItEnds) {
 // recipient's answer (here: a duplicate of what it committed) decides.
 TEST_F(AckTrackerTest, AtExpiryAMessageThatMayHaveLandedIsConfirmedOnce) {
   auto m = add({}, 10'000);
-  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
-  tracker_.sent(m.request_id, now());
-  advance(5'000);
-  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
-  tracker_.sent(m.request_id, now());
-  advance(5'000);
+  send_both_paths_unanswered(m);
   // The attempt timed out as the message expired: the confirming attempt starts at once.
   auto actions = tracker_.tick(now());
   EXPECT_TRUE(find(actions, Kind::persist));
@@ -251,12 +256,7 @@ TEST_F(AckTrackerTest, VerifiedRejectionsFinishAsRejectedOrExpired) {
 
 TEST_F(AckTrackerTest, ALateAckAfterTheAttemptTimedOutStillFinishes) {
   auto m = add();
-  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
-  tracker_.sent(m.request_id, now());
-  advance(5'000);
-  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_gossip);
-  tracker_.sent(m.request_id, now());
-  advance(5'000);
+  send_both_paths_unanswered(m);
   ASSERT_TRUE(find(tracker_.tick(now()), Kind::persist));  // waiting for its retry now
   auto actions = tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 9), true, Path::gossip, now());
   const auto done = find(actions, Kind::finish);
