@@ -373,6 +373,7 @@ std::shared_ptr<Connection> Host::adopt(std::shared_ptr<Connection> conn, std::s
     if (o.connected) o.connected(info);
   }
   core::spawn(ex_, tasks_, "p2p_identify", peer.to_string(), identify_peer(conn));
+  redial_failing_after(peer);
   return conn;
 }
 

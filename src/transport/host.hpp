@@ -20,6 +20,12 @@
 //     and jitter (reconnect_base .. reconnect_max); each failing address is
 //     held off with its own backoff. disconnect() forgets a peer: it is not
 //     redialed until restart or the next connect().
+//   * A wanted peer we had failed to reach that connects again (either way)
+//     is taken as a sign that the network healed: the other wanted peers we
+//     are failing to reach are redialed at once rather than at the end of
+//     their backoff (up to reconnect_max). Their backoff keeps its count, so
+//     a peer that is really gone costs one dial per such event, at most one
+//     event per second.
 //   * Limits: max_inbound (excess connections are closed at accept, counted)
 //     and max_outbound (dials fail with connection_limit).
 //
@@ -208,6 +214,9 @@ class Host : public std::enable_shared_from_this<Host> {
   Task<void> serve_ping(std::shared_ptr<Stream> stream);
   Task<void> manage_loop();
   void redial(Wanted& wanted);
+  // `peer` connected (adopt()): when it is a wanted peer whose redials had
+  // failed, the failing wanted peers become due now (see the header comment).
+  void redial_failing_after(const core::PeerId& peer);
   wire::identify::Info own_info(const Connection& conn) const;
   std::size_t count(Direction direction) const;
   void count_failure(std::map<std::string, std::uint64_t>& table, error_code ec);
@@ -233,6 +242,7 @@ class Host : public std::enable_shared_from_this<Host> {
   std::size_t handshakes_out_ = 0;
   std::unordered_map<std::uint64_t, int> inbound_pings_;  // connection id -> open ping streams
   boost::asio::steady_timer manage_timer_;
+  std::chrono::steady_clock::time_point last_heal_redial_{};
   std::mt19937_64 rng_;
   bool started_ = false;
   bool stopped_ = false;

@@ -17,6 +17,8 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr std::chrono::milliseconds kManageTick{500};
+// At most one early redial of the failing wanted peers per this interval.
+constexpr std::chrono::seconds kHealRedialInterval{1};
 }  // namespace
 
 void Host::remember(const core::PeerId& peer, std::vector<core::Multiaddr> addrs) {
@@ -116,6 +118,26 @@ void Host::redial(Wanted& wanted) {
     }
   };
   core::spawn(ex_, tasks_, "p2p_redial", w->peer ? w->peer->to_string() : std::string(), std::move(attempt));
+}
+
+void Host::redial_failing_after(const core::PeerId& peer) {
+  const auto back = std::find_if(wanted_.begin(), wanted_.end(), [&](const auto& w) { return w->peer == peer; });
+  if (back == wanted_.end() || (*back)->backoff.failures() == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_heal_redial_ < kHealRedialInterval) return;
+  last_heal_redial_ = now;
+  std::size_t due = 0;
+  for (auto& w : wanted_) {
+    if (w.get() == back->get() || w->paused || w->dialing || w->backoff.failures() == 0) continue;
+    if (w->peer && peers_.contains(*w->peer)) continue;
+    for (auto& [addr, held] : w->failing) held.until = now;
+    w->next_attempt = now;
+    redial(*w);
+    ++due;
+  }
+  if (due > 0) {
+    log_->info("{} is back after failed redials; redialing {} other unreachable peers now", peer.to_string(), due);
+  }
 }
 
 namespace detail {

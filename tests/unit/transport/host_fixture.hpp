@@ -34,8 +34,8 @@ class HostTest : public ::testing::Test {
  protected:
   std::shared_ptr<Host> make_host(TransportConfig config = {}, std::optional<crypto::SigningKey> key = std::nullopt) {
     if (config.listen.empty()) config.listen = {core::Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
-    config.reconnect_base = 50ms;
-    config.reconnect_max = 200ms;
+    config.reconnect_base = reconnect_base_;
+    config.reconnect_max = reconnect_max_;
     // AGENTMESH_TEST_LOG=1 shows the hosts' debug log.
     std::shared_ptr<spdlog::logger> log;
     if (std::getenv("AGENTMESH_TEST_LOG")) {
@@ -96,6 +96,9 @@ class HostTest : public ::testing::Test {
 
   asio::io_context ioc_;
   std::vector<std::shared_ptr<Host>> hosts_;
+  // Redial backoff of the hosts make_host() creates from now on.
+  std::chrono::milliseconds reconnect_base_ = 50ms;
+  std::chrono::milliseconds reconnect_max_ = 200ms;
 };
 
 inline Task<Result<void>> write_all(std::shared_ptr<Stream> s, const std::string& data) {

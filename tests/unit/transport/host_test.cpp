@@ -329,6 +329,50 @@ TEST_F(HostTest, BootstrapPeersAreRedialedAfterARestart) {
   EXPECT_EQ(c->disconnect(a2->peer_id()).error(), make_error_code(error::not_connected));
 }
 
+// C wants A and B and fails to reach either while both are down; its next
+// redials are an hour away. When A comes back and connects to C, C takes it
+// as a healed network and redials B at once instead of in an hour.
+TEST_F(HostTest, AWantedPeerComingBackRedialsTheOtherUnreachableOnesAtOnce) {
+  reconnect_base_ = 1h;
+  reconnect_max_ = 1h;
+  auto a_key = crypto::SigningKey::generate();
+  std::vector<std::uint8_t> a_seed(a_key.seed().begin(), a_key.seed().end());
+  auto b_key = crypto::SigningKey::generate();
+  std::vector<std::uint8_t> b_seed(b_key.seed().begin(), b_key.seed().end());
+  auto a = make_host({}, crypto::SigningKey::from_seed(a_seed).value());
+  auto b = make_host({}, crypto::SigningKey::from_seed(b_seed).value());
+  const auto a_addr = addr_of(*a);
+  const auto b_addr = addr_of(*b);
+  TransportConfig boot;
+  boot.bootstrap = {a_addr, b_addr};
+  auto c = make_host(boot);
+  ASSERT_TRUE(run_until([&] { return c->peers().size() == 2; }));
+
+  const auto dial_failures = [&] {
+    std::uint64_t n = 0;
+    for (const auto& [reason, count] : c->diagnostics().dial_failures) n += count;
+    return n;
+  };
+  const auto before = dial_failures();
+  for (auto& h : {a, b}) h->stop();
+  hosts_.erase(hosts_.begin(), hosts_.begin() + 2);
+  a.reset();
+  b.reset();
+  // One failed redial each; the next ones are an hour away.
+  ASSERT_TRUE(run_until([&] { return c->peers().empty() && dial_failures() >= before + 2; }));
+
+  TransportConfig b_again;
+  b_again.listen = {b_addr.without_peer_id()};
+  auto b2 = make_host(b_again, crypto::SigningKey::from_seed(b_seed).value());
+  TransportConfig a_again;
+  a_again.listen = {a_addr.without_peer_id()};
+  a_again.bootstrap = {addr_of(*c)};
+  auto a2 = make_host(a_again, crypto::SigningKey::from_seed(a_seed).value());
+  ASSERT_TRUE(run_until([&] { return info_of(*c, b2->peer_id()).has_value(); }, 10s));
+  EXPECT_TRUE(info_of(*c, b2->peer_id())->outbound);
+  EXPECT_TRUE(info_of(*c, a2->peer_id()).has_value());
+}
+
 // --- AutoNAT (transport/autonat.hpp) ---
 
 namespace autonat_test {
