@@ -1,5 +1,7 @@
 #include "direct/outbox.hpp"
 
+#include <utility>
+
 namespace agentmesh::direct {
 
 bool Outbox::add(store::OutboxRecord record) {
@@ -68,7 +70,9 @@ const store::OutboxRecord* Outbox::fail(const core::RequestId& id, std::string w
     due_.erase({e.record.next_attempt_ms, id});
   }
   if (e.confirming) return &e.record;  // no attempt after the confirming one: take_expired() returns it
-  const auto delay = retry_delay(retry_, std::max<std::uint32_t>(1, e.record.attempts), unit_random);
+  const auto delay = std::exchange(e.woken, false)
+                         ? std::chrono::milliseconds(0)
+                         : retry_delay(retry_, std::max<std::uint32_t>(1, e.record.attempts), unit_random);
   e.record.next_attempt_ms = now + delay.count();
   due_.emplace(e.record.next_attempt_ms, id);
   return &e.record;

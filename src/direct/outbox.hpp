@@ -24,7 +24,10 @@
 // whenever the recipient's daemon can be reached at the expiry.
 //
 // wake() makes waiting entries due at once (a peer reconnected: retry on the
-// fresh connection instead of sitting out the backoff).
+// fresh connection instead of sitting out the backoff). An entry whose attempt
+// is in flight then (say, waiting out its ack timeout on a path the outage
+// broke) gets its next attempt at once when this one fails, not after the
+// backoff its earlier failures earned (up to the cap, a minute).
 //
 // Thread safety: none; one instance per node executor.
 
@@ -66,12 +69,17 @@ class Outbox {
   std::vector<store::OutboxRecord> take_expired(UnixMs now);
   // Whether the entry's current or next attempt is its confirming one.
   bool confirming(const core::RequestId& id) const;
-  // Every waiting entry for which `pred` holds becomes due at `now`.
+  // Every waiting entry for which `pred` holds becomes due at `now` (the
+  // count); one in flight retries at once if its attempt fails.
   template <class Pred>
   std::size_t wake(UnixMs now, Pred pred) {
     std::size_t n = 0;
     for (auto& [id, e] : entries_) {
-      if (e.in_flight || e.record.next_attempt_ms <= now || !pred(e.record)) continue;
+      if ((!e.in_flight && e.record.next_attempt_ms <= now) || !pred(e.record)) continue;
+      if (e.in_flight) {
+        e.woken = true;
+        continue;
+      }
       reschedule(e, now);
       ++n;
     }
@@ -98,6 +106,7 @@ class Outbox {
     bool in_flight = false;
     bool may_have_landed = false;
     bool confirming = false;  // expired; due for (or running) its confirming attempt
+    bool woken = false;       // woken while in flight: a failure retries at once
   };
   void reschedule(Entry& e, UnixMs at);
   void unindex(const Entry& e);

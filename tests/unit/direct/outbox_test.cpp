@@ -66,6 +66,31 @@ TEST(OutboxTest, WakeMakesWaitingEntriesDueAtOnce) {
   EXPECT_EQ(started[0], a.request_id);
 }
 
+// Woken while its attempt is in flight (the peer came back while the
+// attempt waited out a path the outage broke): when that attempt fails, the
+// next one is due at once, not after the backoff; only once per wake.
+TEST(OutboxTest, AnEntryWokenInFlightRetriesAtOnceWhenItsAttemptFails) {
+  Outbox box(no_jitter());
+  auto m = message(0, 1'000'000);
+  box.add(m);
+  for (core::UnixMs t : {0, 10'000, 20'000, 30'000}) {  // four failures: the next retry would wait 2 s
+    ASSERT_EQ(box.start_due(t, 1).size(), 1u);
+    box.fail(m.request_id, "timeout", t + 5'000, 0.5);
+  }
+  ASSERT_EQ(box.start_due(40'000, 1).size(), 1u);
+  EXPECT_EQ(box.wake(41'000, [](const store::OutboxRecord&) { return true; }), 0u);  // none waiting
+  auto* rec = box.fail(m.request_id, "timeout", 45'000, 0.5);
+  EXPECT_EQ(rec->next_attempt_ms, 45'000);
+  ASSERT_EQ(box.start_due(45'000, 1).size(), 1u);
+  rec = box.fail(m.request_id, "timeout", 50'000, 0.5);
+  EXPECT_EQ(rec->next_attempt_ms, 50'000 + 8'000);  // the backoff again: 250 ms doubled five times
+  // A wake that does not match leaves it alone.
+  ASSERT_EQ(box.start_due(58'000, 1).size(), 1u);
+  box.wake(59'000, [](const store::OutboxRecord&) { return false; });
+  rec = box.fail(m.request_id, "timeout", 60'000, 0.5);
+  EXPECT_EQ(rec->next_attempt_ms, 60'000 + 16'000);
+}
+
 TEST(OutboxTest, ExpiresOnlyWaitingEntries) {
   Outbox box(no_jitter());
   auto waiting = message(0, 1'000);
