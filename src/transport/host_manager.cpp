@@ -121,6 +121,7 @@ void Host::redial(Wanted& wanted) {
 }
 
 void Host::redial_failing_after(const core::PeerId& peer) {
+  if (stopped_) return;
   const auto back = std::find_if(wanted_.begin(), wanted_.end(), [&](const auto& w) { return w->peer == peer; });
   if (back == wanted_.end() || (*back)->backoff.failures() == 0) return;
   const auto now = std::chrono::steady_clock::now();
