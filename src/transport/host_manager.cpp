@@ -83,10 +83,14 @@ void Host::redial(Wanted& wanted) {
     const auto now = std::chrono::steady_clock::now();
     bool ok = false;
     error_code last;
+    std::optional<SteadyTime> held_until;  // the earliest end of a skipped address's hold-off
     for (const auto& addr : w->addrs) {
       auto key = addr.to_string();
       auto fit = w->failing.find(key);
-      if (fit != w->failing.end() && now < fit->second.until) continue;
+      if (fit != w->failing.end() && now < fit->second.until) {
+        held_until = std::min(held_until.value_or(fit->second.until), fit->second.until);
+        continue;
+      }
       auto target = addr;
       if (w->peer && !addr.peer_id()) target = addr.with_peer_id(*w->peer);
       auto peer = co_await dial(target);
@@ -108,6 +112,10 @@ void Host::redial(Wanted& wanted) {
     w->dialing = false;
     if (ok) {
       w->backoff.reset();
+    } else if (!last && held_until) {
+      // Every address was held off: nothing was tried, so this is no failure
+      // of the peer's; come back when the first hold-off ends.
+      w->next_attempt = *held_until;
     } else {
       const auto delay = w->backoff.next(unit_random());
       w->next_attempt = std::chrono::steady_clock::now() + delay;
