@@ -93,6 +93,7 @@ void Host::redial(Wanted& wanted) {
       }
       auto target = addr;
       if (w->peer && !addr.peer_id()) target = addr.with_peer_id(*w->peer);
+      const auto dialed_at = std::chrono::steady_clock::now();
       auto peer = co_await dial(target);
       if (stopped_) co_return;
       if (peer) {
@@ -106,7 +107,10 @@ void Host::redial(Wanted& wanted) {
         fit = w->failing.emplace(key, Wanted::AddrBackoff{Backoff(config_.reconnect_base, config_.reconnect_max), {}})
                   .first;
       }
-      fit->second.until = std::chrono::steady_clock::now() + fit->second.backoff.next(unit_random());
+      // Backoffs count from the dial's start: a dial that timed out has
+      // already waited (10 s, beyond the 5-s cap), and waiting more on top
+      // leaves a healed path unprobed (its connect's last SYN went out at 7 s).
+      fit->second.until = dialed_at + fit->second.backoff.next(unit_random());
       log_->debug("dial {} failed: {}", key, peer.error().message());
     }
     w->dialing = false;
@@ -118,10 +122,12 @@ void Host::redial(Wanted& wanted) {
       w->next_attempt = *held_until;
     } else {
       const auto delay = w->backoff.next(unit_random());
-      w->next_attempt = std::chrono::steady_clock::now() + delay;
+      w->next_attempt = now + delay;
       if (last) {
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::max(w->next_attempt - std::chrono::steady_clock::now(), SteadyTime::duration::zero()));
         log_->info("reconnect to {} failed ({}); next attempt in {} ms",
-                   w->peer ? w->peer->to_string() : w->addrs.front().to_string(), last.message(), delay.count());
+                   w->peer ? w->peer->to_string() : w->addrs.front().to_string(), last.message(), wait.count());
       }
     }
   };
