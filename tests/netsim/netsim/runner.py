@@ -151,13 +151,7 @@ class Run:
             if ready and private_at is None:
                 private_at = time.monotonic() - start
             if ready:
-                for h in self.hosts:
-                    status, body = self.api(h).call("GET", "/v1/directory?online=true", timeout=5)
-                    views = {a["agent_id"]: a for a in body.get("agents", [])} if status == 200 else {}
-                    for agent, host in self.agents.items():
-                        if host in self.private_hosts and host != h and not any(
-                                "/p2p-circuit/" in x for x in views.get(agent, {}).get("addrs", [])):
-                            ready = False
+                ready = self.circuits_listed(self.private_hosts)
             if ready:
                 total = time.monotonic() - start
                 self.section(f"Every daemon behind NAT or a firewall ({', '.join(self.private_hosts)}) reported "
@@ -170,6 +164,31 @@ class Run:
                 raise RuntimeError(f"the firewalled daemons were not private with a relay reservation and advertised "
                                    f"everywhere within {deadline_s} s")
             time.sleep(0.2)
+
+    def circuits_listed(self, hosts: List[str]) -> bool:
+        """Whether every daemon's directory lists the agents of ``hosts`` (but its own) at a circuit address."""
+        for h in self.hosts:
+            status, body = self.api(h).call("GET", "/v1/directory?online=true", timeout=5)
+            views = {a["agent_id"]: a for a in body.get("agents", [])} if status == 200 else {}
+            for agent, host in self.agents.items():
+                if host in hosts and host != h and not any(
+                        "/p2p-circuit/" in x for x in views.get(agent, {}).get("addrs", [])):
+                    return False
+        return True
+
+    def wait_circuits_listed(self, hosts: List[str], deadline_s: float) -> None:
+        """Until every directory lists the agents of ``hosts`` at a circuit address. Daemons with no direct path
+        between them reach each other only there: a first round that found only their direct addresses would fail
+        over those, and the circuit breaker would then keep the direct path shut for 30 s."""
+        start = time.monotonic()
+        while not self.circuits_listed(hosts):
+            if time.monotonic() - start > deadline_s:
+                raise RuntimeError(f"the circuit addresses of {hosts} were not in every directory within {deadline_s} s")
+            time.sleep(0.2)
+        waited = time.monotonic() - start
+        self.section(f"Every directory listed the circuit addresses of {', '.join(hosts)} {waited:.1f} s after it "
+                     f"was complete.\n")
+        print(f"  circuit addresses of {hosts} advertised after {waited:.1f} s", flush=True)
 
     def relay_config(self, host: str) -> Path:
         """A TOML file with the scenario's ``relay_limits`` for a relay host's [relay] section."""
@@ -273,6 +292,9 @@ class Run:
         complete = self.wait_directories(float(self.sc.get("directory_deadline_s", 90)))
         if self.private_hosts:
             self.wait_private(float(self.sc.get("private_deadline_s", 60)))
+        elif self.relays and self.no_direct:
+            self.wait_circuits_listed(sorted({h for pair in self.no_direct for h in pair}),
+                                      float(self.sc.get("private_deadline_s", 60)))
         total = time.monotonic() - started
         self.section("## Start\n\n"
                      f"{len(self.hosts)} hosts, {len(self.agents)} agents. Every pair of daemons "
