@@ -86,11 +86,13 @@ struct TransportConfig {
   // Reconnect backoff for wanted peers (bootstrap and remembered ones):
   // exponential from base to max, with +-20% jitter. The cap bounds how long
   // a healed partition or a restarted peer waits for the redial. In a cut,
-  // each dial sends SYNs at 0, 1, 3 and 7 s and times out at 10 s, so a heal
-  // can go unseen for up to 3 s plus the cap (the fault harness,
-  // tests/netsim: with 60 s, messages held through a 20 s partition arrived
-  // up to 33 s after it healed; with 15 s, a pair reconnected 8.4 s after a
-  // heal). A peer that is gone costs one dial per cap.
+  // each dial sends SYNs at 0, 1, 3 and 7 s and times out at 10 s; the
+  // backoff counts from the dial's start, so with a cap below 10 s the next
+  // dial follows at once and a heal goes unseen for at most about 3.5 s (the
+  // fault harness, tests/netsim: with a 60-s cap, messages held through a
+  // 20 s partition arrived up to 33 s after it healed; with 15 s counted from
+  // the dial's end, a pair reconnected 8.4 s after a heal). A peer that is
+  // gone costs one dial per cap, or one connect in flight if it drops SYNs.
   milliseconds reconnect_base{1'000};
   milliseconds reconnect_max{5'000};
   // A connection whose sent data stays unacknowledged this long is closed by
