@@ -88,13 +88,24 @@ struct TransportConfig {
   // a healed partition or a restarted peer waits for the redial. In a cut,
   // each dial sends SYNs at 0, 1, 3 and 7 s and times out at 10 s; the
   // backoff counts from the dial's start, so with a cap below 10 s the next
-  // dial follows at once and a heal goes unseen for at most about 3.5 s (the
-  // fault harness, tests/netsim: with a 60-s cap, messages held through a
-  // 20 s partition arrived up to 33 s after it healed; with 15 s counted from
-  // the dial's end, a pair reconnected 8.4 s after a heal). A peer that is
-  // gone costs one dial per cap, or one connect in flight if it drops SYNs.
+  // dial follows at once (the fault harness, tests/netsim: with a 60-s cap,
+  // messages held through a 20 s partition arrived up to 33 s after it
+  // healed; with 15 s counted from the dial's end, a pair reconnected 8.4 s
+  // after a heal). A peer that is gone costs one dial per cap, or one
+  // connect in flight if it drops SYNs (but see probe_window).
   milliseconds reconnect_base{1'000};
   milliseconds reconnect_max{5'000};
+  // For probe_window after a wanted peer's connection closed, an address of
+  // it that stops answering SYNs (a dial timed out: a cut or a blackhole,
+  // not a refusal) is probed: each dial of it gives the connect
+  // probe_timeout (SYNs at 0 and 1 s) and the next starts at the manager's
+  // next tick, about every 2.5 s, so a heal is seen within about 1.5 s
+  // rather than up to 4 s (the gap between the last SYNs of a 10-s
+  // connect). Past the window, the backoff above applies again. A peer gone
+  // for good costs 2 SYNs per 2.5 s for that long; remembered peers not
+  // connected since the start are not probed.
+  milliseconds probe_timeout{2'000};
+  milliseconds probe_window{300'000};
   // A connection whose sent data stays unacknowledged this long is closed by
   // the kernel (TCP_USER_TIMEOUT) and its peer redialed, rather than left to
   // TCP's retransmission backoff, which after a partition of 20 s waits up to

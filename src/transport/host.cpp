@@ -404,6 +404,9 @@ void Host::on_closed(const std::shared_ptr<Connection>& conn, error_code reason)
   reserving_.erase(conn->peer());
   if (it->second->ping_timer) it->second->ping_timer->cancel();
   peers_.erase(it);
+  for (auto& w : wanted_) {
+    if (w->peer == conn->peer()) w->lost_at = std::chrono::steady_clock::now();
+  }
   for (const auto& o : observers_) {
     if (o.disconnected) o.disconnected(conn->peer());
   }

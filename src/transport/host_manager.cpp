@@ -84,6 +84,12 @@ void Host::redial(Wanted& wanted) {
     bool ok = false;
     error_code last;
     std::optional<SteadyTime> held_until;  // the earliest end of a skipped address's hold-off
+    // Within probe_window of losing the peer's connection, an address whose
+    // SYNs went unanswered is probed (config.hpp): a short connect, no
+    // hold-off, and no backoff for the peer while every failure is a probe.
+    const bool recent = w->lost_at && now - *w->lost_at < config_.probe_window;
+    bool probes_only = true;
+    bool probing_starts = false;  // an address went unanswered on a dial that was no probe
     for (const auto& addr : w->addrs) {
       auto key = addr.to_string();
       auto fit = w->failing.find(key);
@@ -94,7 +100,9 @@ void Host::redial(Wanted& wanted) {
       auto target = addr;
       if (w->peer && !addr.peer_id()) target = addr.with_peer_id(*w->peer);
       const auto dialed_at = std::chrono::steady_clock::now();
-      auto peer = co_await dial(target);
+      const bool probe = recent && fit != w->failing.end() && fit->second.unanswered;
+      const auto connect_timeout = probe ? std::min(config_.probe_timeout, config_.dial_timeout) : config_.dial_timeout;
+      auto peer = co_await dial(target, connect_timeout);
       if (stopped_) co_return;
       if (peer) {
         w->peer = *peer;
@@ -107,10 +115,18 @@ void Host::redial(Wanted& wanted) {
         fit = w->failing.emplace(key, Wanted::AddrBackoff{Backoff(config_.reconnect_base, config_.reconnect_max), {}})
                   .first;
       }
-      // Backoffs count from the dial's start: a dial that timed out has
-      // already waited (10 s, beyond the 5-s cap), and waiting more on top
-      // leaves a healed path unprobed (its connect's last SYN went out at 7 s).
-      fit->second.until = dialed_at + fit->second.backoff.next(unit_random());
+      auto& held = fit->second;
+      held.unanswered = last == make_error_code(error::dial_timeout);
+      if (recent && held.unanswered) {
+        held.until = dialed_at;
+        probing_starts = probing_starts || !probe;
+      } else {
+        // Backoffs count from the dial's start: a dial that timed out has
+        // already waited (10 s, beyond the 5-s cap), and waiting more on top
+        // leaves a healed path unprobed (its connect's last SYN went out at 7 s).
+        held.until = dialed_at + held.backoff.next(unit_random());
+        probes_only = false;
+      }
       log_->debug("dial {} failed: {}", key, peer.error().message());
     }
     w->dialing = false;
@@ -120,6 +136,17 @@ void Host::redial(Wanted& wanted) {
       // Every address was held off: nothing was tried, so this is no failure
       // of the peer's; come back when the first hold-off ends.
       w->next_attempt = *held_until;
+    } else if (last && probes_only) {
+      // Every address tried went unanswered: probe again at the next tick.
+      // The backoff still counts the failure (redial_failing_after reads it).
+      (void)w->backoff.next(unit_random());
+      w->next_attempt = now;
+      if (probing_starts) {
+        log_->info("reconnect to {} failed ({}); probing it every {} ms for up to {} s",
+                   w->peer ? w->peer->to_string() : w->addrs.front().to_string(), last.message(),
+                   std::min(config_.probe_timeout, config_.dial_timeout).count() + kManageTick.count(),
+                   std::chrono::duration_cast<std::chrono::seconds>(config_.probe_window).count());
+      }
     } else {
       const auto delay = w->backoff.next(unit_random());
       w->next_attempt = now + delay;

@@ -35,9 +35,13 @@ struct Host::Wanted {
   SteadyTime next_attempt{};
   bool dialing = false;
   bool paused = false;                 // disconnect(): not redialed
+  // When its connection last closed: for probe_window after it, an address
+  // whose SYNs go unanswered is probed rather than backed off.
+  std::optional<SteadyTime> lost_at;
   struct AddrBackoff {
     Backoff backoff;
     SteadyTime until{};
+    bool unanswered = false;  // its last dial timed out connecting
   };
   std::map<std::string, AddrBackoff> failing;  // by address text
 };

@@ -373,6 +373,58 @@ TEST_F(HostTest, AWantedPeerComingBackRedialsTheOtherUnreachableOnesAtOnce) {
   EXPECT_TRUE(info_of(*c, a2->peer_id()).has_value());
 }
 
+// C is connected to B; B goes away and its port stops answering SYNs, as a
+// cut path does (a listener whose accept queue is full drops them). C's
+// redial times out, and from then on C probes the address (short connects,
+// no backoff) instead of waiting out its backoff (an hour here), so it
+// reaches B within a probe of B answering again.
+TEST_F(HostTest, AnAddressThatStopsAnsweringIsProbedUntilItAnswersAgain) {
+  reconnect_base_ = 1h;
+  reconnect_max_ = 1h;
+  auto b_key = crypto::SigningKey::generate();
+  std::vector<std::uint8_t> b_seed(b_key.seed().begin(), b_key.seed().end());
+  auto b = make_host({}, crypto::SigningKey::from_seed(b_seed).value());
+  const auto b_addr = addr_of(*b);
+  TransportConfig boot;
+  boot.bootstrap = {b_addr};
+  boot.dial_timeout = 1s;
+  boot.probe_timeout = 200ms;
+  auto c = make_host(boot);
+  ASSERT_TRUE(run_until([&] { return c->peers().size() == 1; }));
+  const auto timeouts = [&] {
+    const auto& f = c->diagnostics().dial_failures;
+    const auto it = f.find("dial_timeout");
+    return it == f.end() ? std::uint64_t{0} : it->second;
+  };
+
+  // Nothing runs between B's stop and the blackhole taking its port: the
+  // io_context runs only inside run_until.
+  const auto port = *b_addr.tcp_port();
+  b->stop();
+  hosts_.erase(std::find(hosts_.begin(), hosts_.end(), b));
+  b.reset();
+  const asio::ip::tcp::endpoint at(asio::ip::make_address("127.0.0.1"), port);
+  asio::ip::tcp::acceptor hole(ioc_);
+  hole.open(at.protocol());
+  hole.set_option(asio::socket_base::reuse_address(true));
+  hole.bind(at);
+  hole.listen(0);
+  asio::ip::tcp::socket filler(ioc_);
+  filler.connect(at);  // fills the accept queue: later SYNs are dropped
+  // One full dial (1 s), then probes every 200 ms plus a manager tick; with
+  // the backoff alone there would be one timeout and then an hour's wait.
+  ASSERT_TRUE(run_until([&] { return timeouts() >= 3; }, 10s)) << timeouts();
+  EXPECT_TRUE(c->peers().empty());
+
+  filler.close();
+  hole.close();
+  TransportConfig again;
+  again.listen = {b_addr.without_peer_id()};
+  auto b2 = make_host(again, crypto::SigningKey::from_seed(b_seed).value());
+  ASSERT_TRUE(run_until([&] { return info_of(*c, b2->peer_id()).has_value(); }, 5s));
+  EXPECT_TRUE(info_of(*c, b2->peer_id())->outbound);
+}
+
 // --- AutoNAT (transport/autonat.hpp) ---
 
 namespace autonat_test {
