@@ -433,11 +433,10 @@ def steady(r: Run, ph: Dict[str, Any]) -> None:
     sent_ok = [op for op in r.history.ops if op.get("op") == "send" and op.get("phase") == "steady"
                and op["type"] == "ok"]
     drained = drain(r, sent_ok, float(ph.get("drain_s", 60)))
-    tasks_ended = None  # when every accepted task had ended on both daemons
+    tasks_ended = None  # when every accepted task had ended on both daemons (their own record of it)
     if workers:
         created = [op for op in r.history.ops if op.get("op") == "task_create" and op["type"] == "ok"]
-        if tasks.drain(r, created, float(ph.get("drain_s", 60))) is not None:
-            tasks_ended = time.time()
+        tasks_ended = tasks.drain(r, created, float(ph.get("drain_s", 60)))
         workers.end()
     # When the last accepted message reached its inbox, from the inboxes themselves.
     received: Dict[str, float] = {}

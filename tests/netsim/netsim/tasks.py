@@ -115,12 +115,21 @@ def copies(r: Any, op: Dict[str, Any]) -> List[Optional[Dict[str, Any]]]:
 
 
 def drain(r: Any, created: List[Dict[str, Any]], deadline_s: float) -> Optional[float]:
-    """Waits until every accepted create's task is terminal on both daemons; returns the seconds it took, or
-    None when some were not by the deadline (they are printed)."""
+    """Waits until every accepted create's task is terminal on both daemons. Returns when the last of them ended,
+    as the daemons recorded it (the latest ``updated_ms`` of the terminal copies, in Unix seconds: not when this
+    loop, thousands of requests later, noticed), or None when some were not by the deadline (they are printed)."""
     start = time.monotonic()
     pending = [op for op in created if op.get("task_id")]
+    ended = 0.0
     while pending:
-        pending = [op for op in pending if not all(c and c.get("state") in TERMINAL for c in copies(r, op))]
+        still = []
+        for op in pending:
+            cs = copies(r, op)
+            if all(c and c.get("state") in TERMINAL for c in cs):
+                ended = max([ended] + [c["updated_ms"] / 1000 for c in cs if c])
+            else:
+                still.append(op)
+        pending = still
         if not pending:
             break
         if time.monotonic() - start > deadline_s:
@@ -130,7 +139,7 @@ def drain(r: Any, created: List[Dict[str, Any]], deadline_s: float) -> Optional[
             print(f"  {len(pending)} tasks not ended on both daemons after {deadline_s:.0f} s", flush=True)
             return None
         time.sleep(0.25)
-    return time.monotonic() - start
+    return ended
 
 
 def all_tasks(api: HostApi, agent: str) -> List[Dict[str, Any]]:
