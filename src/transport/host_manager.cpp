@@ -88,6 +88,7 @@ void Host::redial(Wanted& wanted) {
     // SYNs went unanswered is probed (config.hpp): a short connect, no
     // hold-off, and no backoff for the peer while every failure is a probe.
     const bool recent = w->lost_at && now - *w->lost_at < config_.probe_window;
+    const auto probe_timeout = std::min(config_.probe_timeout, config_.dial_timeout);
     bool probes_only = true;
     bool probing_starts = false;  // an address went unanswered on a dial that was no probe
     for (const auto& addr : w->addrs) {
@@ -101,7 +102,7 @@ void Host::redial(Wanted& wanted) {
       if (w->peer && !addr.peer_id()) target = addr.with_peer_id(*w->peer);
       const auto dialed_at = std::chrono::steady_clock::now();
       const bool probe = recent && fit != w->failing.end() && fit->second.unanswered;
-      const auto connect_timeout = probe ? std::min(config_.probe_timeout, config_.dial_timeout) : config_.dial_timeout;
+      const auto connect_timeout = probe ? probe_timeout : config_.dial_timeout;
       auto peer = co_await dial(target, connect_timeout);
       if (stopped_) co_return;
       if (peer) {
@@ -144,7 +145,7 @@ void Host::redial(Wanted& wanted) {
       if (probing_starts) {
         log_->info("reconnect to {} failed ({}); probing it every {} ms for up to {} s",
                    w->peer ? w->peer->to_string() : w->addrs.front().to_string(), last.message(),
-                   std::min(config_.probe_timeout, config_.dial_timeout).count() + kManageTick.count(),
+                   (probe_timeout + kManageTick).count(),
                    std::chrono::duration_cast<std::chrono::seconds>(config_.probe_window).count());
       }
     } else {

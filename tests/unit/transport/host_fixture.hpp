@@ -52,6 +52,20 @@ class HostTest : public ::testing::Test {
     return host;
   }
   core::Multiaddr addr_of(const Host& h) { return h.listen_addrs().front().with_peer_id(h.peer_id()); }
+  // A new identity as a seed, and its key: hosts made with key_of(seed) are one peer (a restart).
+  static std::vector<std::uint8_t> new_seed() {
+    auto key = crypto::SigningKey::generate();
+    return {key.seed().begin(), key.seed().end()};
+  }
+  static crypto::SigningKey key_of(const std::vector<std::uint8_t>& seed) {
+    return crypto::SigningKey::from_seed(seed).value();
+  }
+  // The peer `seed` started again on the port of `addr`, with `config`'s other settings.
+  std::shared_ptr<Host> restart_at(const core::Multiaddr& addr, const std::vector<std::uint8_t>& seed,
+                                   TransportConfig config = {}) {
+    config.listen = {addr.without_peer_id()};
+    return make_host(std::move(config), key_of(seed));
+  }
   // A's circuit address through its first reservation, naming A.
   static core::Multiaddr circuit_addr(const Host& a) { return a.relay_addrs().front().with_peer_id(a.peer_id()); }
   // What `h` knows of its connection to `peer`, if it has one.

@@ -302,9 +302,8 @@ TEST_F(HostTest, SimultaneousDialsSettleOnOneConnection) {
 }
 
 TEST_F(HostTest, BootstrapPeersAreRedialedAfterARestart) {
-  auto key_seed = crypto::SigningKey::generate();
-  std::vector<std::uint8_t> seed(key_seed.seed().begin(), key_seed.seed().end());
-  auto a = make_host({}, crypto::SigningKey::from_seed(seed).value());
+  const auto seed = new_seed();
+  auto a = make_host({}, key_of(seed));
   const auto a_addr = addr_of(*a);
   TransportConfig boot;
   boot.bootstrap = {a_addr};
@@ -316,9 +315,7 @@ TEST_F(HostTest, BootstrapPeersAreRedialedAfterARestart) {
   hosts_.erase(hosts_.begin());
   a.reset();
   ASSERT_TRUE(run_until([&] { return c->peers().empty(); }));
-  TransportConfig same_port;
-  same_port.listen = {a_addr.without_peer_id()};
-  auto a2 = make_host(same_port, crypto::SigningKey::from_seed(seed).value());
+  auto a2 = restart_at(a_addr, seed);
   ASSERT_TRUE(run_until([&] { return identified(*c, a2->peer_id()); }));
 
   // disconnect() forgets the peer: no redial.
@@ -335,12 +332,10 @@ TEST_F(HostTest, BootstrapPeersAreRedialedAfterARestart) {
 TEST_F(HostTest, AWantedPeerComingBackRedialsTheOtherUnreachableOnesAtOnce) {
   reconnect_base_ = 1h;
   reconnect_max_ = 1h;
-  auto a_key = crypto::SigningKey::generate();
-  std::vector<std::uint8_t> a_seed(a_key.seed().begin(), a_key.seed().end());
-  auto b_key = crypto::SigningKey::generate();
-  std::vector<std::uint8_t> b_seed(b_key.seed().begin(), b_key.seed().end());
-  auto a = make_host({}, crypto::SigningKey::from_seed(a_seed).value());
-  auto b = make_host({}, crypto::SigningKey::from_seed(b_seed).value());
+  const auto a_seed = new_seed();
+  const auto b_seed = new_seed();
+  auto a = make_host({}, key_of(a_seed));
+  auto b = make_host({}, key_of(b_seed));
   const auto a_addr = addr_of(*a);
   const auto b_addr = addr_of(*b);
   TransportConfig boot;
@@ -361,13 +356,10 @@ TEST_F(HostTest, AWantedPeerComingBackRedialsTheOtherUnreachableOnesAtOnce) {
   // One failed redial each; the next ones are an hour away.
   ASSERT_TRUE(run_until([&] { return c->peers().empty() && dial_failures() >= before + 2; }));
 
-  TransportConfig b_again;
-  b_again.listen = {b_addr.without_peer_id()};
-  auto b2 = make_host(b_again, crypto::SigningKey::from_seed(b_seed).value());
+  auto b2 = restart_at(b_addr, b_seed);
   TransportConfig a_again;
-  a_again.listen = {a_addr.without_peer_id()};
   a_again.bootstrap = {addr_of(*c)};
-  auto a2 = make_host(a_again, crypto::SigningKey::from_seed(a_seed).value());
+  auto a2 = restart_at(a_addr, a_seed, a_again);
   ASSERT_TRUE(run_until([&] { return info_of(*c, b2->peer_id()).has_value(); }, 10s));
   EXPECT_TRUE(info_of(*c, b2->peer_id())->outbound);
   EXPECT_TRUE(info_of(*c, a2->peer_id()).has_value());
@@ -381,9 +373,8 @@ TEST_F(HostTest, AWantedPeerComingBackRedialsTheOtherUnreachableOnesAtOnce) {
 TEST_F(HostTest, AnAddressThatStopsAnsweringIsProbedUntilItAnswersAgain) {
   reconnect_base_ = 1h;
   reconnect_max_ = 1h;
-  auto b_key = crypto::SigningKey::generate();
-  std::vector<std::uint8_t> b_seed(b_key.seed().begin(), b_key.seed().end());
-  auto b = make_host({}, crypto::SigningKey::from_seed(b_seed).value());
+  const auto b_seed = new_seed();
+  auto b = make_host({}, key_of(b_seed));
   const auto b_addr = addr_of(*b);
   TransportConfig boot;
   boot.bootstrap = {b_addr};
@@ -418,9 +409,7 @@ TEST_F(HostTest, AnAddressThatStopsAnsweringIsProbedUntilItAnswersAgain) {
 
   filler.close();
   hole.close();
-  TransportConfig again;
-  again.listen = {b_addr.without_peer_id()};
-  auto b2 = make_host(again, crypto::SigningKey::from_seed(b_seed).value());
+  auto b2 = restart_at(b_addr, b_seed);
   ASSERT_TRUE(run_until([&] { return info_of(*c, b2->peer_id()).has_value(); }, 5s));
   EXPECT_TRUE(info_of(*c, b2->peer_id())->outbound);
 }
