@@ -235,9 +235,23 @@ void AckTracker::on_undecodable_ack() {
   ++stats_.acks_invalid;
 }
 
-std::size_t AckTracker::peer_connected(const core::PeerId& peer, UnixMs now) {
+AckTracker::Reconnected AckTracker::peer_connected(const core::PeerId& peer, UnixMs now) {
   breakers_.erase(peer);
-  return outbox_.wake(now, [&](const store::OutboxRecord& r) { return route_(r.recipient).peer == peer; });
+  const auto routed_here = [&](const store::OutboxRecord& r) { return route_(r.recipient).peer == peer; };
+  Reconnected out;
+  // Marks the entries in flight woken first: an attempt ended below is due again at once.
+  out.woken = outbox_.wake(now, routed_here);
+  std::vector<core::RequestId> superseded;
+  for (const auto& [id, a] : attempts_) {
+    if (a.stage == Path::direct || !a.sent || a.hint == PathHint::gossip || outbox_.confirming(id)) continue;
+    if (const auto* rec = outbox_.find(id); rec && routed_here(*rec)) superseded.push_back(id);
+  }
+  for (const auto& id : superseded) {
+    auto more = failed(id, PathFailure{Failure::superseded, {}}, now);
+    out.actions.insert(out.actions.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  out.woken += superseded.size();
+  return out;
 }
 
 std::size_t AckTracker::recipient_reachable(const core::AgentId& recipient, UnixMs now) {

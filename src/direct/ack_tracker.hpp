@@ -175,8 +175,17 @@ class AckTracker {
   // An ack that did not decode.
   void on_undecodable_ack();
   // A connection to `peer` came up: its breaker resets and messages routed
-  // to it become due now. Returns how many woke.
-  std::size_t peer_connected(const core::PeerId& peer, UnixMs now);
+  // to it become due now. An attempt of such a message that is out on the
+  // gossip path (its direct path was down) ends at once as `superseded` and
+  // the next one starts on the direct path at the next tick, instead of
+  // waiting out its ack deadline; not a confirming attempt (the message's
+  // last) nor one whose hint is gossip. A gossip ack that still comes is a
+  // late ack (the receiver's dedup answers the direct copy `duplicate`).
+  struct Reconnected {
+    std::size_t woken = 0;  // messages due now, ended attempts included
+    Actions actions;        // persist, for each ended attempt
+  };
+  Reconnected peer_connected(const core::PeerId& peer, UnixMs now);
   // A route to `recipient` appeared (a subscriber of its inbox topic).
   std::size_t recipient_reachable(const core::AgentId& recipient, UnixMs now);
   // A route to every recipient appeared (the first subscriber of the relay

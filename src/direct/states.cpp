@@ -64,6 +64,8 @@ std::string_view to_string(Failure f) noexcept {
       return "recipient_not_in_directory";
     case Failure::refused:
       return "refused";
+    case Failure::superseded:
+      return "superseded";
   }
   return "timeout";
 }

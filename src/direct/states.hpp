@@ -52,6 +52,9 @@ enum class Failure {
   // The recipient's daemon answered an unauthenticated rejection (it could
   // not check the envelope: expired, clock skew...). Detail: its reason.
   refused,
+  // Path gossip, sent and waiting for its ack, ended early: a connection to
+  // the recipient's daemon came up, so the next attempt goes there at once.
+  superseded,
 };
 
 std::string_view to_string(MessageState s) noexcept;

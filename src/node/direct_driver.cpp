@@ -472,7 +472,9 @@ void DirectService::on_peer_connected(const core::PeerId& peer) {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   if (stopped_) return;
   // A fresh connection: retry what waits for an agent there at once.
-  if (tracker_.peer_connected(peer, ctx_.now_ms()) > 0) ticker_.wake();
+  auto reconnected = tracker_.peer_connected(peer, ctx_.now_ms());
+  execute(std::move(reconnected.actions));
+  if (reconnected.woken > 0) ticker_.wake();
 }
 
 void DirectService::on_peer_disconnected(const core::PeerId& peer) {

@@ -307,9 +307,80 @@ TEST_F(AckTrackerTest, TheBreakerOpensAfterFailuresAndAConnectionResetsIt) {
   auto persist = tracker_.failed(m.request_id, PathFailure{Failure::no_route, {}}, now());
   EXPECT_EQ(find(persist, Kind::persist)->record.last_error, "circuit_open; gossip: no_route");
   // A fresh connection to the peer: the breaker goes and the message is due now.
-  EXPECT_EQ(tracker_.peer_connected(kPeer, now()), 1u);
+  EXPECT_EQ(tracker_.peer_connected(kPeer, now()).woken, 1u);
   EXPECT_TRUE(tracker_.breakers(now()).empty());
   EXPECT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+}
+
+TEST_F(AckTrackerTest, AConnectionToTheRecipientsDaemonEndsItsGossipAttemptAndRetriesDirectAtOnce) {
+  // m: the dial failed, its gossip envelope is out and waits for its ack.
+  auto m = add();
+  ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
+  auto actions = tracker_.failed(m.request_id, PathFailure{Failure::dial_failed, "timed out"}, now());
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_EQ(actions[0].kind, Kind::send_gossip);
+  tracker_.sent(m.request_id, now());
+  // g: gossip only, by its sender's hint, out the same way.
+  auto g = add("gossip");
+  actions = tracker_.tick(now());
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_EQ(actions[0].kind, Kind::send_gossip);
+  tracker_.sent(g.request_id, now());
+  advance(1'000);
+
+  // Another daemon connecting ends nothing.
+  const auto other = core::PeerId::from_ed25519(crypto::SigningKey::generate().public_key());
+  auto r = tracker_.peer_connected(other, now());
+  EXPECT_EQ(r.woken, 0u);
+  EXPECT_TRUE(r.actions.empty());
+  EXPECT_EQ(tracker_.stage(m.request_id), Path::gossip);
+
+  // The recipient's daemon connects: m's attempt ends now, 4 s before its ack
+  // deadline, and the next one is due at once; g keeps its gossip attempt.
+  r = tracker_.peer_connected(kPeer, now());
+  EXPECT_EQ(r.woken, 1u);
+  ASSERT_EQ(r.actions.size(), 1u);
+  EXPECT_EQ(r.actions[0].kind, Kind::persist);
+  EXPECT_EQ(r.actions[0].id, m.request_id);
+  EXPECT_EQ(r.actions[0].record.next_attempt_ms, now());
+  EXPECT_EQ(r.actions[0].record.last_error, "dial_failed: timed out; gossip: superseded");
+  EXPECT_EQ(tracker_.stage(g.request_id), Path::gossip);
+  actions = tracker_.tick(now());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::send_direct);
+  EXPECT_EQ(actions[0].id, m.request_id);
+  EXPECT_EQ(tracker_.find(m.request_id)->attempts, 2u);
+  tracker_.sent(m.request_id, now());
+
+  // The gossip copy's ack may still come first: it decides (the receiver
+  // committed that copy), and the direct copy's `duplicate` is then no news.
+  advance(20);
+  actions = tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 4), true, Path::gossip, now());
+  const auto done = find(actions, Kind::finish);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->outcome.state, MessageState::accepted);
+  EXPECT_EQ(done->outcome.seq.value, 4u);
+  EXPECT_TRUE(tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 4), true, Path::direct, now()).empty());
+  EXPECT_EQ(tracker_.stats().accepted, 1u);
+}
+
+TEST_F(AckTrackerTest, AConnectionDoesNotEndAConfirmingAttempt) {
+  auto m = add({}, 10'000);
+  send_both_paths_unanswered(m);  // expired meanwhile, and may have landed
+  ASSERT_TRUE(find(tracker_.tick(now()), Kind::send_direct));  // the confirming attempt
+  ASSERT_EQ(tracker_.stats().confirming_attempts, 1u);
+  auto actions = tracker_.failed(m.request_id, PathFailure{Failure::dial_failed, "timed out"}, now());
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_EQ(actions[0].kind, Kind::send_gossip);
+  tracker_.sent(m.request_id, now());
+  // Ended early, it would be the message's last attempt: it keeps its ack deadline.
+  const auto r = tracker_.peer_connected(kPeer, now());
+  EXPECT_TRUE(r.actions.empty());
+  EXPECT_EQ(tracker_.stage(m.request_id), Path::gossip);
+  advance(20);
+  actions = tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 2), true, Path::gossip, now());
+  ASSERT_TRUE(find(actions, Kind::finish));
+  EXPECT_EQ(find(actions, Kind::finish)->outcome.state, MessageState::accepted);
 }
 
 TEST_F(AckTrackerTest, AClosedStreamFailsTheAttemptsWaitingOnIt) {
