@@ -254,6 +254,13 @@ AckTracker::Reconnected AckTracker::peer_connected(const core::PeerId& peer, Uni
   return out;
 }
 
+std::size_t AckTracker::new_addresses(const core::PeerId& peer, UnixMs now) {
+  auto it = breakers_.find(peer);
+  if (it == breakers_.end() || it->second.consecutive_failures() == 0) return 0;
+  breakers_.erase(it);
+  return outbox_.wake(now, [&](const store::OutboxRecord& r) { return route_(r.recipient).peer == peer; });
+}
+
 std::size_t AckTracker::recipient_reachable(const core::AgentId& recipient, UnixMs now) {
   return outbox_.wake(now, [&](const store::OutboxRecord& r) { return r.recipient == recipient; });
 }

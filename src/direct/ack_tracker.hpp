@@ -186,6 +186,12 @@ class AckTracker {
     Actions actions;        // persist, for each ended attempt
   };
   Reconnected peer_connected(const core::PeerId& peer, UnixMs now);
+  // The recipient's daemon `peer` advertised an address its earlier advert
+  // did not have (a relay circuit, a new listener): when the direct path to
+  // it has failed since its last success, its breaker resets and the
+  // messages routed to it become due now, so the next attempt dials the new
+  // address instead of waiting out an open breaker. Returns how many woke.
+  std::size_t new_addresses(const core::PeerId& peer, UnixMs now);
   // A route to `recipient` appeared (a subscriber of its inbox topic).
   std::size_t recipient_reachable(const core::AgentId& recipient, UnixMs now);
   // A route to every recipient appeared (the first subscriber of the relay

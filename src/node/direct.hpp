@@ -155,6 +155,8 @@ class DirectService : public std::enable_shared_from_this<DirectService> {
   void on_inbox_item(const wire::pubsub::Message& m);
   void on_peer_connected(const core::PeerId& peer);
   void on_peer_disconnected(const core::PeerId& peer);
+  // An advert showed `peer` at an address it did not have before.
+  void on_new_addresses(const core::PeerId& peer);
   // A peer subscribed to `agent`'s inbox topic: a route to it appeared.
   void on_inbox_route(const core::AgentId& agent);
   // The relay topic (node/direct_relay.cpp): whether an item may be

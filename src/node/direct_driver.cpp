@@ -487,6 +487,13 @@ void DirectService::on_peer_disconnected(const core::PeerId& peer) {
   if (ch->stream) ch->stream->reset();  // its ack reader ends and fails the waiting attempts
 }
 
+void DirectService::on_new_addresses(const core::PeerId& peer) {
+  AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
+  if (stopped_) return;
+  // The failures that opened its breaker were at the old addresses: try the new one now.
+  if (tracker_.new_addresses(peer, ctx_.now_ms()) > 0) ticker_.wake();
+}
+
 void DirectService::on_inbox_route(const core::AgentId& agent) {
   AGENTMESH_ASSERT_ON_THREAD(*ctx_.thread);
   if (stopped_) return;

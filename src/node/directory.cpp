@@ -393,9 +393,17 @@ void DirectoryService::on_advert(const wire::pubsub::Message& m) {
   row.advert = *m.data;
   row.last_seen_ms = e.last_seen_ms;
   row.expires_ms = e.expires_ms;
+  bool new_address = false;
+  if (const auto* before = directory_.find(e.agent); before && before->peer == e.peer) {
+    new_address = std::any_of(e.addrs.begin(), e.addrs.end(), [&](const core::Multiaddr& a) {
+      return std::find(before->addrs.begin(), before->addrs.end(), a) == before->addrs.end();
+    });
+  }
+  const auto peer = e.peer;
   const auto outcome = directory_.upsert(std::move(e));  // a full directory counts the refusal itself
   if (outcome == registry::Directory::Upsert::added || outcome == registry::Directory::Upsert::updated) {
     changed();
+    if (new_address && on_new_addresses_) on_new_addresses_(peer);
     persist([row = std::move(row)](store::Store& s) -> Result<std::size_t> {
       if (auto r = s.put_directory(row); !r) return r.error();
       return std::size_t{1};

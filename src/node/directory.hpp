@@ -85,6 +85,10 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   // created, changed or deleted, a remote advert added or updated, entries
   // expired (node/peers.hpp: the mesh watchers).
   void set_on_change(std::function<void()> on_change) { on_change_ = std::move(on_change); }
+  // Called with an advert's daemon when the advert lists an address of it
+  // that the agent's previous advert did not (a relay circuit after a
+  // reservation, a new listener): the direct path may reach it now.
+  void set_on_new_addresses(std::function<void(const core::PeerId&)> f) { on_new_addresses_ = std::move(f); }
   // `peer` joined the adverts topic (a new or restored connection): ask it
   // for the adverts it received in the last advert interval (topic replay,
   // /agentmesh/topic-replay/1.0.0), so a joining or healed daemon sees every
@@ -145,6 +149,7 @@ class DirectoryService : public std::enable_shared_from_this<DirectoryService> {
   registry::Liveness liveness_;
   Ticker ticker_;
   std::function<void()> on_change_;
+  std::function<void(const core::PeerId&)> on_new_addresses_;
   core::UnixMs last_round_ms_ = 0;
   core::UnixMs next_round_ms_ = 0;
   core::UnixMs next_beacon_ms_ = 0;

@@ -262,6 +262,9 @@ Result<void> Node::open_services(std::string& why, crypto::SigningKey node_key) 
   directory_->set_on_change([peers = std::weak_ptr(peers_)] {
     if (auto p = peers.lock()) p->mesh_changed();
   });
+  directory_->set_on_new_addresses([direct = std::weak_ptr(direct_)](const core::PeerId& peer) {
+    if (auto d = direct.lock()) d->on_new_addresses(peer);
+  });
   wire_network();
   return {};
 }

@@ -94,6 +94,9 @@ Rig::Rig(boost::asio::io_context& io, std::shared_ptr<core::ManualClock> c, std:
   agents->add_observer(directory->agent_observer());
   agents->add_observer(topics->agent_observer());
   agents->add_observer(direct->agent_observer());
+  directory->set_on_new_addresses([d = std::weak_ptr(direct)](const core::PeerId& peer) {
+    if (auto s = d.lock()) s->on_new_addresses(peer);
+  });
 }
 
 Rig::~Rig() {

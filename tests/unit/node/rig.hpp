@@ -46,6 +46,7 @@ class FakeMesh final : public Mesh {
 
   core::PeerId self() const override { return self_; }
   std::vector<core::Multiaddr> listen_addrs() const override { return listen_; }
+  void set_listen_addrs(std::vector<core::Multiaddr> addrs) { listen_ = std::move(addrs); }
   void join(const std::string& topic) override { joined.insert(topic); }
   void leave(const std::string& topic) override { joined.erase(topic); }
   Result<pubsub::PublishResult> publish(const std::string& topic, std::string data) override;

@@ -389,6 +389,59 @@ TEST_F(ServicesTest, AnUnreachableRecipientIsRetriedWithBackoffThenDeadLettered)
   EXPECT_EQ((*letters)[0].attempts, 5u);
 }
 
+// The direct path's breaker opened on the address b's adverts gave. A
+// republished advert with the same address changes nothing; one with a new
+// address (a relay circuit, say) closes the breaker and the message is tried
+// there at once, not after the breaker's 30 s.
+TEST_F(ServicesTest, ANewAdvertisedAddressClosesItsDaemonsBreaker) {
+  auto a = rig("a");
+  auto b = rig("b");
+  const auto alice = a->create_agent("alice");
+  const auto bob = b->create_agent("bob");
+  link_and_advertise(*a, *b);
+  a->mesh->forward = nullptr;       // b's answers are gone...
+  a->mesh->peers_by_topic.clear();  // ...and nobody carries its inbox topic
+  auto queued = a->await(a->direct->send(alice, message(bob.to_string(), "at the new address")));
+  ASSERT_TRUE(queued);
+  auto settled = [&](std::uint32_t attempts) {
+    return a->run_until([&] {
+      auto s = a->direct->status(alice, queued->request_id);
+      return s->attempts == attempts && s->state == direct::MessageState::queued;
+    });
+  };
+  a->direct->tick();
+  ASSERT_TRUE(settled(1));
+  for (int i = 0; i < 5; ++i) {  // 250 ms, 500 ms, ...: the sixth finds the breaker open (5 failures)
+    clock_->advance(std::chrono::milliseconds(250 << i));
+    a->direct->tick();
+    ASSERT_TRUE(settled(2u + i)) << i;
+  }
+  EXPECT_EQ(a->mesh->dials, 5u);
+  auto breakers = a->direct->stats().breakers;
+  ASSERT_EQ(breakers.size(), 1u);
+  EXPECT_EQ(breakers[0].state, direct::CircuitBreaker::State::open);
+
+  // b republishes with the same address: still open, and nothing is due (the
+  // next attempt is 8 s after the sixth).
+  b->directory->wake();
+  clock_->advance(1s);
+  b->directory->tick();
+  a->direct->tick();
+  ASSERT_TRUE(settled(6));
+  EXPECT_EQ(a->direct->stats().breakers.size(), 1u);
+
+  // b gains an address: the breaker goes and the message is tried there now.
+  b->mesh->set_listen_addrs({core::Multiaddr::parse("/ip4/127.0.0.1/tcp/4001").value(),
+                             core::Multiaddr::parse("/ip4/127.0.0.1/tcp/4002").value()});
+  b->directory->wake();
+  clock_->advance(1s);
+  b->directory->tick();
+  EXPECT_TRUE(a->direct->stats().breakers.empty());
+  a->direct->tick();
+  ASSERT_TRUE(settled(7));
+  EXPECT_EQ(a->mesh->dials, 6u);
+}
+
 // A message without an idempotency key leaves while its outbox row commits
 // (issue 19): with a's writer held, the envelope reaches bob and is acked
 // before the row is stored, and the answer still waits for the commit. When
