@@ -25,12 +25,21 @@
 //      publishes its agents' adverts (real signed adverts, wire/advert) once a
 //      minute, the daemons' rounds spread over the minute, and a beacon every
 //      second (node/directory.hpp), at these real rates for WINDOW seconds:
-//      bytes and messages sent per node, per minute.
+//      bytes and messages sent per node, per minute. Every node keeps what it
+//      receives in the directory's state machines (registry::Directory for
+//      the adverts, registry::Liveness for the beacons), which must end
+//      complete: every advert published, every beaconing daemon online;
+//   4. direct messages: 500 messages of 256 bytes between agents on random
+//      daemons, 50 a second, through the direct path's state machines: the
+//      sender's direct::AckTracker (outbox, attempt, ack deadline, breaker),
+//      the envelope sealed under the pair key, the recipient daemon's
+//      direct::check_envelope and a dedup on (sender, request id), the MAC'd
+//      ack verified by the sender; one hop, as a daemon dials the recipient's
+//      daemon. Every message must be accepted and delivered exactly once.
 //
 // Not simulated: the daemons' validators (the advert signature check costs
-// CPU, not traffic), scoring's effect over hours, direct messages (they go
-// over a connection to the recipient's daemon; their cost does not grow with
-// the mesh).
+// CPU, not traffic), scoring's effect over hours, and the stores behind the
+// inbox and the outbox (the dedup is a set here).
 //
 // Usage: scale_sim NODES [AGENTS] [WINDOW_SECONDS] [SEED]. Prints key=value
 // lines and `spread_ms=` (every first delivery's latency, for the plots).
@@ -52,9 +61,15 @@
 #include <vector>
 
 #include "crypto/crypto.hpp"
+#include "direct/ack_tracker.hpp"
+#include "direct/envelope_crypto.hpp"
+#include "direct/receiver.hpp"
 #include "pubsub/message.hpp"
 #include "pubsub/router.hpp"
+#include "registry/directory.hpp"
+#include "registry/liveness.hpp"
 #include "wire/advert.hpp"
+#include "wire/direct.hpp"
 #include "wire/pubsub.hpp"
 
 namespace {
@@ -73,6 +88,8 @@ constexpr std::array<std::array<int, kRegions>, kRegions> kRttMs{{{4, 70, 90, 85
                                                                    {230, 170, 170, 160, 4, 90},
                                                                    {250, 150, 280, 270, 90, 4}}};
 constexpr std::size_t kDialed = 8;
+// The simulated clock's start as Unix time, for the state machines that keep wall time.
+constexpr std::int64_t kUnixEpochMs = 1'800'000'000'000;
 constexpr int kSpreadMessages = 50;
 const std::string kSpreadTopic = "agents/scale-sim";
 
@@ -103,8 +120,9 @@ class Sim {
     Sent sent;
     std::vector<std::size_t> links;
   };
-  // node, message id, topic
-  using OnDeliver = std::function<void(std::size_t, const pubsub::MessageId&, const std::string&)>;
+  // node, message id, message, author
+  using OnDeliver = std::function<void(std::size_t, const pubsub::MessageId&, const wire::pubsub::Message&,
+                                       const core::PeerId&)>;
 
   Sim(std::size_t n, std::uint64_t seed) : rng_(seed) {
     std::uniform_int_distribution<int> access_us(1000, 5000);
@@ -122,8 +140,8 @@ class Sim {
           node.id, pubsub::GossipConfig{},
           [this, i](const core::PeerId& to, wire::pubsub::Rpc rpc) { send(i, index_.at(to), rpc); }, seed + i);
       node.router->set_deliver([this, i](const pubsub::MessageId& id, const wire::pubsub::Message& m,
-                                         const core::PeerId&, const core::PeerId&) {
-        if (on_deliver_) on_deliver_(i, id, m.topic.value_or(""));
+                                         const core::PeerId&, const core::PeerId& author) {
+        if (on_deliver_) on_deliver_(i, id, m, author);
       });
       // Heartbeats spread over the second, as independent daemons' are.
       schedule({start_ + std::chrono::microseconds(1'000'000 * i / n), seq_++, i, i, kHeartbeat});
@@ -177,12 +195,32 @@ class Sim {
     return best;
   }
 
+  // Runs `f` at `at`, after the events already due then.
+  void at(Time at, std::function<void()> f) {
+    std::uint32_t slot;
+    if (free_calls_.empty()) {
+      slot = static_cast<std::uint32_t>(calls_.size());
+      calls_.push_back(std::move(f));
+    } else {
+      slot = free_calls_.back();
+      free_calls_.pop_back();
+      calls_[slot] = std::move(f);
+    }
+    schedule({at, seq_++, 0, 0, slot, true});
+  }
+
   // Runs every event due up to `until`.
   void run_until(Time until) {
     while (!events_.empty() && events_.top().at <= until) {
       const auto e = events_.top();
       events_.pop();
       now_ = e.at;
+      if (e.call) {
+        auto f = std::move(calls_[e.slot]);
+        free_calls_.push_back(e.slot);
+        f();
+        continue;
+      }
       if (e.slot == kHeartbeat) {
         nodes_[e.to]->router->heartbeat(now_);
         schedule({now_ + 1s, seq_++, e.to, e.to, kHeartbeat});
@@ -236,7 +274,8 @@ class Sim {
     std::uint64_t seq;
     std::size_t from;
     std::size_t to;
-    std::uint32_t slot;  // the RPC's bytes in slots_, or kHeartbeat
+    std::uint32_t slot;  // the RPC's bytes in slots_, or kHeartbeat; with `call`, the closure in calls_
+    bool call = false;
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
 
@@ -266,6 +305,8 @@ class Sim {
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   std::vector<std::string> slots_;
   std::vector<std::uint32_t> free_;
+  std::vector<std::function<void()>> calls_;
+  std::vector<std::uint32_t> free_calls_;
   std::uint64_t seq_ = 0;
   Time start_ = Time{} + 1h;
   Time now_ = start_;
@@ -289,8 +330,9 @@ int spread_phase(Sim& sim, std::mt19937_64& rng) {
   };
   std::vector<Tracked> tracked;
   std::map<pubsub::MessageId, std::size_t> ids;
-  sim.set_on_deliver([&](std::size_t node, const pubsub::MessageId& id, const std::string& topic) {
-    if (topic != kSpreadTopic) return;
+  sim.set_on_deliver([&](std::size_t node, const pubsub::MessageId& id, const wire::pubsub::Message& m,
+                         const core::PeerId&) {
+    if (m.topic != kSpreadTopic) return;
     auto& t = tracked.at(ids.at(id));
     if (t.count[node]++ == 0) t.first[node] = sim.now();
   });
@@ -356,7 +398,7 @@ std::vector<std::string> adverts_of(Sim& sim, std::size_t node, std::size_t coun
     advert.capabilities = {"translate", "summarize"};
     advert.display_name = "agent-" + std::to_string(node) + "-" + std::to_string(a);
     advert.seq = 1;
-    advert.expires_ms = 1'800'000'000'000 + 180'000;
+    advert.expires_ms = kUnixEpochMs + 180'000;
     wire::advert::sign(advert, crypto::SigningKey::generate());
     out.push_back(wire::advert::encode(advert));
   }
@@ -393,13 +435,44 @@ int directory_phase(Sim& sim, std::size_t agents, int window_s) {
   }
   std::sort(actions.begin(), actions.end(), [](const Action& a, const Action& b) { return a.at < b.at; });
   std::map<pubsub::MessageId, int> count;
-  sim.set_on_deliver([&](std::size_t, const pubsub::MessageId& id, const std::string& topic) {
-    if (topic == wire::advert::kTopic || topic == wire::advert::kBeaconTopic) ++count[id];
+  // Each node's directory and liveness detector, fed what it receives as node/directory.cpp does.
+  std::vector<registry::Directory> directories(n);
+  std::vector<registry::Liveness> liveness(n);
+  std::uint64_t not_upserted = 0;
+  const auto unix_ms = [&] {
+    return kUnixEpochMs + std::chrono::duration_cast<std::chrono::milliseconds>(sim.now() - sim.start()).count();
+  };
+  sim.set_on_deliver([&](std::size_t node, const pubsub::MessageId& id, const wire::pubsub::Message& m,
+                         const core::PeerId& author) {
+    if (m.topic == wire::advert::kBeaconTopic) {
+      ++count[id];
+      liveness[node].heard(author, unix_ms());
+      return;
+    }
+    if (m.topic != wire::advert::kTopic || !m.data) return;
+    ++count[id];
+    auto advert = wire::advert::decode(
+        {reinterpret_cast<const std::uint8_t*>(m.data->data()), m.data->size()});
+    if (!advert) {
+      ++not_upserted;
+      return;
+    }
+    registry::DirectoryEntry e(advert->peer);
+    e.agent = core::AgentId::from_array(advert->agent);
+    e.addrs = std::move(advert->addrs);
+    e.capabilities = std::move(advert->capabilities);
+    e.display_name = std::move(advert->display_name);
+    e.seq = advert->seq;
+    e.expires_ms = static_cast<std::int64_t>(advert->expires_ms);
+    e.last_seen_ms = unix_ms();
+    const auto upsert = directories[node].upsert(std::move(e));
+    not_upserted += upsert != registry::Directory::Upsert::added && upsert != registry::Directory::Upsert::updated;
   });
   std::vector<Sent> before(n);
   for (std::size_t i = 0; i < n; ++i) before[i] = sim.node(i).sent;
   const auto over_limit_before = sim.ihave_over_limit();
   std::size_t published_adverts = 0, published_beacons = 0;
+  std::vector<bool> published_by(n, false);
   std::vector<pubsub::MessageId> mine;
   for (const auto& a : actions) {
     sim.run_until(a.at);
@@ -408,6 +481,7 @@ int directory_phase(Sim& sim, std::size_t agents, int window_s) {
       ++published_beacons;
       continue;
     }
+    published_by[a.node] = true;
     for (const auto& advert : adverts[a.node]) {
       mine.push_back(sim.publish(a.node, std::string(wire::advert::kTopic), advert));
       ++published_adverts;
@@ -422,8 +496,28 @@ int directory_phase(Sim& sim, std::size_t agents, int window_s) {
     copies_per_min.push_back(static_cast<double>(d.copies) * scale);
   }
   const auto over_limit = sim.ihave_over_limit() - over_limit_before;
-  sim.run_until(sim.now() + 10s);  // what was sent last arrives
+  sim.run_until(sim.now() + 1s);  // the last beacons arrive
+  // Presence as each node judges it now: every daemon that beaconed online.
+  std::uint64_t not_online = 0;
+  const auto now_ms = unix_ms();
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      if (i != j && liveness[i].presence(sim.node(j).id, now_ms) != registry::Presence::online) ++not_online;
+    }
+  }
+  sim.run_until(sim.now() + 9s);  // what was sent last arrives
   sim.set_on_deliver({});
+  // Every node's directory holds every advert the others published.
+  std::uint64_t missing_entries = 0;
+  double entries = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t others = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j != i && published_by[j]) others += adverts[j].size();
+    }
+    missing_entries += others - std::min(others, directories[i].size());
+    entries += static_cast<double>(directories[i].size()) / static_cast<double>(n);
+  }
   int lost = 0, doubled = 0;
   for (const auto& id : mine) {
     const auto it = count.find(id);
@@ -448,7 +542,205 @@ int directory_phase(Sim& sim, std::size_t agents, int window_s) {
   print("dir_bytes_per_node_per_min_max", quantile(bytes_per_min, 1.0));
   print("dir_copies_per_node_per_min", mean_copies);
   print("dir_ihave_over_limit", static_cast<double>(over_limit));
-  return lost + doubled;
+  print("dir_entries_per_node", entries);
+  print("dir_missing_entries", static_cast<double>(missing_entries));
+  print("dir_not_upserted", static_cast<double>(not_upserted));
+  print("dir_presence_not_online", static_cast<double>(not_online));
+  if (missing_entries + not_upserted + not_online > 0) {
+    std::fprintf(stderr, "scale_sim: directories incomplete: %llu entries missing, %llu adverts not taken, %llu "
+                 "presences not online\n", static_cast<unsigned long long>(missing_entries),
+                 static_cast<unsigned long long>(not_upserted), static_cast<unsigned long long>(not_online));
+  }
+  return lost + doubled + static_cast<int>(missing_entries + not_upserted + not_online);
+}
+
+// Phase 4. Returns the messages not accepted or not delivered exactly once.
+int direct_phase(Sim& sim, std::mt19937_64& rng) {
+  constexpr int kMessages = 500;
+  constexpr auto kGap = 20ms;  // 50 a second
+  const auto n = sim.size();
+  const auto unix_ms = [&] {
+    return kUnixEpochMs + std::chrono::duration_cast<std::chrono::milliseconds>(sim.now() - sim.start()).count();
+  };
+  // One agent per daemon; a daemon's outbox and ack tracker, its pair keys, its dedup rows.
+  struct Daemon {
+    std::unique_ptr<crypto::SigningKey> agent;
+    core::AgentId agent_id;
+    std::unique_ptr<direct::AckTracker> tracker;
+    direct::PairKeyCache keys;
+    std::set<std::pair<core::AgentId, core::RequestId>> dedup;
+    std::uint64_t seq = 0;
+    std::uint64_t bytes = 0;
+    std::set<std::size_t> dialed;
+  };
+  std::vector<Daemon> daemons(n);
+  std::map<core::AgentId, std::size_t> host_of;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& d = daemons[i];
+    d.agent = std::make_unique<crypto::SigningKey>(crypto::SigningKey::generate());
+    d.agent_id = d.agent->agent_id();
+    host_of.emplace(d.agent_id, i);
+    d.tracker = std::make_unique<direct::AckTracker>(
+        direct::AckTrackerConfig{},
+        [&](const core::AgentId& recipient) {
+          const auto it = host_of.find(recipient);
+          if (it == host_of.end()) return direct::Route{};
+          return direct::Route{sim.node(it->second).id, true};
+        },
+        i + 1);
+  }
+  std::map<core::RequestId, std::pair<Time, int>> sent_at;  // when sent, deliveries
+  std::vector<double> latency, over_rtt;
+  std::uint64_t accepted = 0, not_accepted = 0, attempt_failures = 0, not_authenticated = 0;
+  const direct::ReceiverConfig receiver;
+
+  std::function<void(std::size_t, direct::AckTracker::Actions)> perform;
+  // The recipient's daemon r gets an envelope from daemon s: checked, deduplicated, acked.
+  const auto receive = [&](std::size_t r, std::size_t s, std::string encoded) {
+    auto& d = daemons[r];
+    const auto hosted = [&](const core::AgentId& a) { return a == d.agent_id ? d.agent.get() : nullptr; };
+    auto got = direct::check_envelope({reinterpret_cast<const std::uint8_t*>(encoded.data()), encoded.size()},
+                                      static_cast<std::uint64_t>(unix_ms()), receiver, hosted, d.keys);
+    if (!got) {
+      ++not_authenticated;
+      return;
+    }
+    const auto sender = core::AgentId::from_array(got->envelope.sender);
+    const auto id = core::RequestId::from_array(got->envelope.request_id);
+    wire::direct::Ack ack;
+    ack.request_id = got->envelope.request_id;
+    ack.sender = got->envelope.sender;
+    ack.recipient = got->envelope.recipient;
+    if (d.dedup.emplace(sender, id).second) {
+      ++sent_at.at(id).second;
+      ack.seq = ++d.seq;
+    } else {
+      ack.outcome = wire::direct::Outcome::duplicate;
+    }
+    direct::mac_ack(ack, d.keys.get(*d.agent, sender)->send);
+    auto bytes = wire::direct::encode(ack);
+    d.bytes += bytes.size();
+    sim.at(sim.now() + sim.delay(r, s), [&, s, bytes = std::move(bytes)] {
+      auto& back = daemons[s];
+      auto decoded = wire::direct::decode_ack({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+      if (!decoded) return;
+      const auto keys = back.keys.get(*back.agent, core::AgentId::from_array(decoded->recipient));
+      const bool verified = keys && direct::verify_ack(*decoded, keys->receive);
+      perform(s, back.tracker->on_ack(*decoded, verified, direct::Path::direct, unix_ms()));
+    });
+  };
+  perform = [&](std::size_t s, direct::AckTracker::Actions actions) {
+    auto& d = daemons[s];
+    for (auto& a : actions) {
+      switch (a.kind) {
+        case direct::Action::Kind::send_direct: {
+          const auto* rec = d.tracker->find(a.id);
+          const auto r = host_of.at(rec->recipient);
+          wire::direct::Envelope env;
+          std::copy_n(rec->request_id.span().begin(), 16, env.request_id.begin());
+          std::copy_n(rec->sender.span().begin(), 32, env.sender.begin());
+          std::copy_n(rec->recipient.span().begin(), 32, env.recipient.begin());
+          env.sender_peer = sim.node(s).id.multihash();
+          env.created_ms = static_cast<std::uint64_t>(rec->created_ms);
+          env.expires_ms = static_cast<std::uint64_t>(rec->expires_ms);
+          wire::direct::Body body;
+          body.payload = rec->content.body;
+          body.content_type = rec->content.content_type;
+          direct::seal(env, body, d.keys.get(*d.agent, rec->recipient)->send);
+          auto bytes = wire::direct::encode(env);
+          d.bytes += bytes.size();
+          d.dialed.insert(r);
+          d.tracker->sent(a.id, unix_ms());
+          sim.at(sim.now() + sim.delay(s, r), [&, r, s, bytes = std::move(bytes)] { receive(r, s, bytes); });
+          break;
+        }
+        case direct::Action::Kind::send_gossip:  // only after the direct path failed, which it does not here
+          perform(s, d.tracker->failed(a.id, {direct::Failure::no_route, "not simulated"}, unix_ms()));
+          break;
+        case direct::Action::Kind::persist:
+          ++attempt_failures;
+          break;
+        case direct::Action::Kind::finish: {
+          if (a.outcome.state != direct::MessageState::accepted) {
+            ++not_accepted;
+            break;
+          }
+          ++accepted;
+          const auto s_at = sent_at.at(a.id).first;
+          const auto r = host_of.at(a.record.recipient);
+          const auto took = std::chrono::duration_cast<std::chrono::microseconds>(sim.now() - s_at);
+          latency.push_back(ms(took));
+          const auto rtt = 2 * sim.delay(s, r);
+          over_rtt.push_back(static_cast<double>(took.count()) / static_cast<double>(rtt.count()));
+          break;
+        }
+      }
+    }
+  };
+  // Each daemon's tracker ticks every 100 ms, as its timer would (deadlines, retries), until nothing is pending
+  // (no event of this phase outlives it).
+  bool sending = true;
+  std::function<void()> tick_all = [&] {
+    bool pending = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (daemons[i].tracker->size() == 0) continue;
+      perform(i, daemons[i].tracker->tick(unix_ms()));
+      pending = true;
+    }
+    if (sending || pending) sim.at(sim.now() + 100ms, tick_all);
+  };
+  sim.at(sim.now() + 100ms, tick_all);
+
+  std::uniform_int_distribution<std::size_t> pick(0, n - 1);
+  const auto t0 = sim.now();
+  for (int k = 0; k < kMessages; ++k) {
+    sim.run_until(t0 + k * kGap);
+    const auto s = pick(rng);
+    auto r = pick(rng);
+    while (r == s) r = pick(rng);
+    store::OutboxRecord rec;
+    rec.request_id = crypto::random_request_id();
+    rec.sender = daemons[s].agent_id;
+    rec.recipient = daemons[r].agent_id;
+    rec.created_ms = unix_ms();
+    rec.expires_ms = rec.created_ms + 120'000;
+    rec.next_attempt_ms = rec.created_ms;
+    rec.content.body = std::string(256, 'x');
+    rec.content.content_type = "text/plain";
+    sent_at.emplace(rec.request_id, std::make_pair(sim.now(), 0));
+    daemons[s].tracker->add(std::move(rec));
+    perform(s, daemons[s].tracker->tick(unix_ms()));
+  }
+  sending = false;
+  sim.run_until(sim.now() + 10s);
+  int delivered_once = 0, doubled = 0;
+  for (const auto& [id, at] : sent_at) {
+    delivered_once += at.second == 1;
+    doubled += at.second > 1;
+  }
+  double bytes = 0, dialed = 0;
+  for (const auto& d : daemons) {
+    bytes += static_cast<double>(d.bytes);
+    dialed += static_cast<double>(d.dialed.size()) / static_cast<double>(n);
+  }
+  print("direct_messages", kMessages);
+  print("direct_accepted", static_cast<double>(accepted));
+  print("direct_delivered_once", delivered_once);
+  print("direct_doubled", doubled);
+  print("direct_attempt_failures", static_cast<double>(attempt_failures));
+  print("direct_p50_ms", quantile(latency, 0.5));
+  print("direct_p99_ms", quantile(latency, 0.99));
+  print("direct_round_trips_p99", quantile(over_rtt, 0.99));
+  print("direct_bytes_per_message", bytes / kMessages);
+  print("direct_peers_dialed_per_node", dialed);
+  const auto bad = static_cast<int>(kMessages - accepted) + (kMessages - delivered_once) +
+                   static_cast<int>(not_authenticated);
+  if (bad > 0) {
+    std::fprintf(stderr, "scale_sim: direct messages: %llu accepted, %d delivered once, %d twice, %llu not "
+                 "authenticated, of %d\n", static_cast<unsigned long long>(accepted), delivered_once, doubled,
+                 static_cast<unsigned long long>(not_authenticated), kMessages);
+  }
+  return bad;
 }
 
 }  // namespace
@@ -486,6 +778,7 @@ int main(int argc, char** argv) {
   print("mesh_per_node", static_cast<double>(mesh) / static_cast<double>(nodes));
   int anomalies = spread_phase(sim, rng);
   anomalies += directory_phase(sim, agents, window_s);
+  anomalies += direct_phase(sim, rng);
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
   print("sim_wall_s", std::chrono::duration<double>(Clock::now() - wall).count());

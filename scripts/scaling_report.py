@@ -77,6 +77,15 @@ def main():
             f"{fmt(g['dir_bytes_per_node_per_min'] / 1e6, 2)} / {fmt(g['dir_bytes_per_node_per_min_max'] / 1e6, 2)} | "
             f"{fmt(g['dir_copies_per_node_per_min'], 0)} | {int(g['dir_ihave_over_limit'])} | "
             f"{fmt(g['sim_wall_s'])} s, {fmt(g['sim_max_rss_mb'], 0)} MB |")
+    state_rows = []
+    for n in sizes:
+        g = figs[n]
+        state_rows.append(
+            f"| {n:,} | {fmt(g['dir_entries_per_node'])} | {int(g['dir_missing_entries'])} | "
+            f"{int(g['dir_presence_not_online'])} | {int(g['direct_accepted'])} / {int(g['direct_messages'])} | "
+            f"{int(g['direct_delivered_once'])} / {int(g['direct_doubled'])} | "
+            f"{fmt(g['direct_p50_ms'])} / {fmt(g['direct_p99_ms'])} | {fmt(g['direct_round_trips_p99'], 2)} | "
+            f"{fmt(g['direct_bytes_per_message'], 0)} | {fmt(g['direct_peers_dialed_per_node'], 2)} |")
 
     # What a node would carry at 10,000 nodes: each published message costs about the same per node at every size
     # (the last row's figure), and the beacons grow with the node count.
@@ -115,10 +124,20 @@ framing around them: about 30 bytes per RPC more on a real connection).
 - **Directory.** {agents:,} agents spread evenly over the daemons. Each daemon publishes its agents' adverts (real
   signed adverts, `wire/advert`, {fmt(last['dir_advert_bytes'], 0)} bytes each) once a minute, the daemons' rounds
   spread over the minute, and a beacon every second (`node/directory.hpp`): both at these real rates, for {window} s
-  of simulated time; the bytes each node sent in that window are scaled to a minute.
+  of simulated time; the bytes each node sent in that window are scaled to a minute. Every node feeds what it
+  receives to the directory's own state machines, as `node/directory.cpp` does: adverts to a `registry::Directory`,
+  beacons to a `registry::Liveness` (the presence detector), and the run fails unless every node's directory ends
+  with every advert the others published and every beaconing daemon `online`.
+- **Direct messages.** One agent per daemon; 500 messages of 256 bytes between random pairs, 50 a second, through
+  the direct path's state machines: the sender's `direct::AckTracker` (outbox, attempt, ack deadline, breaker), the
+  envelope sealed under the pair key (`direct/envelope_crypto`), the recipient's daemon's `direct::check_envelope`
+  and deduplication by (sender, request id), and the MAC'd ack verified by the sender. A daemon dials the
+  recipient's daemon, so a message and its ack take one hop each way; the run fails unless every message is
+  accepted and delivered exactly once.
 - **Not simulated:** the daemons' validators (the adverts' signature checks cost CPU, not traffic), scoring's effect
-  over hours, loss and congestion (the fault harness covers those with real daemons), and direct messages: they go
-  over one connection to the recipient's daemon (or through a relay), so their cost does not grow with the mesh.
+  over hours, loss and congestion (the fault harness covers those with real daemons), the stores behind the inbox
+  and the outbox (their cost is per message, not per node: docs/benchmarks.md), and the gossip path of direct
+  messages (taken only when the recipient's daemon cannot be dialed: the fault harness's partitions and NATs).
 
 ## Results
 
@@ -133,6 +152,16 @@ for being over the per-heartbeat limits (a sign that gossip is being cut).
 | nodes | connections per node | mesh degree | lost / doubled | spread p50 / p99 / max ms | over the shortest path, p99 | copies per node per message | bytes per node per message | directory MB per node per minute (mean / busiest) | directory copies per node per minute | IHAVE over limit | simulation |
 |---|---|---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
+
+The directory's and the direct path's state machines, per size: directory entries each node holds at the end of
+the window (the adverts published in it, by the daemons whose minute's round fell in it), entries missing from any
+node, and (node, daemon) pairs whose presence was not `online`; direct messages accepted, delivered once / twice,
+latency from the send to the verified ack, that latency over the pair's round trip (p99), bytes per message on the
+wire (envelope and ack), and the daemons each node dialed for them.
+
+| nodes | directory entries per node | entries missing | presences not online | direct accepted | delivered once / twice | direct p50 / p99 ms | round trips, p99 | bytes per direct message | daemons dialed per node |
+|---|---|---|---|---|---|---|---|---|---|
+{chr(10).join(state_rows)}
 
 ![Spread latency CDF per size](img/scaling-spread.svg)
 
@@ -154,6 +183,15 @@ for being over the per-heartbeat limits (a sign that gossip is being cut).
   mesh-wide), but every daemon with running agents also beacons once a second, so the beacons' rate grows with the
   number of daemons: per node, {fmt(figs[first]['dir_bytes_per_node_per_min'] / 1e6, 2)} MB a minute at
   {first:,} nodes and {fmt(figs[lastn]['dir_bytes_per_node_per_min'] / 1e6, 2)} MB a minute at {lastn:,}.
+- **Direct messages.** A message costs the same at every size
+  ({fmt(figs[first]['direct_bytes_per_message'], 0)} bytes for the envelope and its ack at {first:,} nodes,
+  {fmt(figs[lastn]['direct_bytes_per_message'], 0)} at {lastn:,}) and takes one round trip between the two daemons
+  (p99 {fmt(figs[lastn]['direct_round_trips_p99'], 2)} round trips at {lastn:,} nodes): no other daemon carries it.
+  What grows is the connections: a daemon dials the daemon of every agent it writes to, so a daemon whose agents
+  write to agents on many daemons holds that many connections (here {fmt(figs[lastn]['direct_peers_dialed_per_node'], 1)}
+  per node for 500 messages over {lastn:,} daemons). The transport bounds them (50 outbound connections by
+  default): past that, a dial fails with `connection_limit` and the message takes the gossip path (the recipient's
+  inbox topic, or the relay topic), whose cost per node does grow with the mesh like any topic message's.
 
 ## What would break first at 10,000 daemons
 
