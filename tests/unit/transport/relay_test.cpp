@@ -57,6 +57,22 @@ class RelayTest : public fixture::HostTest {
   std::shared_ptr<RelayService> service_;
 };
 
+TEST_F(RelayTest, ARelayAlsoNamedAsABootstrapPeerIsDialedOnce) {
+  auto r = make_relay({});
+  TransportConfig config;
+  config.relays = {addr_of(*r)};
+  config.bootstrap = {addr_of(*r)};
+  config.hole_punching = false;
+  auto a = make_host(config);
+  ASSERT_TRUE(run_until([&] { return !a->relay_addrs().empty(); }));
+  // Both entries were due at the manager's first tick, long before the reservation: a second dial would have
+  // connected (counted) by now, and one of the two connections been closed as a duplicate.
+  EXPECT_EQ(a->diagnostics().dialed, 1u);
+  EXPECT_EQ(a->diagnostics().duplicate_connections_closed, 0u);
+  EXPECT_EQ(r->diagnostics().accepted, 1u);
+  EXPECT_EQ(r->diagnostics().duplicate_connections_closed, 0u);
+}
+
 TEST_F(RelayTest, APeerWithAReservationIsReachedThroughTheRelayUntilADirectConnectionReplacesIt) {
   RelayServiceConfig config;
   config.circuit_bytes = 0;  // no limits: this test moves a megabyte each way
