@@ -119,18 +119,6 @@ void Host::start() {
     core::spawn(ex_, tasks_, "p2p_accept", listeners_[i]->bound.to_string(),
                 [self, i]() { return self->accept_loop(i); });
   }
-  // One wanted entry per peer: a relay also named in --bootstrap is dialed once (two entries would dial it twice
-  // at the first tick, and the second connection would be closed as a duplicate).
-  auto want = [this](const core::Multiaddr& addr) {
-    const auto peer = addr.peer_id();
-    for (auto& w : wanted_) {
-      if (!peer || w->peer != peer) continue;
-      if (std::find(w->addrs.begin(), w->addrs.end(), addr) == w->addrs.end()) w->addrs.push_back(addr);
-      return;
-    }
-    wanted_.push_back(std::make_unique<Wanted>(std::vector<core::Multiaddr>{addr}, peer,
-                                               Backoff(config_.reconnect_base, config_.reconnect_max)));
-  };
   for (const auto& addr : config_.relays) want(addr);
   for (const auto& addr : config_.bootstrap) want(addr);
   core::spawn(ex_, tasks_, "p2p_manager", {}, [self]() { return self->manage_loop(); });

@@ -214,6 +214,9 @@ class Host : public std::enable_shared_from_this<Host> {
   Task<void> serve_ping(std::shared_ptr<Stream> stream);
   Task<void> manage_loop();
   void redial(Wanted& wanted);
+  // A configured peer (relay or bootstrap) to keep connected: merged into the
+  // entry of the same peer id, if any.
+  void want(const core::Multiaddr& addr);
   // `peer` connected (adopt()): when it is a wanted peer whose redials had
   // failed, the failing wanted peers become due now (see the header comment).
   void redial_failing_after(const core::PeerId& peer);

@@ -35,6 +35,20 @@ void Host::remember(const core::PeerId& peer, std::vector<core::Multiaddr> addrs
                                              Backoff(config_.reconnect_base, config_.reconnect_max)));
 }
 
+// One wanted entry per peer: a relay also named in --bootstrap is dialed once
+// (two entries would dial it twice at the first tick, and the second
+// connection would be closed as a duplicate).
+void Host::want(const core::Multiaddr& addr) {
+  const auto peer = addr.peer_id();
+  for (auto& w : wanted_) {
+    if (!peer || w->peer != peer) continue;
+    if (std::find(w->addrs.begin(), w->addrs.end(), addr) == w->addrs.end()) w->addrs.push_back(addr);
+    return;
+  }
+  wanted_.push_back(std::make_unique<Wanted>(std::vector<core::Multiaddr>{addr}, peer,
+                                             Backoff(config_.reconnect_base, config_.reconnect_max)));
+}
+
 Task<Result<core::PeerId>> Host::connect(core::Multiaddr addr) {
   auto self = shared_from_this();
   auto peer = co_await dial(addr);
