@@ -197,16 +197,7 @@ class Sim {
 
   // Runs `f` at `at`, after the events already due then.
   void at(Time at, std::function<void()> f) {
-    std::uint32_t slot;
-    if (free_calls_.empty()) {
-      slot = static_cast<std::uint32_t>(calls_.size());
-      calls_.push_back(std::move(f));
-    } else {
-      slot = free_calls_.back();
-      free_calls_.pop_back();
-      calls_[slot] = std::move(f);
-    }
-    schedule({at, seq_++, 0, 0, slot, true});
+    schedule({at, seq_++, 0, 0, store(calls_, free_calls_, std::move(f)), true});
   }
 
   // Runs every event due up to `until`.
@@ -280,6 +271,18 @@ class Sim {
   };
 
   void schedule(Event e) { events_.push(e); }
+  // Puts `v` in a free slot of `slots` (reused through `free`); its index.
+  template <class T>
+  static std::uint32_t store(std::vector<T>& slots, std::vector<std::uint32_t>& free, T v) {
+    if (free.empty()) {
+      slots.push_back(std::move(v));
+      return static_cast<std::uint32_t>(slots.size() - 1);
+    }
+    const auto slot = free.back();
+    free.pop_back();
+    slots[slot] = std::move(v);
+    return slot;
+  }
 
   void send(std::size_t from, std::size_t to, const wire::pubsub::Rpc& rpc) {
     auto& sent = nodes_[from]->sent;
@@ -287,16 +290,7 @@ class Sim {
     sent.copies += rpc.publish.size() + rpc.encoded_publish.size();
     auto bytes = wire::pubsub::encode(rpc);
     sent.bytes += bytes.size();
-    std::uint32_t slot;
-    if (free_.empty()) {
-      slot = static_cast<std::uint32_t>(slots_.size());
-      slots_.push_back(std::move(bytes));
-    } else {
-      slot = free_.back();
-      free_.pop_back();
-      slots_[slot] = std::move(bytes);
-    }
-    schedule({now_ + delay(from, to), seq_++, from, to, slot});
+    schedule({now_ + delay(from, to), seq_++, from, to, store(slots_, free_, std::move(bytes))});
   }
 
   std::mt19937_64 rng_;

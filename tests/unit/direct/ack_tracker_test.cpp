@@ -68,6 +68,21 @@ class AckTrackerTest : public ::testing::Test {
     tracker_.sent(m.request_id, now());
     advance(5'000);
   }
+  // The running attempt of `id` is on the direct path: its dial fails, and
+  // the gossip path's envelope goes out.
+  void dial_fails_then_gossip_sent(const core::RequestId& id) {
+    const auto actions = tracker_.failed(id, PathFailure{Failure::dial_failed, "timed out"}, now());
+    ASSERT_EQ(actions.size(), 1u);
+    ASSERT_EQ(actions[0].kind, Kind::send_gossip);
+    tracker_.sent(id, now());
+  }
+  // The actions finish the message as accepted with the recipient's `seq`.
+  static void expect_accepted(const AckTracker::Actions& actions, std::uint64_t seq) {
+    const auto done = find(actions, Kind::finish);
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->outcome.state, MessageState::accepted);
+    EXPECT_EQ(done->outcome.seq.value, seq);
+  }
   // A copy: the actions are often a temporary.
   static std::optional<Action> find(const AckTracker::Actions& actions, Kind kind) {
     for (const auto& a : actions) {
@@ -193,11 +208,7 @@ TEST_F(AckTrackerTest, AtExpiryAMessageThatMayHaveLandedIsConfirmedOnce) {
   EXPECT_EQ(tracker_.stats().confirming_attempts, 1u);
   tracker_.sent(m.request_id, now());
   advance(30);
-  actions = tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 9), true, Path::direct, now());
-  const auto done = find(actions, Kind::finish);
-  ASSERT_TRUE(done);
-  EXPECT_EQ(done->outcome.state, MessageState::accepted);
-  EXPECT_EQ(done->outcome.seq.value, 9u);
+  expect_accepted(tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 9), true, Path::direct, now()), 9);
   EXPECT_EQ(tracker_.stats().expired, 0u);
 
   // A confirming attempt that gets no answer: expired, with its error.
@@ -316,13 +327,10 @@ TEST_F(AckTrackerTest, AConnectionToTheRecipientsDaemonEndsItsGossipAttemptAndRe
   // m: the dial failed, its gossip envelope is out and waits for its ack.
   auto m = add();
   ASSERT_EQ(tracker_.tick(now())[0].kind, Kind::send_direct);
-  auto actions = tracker_.failed(m.request_id, PathFailure{Failure::dial_failed, "timed out"}, now());
-  ASSERT_EQ(actions.size(), 1u);
-  ASSERT_EQ(actions[0].kind, Kind::send_gossip);
-  tracker_.sent(m.request_id, now());
+  ASSERT_NO_FATAL_FAILURE(dial_fails_then_gossip_sent(m.request_id));
   // g: gossip only, by its sender's hint, out the same way.
   auto g = add("gossip");
-  actions = tracker_.tick(now());
+  auto actions = tracker_.tick(now());
   ASSERT_EQ(actions.size(), 1u);
   ASSERT_EQ(actions[0].kind, Kind::send_gossip);
   tracker_.sent(g.request_id, now());
@@ -355,11 +363,7 @@ TEST_F(AckTrackerTest, AConnectionToTheRecipientsDaemonEndsItsGossipAttemptAndRe
   // The gossip copy's ack may still come first: it decides (the receiver
   // committed that copy), and the direct copy's `duplicate` is then no news.
   advance(20);
-  actions = tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 4), true, Path::gossip, now());
-  const auto done = find(actions, Kind::finish);
-  ASSERT_TRUE(done);
-  EXPECT_EQ(done->outcome.state, MessageState::accepted);
-  EXPECT_EQ(done->outcome.seq.value, 4u);
+  expect_accepted(tracker_.on_ack(ack(m, wire::direct::Outcome::accepted, 4), true, Path::gossip, now()), 4);
   EXPECT_TRUE(tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 4), true, Path::direct, now()).empty());
   EXPECT_EQ(tracker_.stats().accepted, 1u);
 }
@@ -369,18 +373,13 @@ TEST_F(AckTrackerTest, AConnectionDoesNotEndAConfirmingAttempt) {
   send_both_paths_unanswered(m);  // expired meanwhile, and may have landed
   ASSERT_TRUE(find(tracker_.tick(now()), Kind::send_direct));  // the confirming attempt
   ASSERT_EQ(tracker_.stats().confirming_attempts, 1u);
-  auto actions = tracker_.failed(m.request_id, PathFailure{Failure::dial_failed, "timed out"}, now());
-  ASSERT_EQ(actions.size(), 1u);
-  ASSERT_EQ(actions[0].kind, Kind::send_gossip);
-  tracker_.sent(m.request_id, now());
+  ASSERT_NO_FATAL_FAILURE(dial_fails_then_gossip_sent(m.request_id));
   // Ended early, it would be the message's last attempt: it keeps its ack deadline.
   const auto r = tracker_.peer_connected(kPeer, now());
   EXPECT_TRUE(r.actions.empty());
   EXPECT_EQ(tracker_.stage(m.request_id), Path::gossip);
   advance(20);
-  actions = tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 2), true, Path::gossip, now());
-  ASSERT_TRUE(find(actions, Kind::finish));
-  EXPECT_EQ(find(actions, Kind::finish)->outcome.state, MessageState::accepted);
+  expect_accepted(tracker_.on_ack(ack(m, wire::direct::Outcome::duplicate, 2), true, Path::gossip, now()), 2);
 }
 
 TEST_F(AckTrackerTest, AClosedStreamFailsTheAttemptsWaitingOnIt) {

@@ -39,6 +39,26 @@ class ServicesTest : public ::testing::Test {
     clock_->advance(1s);
     b.directory->tick();
   }
+  // An attempt of `id` has ended: the message waits (queued) with that many attempts.
+  static bool settled(Rig& r, const core::AgentId& sender, const core::RequestId& id, std::uint32_t attempts) {
+    return r.run_until([&] {
+      auto s = r.direct->status(sender, id);
+      return s->attempts == attempts && s->state == direct::MessageState::queued;
+    });
+  }
+  // `count` more attempts of `id`, each when the retry schedule (250 ms, then
+  // doubling) makes it due, and each ending queued again.
+  ::testing::AssertionResult retried(Rig& r, const core::AgentId& sender, const core::RequestId& id, int count) {
+    const auto first = r.direct->status(sender, id)->attempts;
+    for (int i = 0; i < count; ++i) {
+      clock_->advance(std::chrono::milliseconds(250 << (first - 1 + static_cast<std::uint32_t>(i))));
+      r.direct->tick();
+      if (!settled(r, sender, id, first + 1 + static_cast<std::uint32_t>(i))) {
+        return ::testing::AssertionFailure() << "retry " << i << " did not end";
+      }
+    }
+    return ::testing::AssertionSuccess();
+  }
   static SendRequest message(std::string to, std::string body, std::optional<std::string> key = std::nullopt) {
     SendRequest r;
     r.to = std::move(to);
@@ -356,24 +376,13 @@ TEST_F(ServicesTest, AnUnreachableRecipientIsRetriedWithBackoffThenDeadLettered)
   req.ttl_ms = 10'000;
   auto queued = a->await(a->direct->send(alice, std::move(req)));
   ASSERT_TRUE(queued);
-  // An attempt has ended when the message waits (queued) with that many attempts.
-  auto settled = [&](std::uint32_t attempts) {
-    return a->run_until([&] {
-      auto s = a->direct->status(alice, queued->request_id);
-      return s->attempts == attempts && s->state == direct::MessageState::queued;
-    });
-  };
   a->direct->tick();
-  ASSERT_TRUE(settled(1));
+  ASSERT_TRUE(settled(*a, alice, queued->request_id, 1));
   auto status = a->direct->status(alice, queued->request_id);
   EXPECT_EQ(status->reason,
             "dial_failed: " + make_error_code(transport::error::dial_failed).message() + "; gossip: no_route");
   // Retries: 250 ms, then 500 ms, ... each failing the same way.
-  for (int i = 0; i < 4; ++i) {
-    clock_->advance(std::chrono::milliseconds(250 << i));
-    a->direct->tick();
-    ASSERT_TRUE(settled(2u + i)) << i;
-  }
+  ASSERT_TRUE(retried(*a, alice, queued->request_id, 4));
   clock_->advance(10s);
   a->direct->tick();
   ASSERT_TRUE(a->run_until([&] {
@@ -403,19 +412,9 @@ TEST_F(ServicesTest, ANewAdvertisedAddressClosesItsDaemonsBreaker) {
   a->mesh->peers_by_topic.clear();  // ...and nobody carries its inbox topic
   auto queued = a->await(a->direct->send(alice, message(bob.to_string(), "at the new address")));
   ASSERT_TRUE(queued);
-  auto settled = [&](std::uint32_t attempts) {
-    return a->run_until([&] {
-      auto s = a->direct->status(alice, queued->request_id);
-      return s->attempts == attempts && s->state == direct::MessageState::queued;
-    });
-  };
   a->direct->tick();
-  ASSERT_TRUE(settled(1));
-  for (int i = 0; i < 5; ++i) {  // 250 ms, 500 ms, ...: the sixth finds the breaker open (5 failures)
-    clock_->advance(std::chrono::milliseconds(250 << i));
-    a->direct->tick();
-    ASSERT_TRUE(settled(2u + i)) << i;
-  }
+  ASSERT_TRUE(settled(*a, alice, queued->request_id, 1));
+  ASSERT_TRUE(retried(*a, alice, queued->request_id, 5));  // the sixth finds the breaker open (5 failures)
   EXPECT_EQ(a->mesh->dials, 5u);
   auto breakers = a->direct->stats().breakers;
   ASSERT_EQ(breakers.size(), 1u);
@@ -427,7 +426,7 @@ TEST_F(ServicesTest, ANewAdvertisedAddressClosesItsDaemonsBreaker) {
   clock_->advance(1s);
   b->directory->tick();
   a->direct->tick();
-  ASSERT_TRUE(settled(6));
+  ASSERT_TRUE(settled(*a, alice, queued->request_id, 6));
   EXPECT_EQ(a->direct->stats().breakers.size(), 1u);
 
   // b gains an address: the breaker goes and the message is tried there now.
@@ -438,7 +437,7 @@ TEST_F(ServicesTest, ANewAdvertisedAddressClosesItsDaemonsBreaker) {
   b->directory->tick();
   EXPECT_TRUE(a->direct->stats().breakers.empty());
   a->direct->tick();
-  ASSERT_TRUE(settled(7));
+  ASSERT_TRUE(settled(*a, alice, queued->request_id, 7));
   EXPECT_EQ(a->mesh->dials, 6u);
 }
 
