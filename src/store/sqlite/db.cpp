@@ -1,6 +1,7 @@
 #include "store/sqlite/db.hpp"
 
 #include "store/error.hpp"
+#include "store/sqlite/wal_vfs.hpp"
 
 namespace agentmesh::store::sqlite {
 
@@ -32,7 +33,7 @@ std::span<const std::uint8_t> Query::blob(int col) const {
 Result<Db> Db::open(const std::string& path) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, wal_vfs_name());
   Db db(raw);  // closes raw even when open failed
   if (rc != SQLITE_OK) return map_error(rc);
   sqlite3_busy_timeout(raw, 10000);

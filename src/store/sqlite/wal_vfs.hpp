@@ -1,0 +1,30 @@
+#pragma once
+// Internal to store/sqlite: the VFS every connection opens its database with.
+//
+// It is the platform's default VFS except for the write-ahead log: SQLite
+// writes a commit's WAL frames one pwrite at a time (a 24-byte header, then
+// the page), about a hundred system calls for a task step. This VFS gathers
+// contiguous writes to the WAL in a buffer and writes them with one call when
+// SQLite syncs the file, reads it, asks its size, truncates or closes it, or
+// when a write is not contiguous or the buffer is full. Nothing is reported
+// durable sooner: the buffer is written before the sync that a commit waits
+// for, and a write error surfaces from that sync, which fails the commit.
+//
+// The main database file and every other file are the default VFS's own
+// objects, unchanged. The database format on disk is the same either way.
+
+namespace agentmesh::store::sqlite {
+
+// The VFS's name, registered on first use (thread-safe); pass it to
+// sqlite3_open_v2. Null if registration failed (then the default is used).
+const char* wal_vfs_name();
+
+// What the buffered WAL files of this process have done since it started:
+// the writes SQLite asked for and the system calls that carried them.
+struct WalVfsStats {
+  unsigned long long writes = 0;
+  unsigned long long flushes = 0;
+};
+WalVfsStats wal_vfs_stats();
+
+}  // namespace agentmesh::store::sqlite
