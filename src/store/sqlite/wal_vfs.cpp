@@ -128,9 +128,25 @@ int wal_device_characteristics(sqlite3_file* file) {
 // Version 1 methods only: SQLite maps no shared memory and fetches no pages
 // through a WAL file (those go through the main database file).
 constexpr sqlite3_io_methods kWalMethods = {
-    1,           wal_close,          wal_read,  wal_write,   wal_truncate,       wal_sync,
-    wal_file_size, wal_lock,         wal_unlock, wal_check_reserved, wal_file_control, wal_sector_size,
-    wal_device_characteristics, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+    1,
+    wal_close,
+    wal_read,
+    wal_write,
+    wal_truncate,
+    wal_sync,
+    wal_file_size,
+    wal_lock,
+    wal_unlock,
+    wal_check_reserved,
+    wal_file_control,
+    wal_sector_size,
+    wal_device_characteristics,
+    nullptr,  // xShmMap and the rest: not used on a WAL file
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr};
 
 constexpr int header_bytes() { return (static_cast<int>(sizeof(WalFile)) + 7) & ~7; }
 
@@ -145,7 +161,8 @@ int vfs_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags,
   f->base.pMethods = nullptr;
   const int rc = g_base->xOpen(g_base, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK) {
-    // SQLite closes a file whose pMethods is set even when the open failed.
+    // Our pMethods stays null, so SQLite will not close this file: close
+    // whatever the default VFS left open.
     if (f->real->pMethods != nullptr) f->real->pMethods->xClose(f->real);
     return rc;
   }
