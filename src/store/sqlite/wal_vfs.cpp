@@ -28,7 +28,17 @@ struct WalFile {
   unsigned char* buf;  // kBufferBytes, allocated on the first write
   int len;             // bytes held
   sqlite3_int64 start;  // file offset of buf[0]
+  bool commit_page;    // the next write is a commit frame's page
 };
+
+// A frame header is 24 bytes; its second big-endian word is nonzero only in a
+// transaction's commit frame (the database's size in pages after it).
+constexpr int kFrameHeaderBytes = 24;
+bool is_commit_header(const void* data, int amount) {
+  if (amount != kFrameHeaderBytes) return false;
+  const auto* b = static_cast<const unsigned char*>(data);
+  return (b[4] | b[5] | b[6] | b[7]) != 0;
+}
 
 const sqlite3_io_methods* real_methods(WalFile* f) { return f->real->pMethods; }
 
@@ -55,9 +65,7 @@ int wal_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
   return real_methods(f)->xRead(f->real, out, amount, offset);
 }
 
-int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
-  auto* f = reinterpret_cast<WalFile*>(file);
-  g_writes.fetch_add(1, std::memory_order_relaxed);
+int buffer_write(WalFile* f, const void* data, int amount, sqlite3_int64 offset) {
   const bool follows = f->len > 0 && offset == f->start + f->len;
   if (follows && f->len + amount <= kBufferBytes) {
     std::memcpy(f->buf + f->len, data, static_cast<std::size_t>(amount));
@@ -74,6 +82,18 @@ int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 of
   f->start = offset;
   f->len = amount;
   return SQLITE_OK;
+}
+
+// A commit is written out with its commit frame, before SQLite publishes it
+// to other connections, whether or not a sync follows (synchronous=OFF or
+// NORMAL do not sync every commit).
+int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
+  auto* f = reinterpret_cast<WalFile*>(file);
+  g_writes.fetch_add(1, std::memory_order_relaxed);
+  const bool commit_page = f->commit_page;
+  f->commit_page = is_commit_header(data, amount);
+  if (int rc = buffer_write(f, data, amount, offset); rc != SQLITE_OK) return rc;
+  return commit_page ? flush(f) : SQLITE_OK;
 }
 
 int wal_truncate(sqlite3_file* file, sqlite3_int64 size) {
@@ -158,6 +178,7 @@ int vfs_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags,
   f->buf = nullptr;
   f->len = 0;
   f->start = 0;
+  f->commit_page = false;
   f->base.pMethods = nullptr;
   const int rc = g_base->xOpen(g_base, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK) {

@@ -112,5 +112,17 @@ TEST_F(WalVfsTest, RewrittenFramesAndRolledBackSavepointsLeaveTheLastCommittedVa
   }
 }
 
+TEST_F(WalVfsTest, ACommitIsReadableAtOnceEvenWithoutASync) {
+  // synchronous=OFF: SQLite never syncs the WAL, so only the commit frame
+  // itself can tell the VFS that a transaction is complete.
+  auto* db = open(wal_vfs_name());
+  exec(db, "PRAGMA synchronous=OFF; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL);");
+  auto* plain = open(nullptr);
+  for (int round = 1; round <= 3; ++round) {
+    exec(db, "BEGIN;" + rows_of_round(1, 5 * round, round) + "COMMIT;");
+    EXPECT_EQ(text(plain, kSummary), std::to_string(5 * round) + " " + std::to_string(round));
+  }
+}
+
 }  // namespace
 }  // namespace agentmesh::store::sqlite
