@@ -55,6 +55,7 @@ class WalVfsTest : public ::testing::Test {
            std::to_string(last) + ") INSERT OR REPLACE INTO t(id, v) SELECT i, printf('%.2000c', '" +
            std::to_string(round) + "') FROM n;";
   }
+  static constexpr const char* kCreateTable = "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL);";
   static constexpr const char* kSummary = "SELECT count(*) || ' ' || group_concat(DISTINCT substr(v, 1, 1)) FROM t";
 
   fs::path dir_;
@@ -64,7 +65,7 @@ class WalVfsTest : public ::testing::Test {
 
 TEST_F(WalVfsTest, ACommitMuchLargerThanTheBufferIsWrittenInFewCallsAndReadByTheDefaultVfs) {
   auto* db = open(wal_vfs_name());
-  exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL);");
+  exec(db, kCreateTable);
   const auto before = wal_vfs_stats();
   // About 1.2 MB of frames in one commit: several times the buffer, and over
   // the 128 KiB a single write of the default VFS can carry.
@@ -85,7 +86,7 @@ TEST_F(WalVfsTest, ACommitMuchLargerThanTheBufferIsWrittenInFewCallsAndReadByThe
 
 TEST_F(WalVfsTest, RewrittenFramesAndRolledBackSavepointsLeaveTheLastCommittedValues) {
   auto* db = open(wal_vfs_name());
-  exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL);");
+  exec(db, kCreateTable);
   exec(db, "BEGIN;" + rows_of_round(1, 200, 1) + "COMMIT;");
   // One transaction rewrites the same pages again and again (SQLite
   // overwrites a frame of this transaction in place, behind the buffer's
@@ -116,7 +117,8 @@ TEST_F(WalVfsTest, ACommitIsReadableAtOnceEvenWithoutASync) {
   // synchronous=OFF: SQLite never syncs the WAL, so only the commit frame
   // itself can tell the VFS that a transaction is complete.
   auto* db = open(wal_vfs_name());
-  exec(db, "PRAGMA synchronous=OFF; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL);");
+  exec(db, "PRAGMA synchronous=OFF;");
+  exec(db, kCreateTable);
   auto* plain = open(nullptr);
   for (int round = 1; round <= 3; ++round) {
     exec(db, "BEGIN;" + rows_of_round(1, 5 * round, round) + "COMMIT;");
