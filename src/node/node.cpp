@@ -364,7 +364,10 @@ Result<void> Node::start_network(std::string& why) {
     auto self = weak.lock();
     if (!self || self->stopped_) return std::nullopt;
     self->sample_health();
-    core::release_free_memory(kKeepFreeMemoryBytes, kTrimMaxBytes);  // core/memory.hpp: the RSS a burst left behind
+    // The RSS a burst left behind (core/memory.hpp). The reader's page cache is
+    // lost at the writer's next commit anyway.
+    self->ctx_->storage->reader().release_memory();
+    core::release_free_memory(kKeepFreeMemoryBytes, kTrimMaxBytes);
     return self->ctx_->now_ms() + HealthMonitor::kSampleIntervalMs;
   });
   return {};

@@ -33,6 +33,10 @@ class Store {
   // A second handle on the same database, for another thread.
   virtual Result<std::unique_ptr<Store>> open_reader() = 0;
 
+  // Gives back the memory this handle caches and can rebuild (SQLite's page
+  // cache), for when the daemon is idle after a burst. Never fails.
+  virtual void release_memory() {}
+
   // --- transactions (writer thread) ---
   virtual Result<void> begin() = 0;
   virtual Result<void> commit() = 0;

@@ -62,9 +62,11 @@ void Writer::run() {
       std::unique_lock lock(mu_);
       const auto ready = [this] { return stopping_ || !queue_.empty(); };
       if (!cv_.wait_for(lock, kIdleAfter, ready)) {
-        // Idle: this thread's allocator cache goes back to the shared lists,
-        // from where the daemon's trim can return it (core/memory.hpp).
+        // Idle: the connection's page cache and this thread's allocator cache
+        // go back to the shared lists, from where the daemon's trim can return
+        // them (core/memory.hpp).
         lock.unlock();
+        store_->release_memory();
         core::release_thread_cache();
         lock.lock();
         cv_.wait(lock, ready);

@@ -80,6 +80,8 @@ class Db {
   Result<void> exec(const char* sql);
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
+  // Frees the page cache's unused pages (they are read again when needed).
+  void release_memory() { sqlite3_db_release_memory(db_); }
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}

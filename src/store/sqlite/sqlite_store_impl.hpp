@@ -136,6 +136,7 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(std::filesystem::path path, Db db) : path_(std::move(path)), db_(std::move(db)) {}
   Result<std::unique_ptr<Store>> open_reader() override;
+  void release_memory() override { db_.release_memory(); }
   // Transaction control runs once or twice per job: cached statements, not
   // sqlite3_exec (which would parse the SQL every time).
   Result<void> begin() override { return query(kBegin).exec(); }

@@ -716,6 +716,30 @@ TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
   ASSERT_TRUE((*s)->commit());
 }
 
+// An idle daemon gives its page caches back (store.hpp: release_memory): the
+// pages a read brought in are freed, and the next read brings them back.
+TEST(SqliteStoreTest, ReleaseMemoryFreesTheReadersPageCacheAndReadsStillWork) {
+  testutil::TempDir dir;
+  auto s = open_sqlite_store(dir.path() / "cache.db");
+  ASSERT_TRUE(s);
+  auto a = make_agent("alice");
+  ASSERT_TRUE((*s)->begin());
+  ASSERT_TRUE((*s)->insert_agent(a));
+  for (int i = 0; i < 400; ++i) {
+    auto m = make_message(a.id, a.id, std::string(1000, static_cast<char>('a' + i % 26)));
+    ASSERT_TRUE((*s)->append_inbox(m));
+  }
+  ASSERT_TRUE((*s)->commit());
+  auto reader = (*s)->open_reader();
+  ASSERT_TRUE(reader);
+  ASSERT_EQ((*reader)->read_inbox(a.id, Seq{0}, 1000)->size(), 400u);  // about 100 pages into its cache
+  const auto cached = sqlite3_memory_used();
+  (*reader)->release_memory();
+  EXPECT_LT(sqlite3_memory_used(), cached - 200'000);
+  EXPECT_EQ((*reader)->read_inbox(a.id, Seq{0}, 1000)->size(), 400u);
+  EXPECT_GT(sqlite3_memory_used(), cached - 100'000);  // the pages are back
+}
+
 TEST(SqliteStoreTest, RefusesANewerSchema) {
   testutil::TempDir dir;
   const auto path = dir.path() / "future.db";
