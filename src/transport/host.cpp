@@ -186,21 +186,17 @@ Task<void> Host::handle_inbound(tcp::socket socket) {
   }
   auto& pending = punching ? handshakes_out_ : handshakes_in_;
   ++pending;
-  auto upgrading = upgrade(RawLink{std::move(socket), nullptr}, direction, identity_, punching, remote_addr,
-                           config_.yamux, config_.keepalive_interval);
-  auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
+  auto handshaking = handshake(RawLink{std::move(socket), nullptr}, direction, identity_, punching, remote_addr);
+  auto up = co_await std::move(handshaking);
   --pending;
   if (punching) {
     if (auto it = punches_.find(*punching); it != punches_.end()) --it->second.accepting;
   }
   if (!up) {
-    count_failure(diag_.handshakes_failed, up.error());
     log_->debug("inbound handshake from {} failed: {}", remote_addr.to_string(), up.error().message());
     co_return;
   }
-  if (stopped_) co_return;
-  ++diag_.handshakes_ok;
-  adopt(std::move(up->connection), std::move(up->initial));
+  (void)adopt_upgraded(std::move(*up));
 }
 
 Task<Result<core::PeerId>> Host::dial(core::Multiaddr addr, std::optional<std::chrono::milliseconds> connect_timeout) {
@@ -304,16 +300,11 @@ Task<Result<Upgraded>> Host::open(detail::TcpTarget target_value, core::Multiadd
   tune_socket(socket);
   ++diag_.dialed;
 
-  auto upgrading = upgrade(RawLink{std::move(socket), nullptr}, Direction::outbound, identity, expected,
-                           std::move(addr), config_.yamux, config_.keepalive_interval);
-  auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
-  if (!up) {
-    count_failure(diag_.handshakes_failed, up.error());
-    count_failure(diag_.dial_failures, up.error());
-    co_return up.error();
-  }
-  ++diag_.handshakes_ok;
-  co_return std::move(*up);
+  auto handshaking = handshake(RawLink{std::move(socket), nullptr}, Direction::outbound, identity, expected,
+                               std::move(addr));
+  auto up = co_await std::move(handshaking);
+  if (!up) count_failure(diag_.dial_failures, up.error());
+  co_return up;
 }
 
 std::shared_ptr<Connection> Host::adopt(std::shared_ptr<Connection> conn, std::string initial) {

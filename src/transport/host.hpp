@@ -71,6 +71,7 @@ using Task = boost::asio::awaitable<T>;
 class Connection;
 class Stream;
 struct Upgraded;
+struct RawLink;
 namespace detail {
 struct TcpTarget;
 }
@@ -199,6 +200,13 @@ class Host : public std::enable_shared_from_this<Host> {
   // TCP connect and upgrade as `identity` (REQUIRES: it outlives the task).
   Task<Result<Upgraded>> open(detail::TcpTarget target, core::Multiaddr addr, std::optional<core::PeerId> expected,
                               std::chrono::milliseconds connect_timeout, const crypto::SigningKey& identity);
+  // Noise and yamux over `link` as `identity` (REQUIRES: it outlives the
+  // task), within the handshake timeout; counted as ok or failed.
+  Task<Result<Upgraded>> handshake(RawLink link, Direction direction, const crypto::SigningKey& identity,
+                                   std::optional<core::PeerId> expected, core::Multiaddr remote_addr);
+  // Adopts a connection upgraded by us, or closes it (going_away) when the
+  // host stopped meanwhile.
+  Result<void> adopt_upgraded(Upgraded up);
   // Keeps one connection per peer; returns the one kept.
   std::shared_ptr<Connection> adopt(std::shared_ptr<Connection> conn, std::string initial);
   void on_stream(std::shared_ptr<Stream> stream);

@@ -180,22 +180,11 @@ Task<Result<void>> Host::punch(core::PeerId peer, std::vector<core::Multiaddr> a
   tune_socket(socket);
   auto& pending = role == Direction::inbound ? handshakes_in_ : handshakes_out_;
   ++pending;
-  auto upgrading = upgrade(RawLink{std::move(socket), nullptr}, role, identity_, peer, race->winner_addr,
-                           config_.yamux, config_.keepalive_interval);
-  auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
+  auto handshaking = handshake(RawLink{std::move(socket), nullptr}, role, identity_, peer, race->winner_addr);
+  auto up = co_await std::move(handshaking);
   --pending;
-  if (!up) {
-    count_failure(diag_.handshakes_failed, up.error());
-    co_return up.error();
-  }
-  ++diag_.handshakes_ok;
-  if (stopped_) {
-    up->connection->start({}, {}, {}, {}, tasks_);
-    up->connection->close(make_error_code(error::going_away));
-    co_return make_error_code(error::going_away);
-  }
-  adopt(std::move(up->connection), std::move(up->initial));
-  co_return Result<void>{};
+  if (!up) co_return up.error();
+  co_return adopt_upgraded(std::move(*up));
 }
 
 Task<void> Host::upgrade_relayed(std::shared_ptr<Connection> relayed) {

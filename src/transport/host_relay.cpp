@@ -315,22 +315,15 @@ Task<Result<core::PeerId>> Host::adopt_circuit(std::shared_ptr<Stream> circuit_s
   auto& pending = direction == Direction::inbound ? handshakes_in_ : handshakes_out_;
   ++pending;
   // The Noise handshake proves the peer is the one the relay named.
-  auto upgrading = upgrade(RawLink{boost::asio::ip::tcp::socket(ex_), circuit_stream}, direction, identity_, remote,
-                           std::move(remote_addr), config_.yamux, config_.keepalive_interval);
-  auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
+  auto handshaking = handshake(RawLink{boost::asio::ip::tcp::socket(ex_), circuit_stream}, direction, identity_, remote,
+                               std::move(remote_addr));
+  auto up = co_await std::move(handshaking);
   --pending;
   if (!up) {
-    count_failure(diag_.handshakes_failed, up.error());
     circuit_stream->reset();
     co_return up.error();
   }
-  ++diag_.handshakes_ok;
-  if (stopped_) {
-    up->connection->start({}, {}, {}, {}, tasks_);
-    up->connection->close(make_error_code(error::going_away));
-    co_return make_error_code(error::going_away);
-  }
-  adopt(std::move(up->connection), std::move(up->initial));
+  if (auto r = adopt_upgraded(std::move(*up)); !r) co_return r.error();
   co_return remote;
 }
 
