@@ -17,11 +17,13 @@ constexpr const char* kGetConversation =
 constexpr const char* kInsertConversation =
     "INSERT INTO conversations(agent, id, protocol, messages, first_ms, last_ms, last_minute) "
     "VALUES(?1, ?2, ?3, 1, ?4, ?4, ?4 / 60000)";
+// A message in an existing view: one seek counts it and returns what the
+// rest of the step needs (the new count, the rowid, the stored minute).
 constexpr const char* kTouchConversation =
     "UPDATE conversations SET messages = messages + 1, last_ms = max(last_ms, ?3), "
-    "protocol = CASE WHEN protocol = '' THEN ?4 ELSE protocol END WHERE agent = ?1 AND id = ?2";
-constexpr const char* kTouchLastMinute =
-    "UPDATE conversations SET last_minute = ?3 / 60000 WHERE agent = ?1 AND id = ?2 AND last_minute < ?3 / 60000";
+    "protocol = CASE WHEN protocol = '' THEN ?4 ELSE protocol END WHERE agent = ?1 AND id = ?2 "
+    "RETURNING messages, rowid, last_minute";
+constexpr const char* kTouchLastMinute = "UPDATE conversations SET last_minute = ?2 / 60000 WHERE rowid = ?1";
 // An agent's number of views, kept rather than counted (migration 12).
 constexpr const char* kCountNewView =
     "INSERT INTO conversation_counts(agent, views) VALUES(?1, 1) "
@@ -141,18 +143,24 @@ Result<void> SqliteStore::drop_conversation(const AgentId& agent, const std::str
 }
 
 Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const ConversationLimits& limits) {
-  std::optional<std::uint64_t> messages;  // the view's count so far, if it exists
+  std::optional<std::uint64_t> messages;  // the view's count with this message, if it existed
   std::int64_t view = 0;                  // its rowid
   {
-    auto q = query(kGetConversation);
-    q.bind_blob(1, m.agent.span()).bind_text(2, m.conversation);
-    const int rc = q.step();
+    auto q = query(kTouchConversation);
+    q.bind_blob(1, m.agent.span()).bind_text(2, m.conversation).bind(3, m.time_ms).bind_text(4, m.content.protocol);
+    int rc = q.step();
     if (rc == SQLITE_ROW) {
-      messages = static_cast<std::uint64_t>(q.int64(3));
-      view = q.int64(6);
-    } else if (rc != SQLITE_DONE) {
-      return failed(sqlite::map_error(rc));
+      messages = static_cast<std::uint64_t>(q.int64(0));
+      view = q.int64(1);
+      const bool new_minute = q.int64(2) < m.time_ms / 60000;
+      rc = q.step();
+      if (rc == SQLITE_DONE && new_minute) {
+        auto minute = query(kTouchLastMinute);
+        minute.bind(1, view).bind(2, m.time_ms);
+        if (auto r = minute.exec(); !r) return failed(r.error());
+      }
     }
+    if (rc != SQLITE_DONE) return failed(sqlite::map_error(rc));
   }
   const bool created = !messages;
   if (created) {
@@ -179,13 +187,7 @@ Result<bool> SqliteStore::note_conversation(ConversationMessage& m, const Conver
       if (auto r = drop_conversation(m.agent, victim); !r) return failed(r.error());
     }
   } else {
-    auto q = query(kTouchConversation);
-    q.bind_blob(1, m.agent.span()).bind_text(2, m.conversation).bind(3, m.time_ms).bind_text(4, m.content.protocol);
-    if (auto r = q.exec(); !r) return failed(r.error());
-    auto minute = query(kTouchLastMinute);
-    minute.bind_blob(1, m.agent.span()).bind_text(2, m.conversation).bind(3, m.time_ms);
-    if (auto r = minute.exec(); !r) return failed(r.error());
-    m.index = *messages + 1;
+    m.index = *messages;
   }
   for (const auto* who : {&m.agent, &m.peer}) {
     auto q = query(kAddParticipant);
