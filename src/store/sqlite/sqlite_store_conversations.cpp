@@ -8,9 +8,8 @@ namespace agentmesh::store::sqlite {
 
 namespace {
 
-// Column 6, the view's rowid, keys its messages (migration 12).
 constexpr const char* kGetConversation =
-    "SELECT agent, id, protocol, messages, first_ms, last_ms, rowid FROM conversations WHERE agent = ?1 AND id = ?2";
+    "SELECT agent, id, protocol, messages, first_ms, last_ms FROM conversations WHERE agent = ?1 AND id = ?2";
 // last_minute (last_ms / 60000) is what the indexes hold: a message sets it
 // only when the minute changes, as SQLite rewrites an index entry whenever
 // its column is assigned (migration 12).

@@ -1,6 +1,5 @@
 #include "store/sqlite/wal_vfs.hpp"
 
-#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -197,7 +196,7 @@ void register_vfs() {
   g_vfs = *g_base;  // the default's own functions for everything but xOpen
   g_vfs.zName = kName;
   g_vfs.pNext = nullptr;
-  g_vfs.szOsFile = std::max(g_base->szOsFile, header_bytes() + g_base->szOsFile);
+  g_vfs.szOsFile = header_bytes() + g_base->szOsFile;
   g_vfs.xOpen = vfs_open;
   if (sqlite3_vfs_register(&g_vfs, 0) != SQLITE_OK) g_base = nullptr;
 }
