@@ -221,6 +221,8 @@ StoreTimes store_times(Conn& c) {
   t.commit_sum_s = value("agentmesh_store_commit_latency_seconds_sum");
   t.commit_count = value("agentmesh_store_commit_latency_seconds_count");
   t.batch_sum = value("agentmesh_store_commit_batch_size_sum");
+  t.wal_writes = value("agentmesh_store_wal_writes_total");
+  t.wal_calls = value("agentmesh_store_wal_write_calls_total");
   return t;
 }
 
@@ -234,6 +236,11 @@ void print_store_breakdown(const char* side, const StoreTimes& before, const Sto
               commits > 0 ? 1e3 * (after.commit_sum_s - before.commit_sum_s) / commits : 0);
   std::printf("breakdown_%s_jobs_per_commit=%.2f\n", side,
               commits > 0 ? (after.batch_sum - before.batch_sum) / commits : 0);
+  // A WAL frame is two writes (its header, its page); checkpoints write to the database file, not counted here.
+  std::printf("breakdown_%s_wal_frames_per_commit=%.2f\n", side,
+              commits > 0 ? (after.wal_writes - before.wal_writes) / 2 / commits : 0);
+  std::printf("breakdown_%s_wal_write_calls_per_commit=%.2f\n", side,
+              commits > 0 ? (after.wal_calls - before.wal_calls) / commits : 0);
 }
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::seconds timeout) {

@@ -91,10 +91,12 @@ struct StoreTimes {
   double dwell_sum_s = 0, dwell_count = 0;    // jobs waiting in the writer's queue
   double commit_sum_s = 0, commit_count = 0;  // group commits (begin to fsync'd commit)
   double batch_sum = 0;                       // jobs per commit (its count is commit_count)
+  double wal_writes = 0, wal_calls = 0;       // WAL writes SQLite asked for; the system calls that carried them
 };
 StoreTimes store_times(Conn& c);
 // `breakdown_<side>_...` lines: jobs and commits between `before` and `after`,
-// the mean writer wait and commit time, jobs per commit.
+// the mean writer wait and commit time, jobs, WAL frames and write calls per
+// commit.
 void print_store_breakdown(const char* side, const StoreTimes& before, const StoreTimes& after);
 
 long rss_kb(pid_t pid);

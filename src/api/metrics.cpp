@@ -66,6 +66,10 @@ void render_store(std::string& out, const node::StoreFigures& s) {
   prom::counter(out, "agentmesh_store_commit_failures_total", "group commits that failed", s.commit_failures);
   prom::gauge(out, "agentmesh_store_database_bytes", "size of the database file and its write-ahead log",
               static_cast<double>(s.database_bytes));
+  prom::counter(out, "agentmesh_store_wal_writes_total", "writes to the write-ahead log asked for by SQLite",
+                s.wal_writes);
+  prom::counter(out, "agentmesh_store_wal_write_calls_total", "system calls that carried the write-ahead log's writes",
+                s.wal_write_calls);
 }
 
 // Every bounded queue: capacity, depth, max depth, enqueued, dropped, and the

@@ -424,6 +424,9 @@ Diagnostics Node::diagnostics() const {
   d.store.last_failure = storage.last_failure() ? storage.last_failure().message() : std::string();
   d.store.stopped = stopped_;
   for (const char* name : kDatabaseFiles) d.store.database_bytes += file_size_or_zero(config_->data_dir / name);
+  const auto wal = store::sqlite_wal_writes();
+  d.store.wal_writes = wal.writes;
+  d.store.wal_write_calls = wal.calls;
   d.direct = direct_->stats();
   d.tasks = tasks_->stats();
   d.transport = peers_->diagnostics();

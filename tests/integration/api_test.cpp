@@ -401,6 +401,15 @@ TEST_F(ApiTest, MetricsInPrometheusFormat) {
                       "agentmesh_stream_clients 0"}) {
     EXPECT_NE(r.body.find(needle), std::string::npos) << needle;
   }
+  // The commits wrote WAL frames (a header and a page each), gathered into
+  // fewer system calls.
+  const auto value = [&](const std::string& name) {
+    const auto at = r.body.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(r.body.substr(at + name.size() + 2));
+  };
+  const double calls = value("agentmesh_store_wal_write_calls_total");
+  EXPECT_GT(calls, 0);
+  EXPECT_GT(value("agentmesh_store_wal_writes_total"), calls);
 }
 
 }  // namespace

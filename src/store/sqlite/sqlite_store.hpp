@@ -19,4 +19,13 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
 // Number of migrations this binary knows (the schema version it writes).
 std::size_t sqlite_schema_version();
 
+// What this process's WAL writes have cost since it started: the writes
+// SQLite asked for (a frame is two: its header and its page) and the system
+// calls that carried them (the VFS gathers a commit's frames).
+struct WalWriteFigures {
+  std::uint64_t writes = 0;
+  std::uint64_t calls = 0;
+};
+WalWriteFigures sqlite_wal_writes();
+
 }  // namespace agentmesh::store

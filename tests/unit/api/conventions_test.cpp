@@ -131,6 +131,8 @@ TEST(MetricsTest, EveryNameAndTypeFollowsPrometheusConventions) {
   d.store.commit_latency_ms = commits.snapshot();
   d.store.batch_sizes = commits.snapshot();
   d.store.dwell_ms = commits.snapshot();
+  d.store.wal_writes = 40;
+  d.store.wal_write_calls = 2;
   ApiStats http;
   http.requests[{"/v1/health", 200}] = 3;
   auto process = node::read_process_figures();
@@ -144,7 +146,8 @@ TEST(MetricsTest, EveryNameAndTypeFollowsPrometheusConventions) {
         "agentmesh_store_commit_latency_seconds_bucket{le=\"0.001\"} 1",
         "# TYPE agentmesh_queue_dwell_seconds histogram", "# TYPE process_resident_memory_bytes gauge",
         "# TYPE process_cpu_seconds_total counter", "# TYPE process_open_fds gauge",
-        "# TYPE agentmesh_store_database_bytes gauge", "agentmesh_task_exceptions_total{where=\"dm_receive\"} 1",
+        "# TYPE agentmesh_store_database_bytes gauge", "agentmesh_store_wal_writes_total 40",
+        "agentmesh_store_wal_write_calls_total 2", "agentmesh_task_exceptions_total{where=\"dm_receive\"} 1",
         "# TYPE agentmesh_inbox_unacked_messages gauge", "agentmesh_inbox_depth{agent=\"alice\"} 2",
         "# TYPE agentmesh_p2p_queue_dwell_seconds histogram",
         "agentmesh_p2p_queue_dwell_seconds_bucket{traffic=\"gossip\",direction=\"out\",le=\"0.05\"} 1",
