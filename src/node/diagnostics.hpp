@@ -46,7 +46,7 @@ struct StoreFigures {
   std::uint64_t failures = 0;        // database failures seen by the services
   std::string last_failure;          // its message
   std::uint64_t database_bytes = 0;  // the database file and its WAL
-  std::uint64_t wal_writes = 0;      // WAL writes SQLite asked for
+  std::uint64_t wal_writes = 0;      // WAL writes SQLite asked for (this process's databases)
   std::uint64_t wal_write_calls = 0;  // the system calls that carried them
   bool stopped = false;
 };

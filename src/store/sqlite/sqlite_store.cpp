@@ -2,7 +2,6 @@
 
 #include "store/record_codec.hpp"
 #include "store/sqlite/sqlite_store_impl.hpp"
-#include "store/sqlite/wal_vfs.hpp"
 
 namespace agentmesh::store {
 namespace sqlite {
@@ -359,10 +358,5 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
 }
 
 std::size_t sqlite_schema_version() { return sqlite::schema_version_count(); }
-
-WalWriteFigures sqlite_wal_writes() {
-  const auto s = sqlite::wal_vfs_stats();
-  return {s.writes, s.flushes};
-}
 
 }  // namespace agentmesh::store

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <sqlite3.h>
 
+#include "store/sqlite/sqlite_store.hpp"
+
 namespace agentmesh::store::sqlite {
 namespace {
 
@@ -209,8 +211,12 @@ const char* wal_vfs_name() {
   return g_base != nullptr ? kName : nullptr;
 }
 
-WalVfsStats wal_vfs_stats() {
-  return {g_writes.load(std::memory_order_relaxed), g_flushes.load(std::memory_order_relaxed)};
+}  // namespace agentmesh::store::sqlite
+
+namespace agentmesh::store {
+
+WalWriteFigures sqlite_wal_writes() {
+  return {sqlite::g_writes.load(std::memory_order_relaxed), sqlite::g_flushes.load(std::memory_order_relaxed)};
 }
 
-}  // namespace agentmesh::store::sqlite
+}  // namespace agentmesh::store

@@ -20,12 +20,6 @@ namespace agentmesh::store::sqlite {
 // sqlite3_open_v2. Null if registration failed (then the default is used).
 const char* wal_vfs_name();
 
-// What the buffered WAL files of this process have done since it started:
-// the writes SQLite asked for and the system calls that carried them.
-struct WalVfsStats {
-  unsigned long long writes = 0;
-  unsigned long long flushes = 0;
-};
-WalVfsStats wal_vfs_stats();
+// Its counters are store::sqlite_wal_writes() (store/sqlite/sqlite_store.hpp).
 
 }  // namespace agentmesh::store::sqlite
