@@ -184,11 +184,8 @@ Task<void> Host::handle_inbound(tcp::socket socket) {
       break;
     }
   }
-  auto& pending = punching ? handshakes_out_ : handshakes_in_;
-  ++pending;
   auto handshaking = handshake(RawLink{std::move(socket), nullptr}, direction, identity_, punching, remote_addr);
   auto up = co_await std::move(handshaking);
-  --pending;
   if (punching) {
     if (auto it = punches_.find(*punching); it != punches_.end()) --it->second.accepting;
   }
@@ -258,11 +255,7 @@ Task<Result<Upgraded>> Host::open(detail::TcpTarget target_value, core::Multiadd
                                   const crypto::SigningKey& identity) {
   auto self = shared_from_this();
   const auto* target = &target_value;
-  ++handshakes_out_;
-  struct Pending {
-    std::size_t& n;
-    ~Pending() { --n; }
-  } pending{handshakes_out_};
+  auto dialing = std::make_optional<Counted>(handshakes_out_);  // until handshake() counts it
 
   // Resolve and connect within the dial timeout.
   tcp::socket socket(ex_);
@@ -300,6 +293,7 @@ Task<Result<Upgraded>> Host::open(detail::TcpTarget target_value, core::Multiadd
   tune_socket(socket);
   ++diag_.dialed;
 
+  dialing.reset();
   auto handshaking = handshake(RawLink{std::move(socket), nullptr}, Direction::outbound, identity, expected,
                                std::move(addr));
   auto up = co_await std::move(handshaking);

@@ -201,7 +201,8 @@ class Host : public std::enable_shared_from_this<Host> {
   Task<Result<Upgraded>> open(detail::TcpTarget target, core::Multiaddr addr, std::optional<core::PeerId> expected,
                               std::chrono::milliseconds connect_timeout, const crypto::SigningKey& identity);
   // Noise and yamux over `link` as `identity` (REQUIRES: it outlives the
-  // task), within the handshake timeout; counted as ok or failed.
+  // task), within the handshake timeout; counted as ok or failed, and as a
+  // handshake in progress in `direction` while it runs.
   Task<Result<Upgraded>> handshake(RawLink link, Direction direction, const crypto::SigningKey& identity,
                                    std::optional<core::PeerId> expected, core::Multiaddr remote_addr);
   // Adopts a connection upgraded by us, or closes it (going_away) when the
@@ -249,8 +250,16 @@ class Host : public std::enable_shared_from_this<Host> {
   std::vector<Observer> observers_;
   std::unordered_map<core::PeerId, std::unique_ptr<PeerState>> peers_;
   std::vector<std::unique_ptr<Wanted>> wanted_;
+  // Handshakes in progress (an outbound one from its TCP connect on).
   std::size_t handshakes_in_ = 0;
   std::size_t handshakes_out_ = 0;
+  struct Counted {
+    explicit Counted(std::size_t& count) : n(++count) {}
+    ~Counted() { --n; }
+    Counted(const Counted&) = delete;
+    Counted& operator=(const Counted&) = delete;
+    std::size_t& n;
+  };
   std::unordered_map<std::uint64_t, int> inbound_pings_;  // connection id -> open ping streams
   boost::asio::steady_timer manage_timer_;
   std::chrono::steady_clock::time_point last_heal_redial_{};

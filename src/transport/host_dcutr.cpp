@@ -178,11 +178,8 @@ Task<Result<void>> Host::punch(core::PeerId peer, std::vector<core::Multiaddr> a
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   tune_socket(socket);
-  auto& pending = role == Direction::inbound ? handshakes_in_ : handshakes_out_;
-  ++pending;
   auto handshaking = handshake(RawLink{std::move(socket), nullptr}, role, identity_, peer, race->winner_addr);
   auto up = co_await std::move(handshaking);
-  --pending;
   if (!up) co_return up.error();
   co_return adopt_upgraded(std::move(*up));
 }

@@ -312,13 +312,10 @@ Task<void> Host::serve_stop(std::shared_ptr<Stream> stream) {
 Task<Result<core::PeerId>> Host::adopt_circuit(std::shared_ptr<Stream> circuit_stream, Direction direction,
                                                core::PeerId remote, core::Multiaddr remote_addr) {
   auto self = shared_from_this();
-  auto& pending = direction == Direction::inbound ? handshakes_in_ : handshakes_out_;
-  ++pending;
   // The Noise handshake proves the peer is the one the relay named.
   auto handshaking = handshake(RawLink{boost::asio::ip::tcp::socket(ex_), circuit_stream}, direction, identity_, remote,
                                std::move(remote_addr));
   auto up = co_await std::move(handshaking);
-  --pending;
   if (!up) {
     circuit_stream->reset();
     co_return up.error();

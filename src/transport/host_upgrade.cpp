@@ -12,6 +12,7 @@ namespace agentmesh::transport {
 Task<Result<Upgraded>> Host::handshake(RawLink link, Direction direction, const crypto::SigningKey& identity,
                                        std::optional<core::PeerId> expected, core::Multiaddr remote_addr) {
   auto self = shared_from_this();
+  const Counted pending(direction == Direction::inbound ? handshakes_in_ : handshakes_out_);
   auto upgrading = upgrade(std::move(link), direction, identity, expected, std::move(remote_addr), config_.yamux,
                            config_.keepalive_interval);
   auto up = co_await detail::with_timeout(std::move(upgrading), config_.handshake_timeout);
