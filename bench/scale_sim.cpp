@@ -693,7 +693,7 @@ int direct_phase(Sim& sim, std::mt19937_64& rng) {
     auto r = pick(rng);
     while (r == s) r = pick(rng);
     store::OutboxRecord rec;
-    rec.request_id = crypto::random_request_id();
+    rec.request_id = crypto::new_request_id();
     rec.sender = daemons[s].agent_id;
     rec.recipient = daemons[r].agent_id;
     rec.created_ms = unix_ms();

@@ -62,7 +62,7 @@ void run_appends(Fixture& f, int producers, int total, int window) {
           direct::Delivery d;
           d.record.agent = f.agent;
           d.record.sender = f.agent;
-          d.record.request_id = crypto::random_request_id();
+          d.record.request_id = crypto::new_request_id();
           d.record.content.content_type = "text/plain";
           d.record.content.body = std::string(256, 'x');
           auto r = direct::deliver(s, d);

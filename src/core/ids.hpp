@@ -86,8 +86,11 @@ Result<void> validate_agent_name(std::string_view name);
 template <std::size_t N, class Tag>
 struct std::hash<agentmesh::core::FixedId<N, Tag>> {
   std::size_t operator()(const agentmesh::core::FixedId<N, Tag>& id) const noexcept {
-    std::size_t h;  // ids are random or public keys: their first bytes are uniform
-    std::memcpy(&h, id.bytes().data(), sizeof h);
+    // Ids are public keys, random, or (request ids) a time then random bits:
+    // their last 8 bytes are uniform in every case.
+    static_assert(N >= sizeof(std::size_t));
+    std::size_t h;
+    std::memcpy(&h, id.bytes().data() + N - sizeof h, sizeof h);
     return h;
   }
 };

@@ -2,6 +2,7 @@
 
 #include "core/condition.hpp"
 
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <openssl/evp.h>
@@ -312,9 +313,13 @@ void random_bytes(std::span<std::uint8_t> out) {
   randombytes_buf(out.data(), out.size());
 }
 
-core::RequestId random_request_id() {
+core::RequestId new_request_id() {
   core::RequestId::Bytes b{};
   random_bytes(b);
+  const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count());
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
   return core::RequestId::from_array(b);
 }
 

@@ -98,7 +98,7 @@ Task<Result<SendReceipt>> DirectService::send_local(core::AgentId from, core::Ag
   d.record.agent = to;
   d.record.sender = from;
   d.record.request_id =
-      req.idempotency_key ? direct::request_id_for_key(from, *req.idempotency_key) : crypto::random_request_id();
+      req.idempotency_key ? direct::request_id_for_key(from, *req.idempotency_key) : crypto::new_request_id();
   d.record.received_ms = now;
   d.record.content = std::move(req.content);
   if (req.idempotency_key) {  // the digest is only compared by dedup
@@ -156,7 +156,7 @@ Task<Result<SendReceipt>> DirectService::send_remote(core::AgentId from, core::A
   const auto now = ctx_.now_ms();
   store::OutboxRecord rec;
   rec.request_id =
-      req.idempotency_key ? direct::request_id_for_key(from, *req.idempotency_key) : crypto::random_request_id();
+      req.idempotency_key ? direct::request_id_for_key(from, *req.idempotency_key) : crypto::new_request_id();
   rec.sender = from;
   rec.recipient = to;
   rec.created_ms = now;

@@ -1,6 +1,7 @@
 // node/tasks: the task service's transactions (node/tasks_detail.hpp).
 
 #include <algorithm>
+#include <cstring>
 
 #include "crypto/crypto.hpp"
 #include "direct/delivery.hpp"
@@ -15,16 +16,22 @@ namespace agentmesh::node::tasks_detail {
 
 namespace {
 
-// The request id of the message carrying step `sequence` of `task` to
-// `agent` (of its inbox event, for a local party): the same step to the same
-// agent always has the same id, so the receiver's dedup catches a repeat.
-core::RequestId step_id(const core::TaskId& task, std::uint64_t sequence, const core::AgentId& agent) {
+// The request id of the message carrying step `e` of `task` to `agent` (of
+// its inbox event, for a local party): the step's time in milliseconds (48
+// bits, big-endian, as in crypto::new_request_id, so steps share index pages
+// with the messages of their time), then 80 bits of a hash of the task, the
+// sequence and the agent. The same step to the same agent always has the same
+// id, so the receiver's dedup catches a repeat.
+core::RequestId step_id(const core::TaskId& task, const tasks::Event& e, const core::AgentId& agent) {
   std::string input = "agentmesh/task-step/v1";
   input.append(reinterpret_cast<const char*>(task.span().data()), task.span().size());
-  for (int i = 0; i < 8; ++i) input.push_back(static_cast<char>((sequence >> (8 * i)) & 0xff));
+  for (int i = 0; i < 8; ++i) input.push_back(static_cast<char>((e.sequence >> (8 * i)) & 0xff));
   input.append(reinterpret_cast<const char*>(agent.span().data()), agent.span().size());
   core::RequestId::Bytes out{};
   crypto::blake2b(out, crypto::as_bytes(input));
+  const auto ms = static_cast<std::uint64_t>(e.time_ms);
+  std::memmove(out.data() + 6, out.data(), out.size() - 6);
+  for (int i = 0; i < 6; ++i) out[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
   return core::RequestId::from_array(out);
 }
 
@@ -54,7 +61,7 @@ Result<core::Seq> append_event(store::Store& s, const StepEnv& env, const tasks:
   store::InboxRecord rec;
   rec.agent = party;
   rec.sender = party == t.requester ? t.assignee : t.requester;
-  rec.request_id = step_id(t.id, e.sequence, party);
+  rec.request_id = step_id(t.id, e, party);
   rec.received_ms = env.now;
   rec.content.content_type = std::string(kTaskEventContentType);
   rec.content.body = body;
@@ -106,7 +113,7 @@ Result<void> commit_step(store::Store& s, const StepEnv& env, const LocalAgents&
       // arrive: refuse it whole (nothing of it is committed).
       if (content.body.size() > env.max_wire_bytes) return tasks::error::artifact_too_large;
       store::OutboxRecord rec;
-      rec.request_id = step_id(after.id, e.sequence, p);
+      rec.request_id = step_id(after.id, e, p);
       rec.sender = after.requester;
       rec.recipient = p;
       rec.created_ms = env.now;

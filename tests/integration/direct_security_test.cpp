@@ -101,7 +101,7 @@ class Attacker {
   // An envelope from our agent to `to`, sealed with the real pair key.
   wd::Envelope envelope(const std::string& to, const std::string& payload, std::int64_t created, std::int64_t expires) {
     wd::Envelope e;
-    const auto rid = crypto::random_request_id();
+    const auto rid = crypto::new_request_id();
     std::copy(rid.bytes().begin(), rid.bytes().end(), e.request_id.begin());
     e.sender = sender_.public_key();
     const auto recipient = core::AgentId::parse(to).value();

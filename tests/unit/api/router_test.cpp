@@ -196,7 +196,7 @@ TEST_F(RouterTest, DeadLetterRetryRedeliversToAnExistingRecipientOnce) {
   {
     auto db = store::open_sqlite_store(dir_.path() / "data" / "agentmesh.db").value();
     store::DeadLetterRecord d;
-    d.request_id = crypto::random_request_id();
+    d.request_id = crypto::new_request_id();
     d.sender = id_of("alice");
     d.recipient = bob;
     d.content.body = "retry me";

@@ -1,7 +1,9 @@
 #include "crypto/crypto.hpp"
 
 #include <gtest/gtest.h>
+#include <chrono>
 #include <fstream>
+#include <set>
 #include <sys/stat.h>
 
 #include "core/hex.hpp"
@@ -125,6 +127,36 @@ TEST(TokenTest, RandomTokensAreHexAndDistinct) {
   EXPECT_TRUE(equal_constant_time(a, a));
   EXPECT_FALSE(equal_constant_time(a, random_token_hex()));
   EXPECT_FALSE(equal_constant_time(a, a.substr(1)));
+}
+
+// A request id begins with the millisecond it was made (so ids sort by time
+// and share index pages), and the rest is random: ids made in the same
+// millisecond differ, and so do their hashes (taken from the random end).
+TEST(RequestIdTest, BeginWithTheirTimeAndDifferInTheRest) {
+  const auto now_ms = [] {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  };
+  const auto time_of = [](const core::RequestId& id) {
+    std::uint64_t ms = 0;
+    for (int i = 0; i < 6; ++i) ms = (ms << 8) | id.bytes()[i];
+    return ms;
+  };
+  const auto before = now_ms();
+  std::vector<core::RequestId> ids;
+  for (int i = 0; i < 1000; ++i) ids.push_back(new_request_id());
+  const auto after = now_ms();
+  std::set<core::RequestId> distinct(ids.begin(), ids.end());
+  std::set<std::size_t> hashes;
+  for (const auto& id : ids) hashes.insert(std::hash<core::RequestId>{}(id));
+  EXPECT_EQ(distinct.size(), ids.size());
+  EXPECT_EQ(hashes.size(), ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_GE(time_of(ids[i]), before);
+    EXPECT_LE(time_of(ids[i]), after);
+    if (i > 0) EXPECT_GE(time_of(ids[i]), time_of(ids[i - 1]));
+  }
 }
 
 TEST(KeyFileTest, WritesPrivateFileAndLoadsTheSameKey) {

@@ -36,7 +36,7 @@ class AckTrackerTest : public ::testing::Test {
 
   store::OutboxRecord add(std::string hint = {}, std::int64_t ttl_ms = 120'000) {
     store::OutboxRecord r;
-    r.request_id = crypto::random_request_id();
+    r.request_id = crypto::new_request_id();
     r.sender = sender_;
     r.recipient = recipient_;
     r.created_ms = now();
@@ -403,7 +403,7 @@ TEST_F(AckTrackerTest, AttemptsInFlightAreBounded) {
   std::vector<core::RequestId> ids;
   for (int i = 0; i < 3; ++i) {
     store::OutboxRecord r;
-    r.request_id = crypto::random_request_id();
+    r.request_id = crypto::new_request_id();
     r.sender = sender_;
     r.recipient = recipient_;
     r.expires_ms = now() + 60'000;

@@ -41,7 +41,7 @@ class DeliveryTest : public ::testing::Test {
 };
 
 TEST_F(DeliveryTest, SameRequestSameContentIsADuplicateWithTheOriginalSeq) {
-  const auto rid = crypto::random_request_id();
+  const auto rid = crypto::new_request_id();
   auto first = make("hello", rid, 1000);
   auto r1 = run(first);
   ASSERT_TRUE(r1);
@@ -55,7 +55,7 @@ TEST_F(DeliveryTest, SameRequestSameContentIsADuplicateWithTheOriginalSeq) {
 }
 
 TEST_F(DeliveryTest, SameRequestDifferentContentIsAConflictAndDeliversNothing) {
-  const auto rid = crypto::random_request_id();
+  const auto rid = crypto::new_request_id();
   auto first = make("hello", rid, 1000);
   ASSERT_TRUE(run(first));
   auto other = make("HELLO", rid, 1000);
@@ -64,7 +64,7 @@ TEST_F(DeliveryTest, SameRequestDifferentContentIsAConflictAndDeliversNothing) {
 }
 
 TEST_F(DeliveryTest, WithoutDedupEveryDeliveryAppends) {
-  const auto rid = crypto::random_request_id();
+  const auto rid = crypto::new_request_id();
   auto a = make("x", rid, 0);
   auto b = make("x", rid, 0);
   EXPECT_EQ(run(a)->seq.value, 1u);
@@ -73,7 +73,7 @@ TEST_F(DeliveryTest, WithoutDedupEveryDeliveryAppends) {
 }
 
 TEST_F(DeliveryTest, UnknownRecipientIsNotFound) {
-  auto d = make("x", crypto::random_request_id(), 1000);
+  auto d = make("x", crypto::new_request_id(), 1000);
   d.record.agent = crypto::SigningKey::generate().agent_id();
   EXPECT_EQ(run(d).error(), store::error::not_found);
 }

@@ -9,7 +9,7 @@ namespace {
 
 store::OutboxRecord message(core::UnixMs next, core::UnixMs expires) {
   store::OutboxRecord r;
-  r.request_id = crypto::random_request_id();
+  r.request_id = crypto::new_request_id();
   r.next_attempt_ms = next;
   r.expires_ms = expires;
   return r;

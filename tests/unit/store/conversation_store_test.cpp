@@ -18,7 +18,7 @@ class ConversationStoreTest : public StoreTest {
     m.conversation = conversation;
     m.sent = sent;
     m.peer = peer;
-    m.request_id = crypto::random_request_id();
+    m.request_id = crypto::new_request_id();
     m.seq = Seq{sent ? 0u : 7u};
     m.time_ms = time_ms;
     m.content.content_type = "text/plain";

@@ -33,7 +33,7 @@ inline InboxRecord make_message(const AgentId& to, const AgentId& from, std::str
   InboxRecord r;
   r.agent = to;
   r.sender = from;
-  r.request_id = crypto::random_request_id();
+  r.request_id = crypto::new_request_id();
   r.received_ms = 5;
   r.content.content_type = "text/plain";
   r.content.body = std::move(body);

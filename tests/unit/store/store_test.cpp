@@ -277,7 +277,7 @@ TEST_P(StoreTest, PruneRemovesOnlyAckedMessagesPastRetention) {
 TEST_P(StoreTest, DedupFindPutPurge) {
   DedupRecord d;
   d.sender = random_agent();
-  d.request_id = crypto::random_request_id();
+  d.request_id = crypto::new_request_id();
   d.recipient = random_agent();
   d.seq = Seq{9};
   d.body_digest[3] = 1;
@@ -287,7 +287,7 @@ TEST_P(StoreTest, DedupFindPutPurge) {
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->seq.value, 9u);
   EXPECT_EQ((*found)->body_digest, d.body_digest);
-  EXPECT_FALSE(*store_->find_dedup(d.sender, crypto::random_request_id()));
+  EXPECT_FALSE(*store_->find_dedup(d.sender, crypto::new_request_id()));
   txn([&] { EXPECT_EQ(*store_->purge_dedup(99), 0u); });
   txn([&] { EXPECT_EQ(*store_->purge_dedup(100), 1u); });
   EXPECT_FALSE(*store_->find_dedup(d.sender, d.request_id));
@@ -295,7 +295,7 @@ TEST_P(StoreTest, DedupFindPutPurge) {
 
 TEST_P(StoreTest, DeadLettersAddListGetDelete) {
   DeadLetterRecord d;
-  d.request_id = crypto::random_request_id();
+  d.request_id = crypto::new_request_id();
   d.sender = random_agent();
   d.recipient = random_agent();
   d.content.body = "lost";
@@ -320,7 +320,7 @@ TEST_P(StoreTest, DeadLettersAddListGetDelete) {
 
 TEST_P(StoreTest, OutboxPutReplaceListDelete) {
   OutboxRecord o;
-  o.request_id = crypto::random_request_id();
+  o.request_id = crypto::new_request_id();
   o.sender = random_agent();
   o.recipient = random_agent();
   o.expires_ms = 10;
@@ -340,17 +340,17 @@ TEST_P(StoreTest, OutboxPutReplaceListDelete) {
 
 TEST_P(StoreTest, OutboxKeepsFinishedRowsForStatusUntilPurged) {
   OutboxRecord pending;
-  pending.request_id = crypto::random_request_id();
+  pending.request_id = crypto::new_request_id();
   pending.sender = random_agent();
   pending.recipient = random_agent();
   pending.next_attempt_ms = 50;
   pending.sign = true;
   pending.digest.fill(7);
   OutboxRecord earlier = pending;
-  earlier.request_id = crypto::random_request_id();
+  earlier.request_id = crypto::new_request_id();
   earlier.next_attempt_ms = 10;
   OutboxRecord done = pending;
-  done.request_id = crypto::random_request_id();
+  done.request_id = crypto::new_request_id();
   done.state = OutboxState::accepted;
   done.seq = Seq{42};
   done.path = "direct";
@@ -371,7 +371,7 @@ TEST_P(StoreTest, OutboxKeepsFinishedRowsForStatusUntilPurged) {
   EXPECT_EQ((*got)->state, OutboxState::accepted);
   EXPECT_EQ((*got)->seq, Seq{42});
   EXPECT_EQ((*got)->path, "direct");
-  EXPECT_FALSE(*store_->get_outbox(crypto::random_request_id()));
+  EXPECT_FALSE(*store_->get_outbox(crypto::new_request_id()));
   // finish_outbox records the outcome in place and clears the content.
   OutboxRecord outcome = pending;
   outcome.content.body = "kept?";
@@ -389,7 +389,7 @@ TEST_P(StoreTest, OutboxKeepsFinishedRowsForStatusUntilPurged) {
   EXPECT_EQ((*finished)->digest, pending.digest);  // the rest of the row stays
   EXPECT_EQ(store_->list_outbox(10)->size(), 1u);
   OutboxRecord absent = outcome;
-  absent.request_id = crypto::random_request_id();
+  absent.request_id = crypto::new_request_id();
   txn([&] { ASSERT_TRUE(store_->finish_outbox(absent)); });  // no row: inserted, content cleared
   EXPECT_TRUE((*store_->get_outbox(absent.request_id))->content.body.empty());
   txn([&] { EXPECT_EQ(*store_->purge_outbox(99), 0u); });
@@ -601,7 +601,7 @@ TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
   const auto path = dir.path() / "v11.db";
   const auto alice = random_agent(), bob = random_agent();
   const auto open = make_task(1, alice, bob, 1, false), ended = make_task(2, bob, alice, 4, true);
-  const auto request = crypto::random_request_id();
+  const auto request = crypto::new_request_id();
   {
     auto s = open_sqlite_store(path);
     ASSERT_TRUE(s);
@@ -706,7 +706,7 @@ TEST(SqliteStoreTest, Schema11TasksAndConversationsSurviveMigration12) {
     more.agent = alice;
     more.conversation = id;
     more.peer = bob;
-    more.request_id = crypto::random_request_id();
+    more.request_id = crypto::new_request_id();
     more.time_ms = 95'000;
     ASSERT_TRUE((*s)->note_conversation(more, two));
   }

@@ -49,7 +49,7 @@ TEST(WriterTest, CommitsBeforeCompletingAndBatchesConcurrentJobs) {
           InboxRecord r;
           r.agent = a.id;
           r.sender = a.id;
-          r.request_id = crypto::random_request_id();
+          r.request_id = crypto::new_request_id();
           r.content.body = std::string(256, 'x');
           auto got = s.append_inbox(r);
           if (!got) return got.error();
