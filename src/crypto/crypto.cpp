@@ -313,14 +313,19 @@ void random_bytes(std::span<std::uint8_t> out) {
   randombytes_buf(out.data(), out.size());
 }
 
-core::RequestId new_request_id() {
+core::RequestId request_id_at(std::uint64_t unix_ms, std::span<const std::uint8_t, 10> rest) {
   core::RequestId::Bytes b{};
-  random_bytes(b);
-  const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
-  for (int i = 0; i < 6; ++i) b[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
+  for (std::size_t i = 0; i < 6; ++i) b[i] = static_cast<std::uint8_t>(unix_ms >> (8 * (5 - i)));
+  std::memcpy(b.data() + 6, rest.data(), rest.size());
   return core::RequestId::from_array(b);
+}
+
+core::RequestId new_request_id() {
+  std::array<std::uint8_t, 10> rest{};
+  random_bytes(rest);
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return request_id_at(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()),
+                       rest);
 }
 
 std::string random_token_hex() {

@@ -132,11 +132,14 @@ using ShortHashKey = std::array<std::uint8_t, 16>;
 std::uint64_t siphash24(std::span<const std::uint8_t> data, const ShortHashKey& key);
 
 void random_bytes(std::span<std::uint8_t> out);
-// A new request id: the Unix time in milliseconds, 48 bits big-endian, then
-// 80 random bits. Ids made close together sort together, so the store's
-// indexes keyed by request id (the sender's outbox, the receiver's dedup)
-// take a batch of them into one or two b-tree pages instead of one page
-// each. The time is no secret: the envelope's header carries it in clear.
+// A request id of time `unix_ms` (48 bits, big-endian) followed by the 10
+// bytes of `rest`. Ids of close times
+// sort together, so the store's indexes keyed by request id (the sender's
+// outbox, the receiver's dedup) take a batch of them into one or two b-tree
+// pages instead of one page each. The time is no secret: the envelope's
+// header carries it in clear.
+core::RequestId request_id_at(std::uint64_t unix_ms, std::span<const std::uint8_t, 10> rest);
+// A new request id: now, then 10 random bytes.
 core::RequestId new_request_id();
 // 32 random bytes as 64 lowercase hex characters (API tokens).
 std::string random_token_hex();

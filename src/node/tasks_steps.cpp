@@ -1,7 +1,7 @@
 // node/tasks: the task service's transactions (node/tasks_detail.hpp).
 
 #include <algorithm>
-#include <cstring>
+#include <array>
 
 #include "crypto/crypto.hpp"
 #include "direct/delivery.hpp"
@@ -17,22 +17,18 @@ namespace agentmesh::node::tasks_detail {
 namespace {
 
 // The request id of the message carrying step `e` of `task` to `agent` (of
-// its inbox event, for a local party): the step's time in milliseconds (48
-// bits, big-endian, as in crypto::new_request_id, so steps share index pages
-// with the messages of their time), then 80 bits of a hash of the task, the
-// sequence and the agent. The same step to the same agent always has the same
-// id, so the receiver's dedup catches a repeat.
+// its inbox event, for a local party): the step's time (so steps share index
+// pages with the messages of their time: crypto::request_id_at), then 80 bits
+// of a hash of the task, the sequence and the agent. The same step to the same
+// agent always has the same id, so the receiver's dedup catches a repeat.
 core::RequestId step_id(const core::TaskId& task, const tasks::Event& e, const core::AgentId& agent) {
   std::string input = "agentmesh/task-step/v1";
   input.append(reinterpret_cast<const char*>(task.span().data()), task.span().size());
   for (int i = 0; i < 8; ++i) input.push_back(static_cast<char>((e.sequence >> (8 * i)) & 0xff));
   input.append(reinterpret_cast<const char*>(agent.span().data()), agent.span().size());
-  core::RequestId::Bytes out{};
-  crypto::blake2b(out, crypto::as_bytes(input));
-  const auto ms = static_cast<std::uint64_t>(e.time_ms);
-  std::memmove(out.data() + 6, out.data(), out.size() - 6);
-  for (int i = 0; i < 6; ++i) out[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
-  return core::RequestId::from_array(out);
+  std::array<std::uint8_t, 16> hash{};
+  crypto::blake2b(hash, crypto::as_bytes(input));
+  return crypto::request_id_at(static_cast<std::uint64_t>(e.time_ms), std::span(hash).first<10>());
 }
 
 store::TaskRecord record_of(const tasks::Task& t, bool home) {

@@ -152,6 +152,8 @@ TEST(RequestIdTest, BeginWithTheirTimeAndDifferInTheRest) {
   for (const auto& id : ids) hashes.insert(std::hash<core::RequestId>{}(id));
   EXPECT_EQ(distinct.size(), ids.size());
   EXPECT_EQ(hashes.size(), ids.size());
+  const std::array<std::uint8_t, 10> rest{0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9};
+  EXPECT_EQ(request_id_at(0x010203040506, rest).to_string(), "010203040506a0a1a2a3a4a5a6a7a8a9");
   for (std::size_t i = 0; i < ids.size(); ++i) {
     EXPECT_GE(time_of(ids[i]), before);
     EXPECT_LE(time_of(ids[i]), after);
