@@ -24,7 +24,7 @@ packages=(
   libtomlplusplus-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
-  libgoogle-perftools-dev  # tcmalloc for the release executables (cmake/allocator.cmake)
+  libjemalloc-dev  # jemalloc for the release executables (cmake/allocator.cmake)
   clang-14 libclang-rt-14-dev
   lld  # make test: links the large sanitizer-build executables ~4x faster than GNU ld (cmake/sanitizers.cmake)
   python3 curl procps

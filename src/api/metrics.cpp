@@ -136,12 +136,12 @@ void render_process(std::string& out, const node::ProcessFigures& p,
   prom::gauge(out, "process_max_fds", "the limit on open file descriptors", static_cast<double>(p.max_fds));
   prom::gauge(out, "process_start_time_seconds", "start time of the process since the Unix epoch",
               p.start_time_seconds);
-  if (p.allocator.available) {  // tcmalloc (release builds)
+  if (p.allocator.available) {  // jemalloc (release builds)
     prom::gauge(out, "agentmesh_allocator_allocated_bytes", "memory in use by the program",
                 static_cast<double>(p.allocator.allocated_bytes));
-    prom::gauge(out, "agentmesh_allocator_free_bytes", "free memory the allocator keeps resident",
+    prom::gauge(out, "agentmesh_allocator_free_bytes", "free pages the allocator keeps resident",
                 static_cast<double>(p.allocator.free_bytes));
-    prom::counter(out, "agentmesh_allocator_trimmed_bytes_total", "free memory the daemon returned to the system",
+    prom::counter(out, "agentmesh_allocator_trimmed_bytes_total", "free pages returned to the system",
                   p.allocator.trimmed_bytes_total);
   }
   by_label(out, "agentmesh_task_exceptions_total", "counter",

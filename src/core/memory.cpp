@@ -1,54 +1,59 @@
 #include "core/memory.hpp"
 
-#include <algorithm>
-#include <atomic>
 #include <cstddef>
+#include <string>
 
-// gperftools' C interface, declared weak: present when tcmalloc is linked, null otherwise.
-extern "C" {
-int MallocExtension_GetNumericProperty(const char* property, std::size_t* value) __attribute__((weak));
-void MallocExtension_MarkThreadIdle() __attribute__((weak));
-void MallocExtension_ReleaseToSystem(std::size_t num_bytes) __attribute__((weak));
-}
+// jemalloc's control interface, declared weak: present when jemalloc is linked, null otherwise.
+extern "C" int mallctl(const char* name, void* oldp, std::size_t* oldlenp, void* newp, std::size_t newlen)
+    __attribute__((weak));
+
+// jemalloc reads its options from this symbol when it starts (before main). A free page goes back to the system
+// after a second unused (dirty_decay_ms), at once and for good (muzzy_decay_ms:0: no MADV_FREE pages that still
+// count as resident until the kernel wants them). jemalloc's default, 10 s each, kept a burst's pages a minute.
+extern "C" const char* malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
 
 namespace agentmesh::core {
 
 namespace {
 
-std::atomic<std::uint64_t> g_trimmed{0};
+// "<i>" in jemalloc's arena names: all arenas at once (MALLCTL_ARENAS_ALL).
+constexpr const char* kAllArenas = "4096";
 
-std::uint64_t property(const char* name) {
-  std::size_t v = 0;
-  return MallocExtension_GetNumericProperty(name, &v) ? v : 0;
+template <typename T>
+T read(const std::string& name) {
+  T v{};
+  std::size_t len = sizeof(v);
+  return mallctl(name.c_str(), &v, &len, nullptr, 0) == 0 ? v : T{};
 }
+
+void call(const std::string& name) { mallctl(name.c_str(), nullptr, nullptr, nullptr, 0); }
 
 }  // namespace
 
 AllocatorFigures allocator_figures() {
   AllocatorFigures f;
-  if (MallocExtension_GetNumericProperty == nullptr) return f;
+  if (mallctl == nullptr) return f;
+  std::uint64_t epoch = 1;  // the statistics are a snapshot, refreshed by writing the epoch
+  std::size_t len = sizeof(epoch);
+  mallctl("epoch", &epoch, &len, &epoch, len);
+  const auto arenas = std::string("stats.arenas.") + kAllArenas;
+  const auto page = read<std::size_t>("arenas.page");
   f.available = true;
-  f.allocated_bytes = property("generic.current_allocated_bytes");
-  f.free_bytes = property("tcmalloc.pageheap_free_bytes");
-  f.released_bytes = property("tcmalloc.pageheap_unmapped_bytes");
-  f.trimmed_bytes_total = g_trimmed.load(std::memory_order_relaxed);
+  f.allocated_bytes = read<std::size_t>("stats.allocated");
+  f.free_bytes = (read<std::size_t>(arenas + ".pdirty") + read<std::size_t>(arenas + ".pmuzzy")) * page;
+  f.trimmed_bytes_total =
+      (read<std::uint64_t>(arenas + ".dirty_purged") + read<std::uint64_t>(arenas + ".muzzy_purged")) * page;
   return f;
 }
 
 void release_thread_cache() {
-  if (MallocExtension_MarkThreadIdle != nullptr) MallocExtension_MarkThreadIdle();
+  if (mallctl != nullptr) call("thread.tcache.flush");
 }
 
-std::uint64_t release_free_memory(std::uint64_t keep_bytes, std::uint64_t max_bytes) {
-  if (MallocExtension_GetNumericProperty == nullptr || MallocExtension_ReleaseToSystem == nullptr) return 0;
+void release_free_memory() {
+  if (mallctl == nullptr) return;
   release_thread_cache();
-  const auto before = allocator_figures();
-  if (before.free_bytes <= keep_bytes) return 0;
-  MallocExtension_ReleaseToSystem(std::min(before.free_bytes - keep_bytes, max_bytes));
-  const auto after = allocator_figures();
-  const auto released = after.released_bytes > before.released_bytes ? after.released_bytes - before.released_bytes : 0;
-  g_trimmed.fetch_add(released, std::memory_order_relaxed);
-  return released;
+  call(std::string("arena.") + kAllArenas + ".decay");
 }
 
 }  // namespace agentmesh::core

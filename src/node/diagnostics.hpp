@@ -68,7 +68,7 @@ struct ProcessFigures {
   std::uint64_t open_fds = 0;
   std::uint64_t max_fds = 0;
   double start_time_seconds = 0;  // Unix time
-  core::AllocatorFigures allocator;  // tcmalloc's figures (release builds; zero otherwise)
+  core::AllocatorFigures allocator;  // jemalloc's figures (release builds; zero otherwise)
 };
 ProcessFigures read_process_figures();
 

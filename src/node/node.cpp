@@ -35,11 +35,6 @@ namespace agentmesh::node {
 
 namespace {
 
-// What a trim leaves in the allocator's free page heap, for the next burst without page faults, and the most one
-// trim returns (core/memory.hpp).
-constexpr std::uint64_t kKeepFreeMemoryBytes = 1u << 20;
-constexpr std::uint64_t kTrimMaxBytes = 16u << 20;
-
 // Pubsub's per-peer RPC queue sits in front of the transport's gossip queue:
 // its depth and drops belong to the same row of /v1/diagnostics/transport.
 void add_gossip_queues(std::vector<transport::PeerQueues>& queues, const std::vector<pubsub::LinkStats>& links) {
@@ -367,7 +362,7 @@ Result<void> Node::start_network(std::string& why) {
     // The RSS a burst left behind (core/memory.hpp). The reader's page cache is
     // lost at the writer's next commit anyway.
     self->ctx_->storage->reader().release_memory();
-    core::release_free_memory(kKeepFreeMemoryBytes, kTrimMaxBytes);
+    core::release_free_memory();
     return self->ctx_->now_ms() + HealthMonitor::kSampleIntervalMs;
   });
   return {};

@@ -136,7 +136,7 @@ TEST(MetricsTest, EveryNameAndTypeFollowsPrometheusConventions) {
   ApiStats http;
   http.requests[{"/v1/health", 200}] = 3;
   auto process = node::read_process_figures();
-  process.allocator.available = true;  // as under tcmalloc (release builds); this build has no such allocator
+  process.allocator.available = true;  // as under jemalloc (release builds); this build has no such allocator
   process.allocator.free_bytes = 5 << 20;
   process.allocator.trimmed_bytes_total = 16 << 20;
   const auto text = render_metrics(d, http, process);
