@@ -5,8 +5,8 @@
 # decoded fields, queued RPCs, SSE events), and under the publish/subscribe
 # benchmark glibc spent about 15% of a subscribing daemon's CPU in malloc/free
 # (malloc_consolidate, unlink_chunk). tcmalloc, used before, was as fast but
-# kept 13 MB of free objects after a burst that it has no call to give back;
-# jemalloc returns free pages after a second unused (core/memory.cpp,
+# kept 11-13 MB of free objects after a burst that it has no call to give
+# back; the daemon returns jemalloc's free pages every 10 s (core/memory.cpp,
 # docs/benchmarks.md). Sanitizer and fuzz builds keep glibc's allocator, which
 # ASan replaces anyway.
 #

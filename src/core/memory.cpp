@@ -7,10 +7,10 @@
 extern "C" int mallctl(const char* name, void* oldp, std::size_t* oldlenp, void* newp, std::size_t newlen)
     __attribute__((weak));
 
-// jemalloc reads its options from this symbol when it starts (before main). A free page goes back to the system
-// after a second unused (dirty_decay_ms), at once and for good (muzzy_decay_ms:0: no MADV_FREE pages that still
-// count as resident until the kernel wants them). jemalloc's default, 10 s each, kept a burst's pages a minute.
-extern "C" const char* malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
+// jemalloc reads its options from this symbol when it starts (before main). Free pages are never returned on
+// jemalloc's own schedule (its decay purges on the threads that allocate, in the message path, and a purged page
+// is a page fault when it is used again): release_free_memory() returns all of them, every 10 s.
+extern "C" const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 
 namespace agentmesh::core {
 
@@ -53,7 +53,7 @@ void release_thread_cache() {
 void release_free_memory() {
   if (mallctl == nullptr) return;
   release_thread_cache();
-  call(std::string("arena.") + kAllArenas + ".decay");
+  call(std::string("arena.") + kAllArenas + ".purge");
 }
 
 }  // namespace agentmesh::core

@@ -2,13 +2,12 @@
 // core/memory: what the allocator holds and giving its free memory back to the system.
 //
 // The release executables use jemalloc (cmake/allocator.cmake). Freed memory stays with the allocator as dirty
-// pages for reuse; the daemon's configuration (core/memory.cpp) lets a page go back to the system once it has been
-// unused for a second. jemalloc does that work when the program allocates, so an idle daemon would keep a burst's
-// pages: the health sampler calls release_free_memory() every 10 s (node/node.cpp), and the store writer hands its
-// thread cache back after a second without work. Before, under tcmalloc, a daemon held 40-44 MB 60 s after the
-// direct-message benchmark, 13 MB of it free objects in tcmalloc's central and transfer caches, which it has no call
-// to give back (docs/benchmarks.md). Under any other allocator (the sanitizer and fuzz builds) the figures read zero
-// and a release does nothing.
+// pages for reuse until the health sampler calls release_free_memory() (every 10 s, node/node.cpp), which returns
+// all of them to the system; the store writer hands its thread cache back after a second without work. A load still
+// running faults the pages it reuses back in (about 11 us per 4 KiB page on the benchmark VM). Before, under
+// tcmalloc, a daemon held 40-46 MB 60 s after the direct-message benchmark, 11-13 MB of it free objects in
+// tcmalloc's central and transfer caches, which it has no call to give back (docs/benchmarks.md). Under any other
+// allocator (the sanitizer and fuzz builds) the figures read zero and a release does nothing.
 //
 // Thread safety: any thread (the allocator's own locking).
 
@@ -24,8 +23,8 @@ struct AllocatorFigures {
 };
 AllocatorFigures allocator_figures();
 
-// Moves the calling thread's allocator cache back to the shared lists, then returns to the system the free pages
-// that have been unused for longer than the configured decay time (pages a load still running reuses stay).
+// Moves the calling thread's allocator cache back to the shared lists, then returns every free page of every arena
+// to the system.
 void release_free_memory();
 
 // Moves the calling thread's allocator cache back to the shared lists (a thread about to sleep for long: the store
