@@ -4,11 +4,12 @@
 # allocates and frees many small, short-lived buffers per message (frames,
 # decoded fields, queued RPCs, SSE events), and under the publish/subscribe
 # benchmark glibc spent about 15% of a subscribing daemon's CPU in malloc/free
-# (malloc_consolidate, unlink_chunk). tcmalloc, used before, was as fast but
-# kept 11-13 MB of free objects after a burst that it has no call to give
-# back; the daemon returns jemalloc's free pages every 10 s (core/memory.cpp,
-# docs/benchmarks.md). Sanitizer and fuzz builds keep glibc's allocator, which
-# ASan replaces anyway.
+# (malloc_consolidate, unlink_chunk). tcmalloc, used before, kept 11-13 MB of
+# free objects after a burst that it has no call to give back; the daemon
+# returns jemalloc's free pages every 10 s (core/memory.cpp). The closed-loop
+# direct-message benchmark ran 6-8% faster under tcmalloc, for a reason not
+# yet found (docs/benchmarks.md). Sanitizer and fuzz builds keep glibc's
+# allocator, which ASan replaces anyway.
 #
 # agentmesh_allocator: an interface target to link into each executable.
 option(AGENTMESH_JEMALLOC "Link the executables with jemalloc (release builds)" ON)
