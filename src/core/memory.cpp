@@ -10,7 +10,9 @@ extern "C" int mallctl(const char* name, void* oldp, std::size_t* oldlenp, void*
 // jemalloc reads its options from this symbol when it starts (before main). Free pages are never returned on
 // jemalloc's own schedule (its decay purges on the threads that allocate, in the message path, and a purged page
 // is a page fault when it is used again): release_free_memory() returns all of them, every 10 s.
-extern "C" const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
+extern "C" {
+const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
+}
 
 namespace agentmesh::core {
 

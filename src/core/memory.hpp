@@ -4,10 +4,9 @@
 // The release executables use jemalloc (cmake/allocator.cmake). Freed memory stays with the allocator as dirty
 // pages for reuse until the health sampler calls release_free_memory() (every 10 s, node/node.cpp), which returns
 // all of them to the system; the store writer hands its thread cache back after a second without work. A load still
-// running faults the pages it reuses back in (about 11 us per 4 KiB page on the benchmark VM). Before, under
-// tcmalloc, a daemon held 40-46 MB 60 s after the direct-message benchmark, 11-13 MB of it free objects in
-// tcmalloc's central and transfer caches, which it has no call to give back (docs/benchmarks.md). Under any other
-// allocator (the sanitizer and fuzz builds) the figures read zero and a release does nothing.
+// running faults the pages it reuses back in (about 11 us per 4 KiB page on the benchmark VM). Why jemalloc:
+// cmake/allocator.cmake. Under any other allocator (the sanitizer and fuzz builds) the figures read zero and a
+// release does nothing.
 //
 // Thread safety: any thread (the allocator's own locking).
 
